@@ -1,0 +1,129 @@
+# threat — threat models as code.
+#
+#   make                  build/threat and build/libthreat.a
+#   make test             deps, then unit, golden, pack and fuzz-corpus tests
+#   make SANITIZE=address,undefined test
+#   make bench            synthetic models of 1k/10k/100k elements, timed
+#   make fuzz             libFuzzer harnesses (clang)
+#   make install PREFIX=/usr/local DESTDIR=
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SANITIZE ?=
+BUILD    ?= build
+
+PKGS      := lua5.4 readline
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wwrite-strings -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
+          -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP \
+          -DTM_STDLIB_DIR='"$(PREFIX)/share/threat/stdlib"'
+LDLIBS := $(PKG_LIBS) -lm
+
+ifneq ($(SANITIZE),)
+  BUILD := build-san
+  ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1 -DTM_ARENA_DEBUG
+  LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC  := $(sort $(wildcard src/base/*.c src/lang/*.c src/model/*.c \
+              src/risk/*.c src/rules/*.c src/out/*.c src/query/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+LIB := $(BUILD)/libthreat.a
+BIN := $(BUILD)/threat
+
+.PHONY: all deps test unit golden golden-update packs fuzz-replay fuzz bench \
+        install clean headertest format format-check valgrind
+all: $(BIN) $(LIB)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/fuzz-replay: tests/fuzz/replay.c tests/fuzz/fuzz_check.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_check.c $(LIB) $(LDLIBS)
+
+# Installs the Debian packages the build and the tests need, when missing.
+deps:
+	@tests/tools/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/fuzz-replay
+	@tests/tools/run-tests.sh $(BUILD)
+
+unit: all $(UNIT_BIN)
+	@tests/tools/run-tests.sh $(BUILD) unit
+
+golden: all
+	@tests/tools/run-tests.sh $(BUILD) golden
+
+golden-update: all
+	@UPDATE=1 tests/golden/run.sh $(BUILD)/threat
+
+packs: all
+	@tests/tools/run-tests.sh $(BUILD) packs
+
+fuzz-replay: $(BUILD)/fuzz-replay
+	@tests/tools/run-tests.sh $(BUILD) fuzz
+
+fuzz:
+	@tests/fuzz/build-fuzzers.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run.sh $(BUILD)/threat
+
+valgrind: all
+	@tests/tools/valgrind.sh $(BUILD)/threat
+
+headertest:
+	@for h in include/threat.h include/threat/*.h; do \
+	  printf '#include "%s"\nint main(void){return 0;}\n' "$${h#include/}" | \
+	    $(CC) -std=c11 -pedantic -Wall -Wextra -Werror -Iinclude -x c - -o /dev/null || exit 1; \
+	done; echo "headertest: ok"
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/*.h include/threat/*.h)
+
+format-check:
+	@clang-format --dry-run -Werror $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/*.h include/threat/*.h)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/threat \
+	           $(DESTDIR)$(PREFIX)/share/threat/stdlib
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/threat
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libthreat.a
+	install -m 644 include/threat.h $(DESTDIR)$(PREFIX)/include/threat.h
+	install -m 644 include/threat/*.h $(DESTDIR)$(PREFIX)/include/threat/
+	install -m 644 stdlib/*.lua $(DESTDIR)$(PREFIX)/share/threat/stdlib/
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,7 @@
+/* libthreat: threat models as code. The umbrella header. */
+#ifndef THREAT_H
+#define THREAT_H
+
+#include "threat/status.h"
+
+#endif

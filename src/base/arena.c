@@ -1,0 +1,118 @@
+#include "base/arena.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+enum { CHUNK_MIN = 64 * 1024, ALIGN = 16 };
+
+typedef struct chunk {
+	struct chunk *next;
+	size_t size, used;
+	max_align_t payload[];
+} chunk;
+
+struct tm_arena {
+	chunk *head;
+	size_t used;
+#ifdef TM_ARENA_DEBUG
+	void **blocks;
+	size_t nblocks, capblocks;
+#endif
+};
+
+tm_arena *tm_arena_new(void) { return tm_xcalloc(1, sizeof(tm_arena)); }
+
+void tm_arena_free(tm_arena *arena)
+{
+	if (!arena)
+		return;
+	for (chunk *c = arena->head, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+#ifdef TM_ARENA_DEBUG
+	for (size_t i = 0; i < arena->nblocks; i++)
+		free(arena->blocks[i]);
+	free(arena->blocks);
+#endif
+	free(arena);
+}
+
+void *tm_arena_alloc(tm_arena *arena, size_t size)
+{
+	arena->used += size;
+#ifdef TM_ARENA_DEBUG
+	if (arena->nblocks == arena->capblocks) {
+		arena->capblocks = arena->capblocks ? arena->capblocks * 2 : 64;
+		arena->blocks = tm_xrealloc(arena->blocks, arena->capblocks * sizeof(void *));
+	}
+	void *block = tm_xcalloc(1, size ? size : 1);
+	arena->blocks[arena->nblocks++] = block;
+	return block;
+#else
+	size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	chunk *c = arena->head;
+	if (!c || c->size - c->used < size) {
+		size_t want = size > CHUNK_MIN ? size : CHUNK_MIN;
+		/* Large requests get a chunk of their own behind the current one,
+		 * so the current chunk's free space is not wasted. */
+		chunk *fresh = tm_xmalloc(sizeof(chunk) + want);
+		fresh->size = want;
+		fresh->used = 0;
+		if (c && size > CHUNK_MIN) {
+			fresh->next = c->next;
+			c->next = fresh;
+		} else {
+			fresh->next = c;
+			arena->head = fresh;
+		}
+		c = fresh;
+	}
+	void *mem = (char *)c->payload + c->used;
+	c->used += size;
+	memset(mem, 0, size);
+	return mem;
+#endif
+}
+
+void *tm_arena_memdup(tm_arena *arena, const void *mem, size_t size)
+{
+	void *copy = tm_arena_alloc(arena, size);
+	if (size)
+		memcpy(copy, mem, size);
+	return copy;
+}
+
+char *tm_arena_strndup(tm_arena *arena, const char *text, size_t len)
+{
+	char *copy = tm_arena_alloc(arena, len + 1);
+	if (len)
+		memcpy(copy, text, len);
+	copy[len] = '\0';
+	return copy;
+}
+
+char *tm_arena_strdup(tm_arena *arena, const char *text)
+{
+	return tm_arena_strndup(arena, text, strlen(text));
+}
+
+char *tm_arena_printf(tm_arena *arena, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *out = tm_arena_alloc(arena, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(out, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+size_t tm_arena_used(const tm_arena *arena) { return arena->used; }

@@ -1,0 +1,26 @@
+/* Arena allocation: one arena owns everything a loaded model needs (source
+ * text, tokens' strings, AST, resolved model) and is freed whole. Built with
+ * TM_ARENA_DEBUG, every allocation is its own malloc so ASan sees overflows. */
+#ifndef TM_BASE_ARENA_H
+#define TM_BASE_ARENA_H
+
+#include <stddef.h>
+
+typedef struct tm_arena tm_arena;
+
+tm_arena *tm_arena_new(void);
+void tm_arena_free(tm_arena *arena);
+
+/* Zeroed memory, aligned for any type. Aborts only if the system is out of
+ * memory (there is nothing sensible left to report then). */
+void *tm_arena_alloc(tm_arena *arena, size_t size);
+void *tm_arena_memdup(tm_arena *arena, const void *mem, size_t size);
+/* A NUL-terminated copy of text[0..len). */
+char *tm_arena_strndup(tm_arena *arena, const char *text, size_t len);
+char *tm_arena_strdup(tm_arena *arena, const char *text);
+char *tm_arena_printf(tm_arena *arena, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Bytes handed out so far (for the benchmark's memory figures). */
+size_t tm_arena_used(const tm_arena *arena);
+
+#endif

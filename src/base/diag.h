@@ -1,0 +1,58 @@
+/* Diagnostics. Stages never print: they append {severity, span, message,
+ * notes} here, and one renderer prints them compiler-style (clox's
+ * errorToken, jq's locfile). */
+#ifndef TM_BASE_DIAG_H
+#define TM_BASE_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+#include "base/source.h"
+
+/* After this many errors the rest are counted but not kept. */
+#define TM_DIAG_MAX_ERRORS 20
+
+typedef enum tm_severity { TM_SEV_ERROR, TM_SEV_WARNING } tm_severity;
+
+typedef struct tm_diag_note {
+	tm_span span; /* span.src == NULL: a note without a place, e.g. "did you mean" */
+	char *message;
+} tm_diag_note;
+
+typedef struct tm_diag {
+	tm_severity severity;
+	tm_span span; /* span.src == NULL: no place (a usage or file-level error) */
+	char *message;
+	tm_diag_note *notes;
+	size_t nnotes;
+} tm_diag;
+
+typedef struct tm_diags {
+	tm_diag *items;
+	size_t count, cap;
+	size_t errors, warnings; /* including those dropped past the cap */
+} tm_diags;
+
+void tm_diags_free(tm_diags *diags);
+
+/* Each returns the new diagnostic, or NULL when past the cap (notes given
+ * NULL are ignored, so callers need not check). */
+tm_diag *tm_diag_error(tm_diags *diags, tm_span span, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+tm_diag *tm_diag_warning(tm_diags *diags, tm_span span, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void tm_diag_note(tm_diag *diag, tm_span span, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Moves every diagnostic of `from` to the end of `to`. */
+void tm_diags_append(tm_diags *to, tm_diags *from);
+
+/* Prints every diagnostic sorted by file and place, then "N errors". */
+void tm_diags_render(tm_buf *out, const tm_diags *diags, bool color);
+
+/* The "did you mean" helper: the candidate closest to `name` by edit
+ * distance, or NULL when none is close enough to be a plausible typo. */
+const char *tm_suggest(const char *name, const char *const *candidates, size_t count);
+
+#endif

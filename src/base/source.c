@@ -1,0 +1,132 @@
+#include "base/source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/xalloc.h"
+
+static uint32_t next_source_id;
+
+tm_source *tm_source_from_text(tm_arena *arena, const char *path, const char *text, size_t len)
+{
+	tm_source *src = tm_arena_alloc(arena, sizeof(*src));
+	src->id = next_source_id++;
+	src->path = tm_arena_strdup(arena, path);
+	src->text = tm_arena_strndup(arena, text, len);
+	src->len = len;
+	src->arena = arena;
+	return src;
+}
+
+tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t why_size)
+{
+	FILE *file = fopen(path, "rb");
+	if (!file) {
+		snprintf(why, why_size, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fileno(file), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(file);
+		snprintf(why, why_size, "is a directory, not a .threat file");
+		return NULL;
+	}
+	/* Read in chunks rather than trusting st_size: pipes and /proc files
+	 * have none, and the limit must hold whatever the file claims. */
+	size_t cap = st.st_size > 0 && (size_t)st.st_size < TM_SOURCE_MAX_BYTES ? (size_t)st.st_size + 1 : 65536;
+	size_t len = 0;
+	char *text = tm_xmalloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (cap >= TM_SOURCE_MAX_BYTES) {
+				free(text);
+				fclose(file);
+				snprintf(why, why_size, "is larger than the %zu MiB limit for a model file",
+				         TM_SOURCE_MAX_BYTES >> 20);
+				return NULL;
+			}
+			cap *= 2;
+			if (cap > TM_SOURCE_MAX_BYTES)
+				cap = TM_SOURCE_MAX_BYTES;
+			text = tm_xrealloc(text, cap + 1);
+		}
+		size_t got = fread(text + len, 1, cap - len, file);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	int failed = ferror(file);
+	fclose(file);
+	if (failed) {
+		free(text);
+		snprintf(why, why_size, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	tm_source *src = tm_source_from_text(arena, path, text, len);
+	free(text);
+	return src;
+}
+
+static void build_line_table(tm_source *src)
+{
+	uint32_t count = 1;
+	for (size_t i = 0; i < src->len; i++)
+		count += src->text[i] == '\n';
+	src->line_starts = tm_arena_alloc(src->arena, sizeof(uint32_t) * count);
+	uint32_t n = 0;
+	src->line_starts[n++] = 0;
+	for (size_t i = 0; i < src->len; i++)
+		if (src->text[i] == '\n')
+			src->line_starts[n++] = (uint32_t)i + 1;
+	src->nlines = n;
+}
+
+void tm_source_position(const tm_source *csrc, uint32_t offset, uint32_t *line, uint32_t *column)
+{
+	tm_source *src = (tm_source *)csrc; /* the line table is a cache */
+	if (!src->line_starts)
+		build_line_table(src);
+	if (offset > src->len)
+		offset = (uint32_t)src->len;
+	uint32_t lo = 0, hi = src->nlines;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (src->line_starts[mid] <= offset)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	uint32_t col = 1;
+	for (uint32_t i = src->line_starts[lo]; i < offset; i++)
+		if (((unsigned char)src->text[i] & 0xC0) != 0x80)
+			col++;
+	*line = lo + 1;
+	*column = col;
+}
+
+const char *tm_source_line(const tm_source *csrc, uint32_t line, size_t *len)
+{
+	tm_source *src = (tm_source *)csrc;
+	if (!src->line_starts)
+		build_line_table(src);
+	if (line < 1 || line > src->nlines) {
+		*len = 0;
+		return "";
+	}
+	uint32_t start = src->line_starts[line - 1];
+	uint32_t end = line < src->nlines ? src->line_starts[line] - 1 : (uint32_t)src->len;
+	if (end > start && src->text[end - 1] == '\r')
+		end--;
+	*len = end - start;
+	return src->text + start;
+}
+
+tm_span tm_span_join(tm_span first, tm_span last)
+{
+	tm_span joined = first;
+	if (last.src == first.src && last.end > joined.end)
+		joined.end = last.end;
+	return joined;
+}

@@ -1,0 +1,144 @@
+/* The syntax tree of one .threat file. It keeps what fmt needs to reprint
+ * the file (comments, blank-line grouping, string forms) and the spans the
+ * resolver needs for its diagnostics. Everything lives in the model arena. */
+#ifndef TM_LANG_AST_H
+#define TM_LANG_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/diag.h"
+#include "base/source.h"
+#include "lang/lex.h"
+
+/* ORDER DECL: keep in step with tm_decl_keywords in ast.c */
+typedef enum tm_decl_kind {
+	TM_DECL_MODEL,
+	TM_DECL_USE,
+	TM_DECL_INCLUDE,
+	TM_DECL_ASSET,
+	TM_DECL_ACTOR,
+	TM_DECL_EXTERNAL,
+	TM_DECL_PROCESS,
+	TM_DECL_STORE,
+	TM_DECL_BOUNDARY,
+	TM_DECL_FLOW,
+	TM_DECL_THREAT,
+	TM_DECL_MITIGATION,
+	TM_DECL_ACCEPT,
+	TM_DECL_COUNT
+} tm_decl_kind;
+
+extern const char *const tm_decl_keywords[TM_DECL_COUNT];
+/* The declaration a keyword starts, or TM_DECL_COUNT for none. */
+tm_decl_kind tm_decl_kind_of(const char *word, size_t len);
+
+typedef enum tm_ref_kind {
+	TM_REF_ELEMENT, /* a or a.b */
+	TM_REF_FLOW,    /* a -> b, a <-> b */
+	TM_REF_FINDING  /* RULE@a, RULE@a.b, RULE@a->b */
+} tm_ref_kind;
+
+typedef struct tm_ref {
+	tm_ref_kind kind;
+	tm_span span;        /* the whole reference */
+	const char *rule;    /* FINDING: the part before '@' (a rule or threat id) */
+	tm_span rule_span;
+	const char *name;    /* ELEMENT: the dotted path; FLOW (and FINDING on a flow): the source */
+	tm_span name_span;
+	const char *target;  /* FLOW: the destination; NULL when the reference names one element */
+	tm_span target_span;
+	bool bidirectional;  /* written with <-> */
+} tm_ref;
+
+typedef enum tm_value_kind {
+	TM_VAL_IDENT,  /* a bare word: a keyword value (`draft`) or an element id */
+	TM_VAL_STRING, /* "..." or """...""" (decoded) */
+	TM_VAL_NUMBER,
+	TM_VAL_BOOL,
+	TM_VAL_DATE,
+	TM_VAL_LIST,
+	TM_VAL_BLOCK,
+	TM_VAL_REF /* a.b, a -> b, RULE@x: anything a bare word is not */
+} tm_value_kind;
+
+typedef struct tm_block tm_block;
+
+typedef struct tm_value {
+	tm_value_kind kind;
+	tm_span span;
+	const char *text; /* IDENT, STRING (decoded), NUMBER and DATE (as written) */
+	size_t len;
+	bool triple;       /* STRING written with """ */
+	double number;     /* NUMBER */
+	bool boolean;      /* BOOL */
+	int32_t date;      /* DATE: days since 1970-01-01 */
+	tm_ref ref;        /* REF */
+	struct tm_value **items; /* LIST */
+	size_t nitems;
+	tm_block *block;   /* BLOCK */
+} tm_value;
+
+typedef struct tm_attr {
+	const char *name;
+	tm_span name_span;
+	tm_value *value;
+	tm_span span;      /* name through value */
+	uint16_t newlines; /* line breaks before it in the source (2+: a blank line) */
+} tm_attr;
+
+struct tm_decl;
+
+/* A block holds attributes and, in a process, child declarations, in
+ * source order; each item has exactly one of the two set. */
+typedef struct tm_block_item {
+	tm_attr *attr;
+	struct tm_decl *decl;
+} tm_block_item;
+
+struct tm_block {
+	tm_block_item *items;
+	size_t count;
+	tm_span span; /* from { to } */
+};
+
+typedef struct tm_decl {
+	tm_decl_kind kind;
+	const tm_source *src;
+	tm_span span;          /* the whole statement */
+	tm_span keyword_span;
+	uint16_t newlines;     /* line breaks before it */
+	const char *id;        /* NULL for model, use, include, accept, unnamed flows */
+	tm_span id_span;
+	const char *label;     /* the string after the id (use/include: the path); NULL if none */
+	size_t label_len;
+	bool label_triple;
+	tm_span label_span;
+	tm_ref *target;        /* FLOW: source -> destination; ACCEPT: the finding */
+	tm_ref *members;       /* BOUNDARY: <a, b.c, TB-2> */
+	size_t nmembers;
+	bool has_members;
+	tm_block *block;       /* NULL when the statement has none */
+	struct tm_decl *parent; /* the enclosing process of a child declaration */
+} tm_decl;
+
+typedef struct tm_file {
+	const tm_source *src;
+	tm_decl **decls; /* top-level statements in source order */
+	size_t ndecls;
+	tm_comment *comments; /* every comment, in source order (arena copy) */
+	size_t ncomments;
+} tm_file;
+
+/* Parses one file. Errors go to diags; the tree holds whatever parsed, so
+ * independent mistakes further on are still found. Returns the number of
+ * errors this file produced. */
+size_t tm_parse_file(tm_file **out, tm_arena *arena, const tm_source *src, tm_diags *diags);
+
+/* Helpers for readers of the tree. */
+const tm_attr *tm_block_get(const tm_block *block, const char *name);
+const tm_attr *tm_decl_attr(const tm_decl *decl, const char *name);
+
+#endif

@@ -1,0 +1,202 @@
+/* The resolved model: every reference resolved to the element it names,
+ * boundaries nested, crossings and exposure computed. Built from the ASTs of
+ * all the model's files by tm_model_load; read by the rules, risk, writers
+ * and query engine. Everything lives in the model's arena. */
+#ifndef TM_MODEL_MODEL_H
+#define TM_MODEL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/diag.h"
+#include "lang/ast.h"
+
+/* ORDER ELEMENT: keep in step with tm_element_kind_names in model.c */
+typedef enum tm_element_kind {
+	TM_EL_EXTERNAL,
+	TM_EL_PROCESS,
+	TM_EL_STORE,
+	TM_EL_FLOW,
+	TM_EL_BOUNDARY,
+	TM_EL_ASSET,
+	TM_EL_ACTOR,
+	TM_EL_COUNT
+} tm_element_kind;
+
+extern const char *const tm_element_kind_names[TM_EL_COUNT]; /* "external", "process", ... */
+
+typedef enum tm_exposure { TM_EXPOSURE_INTERNAL = 1, TM_EXPOSURE_NETWORK = 2, TM_EXPOSURE_INTERNET = 3 } tm_exposure;
+extern const char *const tm_exposure_names[4]; /* [1] "internal", [2] "network", [3] "internet" */
+
+/* Sensitivity of assets and of the model: ORDER SENSITIVITY */
+typedef enum tm_sensitivity {
+	TM_SENS_NONE = 0, /* not stated */
+	TM_SENS_LOW,
+	TM_SENS_MEDIUM,
+	TM_SENS_HIGH,
+	TM_SENS_CRITICAL
+} tm_sensitivity;
+extern const char *const tm_sensitivity_names[5]; /* "", "low", "medium", "high", "critical" */
+
+typedef struct tm_element tm_element;
+
+struct tm_element {
+	tm_element_kind kind;
+	const char *id;    /* full dotted id for children ("api.dal"); a flow's id or NULL */
+	const char *key;   /* the id, or for a flow without one "src->dst" */
+	const char *label; /* the label, or the id when none was written */
+	const tm_decl *decl;  /* its declaration: attributes (decl->block), file, spans */
+	uint32_t line;        /* line of the declaration, for findings */
+	size_t index;         /* position in model->elements */
+
+	tm_element *parent;   /* process/store: the enclosing process */
+	tm_element **children;
+	size_t nchildren;
+	int depth;            /* 0 for top-level elements */
+
+	/* external, process, store */
+	tm_element **inflows, **outflows; /* flows (a <-> flow is in both of both ends) */
+	size_t ninflows, noutflows;
+	tm_exposure exposure;
+	const char *zone;     /* external: its zone ("internet" unless stated) */
+
+	/* every element kind but boundary: the boundaries it lies in, innermost
+	 * first, through its parents too */
+	tm_element **boundaries;
+	size_t nboundaries;
+
+	/* flow */
+	tm_element *source, *target;
+	bool bidirectional;
+	tm_element **crossings; /* boundaries crossed, innermost first */
+	size_t ncrossings;
+
+	/* boundary */
+	tm_element *outer;          /* the boundary that contains this one */
+	tm_element **members;       /* as written: elements and boundaries */
+	size_t nmembers;
+
+	/* assets an element stores (`stores`) or a flow carries (`data`);
+	 * an asset itself: sensitivity and pii */
+	tm_element **assets;
+	size_t nassets;
+	bool pii;                       /* stores/carries an asset with pii true (asset: its own) */
+	tm_sensitivity max_sensitivity; /* highest sensitivity of those assets (asset: its own) */
+
+	bool in_scope; /* false: drawn, but no generated threats (inherited from a parent) */
+};
+
+/* Likelihood factors, ORDER LIKELIHOOD (risk.c has the names). 0 = not given. */
+enum { TM_LF_SKILL, TM_LF_MOTIVE, TM_LF_OPPORTUNITY, TM_LF_POPULATION, TM_LF_DISCOVERABILITY, TM_LF_COUNT };
+/* Impact factors, ORDER IMPACT. 0 = not given. */
+enum {
+	TM_IF_CONFIDENTIALITY,
+	TM_IF_INTEGRITY,
+	TM_IF_AVAILABILITY,
+	TM_IF_FINANCIAL,
+	TM_IF_COMPLIANCE,
+	TM_IF_REPUTATION,
+	TM_IF_COUNT
+};
+
+/* A hand-written threat. */
+typedef struct tm_threat {
+	const char *id, *title, *category; /* category as written (validated) */
+	const tm_decl *decl;
+	const char *element_key;   /* the element or flow named by `on`, or NULL */
+	tm_element *element;
+	uint8_t likelihood[TM_LF_COUNT];
+	uint8_t impact[TM_IF_COUNT];
+	int32_t found;   /* days since epoch, or INT32_MIN when not stated */
+	const char *description; /* or NULL */
+	const char *mitigation;  /* text of a `mitigation "..."` attribute, or NULL */
+} tm_threat;
+
+typedef enum tm_mitigation_status {
+	TM_MIT_PLANNED,
+	TM_MIT_IN_PROGRESS,
+	TM_MIT_IMPLEMENTED,
+	TM_MIT_VERIFIED
+} tm_mitigation_status;
+extern const char *const tm_mitigation_status_names[4];
+
+typedef struct tm_mitigation {
+	const char *id, *title;
+	const tm_decl *decl;
+	const char **mitigates; /* threat ids and finding ids ("RULE@KEY"), as resolved keys */
+	tm_span *mitigates_spans;
+	size_t nmitigates;
+	tm_mitigation_status status;
+	const char *owner;  /* or NULL */
+	int32_t due;        /* or INT32_MIN */
+} tm_mitigation;
+
+typedef struct tm_acceptance {
+	const char *finding;   /* "T-01" or "RULE@KEY" with the key canonical */
+	tm_span finding_span;
+	const char *reason;    /* the label */
+	const char *by;        /* or NULL */
+	int32_t until;         /* or INT32_MIN: no expiry */
+	bool false_positive;   /* `as false_positive` */
+	const tm_decl *decl;
+} tm_acceptance;
+
+typedef struct tm_use {
+	const char *name;     /* as written: "stride" or "./rules/acme.lua" */
+	const char *base_dir; /* the folder of the file that says it */
+	const tm_decl *decl;
+} tm_use;
+
+typedef struct tm_meta {
+	const char *name;       /* the model's label */
+	const tm_decl *decl;    /* NULL if the model has no `model` statement (an error) */
+	int32_t date;           /* or INT32_MIN */
+	int32_t next_review;    /* or INT32_MIN */
+	tm_sensitivity sensitivity;
+} tm_meta;
+
+typedef struct tm_model {
+	tm_arena *arena;
+	tm_file **files;
+	size_t nfiles;
+	tm_meta meta;
+
+	tm_element **elements; /* every element, in declaration order (files in load order) */
+	size_t nelements;
+	struct tm_index *index; /* id/key -> element */
+
+	tm_threat *threats;
+	size_t nthreats;
+	tm_mitigation *mitigations;
+	size_t nmitigations;
+	tm_acceptance *acceptances;
+	size_t nacceptances;
+	tm_use *uses;
+	size_t nuses;
+} tm_model;
+
+/* Reads the given files and every file they include, parses and resolves
+ * them into one model. Errors and warnings go to diags; returns TM_OK (0)
+ * when there are no errors, else a negative status. *out is set either way
+ * when anything could be read (so a REPL can show partial results), and
+ * must be freed with tm_model_free. */
+int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_diags *diags);
+/* Same, for text in memory (tests, fuzzing): `path` is what diagnostics show. */
+int tm_model_load_text(tm_model **out, const char *path, const char *text, size_t len, tm_diags *diags);
+void tm_model_free(tm_model *model);
+
+/* An element by id or flow key ("api.dal", "sql", "web->api"), or NULL. */
+tm_element *tm_model_get(const tm_model *model, const char *key);
+
+/* An attribute of an element's declaration, or NULL. */
+const tm_value *tm_element_attr(const tm_element *el, const char *name);
+/* Convenience readers: the attribute as a bool / identifier-or-string, with a default. */
+bool tm_element_attr_bool(const tm_element *el, const char *name, bool fallback);
+const char *tm_element_attr_text(const tm_element *el, const char *name);
+
+/* The top-level ancestor (Level 0) of an element: itself when it has no parent. */
+const tm_element *tm_element_level0(const tm_element *el);
+
+#endif

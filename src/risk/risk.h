@@ -1,0 +1,102 @@
+/* OWASP Risk Rating as the team practises it (SPEC §2): likelihood is the
+ * average of the factors given, impact the highest, each scored Low below
+ * 1.5, Medium below 2.5, else High; the 3x3 matrix gives the risk; the
+ * risk gives the response deadline. Findings carry the scores. */
+#ifndef TM_RISK_RISK_H
+#define TM_RISK_RISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "model/model.h"
+
+typedef enum tm_score_level { TM_SCORE_LOW = 1, TM_SCORE_MEDIUM, TM_SCORE_HIGH } tm_score_level;
+extern const char *const tm_score_level_names[4]; /* [1] "Low", [2] "Medium", [3] "High" */
+
+/* ORDER RISK: ascending, so levels compare with < */
+typedef enum tm_risk { TM_RISK_INFO, TM_RISK_LOW, TM_RISK_MEDIUM, TM_RISK_HIGH, TM_RISK_CRITICAL } tm_risk;
+extern const char *const tm_risk_names[5]; /* "INFO" ... "CRITICAL" */
+/* Parses a level in any case ("high", "HIGH"); false if it is none. */
+bool tm_risk_parse(const char *text, tm_risk *out);
+
+/* ORDER STATUS */
+typedef enum tm_status {
+	TM_STATUS_OPEN,
+	TM_STATUS_PLANNED,
+	TM_STATUS_MITIGATED,
+	TM_STATUS_ACCEPTED,
+	TM_STATUS_EXPIRED,
+	TM_STATUS_FALSE_POSITIVE
+} tm_status;
+extern const char *const tm_status_names[6]; /* "open" ... "false_positive" */
+
+extern const char *const tm_likelihood_factor_names[TM_LF_COUNT]; /* "skill", ... */
+extern const char *const tm_impact_factor_names[TM_IF_COUNT];     /* "confidentiality", ... */
+
+/* Average of the factors that are non-zero; 0 when none is. */
+double tm_risk_likelihood(const uint8_t factors[TM_LF_COUNT]);
+/* Highest factor; 0 when none is given. */
+double tm_risk_impact(const uint8_t factors[TM_IF_COUNT]);
+tm_score_level tm_risk_level(double score);
+tm_risk tm_risk_matrix(tm_score_level likelihood, tm_score_level impact);
+/* The response deadline: found + 1 day (CRITICAL, 24 h), 7, 30 or 90 days;
+ * TM_NO_DATE for INFO or when found is TM_NO_DATE. */
+int32_t tm_risk_due(tm_risk risk, int32_t found);
+
+typedef struct tm_finding {
+	const char *id;        /* "T-01" (hand-written) or "RULE@KEY" */
+	const char *rule;      /* the rule id, or the threat id */
+	const char *framework; /* "STRIDE", "LINDDUN", "CHECK", or as the rule says */
+	const char *category;  /* "spoofing", ..., "check" */
+	const char *pack;      /* the pack's name, or "model" for a hand-written threat */
+	const tm_element *element; /* NULL for model-level findings */
+	const char *element_key;   /* "" for model-level findings */
+	const char *title;
+	const char *detail;      /* what `when` returned, or NULL */
+	const char *description; /* the rule's explanation, or NULL */
+	const char *advice;      /* the rule's mitigation text, or NULL */
+	const char **refs;       /* CWE-…, OWASP … */
+	size_t nrefs;
+	uint8_t likelihood_factors[TM_LF_COUNT];
+	uint8_t impact_factors[TM_IF_COUNT];
+	double likelihood, impact;
+	tm_score_level likelihood_level, impact_level;
+	tm_risk risk;
+	tm_status status;
+	int32_t found; /* first appearance: the threat's `found`, else the model's date */
+	int32_t due;   /* TM_NO_DATE: none */
+	const char **mitigations; /* ids of the mitigations naming it */
+	size_t nmitigations;
+	const tm_acceptance *acceptance; /* the acceptance covering it, or NULL */
+	const char *file;
+	uint32_t line;
+} tm_finding;
+
+typedef struct tm_findings {
+	tm_arena *arena; /* owns the findings' strings */
+	tm_finding *items;
+	size_t count, cap;
+} tm_findings;
+
+void tm_findings_init(tm_findings *set);
+void tm_findings_free(tm_findings *set);
+/* Appends a zeroed finding and returns it (pointer valid until the next add). */
+tm_finding *tm_findings_add(tm_findings *set);
+
+/* Fills likelihood, impact, their levels and the risk from the factors. */
+void tm_risk_score(tm_finding *finding);
+
+/* Adds a finding for every hand-written threat in the model. */
+void tm_risk_add_threats(tm_findings *set, const tm_model *model);
+
+/* Statuses, mitigations and due dates of every finding, against the
+ * model's mitigations and acceptances and `today`. Mitigations and
+ * acceptances naming a generated finding no rule raised get a warning. */
+void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_diags *diags);
+
+/* Sorts by risk (highest first), then id, for every listing. */
+void tm_findings_sort(tm_findings *set);
+
+#endif
