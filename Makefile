@@ -29,12 +29,13 @@ LDLIBS := $(PKG_LIBS) -lm
 
 ifneq ($(SANITIZE),)
   BUILD := build-san
-  ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1 -DTM_ARENA_DEBUG
+  ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1 -DTM_ARENA_DEBUG -Wno-format-truncation
   LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 LIB_SRC  := $(sort $(wildcard src/base/*.c src/lang/*.c src/model/*.c \
-              src/risk/*.c src/rules/*.c src/out/*.c src/query/*.c))
+              src/risk/*.c src/rules/*.c src/session/*.c src/out/*.c \
+              src/query/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 

@@ -19,11 +19,12 @@ int32_t tm_date_from_ymd(int year, int month, int day)
 
 void tm_date_to_ymd(int32_t days, int *year, int *month, int *day)
 {
-	int z = days + 719468;
-	int era = (z >= 0 ? z : z - 146096) / 146097;
+	/* 64-bit so that every int32_t, even INT32_MAX, converts without overflow. */
+	long long z = (long long)days + 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
 	unsigned doe = (unsigned)(z - era * 146097);
 	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int y = (int)yoe + era * 400;
+	int y = (int)((long long)yoe + era * 400);
 	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	unsigned mp = (5 * doy + 2) / 153;
 	*day = (int)(doy - (153 * mp + 2) / 5 + 1);
@@ -74,11 +75,19 @@ void tm_date_format(int32_t days, char out[11])
 
 int32_t tm_date_add_months(int32_t days, int months)
 {
+	if (days == TM_NO_DATE)
+		return TM_NO_DATE;
 	int y, m, d;
 	tm_date_to_ymd(days, &y, &m, &d);
-	int total = y * 12 + (m - 1) + months;
-	y = total / 12;
-	m = total % 12 + 1;
+	/* Floor division: a negative total must still give a month in 1..12,
+	 * or days_in_month would index outside its table. */
+	long long total = (long long)y * 12 + (m - 1) + months;
+	long long years = total >= 0 ? total / 12 : -((-total + 11) / 12);
+	/* Beyond about five million years the day count leaves int32_t. */
+	if (years < -5000000 || years > 5000000)
+		return TM_NO_DATE;
+	y = (int)years;
+	m = (int)(total - years * 12) + 1;
 	if (d > days_in_month(y, m))
 		d = days_in_month(y, m);
 	return tm_date_from_ymd(y, m, d);

@@ -4,6 +4,7 @@
 #define TM_BASE_DATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define TM_NO_DATE INT32_MIN

@@ -56,7 +56,7 @@ void tm_diag_note(tm_diag *diag, tm_span span, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	tm_diag_note note = {.span = span, .message = vformat(fmt, ap)};
+	tm_note note = {.span = span, .message = vformat(fmt, ap)};
 	va_end(ap);
 	diag->notes = tm_xrealloc(diag->notes, (diag->nnotes + 1) * sizeof(*diag->notes));
 	diag->notes[diag->nnotes++] = note;
@@ -209,7 +209,7 @@ void tm_diags_render(tm_buf *out, const tm_diags *diags, bool color)
 		if (diag->span.src)
 			render_snippet(out, diag->span, color);
 		for (size_t j = 0; j < diag->nnotes; j++) {
-			const tm_diag_note *note = &diag->notes[j];
+			const tm_note *note = &diag->notes[j];
 			render_head(out, note->span, "note", "\033[1;36m", note->message, color);
 			if (note->span.src)
 				render_snippet(out, note->span, color);

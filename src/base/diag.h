@@ -18,13 +18,13 @@ typedef enum tm_severity { TM_SEV_ERROR, TM_SEV_WARNING } tm_severity;
 typedef struct tm_diag_note {
 	tm_span span; /* span.src == NULL: a note without a place, e.g. "did you mean" */
 	char *message;
-} tm_diag_note;
+} tm_note;
 
 typedef struct tm_diag {
 	tm_severity severity;
 	tm_span span; /* span.src == NULL: no place (a usage or file-level error) */
 	char *message;
-	tm_diag_note *notes;
+	tm_note *notes;
 	size_t nnotes;
 } tm_diag;
 

@@ -1,0 +1,643 @@
+/* The parser: recursive descent over the token stream, one function per
+ * grammar rule (its rule in the comment above it, as in Lua's lparser.c).
+ * On an error it records a diagnostic, abandons the statement (panic mode)
+ * and resynchronises at the next statement keyword, so one run reports
+ * every independent mistake (clox's synchronize). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "base/xalloc.h"
+#include "lang/ast.h"
+
+enum { MAX_DEPTH = 200 };
+
+typedef struct parser {
+	tm_lexer lex;
+	tm_arena *arena;
+	tm_diags *diags;
+	const tm_source *src;
+	tm_token current, next; /* one token of lookahead beyond current */
+	tm_token previous;
+	bool panic;
+	int depth;    /* nesting of blocks, lists and child declarations */
+	int brackets; /* open { and [ seen, for resynchronising */
+	size_t errors_at_start;
+} parser;
+
+static tm_span tok_span(const parser *p, tm_token tok) { return (tm_span){p->src, tok.start, tok.end}; }
+
+static const char *tok_text(const parser *p, tm_token tok) { return p->src->text + tok.start; }
+
+static int tok_len(tm_token tok) { return (int)(tok.end - tok.start); }
+
+static void advance(parser *p)
+{
+	p->previous = p->current;
+	p->current = p->next;
+	if (p->current.kind != TM_TOK_EOF)
+		p->next = tm_lex_next(&p->lex);
+	switch (p->previous.kind) {
+	case TM_TOK_LBRACE:
+	case TM_TOK_LBRACKET: p->brackets++; break;
+	case TM_TOK_RBRACE:
+	case TM_TOK_RBRACKET: p->brackets--; break;
+	default: break;
+	}
+}
+
+static bool check(const parser *p, tm_token_kind kind) { return p->current.kind == kind; }
+
+static bool accept_tok(parser *p, tm_token_kind kind)
+{
+	if (!check(p, kind))
+		return false;
+	advance(p);
+	return true;
+}
+
+static bool is_word(const parser *p, tm_token tok, const char *word)
+{
+	size_t n = strlen(word);
+	return tok.kind == TM_TOK_IDENT && (size_t)tok_len(tok) == n && memcmp(tok_text(p, tok), word, n) == 0;
+}
+
+/* Describes the current token for "expected X, found Y" messages. */
+static void describe(const parser *p, tm_token tok, char *out, size_t size)
+{
+	switch (tok.kind) {
+	case TM_TOK_EOF: snprintf(out, size, "the end of the file"); break;
+	case TM_TOK_IDENT:
+	case TM_TOK_NUMBER:
+	case TM_TOK_DATE: snprintf(out, size, "'%.*s'", tok_len(tok) > 40 ? 40 : tok_len(tok), tok_text(p, tok)); break;
+	case TM_TOK_STRING:
+	case TM_TOK_TSTRING: snprintf(out, size, "a string"); break;
+	default: snprintf(out, size, "%s", tm_token_kind_name(tok.kind)); break;
+	}
+}
+
+static tm_diag *error_at(parser *p, tm_token tok, const char *fmt, const char *what)
+{
+	if (p->panic)
+		return NULL;
+	p->panic = true;
+	if (tok.kind == TM_TOK_ERROR)
+		return NULL; /* the lexer already explained it */
+	char found[64];
+	describe(p, tok, found, sizeof found);
+	tm_span span = tok_span(p, tok);
+	if (tok.kind == TM_TOK_EOF && span.start > 0)
+		span.start = span.end = (uint32_t)p->src->len;
+	return tm_diag_error(p->diags, span, fmt, what, found);
+}
+
+static tm_diag *expected(parser *p, const char *what)
+{
+	return error_at(p, p->current, "expected %s, found %s", what);
+}
+
+static char *copy_token(parser *p, tm_token tok)
+{
+	return tm_arena_strndup(p->arena, tok_text(p, tok), (size_t)tok_len(tok));
+}
+
+static char *string_value(parser *p, tm_token tok, size_t *len)
+{
+	/* Decoding never makes text longer than the token. */
+	char *dst = tm_arena_alloc(p->arena, (size_t)tok_len(tok) + 1);
+	*len = tm_lex_string_value(p->src, tok, p->diags, dst);
+	dst[*len] = '\0';
+	return dst;
+}
+
+static bool enter(parser *p)
+{
+	if (++p->depth > MAX_DEPTH) {
+		tm_diag *d = error_at(p, p->current, "nesting is too deep (more than 200 levels)%.0s%.0s", "");
+		tm_diag_note(d, (tm_span){0}, "split the structure up: no model needs this depth");
+		return false;
+	}
+	return true;
+}
+
+static void leave(parser *p) { p->depth--; }
+
+/* path = IDENT { "." IDENT } */
+static bool parse_path(parser *p, const char **text, tm_span *span)
+{
+	if (!check(p, TM_TOK_IDENT)) {
+		expected(p, "an element id");
+		return false;
+	}
+	tm_token first = p->current;
+	advance(p);
+	tm_token last = first;
+	while (check(p, TM_TOK_DOT)) {
+		advance(p);
+		if (!check(p, TM_TOK_IDENT)) {
+			expected(p, "a child id after '.'");
+			return false;
+		}
+		last = p->current;
+		advance(p);
+	}
+	*span = (tm_span){p->src, first.start, last.end};
+	if (last.start == first.start) {
+		*text = copy_token(p, first);
+	} else {
+		/* Drop any whitespace written around the dots. */
+		char *out = tm_arena_alloc(p->arena, last.end - first.start + 1);
+		size_t n = 0;
+		for (uint32_t i = first.start; i < last.end; i++) {
+			char c = p->src->text[i];
+			if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+				out[n++] = c;
+		}
+		*text = out;
+	}
+	return true;
+}
+
+/* ref_tail = path [ ( "->" | "<->" ) path ], filling name/target of ref */
+static bool parse_ref_tail(parser *p, tm_ref *ref)
+{
+	if (!parse_path(p, &ref->name, &ref->name_span))
+		return false;
+	if (check(p, TM_TOK_ARROW) || check(p, TM_TOK_BIARROW)) {
+		ref->bidirectional = check(p, TM_TOK_BIARROW);
+		advance(p);
+		if (!parse_path(p, &ref->target, &ref->target_span))
+			return false;
+	}
+	return true;
+}
+
+/* finding_ref = IDENT "@" ref_tail | ref_tail */
+static bool parse_ref(parser *p, tm_ref *ref)
+{
+	tm_token first = p->current;
+	if (check(p, TM_TOK_IDENT) && p->next.kind == TM_TOK_AT) {
+		ref->kind = TM_REF_FINDING;
+		ref->rule = copy_token(p, first);
+		ref->rule_span = tok_span(p, first);
+		advance(p);
+		advance(p);
+		if (!parse_ref_tail(p, ref))
+			return false;
+	} else {
+		if (!parse_ref_tail(p, ref))
+			return false;
+		ref->kind = ref->target ? TM_REF_FLOW : TM_REF_ELEMENT;
+	}
+	ref->span = (tm_span){p->src, first.start, p->previous.end};
+	return true;
+}
+
+static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner);
+
+/* value = STRING | TSTRING | NUMBER | DATE | "true" | "false" | list | block | ref */
+static tm_value *parse_value(parser *p, const char *attr_name)
+{
+	tm_value *value = tm_arena_alloc(p->arena, sizeof(*value));
+	tm_token tok = p->current;
+	value->span = tok_span(p, tok);
+	switch (tok.kind) {
+	case TM_TOK_STRING:
+	case TM_TOK_TSTRING:
+		value->kind = TM_VAL_STRING;
+		value->triple = tok.kind == TM_TOK_TSTRING;
+		value->text = string_value(p, tok, &value->len);
+		advance(p);
+		return value;
+	case TM_TOK_NUMBER:
+		value->kind = TM_VAL_NUMBER;
+		value->text = copy_token(p, tok);
+		value->len = (size_t)tok_len(tok);
+		value->number = strtod(value->text, NULL);
+		advance(p);
+		return value;
+	case TM_TOK_DATE:
+		value->kind = TM_VAL_DATE;
+		value->text = copy_token(p, tok);
+		value->len = (size_t)tok_len(tok);
+		if (!tm_date_parse(value->text, value->len, &value->date)) {
+			tm_diag *d = tm_diag_error(p->diags, value->span, "invalid date %s", value->text);
+			tm_diag_note(d, (tm_span){0}, "dates are YYYY-MM-DD with a real month and day");
+		}
+		advance(p);
+		return value;
+	case TM_TOK_LBRACKET: {
+		value->kind = TM_VAL_LIST;
+		if (!enter(p))
+			return NULL;
+		advance(p);
+		tm_value **items = NULL;
+		size_t count = 0, cap = 0;
+		while (!check(p, TM_TOK_RBRACKET)) {
+			tm_value *item = parse_value(p, attr_name);
+			if (!item)
+				goto list_fail;
+			TM_VEC_PUSH(items, count, cap, item);
+			if (!accept_tok(p, TM_TOK_COMMA) && !check(p, TM_TOK_RBRACKET)) {
+				tm_diag *d = expected(p, "',' or ']' in the list");
+				tm_diag_note(d, tok_span(p, tok), "the list starts here");
+				goto list_fail;
+			}
+		}
+		advance(p);
+		leave(p);
+		value->items = tm_arena_memdup(p->arena, items, count * sizeof(*items));
+		value->nitems = count;
+		value->span.end = p->previous.end;
+		free(items);
+		return value;
+	list_fail:
+		free(items);
+		return NULL;
+	}
+	case TM_TOK_LBRACE:
+		value->kind = TM_VAL_BLOCK;
+		value->block = parse_block(p, false, NULL);
+		if (!value->block)
+			return NULL;
+		value->span = value->block->span;
+		return value;
+	case TM_TOK_IDENT:
+		if (p->next.kind != TM_TOK_AT && p->next.kind != TM_TOK_DOT && p->next.kind != TM_TOK_ARROW &&
+		    p->next.kind != TM_TOK_BIARROW) {
+			if (is_word(p, tok, "true") || is_word(p, tok, "false")) {
+				value->kind = TM_VAL_BOOL;
+				value->boolean = is_word(p, tok, "true");
+			} else {
+				value->kind = TM_VAL_IDENT;
+			}
+			value->text = copy_token(p, tok);
+			value->len = (size_t)tok_len(tok);
+			advance(p);
+			return value;
+		}
+		value->kind = TM_VAL_REF;
+		if (!parse_ref(p, &value->ref))
+			return NULL;
+		value->span = value->ref.span;
+		return value;
+	default: {
+		char what[96];
+		snprintf(what, sizeof what, "a value for '%s'", attr_name);
+		expected(p, what);
+		return NULL;
+	}
+	}
+}
+
+static void check_duplicate_attrs(parser *p, tm_block_item *items, size_t count)
+{
+	if (count > 256)
+		return; /* quadratic; no real block is this long */
+	for (size_t i = 0; i < count; i++) {
+		if (!items[i].attr)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			if (items[j].attr && strcmp(items[i].attr->name, items[j].attr->name) == 0) {
+				tm_diag *d = tm_diag_error(p->diags, items[i].attr->name_span,
+				                           "attribute '%s' is given twice", items[i].attr->name);
+				tm_diag_note(d, items[j].attr->name_span, "first given here");
+				break;
+			}
+		}
+	}
+}
+
+static tm_decl *parse_element(parser *p, tm_decl_kind kind, tm_decl *parent);
+
+/* block = "{" { ( child_decl | IDENT value ) [ ";" ] } "}" */
+static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
+{
+	tm_token open = p->current;
+	if (!enter(p))
+		return NULL;
+	advance(p);
+	tm_block_item *items = NULL;
+	size_t count = 0, cap = 0;
+	while (!check(p, TM_TOK_RBRACE)) {
+		if (accept_tok(p, TM_TOK_SEMICOLON))
+			continue;
+		if (check(p, TM_TOK_EOF)) {
+			tm_diag *d = error_at(p, p->current, "%s: '{' has no matching '}', found %s", "unclosed block");
+			tm_diag_note(d, tok_span(p, open), "the block opens here");
+			goto fail;
+		}
+		if (!check(p, TM_TOK_IDENT)) {
+			expected(p, "an attribute name or '}'");
+			goto fail;
+		}
+		tm_token name = p->current;
+		tm_decl_kind child = tm_decl_kind_of(tok_text(p, name), (size_t)tok_len(name));
+		if ((child == TM_DECL_PROCESS || child == TM_DECL_STORE) && p->next.kind == TM_TOK_IDENT) {
+			if (!allow_children) {
+				tm_diag *d = tm_diag_error(p->diags, tok_span(p, name),
+				                           "only a process can contain child elements");
+				tm_diag_note(d, (tm_span){0}, "declare it at the top level, or inside a process block");
+				p->panic = true;
+				goto fail;
+			}
+			advance(p);
+			tm_decl *decl = parse_element(p, child, owner);
+			if (!decl)
+				goto fail;
+			decl->newlines = name.newlines;
+			tm_block_item item = {.decl = decl};
+			TM_VEC_PUSH(items, count, cap, item);
+			continue;
+		}
+		advance(p);
+		tm_attr *attr = tm_arena_alloc(p->arena, sizeof(*attr));
+		attr->name = copy_token(p, name);
+		attr->name_span = tok_span(p, name);
+		attr->newlines = name.newlines;
+		attr->value = parse_value(p, attr->name);
+		if (!attr->value)
+			goto fail;
+		attr->span = tm_span_join(attr->name_span, attr->value->span);
+		tm_block_item item = {.attr = attr};
+		TM_VEC_PUSH(items, count, cap, item);
+	}
+	advance(p);
+	leave(p);
+	check_duplicate_attrs(p, items, count);
+	tm_block *block = tm_arena_alloc(p->arena, sizeof(*block));
+	block->items = tm_arena_memdup(p->arena, items, count * sizeof(*items));
+	block->count = count;
+	block->span = (tm_span){p->src, open.start, p->previous.end};
+	free(items);
+	return block;
+fail:
+	free(items);
+	return NULL;
+}
+
+/* label = STRING | TSTRING */
+static void parse_label(parser *p, tm_decl *decl)
+{
+	if (!check(p, TM_TOK_STRING) && !check(p, TM_TOK_TSTRING))
+		return;
+	decl->label_span = tok_span(p, p->current);
+	decl->label_triple = check(p, TM_TOK_TSTRING);
+	decl->label = string_value(p, p->current, &decl->label_len);
+	advance(p);
+}
+
+/* Finishes a statement: [ block ], and its span. */
+static bool parse_tail(parser *p, tm_decl *decl, bool allow_children)
+{
+	if (check(p, TM_TOK_LBRACE)) {
+		decl->block = parse_block(p, allow_children, decl);
+		if (!decl->block)
+			return false;
+	}
+	decl->span = (tm_span){p->src, decl->keyword_span.start, p->previous.end};
+	return true;
+}
+
+static tm_decl *new_decl(parser *p, tm_decl_kind kind, tm_token keyword)
+{
+	tm_decl *decl = tm_arena_alloc(p->arena, sizeof(*decl));
+	decl->kind = kind;
+	decl->src = p->src;
+	decl->keyword_span = tok_span(p, keyword);
+	decl->span = decl->keyword_span;
+	decl->newlines = keyword.newlines;
+	return decl;
+}
+
+static bool parse_id(parser *p, tm_decl *decl)
+{
+	if (!check(p, TM_TOK_IDENT)) {
+		char what[64];
+		snprintf(what, sizeof what, "an id after '%s'", tm_decl_keywords[decl->kind]);
+		tm_diag *d = expected(p, what);
+		if (check(p, TM_TOK_STRING))
+			tm_diag_note(d, (tm_span){0}, "write the id first, then the label: %s ID \"label\"",
+			             tm_decl_keywords[decl->kind]);
+		return false;
+	}
+	decl->id = copy_token(p, p->current);
+	decl->id_span = tok_span(p, p->current);
+	advance(p);
+	return true;
+}
+
+/* element = KIND IDENT [ label ] [ block ]   (asset actor external process store threat mitigation) */
+static tm_decl *parse_element(parser *p, tm_decl_kind kind, tm_decl *parent)
+{
+	tm_decl *decl = new_decl(p, kind, p->previous);
+	decl->parent = parent;
+	if (!parse_id(p, decl))
+		return NULL;
+	parse_label(p, decl);
+	if (kind == TM_DECL_PROCESS && !enter(p))
+		return NULL;
+	bool ok = parse_tail(p, decl, kind == TM_DECL_PROCESS);
+	if (kind == TM_DECL_PROCESS)
+		leave(p);
+	return ok ? decl : NULL;
+}
+
+/* boundary = "boundary" IDENT [ label ] [ "<" [ path { "," path } ] ">" ] [ block ] */
+static tm_decl *parse_boundary(parser *p)
+{
+	tm_decl *decl = new_decl(p, TM_DECL_BOUNDARY, p->previous);
+	if (!parse_id(p, decl))
+		return NULL;
+	parse_label(p, decl);
+	if (check(p, TM_TOK_LANGLE)) {
+		tm_token open = p->current;
+		advance(p);
+		decl->has_members = true;
+		tm_ref *members = NULL;
+		size_t count = 0, cap = 0;
+		while (!check(p, TM_TOK_RANGLE)) {
+			tm_ref member = {.kind = TM_REF_ELEMENT};
+			if (!parse_path(p, &member.name, &member.name_span))
+				goto fail;
+			member.span = member.name_span;
+			TM_VEC_PUSH(members, count, cap, member);
+			if (!accept_tok(p, TM_TOK_COMMA) && !check(p, TM_TOK_RANGLE)) {
+				tm_diag *d = expected(p, "',' or '>' in the member list");
+				tm_diag_note(d, tok_span(p, open), "the member list starts here");
+				goto fail;
+			}
+		}
+		advance(p);
+		decl->members = tm_arena_memdup(p->arena, members, count * sizeof(*members));
+		decl->nmembers = count;
+		free(members);
+		goto tail;
+	fail:
+		free(members);
+		return NULL;
+	}
+tail:
+	return parse_tail(p, decl, false) ? decl : NULL;
+}
+
+/* flow = "flow" [ IDENT ":" ] path ( "->" | "<->" ) path [ label ] [ block ] */
+static tm_decl *parse_flow(parser *p)
+{
+	tm_decl *decl = new_decl(p, TM_DECL_FLOW, p->previous);
+	if (check(p, TM_TOK_IDENT) && p->next.kind == TM_TOK_COLON) {
+		decl->id = copy_token(p, p->current);
+		decl->id_span = tok_span(p, p->current);
+		advance(p);
+		advance(p);
+	}
+	tm_ref *ref = tm_arena_alloc(p->arena, sizeof(*ref));
+	ref->kind = TM_REF_FLOW;
+	tm_token first = p->current;
+	if (!parse_path(p, &ref->name, &ref->name_span))
+		return NULL;
+	if (!check(p, TM_TOK_ARROW) && !check(p, TM_TOK_BIARROW)) {
+		tm_diag *d = expected(p, "'->' or '<->' after the flow's source");
+		tm_diag_note(d, (tm_span){0}, "a flow is written: flow [id:] source -> destination \"label\" { ... }");
+		return NULL;
+	}
+	ref->bidirectional = check(p, TM_TOK_BIARROW);
+	advance(p);
+	if (!parse_path(p, &ref->target, &ref->target_span))
+		return NULL;
+	ref->span = (tm_span){p->src, first.start, p->previous.end};
+	decl->target = ref;
+	parse_label(p, decl);
+	return parse_tail(p, decl, false) ? decl : NULL;
+}
+
+/* accept = "accept" finding_ref [ label ] [ block ] */
+static tm_decl *parse_accept(parser *p)
+{
+	tm_decl *decl = new_decl(p, TM_DECL_ACCEPT, p->previous);
+	tm_ref *ref = tm_arena_alloc(p->arena, sizeof(*ref));
+	if (!check(p, TM_TOK_IDENT)) {
+		tm_diag *d = expected(p, "the finding to accept (RULE@ELEMENT or a threat id)");
+		tm_diag_note(d, (tm_span){0}, "for example: accept STRIDE-R-01@api \"reason\" { by victoria }");
+		return NULL;
+	}
+	if (!parse_ref(p, ref))
+		return NULL;
+	decl->target = ref;
+	parse_label(p, decl);
+	return parse_tail(p, decl, false) ? decl : NULL;
+}
+
+/* model = "model" label [ block ];  use = "use" STRING;  include = "include" STRING */
+static tm_decl *parse_string_statement(parser *p, tm_decl_kind kind)
+{
+	tm_decl *decl = new_decl(p, kind, p->previous);
+	if (!check(p, TM_TOK_STRING) && !check(p, TM_TOK_TSTRING)) {
+		const char *what = kind == TM_DECL_MODEL ? "the model's name in quotes"
+		                   : kind == TM_DECL_USE ? "a pack name in quotes, like \"stride\""
+		                                         : "a file path in quotes";
+		tm_diag *d = expected(p, what);
+		if (kind == TM_DECL_MODEL && check(p, TM_TOK_IDENT))
+			tm_diag_note(d, (tm_span){0}, "a model has no id: write model \"Name\" { ... }");
+		return NULL;
+	}
+	parse_label(p, decl);
+	return parse_tail(p, decl, false) ? decl : NULL;
+}
+
+/* statement = model | use | include | element | boundary | flow | accept */
+static tm_decl *parse_statement(parser *p)
+{
+	tm_token keyword = p->current;
+	tm_decl_kind kind = tm_decl_kind_of(tok_text(p, keyword), (size_t)tok_len(keyword));
+	if (keyword.kind != TM_TOK_IDENT || kind == TM_DECL_COUNT) {
+		tm_diag *d = error_at(p, keyword,
+		                      "expected %s, found %s",
+		                      "a statement (model, use, include, asset, actor, external, process, store, "
+		                      "boundary, flow, threat, mitigation, accept)");
+		if (d && keyword.kind == TM_TOK_IDENT) {
+			char word[64];
+			snprintf(word, sizeof word, "%.*s", tok_len(keyword) > 63 ? 63 : tok_len(keyword),
+			         tok_text(p, keyword));
+			const char *suggestion = tm_suggest(word, tm_decl_keywords, TM_DECL_COUNT);
+			if (suggestion)
+				tm_diag_note(d, (tm_span){0}, "did you mean '%s'?", suggestion);
+		}
+		if (d && keyword.kind == TM_TOK_RBRACE)
+			tm_diag_note(d, (tm_span){0}, "this '}' closes nothing");
+		advance(p);
+		return NULL;
+	}
+	advance(p);
+	tm_decl *decl;
+	switch (kind) {
+	case TM_DECL_MODEL:
+	case TM_DECL_USE:
+	case TM_DECL_INCLUDE: decl = parse_string_statement(p, kind); break;
+	case TM_DECL_BOUNDARY: decl = parse_boundary(p); break;
+	case TM_DECL_FLOW: decl = parse_flow(p); break;
+	case TM_DECL_ACCEPT: decl = parse_accept(p); break;
+	default: decl = parse_element(p, kind, NULL); break;
+	}
+	if (decl)
+		decl->newlines = keyword.newlines;
+	return decl;
+}
+
+static bool at_line_start(const parser *p, tm_token tok)
+{
+	return tok.start == 0 || p->src->text[tok.start - 1] == '\n';
+}
+
+/* Skips to the next token that can start a statement: a keyword at the
+ * start of a line, outside brackets, or any keyword in column 1 (so an
+ * unclosed '{' does not swallow the rest of the file). */
+static void synchronize(parser *p)
+{
+	p->panic = false;
+	while (!check(p, TM_TOK_EOF)) {
+		tm_token tok = p->current;
+		if (tok.kind == TM_TOK_IDENT && tok.newlines > 0 &&
+		    tm_decl_kind_of(tok_text(p, tok), (size_t)tok_len(tok)) != TM_DECL_COUNT &&
+		    (p->brackets <= 0 || at_line_start(p, tok))) {
+			p->brackets = 0;
+			return;
+		}
+		advance(p);
+	}
+}
+
+size_t tm_parse_file(tm_file **out, tm_arena *arena, const tm_source *src, tm_diags *diags)
+{
+	parser p = {.arena = arena, .diags = diags, .src = src};
+	size_t errors_before = diags->errors;
+	tm_lex_init(&p.lex, src, diags);
+	p.current = tm_lex_next(&p.lex);
+	p.next = p.current.kind == TM_TOK_EOF ? p.current : tm_lex_next(&p.lex);
+
+	tm_decl **decls = NULL;
+	size_t count = 0, cap = 0;
+	while (!check(&p, TM_TOK_EOF)) {
+		if (accept_tok(&p, TM_TOK_SEMICOLON))
+			continue;
+		p.depth = 0;
+		p.brackets = 0;
+		tm_decl *decl = parse_statement(&p);
+		if (decl) {
+			TM_VEC_PUSH(decls, count, cap, decl);
+		}
+		if (p.panic || !decl)
+			synchronize(&p);
+	}
+	tm_file *file = tm_arena_alloc(arena, sizeof(*file));
+	file->src = src;
+	file->decls = tm_arena_memdup(arena, decls, count * sizeof(*decls));
+	file->ndecls = count;
+	file->comments = tm_arena_memdup(arena, p.lex.comments, p.lex.ncomments * sizeof(tm_comment));
+	file->ncomments = p.lex.ncomments;
+	free(decls);
+	free(p.lex.comments);
+	*out = file;
+	return diags->errors - errors_before;
+}

@@ -1,0 +1,436 @@
+#include "risk/risk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "base/xalloc.h"
+
+const char *const tm_score_level_names[4] = {"", "Low", "Medium", "High"};
+
+/* ORDER RISK */
+const char *const tm_risk_names[5] = {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"};
+
+/* ORDER STATUS */
+const char *const tm_status_names[6] = {"open",     "planned", "mitigated",
+                                        "accepted", "expired", "false_positive"};
+
+/* ORDER LIKELIHOOD */
+const char *const tm_likelihood_factor_names[TM_LF_COUNT] = {"skill", "motive", "opportunity",
+                                                             "population", "discoverability"};
+
+/* ORDER IMPACT */
+const char *const tm_impact_factor_names[TM_IF_COUNT] = {
+    "confidentiality", "integrity", "availability", "financial", "compliance", "reputation"};
+
+static const char *const stride_categories[] = {"spoofing",
+                                                "tampering",
+                                                "repudiation",
+                                                "information_disclosure",
+                                                "denial_of_service",
+                                                "elevation_of_privilege"};
+static const char *const linddun_categories[] = {"linkability", "identifiability", "non_repudiation",
+                                                 "detectability", "disclosure", "unawareness",
+                                                 "non_compliance"};
+
+static bool ascii_iequal(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char ca = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+		char cb = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+		if (ca != cb)
+			return false;
+	}
+	return *a == *b;
+}
+
+bool tm_risk_parse(const char *text, tm_risk *out)
+{
+	if (!text)
+		return false;
+	for (int i = TM_RISK_INFO; i <= TM_RISK_CRITICAL; i++) {
+		if (ascii_iequal(text, tm_risk_names[i])) {
+			*out = (tm_risk)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+double tm_risk_likelihood(const uint8_t factors[TM_LF_COUNT])
+{
+	unsigned sum = 0, given = 0;
+	for (int i = 0; i < TM_LF_COUNT; i++) {
+		if (factors[i]) {
+			sum += factors[i];
+			given++;
+		}
+	}
+	return given ? (double)sum / (double)given : 0.0;
+}
+
+double tm_risk_impact(const uint8_t factors[TM_IF_COUNT])
+{
+	uint8_t max = 0;
+	for (int i = 0; i < TM_IF_COUNT; i++)
+		if (factors[i] > max)
+			max = factors[i];
+	return (double)max;
+}
+
+tm_score_level tm_risk_level(double score)
+{
+	if (score < 1.5)
+		return TM_SCORE_LOW;
+	if (score < 2.5)
+		return TM_SCORE_MEDIUM;
+	return TM_SCORE_HIGH;
+}
+
+static int level_index(tm_score_level level)
+{
+	/* A level outside the enum (a zeroed finding) counts as Low. */
+	if (level == TM_SCORE_MEDIUM)
+		return 1;
+	if (level == TM_SCORE_HIGH)
+		return 2;
+	return 0;
+}
+
+tm_risk tm_risk_matrix(tm_score_level likelihood, tm_score_level impact)
+{
+	/* [likelihood][impact], Low..High on both axes (SPEC §2). */
+	static const tm_risk matrix[3][3] = {
+	    {TM_RISK_INFO, TM_RISK_LOW, TM_RISK_MEDIUM},
+	    {TM_RISK_LOW, TM_RISK_MEDIUM, TM_RISK_HIGH},
+	    {TM_RISK_MEDIUM, TM_RISK_HIGH, TM_RISK_CRITICAL},
+	};
+	return matrix[level_index(likelihood)][level_index(impact)];
+}
+
+int32_t tm_risk_due(tm_risk risk, int32_t found)
+{
+	int32_t days;
+	switch (risk) {
+	case TM_RISK_CRITICAL: days = 1; break;
+	case TM_RISK_HIGH: days = 7; break;
+	case TM_RISK_MEDIUM: days = 30; break;
+	case TM_RISK_LOW: days = 90; break;
+	default: return TM_NO_DATE;
+	}
+	/* A date near the top of the range has no representable deadline. */
+	if (found == TM_NO_DATE || found > INT32_MAX - days)
+		return TM_NO_DATE;
+	return found + days;
+}
+
+void tm_findings_init(tm_findings *set)
+{
+	memset(set, 0, sizeof(*set));
+	set->arena = tm_arena_new();
+}
+
+void tm_findings_free(tm_findings *set)
+{
+	tm_arena_free(set->arena);
+	free(set->items);
+	memset(set, 0, sizeof(*set));
+}
+
+tm_finding *tm_findings_add(tm_findings *set)
+{
+	/* Dates start as "none" rather than 1970-01-01, so a producer that
+	 * forgets them gets no deadline instead of a wrong one. */
+	tm_finding finding = {.found = TM_NO_DATE, .due = TM_NO_DATE, .element_key = ""};
+	TM_VEC_PUSH(set->items, set->count, set->cap, finding);
+	return &set->items[set->count - 1];
+}
+
+void tm_risk_score(tm_finding *finding)
+{
+	finding->likelihood = tm_risk_likelihood(finding->likelihood_factors);
+	finding->impact = tm_risk_impact(finding->impact_factors);
+	finding->likelihood_level = tm_risk_level(finding->likelihood);
+	finding->impact_level = tm_risk_level(finding->impact);
+	finding->risk = tm_risk_matrix(finding->likelihood_level, finding->impact_level);
+}
+
+static bool in_list(const char *word, const char *const *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(word, list[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *framework_of(const char *category)
+{
+	if (!category)
+		return "CUSTOM";
+	if (in_list(category, stride_categories, sizeof(stride_categories) / sizeof(*stride_categories)))
+		return "STRIDE";
+	if (in_list(category, linddun_categories, sizeof(linddun_categories) / sizeof(*linddun_categories)))
+		return "LINDDUN";
+	if (strcmp(category, "check") == 0)
+		return "CHECK";
+	return "CUSTOM";
+}
+
+void tm_risk_add_threats(tm_findings *set, const tm_model *model)
+{
+	if (!set || !model)
+		return;
+	for (size_t i = 0; i < model->nthreats; i++) {
+		const tm_threat *threat = &model->threats[i];
+		if (!threat->id)
+			continue;
+		tm_finding *finding = tm_findings_add(set);
+		finding->id = threat->id;
+		finding->rule = threat->id;
+		finding->category = threat->category ? threat->category : "";
+		finding->framework = framework_of(threat->category);
+		finding->pack = "model";
+		finding->element = threat->element;
+		if (threat->element && threat->element->key)
+			finding->element_key = threat->element->key;
+		else if (threat->element_key)
+			finding->element_key = threat->element_key;
+		finding->title = threat->title ? threat->title : threat->id;
+		finding->description = threat->description;
+		finding->advice = threat->mitigation;
+		memcpy(finding->likelihood_factors, threat->likelihood, sizeof(finding->likelihood_factors));
+		memcpy(finding->impact_factors, threat->impact, sizeof(finding->impact_factors));
+		finding->found = threat->found != TM_NO_DATE ? threat->found : model->meta.date;
+		finding->file = "";
+		if (threat->decl && threat->decl->src) {
+			uint32_t column;
+			finding->file = threat->decl->src->path;
+			tm_source_position(threat->decl->src, threat->decl->span.start, &finding->line, &column);
+		}
+		tm_risk_score(finding);
+	}
+}
+
+/* The finding ids, sorted, so that each of the model's references is a
+ * binary search even with hundreds of thousands of findings. Ids may repeat;
+ * a reference then applies to every finding with that id. */
+typedef struct id_entry {
+	const char *id;
+	size_t index;
+} id_entry;
+
+static int compare_entries(const void *a, const void *b)
+{
+	const id_entry *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+	if (c)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The first entry with this id, or `count` when there is none. */
+static size_t find_first(const id_entry *entries, size_t count, const char *id)
+{
+	size_t lo = 0, hi = count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(entries[mid].id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < count && strcmp(entries[lo].id, id) == 0 ? lo : count;
+}
+
+/* Which of two acceptances of one finding counts: a false-positive verdict,
+ * else the one that lasts longest (no `until` lasts forever). */
+static bool acceptance_better(const tm_acceptance *candidate, const tm_acceptance *current)
+{
+	if (!current)
+		return true;
+	if (candidate->false_positive != current->false_positive)
+		return candidate->false_positive;
+	int64_t a = candidate->until == TM_NO_DATE ? INT64_MAX : candidate->until;
+	int64_t b = current->until == TM_NO_DATE ? INT64_MAX : current->until;
+	return a > b;
+}
+
+/* Precedence, highest first: false_positive, accepted, mitigated, expired,
+ * planned, open. A fix in place outranks a lapsed acceptance; a lapsed
+ * acceptance outranks a fix that is only planned, so it still demands
+ * attention. */
+static tm_status status_of(const tm_acceptance *acceptance, int best_mitigation, int32_t today)
+{
+	bool expired = false;
+	if (acceptance) {
+		if (acceptance->false_positive)
+			return TM_STATUS_FALSE_POSITIVE;
+		if (acceptance->until == TM_NO_DATE || today <= acceptance->until)
+			return TM_STATUS_ACCEPTED;
+		expired = true;
+	}
+	if (best_mitigation >= TM_MIT_IMPLEMENTED)
+		return TM_STATUS_MITIGATED;
+	if (expired)
+		return TM_STATUS_EXPIRED;
+	if (best_mitigation >= TM_MIT_PLANNED)
+		return TM_STATUS_PLANNED;
+	return TM_STATUS_OPEN;
+}
+
+void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_diags *diags)
+{
+	if (!set)
+		return;
+	size_t count = set->count;
+	id_entry *entries = tm_xmalloc(count * sizeof(*entries));
+	int *best = tm_xmalloc(count * sizeof(*best)); /* highest mitigation status, -1: none */
+	size_t *nmit = tm_xcalloc(count, sizeof(*nmit)); /* mitigation references per finding */
+	size_t n = 0;
+	for (size_t i = 0; i < count; i++) {
+		tm_finding *finding = &set->items[i];
+		finding->mitigations = NULL;
+		finding->nmitigations = 0;
+		finding->acceptance = NULL;
+		best[i] = -1;
+		if (finding->id)
+			entries[n++] = (id_entry){finding->id, i};
+	}
+	qsort(entries, n, sizeof(*entries), compare_entries);
+
+	size_t nmitigations = model ? model->nmitigations : 0;
+	size_t nacceptances = model ? model->nacceptances : 0;
+
+	/* First pass over the mitigations: count, so each finding's list is
+	 * one arena allocation; warn about stale references once. */
+	for (size_t m = 0; m < nmitigations; m++) {
+		const tm_mitigation *mitigation = &model->mitigations[m];
+		for (size_t k = 0; k < mitigation->nmitigates; k++) {
+			const char *name = mitigation->mitigates[k];
+			if (!name)
+				continue;
+			size_t at = find_first(entries, n, name);
+			if (at == n) {
+				if (strchr(name, '@') && diags) {
+					tm_span span = mitigation->mitigates_spans ? mitigation->mitigates_spans[k]
+					               : mitigation->decl          ? mitigation->decl->span
+					                                           : (tm_span){0};
+					tm_diag_warning(diags, span, "%s mitigates %s, which no rule raised",
+					                mitigation->id ? mitigation->id : "a mitigation", name);
+				}
+				continue;
+			}
+			for (; at < n && strcmp(entries[at].id, name) == 0; at++) {
+				size_t index = entries[at].index;
+				nmit[index]++;
+				if ((int)mitigation->status > best[index])
+					best[index] = (int)mitigation->status;
+			}
+		}
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (nmit[i])
+			set->items[i].mitigations = tm_arena_alloc(set->arena, nmit[i] * sizeof(const char *));
+		nmit[i] = SIZE_MAX; /* from here on: the last mitigation listed */
+	}
+	/* Second pass: fill the lists; a mitigation that names one finding
+	 * twice is listed once. */
+	for (size_t m = 0; m < nmitigations; m++) {
+		const tm_mitigation *mitigation = &model->mitigations[m];
+		for (size_t k = 0; k < mitigation->nmitigates; k++) {
+			const char *name = mitigation->mitigates[k];
+			if (!name)
+				continue;
+			for (size_t at = find_first(entries, n, name); at < n && strcmp(entries[at].id, name) == 0;
+			     at++) {
+				size_t index = entries[at].index;
+				tm_finding *finding = &set->items[index];
+				if (nmit[index] == m)
+					continue;
+				nmit[index] = m;
+				finding->mitigations[finding->nmitigations++] = mitigation->id ? mitigation->id : "";
+			}
+		}
+	}
+
+	for (size_t a = 0; a < nacceptances; a++) {
+		const tm_acceptance *acceptance = &model->acceptances[a];
+		const char *name = acceptance->finding;
+		if (!name)
+			continue;
+		size_t at = find_first(entries, n, name);
+		if (at == n) {
+			if (strchr(name, '@') && diags)
+				tm_diag_warning(diags, acceptance->finding_span,
+				                "acceptance of %s names a finding no rule raised", name);
+			continue;
+		}
+		for (; at < n && strcmp(entries[at].id, name) == 0; at++) {
+			tm_finding *finding = &set->items[entries[at].index];
+			if (acceptance_better(acceptance, finding->acceptance))
+				finding->acceptance = acceptance;
+		}
+	}
+
+	for (size_t i = 0; i < count; i++) {
+		tm_finding *finding = &set->items[i];
+		finding->status = status_of(finding->acceptance, best[i], today);
+		finding->due = tm_risk_due(finding->risk, finding->found);
+	}
+	free(entries);
+	free(best);
+	free(nmit);
+}
+
+typedef struct sort_entry {
+	const tm_finding *finding;
+	size_t position;
+} sort_entry;
+
+static int compare_findings(const void *a, const void *b)
+{
+	const sort_entry *x = a, *y = b;
+	if (x->finding->risk != y->finding->risk)
+		return x->finding->risk > y->finding->risk ? -1 : 1;
+	const char *xid = x->finding->id ? x->finding->id : "";
+	const char *yid = y->finding->id ? y->finding->id : "";
+	int c = strcmp(xid, yid);
+	if (c)
+		return c;
+	/* Equal ids keep their insertion order, whatever qsort does. */
+	return x->position < y->position ? -1 : x->position > y->position;
+}
+
+void tm_findings_sort(tm_findings *set)
+{
+	if (!set || set->count < 2)
+		return;
+	size_t count = set->count;
+	sort_entry *order = tm_xmalloc(count * sizeof(*order));
+	for (size_t i = 0; i < count; i++)
+		order[i] = (sort_entry){&set->items[i], i};
+	qsort(order, count, sizeof(*order), compare_findings);
+	/* Permute in place along cycles: one spare finding instead of a
+	 * second copy of a possibly large array. */
+	size_t *source = tm_xmalloc(count * sizeof(*source));
+	for (size_t i = 0; i < count; i++)
+		source[i] = order[i].position;
+	free(order);
+	for (size_t start = 0; start < count; start++) {
+		if (source[start] == start)
+			continue;
+		tm_finding spare = set->items[start];
+		size_t to = start;
+		for (;;) {
+			size_t from = source[to];
+			source[to] = to;
+			if (from == start) {
+				set->items[to] = spare;
+				break;
+			}
+			set->items[to] = set->items[from];
+			to = from;
+		}
+	}
+	free(source);
+}
