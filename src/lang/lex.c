@@ -329,9 +329,11 @@ tm_token tm_lex_next(tm_lexer *lex)
 		}
 		width = utf8_length(text + start, len - start);
 		unsigned char u = (unsigned char)c;
-		if (u >= 0x80 && width == 1) {
-			tm_diag_error(lex->diags, span_of(lex, start, start + 1),
-			              "invalid UTF-8 byte 0x%02X: a .threat file must be UTF-8 text", u);
+		if (u >= 0x80 && (width == 1 || !check_utf8(lex, start, start + width))) {
+			if (width == 1)
+				tm_diag_error(lex->diags, span_of(lex, start, start + 1),
+				              "invalid UTF-8 byte 0x%02X: a .threat file must be UTF-8 text", u);
+			width = 1;
 		} else if (u < 0x20 || u == 0x7f) {
 			tm_diag_error(lex->diags, span_of(lex, start, start + 1), "unexpected control character 0x%02X",
 			              u);

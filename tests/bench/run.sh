@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Benchmark: synthetic models of 1,000, 10,000 and 100,000 elements (N =
+# externals + processes + stores, children included; about 2N flows, N/10
+# boundaries, a few assets), generated into build/bench/ by tests/bench/gen.c,
+# each timed with three commands. Prints wall time, peak RSS and time per
+# 1,000 elements beside the targets. `make bench` calls it.
+#
+#   tests/bench/run.sh THREAT_BIN          BENCH_SIZES="1000 10000" to choose
+#
+# A missed target is reported, not fatal (timings depend on the machine);
+# a crash or an unexpected exit status makes the script exit 1.
+set -uo pipefail
+
+if [ $# -ne 1 ]; then
+	echo "usage: tests/bench/run.sh THREAT_BIN" >&2
+	exit 2
+fi
+bin=$1
+case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
+if [ ! -x "$bin" ]; then
+	echo "bench: $bin is not an executable" >&2
+	exit 2
+fi
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 2
+dir=build/bench
+mkdir -p "$dir"
+sizes=${BENCH_SIZES:-1000 10000 100000}
+today=2026-06-01
+
+gen=$dir/gen
+if [ ! -x "$gen" ] || [ tests/bench/gen.c -nt "$gen" ]; then
+	${CC:-cc} -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Wstrict-prototypes \
+		-Wmissing-prototypes -Wwrite-strings -Werror -O2 \
+		-o "$gen" tests/bench/gen.c || { echo "bench: cannot build $gen" >&2; exit 1; }
+fi
+
+# Targets: "SECONDS MB" per command and size; empty when none is set.
+target() {
+	case "$1:$2" in
+	parse:100000) echo "0.5 300" ;;
+	check:100000) echo "3 1024" ;;
+	check:1000) echo "0.05 -" ;;
+	esac
+}
+
+bad=0
+no_rules=1
+result=$dir/result
+errors=$dir/stderr
+printf '%-8s %-7s %-18s %9s %9s %11s  %s\n' elements file command 'time s' 'peak MB' 'ms/1k el' target
+for n in $sizes; do
+	model=$dir/model-$n.threat
+	if [ ! -f "$model" ] || [ "$gen" -nt "$model" ]; then
+		"$gen" model "$n" "$model" || { echo "bench: cannot generate $model" >&2; exit 1; }
+	fi
+	mb_file=$(awk -v b="$(wc -c <"$model")" 'BEGIN { printf "%.1fM", b / 1048576 }')
+	for cmd in parse check query; do
+		case $cmd in
+		parse) args=(check --no-rules --today "$today" "$model"); label="check --no-rules" ;;
+		check) args=(check --today "$today" "$model"); label="check" ;;
+		query) args=(query "$model" 'threats where risk >= HIGH limit 10' --today "$today"); label="query" ;;
+		esac
+		if [ $cmd = parse ] && [ $no_rules = 0 ]; then
+			continue
+		fi
+		"$gen" time "$result" timeout -k 5 600 "$bin" "${args[@]}" >/dev/null 2>"$errors"
+		read -r secs kb status <"$result"
+		# check exits 1 when findings reach --fail-on; 2 is bad input or usage.
+		if [ "$status" = 2 ] && [ $cmd = parse ]; then
+			echo "bench: '$label' exits 2 (the binary lacks --no-rules?): $(head -n 1 "$errors")"
+			no_rules=0
+			continue
+		fi
+		if [ "$status" -gt 1 ]; then
+			printf '%-8s %-7s %-18s exit %s: %s\n' "$n" "$mb_file" "$label" "$status" "$(head -n 1 "$errors")"
+			bad=1
+			continue
+		fi
+		read -r t_secs t_mb <<<"$(target "$cmd" "$n")"
+		verdict=""
+		if [ -n "${t_secs:-}" ]; then
+			verdict=$(awk -v s="$secs" -v k="$kb" -v ts="$t_secs" -v tm="$t_mb" 'BEGIN {
+				ok = s < ts && (tm == "-" || k / 1024 < tm)
+				printf "< %s s", ts; if (tm != "-") printf ", < %s MB", tm
+				printf ": %s", ok ? "ok" : "MISSED" }')
+		fi
+		awk -v n="$n" -v f="$mb_file" -v l="$label" -v s="$secs" -v k="$kb" -v v="$verdict" 'BEGIN {
+			printf "%-8s %-7s %-18s %9.3f %9.1f %11.2f  %s\n", n, f, l, s, k / 1024, s * 1000000 / n, v }'
+	done
+done
+echo "targets: parse+resolve 100k < 0.5 s and < 300 MB; full check 100k < 3 s and < 1 GB; check 1k < 50 ms"
+echo "ms/1k el staying flat as N grows means linear time."
+exit $bad

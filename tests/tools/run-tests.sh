@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Runs the test suites against one build directory and keeps going after a
+# failure, so one run shows every failure.
+#
+#   tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz]
+#
+#   unit    every BUILD/tests/test_* (one per tests/unit/test_*.c; a missing
+#           binary fails); each binary counts as one
+#   golden  tests/golden/run.sh BUILD/threat; each case counts as one
+#   packs   tests/packs/run.sh BUILD/threat when it exists; its last line
+#           `packs: N passed, N failed` gives the counts, else its status
+#           counts as one
+#   fuzz    BUILD/fuzz-replay tests/fuzz/corpus; counts as one
+#
+# The last line is always `N passed, N failed`; the exit status is 1 when
+# anything failed. Sanitizer options make a sanitized build (build-san)
+# stop at the first report instead of printing and carrying on, with exit
+# status 23 so a report never passes for an ordinary exit 1.
+set -uo pipefail
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	echo "usage: tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz]" >&2
+	exit 2
+fi
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$1
+case $build in /*) ;; *) build=$PWD/$build ;; esac
+only=${2:-all}
+case $only in all | unit | golden | packs | fuzz) ;; *)
+	echo "run-tests: unknown suite '$only' (unit, golden, packs or fuzz)" >&2
+	exit 2
+	;;
+esac
+cd "$root" || exit 2
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=23:strict_string_checks=1:detect_stack_use_after_return=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=23}
+limit=${TEST_TIMEOUT:-300}
+
+passed=0
+failed=0
+log=$(mktemp "${TMPDIR:-/tmp}/run-tests.XXXXXX")
+trap 'rm -f "$log"' EXIT
+
+# Shows the tail of a failed run's output, indented under its summary line.
+show_log() {
+	tail -n "${1:-60}" "$log" | sed 's/^/    /'
+}
+
+# Adds the counts from a runner's `NAME: N passed, N failed` line; returns 1
+# when the runner printed no such line.
+add_counts() {
+	local name=$1 summary
+	summary=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$log" | tail -n 1)
+	[ -n "$summary" ] || return 1
+	local p f
+	p=$(sed -E 's/^[^:]+: ([0-9]+) passed.*/\1/' <<<"$summary")
+	f=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$summary")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	echo "$summary"
+}
+
+run_unit() {
+	local src name bin any=0
+	for src in tests/unit/test_*.c; do
+		[ -e "$src" ] || continue
+		any=1
+		name=$(basename "$src" .c)
+		bin=$build/tests/$name
+		if [ ! -x "$bin" ]; then
+			echo "unit: $name FAILED (no binary $bin; build it with make unit)"
+			failed=$((failed + 1))
+			continue
+		fi
+		if timeout -k 5 "$limit" "$bin" >"$log" 2>&1; then
+			echo "unit: $name ok ($(grep -cE '^\[       OK \]' "$log") cases)"
+			passed=$((passed + 1))
+		else
+			echo "unit: $name FAILED (exit $?)"
+			show_log 80
+			failed=$((failed + 1))
+		fi
+	done
+	[ $any = 1 ] || echo "unit: no tests/unit/test_*.c"
+}
+
+run_golden() {
+	if [ ! -x "$build/threat" ]; then
+		echo "golden: FAILED (no binary $build/threat)"
+		failed=$((failed + 1))
+		return
+	fi
+	tests/golden/run.sh "$build/threat" >"$log" 2>&1
+	local status=$? before=$failed
+	grep -v -E '^golden: [0-9]+ passed, [0-9]+ failed$' "$log" | head -n 400
+	if ! add_counts golden; then
+		echo "golden: FAILED (runner exited $status without a summary)"
+		failed=$((failed + 1))
+	elif [ $status != 0 ] && [ $failed = $before ]; then
+		echo "golden: runner exited $status"
+		failed=$((failed + 1))
+	fi
+}
+
+run_packs() {
+	if [ ! -f tests/packs/run.sh ]; then
+		echo "packs: no tests/packs/run.sh, skipped"
+		return
+	fi
+	timeout -k 5 "$limit" bash tests/packs/run.sh "$build/threat" >"$log" 2>&1
+	local status=$? before=$failed
+	if add_counts packs; then
+		# A runner that fails without counting a failure still fails the run.
+		if [ $status != 0 ] && [ $failed = $before ]; then
+			echo "packs: runner exited $status"
+			failed=$((failed + 1))
+		fi
+	elif [ $status = 0 ]; then
+		echo "packs: ok"
+		passed=$((passed + 1))
+	else
+		echo "packs: FAILED (exit $status)"
+		failed=$((failed + 1))
+	fi
+	[ $status = 0 ] || show_log 120
+}
+
+run_fuzz() {
+	local replay=$build/fuzz-replay
+	if [ ! -x "$replay" ]; then
+		echo "fuzz: FAILED (no binary $replay; build it with make fuzz-replay)"
+		failed=$((failed + 1))
+		return
+	fi
+	if timeout -k 5 "$limit" "$replay" tests/fuzz/corpus >"$log" 2>&1; then
+		echo "fuzz: $(tail -n 1 "$log") ok"
+		passed=$((passed + 1))
+	else
+		echo "fuzz: replay FAILED (exit $?)"
+		show_log 80
+		failed=$((failed + 1))
+	fi
+}
+
+case $only in
+all) run_unit; run_golden; run_packs; run_fuzz ;;
+unit) run_unit ;;
+golden) run_golden ;;
+packs) run_packs ;;
+fuzz) run_fuzz ;;
+esac
+
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
