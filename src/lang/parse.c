@@ -324,8 +324,12 @@ static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
 		if (accept_tok(p, TM_TOK_SEMICOLON))
 			continue;
 		if (check(p, TM_TOK_EOF)) {
-			tm_diag *d = error_at(p, p->current, "%s: '{' has no matching '}', found %s", "unclosed block");
-			tm_diag_note(d, tok_span(p, open), "the block opens here");
+			if (!p->panic) {
+				p->panic = true;
+				tm_diag *d = tm_diag_error(p->diags, tok_span(p, open),
+				                           "unclosed block: this '{' has no matching '}'");
+				tm_diag_note(d, (tm_span){0}, "the file ends before the block does; add '}' after its last line");
+			}
 			goto fail;
 		}
 		if (!check(p, TM_TOK_IDENT)) {

@@ -156,7 +156,7 @@ static void test_unclosed_block_and_children(void **state)
 	parse(&p, "store s { process p }\nprocess a {\n  tech x\nprocess b\n");
 	assert_int_equal(p.diags.errors, 2);
 	assert_error_at(&p, 0, "only a process can contain child elements", 1, 11);
-	assert_error_at(&p, 1, "unclosed block: '{' has no matching '}', found the end of the file", 5, 1);
+	assert_error_at(&p, 1, "unclosed block: this '{' has no matching '}'", 2, 11);
 	done(&p);
 }
 

@@ -1,0 +1,301 @@
+/* threat: the command-line client. It parses arguments and calls the
+ * library's stages; it computes nothing itself. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/date.h"
+#include "base/diag.h"
+#include "base/xalloc.h"
+#include "cli/cli.h"
+#include "lang/fmt.h"
+#include "out/out.h"
+#include "out/rules_text.h"
+#include "out/term.h"
+#include "risk/risk.h"
+#include "rules/rules.h"
+#include "session/session.h"
+#include "threat/status.h"
+
+static const char usage_text[] =
+    "usage: threat COMMAND [ARGS]\n"
+    "\n"
+    "  check  FILE...  [--fail-on LEVEL] [--format text|json|sarif] [--today D]\n"
+    "                                   check a model and list its findings\n"
+    "  fmt    FILE...  [--check]        rewrite files in the canonical layout\n"
+    "  rules  [--pack NAME] [--format text|md] [RULE-ID]\n"
+    "                                   list the rules of the packs, or explain one\n"
+    "\n"
+    "Exit status: 0 fine; 1 findings at or above --fail-on, or fmt --check found\n"
+    "changes; 2 bad input (syntax, meaning, usage, a failing rule pack).\n"
+    "Documentation: doc/language.md, doc/rules.md, doc/risk.md.\n";
+
+void tm_cli_usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "threat: error: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nRun 'threat --help' for the commands and their options.\n");
+}
+
+bool tm_cli_stderr_color(void) { return tm_term_color(stderr); }
+
+void tm_cli_print_diags(const tm_diags *diags)
+{
+	if (!diags->count && !diags->errors && !diags->warnings)
+		return;
+	tm_buf text = TM_BUF_INIT;
+	tm_diags_render(&text, diags, tm_cli_stderr_color());
+	fputs(tm_buf_str(&text), stderr);
+	tm_buf_free(&text);
+}
+
+/* Takes "--name value" or "--name=value" at argv[*i]; true if it matched. */
+bool tm_cli_option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
+	if (strncmp(arg, name, n) != 0)
+		return false;
+	if (arg[n] == '=') {
+		*value = arg + n + 1;
+		return true;
+	}
+	if (arg[n] != '\0')
+		return false;
+	if (*i + 1 >= argc) {
+		tm_cli_usage_error("option %s needs a value", name);
+		*value = NULL;
+		return true;
+	}
+	*value = argv[++*i];
+	return true;
+}
+
+bool tm_cli_today(const char *text, int32_t *today)
+{
+	if (tm_date_today(text, today))
+		return true;
+	if (text)
+		tm_cli_usage_error("--today wants a date like 2026-03-24, not '%s'", text);
+	else
+		tm_cli_usage_error("SOURCE_DATE_EPOCH must be a number of seconds, not '%s'",
+		                   getenv("SOURCE_DATE_EPOCH"));
+	return false;
+}
+
+void tm_cli_write(const tm_buf *out)
+{
+	fwrite(tm_buf_str(out), 1, out->len, stdout);
+	fflush(stdout);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	const char *format = "text", *fail_on = NULL, *today_text = NULL;
+	bool no_rules = false;
+	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
+	size_t nfiles = 0;
+	int status = 2;
+	tm_session *session = NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *value;
+		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+			if (!value)
+				goto out;
+			format = value;
+		} else if (tm_cli_option(argc, argv, &i, "--fail-on", &value)) {
+			if (!value)
+				goto out;
+			fail_on = value;
+		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
+			if (!value)
+				goto out;
+			today_text = value;
+		} else if (strcmp(argv[i], "--no-rules") == 0) {
+			no_rules = true;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			tm_cli_usage_error("check has no option %s", argv[i]);
+			goto out;
+		} else {
+			files[nfiles++] = argv[i];
+		}
+	}
+	if (!nfiles) {
+		tm_cli_usage_error("check needs a model file%s", "");
+		goto out;
+	}
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+		tm_cli_usage_error("unknown format '%s' for check (text, json)", format);
+		goto out;
+	}
+	tm_risk threshold = TM_RISK_INFO;
+	if (fail_on && !tm_risk_parse(fail_on, &threshold)) {
+		tm_cli_usage_error("unknown level '%s' for --fail-on (critical, high, medium, low, info)", fail_on);
+		goto out;
+	}
+	tm_session_options options = {.no_rules = no_rules};
+	if (!tm_cli_today(today_text, &options.today))
+		goto out;
+
+	tm_session_open(&session, files, nfiles, &options);
+	tm_cli_print_diags(&session->diags);
+	if (session->model_failed)
+		goto out;
+	tm_buf text = TM_BUF_INIT;
+	if (strcmp(format, "json") == 0) {
+		tm_out_check_json(&text, session->model, &session->findings);
+	} else {
+		tm_out_options out_options = {.color = tm_term_color(stdout), .width = tm_term_columns(stdout)};
+		tm_out_check_text(&text, session->model, &session->findings, &out_options);
+	}
+	tm_cli_write(&text);
+	tm_buf_free(&text);
+	if (session->rules_failed)
+		goto out;
+	status = fail_on && tm_session_count_failing(session, threshold) ? 1 : 0;
+out:
+	tm_session_free(session);
+	free(files);
+	return status;
+}
+
+static int cmd_fmt(int argc, char **argv)
+{
+	bool check_only = false;
+	int nfiles = 0, status = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--check") == 0) {
+			check_only = true;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			tm_cli_usage_error("fmt has no option %s", argv[i]);
+			return 2;
+		} else {
+			nfiles++;
+		}
+	}
+	if (!nfiles) {
+		tm_cli_usage_error("fmt needs a model file%s", "");
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1] != '\0')
+			continue;
+		tm_diags diags = {0};
+		tm_arena *arena = tm_arena_new();
+		bool changed = false;
+		int result = tm_fmt_path(arena, argv[i], check_only, &changed, &diags);
+		tm_cli_print_diags(&diags);
+		tm_diags_free(&diags);
+		tm_arena_free(arena);
+		if (result != TM_OK) {
+			status = 2;
+		} else if (changed && check_only) {
+			fprintf(stderr, "%s: not formatted (run 'threat fmt %s')\n", argv[i], argv[i]);
+			if (status == 0)
+				status = 1;
+		}
+	}
+	return status;
+}
+
+static int cmd_rules(int argc, char **argv)
+{
+	const char **packs = tm_xcalloc((size_t)argc + 1, sizeof(char *));
+	size_t npacks = 0;
+	const char *explain = NULL, *format = "text";
+	int status = 2;
+	tm_rules *rules = NULL;
+	tm_diags diags = {0};
+	for (int i = 0; i < argc; i++) {
+		const char *value;
+		if (tm_cli_option(argc, argv, &i, "--pack", &value)) {
+			if (!value)
+				goto out;
+			packs[npacks++] = value;
+		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+			if (!value)
+				goto out;
+			format = value;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			tm_cli_usage_error("rules has no option %s", argv[i]);
+			goto out;
+		} else if (!explain) {
+			explain = argv[i];
+		} else {
+			tm_cli_usage_error("rules explains one rule at a time ('%s' is one too many)", argv[i]);
+			goto out;
+		}
+	}
+	if (strcmp(format, "text") != 0 && strcmp(format, "md") != 0) {
+		tm_cli_usage_error("unknown format '%s' for rules (text, md)", format);
+		goto out;
+	}
+	int loaded = npacks ? tm_rules_load_names(&rules, packs, npacks, ".", &diags)
+	                    : tm_rules_load_names(&rules, tm_rules_default_packs, 4, ".", &diags);
+	tm_cli_print_diags(&diags);
+	if (loaded != TM_OK)
+		goto out;
+	tm_buf text = TM_BUF_INIT;
+	if (explain) {
+		const tm_rule_info *info = tm_rules_find(rules, explain);
+		if (!info) {
+			tm_cli_usage_error("no rule '%s' in the loaded packs (see 'threat rules')", explain);
+			tm_buf_free(&text);
+			goto out;
+		}
+		tm_out_rule_explain(&text, info);
+	} else if (strcmp(format, "md") == 0) {
+		tm_out_rules_markdown(&text, rules);
+	} else {
+		tm_out_rules_table(&text, rules);
+	}
+	tm_cli_write(&text);
+	tm_buf_free(&text);
+	status = 0;
+out:
+	if (rules)
+		tm_rules_free(rules);
+	tm_diags_free(&diags);
+	free(packs);
+	return status;
+}
+
+typedef struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} command;
+
+static const command commands[] = {
+	{"check", cmd_check},
+	{"fmt", cmd_fmt},
+	{"rules", cmd_rules},
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("threat %s\n", TM_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 2, argv + 2);
+	const char *names[sizeof commands / sizeof commands[0]];
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		names[i] = commands[i].name;
+	const char *suggestion = tm_suggest(argv[1], names, sizeof names / sizeof names[0]);
+	fprintf(stderr, "threat: error: unknown command '%s'", argv[1]);
+	if (suggestion)
+		fprintf(stderr, " (did you mean '%s'?)", suggestion);
+	fprintf(stderr, "\nRun 'threat --help' for the commands.\n");
+	return 2;
+}

@@ -1,0 +1,117 @@
+#include "out/out.h"
+
+#include <string.h>
+
+/* The model statement's attributes that describe the document, in the
+ * order the JSON lists them (SPEC §1.2's model example). */
+static const char *const meta_names[] = {
+	"client", "version",     "date",      "author",      "reviewers",
+	"status", "sensitivity", "regulatory", "next_review", "description",
+};
+
+void tm_out_model_json(tm_json *json, const tm_model *model)
+{
+	tm_json_begin_object(json);
+	tm_json_key(json, "name");
+	tm_json_string(json, model ? model->meta.name : NULL);
+	const tm_block *block = model && model->meta.decl ? model->meta.decl->block : NULL;
+	for (size_t i = 0; block && i < sizeof meta_names / sizeof meta_names[0]; i++) {
+		const tm_attr *attr = tm_block_get(block, meta_names[i]);
+		if (!attr)
+			continue;
+		tm_json_key(json, meta_names[i]);
+		tm_json_value(json, attr->value);
+	}
+	tm_json_end_object(json);
+}
+
+/* A name from one of risk.h's tables, or null when the value is outside it
+ * (an unscored finding has level 0, whose name is empty). */
+static void table_name(tm_json *json, const char *const *names, size_t count, int index)
+{
+	if (index >= 0 && (size_t)index < count && names[index] && *names[index])
+		tm_json_string(json, names[index]);
+	else
+		tm_json_null(json);
+}
+
+void tm_out_finding_json(tm_json *json, const tm_finding *finding)
+{
+	tm_json_begin_object(json);
+	tm_json_key(json, "id");
+	tm_json_string(json, finding->id);
+	tm_json_key(json, "rule");
+	tm_json_string(json, finding->rule);
+	tm_json_key(json, "framework");
+	tm_json_string(json, finding->framework);
+	tm_json_key(json, "category");
+	tm_json_string(json, finding->category);
+	/* A model-level finding has no element: null, not an empty key. */
+	tm_json_key(json, "element");
+	tm_json_string(json, finding->element_key && *finding->element_key ? finding->element_key : NULL);
+	tm_json_key(json, "title");
+	tm_json_string(json, finding->title);
+	tm_json_key(json, "detail");
+	tm_json_string(json, finding->detail);
+	tm_json_key(json, "likelihood");
+	tm_json_number(json, finding->likelihood);
+	tm_json_key(json, "impact");
+	tm_json_number(json, finding->impact);
+	tm_json_key(json, "likelihood_level");
+	table_name(json, tm_score_level_names, 4, (int)finding->likelihood_level);
+	tm_json_key(json, "impact_level");
+	table_name(json, tm_score_level_names, 4, (int)finding->impact_level);
+	tm_json_key(json, "risk");
+	table_name(json, tm_risk_names, 5, (int)finding->risk);
+	tm_json_key(json, "status");
+	table_name(json, tm_status_names, 6, (int)finding->status);
+	tm_json_key(json, "due");
+	tm_json_date(json, finding->due);
+	tm_json_key(json, "mitigations");
+	tm_json_begin_array(json);
+	for (size_t i = 0; i < finding->nmitigations; i++)
+		tm_json_string(json, finding->mitigations[i]);
+	tm_json_end_array(json);
+	tm_json_key(json, "file");
+	tm_json_string(json, finding->file);
+	tm_json_key(json, "line");
+	if (finding->file)
+		tm_json_int(json, finding->line);
+	else
+		tm_json_null(json);
+	tm_json_end_object(json);
+}
+
+void tm_out_summary_json(tm_json *json, const tm_findings *findings)
+{
+	size_t counts[5] = {0};
+	for (size_t i = 0; findings && i < findings->count; i++) {
+		tm_risk risk = findings->items[i].risk;
+		if ((int)risk >= TM_RISK_INFO && risk <= TM_RISK_CRITICAL)
+			counts[risk]++;
+	}
+	tm_json_begin_object(json);
+	for (int risk = TM_RISK_CRITICAL; risk >= TM_RISK_INFO; risk--) {
+		tm_json_key(json, tm_risk_names[risk]);
+		tm_json_int(json, (int64_t)counts[risk]);
+	}
+	tm_json_end_object(json);
+}
+
+void tm_out_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings)
+{
+	tm_json json;
+	tm_json_init(&json, out);
+	tm_json_begin_object(&json);
+	tm_json_key(&json, "model");
+	tm_out_model_json(&json, model);
+	tm_json_key(&json, "findings");
+	tm_json_begin_array(&json);
+	for (size_t i = 0; findings && i < findings->count; i++)
+		tm_out_finding_json(&json, &findings->items[i]);
+	tm_json_end_array(&json);
+	tm_json_key(&json, "summary");
+	tm_out_summary_json(&json, findings);
+	tm_json_end_object(&json);
+	tm_buf_putc(out, '\n');
+}

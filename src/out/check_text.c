@@ -1,0 +1,462 @@
+#include "out/out.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "base/xalloc.h"
+#include "out/term.h"
+
+#define COLOR_RESET "\033[0m"
+/* Indentation of nested boundaries stops growing here, so a pathological
+ * nesting cannot push the text off the screen. */
+#define MAX_INDENT_DEPTH 16
+/* A title column narrower than this is useless: the line overflows instead. */
+#define MIN_TITLE_WIDTH 12
+/* What a title gets, space permitting, before ELEMENT gives up columns. */
+#define WANTED_TITLE_WIDTH 30
+#define MIN_ELEMENT_WIDTH 10
+#define NO_SLOT ((size_t)-1)
+
+/* ORDER RISK */
+static const char *const risk_colors[5] = {"\033[2m", "\033[36m", "\033[33m", "\033[31m", "\033[1;31m"};
+
+static void indent(tm_buf *out, int depth)
+{
+	tm_buf_fill(out, ' ', (size_t)2 * (size_t)(depth < MAX_INDENT_DEPTH ? depth : MAX_INDENT_DEPTH));
+}
+
+static void plural(tm_buf *out, size_t count, const char *one, const char *many)
+{
+	tm_buf_printf(out, "%zu %s", count, count == 1 ? one : many);
+}
+
+/* `Customer Portal: 12 elements (3 external, 5 process, 2 store), 9 flows, 6 boundaries` */
+static void header(tm_buf *out, const tm_model *model)
+{
+	size_t counts[TM_EL_COUNT] = {0};
+	for (size_t i = 0; i < model->nelements; i++) {
+		const tm_element *el = model->elements[i];
+		if (el && (int)el->kind >= 0 && el->kind < TM_EL_COUNT)
+			counts[el->kind]++;
+	}
+	static const tm_element_kind listed[] = {TM_EL_EXTERNAL, TM_EL_PROCESS, TM_EL_STORE, TM_EL_ASSET,
+	                                         TM_EL_ACTOR};
+	size_t nlisted = sizeof listed / sizeof listed[0], elements = 0;
+	for (size_t i = 0; i < nlisted; i++)
+		elements += counts[listed[i]];
+
+	if (model->meta.name)
+		tm_term_sanitize(out, model->meta.name);
+	else
+		tm_buf_puts(out, "(unnamed model)");
+	tm_buf_puts(out, ": ");
+	plural(out, elements, "element", "elements");
+	const char *sep = " (";
+	for (size_t i = 0; i < nlisted; i++) {
+		if (!counts[listed[i]])
+			continue;
+		tm_buf_printf(out, "%s%zu %s", sep, counts[listed[i]], tm_element_kind_names[listed[i]]);
+		sep = ", ";
+	}
+	if (elements)
+		tm_buf_putc(out, ')');
+	tm_buf_puts(out, ", ");
+	plural(out, counts[TM_EL_FLOW], "flow", "flows");
+	tm_buf_puts(out, ", ");
+	plural(out, counts[TM_EL_BOUNDARY], "boundary", "boundaries");
+	tm_buf_putc(out, '\n');
+}
+
+/* An attribute value as plain text (before sanitising). */
+static void value_text(tm_buf *out, const tm_value *value)
+{
+	if (!value)
+		return;
+	char date[11];
+	const tm_span *span = &value->span;
+	switch (value->kind) {
+	case TM_VAL_BOOL: tm_buf_puts(out, value->boolean ? "true" : "false"); break;
+	case TM_VAL_DATE:
+		tm_date_format(value->date, date);
+		tm_buf_puts(out, date);
+		break;
+	case TM_VAL_LIST:
+		for (size_t i = 0; i < value->nitems; i++) {
+			if (i)
+				tm_buf_puts(out, ", ");
+			value_text(out, value->items[i]);
+		}
+		break;
+	case TM_VAL_NUMBER:
+		if (value->text)
+			tm_buf_put(out, value->text, value->len);
+		else
+			tm_buf_printf(out, "%g", value->number);
+		break;
+	case TM_VAL_IDENT:
+	case TM_VAL_STRING:
+		if (value->text)
+			tm_buf_put(out, value->text, value->len);
+		break;
+	default:
+		/* references and blocks: as written */
+		if (span->src && span->src->text && span->start < span->end && span->end <= span->src->len)
+			tm_buf_put(out, span->src->text + span->start, span->end - span->start);
+		else if (value->kind == TM_VAL_REF && value->ref.name)
+			tm_buf_puts(out, value->ref.name);
+		break;
+	}
+}
+
+/* `sql: api.dal -> db "queries"`: the id when the flow has one, the ends,
+ * and the label when it says more than the key. */
+static void flow_line(tm_buf *out, const tm_element *flow)
+{
+	if (flow->id) {
+		tm_term_sanitize(out, flow->id);
+		tm_buf_puts(out, ": ");
+	}
+	tm_term_sanitize(out, flow->source && flow->source->key ? flow->source->key : "?");
+	tm_buf_puts(out, flow->bidirectional ? " <-> " : " -> ");
+	tm_term_sanitize(out, flow->target && flow->target->key ? flow->target->key : "?");
+	const char *label = flow->label;
+	if (label && *label && !(flow->key && strcmp(label, flow->key) == 0) &&
+	    !(flow->id && strcmp(label, flow->id) == 0)) {
+		tm_buf_puts(out, " \"");
+		tm_term_sanitize(out, label);
+		tm_buf_putc(out, '"');
+	}
+}
+
+typedef struct boundary_node {
+	const tm_element *boundary;
+	size_t *children; /* slots of the boundaries directly inside it */
+	size_t nchildren, capchildren;
+	const tm_element **flows; /* flows crossing it, in model order */
+	size_t nflows, capflows;
+	bool shown;
+} boundary_node;
+
+typedef struct boundary_tree {
+	const tm_model *model;
+	size_t *slot_of_index; /* model->elements index -> slot, or NO_SLOT */
+	boundary_node *nodes;
+	size_t count;
+} boundary_tree;
+
+/* The slot of a boundary element; tolerates an element whose `index` is
+ * stale (models built by hand) by searching. */
+static size_t slot_of(const boundary_tree *tree, const tm_element *el)
+{
+	if (!el)
+		return NO_SLOT;
+	const tm_model *model = tree->model;
+	if (el->index < model->nelements && model->elements[el->index] == el)
+		return tree->slot_of_index[el->index];
+	for (size_t i = 0; i < model->nelements; i++)
+		if (model->elements[i] == el)
+			return tree->slot_of_index[i];
+	return NO_SLOT;
+}
+
+static void tree_build(boundary_tree *tree, const tm_model *model)
+{
+	tree->model = model;
+	tree->slot_of_index = tm_xmalloc((model->nelements + 1) * sizeof *tree->slot_of_index);
+	tree->nodes = tm_xcalloc(model->nelements + 1, sizeof *tree->nodes);
+	tree->count = 0;
+	for (size_t i = 0; i < model->nelements; i++) {
+		const tm_element *el = model->elements[i];
+		tree->slot_of_index[i] = NO_SLOT;
+		if (el && el->kind == TM_EL_BOUNDARY) {
+			tree->slot_of_index[i] = tree->count;
+			tree->nodes[tree->count++].boundary = el;
+		}
+	}
+	for (size_t slot = 0; slot < tree->count; slot++) {
+		size_t outer = slot_of(tree, tree->nodes[slot].boundary->outer);
+		if (outer != NO_SLOT && outer != slot) {
+			boundary_node *parent = &tree->nodes[outer];
+			TM_VEC_PUSH(parent->children, parent->nchildren, parent->capchildren, slot);
+		}
+	}
+	for (size_t i = 0; i < model->nelements; i++) {
+		const tm_element *flow = model->elements[i];
+		if (!flow || flow->kind != TM_EL_FLOW)
+			continue;
+		for (size_t c = 0; c < flow->ncrossings; c++) {
+			size_t slot = slot_of(tree, flow->crossings[c]);
+			if (slot == NO_SLOT)
+				continue;
+			boundary_node *node = &tree->nodes[slot];
+			/* a boundary listed twice in one flow's crossings is shown once */
+			if (node->nflows && node->flows[node->nflows - 1] == flow)
+				continue;
+			TM_VEC_PUSH(node->flows, node->nflows, node->capflows, flow);
+		}
+	}
+}
+
+static void tree_free(boundary_tree *tree)
+{
+	for (size_t slot = 0; slot < tree->count; slot++) {
+		free(tree->nodes[slot].children);
+		free(tree->nodes[slot].flows);
+	}
+	free(tree->nodes);
+	free(tree->slot_of_index);
+}
+
+/* `TB-03 "Next.js → Hono API" — controls: JWT validation, CORS`, then
+ * the crossing flows one a line. */
+static void boundary_lines(tm_buf *out, const boundary_node *node, int depth)
+{
+	const tm_element *boundary = node->boundary;
+	indent(out, depth);
+	tm_term_sanitize(out, boundary->id ? boundary->id : boundary->key);
+	if (boundary->label && *boundary->label && !(boundary->id && strcmp(boundary->label, boundary->id) == 0)) {
+		tm_buf_puts(out, " \"");
+		tm_term_sanitize(out, boundary->label);
+		tm_buf_putc(out, '"');
+	}
+	const tm_attr *controls = tm_decl_attr(boundary->decl, "controls");
+	if (controls && controls->value) {
+		tm_buf text = TM_BUF_INIT;
+		value_text(&text, controls->value);
+		if (text.len) {
+			tm_buf_puts(out, " — controls: ");
+			tm_term_sanitize(out, tm_buf_str(&text));
+		}
+		tm_buf_free(&text);
+	}
+	tm_buf_putc(out, '\n');
+	for (size_t i = 0; i < node->nflows; i++) {
+		indent(out, depth + 1);
+		flow_line(out, node->flows[i]);
+		tm_buf_putc(out, '\n');
+	}
+	if (!node->nflows) {
+		indent(out, depth + 1);
+		tm_buf_puts(out, "(no flow crosses it)\n");
+	}
+}
+
+/* Each boundary under its outer one, depth first with an explicit stack
+ * (nesting comes from references, so it has no syntactic depth limit). */
+static void show_subtree(tm_buf *out, boundary_tree *tree, size_t root)
+{
+	typedef struct pending {
+		size_t slot;
+		int depth;
+	} pending;
+	pending *stack = NULL;
+	size_t nstack = 0, capstack = 0;
+	TM_VEC_PUSH(stack, nstack, capstack, ((pending){root, 1}));
+	while (nstack) {
+		pending top = stack[--nstack];
+		boundary_node *node = &tree->nodes[top.slot];
+		if (node->shown)
+			continue;
+		node->shown = true;
+		boundary_lines(out, node, top.depth);
+		for (size_t i = node->nchildren; i-- > 0;)
+			if (!tree->nodes[node->children[i]].shown)
+				TM_VEC_PUSH(stack, nstack, capstack, ((pending){node->children[i], top.depth + 1}));
+	}
+	free(stack);
+}
+
+static void boundaries_section(tm_buf *out, const tm_model *model)
+{
+	tm_buf_puts(out, "\nTrust boundaries\n");
+	boundary_tree tree;
+	tree_build(&tree, model);
+	if (!tree.count)
+		tm_buf_puts(out, "  (none)\n");
+	for (size_t slot = 0; slot < tree.count; slot++) {
+		size_t outer = slot_of(&tree, tree.nodes[slot].boundary->outer);
+		if (outer == NO_SLOT || outer == slot)
+			show_subtree(out, &tree, slot);
+	}
+	/* A cycle of `outer` links (a broken model) has no root: show it anyway. */
+	for (size_t slot = 0; slot < tree.count; slot++)
+		if (!tree.nodes[slot].shown)
+			show_subtree(out, &tree, slot);
+	tree_free(&tree);
+}
+
+static const char *table_name(const char *const *names, size_t count, int index)
+{
+	return index >= 0 && (size_t)index < count && names[index] ? names[index] : "?";
+}
+
+static const char *element_cell(const tm_finding *finding)
+{
+	return finding->element_key && *finding->element_key ? finding->element_key : "-";
+}
+
+static void due_cell(char out[11], int32_t due)
+{
+	if (due == TM_NO_DATE)
+		strcpy(out, "-");
+	else
+		tm_date_format(due, out);
+}
+
+static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
+
+/* Appends text padded with spaces to `width` columns (no padding when it
+ * is the last column, so lines carry no trailing blanks). */
+static void cell(tm_buf *out, const char *text, size_t width)
+{
+	size_t shown = tm_term_fit(out, text, width);
+	if (shown < width)
+		tm_buf_fill(out, ' ', width - shown);
+}
+
+typedef struct columns {
+	size_t risk, id, element, title, status, due;
+} columns;
+
+static columns measure(const tm_findings *findings, int width)
+{
+	columns col = {strlen("RISK"), strlen("ID"), strlen("ELEMENT"), strlen("TITLE"), strlen("STATUS"),
+	               strlen("DUE")};
+	for (size_t i = 0; i < findings->count; i++) {
+		const tm_finding *finding = &findings->items[i];
+		char due[11];
+		due_cell(due, finding->due);
+		col.risk = max_size(col.risk, strlen(table_name(tm_risk_names, 5, (int)finding->risk)));
+		col.id = max_size(col.id, tm_term_width(finding->id));
+		col.element = max_size(col.element, tm_term_width(element_cell(finding)));
+		col.title = max_size(col.title, tm_term_width(finding->title));
+		col.status = max_size(col.status, strlen(table_name(tm_status_names, 6, (int)finding->status)));
+		col.due = max_size(col.due, strlen(due));
+	}
+	if (width > 0) {
+		/* two columns of margin, two between columns */
+		size_t fixed = 2 + col.risk + 2 + col.id + 2 + col.element + 2 + 2 + col.status + 2 + col.due;
+		size_t room = (size_t)width > fixed ? (size_t)width - fixed : 0;
+		/* The element is mostly repeated in the id after '@', the title is
+		 * not: narrow ELEMENT before cutting TITLE short. IDs are never cut,
+		 * they are what people copy into mitigations. */
+		size_t wanted = col.title < WANTED_TITLE_WIDTH ? col.title : WANTED_TITLE_WIDTH;
+		if (room < wanted && col.element > MIN_ELEMENT_WIDTH) {
+			size_t give = col.element - MIN_ELEMENT_WIDTH;
+			if (give > wanted - room)
+				give = wanted - room;
+			col.element -= give;
+			room += give;
+		}
+		if (room < MIN_TITLE_WIDTH)
+			room = MIN_TITLE_WIDTH;
+		if (col.title > room)
+			col.title = room;
+	}
+	return col;
+}
+
+static void finding_row(tm_buf *out, const tm_finding *finding, const columns *col, const tm_out_options *opts)
+{
+	const char *risk = table_name(tm_risk_names, 5, (int)finding->risk);
+	char due[11];
+	due_cell(due, finding->due);
+	tm_buf_puts(out, "  ");
+	bool color = opts->color && (int)finding->risk >= TM_RISK_INFO && finding->risk <= TM_RISK_CRITICAL;
+	if (color)
+		tm_buf_puts(out, risk_colors[finding->risk]);
+	tm_buf_puts(out, risk);
+	if (color)
+		tm_buf_puts(out, COLOR_RESET);
+	tm_buf_fill(out, ' ', col->risk - strlen(risk) + 2);
+	cell(out, finding->id, col->id);
+	tm_buf_puts(out, "  ");
+	cell(out, element_cell(finding), col->element);
+	tm_buf_puts(out, "  ");
+	cell(out, finding->title, col->title);
+	tm_buf_puts(out, "  ");
+	cell(out, table_name(tm_status_names, 6, (int)finding->status), col->status);
+	tm_buf_puts(out, "  ");
+	tm_buf_puts(out, due);
+	tm_buf_putc(out, '\n');
+	if (finding->detail && *finding->detail) {
+		size_t at = 2 + col->risk + 2 + 2; /* under the ID column, two further in */
+		tm_buf_fill(out, ' ', at);
+		size_t room = (size_t)-1;
+		if (opts->width > 0)
+			room = (size_t)opts->width > at + MIN_TITLE_WIDTH ? (size_t)opts->width - at : MIN_TITLE_WIDTH;
+		tm_term_fit(out, finding->detail, room);
+		tm_buf_putc(out, '\n');
+	}
+}
+
+static void findings_section(tm_buf *out, const tm_findings *findings, const tm_out_options *opts)
+{
+	columns col = measure(findings, opts->width);
+	tm_buf_puts(out, "\nFindings\n  ");
+	cell(out, "RISK", col.risk);
+	tm_buf_puts(out, "  ");
+	cell(out, "ID", col.id);
+	tm_buf_puts(out, "  ");
+	cell(out, "ELEMENT", col.element);
+	tm_buf_puts(out, "  ");
+	cell(out, "TITLE", col.title);
+	tm_buf_puts(out, "  ");
+	cell(out, "STATUS", col.status);
+	tm_buf_puts(out, "  DUE\n");
+	for (size_t i = 0; i < findings->count; i++)
+		finding_row(out, &findings->items[i], &col, opts);
+}
+
+/* `12 findings: 1 CRITICAL, 3 HIGH, 5 MEDIUM, 2 LOW, 1 INFO — 8 open, 2 planned`:
+ * all five risk counts always (so the line reads the same every time), the
+ * statuses only when some finding has them. */
+static void summary(tm_buf *out, const tm_findings *findings)
+{
+	if (!findings->count) {
+		tm_buf_puts(out, "\nNo findings.\n");
+		return;
+	}
+	size_t risks[5] = {0}, statuses[6] = {0};
+	for (size_t i = 0; i < findings->count; i++) {
+		const tm_finding *finding = &findings->items[i];
+		if ((int)finding->risk >= TM_RISK_INFO && finding->risk <= TM_RISK_CRITICAL)
+			risks[finding->risk]++;
+		if ((int)finding->status >= TM_STATUS_OPEN && finding->status <= TM_STATUS_FALSE_POSITIVE)
+			statuses[finding->status]++;
+	}
+	tm_buf_putc(out, '\n');
+	plural(out, findings->count, "finding", "findings");
+	const char *sep = ": ";
+	for (int risk = TM_RISK_CRITICAL; risk >= TM_RISK_INFO; risk--) {
+		tm_buf_printf(out, "%s%zu %s", sep, risks[risk], tm_risk_names[risk]);
+		sep = ", ";
+	}
+	sep = " — ";
+	for (int status = TM_STATUS_OPEN; status <= TM_STATUS_FALSE_POSITIVE; status++) {
+		if (!statuses[status])
+			continue;
+		tm_buf_printf(out, "%s%zu %s", sep, statuses[status], tm_status_names[status]);
+		sep = ", ";
+	}
+	tm_buf_putc(out, '\n');
+}
+
+void tm_out_check_text(tm_buf *out, const tm_model *model, const tm_findings *findings,
+                       const tm_out_options *opts)
+{
+	static const tm_out_options plain = {false, 0};
+	static const tm_findings none = {0};
+	if (!opts)
+		opts = &plain;
+	if (!findings)
+		findings = &none;
+	if (model) {
+		header(out, model);
+		boundaries_section(out, model);
+	}
+	if (findings->count)
+		findings_section(out, findings, opts);
+	summary(out, findings);
+}

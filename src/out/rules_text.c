@@ -1,0 +1,165 @@
+#include "out/rules_text.h"
+
+#include <string.h>
+
+#include "out/term.h"
+
+static const char *or_empty(const char *text) { return text ? text : ""; }
+
+/* Pads a sanitised cell to width columns. */
+static void cell(tm_buf *out, const char *text, size_t width)
+{
+	size_t used = tm_term_fit(out, or_empty(text), width);
+	tm_buf_fill(out, ' ', width - used + 2);
+}
+
+void tm_out_rules_table(tm_buf *out, const tm_rules *rules)
+{
+	size_t count = tm_rules_count(rules);
+	size_t w_id = 2, w_fw = 9, w_cat = 8, w_pack = 4;
+	size_t npacks = 0;
+	const char *last_pack = NULL;
+	for (size_t i = 0; i < count; i++) {
+		const tm_rule_info *info = tm_rules_info(rules, i);
+		size_t w;
+		if ((w = tm_term_width(info->id)) > w_id)
+			w_id = w;
+		if ((w = tm_term_width(info->framework)) > w_fw)
+			w_fw = w;
+		if ((w = tm_term_width(info->category)) > w_cat)
+			w_cat = w;
+		if ((w = tm_term_width(info->pack)) > w_pack)
+			w_pack = w;
+		if (!last_pack || strcmp(last_pack, or_empty(info->pack)) != 0)
+			npacks++;
+		last_pack = or_empty(info->pack);
+	}
+	w_id = w_id > 24 ? 24 : w_id;
+	w_cat = w_cat > 24 ? 24 : w_cat;
+	cell(out, "ID", w_id);
+	cell(out, "FRAMEWORK", w_fw);
+	cell(out, "CATEGORY", w_cat);
+	cell(out, "PACK", w_pack);
+	tm_buf_puts(out, "TITLE\n");
+	for (size_t i = 0; i < count; i++) {
+		const tm_rule_info *info = tm_rules_info(rules, i);
+		cell(out, info->id, w_id);
+		cell(out, info->framework, w_fw);
+		cell(out, info->category, w_cat);
+		cell(out, info->pack, w_pack);
+		tm_term_sanitize(out, or_empty(info->title));
+		tm_buf_putc(out, '\n');
+	}
+	tm_buf_printf(out, "%zu rule%s in %zu pack%s\n", count, count == 1 ? "" : "s", npacks, npacks == 1 ? "" : "s");
+}
+
+/* Markdown table cell: no newlines, and '|' escaped, so the column count holds. */
+static void md_cell(tm_buf *out, const char *text)
+{
+	for (const char *p = or_empty(text); *p; p++) {
+		if (*p == '|' || *p == '\\' || *p == '`' || *p == '*' || *p == '_' || *p == '<' || *p == '>' ||
+		    *p == '[' || *p == ']')
+			tm_buf_putc(out, '\\');
+		if (*p == '\n' || *p == '\r')
+			tm_buf_putc(out, ' ');
+		else
+			tm_buf_putc(out, *p);
+	}
+}
+
+void tm_out_rules_markdown(tm_buf *out, const tm_rules *rules)
+{
+	size_t count = tm_rules_count(rules);
+	const char *pack = NULL;
+	for (size_t i = 0; i < count; i++) {
+		const tm_rule_info *info = tm_rules_info(rules, i);
+		if (!pack || strcmp(pack, or_empty(info->pack)) != 0) {
+			pack = or_empty(info->pack);
+			tm_buf_printf(out, "%s## Pack `%s`\n\n", i ? "\n" : "", pack);
+			tm_buf_puts(out, "| ID | framework | category | applies to | title | answered by / mitigation |\n");
+			tm_buf_puts(out, "|---|---|---|---|---|---|\n");
+		}
+		tm_buf_puts(out, "| ");
+		md_cell(out, info->id);
+		tm_buf_puts(out, " | ");
+		md_cell(out, info->framework);
+		tm_buf_puts(out, " | ");
+		md_cell(out, info->category);
+		tm_buf_puts(out, " | ");
+		md_cell(out, info->applies);
+		tm_buf_puts(out, " | ");
+		md_cell(out, info->title);
+		tm_buf_puts(out, " | ");
+		md_cell(out, info->mitigation);
+		tm_buf_puts(out, " |\n");
+	}
+}
+
+static void field(tm_buf *out, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return;
+	tm_buf_printf(out, "  %-11s ", name);
+	tm_term_sanitize(out, value);
+	tm_buf_putc(out, '\n');
+}
+
+/* Prints a paragraph wrapped at 76 columns, indented by two spaces. */
+static void paragraph(tm_buf *out, const char *heading, const char *text)
+{
+	if (!text || !*text)
+		return;
+	tm_buf_printf(out, "\n%s\n", heading);
+	tm_buf line = TM_BUF_INIT;
+	const char *p = text;
+	while (*p) {
+		while (*p == ' ' || *p == '\n' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		const char *end = p;
+		while (*end && *end != ' ' && *end != '\n' && *end != '\t')
+			end++;
+		if (line.len && line.len + 1 + (size_t)(end - p) > 74) {
+			tm_buf_puts(out, "  ");
+			tm_term_sanitize(out, tm_buf_str(&line));
+			tm_buf_putc(out, '\n');
+			tm_buf_clear(&line);
+		}
+		if (line.len)
+			tm_buf_putc(&line, ' ');
+		tm_buf_put(&line, p, (size_t)(end - p));
+		p = end;
+	}
+	if (line.len) {
+		tm_buf_puts(out, "  ");
+		tm_term_sanitize(out, tm_buf_str(&line));
+		tm_buf_putc(out, '\n');
+	}
+	tm_buf_free(&line);
+}
+
+void tm_out_rule_explain(tm_buf *out, const tm_rule_info *info)
+{
+	tm_term_sanitize(out, or_empty(info->id));
+	tm_buf_puts(out, ": ");
+	tm_term_sanitize(out, or_empty(info->title));
+	tm_buf_putc(out, '\n');
+	tm_buf here = TM_BUF_INIT;
+	if (info->file)
+		tm_buf_printf(&here, "%s (%s:%d)", or_empty(info->pack), info->file, info->line);
+	field(out, "pack", info->file ? tm_buf_str(&here) : info->pack);
+	tm_buf_free(&here);
+	field(out, "framework", info->framework);
+	field(out, "category", info->category);
+	field(out, "applies to", info->applies);
+	paragraph(out, "Description", info->description);
+	paragraph(out, "Mitigation", info->mitigation);
+	if (info->nrefs) {
+		tm_buf refs = TM_BUF_INIT;
+		for (size_t i = 0; i < info->nrefs; i++)
+			tm_buf_printf(&refs, "%s%s", i ? ", " : "", info->refs[i]);
+		paragraph(out, "References", tm_buf_str(&refs));
+		tm_buf_free(&refs);
+	}
+}

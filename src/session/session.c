@@ -1,0 +1,86 @@
+#include "session/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "rules/rules.h"
+#include "threat/status.h"
+
+int tm_session_open(tm_session **out, const char *const *paths, size_t npaths, const tm_session_options *options)
+{
+	tm_session *session = tm_xcalloc(1, sizeof(*session));
+	*out = session;
+	session->options = *options;
+	session->paths = tm_xcalloc(npaths ? npaths : 1, sizeof(char *));
+	session->npaths = npaths;
+	for (size_t i = 0; i < npaths; i++)
+		session->paths[i] = tm_xstrdup(paths[i]);
+	tm_findings_init(&session->findings);
+
+	if (tm_model_load(&session->model, paths, npaths, &session->diags) != TM_OK || !session->model) {
+		session->model_failed = true;
+		return TM_ERR_INPUT;
+	}
+	const tm_model *model = session->model;
+	if (!options->no_rules) {
+		if (tm_rules_load(&session->rules, model, &session->diags) != TM_OK)
+			session->rules_failed = true;
+		if (tm_rules_run(session->rules, model, options->today, &session->findings, &session->diags) != TM_OK)
+			session->rules_failed = true;
+	}
+	tm_risk_add_threats(&session->findings, model);
+	/* Phase-2 rules (hygiene) judge statuses, so track once quietly first;
+	 * the final pass, over their findings too, reports stale references. */
+	if (session->rules) {
+		tm_risk_track(&session->findings, model, options->today, NULL);
+		if (tm_rules_run_phase2(session->rules, model, options->today, &session->findings, &session->diags) !=
+		    TM_OK)
+			session->rules_failed = true;
+	}
+	tm_risk_track(&session->findings, model, options->today, &session->diags);
+	tm_findings_sort(&session->findings);
+	return session->rules_failed ? TM_ERR_INPUT : TM_OK;
+}
+
+int tm_session_reload(tm_session **session, tm_session **failed)
+{
+	tm_session *fresh;
+	*failed = NULL;
+	int status = tm_session_open(&fresh, (const char *const *)(*session)->paths, (*session)->npaths,
+	                             &(*session)->options);
+	if (fresh->model_failed) {
+		*failed = fresh;
+		return status;
+	}
+	tm_session_free(*session);
+	*session = fresh;
+	return status;
+}
+
+void tm_session_free(tm_session *session)
+{
+	if (!session)
+		return;
+	if (session->rules)
+		tm_rules_free(session->rules);
+	tm_findings_free(&session->findings);
+	tm_diags_free(&session->diags);
+	tm_model_free(session->model);
+	for (size_t i = 0; i < session->npaths; i++)
+		free(session->paths[i]);
+	free(session->paths);
+	free(session);
+}
+
+size_t tm_session_count_failing(const tm_session *session, tm_risk level)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < session->findings.count; i++) {
+		const tm_finding *finding = &session->findings.items[i];
+		if (finding->risk >= level &&
+		    (finding->status == TM_STATUS_OPEN || finding->status == TM_STATUS_EXPIRED))
+			count++;
+	}
+	return count;
+}
