@@ -1,0 +1,342 @@
+/* The model's public face: the name tables, the hash index, loading files
+ * (with their includes) or text, lookup by id or key, and the attribute
+ * readers. Resolution itself is in resolve.c. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* realpath */
+#endif
+#include "model/model.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "model/index.h"
+#include "threat/status.h"
+
+/* ORDER ELEMENT */
+const char *const tm_element_kind_names[TM_EL_COUNT] = {
+    "external", "process", "store", "flow", "boundary", "asset", "actor",
+};
+const char *const tm_exposure_names[4] = {"", "internal", "network", "internet"};
+/* ORDER SENSITIVITY */
+const char *const tm_sensitivity_names[5] = {"", "low", "medium", "high", "critical"};
+const char *const tm_mitigation_status_names[4] = {"planned", "in_progress", "implemented", "verified"};
+
+/* ---- the index ---- */
+
+typedef struct index_slot {
+	const char *key; /* NULL: empty */
+	uint32_t hash;
+	void *value;
+} index_slot;
+
+struct tm_index {
+	index_slot *slots;
+	size_t cap, count; /* cap is a power of two, kept under 3/4 full */
+};
+
+static uint32_t hash_key(const char *key)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		h ^= *p;
+		h *= 16777619u;
+	}
+	/* FNV-1a leaves similar short keys ("p12", "p13") in neighbouring
+	 * low bits; a finaliser (murmur3's) spreads them so probes stay short. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+tm_index *tm_model_index_new(size_t expected)
+{
+	tm_index *index = tm_xcalloc(1, sizeof(*index));
+	size_t cap = 16;
+	while (cap * 3 < expected * 4 + 4)
+		cap *= 2;
+	index->slots = tm_xcalloc(cap, sizeof(*index->slots));
+	index->cap = cap;
+	return index;
+}
+
+void tm_model_index_free(tm_index *index)
+{
+	if (!index)
+		return;
+	free(index->slots);
+	free(index);
+}
+
+static index_slot *find_slot(const tm_index *index, const char *key, uint32_t hash)
+{
+	size_t mask = index->cap - 1;
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		index_slot *slot = &index->slots[i];
+		if (!slot->key || (slot->hash == hash && strcmp(slot->key, key) == 0))
+			return slot;
+	}
+}
+
+static void grow(tm_index *index)
+{
+	index_slot *old = index->slots;
+	size_t oldcap = index->cap;
+	index->cap *= 2;
+	index->slots = tm_xcalloc(index->cap, sizeof(*index->slots));
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].key)
+			*find_slot(index, old[i].key, old[i].hash) = old[i];
+	free(old);
+}
+
+void *tm_model_index_get(const tm_index *index, const char *key)
+{
+	if (!index || !key)
+		return NULL;
+	index_slot *slot = find_slot(index, key, hash_key(key));
+	return slot->key ? slot->value : NULL;
+}
+
+static index_slot *upsert(tm_index *index, const char *key, bool *fresh)
+{
+	if ((index->count + 1) * 4 > index->cap * 3)
+		grow(index);
+	uint32_t hash = hash_key(key);
+	index_slot *slot = find_slot(index, key, hash);
+	*fresh = !slot->key;
+	if (*fresh) {
+		slot->key = key;
+		slot->hash = hash;
+		index->count++;
+	}
+	return slot;
+}
+
+void *tm_model_index_add(tm_index *index, const char *key, void *value)
+{
+	bool fresh;
+	index_slot *slot = upsert(index, key, &fresh);
+	if (!fresh)
+		return slot->value;
+	slot->value = value;
+	return NULL;
+}
+
+void tm_model_index_set(tm_index *index, const char *key, void *value)
+{
+	bool fresh;
+	upsert(index, key, &fresh)->value = value;
+}
+
+/* ---- loading ---- */
+
+enum { MAX_INCLUDE_DEPTH = 64 };
+
+typedef struct loader {
+	tm_model *model;
+	tm_diags *diags;
+	tm_index *seen;                           /* real path of every file read -> itself */
+	const char *chain[MAX_INCLUDE_DEPTH + 1]; /* real paths of the files being read, outermost first */
+	const char *chain_paths[MAX_INCLUDE_DEPTH + 1];
+	size_t depth;
+	size_t capfiles;
+} loader;
+
+static void add_file(loader *l, tm_file *file)
+{
+	tm_model *m = l->model;
+	TM_VEC_PUSH(m->files, m->nfiles, l->capfiles, file);
+}
+
+static void load_file(loader *l, const char *path, const tm_decl *include);
+
+/* Reads the files a file includes, relative to its folder. */
+static void follow_includes(loader *l, const tm_file *file, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path) : 0;
+	for (size_t i = 0; i < file->ndecls; i++) {
+		const tm_decl *decl = file->decls[i];
+		if (!decl || decl->kind != TM_DECL_INCLUDE || !decl->label)
+			continue;
+		const char *rel = decl->label;
+		if (rel[0] == '\0') {
+			tm_diag_error(l->diags, decl->label_span, "include needs a file path");
+			continue;
+		}
+		while (rel[0] == '.' && rel[1] == '/')
+			rel += 2;
+		const char *full;
+		if (decl->label[0] == '/' || !slash)
+			full = tm_arena_strdup(l->model->arena, decl->label[0] == '/' ? decl->label : rel);
+		else
+			full = tm_arena_printf(l->model->arena, "%.*s/%s", dirlen, path, rel);
+		load_file(l, full, decl);
+	}
+}
+
+static void load_file(loader *l, const char *path, const tm_decl *include)
+{
+	tm_span at = include ? include->span : (tm_span){0};
+	char *real = realpath(path, NULL);
+	if (real) {
+		for (size_t i = 0; i < l->depth; i++) {
+			if (strcmp(l->chain[i], real) != 0)
+				continue;
+			tm_buf chain = TM_BUF_INIT;
+			for (size_t j = i; j < l->depth; j++)
+				tm_buf_printf(&chain, "%s -> ", l->chain_paths[j]);
+			tm_buf_puts(&chain, path);
+			tm_diag *d = tm_diag_error(l->diags, at, "include cycle: %s", tm_buf_str(&chain));
+			tm_diag_note(d, (tm_span){0},
+			             "a file may not include itself, directly or through others");
+			tm_buf_free(&chain);
+			free(real);
+			return;
+		}
+		if (tm_model_index_get(l->seen, real)) {
+			free(real); /* read already: a file counts once however often it is named */
+			return;
+		}
+	}
+	if (l->depth == MAX_INCLUDE_DEPTH) {
+		tm_diag_error(l->diags, at, "includes nest more than %d files deep", MAX_INCLUDE_DEPTH);
+		free(real);
+		return;
+	}
+	char why[256];
+	tm_source *src = tm_source_read(l->model->arena, path, why, sizeof why);
+	if (!src) {
+		if (include)
+			tm_diag_error(l->diags, include->label_span, "cannot include %s: %s", path, why);
+		else
+			tm_diag_error(l->diags, at, "%s: %s", path, why);
+		free(real);
+		return;
+	}
+	const char *key = tm_arena_strdup(l->model->arena, real ? real : path);
+	free(real);
+	tm_model_index_add(l->seen, key, (void *)key);
+	tm_file *file = NULL;
+	tm_parse_file(&file, l->model->arena, src, l->diags);
+	if (!file)
+		return;
+	add_file(l, file);
+	l->chain[l->depth] = key;
+	l->chain_paths[l->depth] = src->path;
+	l->depth++;
+	follow_includes(l, file, src->path);
+	l->depth--;
+}
+
+static tm_model *new_model(void)
+{
+	tm_model *model = tm_xcalloc(1, sizeof(*model));
+	model->arena = tm_arena_new();
+	model->meta.date = INT32_MIN;
+	model->meta.next_review = INT32_MIN;
+	model->meta.name = "";
+	return model;
+}
+
+int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_diags *diags)
+{
+	*out = NULL;
+	size_t errors = diags->errors;
+	tm_model *model = new_model();
+	loader l = {.model = model, .diags = diags, .seen = tm_model_index_new(16)};
+	bool io_failed = false;
+	for (size_t i = 0; i < npaths; i++) {
+		size_t before = model->nfiles, errors_before = diags->errors;
+		load_file(&l, paths[i], NULL);
+		if (model->nfiles == before && diags->errors > errors_before)
+			io_failed = true;
+	}
+	tm_model_index_free(l.seen);
+	if (model->nfiles == 0) {
+		tm_model_free(model);
+		return io_failed ? TM_ERR_IO : TM_ERR_USAGE;
+	}
+	tm_model_resolve(model, diags);
+	*out = model;
+	if (io_failed)
+		return TM_ERR_IO;
+	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+}
+
+int tm_model_load_text(tm_model **out, const char *path, const char *text, size_t len, tm_diags *diags)
+{
+	size_t errors = diags->errors;
+	tm_model *model = new_model();
+	tm_source *src =
+	    tm_source_from_text(model->arena, path ? path : "<text>", text ? text : "", text ? len : 0);
+	tm_file *file = NULL;
+	tm_parse_file(&file, model->arena, src, diags);
+	if (file) {
+		model->files = tm_xmalloc(sizeof(*model->files));
+		model->files[0] = file;
+		model->nfiles = 1;
+		for (size_t i = 0; i < file->ndecls; i++)
+			if (file->decls[i] && file->decls[i]->kind == TM_DECL_INCLUDE)
+				tm_diag_error(diags, file->decls[i]->span,
+				              "include needs a model read from a file");
+	}
+	tm_model_resolve(model, diags);
+	*out = model;
+	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+}
+
+void tm_model_free(tm_model *model)
+{
+	if (!model)
+		return;
+	tm_model_index_free(model->index);
+	free(model->files);
+	tm_arena_free(model->arena);
+	free(model);
+}
+
+/* ---- readers ---- */
+
+tm_element *tm_model_get(const tm_model *model, const char *key)
+{
+	if (!model || !key)
+		return NULL;
+	return tm_model_index_get(model->index, key);
+}
+
+const tm_value *tm_element_attr(const tm_element *el, const char *name)
+{
+	if (!el || !el->decl || !name)
+		return NULL;
+	const tm_attr *attr = tm_decl_attr(el->decl, name);
+	return attr ? attr->value : NULL;
+}
+
+bool tm_element_attr_bool(const tm_element *el, const char *name, bool fallback)
+{
+	const tm_value *value = tm_element_attr(el, name);
+	return value && value->kind == TM_VAL_BOOL ? value->boolean : fallback;
+}
+
+const char *tm_element_attr_text(const tm_element *el, const char *name)
+{
+	const tm_value *value = tm_element_attr(el, name);
+	if (value && (value->kind == TM_VAL_IDENT || value->kind == TM_VAL_STRING))
+		return value->text;
+	return NULL;
+}
+
+const tm_element *tm_element_level0(const tm_element *el)
+{
+	while (el && el->parent)
+		el = el->parent;
+	return el;
+}
