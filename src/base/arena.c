@@ -8,7 +8,9 @@
 
 #include "base/xalloc.h"
 
-enum { CHUNK_MIN = 64 * 1024, ALIGN = 16 };
+/* Structures need pointer alignment; strings need none, so they pack
+ * tightly (a model is mostly short identifiers). */
+enum { CHUNK_MIN = 64 * 1024, ALIGN = 8 };
 
 typedef struct chunk {
 	struct chunk *next;
@@ -43,10 +45,11 @@ void tm_arena_free(tm_arena *arena)
 	free(arena);
 }
 
-void *tm_arena_alloc(tm_arena *arena, size_t size)
+static void *bump(tm_arena *arena, size_t size, size_t align)
 {
 	arena->used += size;
 #ifdef TM_ARENA_DEBUG
+	(void)align;
 	if (arena->nblocks == arena->capblocks) {
 		arena->capblocks = arena->capblocks ? arena->capblocks * 2 : 64;
 		arena->blocks = tm_xrealloc(arena->blocks, arena->capblocks * sizeof(void *));
@@ -55,9 +58,9 @@ void *tm_arena_alloc(tm_arena *arena, size_t size)
 	arena->blocks[arena->nblocks++] = block;
 	return block;
 #else
-	size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	chunk *c = arena->head;
-	if (!c || c->size - c->used < size) {
+	size_t offset = c ? (c->used + align - 1) & ~(align - 1) : 0;
+	if (!c || offset > c->size || c->size - offset < size) {
 		size_t want = size > CHUNK_MIN ? size : CHUNK_MIN;
 		/* Large requests get a chunk of their own behind the current one,
 		 * so the current chunk's free space is not wasted. */
@@ -72,12 +75,19 @@ void *tm_arena_alloc(tm_arena *arena, size_t size)
 			arena->head = fresh;
 		}
 		c = fresh;
+		offset = 0;
 	}
-	void *mem = (char *)c->payload + c->used;
-	c->used += size;
-	memset(mem, 0, size);
+	void *mem = (char *)c->payload + offset;
+	c->used = offset + size;
 	return mem;
 #endif
+}
+
+void *tm_arena_alloc(tm_arena *arena, size_t size)
+{
+	void *mem = bump(arena, size, ALIGN);
+	memset(mem, 0, size);
+	return mem;
 }
 
 void *tm_arena_memdup(tm_arena *arena, const void *mem, size_t size)
@@ -90,7 +100,7 @@ void *tm_arena_memdup(tm_arena *arena, const void *mem, size_t size)
 
 char *tm_arena_strndup(tm_arena *arena, const char *text, size_t len)
 {
-	char *copy = tm_arena_alloc(arena, len + 1);
+	char *copy = bump(arena, len + 1, 1);
 	if (len)
 		memcpy(copy, text, len);
 	copy[len] = '\0';

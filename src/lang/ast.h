@@ -68,17 +68,21 @@ typedef struct tm_block tm_block;
 
 typedef struct tm_value {
 	tm_value_kind kind;
-	tm_span span;
-	const char *text; /* IDENT, STRING (decoded), NUMBER and DATE (as written) */
-	size_t len;
-	bool triple;       /* STRING written with """ */
-	double number;     /* NUMBER */
-	bool boolean;      /* BOOL */
 	int32_t date;      /* DATE: days since 1970-01-01 */
-	tm_ref ref;        /* REF */
-	struct tm_value **items; /* LIST */
-	size_t nitems;
-	tm_block *block;   /* BLOCK */
+	tm_span span;
+	const char *text;  /* IDENT, STRING (decoded), NUMBER and DATE (as written) */
+	size_t len;
+	size_t nitems;     /* LIST */
+	bool triple;       /* STRING written with """ */
+	bool boolean;      /* BOOL */
+	/* Only the member of the value's kind is set: a model holds millions
+	 * of values, so they share their storage. */
+	union {
+		double number;           /* NUMBER */
+		struct tm_value **items; /* LIST */
+		tm_block *block;         /* BLOCK */
+		tm_ref *ref;             /* REF */
+	};
 } tm_value;
 
 typedef struct tm_attr {

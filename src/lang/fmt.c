@@ -331,7 +331,7 @@ static bool put_inline_value(const printer *p, tm_buf *out, const tm_value *valu
 	case TM_VAL_STRING:
 		return put_inline_string(out, value->text ? value->text : "", value->len, value->triple);
 	case TM_VAL_REF:
-		put_ref(out, &value->ref);
+		put_ref(out, value->ref);
 		return true;
 	case TM_VAL_LIST:
 		if (comment_within(p, value->span.start, value->span.end))

@@ -23,7 +23,10 @@ typedef struct parser {
 	bool panic;
 	int depth;    /* nesting of blocks, lists and child declarations */
 	int brackets; /* open { and [ seen, for resynchronising */
-	size_t errors_at_start;
+	/* Attribute names and bare-word values repeat across a model
+	 * ("tech", "hono", "true"): each distinct word is stored once. */
+	const char **words;
+	size_t nwords, capwords; /* capwords: a power of two */
 } parser;
 
 static tm_span tok_span(const parser *p, tm_token tok) { return (tm_span){p->src, tok.start, tok.end}; }
@@ -100,6 +103,46 @@ static tm_diag *expected(parser *p, const char *what)
 static char *copy_token(parser *p, tm_token tok)
 {
 	return tm_arena_strndup(p->arena, tok_text(p, tok), (size_t)tok_len(tok));
+}
+
+static uint32_t hash_bytes(const char *text, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 16777619u;
+	return h;
+}
+
+static const char *intern(parser *p, tm_token tok)
+{
+	const char *text = tok_text(p, tok);
+	size_t len = (size_t)tok_len(tok);
+	if (len > 64)
+		return copy_token(p, tok);
+	if (p->nwords * 2 >= p->capwords) {
+		size_t cap = p->capwords ? p->capwords * 2 : 256;
+		const char **grown = tm_xcalloc(cap, sizeof(*grown));
+		for (size_t i = 0; i < p->capwords; i++) {
+			if (!p->words[i])
+				continue;
+			size_t j = hash_bytes(p->words[i], strlen(p->words[i])) & (cap - 1);
+			while (grown[j])
+				j = (j + 1) & (cap - 1);
+			grown[j] = p->words[i];
+		}
+		free(p->words);
+		p->words = grown;
+		p->capwords = cap;
+	}
+	size_t j = hash_bytes(text, len) & (p->capwords - 1);
+	while (p->words[j]) {
+		if (strncmp(p->words[j], text, len) == 0 && p->words[j][len] == '\0')
+			return p->words[j];
+		j = (j + 1) & (p->capwords - 1);
+	}
+	p->words[j] = copy_token(p, tok);
+	p->nwords++;
+	return p->words[j];
 }
 
 static char *string_value(parser *p, tm_token tok, size_t *len)
@@ -272,15 +315,16 @@ static tm_value *parse_value(parser *p, const char *attr_name)
 			} else {
 				value->kind = TM_VAL_IDENT;
 			}
-			value->text = copy_token(p, tok);
+			value->text = intern(p, tok);
 			value->len = (size_t)tok_len(tok);
 			advance(p);
 			return value;
 		}
 		value->kind = TM_VAL_REF;
-		if (!parse_ref(p, &value->ref))
+		value->ref = tm_arena_alloc(p->arena, sizeof(*value->ref));
+		if (!parse_ref(p, value->ref))
 			return NULL;
-		value->span = value->ref.span;
+		value->span = value->ref->span;
 		return value;
 	default: {
 		char what[96];
@@ -357,7 +401,7 @@ static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
 		}
 		advance(p);
 		tm_attr *attr = tm_arena_alloc(p->arena, sizeof(*attr));
-		attr->name = copy_token(p, name);
+		attr->name = intern(p, name);
 		attr->name_span = tok_span(p, name);
 		attr->newlines = name.newlines;
 		attr->value = parse_value(p, attr->name);
@@ -642,6 +686,7 @@ size_t tm_parse_file(tm_file **out, tm_arena *arena, const tm_source *src, tm_di
 	file->ncomments = p.lex.ncomments;
 	free(decls);
 	free(p.lex.comments);
+	free(p.words);
 	*out = file;
 	return diags->errors - errors_before;
 }

@@ -1033,8 +1033,8 @@ static void list_assets(resolver *r, tm_element *el, tm_element ***out, size_t *
 		if (!item)
 			continue;
 		const char *id = item->kind == TM_VAL_IDENT ? item->text
-		                 : item->kind == TM_VAL_REF && item->ref.kind == TM_REF_ELEMENT
-		                     ? item->ref.name
+		                 : item->kind == TM_VAL_REF && item->ref->kind == TM_REF_ELEMENT
+		                     ? item->ref->name
 		                     : NULL;
 		if (!id) {
 			tm_diag_error(r->diags, item->span, "%s lists assets by id, like [A-01, A-02]", name);
@@ -1186,8 +1186,8 @@ static void resolve_threat(resolver *r, tm_threat *threat)
 		tm_element *el = NULL;
 		if (v->kind == TM_VAL_IDENT)
 			el = lookup_element(r, v->text, v->span, ALL_KINDS);
-		else if (v->kind == TM_VAL_REF && v->ref.kind != TM_REF_FINDING)
-			el = lookup_ref(r, &v->ref);
+		else if (v->kind == TM_VAL_REF && v->ref->kind != TM_REF_FINDING)
+			el = lookup_ref(r, v->ref);
 		else
 			tm_diag_error(r->diags, v->span,
 			              "on names an element or a flow, like `on api` or `on web -> api`");
@@ -1271,7 +1271,7 @@ static void resolve_mitigation(resolver *r, tm_mitigation *mit)
 			              .name_span = item->span};
 			key = finding_ref(r, &ref);
 		} else if (item->kind == TM_VAL_REF) {
-			key = finding_ref(r, &item->ref);
+			key = finding_ref(r, item->ref);
 		} else {
 			tm_diag *d =
 			    tm_diag_error(r->diags, item->span, "mitigates lists threat ids and findings");

@@ -103,8 +103,8 @@ static void value_text(tm_buf *out, const tm_value *value)
 		/* references and blocks: as written */
 		if (span->src && span->src->text && span->start < span->end && span->end <= span->src->len)
 			tm_buf_put(out, span->src->text + span->start, span->end - span->start);
-		else if (value->kind == TM_VAL_REF && value->ref.name)
-			tm_buf_puts(out, value->ref.name);
+		else if (value->kind == TM_VAL_REF && value->ref->name)
+			tm_buf_puts(out, value->ref->name);
 		break;
 	}
 }

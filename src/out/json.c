@@ -167,7 +167,7 @@ static void ref_value(tm_json *json, const tm_value *value)
 		tm_json_string_len(json, span->src->text + span->start, span->end - span->start);
 		return;
 	}
-	const tm_ref *ref = &value->ref;
+	const tm_ref *ref = value->ref;
 	tm_buf text = TM_BUF_INIT;
 	if (ref->kind == TM_REF_FINDING && ref->rule)
 		tm_buf_printf(&text, "%s@", ref->rule);

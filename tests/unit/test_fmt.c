@@ -76,7 +76,7 @@ static bool same_value(const tm_value *a, const tm_value *b)
 	case TM_VAL_STRING:
 		return same_text(a->text, a->len, b->text, b->len) && a->number == b->number && a->date == b->date;
 	case TM_VAL_BOOL: return a->boolean == b->boolean;
-	case TM_VAL_REF: return same_ref(&a->ref, &b->ref);
+	case TM_VAL_REF: return same_ref(a->ref, b->ref);
 	case TM_VAL_LIST:
 		if (a->nitems != b->nitems)
 			return false;

@@ -406,11 +406,13 @@ static void test_json_value(void **state)
 	tm_value *date = text_value(TM_VAL_DATE, "2026-06-24");
 	date->date = day("2026-06-24");
 	tm_value ref = {.kind = TM_VAL_REF};
-	ref.ref.kind = TM_REF_FINDING;
-	ref.ref.rule = "STRIDE-T-01";
-	ref.ref.name = "web";
-	ref.ref.target = "api";
-	ref.ref.bidirectional = true;
+	static tm_ref finding_ref;
+	ref.ref = &finding_ref;
+	ref.ref->kind = TM_REF_FINDING;
+	ref.ref->rule = "STRIDE-T-01";
+	ref.ref->name = "web";
+	ref.ref->target = "api";
+	ref.ref->bidirectional = true;
 	tm_attr a1 = {.name = "a", .value = one}, b = {.name = "b", .value = list}, c = {.name = "c", .value = flag};
 	tm_attr d = {.name = "d", .value = date}, r = {.name = "r", .value = &ref};
 	tm_attr a2 = {.name = "a", .value = half};
