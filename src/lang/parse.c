@@ -591,6 +591,12 @@ static tm_decl *parse_string_statement(parser *p, tm_decl_kind kind)
 		return NULL;
 	}
 	parse_label(p, decl);
+	if (kind != TM_DECL_MODEL && check(p, TM_TOK_LBRACE)) {
+		tm_diag_error(p->diags, tok_span(p, p->current), "'%s' takes no block: write only %s \"%s\"",
+		              tm_decl_keywords[kind], tm_decl_keywords[kind], decl->label);
+		p->panic = true;
+		return NULL;
+	}
 	return parse_tail(p, decl, false) ? decl : NULL;
 }
 

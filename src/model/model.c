@@ -264,7 +264,10 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_di
 		tm_model_free(model);
 		return io_failed ? TM_ERR_IO : TM_ERR_USAGE;
 	}
-	tm_model_resolve(model, diags);
+	/* Syntax errors first: resolving a tree that did not parse would only
+	 * add errors that follow from the first ones. */
+	if (diags->errors == errors)
+		tm_model_resolve(model, diags);
 	*out = model;
 	if (io_failed)
 		return TM_ERR_IO;
@@ -288,7 +291,8 @@ int tm_model_load_text(tm_model **out, const char *path, const char *text, size_
 				tm_diag_error(diags, file->decls[i]->span,
 				              "include needs a model read from a file");
 	}
-	tm_model_resolve(model, diags);
+	if (diags->errors == errors)
+		tm_model_resolve(model, diags);
 	*out = model;
 	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
 }
