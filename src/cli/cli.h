@@ -15,6 +15,13 @@ bool tm_cli_option(int argc, char **argv, int *i, const char *name, const char *
 bool tm_cli_today(const char *text, int32_t *today);
 void tm_cli_write(const tm_buf *out);
 
+/* The document commands (cmd_report.c): `threat report`, `threat dfd`,
+ * `threat new`. Each takes the arguments after the command name and
+ * returns the exit status. */
+int tm_cli_cmd_report(int argc, char **argv);
+int tm_cli_cmd_dfd(int argc, char **argv);
+int tm_cli_cmd_new(int argc, char **argv);
+
 /* src/cli/cmd_query.c: `threat query FILE QUERY` and `threat repl [FILE]`. */
 int tm_cli_cmd_query(int argc, char **argv);
 int tm_cli_cmd_repl(int argc, char **argv);

@@ -27,6 +27,9 @@ static const char usage_text[] =
     "  check  FILE...  [--fail-on LEVEL] [--format text|json|sarif] [--today D]\n"
     "                                   check a model and list its findings\n"
     "  fmt    FILE...  [--check]        rewrite files in the canonical layout\n"
+    "  query  FILE QUERY [--format text|json] [--today D]\n"
+    "                                   ask the model a question (doc/query.md)\n"
+    "  repl   [FILE] [--today D]        explore a model interactively\n"
     "  rules  [--pack NAME] [--format text|md] [RULE-ID]\n"
     "                                   list the rules of the packs, or explain one\n"
     "\n"
@@ -273,6 +276,8 @@ static const command commands[] = {
 	{"check", cmd_check},
 	{"fmt", cmd_fmt},
 	{"rules", cmd_rules},
+	{"query", tm_cli_cmd_query},
+	{"repl", tm_cli_cmd_repl},
 };
 
 int main(int argc, char **argv)

@@ -26,7 +26,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 only=${2:-all}
-case $only in all | unit | golden | packs | fuzz) ;; *)
+case $only in all | unit | golden | packs | fuzz | repl) ;; *)
 	echo "run-tests: unknown suite '$only' (unit, golden, packs or fuzz)" >&2
 	exit 2
 	;;
@@ -143,8 +143,22 @@ run_fuzz() {
 	fi
 }
 
+# The REPL in a real terminal (tmux): completion, history, Ctrl-C.
+run_repl() {
+	timeout -k 5 "$limit" tests/repl/tmux-test.sh "$build/threat" >"$log" 2>&1
+	local status=$? before=$failed
+	grep -E 'FAIL|skipped' "$log" | head -n 40
+	if ! add_counts repl; then
+		echo "repl: FAILED (exit $status)"
+		failed=$((failed + 1))
+	elif [ $status != 0 ] && [ $failed = $before ]; then
+		failed=$((failed + 1))
+	fi
+}
+
 case $only in
-all) run_unit; run_golden; run_packs; run_fuzz ;;
+all) run_unit; run_golden; run_packs; run_fuzz; run_repl ;;
+repl) run_repl ;;
 unit) run_unit ;;
 golden) run_golden ;;
 packs) run_packs ;;

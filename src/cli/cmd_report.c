@@ -1,0 +1,313 @@
+/* The document commands: `threat report`, `threat dfd` and `threat new`.
+ * They parse arguments, run the pipeline (tm_session_open) and hand the
+ * result to a writer of src/out/report.h; writing to -o goes through a
+ * temporary file and a rename, so a reader never sees half a report. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/xalloc.h"
+#include "cli/cli.h"
+#include "out/report.h"
+#include "session/session.h"
+#include "threat/status.h"
+
+static int write_fd(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* True when `path` names one of the model's own files (even through
+ * another spelling or a link), which -o must never overwrite. */
+static bool is_model_file(const char *path, const tm_session *session)
+{
+	struct stat target, source;
+	if (stat(path, &target) != 0)
+		return false;
+	const tm_model *model = session ? session->model : NULL;
+	for (size_t i = 0; model && i < model->nfiles; i++) {
+		const char *file = model->files[i] && model->files[i]->src ? model->files[i]->src->path : NULL;
+		if (file && stat(file, &source) == 0 && source.st_dev == target.st_dev && source.st_ino == target.st_ino)
+			return true;
+	}
+	for (size_t i = 0; session && i < session->npaths; i++)
+		if (stat(session->paths[i], &source) == 0 && source.st_dev == target.st_dev &&
+		    source.st_ino == target.st_ino)
+			return true;
+	return false;
+}
+
+/* Writes the output to stdout (no path, or "-") or atomically to path.
+ * Returns 0, or 2 after printing why. */
+static int write_output(const char *path, const tm_buf *text, const tm_session *session)
+{
+	if (!path || strcmp(path, "-") == 0) {
+		tm_cli_write(text);
+		return 0;
+	}
+	if (is_model_file(path, session)) {
+		fprintf(stderr, "threat: error: refusing to write over the model file %s (choose another -o)\n", path);
+		return 2;
+	}
+	size_t n = strlen(path) + 16;
+	char *temp = tm_xmalloc(n);
+	snprintf(temp, n, "%s.tmp-XXXXXX", path);
+	int fd = mkstemp(temp);
+	if (fd < 0) {
+		fprintf(stderr, "threat: error: cannot write %s: %s\n", path, strerror(errno));
+		free(temp);
+		return 2;
+	}
+	/* mkstemp makes 0600; the report is an ordinary file */
+	mode_t mask = umask(0);
+	umask(mask);
+	int failed = fchmod(fd, 0666 & ~mask) != 0 || write_fd(fd, tm_buf_str(text), text->len) != 0 || fsync(fd) != 0;
+	int saved = errno;
+	if (close(fd) != 0 && !failed) {
+		failed = 1;
+		saved = errno;
+	}
+	if (!failed && rename(temp, path) != 0) {
+		failed = 1;
+		saved = errno;
+	}
+	if (failed) {
+		fprintf(stderr, "threat: error: cannot write %s: %s\n", path, strerror(saved));
+		unlink(temp);
+		free(temp);
+		return 2;
+	}
+	free(temp);
+	return 0;
+}
+
+typedef struct doc_args {
+	const char *format, *output, *today, *level;
+	const char **files;
+	size_t nfiles;
+} doc_args;
+
+/* Parses FILE... [--format F] [-o OUT] [--today D] [--level N] (level
+ * only when allow_level). Returns false after a usage message. */
+static bool parse_doc_args(const char *command, int argc, char **argv, bool allow_level, doc_args *args)
+{
+	args->files = tm_xcalloc((size_t)argc + 1, sizeof(char *));
+	for (int i = 0; i < argc; i++) {
+		const char *value = NULL;
+		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+			if (!value)
+				return false;
+			args->format = value;
+		} else if (tm_cli_option(argc, argv, &i, "--output", &value) ||
+		           tm_cli_option(argc, argv, &i, "-o", &value)) {
+			if (!value)
+				return false;
+			args->output = value;
+		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
+			if (!value)
+				return false;
+			args->today = value;
+		} else if (allow_level && tm_cli_option(argc, argv, &i, "--level", &value)) {
+			if (!value)
+				return false;
+			args->level = value;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			char message[64];
+			snprintf(message, sizeof message, "%s has no option %%s", command);
+			tm_cli_usage_error(message, argv[i]);
+			return false;
+		} else {
+			args->files[args->nfiles++] = argv[i];
+		}
+	}
+	if (!args->nfiles) {
+		char message[64];
+		snprintf(message, sizeof message, "%s needs a model file%%s", command);
+		tm_cli_usage_error(message, "");
+		return false;
+	}
+	return true;
+}
+
+/* Opens the session; prints its diagnostics. NULL when the model has
+ * errors (exit 2). */
+static tm_session *open_session(const doc_args *args)
+{
+	tm_session_options options = {0};
+	if (!tm_cli_today(args->today, &options.today))
+		return NULL;
+	tm_session *session = NULL;
+	tm_session_open(&session, args->files, args->nfiles, &options);
+	if (!session)
+		return NULL;
+	tm_cli_print_diags(&session->diags);
+	if (session->model_failed || !session->model) {
+		tm_session_free(session);
+		return NULL;
+	}
+	return session;
+}
+
+int tm_cli_cmd_report(int argc, char **argv)
+{
+	doc_args args = {.format = "md"};
+	int status = 2;
+	tm_session *session = NULL;
+	tm_buf text = TM_BUF_INIT, warnings = TM_BUF_INIT;
+	if (!parse_doc_args("report", argc, argv, false, &args))
+		goto out;
+	if (strcmp(args.format, "md") != 0 && strcmp(args.format, "json") != 0 && strcmp(args.format, "html") != 0) {
+		tm_cli_usage_error("unknown format '%s' for report (md, json, html)", args.format);
+		goto out;
+	}
+	session = open_session(&args);
+	if (!session)
+		goto out;
+	if (strcmp(args.format, "json") == 0)
+		tm_out_report_json(&text, session);
+	else if (strcmp(args.format, "html") == 0)
+		tm_out_report_html(&text, session, &warnings);
+	else
+		tm_out_report_md(&text, session);
+	if (warnings.len)
+		fprintf(stderr, "threat: warning: %s", tm_buf_str(&warnings));
+	status = write_output(args.output, &text, session);
+	if (status == 0 && session->rules_failed)
+		status = 2;
+out:
+	tm_buf_free(&text);
+	tm_buf_free(&warnings);
+	tm_session_free(session);
+	free(args.files);
+	return status;
+}
+
+int tm_cli_cmd_dfd(int argc, char **argv)
+{
+	doc_args args = {.format = "dot", .level = "0"};
+	int status = 2;
+	tm_session *session = NULL;
+	tm_buf text = TM_BUF_INIT, dot = TM_BUF_INIT, errors = TM_BUF_INIT;
+	if (!parse_doc_args("dfd", argc, argv, true, &args))
+		goto out;
+	if (strcmp(args.format, "dot") != 0 && strcmp(args.format, "mermaid") != 0 && strcmp(args.format, "svg") != 0) {
+		tm_cli_usage_error("unknown format '%s' for dfd (dot, mermaid, svg)", args.format);
+		goto out;
+	}
+	if (strcmp(args.level, "0") != 0 && strcmp(args.level, "1") != 0) {
+		tm_cli_usage_error("unknown level '%s' for dfd (0 or 1)", args.level);
+		goto out;
+	}
+	int level = args.level[0] - '0';
+	session = open_session(&args);
+	if (!session)
+		goto out;
+	const tm_model *model = session->model;
+	if (strcmp(args.format, "mermaid") == 0) {
+		tm_out_dfd_mermaid(&text, model, &session->findings, level);
+	} else if (strcmp(args.format, "dot") == 0) {
+		tm_out_dfd_dot(&text, model, &session->findings, level, model->meta.name);
+	} else {
+		tm_out_dfd_dot(&dot, model, &session->findings, level, model->meta.name);
+		if (tm_out_svg(&text, tm_buf_str(&dot), dot.len, &errors) != TM_OK) {
+			fprintf(stderr, "threat: error: %s", tm_buf_str(&errors));
+			goto out;
+		}
+	}
+	status = write_output(args.output, &text, session);
+	if (status == 0 && session->rules_failed)
+		status = 2;
+out:
+	tm_buf_free(&text);
+	tm_buf_free(&dot);
+	tm_buf_free(&errors);
+	tm_session_free(session);
+	free(args.files);
+	return status;
+}
+
+int tm_cli_cmd_new(int argc, char **argv)
+{
+	const char *template_name = "ge-webapp", *output = NULL, *today_text = NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *value = NULL;
+		if (tm_cli_option(argc, argv, &i, "--template", &value)) {
+			if (!value)
+				return 2;
+			template_name = value;
+		} else if (tm_cli_option(argc, argv, &i, "--output", &value) ||
+		           tm_cli_option(argc, argv, &i, "-o", &value)) {
+			if (!value)
+				return 2;
+			output = value;
+		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
+			if (!value)
+				return 2;
+			today_text = value;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			tm_cli_usage_error("new has no option %s", argv[i]);
+			return 2;
+		} else if (!output) {
+			/* `threat new FILE` is read as -o FILE */
+			output = argv[i];
+		} else {
+			tm_cli_usage_error("new writes one file ('%s' is one too many)", argv[i]);
+			return 2;
+		}
+	}
+	int32_t today;
+	if (!tm_cli_today(today_text, &today))
+		return 2;
+	tm_buf text = TM_BUF_INIT;
+	if (tm_out_template(&text, template_name, today) != TM_OK) {
+		tm_cli_usage_error("unknown template '%s' (there is ge-webapp)", template_name);
+		tm_buf_free(&text);
+		return 2;
+	}
+	int status = 0;
+	if (!output || strcmp(output, "-") == 0) {
+		tm_cli_write(&text);
+		tm_buf_free(&text);
+		return ferror(stdout) ? 2 : 0;
+	}
+	/* O_EXCL: never overwrite a model someone already started */
+	int fd = open(output, O_WRONLY | O_CREAT | O_EXCL, 0666);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			fprintf(stderr, "threat: error: %s already exists; not overwriting it (choose another name)\n", output);
+		else
+			fprintf(stderr, "threat: error: cannot create %s: %s\n", output, strerror(errno));
+		tm_buf_free(&text);
+		return 2;
+	}
+	int failed = write_fd(fd, tm_buf_str(&text), text.len) != 0;
+	int saved = errno;
+	if (close(fd) != 0 && !failed) {
+		failed = 1;
+		saved = errno;
+	}
+	if (failed) {
+		fprintf(stderr, "threat: error: cannot write %s: %s\n", output, strerror(saved));
+		unlink(output);
+		status = 2;
+	} else {
+		fprintf(stderr, "threat: wrote %s; next: threat check %s\n", output, output);
+	}
+	tm_buf_free(&text);
+	return status;
+}

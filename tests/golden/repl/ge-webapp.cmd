@@ -1,0 +1,1 @@
+repl examples/ge-webapp/model.threat

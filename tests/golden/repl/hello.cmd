@@ -1,0 +1,1 @@
+repl examples/hello.threat

@@ -1,0 +1,1 @@
+query {} 'threats where status = open and (rsk > low or kind = flow)'

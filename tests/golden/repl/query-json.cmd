@@ -1,0 +1,1 @@
+query {} 'threats where boundary = TB-01 and status != mitigated' --format json

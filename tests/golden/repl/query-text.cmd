@@ -1,0 +1,1 @@
+query {} threats where risk '>=' high by likelihood
