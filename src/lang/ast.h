@@ -134,6 +134,7 @@ typedef struct tm_file {
 	size_t ndecls;
 	tm_comment *comments; /* every comment, in source order (arena copy) */
 	size_t ncomments;
+	bool damaged; /* a syntax error cut a statement short: the tree is partial */
 } tm_file;
 
 /* Parses one file. Errors go to diags; the tree holds whatever parsed, so

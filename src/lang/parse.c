@@ -21,6 +21,7 @@ typedef struct parser {
 	tm_token current, next; /* one token of lookahead beyond current */
 	tm_token previous;
 	bool panic;
+	bool damaged; /* panicked at least once */
 	int depth;    /* nesting of blocks, lists and child declarations */
 	int brackets; /* open { and [ seen, for resynchronising */
 	/* Attribute names and bare-word values repeat across a model
@@ -681,8 +682,10 @@ size_t tm_parse_file(tm_file **out, tm_arena *arena, const tm_source *src, tm_di
 		if (decl) {
 			TM_VEC_PUSH(decls, count, cap, decl);
 		}
-		if (p.panic || !decl)
+		if (p.panic || !decl) {
+			p.damaged = true;
 			synchronize(&p);
+		}
 	}
 	tm_file *file = tm_arena_alloc(arena, sizeof(*file));
 	file->src = src;
@@ -690,6 +693,7 @@ size_t tm_parse_file(tm_file **out, tm_arena *arena, const tm_source *src, tm_di
 	file->ndecls = count;
 	file->comments = tm_arena_memdup(arena, p.lex.comments, p.lex.ncomments * sizeof(tm_comment));
 	file->ncomments = p.lex.ncomments;
+	file->damaged = p.damaged;
 	free(decls);
 	free(p.lex.comments);
 	free(p.words);

@@ -246,6 +246,14 @@ static tm_model *new_model(void)
 	return model;
 }
 
+static bool any_damaged(const tm_model *model)
+{
+	for (size_t i = 0; i < model->nfiles; i++)
+		if (model->files[i]->damaged)
+			return true;
+	return false;
+}
+
 int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_diags *diags)
 {
 	*out = NULL;
@@ -266,7 +274,7 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_di
 	}
 	/* Syntax errors first: resolving a tree that did not parse would only
 	 * add errors that follow from the first ones. */
-	if (diags->errors == errors)
+	if (!any_damaged(model))
 		tm_model_resolve(model, diags);
 	*out = model;
 	if (io_failed)
@@ -291,7 +299,7 @@ int tm_model_load_text(tm_model **out, const char *path, const char *text, size_
 				tm_diag_error(diags, file->decls[i]->span,
 				              "include needs a model read from a file");
 	}
-	if (diags->errors == errors)
+	if (!any_damaged(model))
 		tm_model_resolve(model, diags);
 	*out = model;
 	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
