@@ -1,0 +1,159 @@
+/* Internals of the rule engine shared by its files: the sandbox
+ * (sandbox.c), the views (views.c) and packs and runs (rules.c). */
+#ifndef TM_RULES_ENGINE_H
+#define TM_RULES_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "rules/rules.h"
+
+/* What a rule applies to: a bit per element kind, then these two. */
+enum { APPLIES_MODEL = TM_EL_COUNT, APPLIES_FINDING, APPLIES_COUNT };
+
+typedef struct rule {
+	tm_rule_info info;                           /* strings in the engine's arena */
+	unsigned applies;                            /* 1u << kind, 1u << APPLIES_MODEL, ... */
+	int when, likelihood, impact;                /* registry refs; LUA_NOREF: the static factors below */
+	int when_line, likelihood_line, impact_line; /* where each is defined, for messages */
+	uint8_t likelihood_factors[TM_LF_COUNT], impact_factors[TM_IF_COUNT];
+	size_t pack;
+	bool disabled; /* ran out of its budget in this run: not called again */
+	/* Its strings copied into the findings arena, valid for one run. */
+	uint32_t copied_run;
+	const char *c_id, *c_framework, *c_category, *c_pack, *c_title, *c_description, *c_mitigation;
+	const char **c_refs;
+} rule;
+
+typedef struct pack {
+	char *name; /* pack{ name } or the file's stem */
+	char *version, *description;
+	char *path;       /* as shown in messages: "stdlib/stride.lua" */
+	char *real;       /* realpath, so a file loads once */
+	const char *base; /* the folder its `use` resolved against, or NULL */
+	bool declared;    /* pack{} was called */
+} pack;
+
+/* A file whose code runs in the sandbox (a pack or a required module):
+ * what `require` inside it resolves against. */
+typedef struct unit {
+	char *dir;        /* its folder, as shown */
+	const char *base; /* the search base of the pack that loaded it */
+	size_t pack;
+} unit;
+
+struct tm_rules {
+	lua_State *L;
+	tm_arena *arena;
+	tm_diags *diags;
+
+	pack *packs;
+	size_t npacks, cappacks;
+	rule *rules;
+	size_t nrules, caprules;
+	size_t *by_id; /* rule indices sorted by id */
+	size_t *applies[APPLIES_COUNT];
+	size_t napplies[APPLIES_COUNT];
+	unit *units;
+	size_t nunits, capunits;
+
+	char *stdlib_dir;
+	char **path_dirs; /* THREAT_PATH */
+	size_t npath_dirs;
+
+	/* Sandbox accounting (sandbox.c). */
+	size_t mem_used, mem_limit; /* limit 0: none (while the engine builds its own state) */
+	bool mem_hit;
+	uint64_t deadline;          /* CLOCK_MONOTONIC ns, 0: none */
+	uint32_t ticks, tick_limit; /* hook firings in the current call; 0: no limit */
+	bool tripped;               /* a budget ran out: every instruction raises again */
+	bool deadline_hit;
+	bool budget_failed;        /* the last failed call ran out of instructions or memory */
+	const char *deadline_what; /* "(5 s to load a pack)", ... for the message */
+	char deadline_text[64];
+	int hook_mask;
+	char trip_msg[512];
+	char where_file[256]; /* the last place the hook saw, for memory errors */
+	int where_line;
+
+	int shared; /* registry ref: the shared globals every _ENV reads through */
+
+	/* Loading. */
+	long loading; /* the pack being loaded, or -1 */
+	size_t loading_unit;
+
+	/* Running. */
+	const tm_model *model;       /* NULL outside a run */
+	const tm_model *views_model; /* the model the kept element views show */
+	uint32_t generation;         /* of the views; bumped for every run */
+	int32_t today;
+	int views;      /* registry ref: element views by index + 1 */
+	int model_view; /* registry ref */
+	int kinds;      /* registry ref: model.elements(kind) arrays */
+	int lazy_mt;    /* registry ref: metatable of an element view's data */
+	int empty;      /* registry ref: the shared empty read-only array */
+	int finding_mt; /* registry ref: metatable of finding views (userdata) */
+	tm_findings *findings;
+	size_t nfindings_seen;  /* phase 2: how many findings model.findings shows */
+	size_t *findings_by_id; /* phase 2: indices sorted by id, built on first model.finding() */
+};
+
+/* The engine of a lua_State. */
+tm_rules *tm_rules_of(lua_State *L);
+
+/* sandbox.c */
+bool tm_rules_sandbox_open(tm_rules *rules);
+/* Calls the function below nargs arguments with the message handler and
+ * the current budget. Returns the lua_pcall status; on an error the
+ * message ("file:line: text" where a place is known) is on the stack. */
+int tm_rules_pcall(tm_rules *rules, int nargs, int nresults);
+/* Budgets: a deadline `seconds` from now (0: none) and a per-call
+ * instruction limit in units of the hook interval (0: none). */
+void tm_rules_budget(tm_rules *rules, double seconds, uint32_t tick_limit, bool sample_lines);
+/* Memory for packs: `extra` bytes beyond what is in use now. */
+void tm_rules_memory_allow(tm_rules *rules, size_t extra);
+/* Pushes a read-only proxy of the table at idx. */
+void tm_rules_readonly(lua_State *L, int idx);
+/* Whether the table at idx is such a proxy. */
+bool tm_rules_is_readonly(lua_State *L, int idx);
+/* Creates the views' shared metatables (once, after the sandbox opens). */
+void tm_rules_views_open(tm_rules *rules);
+/* A fresh _ENV for a unit. Pushes it. */
+void tm_rules_new_env(tm_rules *rules, size_t unit);
+/* Finds a pack or module file: `name` as a path (with '/' or ending in
+ * ".lua") relative to rel_dir, else name.lua in `first`, base, THREAT_PATH,
+ * stdlib (first and base may be NULL). Returns the path as shown (malloc)
+ * or NULL; `tried` gets where it looked. */
+char *tm_rules_search(tm_rules *rules, const char *name, const char *rel_dir, const char *first,
+                      const char *base, tm_buf *tried);
+/* Reads and compiles a text chunk; pushes the function (its _ENV not yet
+ * set) or an error message. Returns a lua_load status. */
+int tm_rules_load_file(tm_rules *rules, const char *path);
+/* A path as messages show it: relative paths cleaned, absolute ones below
+ * the current folder made relative to it (malloc). */
+char *tm_rules_shown_path(const char *path);
+/* "dir" of a shown path ("." for none), malloc. */
+char *tm_rules_dirname(const char *path);
+/* The message of a failed call split into place and text: "a.lua:3" and
+ * "boom" (place empty when none). */
+void tm_rules_split_message(const char *message, const char **text, int *place_len);
+
+/* views.c */
+/* Starts a run over `model`: the model view, and fresh element views
+ * unless `reuse` and the last run's views are of this model. */
+void tm_rules_views_begin(tm_rules *rules, const tm_model *model, int32_t today, bool reuse);
+/* Adds model.findings and model.finding for phase 2. */
+void tm_rules_views_findings(tm_rules *rules, const tm_findings *findings, size_t count);
+/* Ends a run: views kept by a pack go inert until the next run of the
+ * same views; `keep` keeps the element views for phase 2. */
+void tm_rules_views_end(tm_rules *rules, bool keep);
+/* Pushes the view of an element (built on first use). */
+void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *element);
+/* Pushes the view of findings->items[index] for a `finding` rule. */
+void tm_rules_push_finding_view(lua_State *L, tm_rules *rules, size_t index);
+
+#endif

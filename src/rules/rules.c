@@ -1,0 +1,1230 @@
+/* Packs and runs: loading packs along the search path, the pack{} and
+ * rule{} calls that register rules, and the two phases that call them.
+ * Rule selection happens here in C: rules are indexed by what they apply
+ * to, elements are walked once, and `when` is called only for matches. */
+/* realpath and readlink are XSI/POSIX extensions. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700
+#endif
+
+#include "rules/rules.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+
+#include "base/xalloc.h"
+#include "rules/engine.h"
+#include "threat/status.h"
+
+#ifndef TM_STDLIB_DIR
+#define TM_STDLIB_DIR "/usr/local/share/threat/stdlib"
+#endif
+
+/* Budgets (doc/rules.md "The sandbox"). */
+#define LOAD_SECONDS         5.0
+#define RUN_SECONDS          10.0
+#define RUN_SECONDS_PER_ITEM 100e-6
+#define CALL_TICKS           10000u /* x HOOK_INTERVAL (10,000) = 100 million instructions */
+#define PACK_MEMORY          ((size_t)256 * 1024 * 1024)
+#define VIEW_MEMORY_PER_ITEM ((size_t)2048)
+
+const char *const tm_rules_default_packs[4] = {"stride", "linddun", "ge-stack", "hygiene"};
+
+/* ORDER CATEGORY: the categories risk.c knows, plus check. */
+static const char *const stride_categories[] = {"spoofing",          "tampering",
+                                                "repudiation",       "information_disclosure",
+                                                "denial_of_service", "elevation_of_privilege"};
+static const char *const linddun_categories[] = {"linkability",   "identifiability", "non_repudiation",
+                                                 "detectability", "disclosure",      "unawareness",
+                                                 "non_compliance"};
+
+static const char *const rule_fields[] = {"id",     "framework",   "category", "applies",
+                                          "title",  "description", "when",     "likelihood",
+                                          "impact", "mitigation",  "refs"};
+static const char *const pack_fields[] = {"name", "version", "description"};
+
+#define COUNT(array) (sizeof(array) / sizeof(*(array)))
+
+static int index_of(const char *word, const char *const *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(word, list[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- messages ---- */
+
+/* Where the Lua code calling the current C function is: "file" and line. */
+static void caller_place(lua_State *L, const char **file, int *line)
+{
+	lua_Debug ar;
+	*file = "?";
+	*line = 0;
+	for (int level = 1; lua_getstack(L, level, &ar); level++) {
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+			*file = ar.source && ar.source[0] == '@' ? ar.source + 1 : ar.short_src;
+			*line = ar.currentline;
+			/* ar.source stays valid while the function runs. */
+			return;
+		}
+	}
+}
+
+static tm_span no_span(void)
+{
+	tm_span span = {0};
+	return span;
+}
+
+/* ---- registration: pack{} and rule{} ---- */
+
+static void warn_unknown_fields(tm_rules *rules, lua_State *L, int table, const char *const *known,
+                                size_t count, const char *file, int line, const char *what)
+{
+	lua_pushnil(L);
+	while (lua_next(L, table)) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING) {
+			tm_diag_warning(rules->diags, no_span(),
+			                "%s:%d: %s: a key that is not a name is ignored", file, line, what);
+			continue;
+		}
+		const char *key = lua_tostring(L, -1);
+		if (index_of(key, known, count) >= 0)
+			continue;
+		tm_diag *diag =
+		    tm_diag_warning(rules->diags, no_span(), "%s:%d: %s: unknown field '%s' is ignored", file,
+		                    line, what, key);
+		const char *suggestion = tm_suggest(key, known, count);
+		if (suggestion)
+			tm_diag_note(diag, no_span(), "did you mean '%s'?", suggestion);
+	}
+}
+
+/* The known fields of a pack's table copied into a fresh table pushed on
+ * the stack: one read each (a pack's __index runs once), and the strings
+ * read later stay referenced while they are used. */
+static int snapshot(lua_State *L, int table, const char *const *fields, size_t count)
+{
+	lua_createtable(L, 0, (int)count);
+	for (size_t i = 0; i < count; i++) {
+		lua_getfield(L, table, fields[i]);
+		lua_setfield(L, -2, fields[i]);
+	}
+	return lua_gettop(L);
+}
+
+/* Reads an optional string field of a snapshot; false (with *error set)
+ * when it has another type. */
+static bool string_field(lua_State *L, int table, const char *name, const char **out, char *error,
+                         size_t size)
+{
+	int type = lua_getfield(L, table, name);
+	*out = NULL;
+	if (type == LUA_TSTRING)
+		*out = lua_tostring(L, -1);
+	lua_pop(L, 1); /* the string stays alive in the snapshot */
+	if (type != LUA_TNIL && type != LUA_TSTRING) {
+		snprintf(error, size, "'%s' must be a string, not a %s", name, lua_typename(L, type));
+		return false;
+	}
+	return true;
+}
+
+static int lua_pack(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	if (rules->loading < 0)
+		return luaL_error(L, "pack{} may only be called while the pack loads");
+	luaL_checktype(L, 1, LUA_TTABLE);
+	pack *p = &rules->packs[rules->loading];
+	if (p->declared)
+		return luaL_error(L, "pack{} is called twice");
+	const char *file;
+	int line;
+	caller_place(L, &file, &line);
+	char error[256];
+	const char *name, *version, *description;
+	int snap = snapshot(L, 1, pack_fields, COUNT(pack_fields));
+	if (!string_field(L, snap, "name", &name, error, sizeof error) ||
+	    !string_field(L, snap, "version", &version, error, sizeof error) ||
+	    !string_field(L, snap, "description", &description, error, sizeof error))
+		return luaL_error(L, "pack{}: %s", error);
+	if (name && !*name)
+		return luaL_error(L, "pack{}: 'name' is empty");
+	warn_unknown_fields(rules, L, 1, pack_fields, COUNT(pack_fields), file, line, "pack{}");
+	if (name)
+		p->name = tm_arena_strdup(rules->arena, name);
+	if (version)
+		p->version = tm_arena_strdup(rules->arena, version);
+	if (description)
+		p->description = tm_arena_strdup(rules->arena, description);
+	p->declared = true;
+	return 0;
+}
+
+/* The language's identifiers: a letter or _, then letters, digits, _ and
+ * '-' before a letter or digit; so an id can be written in a model. */
+static bool is_identifier(const char *text)
+{
+	unsigned char c = (unsigned char)text[0];
+	if (!(c == '_' || ((c | 32) >= 'a' && (c | 32) <= 'z')))
+		return false;
+	for (size_t i = 1; text[i]; i++) {
+		c = (unsigned char)text[i];
+		bool alnum = (c | 32) >= 'a' && (c | 32) <= 'z';
+		alnum = alnum || (c >= '0' && c <= '9');
+		if (alnum || c == '_')
+			continue;
+		unsigned char next = (unsigned char)text[i + 1];
+		bool next_alnum = ((next | 32) >= 'a' && (next | 32) <= 'z') || (next >= '0' && next <= '9');
+		if (c == '-' && next_alnum)
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/* A table of factors: names from `names`, integers 1-3, at least one.
+ * Never raises; false with *error set on a bad table. */
+static bool read_factors(lua_State *L, int table, const char *const *names, size_t count, uint8_t *out,
+                         char *error, size_t size)
+{
+	memset(out, 0, count);
+	bool any = false;
+	table = lua_absindex(L, table);
+	lua_pushnil(L);
+	while (lua_next(L, table)) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			snprintf(error, size, "factor keys must be names, not a %s", luaL_typename(L, -2));
+			lua_pop(L, 2);
+			return false;
+		}
+		const char *key = lua_tostring(L, -2);
+		int which = index_of(key, names, count);
+		if (which < 0) {
+			const char *suggestion = tm_suggest(key, names, count);
+			snprintf(error, size, "unknown factor '%s'%s%s%s", key,
+			         suggestion ? " (did you mean '" : "", suggestion ? suggestion : "",
+			         suggestion ? "'?)" : "");
+			lua_pop(L, 2);
+			return false;
+		}
+		int isnum = 0;
+		lua_Number value = lua_tonumberx(L, -1, &isnum);
+		if (!isnum || lua_type(L, -1) != LUA_TNUMBER || value != (lua_Number)(int)value ||
+		    value < 1 || value > 3) {
+			if (lua_type(L, -1) == LUA_TNUMBER)
+				snprintf(error, size, "factor '%s' must be an integer from 1 to 3, not %s",
+				         key, lua_tostring(L, -1));
+			else
+				snprintf(error, size, "factor '%s' must be an integer from 1 to 3, not a %s",
+				         key, luaL_typename(L, -1));
+			lua_pop(L, 2);
+			return false;
+		}
+		out[which] = (uint8_t)value;
+		any = true;
+		lua_pop(L, 1);
+	}
+	if (!any) {
+		snprintf(error, size, "no factors given");
+		return false;
+	}
+	return true;
+}
+
+/* likelihood/impact at registration: a function (kept as a ref) or a
+ * table (checked now). */
+static bool factor_field(lua_State *L, int table, const char *name, const char *const *names, size_t count,
+                         uint8_t *out, bool *is_function, char *error, size_t size)
+{
+	int type = lua_getfield(L, table, name);
+	*is_function = type == LUA_TFUNCTION;
+	bool ok = true;
+	if (type == LUA_TNIL) {
+		snprintf(error, size, "missing '%s' (a table of factors or a function)", name);
+		ok = false;
+	} else if (type == LUA_TTABLE) {
+		char why[200];
+		if (!read_factors(L, -1, names, count, out, why, sizeof why)) {
+			snprintf(error, size, "%s: %s", name, why);
+			ok = false;
+		}
+	} else if (type != LUA_TFUNCTION) {
+		snprintf(error, size, "'%s' must be a table of factors or a function, not a %s", name,
+		         lua_typename(L, type));
+		ok = false;
+	}
+	lua_pop(L, 1);
+	return ok;
+}
+
+static bool applies_word(const char *word, unsigned *mask)
+{
+	for (int kind = 0; kind < TM_EL_COUNT; kind++) {
+		if (strcmp(word, tm_element_kind_names[kind]) == 0) {
+			*mask |= 1u << kind;
+			return true;
+		}
+	}
+	if (strcmp(word, "model") == 0)
+		*mask |= 1u << APPLIES_MODEL;
+	else if (strcmp(word, "finding") == 0)
+		*mask |= 1u << APPLIES_FINDING;
+	else
+		return false;
+	return true;
+}
+
+/* `applies`: a word or a list of words; the text as written goes to *text. */
+static bool applies_field(tm_rules *rules, lua_State *L, int table, unsigned *mask, const char **text,
+                          char *error, size_t size)
+{
+	static const char *const words[] = {"external", "process", "store", "flow",   "boundary",
+	                                    "asset",    "actor",   "model", "finding"};
+	int type = lua_getfield(L, table, "applies");
+	*mask = 0;
+	bool ok = true;
+	tm_buf written = TM_BUF_INIT;
+	if (type == LUA_TSTRING) {
+		const char *word = lua_tostring(L, -1);
+		tm_buf_puts(&written, word);
+		if (!applies_word(word, mask)) {
+			const char *suggestion = tm_suggest(word, words, COUNT(words));
+			snprintf(error, size, "'applies' names an unknown kind '%s'%s%s%s", word,
+			         suggestion ? " (did you mean '" : "", suggestion ? suggestion : "",
+			         suggestion ? "'?)" : "");
+			ok = false;
+		}
+	} else if (type == LUA_TTABLE) {
+		lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+		for (lua_Integer i = 1; ok && i <= n; i++) {
+			if (lua_rawgeti(L, -1, i) != LUA_TSTRING) {
+				snprintf(error, size, "'applies' must list kinds as strings");
+				ok = false;
+			} else {
+				const char *word = lua_tostring(L, -1);
+				if (written.len)
+					tm_buf_puts(&written, ", ");
+				tm_buf_puts(&written, word);
+				if (!applies_word(word, mask)) {
+					snprintf(error, size, "'applies' names an unknown kind '%s'", word);
+					ok = false;
+				}
+			}
+			lua_pop(L, 1);
+		}
+		if (ok && n == 0) {
+			snprintf(error, size, "'applies' is an empty list");
+			ok = false;
+		}
+	} else if (type == LUA_TNIL) {
+		snprintf(error, size, "missing 'applies' (a kind or a list of kinds)");
+		ok = false;
+	} else {
+		snprintf(error, size, "'applies' must be a string or a list, not a %s",
+		         lua_typename(L, type));
+		ok = false;
+	}
+	lua_pop(L, 1);
+	unsigned special = (1u << APPLIES_MODEL) | (1u << APPLIES_FINDING);
+	if (ok && (*mask & special) && (*mask & ~special) != 0) {
+		snprintf(error, size, "'applies': 'model' and 'finding' cannot be combined with other kinds");
+		ok = false;
+	}
+	if (ok && (*mask & special) == special) {
+		snprintf(error, size, "'applies': 'model' and 'finding' cannot be combined");
+		ok = false;
+	}
+	*text = tm_arena_strdup(rules->arena, tm_buf_str(&written));
+	tm_buf_free(&written);
+	return ok;
+}
+
+static bool refs_field(tm_rules *rules, lua_State *L, int table, rule *r, char *error, size_t size)
+{
+	int type = lua_getfield(L, table, "refs");
+	bool ok = true;
+	if (type == LUA_TSTRING) {
+		r->info.refs = tm_arena_alloc(rules->arena, sizeof(char *));
+		r->info.refs[0] = tm_arena_strdup(rules->arena, lua_tostring(L, -1));
+		r->info.nrefs = 1;
+	} else if (type == LUA_TTABLE) {
+		size_t n = lua_rawlen(L, -1);
+		r->info.refs = tm_arena_alloc(rules->arena, sizeof(char *) * (n + 1));
+		for (size_t i = 0; ok && i < n; i++) {
+			if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TSTRING) {
+				snprintf(error, size, "'refs' must list strings");
+				ok = false;
+			} else {
+				r->info.refs[r->info.nrefs++] =
+				    tm_arena_strdup(rules->arena, lua_tostring(L, -1));
+			}
+			lua_pop(L, 1);
+		}
+	} else if (type != LUA_TNIL) {
+		snprintf(error, size, "'refs' must be a list of strings, not a %s", lua_typename(L, type));
+		ok = false;
+	}
+	lua_pop(L, 1);
+	return ok;
+}
+
+static const rule *find_rule(const tm_rules *rules, const char *id)
+{
+	for (size_t i = 0; i < rules->nrules; i++)
+		if (strcmp(rules->rules[i].info.id, id) == 0)
+			return &rules->rules[i];
+	return NULL;
+}
+
+/* The line a Lua function on top of the stack is defined at (C functions:
+ * the fallback). */
+static int defined_at(lua_State *L, int fallback)
+{
+	lua_Debug ar;
+	lua_pushvalue(L, -1);
+	if (lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)
+		return ar.linedefined;
+	return fallback;
+}
+
+/* rule{...}: a bad rule table is reported and skipped; the pack goes on
+ * loading so one run shows every mistake. */
+static int lua_rule(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	if (rules->loading < 0)
+		return luaL_error(L, "rule{} may only be called while the pack loads");
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	const char *file;
+	int line;
+	caller_place(L, &file, &line);
+	char error[300] = "";
+	rule r = {
+	    .when = LUA_NOREF, .likelihood = LUA_NOREF, .impact = LUA_NOREF, .pack = (size_t)rules->loading};
+	r.info.line = line;
+	r.info.file = tm_arena_strdup(rules->arena, file);
+
+	int snap = snapshot(L, 1, rule_fields, COUNT(rule_fields));
+	const char *id = NULL, *title, *category, *framework, *description, *mitigation;
+	bool ok = string_field(L, snap, "id", &id, error, sizeof error);
+	const char *shown_id = id ? id : "(no id)";
+	if (ok && !id) {
+		snprintf(error, sizeof error, "missing 'id'");
+		ok = false;
+	}
+	if (ok && !is_identifier(id)) {
+		snprintf(error, sizeof error,
+		         "id '%s' is not an identifier (a letter, then letters, digits, '_' and '-')", id);
+		ok = false;
+	}
+	if (ok && find_rule(rules, id)) {
+		const rule *first = find_rule(rules, id);
+		snprintf(error, sizeof error, "duplicate rule id (first defined at %s:%d)", first->info.file,
+		         first->info.line);
+		ok = false;
+	}
+	ok = ok && string_field(L, snap, "title", &title, error, sizeof error);
+	if (ok && (!title || !*title)) {
+		snprintf(error, sizeof error, "missing 'title'");
+		ok = false;
+	}
+	ok = ok && string_field(L, snap, "category", &category, error, sizeof error);
+	if (ok && !category) {
+		snprintf(error, sizeof error, "missing 'category'");
+		ok = false;
+	}
+	int stride = -1, linddun = -1;
+	if (ok) {
+		stride = index_of(category, stride_categories, COUNT(stride_categories));
+		linddun = index_of(category, linddun_categories, COUNT(linddun_categories));
+		if (stride < 0 && linddun < 0 && strcmp(category, "check") != 0) {
+			const char *all[COUNT(stride_categories) + COUNT(linddun_categories) + 1];
+			size_t n = 0;
+			for (size_t i = 0; i < COUNT(stride_categories); i++)
+				all[n++] = stride_categories[i];
+			for (size_t i = 0; i < COUNT(linddun_categories); i++)
+				all[n++] = linddun_categories[i];
+			all[n++] = "check";
+			const char *suggestion = tm_suggest(category, all, n);
+			snprintf(error, sizeof error, "unknown category '%s'%s%s%s", category,
+			         suggestion ? " (did you mean '" : "", suggestion ? suggestion : "",
+			         suggestion ? "'?)" : "");
+			ok = false;
+		}
+	}
+	ok = ok && string_field(L, snap, "framework", &framework, error, sizeof error);
+	ok = ok && string_field(L, snap, "description", &description, error, sizeof error);
+	ok = ok && string_field(L, snap, "mitigation", &mitigation, error, sizeof error);
+	ok = ok && applies_field(rules, L, snap, &r.applies, &r.info.applies, error, sizeof error);
+	if (ok && lua_getfield(L, snap, "when") != LUA_TFUNCTION) {
+		if (lua_isnil(L, -1))
+			snprintf(error, sizeof error, "missing 'when' (a function)");
+		else
+			snprintf(error, sizeof error, "'when' must be a function, not a %s",
+			         luaL_typename(L, -1));
+		ok = false;
+	}
+	lua_settop(L, snap);
+	bool likelihood_fn = false, impact_fn = false;
+	ok = ok && factor_field(L, snap, "likelihood", tm_likelihood_factor_names, TM_LF_COUNT,
+	                        r.likelihood_factors, &likelihood_fn, error, sizeof error);
+	ok = ok && factor_field(L, snap, "impact", tm_impact_factor_names, TM_IF_COUNT, r.impact_factors,
+	                        &impact_fn, error, sizeof error);
+	ok = ok && refs_field(rules, L, snap, &r, error, sizeof error);
+	if (!ok) {
+		tm_diag_error(rules->diags, no_span(), "%s:%d: rule %s: %s", file, line, shown_id, error);
+		return 0;
+	}
+	warn_unknown_fields(rules, L, 1, rule_fields, COUNT(rule_fields), file, line, id);
+
+	r.info.id = tm_arena_strdup(rules->arena, id);
+	r.info.title = tm_arena_strdup(rules->arena, title);
+	r.info.category = tm_arena_strdup(rules->arena, category);
+	r.info.framework = tm_arena_strdup(rules->arena, framework      ? framework
+	                                                 : stride >= 0  ? "STRIDE"
+	                                                 : linddun >= 0 ? "LINDDUN"
+	                                                                : "CHECK");
+	r.info.description = description ? tm_arena_strdup(rules->arena, description) : NULL;
+	r.info.mitigation = mitigation ? tm_arena_strdup(rules->arena, mitigation) : NULL;
+	r.likelihood_line = r.impact_line = line;
+	lua_getfield(L, snap, "when");
+	r.when_line = defined_at(L, line);
+	r.when = luaL_ref(L, LUA_REGISTRYINDEX);
+	if (likelihood_fn) {
+		lua_getfield(L, snap, "likelihood");
+		r.likelihood_line = defined_at(L, line);
+		r.likelihood = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
+	if (impact_fn) {
+		lua_getfield(L, snap, "impact");
+		r.impact_line = defined_at(L, line);
+		r.impact = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
+	TM_VEC_PUSH(rules->rules, rules->nrules, rules->caprules, r);
+	return 0;
+}
+
+/* ---- loading packs ---- */
+
+static void drop_rule(tm_rules *rules, rule *r)
+{
+	luaL_unref(rules->L, LUA_REGISTRYINDEX, r->when);
+	luaL_unref(rules->L, LUA_REGISTRYINDEX, r->likelihood);
+	luaL_unref(rules->L, LUA_REGISTRYINDEX, r->impact);
+}
+
+static int compare_rules_by_id(const void *a, const void *b)
+{
+	return strcmp(((const rule *)a)->info.id, ((const rule *)b)->info.id);
+}
+
+/* "did you mean" for a misspelt built-in pack. */
+static void suggest_pack(tm_diag *diag, const char *name)
+{
+	if (!diag || strchr(name, '/'))
+		return;
+	const char *suggestion = tm_suggest(name, tm_rules_default_packs, COUNT(tm_rules_default_packs));
+	if (suggestion && strcmp(suggestion, name) != 0)
+		tm_diag_note(diag, no_span(), "did you mean '%s'?", suggestion);
+}
+
+static tm_span use_span(const tm_decl *decl)
+{
+	if (!decl)
+		return no_span();
+	return decl->label_span.src ? decl->label_span : decl->span;
+}
+
+/* Reports a pack's failure; at the `use` when there is one. */
+static void pack_error(tm_rules *rules, const tm_decl *use, const char *message)
+{
+	tm_diag *diag = tm_diag_error(rules->diags, no_span(), "%s", message);
+	if (use && use->src)
+		tm_diag_note(diag, use_span(use), "the pack is used here");
+}
+
+static char *stem_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *start = slash ? slash + 1 : path;
+	size_t len = strlen(start);
+	if (len > 4 && strcmp(start + len - 4, ".lua") == 0)
+		len -= 4;
+	return tm_xstrndup(start, len);
+}
+
+static void load_pack(tm_rules *rules, const char *name, const char *base, const char *rel_dir,
+                      const tm_decl *use)
+{
+	lua_State *L = rules->L;
+	tm_buf tried = TM_BUF_INIT;
+	char *found =
+	    name && *name ? tm_rules_search(rules, name, rel_dir ? rel_dir : ".", NULL, base, &tried) : NULL;
+	if (!found) {
+		tm_diag *diag = tm_diag_error(rules->diags, use_span(use), "rule pack '%s' not found%s%s%s",
+		                              name ? name : "", tried.len ? " (looked for " : "",
+		                              tm_buf_str(&tried), tried.len ? ")" : "");
+		suggest_pack(diag, name ? name : "");
+		tm_buf_free(&tried);
+		return;
+	}
+	tm_buf_free(&tried);
+	char *real = realpath(found, NULL);
+	for (size_t i = 0; real && i < rules->npacks; i++) {
+		if (rules->packs[i].real && strcmp(rules->packs[i].real, real) == 0) {
+			free(real);
+			free(found);
+			return; /* named twice: loaded once */
+		}
+	}
+	pack p = {.path = tm_arena_strdup(rules->arena, found), .base = base};
+	p.real = real ? tm_arena_strdup(rules->arena, real) : NULL;
+	char *stem = stem_of(found);
+	p.name = tm_arena_strdup(rules->arena, stem);
+	free(stem);
+	free(real);
+	free(found);
+	TM_VEC_PUSH(rules->packs, rules->npacks, rules->cappacks, p);
+	size_t pack_index = rules->npacks - 1;
+
+	unit u = {.base = base, .pack = pack_index};
+	char *dir = tm_rules_dirname(p.path);
+	u.dir = tm_arena_strdup(rules->arena, dir);
+	free(dir);
+	TM_VEC_PUSH(rules->units, rules->nunits, rules->capunits, u);
+
+	int top = lua_gettop(L);
+	tm_rules_memory_allow(rules, PACK_MEMORY);
+	if (tm_rules_load_file(rules, p.path) != LUA_OK) {
+		pack_error(rules, use, lua_tostring(L, -1) ? lua_tostring(L, -1) : "cannot load the pack");
+		lua_settop(L, top);
+		rules->npacks--;
+		return;
+	}
+	tm_rules_new_env(rules, rules->nunits - 1);
+	if (!lua_setupvalue(L, -2, 1))
+		lua_pop(L, 1);
+
+	size_t first_rule = rules->nrules;
+	rules->loading = (long)pack_index;
+	rules->deadline_what = "(5 s to load a pack)";
+	tm_rules_budget(rules, LOAD_SECONDS, 0, true);
+	int status = tm_rules_pcall(rules, 0, 0);
+	rules->loading = -1;
+	tm_rules_budget(rules, 0, 0, false);
+	if (status != LUA_OK) {
+		pack_error(rules, use, lua_tostring(L, -1) ? lua_tostring(L, -1) : "the pack failed to load");
+		for (size_t i = first_rule; i < rules->nrules; i++)
+			drop_rule(rules, &rules->rules[i]);
+		rules->nrules = first_rule;
+		rules->npacks--;
+		lua_settop(L, top);
+		lua_gc(L, LUA_GCCOLLECT);
+		return;
+	}
+	lua_settop(L, top);
+	pack *loaded = &rules->packs[pack_index];
+	for (size_t i = first_rule; i < rules->nrules; i++)
+		rules->rules[i].info.pack = loaded->name;
+	qsort(rules->rules + first_rule, rules->nrules - first_rule, sizeof(rule), compare_rules_by_id);
+}
+
+static const tm_rules *sorting; /* for compare_by_id only */
+static int compare_by_id(const void *a, const void *b)
+{
+	return strcmp(sorting->rules[*(const size_t *)a].info.id, sorting->rules[*(const size_t *)b].info.id);
+}
+
+/* Indexes the loaded rules: by id, and by what they apply to. */
+static void index_rules(tm_rules *rules)
+{
+	free(rules->by_id);
+	rules->by_id = tm_xmalloc(sizeof(size_t) * (rules->nrules + 1));
+	for (size_t i = 0; i < rules->nrules; i++)
+		rules->by_id[i] = i;
+	sorting = rules;
+	qsort(rules->by_id, rules->nrules, sizeof(size_t), compare_by_id);
+	sorting = NULL;
+	for (int a = 0; a < APPLIES_COUNT; a++) {
+		free(rules->applies[a]);
+		rules->applies[a] = tm_xmalloc(sizeof(size_t) * (rules->nrules + 1));
+		rules->napplies[a] = 0;
+		for (size_t i = 0; i < rules->nrules; i++)
+			if (rules->rules[i].applies & (1u << a))
+				rules->applies[a][rules->napplies[a]++] = i;
+	}
+}
+
+static char *find_stdlib(void)
+{
+	const char *env = getenv("THREAT_STDLIB");
+	if (env && *env)
+		return tm_xstrdup(env);
+	/* In a build tree build/threat finds stdlib/ beside build/. */
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char candidate[PATH_MAX + 16];
+			snprintf(candidate, sizeof candidate, "%s/../stdlib", exe);
+			struct stat st;
+			if (stat(candidate, &st) == 0 && S_ISDIR(st.st_mode)) {
+				return tm_rules_shown_path(candidate);
+			}
+		}
+	}
+	return tm_xstrdup(TM_STDLIB_DIR);
+}
+
+static tm_rules *engine_new(tm_diags *diags)
+{
+	tm_rules *rules = tm_xcalloc(1, sizeof *rules);
+	rules->arena = tm_arena_new();
+	rules->diags = diags;
+	rules->loading = -1;
+	rules->views = rules->kinds = rules->model_view = LUA_NOREF;
+	rules->stdlib_dir = find_stdlib();
+	const char *path = getenv("THREAT_PATH");
+	size_t cap = 0;
+	while (path && *path) {
+		const char *colon = strchr(path, ':');
+		size_t len = colon ? (size_t)(colon - path) : strlen(path);
+		if (len) {
+			char *dir = tm_xstrndup(path, len);
+			TM_VEC_PUSH(rules->path_dirs, rules->npath_dirs, cap, dir);
+		}
+		path = colon ? colon + 1 : NULL;
+	}
+	if (!tm_rules_sandbox_open(rules)) {
+		tm_diag_error(diags, no_span(), "cannot create the Lua state for the rule packs");
+		return rules;
+	}
+	lua_State *L = rules->L;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->shared);
+	lua_pushcfunction(L, lua_pack);
+	lua_setfield(L, -2, "pack");
+	lua_pushcfunction(L, lua_rule);
+	lua_setfield(L, -2, "rule");
+	lua_pop(L, 1);
+	return rules;
+}
+
+int tm_rules_load(tm_rules **out, const tm_model *model, tm_diags *diags)
+{
+	size_t errors = diags->errors;
+	tm_rules *rules = engine_new(diags);
+	*out = rules;
+	if (rules->L) {
+		if (!model || model->nuses == 0) {
+			for (size_t i = 0; i < COUNT(tm_rules_default_packs); i++)
+				load_pack(rules, tm_rules_default_packs[i], NULL, NULL, NULL);
+		} else {
+			for (size_t i = 0; i < model->nuses; i++) {
+				const tm_use *use = &model->uses[i];
+				load_pack(rules, use->name, use->base_dir, use->base_dir, use->decl);
+			}
+		}
+	}
+	index_rules(rules);
+	rules->diags = NULL;
+	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+}
+
+int tm_rules_load_names(tm_rules **out, const char *const *names, size_t count, const char *base_dir,
+                        tm_diags *diags)
+{
+	size_t errors = diags->errors;
+	tm_rules *rules = engine_new(diags);
+	*out = rules;
+	for (size_t i = 0; rules->L && i < count; i++)
+		load_pack(rules, names[i], base_dir, base_dir, NULL);
+	index_rules(rules);
+	rules->diags = NULL;
+	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+}
+
+/* ---- runs ---- */
+
+enum run_mode { RUN_ELEMENTS, RUN_MODEL, RUN_FINDINGS };
+
+typedef struct rule_run {
+	tm_rules *rules;
+	enum run_mode mode;
+	size_t item, nitems; /* the cursor: item and the rule within its list */
+	size_t rule;
+	tm_findings *out;
+	uint32_t id; /* for the rules' copied-string caches */
+	int line;    /* where the function being called is defined, for messages */
+	/* copies of the current element's strings in out->arena */
+	const void *key_of;
+	const char *key_copy;
+	const void *file_of;
+	const char *file_copy;
+} rule_run;
+
+static uint32_t run_counter;
+
+static const char *copy(tm_findings *out, const char *text)
+{
+	return text ? tm_arena_strdup(out->arena, text) : NULL;
+}
+
+static void copy_rule_strings(rule_run *run, rule *r)
+{
+	if (r->copied_run == run->id)
+		return;
+	tm_findings *out = run->out;
+	r->c_id = copy(out, r->info.id);
+	r->c_framework = copy(out, r->info.framework);
+	r->c_category = copy(out, r->info.category);
+	r->c_pack = copy(out, r->info.pack);
+	r->c_title = copy(out, r->info.title);
+	r->c_description = copy(out, r->info.description);
+	r->c_mitigation = copy(out, r->info.mitigation);
+	r->c_refs = NULL;
+	if (r->info.nrefs) {
+		r->c_refs = tm_arena_alloc(out->arena, sizeof(char *) * r->info.nrefs);
+		for (size_t i = 0; i < r->info.nrefs; i++)
+			r->c_refs[i] = copy(out, r->info.refs[i]);
+	}
+	r->copied_run = run->id;
+}
+
+/* Factors from a rule's table or function; raises on a bad value. */
+static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, const uint8_t *fixed,
+                             const char *name, const char *const *names, size_t count, int view, int model,
+                             uint8_t *out)
+{
+	tm_rules *rules = run->rules;
+	run->line = line;
+	if (ref == LUA_NOREF) {
+		memcpy(out, fixed, count);
+		return;
+	}
+	rules->ticks = 0;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+	lua_pushvalue(L, view);
+	lua_pushvalue(L, model);
+	lua_call(L, 2, 1);
+	if (rules->tripped) {
+		lua_pushstring(L, rules->trip_msg);
+		lua_error(L);
+	}
+	if (!lua_istable(L, -1)) {
+		lua_pushfstring(L, "%s returned a %s (expected a table of factors)", name,
+		                luaL_typename(L, -1));
+		lua_error(L);
+	}
+	char error[256];
+	if (!read_factors(L, -1, names, count, out, error, sizeof error)) {
+		lua_pushfstring(L, "%s: %s", name, error);
+		lua_error(L);
+	}
+	lua_pop(L, 1);
+}
+
+static void add_finding(rule_run *run, rule *r, const tm_element *el, const char *key, const char *file,
+                        uint32_t line, const char *detail, size_t detail_len, const uint8_t *likelihood,
+                        const uint8_t *impact)
+{
+	tm_findings *out = run->out;
+	tm_rules *rules = run->rules;
+	copy_rule_strings(run, r);
+	if (run->key_of != (const void *)key) {
+		run->key_of = key;
+		run->key_copy = copy(out, key);
+	}
+	if (run->file_of != (const void *)file) {
+		run->file_of = file;
+		run->file_copy = copy(out, file ? file : "");
+	}
+	char *id = tm_arena_printf(out->arena, "%s@%s", r->info.id, key);
+	tm_finding *f = tm_findings_add(out);
+	f->id = id;
+	f->rule = r->c_id;
+	f->framework = r->c_framework;
+	f->category = r->c_category;
+	f->pack = r->c_pack;
+	f->element = el;
+	f->element_key = run->key_copy;
+	f->title = r->c_title;
+	f->detail = detail ? tm_arena_strndup(out->arena, detail, detail_len) : NULL;
+	f->description = r->c_description;
+	f->advice = r->c_mitigation;
+	f->refs = r->c_refs;
+	f->nrefs = r->info.nrefs;
+	memcpy(f->likelihood_factors, likelihood, TM_LF_COUNT);
+	memcpy(f->impact_factors, impact, TM_IF_COUNT);
+	f->found = rules->model->meta.date;
+	f->file = run->file_copy;
+	f->line = line;
+	tm_risk_score(f);
+}
+
+/* Calls one rule on one subject (at view); raises on an error. */
+static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, const tm_element *el,
+                     const char *key, const char *file, uint32_t line)
+{
+	tm_rules *rules = run->rules;
+	rules->ticks = 0;
+	rules->where_line = 0;
+	run->line = r->when_line;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, r->when);
+	lua_pushvalue(L, view);
+	lua_pushvalue(L, model);
+	lua_call(L, 2, 1);
+	if (rules->tripped) {
+		lua_pushstring(L, rules->trip_msg);
+		lua_error(L);
+	}
+	int type = lua_type(L, -1);
+	if (type == LUA_TNIL || (type == LUA_TBOOLEAN && !lua_toboolean(L, -1))) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (type != LUA_TBOOLEAN && type != LUA_TSTRING) {
+		lua_pushfstring(L, "when returned a %s (expected true, false, nil or a string)",
+		                luaL_typename(L, -1));
+		lua_error(L);
+	}
+	uint8_t likelihood[TM_LF_COUNT], impact[TM_IF_COUNT];
+	evaluate_factors(L, run, r->likelihood, r->likelihood_line, r->likelihood_factors, "likelihood",
+	                 tm_likelihood_factor_names, TM_LF_COUNT, view, model, likelihood);
+	evaluate_factors(L, run, r->impact, r->impact_line, r->impact_factors, "impact",
+	                 tm_impact_factor_names, TM_IF_COUNT, view, model, impact);
+	size_t detail_len = 0;
+	const char *detail = type == LUA_TSTRING ? lua_tolstring(L, -1, &detail_len) : NULL;
+	add_finding(run, r, el, key, file, line, detail, detail_len, likelihood, impact);
+	lua_pop(L, 1);
+}
+
+/* The rule list for the cursor's item, and its subject pushed (or false
+ * when the item is skipped). */
+static bool subject(lua_State *L, rule_run *run, const size_t **list, size_t *count, const tm_element **el,
+                    const char **key, const char **file, uint32_t *line)
+{
+	tm_rules *rules = run->rules;
+	const tm_model *model = rules->model;
+	*el = NULL;
+	switch (run->mode) {
+	case RUN_ELEMENTS: {
+		const tm_element *element = model->elements[run->item];
+		if (!element->in_scope || element->kind >= TM_EL_COUNT)
+			return false;
+		*list = rules->applies[element->kind];
+		*count = rules->napplies[element->kind];
+		if (run->rule >= *count)
+			return false;
+		*el = element;
+		*key = element->key ? element->key : "";
+		*file = element->decl && element->decl->src ? element->decl->src->path : "";
+		*line = element->line;
+		tm_rules_push_view(L, rules, element);
+		return true;
+	}
+	case RUN_MODEL: {
+		*list = rules->applies[APPLIES_MODEL];
+		*count = rules->napplies[APPLIES_MODEL];
+		*key = "model";
+		*file = "";
+		*line = 0;
+		const tm_decl *decl = model->meta.decl;
+		if (decl && decl->src) {
+			uint32_t column;
+			*file = decl->src->path;
+			tm_source_position(decl->src, decl->span.start, line, &column);
+		} else if (model->nfiles && model->files[0] && model->files[0]->src) {
+			*file = model->files[0]->src->path;
+			*line = 1;
+		}
+		if (run->rule >= *count)
+			return false;
+		lua_rawgeti(L, LUA_REGISTRYINDEX, rules->model_view);
+		return true;
+	}
+	case RUN_FINDINGS: {
+		*list = rules->applies[APPLIES_FINDING];
+		*count = rules->napplies[APPLIES_FINDING];
+		if (run->rule >= *count)
+			return false;
+		const tm_finding *f = &run->out->items[run->item];
+		*key = f->id ? f->id : "";
+		*file = f->file;
+		*line = f->line;
+		tm_rules_push_finding_view(L, rules, run->item);
+		return true;
+	}
+	}
+	return false;
+}
+
+/* Runs from the cursor to the end inside one pcall; an error leaves the
+ * cursor on the rule and item that raised it. */
+static int run_batch(lua_State *L)
+{
+	rule_run *run = lua_touserdata(L, 1);
+	tm_rules *rules = run->rules;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->model_view);
+	int model = lua_gettop(L);
+	for (; run->item < run->nitems; run->item++, run->rule = 0) {
+		const size_t *list = NULL;
+		size_t count = 0;
+		const tm_element *el;
+		const char *key, *file;
+		uint32_t line;
+		run->line = 0;
+		if (!subject(L, run, &list, &count, &el, &key, &file, &line))
+			continue;
+		int view = lua_gettop(L);
+		for (; run->rule < count; run->rule++) {
+			rule *r = &rules->rules[list[run->rule]];
+			if (!r->disabled)
+				evaluate(L, run, r, view, model, el, key, file, line);
+		}
+		lua_settop(L, model);
+	}
+	return 0;
+}
+
+/* The rule and subject under the cursor, for a message. */
+static void report_failure(rule_run *run, const char *message)
+{
+	tm_rules *rules = run->rules;
+	const char *key = "?";
+	const rule *r = NULL;
+	size_t count = 0;
+	const size_t *list = NULL;
+	switch (run->mode) {
+	case RUN_ELEMENTS: {
+		const tm_element *el = rules->model->elements[run->item];
+		key = el->key ? el->key : "?";
+		if (el->kind < TM_EL_COUNT) {
+			list = rules->applies[el->kind];
+			count = rules->napplies[el->kind];
+		}
+		break;
+	}
+	case RUN_MODEL:
+		key = "model";
+		list = rules->applies[APPLIES_MODEL];
+		count = rules->napplies[APPLIES_MODEL];
+		break;
+	case RUN_FINDINGS:
+		key = run->out->items[run->item].id ? run->out->items[run->item].id : "?";
+		list = rules->applies[APPLIES_FINDING];
+		count = rules->napplies[APPLIES_FINDING];
+		break;
+	}
+	if (list && run->rule < count)
+		r = &rules->rules[list[run->rule]];
+	const char *text;
+	int place_len;
+	tm_rules_split_message(message ? message : "error", &text, &place_len);
+	if (!r) {
+		tm_diag_error(rules->diags, no_span(), "%s", message ? message : "error");
+		return;
+	}
+	if (place_len)
+		tm_diag_error(rules->diags, no_span(), "%.*s: rule %s on %s: %s", place_len, message,
+		              r->info.id, key, text);
+	else
+		tm_diag_error(rules->diags, no_span(), "%s:%d: rule %s on %s: %s", r->info.file,
+		              run->line > 0 ? run->line : r->info.line, r->info.id, key, text);
+}
+
+static void set_model_global(tm_rules *rules, bool on)
+{
+	lua_State *L = rules->L;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->shared);
+	if (on)
+		lua_rawgeti(L, LUA_REGISTRYINDEX, rules->model_view);
+	else
+		lua_pushnil(L);
+	lua_setfield(L, -2, "model");
+	lua_pop(L, 1);
+}
+
+static void run_mode(tm_rules *rules, rule_run *run)
+{
+	lua_State *L = rules->L;
+	int top = lua_gettop(L);
+	/* A model rule may walk the whole model in one call. */
+	rules->tick_limit = CALL_TICKS;
+	if (run->mode == RUN_MODEL) {
+		size_t extra = rules->model->nelements / 4 + run->out->count / 8;
+		rules->tick_limit =
+		    extra > UINT32_MAX - CALL_TICKS ? UINT32_MAX : CALL_TICKS + (uint32_t)extra;
+	}
+	for (;;) {
+		lua_pushcfunction(L, run_batch);
+		lua_pushlightuserdata(L, run);
+		int status = tm_rules_pcall(rules, 1, 0);
+		if (status == LUA_OK)
+			break;
+		const char *message = lua_tostring(L, -1);
+		if (rules->deadline_hit) {
+			tm_diag_error(rules->diags, no_span(), "%s (the remaining rules were not run)",
+			              message ? message : "time limit exceeded");
+			break;
+		}
+		report_failure(run, message);
+		/* A rule out of instructions or memory would only fail again. */
+		if (rules->budget_failed) {
+			const size_t *list = NULL;
+			size_t count = 0;
+			if (run->mode == RUN_ELEMENTS && run->item < run->nitems) {
+				tm_element_kind kind = rules->model->elements[run->item]->kind;
+				if (kind < TM_EL_COUNT) {
+					list = rules->applies[kind];
+					count = rules->napplies[kind];
+				}
+			} else if (run->mode != RUN_ELEMENTS) {
+				int which = run->mode == RUN_MODEL ? APPLIES_MODEL : APPLIES_FINDING;
+				list = rules->applies[which];
+				count = rules->napplies[which];
+			}
+			if (list && run->rule < count)
+				rules->rules[list[run->rule]].disabled = true;
+		}
+		lua_settop(L, top);
+		run->rule++;
+	}
+	lua_settop(L, top);
+}
+
+static void begin_run(tm_rules *rules, const tm_model *model, int32_t today, size_t items, bool phase2)
+{
+	for (size_t i = 0; i < rules->nrules; i++)
+		rules->rules[i].disabled = false;
+	tm_rules_views_begin(rules, model, today, phase2);
+	/* No full collection first: the cap counts garbage, but Lua collects
+	 * in full before it reports an allocation the cap refused. */
+	tm_rules_memory_allow(rules, PACK_MEMORY + VIEW_MEMORY_PER_ITEM * items);
+	double seconds = RUN_SECONDS + RUN_SECONDS_PER_ITEM * (double)items;
+	snprintf(rules->deadline_text, sizeof rules->deadline_text, "(%.0f s for all rules)", seconds);
+	rules->deadline_what = rules->deadline_text;
+	tm_rules_budget(rules, seconds, CALL_TICKS, false);
+	set_model_global(rules, true);
+}
+
+static void end_run(tm_rules *rules, bool keep_views)
+{
+	set_model_global(rules, false);
+	tm_rules_views_end(rules, keep_views);
+	tm_rules_budget(rules, 0, 0, false);
+}
+
+int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *out, tm_diags *diags)
+{
+	if (!rules || !model || !out || !diags)
+		return TM_ERR_USAGE;
+	if (!rules->L)
+		return TM_ERR_INPUT;
+	size_t errors = diags->errors;
+	rules->diags = diags;
+	begin_run(rules, model, today, model->nelements, false);
+	rule_run r = {.rules = rules,
+	              .mode = RUN_ELEMENTS,
+	              .nitems = model->nelements,
+	              .out = out,
+	              .id = ++run_counter};
+	run_mode(rules, &r);
+	end_run(rules, true);
+	rules->diags = NULL;
+	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+}
+
+int tm_rules_run_phase2(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *findings,
+                        tm_diags *diags)
+{
+	if (!rules || !model || !findings || !diags)
+		return TM_ERR_USAGE;
+	if (!rules->L)
+		return TM_ERR_INPUT;
+	if (rules->napplies[APPLIES_MODEL] == 0 && rules->napplies[APPLIES_FINDING] == 0) {
+		tm_rules_views_end(rules, false);
+		return TM_OK;
+	}
+	size_t errors = diags->errors;
+	rules->diags = diags;
+	size_t seen = findings->count;
+	begin_run(rules, model, today, model->nelements + seen, true);
+	tm_rules_views_findings(rules, findings, seen);
+	rule_run r = {.rules = rules, .mode = RUN_MODEL, .nitems = 1, .out = findings, .id = ++run_counter};
+	run_mode(rules, &r);
+	if (!rules->deadline_hit) {
+		rule_run f = {.rules = rules,
+		              .mode = RUN_FINDINGS,
+		              .nitems = seen,
+		              .out = findings,
+		              .id = ++run_counter};
+		run_mode(rules, &f);
+	}
+	end_run(rules, false);
+	rules->diags = NULL;
+	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+}
+
+size_t tm_rules_count(const tm_rules *rules)
+{
+	return rules ? rules->nrules : 0;
+}
+
+const tm_rule_info *tm_rules_info(const tm_rules *rules, size_t index)
+{
+	return rules && index < rules->nrules ? &rules->rules[index].info : NULL;
+}
+
+const tm_rule_info *tm_rules_find(const tm_rules *rules, const char *id)
+{
+	if (!rules || !id || !rules->by_id)
+		return NULL;
+	size_t lo = 0, hi = rules->nrules;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(rules->rules[rules->by_id[mid]].info.id, id);
+		if (c == 0)
+			return &rules->rules[rules->by_id[mid]].info;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void tm_rules_free(tm_rules *rules)
+{
+	if (!rules)
+		return;
+	if (rules->L) {
+		tm_rules_views_end(rules, false);
+		lua_close(rules->L);
+	}
+	free(rules->by_id);
+	for (int a = 0; a < APPLIES_COUNT; a++)
+		free(rules->applies[a]);
+	free(rules->rules);
+	free(rules->packs);
+	free(rules->units);
+	for (size_t i = 0; i < rules->npath_dirs; i++)
+		free(rules->path_dirs[i]);
+	free(rules->path_dirs);
+	free(rules->stdlib_dir);
+	tm_arena_free(rules->arena);
+	free(rules);
+}

@@ -1,0 +1,55 @@
+/* The rule engine: Lua 5.4 rule packs run in a sandbox, their rules called
+ * for the model's elements (phase 1) and then for the model and the scored
+ * findings (phase 2). The pack API is doc/rules.md. */
+#ifndef TM_RULES_RULES_H
+#define TM_RULES_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/diag.h"
+#include "model/model.h"
+#include "risk/risk.h"
+
+typedef struct tm_rules tm_rules;
+
+typedef struct tm_rule_info {
+	const char *id, *pack, *framework, *category, *title, *description, *mitigation;
+	const char *applies; /* as written: "flow", or "process, store" for a list */
+	const char **refs;
+	size_t nrefs;
+	const char *file; /* the pack file, as shown in messages */
+	int line;         /* line of the `rule {` call */
+} tm_rule_info;
+
+/* The packs loaded when a model says no `use`. */
+extern const char *const tm_rules_default_packs[4];
+
+/* Loads the packs the model's `use` statements name (none: the four default
+ * packs). Errors go to diags, at the `use` statement or as
+ * "path/pack.lua:LINE: message". Returns TM_OK or TM_ERR_INPUT; *out is set
+ * either way, so the packs that loaded still run. */
+int tm_rules_load(tm_rules **out, const tm_model *model, tm_diags *diags);
+/* Loads packs by name without a model (`threat rules --pack NAME`);
+ * base_dir (or NULL) is where relative names resolve and is searched first. */
+int tm_rules_load_names(tm_rules **out, const char *const *names, size_t count, const char *base_dir,
+                        tm_diags *diags);
+
+/* Phase 1: every element rule for every in-scope element it applies to;
+ * each raised finding is appended to `out` and scored. A rule that raises
+ * an error or returns a bad value gets a diagnostic and the run goes on;
+ * the result is then TM_ERR_INPUT. */
+int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *out, tm_diags *diags);
+/* Phase 2: `model` and `finding` rules, which see model.findings (the
+ * findings already in `findings`); their findings are appended likewise.
+ * Call it after tm_rules_run on the same model. */
+int tm_rules_run_phase2(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *findings,
+                        tm_diags *diags);
+
+size_t tm_rules_count(const tm_rules *rules);
+/* Rules sorted by pack load order, then id; NULL past the end. */
+const tm_rule_info *tm_rules_info(const tm_rules *rules, size_t index);
+const tm_rule_info *tm_rules_find(const tm_rules *rules, const char *id);
+void tm_rules_free(tm_rules *rules);
+
+#endif

@@ -1,0 +1,678 @@
+/* The sandbox packs run in: a lua_State with a memory cap, an instruction
+ * and time budget that pcall cannot swallow (Redis script_lua.c), a reduced
+ * standard library, read-only shared tables, and `load`/`require` that take
+ * only text chunks from the pack search path. */
+/* realpath is XSI. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700
+#endif
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "base/xalloc.h"
+#include "rules/engine.h"
+
+/* The hook fires every this many instructions. */
+#define HOOK_INTERVAL 10000
+/* Packs (and required modules) larger than this are refused. */
+#define MAX_PACK_BYTES ((size_t)16 * 1024 * 1024)
+
+tm_rules *tm_rules_of(lua_State *L)
+{
+	return *(tm_rules **)lua_getextraspace(L);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The allocator counts every byte the state holds and refuses to go past
+ * the cap; Lua then raises a memory error the pack cannot get around. */
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	tm_rules *rules = ud;
+	size_t old = ptr ? osize : 0;
+	if (nsize == 0) {
+		free(ptr);
+		rules->mem_used -= old;
+		return NULL;
+	}
+	if (rules->mem_limit && nsize > old && rules->mem_used - old + nsize > rules->mem_limit) {
+		rules->mem_hit = true;
+		return NULL;
+	}
+	void *mem = realloc(ptr, nsize);
+	if (!mem)
+		return NULL;
+	rules->mem_used = rules->mem_used - old + nsize;
+	return mem;
+}
+
+/* The name of a chunk for messages: the path of "@path", else Lua's. */
+static const char *chunk_name(const lua_Debug *ar)
+{
+	return ar->source && ar->source[0] == '@' ? ar->source + 1 : ar->short_src;
+}
+
+static void remember_place(tm_rules *rules, const lua_Debug *ar)
+{
+	if (ar->currentline <= 0)
+		return;
+	snprintf(rules->where_file, sizeof rules->where_file, "%s", chunk_name(ar));
+	rules->where_line = ar->currentline;
+}
+
+static void hook(lua_State *L, lua_Debug *ar)
+{
+	tm_rules *rules = tm_rules_of(L);
+	if (rules->tripped) {
+		/* Re-raised on every instruction once tripped, so a pcall in
+		 * the pack only delays the error by one instruction. */
+		lua_pushstring(L, rules->trip_msg);
+		lua_error(L);
+	}
+	if (ar->event == LUA_HOOKLINE) {
+		if (lua_getinfo(L, "Sl", ar))
+			remember_place(rules, ar);
+		return;
+	}
+	rules->ticks++;
+	bool over_ticks = rules->tick_limit && rules->ticks > rules->tick_limit;
+	bool over_time = rules->deadline && now_ns() > rules->deadline;
+	if (!over_ticks && !over_time) {
+		if (!(rules->hook_mask & LUA_MASKLINE) && lua_getinfo(L, "Sl", ar))
+			remember_place(rules, ar);
+		return;
+	}
+	const char *where = "?";
+	int line = 0;
+	if (lua_getinfo(L, "Sl", ar)) {
+		where = chunk_name(ar);
+		line = ar->currentline;
+	}
+	if (over_time)
+		snprintf(rules->trip_msg, sizeof rules->trip_msg, "%s:%d: time limit exceeded %s", where,
+		         line, rules->deadline_what ? rules->deadline_what : "");
+	else
+		snprintf(rules->trip_msg, sizeof rules->trip_msg,
+		         "%s:%d: instruction limit exceeded (%llu million instructions in one call: an "
+		         "endless loop?)",
+		         where, line, (unsigned long long)rules->tick_limit * HOOK_INTERVAL / 1000000u);
+	rules->tripped = true;
+	rules->deadline_hit = over_time;
+	lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+	lua_pushstring(L, rules->trip_msg);
+	lua_error(L);
+}
+
+void tm_rules_budget(tm_rules *rules, double seconds, uint32_t tick_limit, bool sample_lines)
+{
+	rules->deadline = seconds > 0 ? now_ns() + (uint64_t)(seconds * 1e9) : 0;
+	rules->tick_limit = tick_limit;
+	rules->ticks = 0;
+	rules->tripped = false;
+	rules->deadline_hit = false;
+	rules->where_line = 0;
+	rules->hook_mask = LUA_MASKCOUNT | (sample_lines ? LUA_MASKLINE : 0);
+	lua_sethook(rules->L, hook, rules->hook_mask, HOOK_INTERVAL);
+}
+
+void tm_rules_memory_allow(tm_rules *rules, size_t extra)
+{
+	rules->mem_limit = rules->mem_used + extra;
+}
+
+/* "file:12:" at the start of a message: Lua's place prefix. Returns the
+ * length of "file:12", or 0. */
+static int place_length(const char *message)
+{
+	for (int i = 0; message[i] && message[i] != '\n' && i < 4096; i++) {
+		if (message[i] != ':' || i == 0 || !isdigit((unsigned char)message[i + 1]))
+			continue;
+		int j = i + 1;
+		while (isdigit((unsigned char)message[j]))
+			j++;
+		if (message[j] == ':')
+			return j;
+	}
+	return 0;
+}
+
+void tm_rules_split_message(const char *message, const char **text, int *place_len)
+{
+	int len = place_length(message);
+	*place_len = len;
+	if (!len) {
+		*text = message;
+		return;
+	}
+	message += len + 1;
+	while (*message == ' ')
+		message++;
+	*text = message;
+}
+
+/* Every error gets the place of the innermost Lua code that was running
+ * when the message has none (errors raised from C, error(x, 0), tables). */
+static int message_handler(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	if (rules->tripped) {
+		lua_pushstring(L, rules->trip_msg);
+		return 1;
+	}
+	const char *message = lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER
+	                          ? lua_tostring(L, 1)
+	                          : lua_pushfstring(L, "error object is a %s value", luaL_typename(L, 1));
+	if (place_length(message))
+		return 1;
+	lua_Debug ar;
+	for (int level = 1; lua_getstack(L, level, &ar); level++) {
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+			lua_pushfstring(L, "%s:%d: %s", chunk_name(&ar), ar.currentline, message);
+			return 1;
+		}
+	}
+	return 1;
+}
+
+int tm_rules_pcall(tm_rules *rules, int nargs, int nresults)
+{
+	lua_State *L = rules->L;
+	int base = lua_gettop(L) - nargs;
+	rules->mem_hit = false;
+	lua_pushcfunction(L, message_handler);
+	lua_insert(L, base);
+	int status = lua_pcall(L, nargs, nresults, base);
+	lua_remove(L, base);
+	if (status == LUA_OK && rules->tripped) {
+		/* A pcall in the pack's last instruction caught the budget
+		 * error and returned straight to us: still a failure. */
+		lua_pop(L, nresults);
+		lua_pushnil(L);
+		status = LUA_ERRRUN;
+	}
+	if (status == LUA_OK)
+		return status;
+	rules->budget_failed = rules->tripped || rules->mem_hit;
+	if (rules->tripped) {
+		lua_pop(L, 1);
+		lua_pushstring(L, rules->trip_msg);
+	} else if (rules->mem_hit &&
+	           (status == LUA_ERRMEM || status == LUA_ERRERR ||
+	            (lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "not enough memory") == 0))) {
+		/* Memory errors carry no place: use the last one the hook saw. */
+		lua_pop(L, 1);
+		lua_gc(L, LUA_GCCOLLECT);
+		if (rules->where_line > 0)
+			lua_pushfstring(L, "%s:%d: memory limit exceeded", rules->where_file,
+			                rules->where_line);
+		else
+			lua_pushliteral(L, "memory limit exceeded");
+	} else if (!lua_isstring(L, -1)) {
+		lua_pop(L, 1);
+		lua_pushliteral(L, "error object is not a string");
+	}
+	rules->tripped = false;
+	lua_sethook(L, hook, rules->hook_mask, HOOK_INTERVAL);
+	return status;
+}
+
+/* print writes to stderr: stdout carries reports. */
+static int sandbox_print(lua_State *L)
+{
+	int n = lua_gettop(L);
+	for (int i = 1; i <= n; i++) {
+		size_t len;
+		const char *text = luaL_tolstring(L, i, &len);
+		if (i > 1)
+			fputc('\t', stderr);
+		fwrite(text, 1, len, stderr);
+		lua_pop(L, 1);
+	}
+	fputc('\n', stderr);
+	fflush(stderr);
+	return 0;
+}
+
+/* rawset would write into a read-only proxy behind its __newindex. */
+static int sandbox_rawset(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checkany(L, 2);
+	luaL_checkany(L, 3);
+	if (tm_rules_is_readonly(L, 1))
+		return luaL_error(L, "attempt to modify a read-only table");
+	lua_settop(L, 3);
+	lua_rawset(L, 1);
+	return 1;
+}
+
+/* collectgarbage without "stop" and the mode switches, which would change
+ * the collector for every pack. */
+static int sandbox_collectgarbage(lua_State *L)
+{
+	static const char *const options[] = {"collect", "count", "step", "isrunning", NULL};
+	int option = luaL_checkoption(L, 1, "collect", options);
+	switch (option) {
+	case 0:
+		lua_gc(L, LUA_GCCOLLECT);
+		lua_pushinteger(L, 0);
+		return 1;
+	case 1: {
+		int kb = lua_gc(L, LUA_GCCOUNT), bytes = lua_gc(L, LUA_GCCOUNTB);
+		lua_pushnumber(L, (lua_Number)kb + (lua_Number)bytes / 1024);
+		return 1;
+	}
+	case 2:
+		lua_pushboolean(L, lua_gc(L, LUA_GCSTEP, (int)luaL_optinteger(L, 2, 0)));
+		return 1;
+	default:
+		lua_pushboolean(L, lua_gc(L, LUA_GCISRUNNING));
+		return 1;
+	}
+}
+
+/* load(text [, name [, mode [, env]]]): text chunks only; without env the
+ * chunk sees the _ENV of the pack that loads it. */
+static int sandbox_load(lua_State *L)
+{
+	if (lua_type(L, 1) != LUA_TSTRING)
+		return luaL_error(L, "load: rule packs may only load strings of Lua text");
+	size_t len;
+	const char *text = lua_tolstring(L, 1, &len);
+	const char *name = luaL_optstring(L, 2, "=(load)");
+	int status = luaL_loadbufferx(L, text, len, name, "t");
+	if (status != LUA_OK) {
+		luaL_pushfail(L);
+		lua_insert(L, -2);
+		return 2;
+	}
+	if (!lua_isnone(L, 4))
+		lua_pushvalue(L, 4);
+	else
+		lua_pushvalue(L, lua_upvalueindex(1));
+	if (!lua_setupvalue(L, -2, 1))
+		lua_pop(L, 1);
+	return 1;
+}
+
+char *tm_rules_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return tm_xstrdup(".");
+	if (slash == path)
+		return tm_xstrdup("/");
+	return tm_xstrndup(path, (size_t)(slash - path));
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Lexically cleaned: no "." segments, "a/.." folded, no doubled slashes. */
+static char *clean_path(const char *path)
+{
+	size_t len = strlen(path);
+	char *out = tm_xmalloc(len + 2);
+	size_t olen = 0;
+	bool absolute = path[0] == '/';
+	if (absolute)
+		out[olen++] = '/';
+	size_t keep = olen; /* ".." cannot fold below this */
+	const char *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		const char *start = p;
+		while (*p && *p != '/')
+			p++;
+		size_t seg = (size_t)(p - start);
+		if (seg == 0 || (seg == 1 && start[0] == '.'))
+			continue;
+		if (seg == 2 && start[0] == '.' && start[1] == '.' && olen > keep) {
+			size_t cut = olen;
+			while (cut > keep && out[cut - 1] != '/')
+				cut--;
+			if (!(olen - cut == 2 && out[cut] == '.' && out[cut + 1] == '.')) {
+				olen = cut > keep ? cut - 1 : cut;
+				continue;
+			}
+		}
+		if (olen > keep)
+			out[olen++] = '/';
+		memcpy(out + olen, start, seg);
+		olen += seg;
+	}
+	if (olen == 0)
+		out[olen++] = '.';
+	out[olen] = '\0';
+	return out;
+}
+
+/* The path as messages show it: relative paths stay relative (cleaned);
+ * absolute ones below the current folder become relative to it. */
+char *tm_rules_shown_path(const char *path)
+{
+	if (path[0] != '/')
+		return clean_path(path);
+	char *real = realpath(path, NULL);
+	char cwd[PATH_MAX];
+	if (real && getcwd(cwd, sizeof cwd)) {
+		size_t n = strlen(cwd);
+		if (strncmp(real, cwd, n) == 0 && real[n] == '/' && n > 1) {
+			char *rel = tm_xstrdup(real + n + 1);
+			free(real);
+			return rel;
+		}
+	}
+	if (real)
+		return real;
+	return clean_path(path);
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+	if (name[0] == '/' || !dir || !*dir || strcmp(dir, ".") == 0)
+		return tm_xstrdup(name);
+	size_t dl = strlen(dir), nl = strlen(name);
+	char *out = tm_xmalloc(dl + nl + 2);
+	memcpy(out, dir, dl);
+	size_t at = dl;
+	if (dir[dl - 1] != '/')
+		out[at++] = '/';
+	memcpy(out + at, name, nl + 1);
+	return out;
+}
+
+static bool ends_with(const char *text, const char *suffix)
+{
+	size_t a = strlen(text), b = strlen(suffix);
+	return a >= b && strcmp(text + a - b, suffix) == 0;
+}
+
+/* Tries one candidate; on success returns its shown path (malloc). */
+static char *try_candidate(const char *dir, const char *file, tm_buf *tried)
+{
+	char *candidate = join_path(dir, file);
+	if (is_file(candidate)) {
+		char *shown = tm_rules_shown_path(candidate);
+		free(candidate);
+		return shown;
+	}
+	if (tried) {
+		if (tried->len)
+			tm_buf_puts(tried, ", ");
+		tm_buf_puts(tried, candidate);
+	}
+	free(candidate);
+	return NULL;
+}
+
+char *tm_rules_search(tm_rules *rules, const char *name, const char *rel_dir, const char *first,
+                      const char *base, tm_buf *tried)
+{
+	if (!name || !*name)
+		return NULL;
+	if (strchr(name, '/') || ends_with(name, ".lua"))
+		return try_candidate(rel_dir, name, tried);
+	size_t len = strlen(name);
+	char *file = tm_xmalloc(len + 5);
+	memcpy(file, name, len);
+	memcpy(file + len, ".lua", 5);
+	char *found = NULL;
+	if (first)
+		found = try_candidate(first, file, tried);
+	if (!found && base && !(first && strcmp(first, base) == 0))
+		found = try_candidate(base, file, tried);
+	for (size_t i = 0; !found && i < rules->npath_dirs; i++)
+		found = try_candidate(rules->path_dirs[i], file, tried);
+	if (!found && rules->stdlib_dir)
+		found = try_candidate(rules->stdlib_dir, file, tried);
+	free(file);
+	return found;
+}
+
+int tm_rules_load_file(tm_rules *rules, const char *path)
+{
+	lua_State *L = rules->L;
+	FILE *file = fopen(path, "rb");
+	if (!file) {
+		lua_pushfstring(L, "%s: cannot read: %s", path, strerror(errno));
+		return LUA_ERRFILE;
+	}
+	tm_buf text = TM_BUF_INIT;
+	char chunk[65536];
+	size_t got;
+	bool too_big = false;
+	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0) {
+		if (text.len + got > MAX_PACK_BYTES) {
+			too_big = true;
+			break;
+		}
+		tm_buf_put(&text, chunk, got);
+	}
+	bool failed = ferror(file) != 0;
+	fclose(file);
+	int status;
+	if (too_big || failed) {
+		lua_pushfstring(L, "%s: cannot read: %s", path, too_big ? "larger than 16 MB" : "read error");
+		status = LUA_ERRFILE;
+	} else {
+		size_t nlen = strlen(path);
+		char *chunkname = tm_xmalloc(nlen + 2);
+		chunkname[0] = '@';
+		memcpy(chunkname + 1, path, nlen + 1);
+		status = luaL_loadbufferx(L, text.len ? text.data : "", text.len, chunkname, "t");
+		free(chunkname);
+	}
+	tm_buf_free(&text);
+	return status;
+}
+
+/* require(name): name.lua from the pack search path (never a C module),
+ * run once per engine; its value is cached by path. */
+static char loaded_key, resolved_key, loading_sentinel;
+
+static int sandbox_require(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	const char *name = luaL_checkstring(L, 1);
+	size_t unit_index = (size_t)lua_tointeger(L, lua_upvalueindex(1));
+	const unit *from = &rules->units[unit_index];
+
+	/* name as seen from this folder -> shown path, so repeated calls
+	 * cost a table lookup rather than a file search. */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &resolved_key);
+	lua_pushfstring(L, "%s\n%s\n%s", from->dir, from->base ? from->base : "", name);
+	lua_pushvalue(L, -1);
+	lua_rawget(L, -3);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		tm_buf tried = TM_BUF_INIT;
+		/* A bare name is looked for beside the requiring file first. */
+		char *found = tm_rules_search(rules, name, from->dir, from->dir, from->base, &tried);
+		if (!found) {
+			char where[512];
+			snprintf(where, sizeof where, "%s", tm_buf_str(&tried));
+			tm_buf_free(&tried);
+			return luaL_error(L, "module '%s' not found (looked for %s)", name, where);
+		}
+		tm_buf_free(&tried);
+		char *shown = tm_arena_strdup(rules->arena, found);
+		free(found);
+		lua_pushstring(L, shown);
+		lua_pushvalue(L, -1);
+		lua_insert(L, -3);
+		lua_rawset(L, -4);
+	}
+	const char *path = lua_tostring(L, -1);
+	int path_index = lua_gettop(L);
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &loaded_key);
+	int loaded = lua_gettop(L);
+	lua_pushvalue(L, path_index);
+	lua_rawget(L, loaded);
+	if (lua_touserdata(L, -1) == &loading_sentinel)
+		return luaL_error(L, "require loop: '%s' requires itself", name);
+	if (!lua_isnil(L, -1))
+		return 1;
+	lua_pop(L, 1);
+
+	if (tm_rules_load_file(rules, path) != LUA_OK)
+		return lua_error(L);
+	unit module = {.base = from->base, .pack = from->pack};
+	char *dir = tm_rules_dirname(path);
+	module.dir = tm_arena_strdup(rules->arena, dir);
+	free(dir);
+	TM_VEC_PUSH(rules->units, rules->nunits, rules->capunits, module);
+	tm_rules_new_env(rules, rules->nunits - 1);
+	if (!lua_setupvalue(L, -2, 1))
+		lua_pop(L, 1);
+
+	lua_pushvalue(L, path_index);
+	lua_pushlightuserdata(L, &loading_sentinel);
+	lua_rawset(L, loaded);
+	lua_pushstring(L, name);
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+		lua_pushvalue(L, path_index);
+		lua_pushnil(L);
+		lua_rawset(L, loaded);
+		return lua_error(L);
+	}
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		lua_pushboolean(L, 1);
+	}
+	lua_pushvalue(L, path_index);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, loaded);
+	return 1;
+}
+
+void tm_rules_new_env(tm_rules *rules, size_t unit_index)
+{
+	lua_State *L = rules->L;
+	lua_createtable(L, 0, 4);
+	int env = lua_gettop(L);
+	lua_pushvalue(L, env);
+	lua_setfield(L, env, "_G");
+	lua_pushvalue(L, env);
+	lua_pushcclosure(L, sandbox_load, 1);
+	lua_setfield(L, env, "load");
+	lua_pushinteger(L, (lua_Integer)unit_index);
+	lua_pushcclosure(L, sandbox_require, 1);
+	lua_setfield(L, env, "require");
+	lua_createtable(L, 0, 2);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->shared);
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, env);
+}
+
+/* Replaces the library table `name` in the shared globals by a read-only
+ * proxy of it, so no pack changes `string` for the others. */
+static void share_readonly(lua_State *L, int globals, const char *name)
+{
+	lua_getfield(L, globals, name);
+	tm_rules_readonly(L, -1);
+	lua_setfield(L, globals, name);
+	lua_pop(L, 1);
+}
+
+bool tm_rules_sandbox_open(tm_rules *rules)
+{
+	lua_State *L = lua_newstate(sandbox_alloc, rules);
+	if (!L)
+		return false;
+	rules->L = L;
+	*(tm_rules **)lua_getextraspace(L) = rules;
+
+	static const luaL_Reg opened[] = {{LUA_GNAME, luaopen_base},
+	                                  {LUA_STRLIBNAME, luaopen_string},
+	                                  {LUA_TABLIBNAME, luaopen_table},
+	                                  {LUA_MATHLIBNAME, luaopen_math},
+	                                  {LUA_UTF8LIBNAME, luaopen_utf8}};
+	for (size_t i = 0; i < sizeof opened / sizeof *opened; i++) {
+		luaL_requiref(L, opened[i].name, opened[i].func, 1);
+		lua_pop(L, 1);
+	}
+	luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
+	int os = lua_gettop(L);
+	lua_pushglobaltable(L);
+	int globals = lua_gettop(L);
+
+	/* os: only the clock and the calendar. */
+	lua_createtable(L, 0, 3);
+	static const char *const os_kept[] = {"time", "date", "clock"};
+	for (size_t i = 0; i < 3; i++) {
+		lua_getfield(L, os, os_kept[i]);
+		lua_setfield(L, -2, os_kept[i]);
+	}
+	lua_setfield(L, globals, "os");
+
+	static const char *const removed[] = {"dofile", "loadfile", "load", "require", "_G"};
+	for (size_t i = 0; i < sizeof removed / sizeof *removed; i++) {
+		lua_pushnil(L);
+		lua_setfield(L, globals, removed[i]);
+	}
+	lua_pushcfunction(L, sandbox_print);
+	lua_setfield(L, globals, "print");
+	lua_pushcfunction(L, sandbox_rawset);
+	lua_setfield(L, globals, "rawset");
+	lua_pushcfunction(L, sandbox_collectgarbage);
+	lua_setfield(L, globals, "collectgarbage");
+
+	static const char *const libraries[] = {"string", "table", "math", "utf8", "os"};
+	for (size_t i = 0; i < sizeof libraries / sizeof *libraries; i++)
+		share_readonly(L, globals, libraries[i]);
+
+	/* ("").x reaches the real string table through the string metatable:
+	 * hide that metatable from getmetatable. */
+	lua_pushliteral(L, "");
+	if (lua_getmetatable(L, -1)) {
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &loaded_key);
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &resolved_key);
+
+	lua_pushvalue(L, globals);
+	rules->shared = luaL_ref(L, LUA_REGISTRYINDEX);
+	/* A chunk that somehow gets the registry's globals gets them
+	 * read-only. */
+	tm_rules_readonly(L, globals);
+	lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+	lua_pop(L, 2);
+	tm_rules_views_open(rules);
+
+	rules->hook_mask = LUA_MASKCOUNT;
+	lua_sethook(L, hook, rules->hook_mask, HOOK_INTERVAL);
+	/* Incremental with a long pause: views live for the whole run, and a
+	 * generational collector keeps re-marking them. */
+	lua_gc(L, LUA_GCINC, 300, 200, 0);
+	return true;
+}

@@ -1,0 +1,946 @@
+/* The views rules see (doc/rules.md "Views"). An element view is an empty
+ * proxy whose metatable reads a data table; the data table fills itself
+ * field by field on first access (its own metatable's __index builds the
+ * field and stores it), so a view is built once per run and a field once
+ * per view. Views carry the run's generation: one kept in a pack global
+ * past its run raises an error instead of reading a freed model. Finding
+ * views (phase 2, possibly a million) are small userdata instead. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "base/date.h"
+#include "base/xalloc.h"
+#include "rules/engine.h"
+
+static char view_key; /* data[&view_key] = generation << 32 | element index */
+
+/* ---- read-only proxies ---- */
+
+static int ro_newindex(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TSTRING)
+		return luaL_error(L, "attempt to modify a read-only table (field '%s')", lua_tostring(L, 2));
+	return luaL_error(L, "attempt to modify a read-only table");
+}
+
+/* The data table behind the proxy at idx. */
+static void push_data(lua_State *L, int idx)
+{
+	if (!lua_getmetatable(L, idx)) {
+		lua_newtable(L);
+		return;
+	}
+	lua_pushliteral(L, "__index");
+	lua_rawget(L, -2);
+	lua_remove(L, -2);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+	}
+}
+
+static int ro_len(lua_State *L)
+{
+	push_data(L, 1);
+	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+	return 1;
+}
+
+static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *el, const char *key);
+static const char *const element_fields[] = {
+    "id",       "key",         "kind",     "label",         "attr",
+    "file",     "line",        "parent",   "children",      "boundaries",
+    "exposure", "opportunity", "assets",   "pii",           "max_sensitivity",
+    "in_scope", "source",      "target",   "bidirectional", "crossings",
+    "crosses",  "inflows",     "outflows", "zone",          "members",
+    "outer",    "sensitivity", NULL};
+
+static const tm_element *element_of_data(lua_State *L, tm_rules *rules, int data)
+{
+	if (lua_rawgetp(L, data, &view_key) != LUA_TNUMBER) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	lua_Integer code = lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	uint32_t generation = (uint32_t)((uint64_t)code >> 32);
+	size_t index = (size_t)(code & 0xffffffff);
+	if (!rules->model || generation != rules->generation || index >= rules->model->nelements)
+		luaL_error(L, "a view was kept past the run that made it");
+	return rules->model->elements[index];
+}
+
+/* pairs(view): every field of an element view is built first. */
+static int ro_next(lua_State *L)
+{
+	push_data(L, 1);
+	int data = lua_gettop(L);
+	lua_pushvalue(L, 2);
+	while (lua_next(L, data)) {
+		if (lua_type(L, -2) != LUA_TLIGHTUSERDATA)
+			return 2;
+		lua_pop(L, 1);
+	}
+	lua_pushnil(L);
+	return 1;
+}
+
+static int ro_pairs(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	push_data(L, 1);
+	int data = lua_gettop(L);
+	const tm_element *el = element_of_data(L, rules, data);
+	if (el) {
+		for (size_t i = 0; element_fields[i]; i++) {
+			lua_pushstring(L, element_fields[i]);
+			if (lua_rawget(L, data) == LUA_TNIL &&
+			    push_element_field(L, rules, el, element_fields[i]))
+				lua_setfield(L, data, element_fields[i]);
+			lua_pop(L, 1);
+		}
+	}
+	lua_pushcfunction(L, ro_next);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+void tm_rules_readonly(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	lua_createtable(L, 0, 0);
+	lua_createtable(L, 0, 5);
+	lua_pushvalue(L, idx);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, ro_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, ro_len);
+	lua_setfield(L, -2, "__len");
+	lua_pushcfunction(L, ro_pairs);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+}
+
+bool tm_rules_is_readonly(lua_State *L, int idx)
+{
+	if (!lua_getmetatable(L, idx))
+		return false;
+	lua_pushliteral(L, "__newindex");
+	lua_rawget(L, -2);
+	bool readonly = lua_tocfunction(L, -1) == ro_newindex;
+	lua_pop(L, 2);
+	return readonly;
+}
+
+/* Turns the table on top into a read-only proxy of it. */
+static void seal(lua_State *L)
+{
+	tm_rules_readonly(L, -1);
+	lua_remove(L, -2);
+}
+
+/* ---- attribute values ---- */
+
+static void push_block(lua_State *L, const tm_block *block);
+
+static void push_ref_text(lua_State *L, const tm_ref *ref)
+{
+	if (!ref) {
+		lua_pushnil(L);
+		return;
+	}
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	if (ref->kind == TM_REF_FINDING && ref->rule) {
+		luaL_addstring(&b, ref->rule);
+		luaL_addchar(&b, '@');
+	}
+	if (ref->name)
+		luaL_addstring(&b, ref->name);
+	if (ref->target) {
+		luaL_addstring(&b, ref->bidirectional ? "<->" : "->");
+		luaL_addstring(&b, ref->target);
+	}
+	luaL_pushresult(&b);
+}
+
+static void push_value(lua_State *L, const tm_value *value)
+{
+	luaL_checkstack(L, 6, "attributes nested too deeply");
+	if (!value) {
+		lua_pushnil(L);
+		return;
+	}
+	switch (value->kind) {
+	case TM_VAL_IDENT:
+	case TM_VAL_STRING:
+		lua_pushlstring(L, value->text ? value->text : "", value->text ? value->len : 0);
+		break;
+	case TM_VAL_NUMBER: {
+		double n = value->number;
+		bool integral = value->text && !memchr(value->text, '.', value->len) &&
+		                n >= -9007199254740992.0 && n <= 9007199254740992.0 &&
+		                n == (double)(lua_Integer)n;
+		if (integral)
+			lua_pushinteger(L, (lua_Integer)n);
+		else
+			lua_pushnumber(L, n);
+		break;
+	}
+	case TM_VAL_BOOL:
+		lua_pushboolean(L, value->boolean);
+		break;
+	case TM_VAL_DATE: {
+		char text[11];
+		tm_date_format(value->date, text);
+		lua_pushstring(L, text);
+		break;
+	}
+	case TM_VAL_LIST:
+		lua_createtable(L, (int)value->nitems, 0);
+		for (size_t i = 0, n = 0; value->items && i < value->nitems; i++) {
+			if (!value->items[i])
+				continue;
+			push_value(L, value->items[i]);
+			lua_rawseti(L, -2, (lua_Integer)++n);
+		}
+		seal(L);
+		break;
+	case TM_VAL_BLOCK:
+		push_block(L, value->block);
+		break;
+	case TM_VAL_REF:
+		push_ref_text(L, value->ref);
+		break;
+	default:
+		lua_pushnil(L);
+		break;
+	}
+}
+
+/* Sets a block's attributes into the table on top (child declarations
+ * left out). */
+static void fill_block(lua_State *L, const tm_block *block)
+{
+	for (size_t i = 0; block && i < block->count; i++) {
+		const tm_attr *attr = block->items[i].attr;
+		if (!attr || !attr->name || !attr->value)
+			continue;
+		push_value(L, attr->value);
+		lua_setfield(L, -2, attr->name);
+	}
+}
+
+/* A block's attributes as a read-only table. */
+static void push_block(lua_State *L, const tm_block *block)
+{
+	lua_createtable(L, 0, block ? (int)block->count : 0);
+	fill_block(L, block);
+	seal(L);
+}
+
+/* ---- element views ---- */
+
+static void push_empty(lua_State *L, tm_rules *rules)
+{
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->empty);
+}
+
+static void push_view_list(lua_State *L, tm_rules *rules, tm_element *const *elements, size_t count)
+{
+	if (count == 0) {
+		push_empty(L, rules);
+		return;
+	}
+	lua_createtable(L, (int)count, 0);
+	for (size_t i = 0; i < count; i++) {
+		tm_rules_push_view(L, rules, elements[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	seal(L);
+}
+
+static void push_view_or_nil(lua_State *L, tm_rules *rules, const tm_element *el)
+{
+	if (el)
+		tm_rules_push_view(L, rules, el);
+	else
+		lua_pushnil(L);
+}
+
+/* Exposure as the view shows it: the resolver's, else a flow's from the
+ * end(s) data leaves, else internal. */
+static tm_exposure exposure_of(const tm_element *el)
+{
+	if (el->exposure >= TM_EXPOSURE_INTERNAL && el->exposure <= TM_EXPOSURE_INTERNET)
+		return el->exposure;
+	if (el->kind == TM_EL_FLOW && el->source && el->source->kind != TM_EL_FLOW) {
+		tm_exposure exposure = exposure_of(el->source);
+		if (el->bidirectional && el->target && el->target->kind != TM_EL_FLOW) {
+			tm_exposure other = exposure_of(el->target);
+			if (other > exposure)
+				exposure = other;
+		}
+		return exposure;
+	}
+	return TM_EXPOSURE_INTERNAL;
+}
+
+static bool is_node(const tm_element *el)
+{
+	return el->kind == TM_EL_EXTERNAL || el->kind == TM_EL_PROCESS || el->kind == TM_EL_STORE;
+}
+
+static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *el, const char *key)
+{
+	bool flow = el->kind == TM_EL_FLOW;
+	switch (key[0]) {
+	case 'a':
+		if (strcmp(key, "attr") == 0) {
+			const tm_block *block = el->decl ? el->decl->block : NULL;
+			bool any = false;
+			for (size_t i = 0; block && !any && i < block->count; i++)
+				any = block->items[i].attr != NULL;
+			if (any)
+				push_block(L, block);
+			else
+				push_empty(L, rules); /* most elements: no table of their own */
+			return true;
+		}
+		if (strcmp(key, "assets") == 0) {
+			push_view_list(L, rules, el->assets, el->nassets);
+			return true;
+		}
+		break;
+	case 'b':
+		if (strcmp(key, "boundaries") == 0) {
+			push_view_list(L, rules, el->boundaries, el->nboundaries);
+			return true;
+		}
+		if (flow && strcmp(key, "bidirectional") == 0) {
+			lua_pushboolean(L, el->bidirectional);
+			return true;
+		}
+		break;
+	case 'c':
+		if (strcmp(key, "children") == 0) {
+			push_view_list(L, rules, el->children, el->nchildren);
+			return true;
+		}
+		if (flow && strcmp(key, "crossings") == 0) {
+			push_view_list(L, rules, el->crossings, el->ncrossings);
+			return true;
+		}
+		if (flow && strcmp(key, "crosses") == 0) {
+			lua_pushboolean(L, el->ncrossings > 0);
+			return true;
+		}
+		break;
+	case 'e':
+		if (strcmp(key, "exposure") == 0) {
+			lua_pushstring(L, tm_exposure_names[exposure_of(el)]);
+			return true;
+		}
+		break;
+	case 'f':
+		if (strcmp(key, "file") == 0 && el->decl && el->decl->src && el->decl->src->path) {
+			lua_pushstring(L, el->decl->src->path);
+			return true;
+		}
+		break;
+	case 'i':
+		if (strcmp(key, "id") == 0 && el->id) {
+			lua_pushstring(L, el->id);
+			return true;
+		}
+		if (strcmp(key, "in_scope") == 0) {
+			lua_pushboolean(L, el->in_scope);
+			return true;
+		}
+		if (is_node(el) && strcmp(key, "inflows") == 0) {
+			push_view_list(L, rules, el->inflows, el->ninflows);
+			return true;
+		}
+		break;
+	case 'k':
+		if (strcmp(key, "key") == 0 && el->key) {
+			lua_pushstring(L, el->key);
+			return true;
+		}
+		if (strcmp(key, "kind") == 0 && el->kind < TM_EL_COUNT) {
+			lua_pushstring(L, tm_element_kind_names[el->kind]);
+			return true;
+		}
+		break;
+	case 'l':
+		if (strcmp(key, "label") == 0) {
+			const char *label = el->label ? el->label : el->key;
+			if (!label)
+				return false;
+			lua_pushstring(L, label);
+			return true;
+		}
+		if (strcmp(key, "line") == 0) {
+			lua_pushinteger(L, el->line);
+			return true;
+		}
+		break;
+	case 'm':
+		if (strcmp(key, "max_sensitivity") == 0 && el->max_sensitivity > TM_SENS_NONE &&
+		    el->max_sensitivity <= TM_SENS_CRITICAL) {
+			lua_pushstring(L, tm_sensitivity_names[el->max_sensitivity]);
+			return true;
+		}
+		if (el->kind == TM_EL_BOUNDARY && strcmp(key, "members") == 0) {
+			push_view_list(L, rules, el->members, el->nmembers);
+			return true;
+		}
+		break;
+	case 'o':
+		if (strcmp(key, "opportunity") == 0) {
+			lua_pushinteger(L, (lua_Integer)exposure_of(el));
+			return true;
+		}
+		if (is_node(el) && strcmp(key, "outflows") == 0) {
+			push_view_list(L, rules, el->outflows, el->noutflows);
+			return true;
+		}
+		if (el->kind == TM_EL_BOUNDARY && strcmp(key, "outer") == 0 && el->outer) {
+			tm_rules_push_view(L, rules, el->outer);
+			return true;
+		}
+		break;
+	case 'p':
+		if (strcmp(key, "parent") == 0 && el->parent) {
+			tm_rules_push_view(L, rules, el->parent);
+			return true;
+		}
+		if (strcmp(key, "pii") == 0) {
+			lua_pushboolean(L, el->pii);
+			return true;
+		}
+		break;
+	case 's':
+		if (flow && strcmp(key, "source") == 0 && el->source) {
+			tm_rules_push_view(L, rules, el->source);
+			return true;
+		}
+		if (el->kind == TM_EL_ASSET && strcmp(key, "sensitivity") == 0 &&
+		    el->max_sensitivity > TM_SENS_NONE && el->max_sensitivity <= TM_SENS_CRITICAL) {
+			lua_pushstring(L, tm_sensitivity_names[el->max_sensitivity]);
+			return true;
+		}
+		break;
+	case 't':
+		if (flow && strcmp(key, "target") == 0 && el->target) {
+			tm_rules_push_view(L, rules, el->target);
+			return true;
+		}
+		break;
+	case 'z':
+		if (el->kind == TM_EL_EXTERNAL && strcmp(key, "zone") == 0) {
+			lua_pushstring(L, el->zone ? el->zone : "internet");
+			return true;
+		}
+		break;
+	default:
+		break;
+	}
+	return false;
+}
+
+/* __index of an element view's data: builds a field and keeps it. */
+static int view_lazy(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	if (lua_type(L, 2) != LUA_TSTRING)
+		return 0;
+	const tm_element *el = element_of_data(L, rules, 1);
+	if (!el)
+		return 0;
+	if (!push_element_field(L, rules, el, lua_tostring(L, 2)))
+		return 0;
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, 1);
+	return 1;
+}
+
+void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *el)
+{
+	luaL_checkstack(L, 8, "views nested too deeply");
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->views);
+	if (lua_rawgeti(L, -1, (lua_Integer)el->index + 1) != LUA_TNIL) {
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	lua_createtable(L, 0, 4);
+	lua_pushinteger(
+	    L, (lua_Integer)(((uint64_t)rules->generation << 32) | (uint64_t)(el->index & 0xffffffff)));
+	lua_rawsetp(L, -2, &view_key);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->lazy_mt);
+	lua_setmetatable(L, -2);
+	seal(L);
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, -3, (lua_Integer)el->index + 1);
+	lua_remove(L, -2);
+}
+
+/* ---- the model view ---- */
+
+static void set_string(lua_State *L, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	lua_pushstring(L, value);
+	lua_setfield(L, -2, name);
+}
+
+static void set_date(lua_State *L, const char *name, int32_t date)
+{
+	if (date == TM_NO_DATE)
+		return;
+	char text[11];
+	tm_date_format(date, text);
+	lua_pushstring(L, text);
+	lua_setfield(L, -2, name);
+}
+
+static void set_place(lua_State *L, const tm_decl *decl)
+{
+	if (!decl || !decl->src)
+		return;
+	uint32_t line, column;
+	tm_source_position(decl->src, decl->span.start, &line, &column);
+	set_string(L, "file", decl->src->path);
+	lua_pushinteger(L, line);
+	lua_setfield(L, -2, "line");
+}
+
+/* get(key), also callable as model:get(key). */
+static int model_get(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	int arg = lua_type(L, 1) == LUA_TTABLE ? 2 : 1;
+	const char *key = luaL_checkstring(L, arg);
+	if (!rules->model)
+		return luaL_error(L, "model.get used outside a run");
+	const tm_element *el = tm_model_get(rules->model, key);
+	push_view_or_nil(L, rules, el);
+	return 1;
+}
+
+/* elements([kind]), also callable as model:elements(kind). */
+static int model_elements(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	int arg = lua_type(L, 1) == LUA_TTABLE ? 2 : 1;
+	const char *kind = luaL_optstring(L, arg, NULL);
+	if (!rules->model)
+		return luaL_error(L, "model.elements used outside a run");
+	int want = TM_EL_COUNT;
+	if (kind) {
+		for (want = 0; want < TM_EL_COUNT; want++)
+			if (strcmp(kind, tm_element_kind_names[want]) == 0)
+				break;
+		if (want == TM_EL_COUNT)
+			return luaL_error(
+			    L,
+			    "unknown element kind '%s' (expected external, process, store, flow, "
+			    "boundary, asset or actor)",
+			    kind);
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->kinds);
+	if (lua_rawgeti(L, -1, want + 1) != LUA_TNIL)
+		return 1;
+	lua_pop(L, 1);
+	const tm_model *model = rules->model;
+	lua_createtable(L, 0, 0);
+	lua_Integer n = 0;
+	for (size_t i = 0; i < model->nelements; i++) {
+		const tm_element *el = model->elements[i];
+		if (want != TM_EL_COUNT && (int)el->kind != want)
+			continue;
+		tm_rules_push_view(L, rules, el);
+		lua_rawseti(L, -2, ++n);
+	}
+	seal(L);
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, -3, want + 1);
+	return 1;
+}
+
+static void push_threats(lua_State *L, const tm_model *model)
+{
+	lua_createtable(L, (int)model->nthreats, 0);
+	for (size_t i = 0; i < model->nthreats; i++) {
+		const tm_threat *threat = &model->threats[i];
+		lua_createtable(L, 0, 6);
+		set_string(L, "id", threat->id);
+		set_string(L, "title", threat->title);
+		set_string(L, "category", threat->category);
+		set_string(L, "on",
+		           threat->element && threat->element->key ? threat->element->key
+		                                                   : threat->element_key);
+		set_place(L, threat->decl);
+		seal(L);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	seal(L);
+}
+
+static void push_mitigations(lua_State *L, const tm_model *model)
+{
+	lua_createtable(L, (int)model->nmitigations, 0);
+	for (size_t i = 0; i < model->nmitigations; i++) {
+		const tm_mitigation *mitigation = &model->mitigations[i];
+		lua_createtable(L, 0, 8);
+		set_string(L, "id", mitigation->id);
+		set_string(L, "title", mitigation->title);
+		lua_createtable(L, (int)mitigation->nmitigates, 0);
+		for (size_t j = 0; j < mitigation->nmitigates; j++) {
+			lua_pushstring(L, mitigation->mitigates[j] ? mitigation->mitigates[j] : "");
+			lua_rawseti(L, -2, (lua_Integer)j + 1);
+		}
+		seal(L);
+		lua_setfield(L, -2, "mitigates");
+		if ((unsigned)mitigation->status <= TM_MIT_VERIFIED)
+			set_string(L, "status", tm_mitigation_status_names[mitigation->status]);
+		set_string(L, "owner", mitigation->owner);
+		set_date(L, "due", mitigation->due);
+		set_place(L, mitigation->decl);
+		seal(L);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	seal(L);
+}
+
+static void push_acceptances(lua_State *L, const tm_model *model)
+{
+	lua_createtable(L, (int)model->nacceptances, 0);
+	for (size_t i = 0; i < model->nacceptances; i++) {
+		const tm_acceptance *acceptance = &model->acceptances[i];
+		lua_createtable(L, 0, 7);
+		set_string(L, "finding", acceptance->finding);
+		set_string(L, "reason", acceptance->reason);
+		set_string(L, "by", acceptance->by);
+		set_date(L, "until", acceptance->until);
+		lua_pushboolean(L, acceptance->false_positive);
+		lua_setfield(L, -2, "false_positive");
+		set_place(L, acceptance->decl);
+		seal(L);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	seal(L);
+}
+
+/* ---- finding views (phase 2) ---- */
+
+typedef struct finding_ref {
+	uint32_t generation;
+	size_t index;
+} finding_ref;
+
+static const tm_finding *finding_of(lua_State *L, tm_rules *rules, int idx)
+{
+	const finding_ref *ref = lua_touserdata(L, idx);
+	if (!ref || !rules->findings || ref->generation != rules->generation ||
+	    ref->index >= rules->nfindings_seen || ref->index >= rules->findings->count)
+		luaL_error(L, "a finding view was kept past the run that made it");
+	return &rules->findings->items[ref->index];
+}
+
+static bool push_finding_field(lua_State *L, const tm_finding *f, const char *key)
+{
+	static const char *const levels[] = {"", "Low", "Medium", "High"};
+	if (strcmp(key, "id") == 0)
+		lua_pushstring(L, f->id ? f->id : "");
+	else if (strcmp(key, "rule") == 0)
+		lua_pushstring(L, f->rule ? f->rule : "");
+	else if (strcmp(key, "framework") == 0 && f->framework)
+		lua_pushstring(L, f->framework);
+	else if (strcmp(key, "category") == 0 && f->category)
+		lua_pushstring(L, f->category);
+	else if (strcmp(key, "pack") == 0 && f->pack)
+		lua_pushstring(L, f->pack);
+	else if (strcmp(key, "element") == 0)
+		lua_pushstring(L, f->element_key ? f->element_key : "");
+	else if (strcmp(key, "title") == 0 && f->title)
+		lua_pushstring(L, f->title);
+	else if (strcmp(key, "detail") == 0 && f->detail)
+		lua_pushstring(L, f->detail);
+	else if (strcmp(key, "risk") == 0 && (unsigned)f->risk <= TM_RISK_CRITICAL)
+		lua_pushstring(L, tm_risk_names[f->risk]);
+	else if (strcmp(key, "status") == 0 && (unsigned)f->status <= TM_STATUS_FALSE_POSITIVE)
+		lua_pushstring(L, tm_status_names[f->status]);
+	else if (strcmp(key, "likelihood") == 0)
+		lua_pushnumber(L, f->likelihood);
+	else if (strcmp(key, "impact") == 0)
+		lua_pushnumber(L, f->impact);
+	else if (strcmp(key, "likelihood_level") == 0 && f->likelihood_level >= 1 && f->likelihood_level <= 3)
+		lua_pushstring(L, levels[f->likelihood_level]);
+	else if (strcmp(key, "impact_level") == 0 && f->impact_level >= 1 && f->impact_level <= 3)
+		lua_pushstring(L, levels[f->impact_level]);
+	else if (strcmp(key, "due") == 0 && f->due != TM_NO_DATE) {
+		char text[11];
+		tm_date_format(f->due, text);
+		lua_pushstring(L, text);
+	} else if (strcmp(key, "mitigations") == 0) {
+		lua_createtable(L, (int)f->nmitigations, 0);
+		for (size_t i = 0; i < f->nmitigations; i++) {
+			lua_pushstring(L, f->mitigations[i] ? f->mitigations[i] : "");
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		seal(L);
+	} else if (strcmp(key, "file") == 0 && f->file)
+		lua_pushstring(L, f->file);
+	else if (strcmp(key, "line") == 0)
+		lua_pushinteger(L, f->line);
+	else
+		return false;
+	return true;
+}
+
+static const char *const finding_fields[] = {
+    "id",     "rule",        "framework", "category",   "pack",   "element",          "title",
+    "detail", "risk",        "status",    "likelihood", "impact", "likelihood_level", "impact_level",
+    "due",    "mitigations", "file",      "line",       NULL};
+
+static int finding_index(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	const tm_finding *f = finding_of(L, rules, 1);
+	if (lua_type(L, 2) != LUA_TSTRING || !push_finding_field(L, f, lua_tostring(L, 2)))
+		return 0;
+	return 1;
+}
+
+static int finding_next(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	const tm_finding *f = finding_of(L, rules, 1);
+	size_t i = 0;
+	if (!lua_isnil(L, 2)) {
+		const char *key = luaL_checkstring(L, 2);
+		while (finding_fields[i] && strcmp(finding_fields[i], key) != 0)
+			i++;
+		if (finding_fields[i])
+			i++;
+	}
+	for (; finding_fields[i]; i++) {
+		lua_pushstring(L, finding_fields[i]);
+		if (push_finding_field(L, f, finding_fields[i]))
+			return 2;
+		lua_pop(L, 1);
+	}
+	lua_pushnil(L);
+	return 1;
+}
+
+static int finding_pairs(lua_State *L)
+{
+	lua_pushcfunction(L, finding_next);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+static int finding_tostring(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	const tm_finding *f = finding_of(L, rules, 1);
+	lua_pushfstring(L, "finding %s", f->id ? f->id : "");
+	return 1;
+}
+
+static void push_finding(lua_State *L, tm_rules *rules, size_t index)
+{
+	finding_ref *ref = lua_newuserdatauv(L, sizeof *ref, 0);
+	ref->generation = rules->generation;
+	ref->index = index;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->finding_mt);
+	lua_setmetatable(L, -2);
+}
+
+void tm_rules_push_finding_view(lua_State *L, tm_rules *rules, size_t index)
+{
+	push_finding(L, rules, index);
+}
+
+static const tm_findings *sorted_findings; /* for the qsort below only */
+static int compare_finding_ids(const void *a, const void *b)
+{
+	const tm_finding *x = &sorted_findings->items[*(const size_t *)a];
+	const tm_finding *y = &sorted_findings->items[*(const size_t *)b];
+	int c = strcmp(x->id ? x->id : "", y->id ? y->id : "");
+	if (c)
+		return c;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : *(const size_t *)a > *(const size_t *)b;
+}
+
+/* finding(id), also callable as model:finding(id). */
+static int model_finding(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	int arg = lua_type(L, 1) == LUA_TTABLE ? 2 : 1;
+	const char *id = luaL_checkstring(L, arg);
+	if (!rules->findings)
+		return luaL_error(L, "model.finding is only available to model and finding rules");
+	size_t count = rules->nfindings_seen;
+	if (!rules->findings_by_id) {
+		rules->findings_by_id = tm_xmalloc(sizeof(size_t) * (count + 1));
+		for (size_t i = 0; i < count; i++)
+			rules->findings_by_id[i] = i;
+		sorted_findings = rules->findings;
+		qsort(rules->findings_by_id, count, sizeof(size_t), compare_finding_ids);
+		sorted_findings = NULL;
+	}
+	size_t lo = 0, hi = count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *mid_id = rules->findings->items[rules->findings_by_id[mid]].id;
+		if (strcmp(mid_id ? mid_id : "", id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < count) {
+		const char *found = rules->findings->items[rules->findings_by_id[lo]].id;
+		if (found && strcmp(found, id) == 0) {
+			push_finding(L, rules, rules->findings_by_id[lo]);
+			return 1;
+		}
+	}
+	lua_pushnil(L);
+	return 1;
+}
+
+/* __index of the model view's data: model.findings, built on first use. */
+static int model_lazy(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	if (lua_type(L, 2) != LUA_TSTRING || strcmp(lua_tostring(L, 2), "findings") != 0 || !rules->findings)
+		return 0;
+	size_t count = rules->nfindings_seen;
+	lua_createtable(L, (int)count, 0);
+	for (size_t i = 0; i < count; i++) {
+		push_finding(L, rules, i);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	seal(L);
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, 1);
+	return 1;
+}
+
+/* ---- runs ---- */
+
+void tm_rules_views_open(tm_rules *rules)
+{
+	lua_State *L = rules->L;
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, view_lazy);
+	lua_setfield(L, -2, "__index");
+	rules->lazy_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+
+	lua_newtable(L);
+	seal(L);
+	rules->empty = luaL_ref(L, LUA_REGISTRYINDEX);
+
+	lua_createtable(L, 0, 5);
+	lua_pushcfunction(L, finding_index);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, ro_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, finding_pairs);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushcfunction(L, finding_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	rules->finding_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+
+	rules->views = rules->kinds = rules->model_view = LUA_NOREF;
+}
+
+static void unref(lua_State *L, int *ref)
+{
+	luaL_unref(L, LUA_REGISTRYINDEX, *ref);
+	*ref = LUA_NOREF;
+}
+
+void tm_rules_views_begin(tm_rules *rules, const tm_model *model, int32_t today, bool reuse)
+{
+	lua_State *L = rules->L;
+	reuse = reuse && rules->views != LUA_NOREF && rules->views_model == model;
+	tm_rules_views_end(rules, reuse);
+	rules->model = model;
+	rules->today = today;
+	if (!reuse) {
+		rules->generation++;
+		rules->views_model = model;
+		lua_createtable(L, model->nelements < 1u << 26 ? (int)model->nelements : 0, 0);
+		rules->views = luaL_ref(L, LUA_REGISTRYINDEX);
+		lua_newtable(L);
+		rules->kinds = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
+
+	lua_createtable(L, 0, 10);
+	const tm_meta *meta = &model->meta;
+	lua_createtable(L, 0, 8);
+	if (meta->decl)
+		fill_block(L, meta->decl->block);
+	set_string(L, "name", meta->name);
+	seal(L);
+	lua_setfield(L, -2, "meta");
+	lua_pushcfunction(L, model_get);
+	lua_setfield(L, -2, "get");
+	lua_pushcfunction(L, model_elements);
+	lua_setfield(L, -2, "elements");
+	lua_pushcfunction(L, model_finding);
+	lua_setfield(L, -2, "finding");
+	push_threats(L, model);
+	lua_setfield(L, -2, "threats");
+	push_mitigations(L, model);
+	lua_setfield(L, -2, "mitigations");
+	push_acceptances(L, model);
+	lua_setfield(L, -2, "acceptances");
+	set_date(L, "today", today);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, model_lazy);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
+	seal(L);
+	rules->model_view = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void tm_rules_views_findings(tm_rules *rules, const tm_findings *findings, size_t count)
+{
+	rules->findings = (tm_findings *)findings;
+	rules->nfindings_seen = count;
+	free(rules->findings_by_id);
+	rules->findings_by_id = NULL;
+}
+
+void tm_rules_views_end(tm_rules *rules, bool keep)
+{
+	lua_State *L = rules->L;
+	if (!keep) {
+		unref(L, &rules->views);
+		unref(L, &rules->kinds);
+		rules->views_model = NULL;
+	}
+	unref(L, &rules->model_view);
+	rules->model = NULL;
+	rules->findings = NULL;
+	rules->nfindings_seen = 0;
+	free(rules->findings_by_id);
+	rules->findings_by_id = NULL;
+}

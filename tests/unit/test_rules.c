@@ -1,0 +1,668 @@
+/* Unit tests for src/rules: registration and its errors, rule selection by
+ * kind and scope, when/likelihood/impact, the views, read-only views, the
+ * sandbox, budgets, and phase 2. Each test writes small packs to a
+ * temporary folder and loads a small model that `use`s them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/date.h"
+#include "rules/rules.h"
+#include "threat/status.h"
+
+static char dir[64];
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *file = fopen(path, "w");
+	assert_non_null(file);
+	fputs(text, file);
+	fclose(file);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/test_rules.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char command[128];
+	snprintf(command, sizeof command, "rm -rf '%s'", dir);
+	return system(command) == 0 ? 0 : -1;
+}
+
+/* One model, its packs loaded and both phases run. */
+typedef struct result {
+	tm_model *model;
+	tm_rules *rules;
+	tm_findings findings;
+	tm_diags diags;
+	int load, run, phase2;
+	char *messages; /* the rendered diagnostics */
+} result;
+
+static const char *const header = "model \"M\" { date 2026-03-24 }\n";
+
+static void run_model(result *r, const char *body)
+{
+	memset(r, 0, sizeof *r);
+	tm_buf text = TM_BUF_INIT;
+	tm_buf_puts(&text, header);
+	tm_buf_puts(&text, body);
+	char path[128];
+	snprintf(path, sizeof path, "%s/model.threat", dir);
+	int status = tm_model_load_text(&r->model, path, text.data, text.len, &r->diags);
+	tm_buf_free(&text);
+	if (status != TM_OK) {
+		tm_buf out = TM_BUF_INIT;
+		tm_diags_render(&out, &r->diags, false);
+		fail_msg("model did not load: %s", tm_buf_str(&out));
+	}
+	int32_t today = tm_date_from_ymd(2026, 6, 1);
+	tm_findings_init(&r->findings);
+	r->load = tm_rules_load(&r->rules, r->model, &r->diags);
+	r->run = tm_rules_run(r->rules, r->model, today, &r->findings, &r->diags);
+	tm_risk_add_threats(&r->findings, r->model);
+	tm_risk_track(&r->findings, r->model, today, &r->diags);
+	r->phase2 = tm_rules_run_phase2(r->rules, r->model, today, &r->findings, &r->diags);
+	tm_buf out = TM_BUF_INIT;
+	tm_diags_render(&out, &r->diags, false);
+	r->messages = tm_buf_detach(&out);
+	if (!r->messages)
+		r->messages = calloc(1, 1);
+}
+
+static void result_free(result *r)
+{
+	tm_findings_free(&r->findings);
+	tm_rules_free(r->rules);
+	tm_diags_free(&r->diags);
+	tm_model_free(r->model);
+	free(r->messages);
+}
+
+static const tm_finding *finding(const result *r, const char *id)
+{
+	for (size_t i = 0; i < r->findings.count; i++)
+		if (strcmp(r->findings.items[i].id, id) == 0)
+			return &r->findings.items[i];
+	return NULL;
+}
+
+static size_t count_rule(const result *r, const char *rule)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->findings.count; i++)
+		n += strcmp(r->findings.items[i].rule, rule) == 0;
+	return n;
+}
+
+/* The message with the temporary folder written as DIR. */
+static void assert_messages(const result *r, const char *expected)
+{
+	tm_buf want = TM_BUF_INIT;
+	for (const char *p = expected; *p; p++) {
+		if (strncmp(p, "DIR", 3) == 0) {
+			tm_buf_puts(&want, dir);
+			p += 2;
+		} else {
+			tm_buf_putc(&want, *p);
+		}
+	}
+	assert_string_equal(r->messages, tm_buf_str(&want));
+	tm_buf_free(&want);
+}
+
+static void test_registration(void **state)
+{
+	(void)state;
+	write_file("p.lua", "pack { name = \"acme\", version = \"1.0\" }\n"
+	                    "rule { id = \"ACME-2\", category = \"tampering\", applies = { \"process\", \"store\" },\n"
+	                    "  title = \"Two\", when = function() return false end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 2 }, refs = { \"CWE-1\", \"CWE-2\" } }\n"
+	                    "rule { id = \"ACME-1\", category = \"check\", applies = \"flow\", title = \"One\",\n"
+	                    "  description = \"Longer\", mitigation = \"Fix it\",\n"
+	                    "  when = function() return false end, likelihood = { skill = 1 }, impact = { integrity = 2 } }\n"
+	                    "rule { id = \"ACME-3\", framework = \"ACME\", category = \"disclosure\", applies = \"model\",\n"
+	                    "  title = \"Three\", when = function() return false end,\n"
+	                    "  likelihood = function() return {} end, impact = { integrity = 2 } }\n");
+	result r;
+	run_model(&r, "use \"./p.lua\"\n");
+	assert_int_equal(r.load, TM_OK);
+	assert_string_equal(r.messages, "");
+	assert_int_equal(tm_rules_count(r.rules), 3);
+	const tm_rule_info *one = tm_rules_info(r.rules, 0);
+	assert_string_equal(one->id, "ACME-1");
+	assert_string_equal(one->pack, "acme");
+	assert_string_equal(one->framework, "CHECK");
+	assert_string_equal(one->category, "check");
+	assert_string_equal(one->title, "One");
+	assert_string_equal(one->description, "Longer");
+	assert_string_equal(one->mitigation, "Fix it");
+	assert_string_equal(one->applies, "flow");
+	assert_int_equal(one->nrefs, 0);
+	assert_int_equal(one->line, 5);
+	char file[128];
+	snprintf(file, sizeof file, "%s/p.lua", dir);
+	assert_string_equal(one->file, file);
+	const tm_rule_info *two = tm_rules_info(r.rules, 1);
+	assert_string_equal(two->id, "ACME-2");
+	assert_string_equal(two->framework, "STRIDE");
+	assert_string_equal(two->applies, "process, store");
+	assert_int_equal(two->nrefs, 2);
+	assert_string_equal(two->refs[1], "CWE-2");
+	assert_int_equal(two->line, 2);
+	const tm_rule_info *three = tm_rules_info(r.rules, 2);
+	assert_string_equal(three->framework, "ACME");
+	assert_null(tm_rules_info(r.rules, 3));
+	assert_ptr_equal(tm_rules_find(r.rules, "ACME-2"), two);
+	assert_null(tm_rules_find(r.rules, "ACME-9"));
+	assert_int_equal(r.findings.count, 0);
+	result_free(&r);
+}
+
+static void test_bad_rules(void **state)
+{
+	(void)state;
+	write_file("bad.lua", "local f = function() return false end\n"
+	                      "rule { category = \"tampering\", applies = \"flow\", title = \"T\", when = f,\n"
+	                      "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                      "rule { id = \"B-1\", category = \"tampering\", applies = \"flow\", title = \"T\",\n"
+	                      "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                      "rule { id = \"B-2\", category = \"spofing\", applies = \"flow\", title = \"T\", when = f,\n"
+	                      "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                      "rule { id = \"B-3\", category = \"spoofing\", applies = \"flow\", title = \"T\", when = f,\n"
+	                      "  likelihood = { skill = 4 }, impact = { integrity = 1 } }\n"
+	                      "rule { id = \"B-4\", category = \"spoofing\", applies = \"flows\", title = \"T\", when = f,\n"
+	                      "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                      "rule { id = \"B-5\", category = \"spoofing\", applies = \"flow\", title = \"T\", when = f,\n"
+	                      "  likelihood = { skill = 1 } }\n"
+	                      "rule { id = \"OK-1\", category = \"spoofing\", applies = \"flow\", title = \"T\", when = f,\n"
+	                      "  likelihood = { skill = 1 }, impact = { integrity = 1 }, mitigaton = \"x\" }\n");
+	write_file("dup.lua", "rule { id = \"OK-1\", category = \"spoofing\", applies = \"flow\", title = \"T\",\n"
+	                      "  when = function() end, likelihood = { skill = 1 }, impact = { integrity = 1 } }\n");
+	result r;
+	run_model(&r, "use \"./bad.lua\"\nuse \"dup\"\n");
+	assert_int_equal(r.load, TM_ERR_INPUT);
+	assert_messages(&r, "error: DIR/bad.lua:2: rule (no id): missing 'id'\n"
+	                    "error: DIR/bad.lua:4: rule B-1: missing 'when' (a function)\n"
+	                    "error: DIR/bad.lua:6: rule B-2: unknown category 'spofing' (did you mean 'spoofing'?)\n"
+	                    "error: DIR/bad.lua:8: rule B-3: likelihood: factor 'skill' must be an integer from 1 to 3, "
+	                    "not 4\n"
+	                    "error: DIR/bad.lua:10: rule B-4: 'applies' names an unknown kind 'flows' (did you mean "
+	                    "'flow'?)\n"
+	                    "error: DIR/bad.lua:12: rule B-5: missing 'impact' (a table of factors or a function)\n"
+	                    "warning: DIR/bad.lua:14: OK-1: unknown field 'mitigaton' is ignored\n"
+	                    "note: did you mean 'mitigation'?\n"
+	                    "error: DIR/dup.lua:1: rule OK-1: duplicate rule id (first defined at DIR/bad.lua:14)\n"
+	                    "7 errors, 1 warning\n");
+	assert_int_equal(tm_rules_count(r.rules), 1);
+	assert_string_equal(tm_rules_info(r.rules, 0)->id, "OK-1");
+	result_free(&r);
+}
+
+static void test_load_errors(void **state)
+{
+	(void)state;
+	write_file("syntax.lua", "rule { id = \"S-1\"\n  title = 1 }\n");
+	write_file("runtime.lua", "rule { id = \"R-1\", category = \"spoofing\", applies = \"flow\", title = \"T\",\n"
+	                          "  when = function() return true end, likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                          "local x = nil\nreturn x.field\n");
+	write_file("good.lua", "rule { id = \"G-1\", category = \"spoofing\", applies = \"external\", title = \"T\",\n"
+	                       "  when = function() return true end, likelihood = { skill = 1 }, impact = { integrity = 1 } }\n");
+	result r;
+	run_model(&r, "use \"./syntax.lua\"\nuse \"runtime\"\nuse \"nosuch\"\nuse \"good\"\nexternal user\n");
+	assert_int_equal(r.load, TM_ERR_INPUT);
+	assert_messages(&r, "error: DIR/syntax.lua:2: '}' expected (to close '{' at line 1) near 'title'\n"
+	                    "DIR/model.threat:2:5: note: the pack is used here\n"
+	                    "    2 | use \"./syntax.lua\"\n"
+	                    "      |     ^~~~~~~~~~~~~~\n"
+	                    "error: DIR/runtime.lua:4: attempt to index a nil value (local 'x')\n"
+	                    "DIR/model.threat:3:5: note: the pack is used here\n"
+	                    "    3 | use \"runtime\"\n"
+	                    "      |     ^~~~~~~~~\n"
+	                    "DIR/model.threat:4:5: error: rule pack 'nosuch' not found (looked for DIR/nosuch.lua, "
+	                    "/nonexistent/nosuch.lua)\n"
+	                    "    4 | use \"nosuch\"\n"
+	                    "      |     ^~~~~~~~\n"
+	                    "3 errors\n");
+	/* The runtime.lua rule was dropped with its pack; good.lua still runs. */
+	assert_int_equal(tm_rules_count(r.rules), 1);
+	assert_non_null(finding(&r, "G-1@user"));
+	assert_int_equal(r.run, TM_OK);
+	result_free(&r);
+}
+
+static const char *const applies_pack =
+    "local L, I = { skill = 2, motive = 2 }, { confidentiality = 3 }\n"
+    "rule { id = \"K-1\", category = \"tampering\", applies = { \"process\", \"store\" }, title = \"PS\",\n"
+    "  when = function(e) return true end, likelihood = L, impact = I, refs = { \"CWE-1\" },\n"
+    "  mitigation = \"Do it\", description = \"Why\" }\n"
+    "rule { id = \"K-2\", category = \"spoofing\", applies = \"flow\", title = \"F\",\n"
+    "  when = function(f) if f.key == \"user->web\" then return \"from \" .. f.source.label end return false end,\n"
+    "  likelihood = function(f) return { opportunity = f.opportunity } end,\n"
+    "  impact = function(f, model) return { integrity = model.get(\"db\") and 2 or 1 } end }\n";
+
+static void test_applies_when_factors(void **state)
+{
+	(void)state;
+	write_file("k.lua", applies_pack);
+	result r;
+	run_model(&r, "use \"k\"\n"
+	              "external user\n"
+	              "process web { tech x }\n"
+	              "process lab { in_scope false\n process probe }\n"
+	              "store db\n"
+	              "flow user -> web\n"
+	              "flow web -> db\n");
+	assert_string_equal(r.messages, "");
+	assert_int_equal(r.run, TM_OK);
+	assert_int_equal(count_rule(&r, "K-1"), 2); /* web, db: not lab nor lab.probe */
+	assert_null(finding(&r, "K-1@lab"));
+	assert_null(finding(&r, "K-1@lab.probe"));
+	const tm_finding *f = finding(&r, "K-1@web");
+	assert_non_null(f);
+	assert_string_equal(f->rule, "K-1");
+	assert_string_equal(f->framework, "STRIDE");
+	assert_string_equal(f->category, "tampering");
+	assert_string_equal(f->pack, "k");
+	assert_string_equal(f->element_key, "web");
+	assert_string_equal(f->element->key, "web");
+	assert_string_equal(f->title, "PS");
+	assert_string_equal(f->advice, "Do it");
+	assert_string_equal(f->description, "Why");
+	assert_int_equal(f->nrefs, 1);
+	assert_string_equal(f->refs[0], "CWE-1");
+	assert_null(f->detail);
+	assert_int_equal(f->likelihood_factors[TM_LF_SKILL], 2);
+	assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 3);
+	assert_int_equal(f->risk, TM_RISK_HIGH);
+	assert_int_equal(f->found, tm_date_from_ymd(2026, 3, 24));
+	assert_int_equal(f->line, 4);
+	assert_true(strstr(f->file, "model.threat") != NULL);
+	/* when returning a string: the detail; factors from functions */
+	assert_int_equal(count_rule(&r, "K-2"), 1);
+	f = finding(&r, "K-2@user->web");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "from user");
+	assert_int_equal(f->likelihood_factors[TM_LF_OPPORTUNITY], 3);
+	assert_int_equal(f->likelihood_factors[TM_LF_SKILL], 0);
+	assert_int_equal(f->impact_factors[TM_IF_INTEGRITY], 2);
+	assert_int_equal(f->risk, TM_RISK_HIGH);
+	result_free(&r);
+}
+
+static void test_default_packs_missing(void **state)
+{
+	(void)state;
+	setenv("THREAT_STDLIB", "/nonexistent", 1);
+	result r;
+	run_model(&r, "external user\n");
+	assert_int_equal(r.load, TM_ERR_INPUT);
+	assert_messages(&r, "error: rule pack 'stride' not found (looked for /nonexistent/stride.lua)\n"
+	                    "error: rule pack 'linddun' not found (looked for /nonexistent/linddun.lua)\n"
+	                    "error: rule pack 'ge-stack' not found (looked for /nonexistent/ge-stack.lua)\n"
+	                    "error: rule pack 'hygiene' not found (looked for /nonexistent/hygiene.lua)\n"
+	                    "4 errors\n");
+	assert_int_equal(tm_rules_count(r.rules), 0);
+	result_free(&r);
+}
+
+/* A rule that describes a view in its detail, so the test reads it back. */
+static const char *const describe_pack =
+    "local function keys(list) local out = {} for i, v in ipairs(list) do out[i] = v.key end\n"
+    "  return table.concat(out, \",\") end\n"
+    "local function show(v)\n"
+    "  if type(v) == \"table\" then local out = {} for k, x in pairs(v) do out[#out + 1] = tostring(k) .. \"=\" .. show(x) end\n"
+    "    table.sort(out) return \"{\" .. table.concat(out, \" \") .. \"}\" end\n"
+    "  return tostring(v) end\n"
+    "rule { id = \"D-1\", category = \"check\", applies = { \"external\", \"process\", \"store\", \"flow\", \"boundary\", "
+    "\"asset\" },\n"
+    "  title = \"describe\", likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+    "  when = function(v, model)\n"
+    "    local parts = { v.kind, v.id or \"-\", v.label, \"exp=\" .. v.exposure, \"opp=\" .. v.opportunity,\n"
+    "      \"pii=\" .. tostring(v.pii), \"sens=\" .. tostring(v.max_sensitivity), \"scope=\" .. tostring(v.in_scope),\n"
+    "      \"b=\" .. keys(v.boundaries), \"assets=\" .. keys(v.assets), \"children=\" .. keys(v.children),\n"
+    "      \"parent=\" .. (v.parent and v.parent.key or \"-\"), \"line=\" .. v.line }\n"
+    "    if v.kind == \"flow\" then parts[#parts + 1] = \"src=\" .. v.source.key .. \" dst=\" .. v.target.key ..\n"
+    "      \" crosses=\" .. tostring(v.crosses) .. \" x=\" .. keys(v.crossings) .. \" bi=\" .. tostring(v.bidirectional) end\n"
+    "    if v.inflows then parts[#parts + 1] = \"in=\" .. keys(v.inflows) .. \" out=\" .. keys(v.outflows) end\n"
+    "    if v.kind == \"external\" then parts[#parts + 1] = \"zone=\" .. v.zone end\n"
+    "    if v.kind == \"boundary\" then parts[#parts + 1] = \"members=\" .. keys(v.members) .. \" outer=\" .. (v.outer and v.outer.key or \"-\") end\n"
+    "    if v.kind == \"asset\" then parts[#parts + 1] = \"own=\" .. tostring(v.sensitivity) end\n"
+    "    parts[#parts + 1] = \"attr=\" .. show(v.attr)\n"
+    "    return table.concat(parts, \" \")\n"
+    "  end }\n";
+
+static void test_views(void **state)
+{
+	(void)state;
+	write_file("d.lua", describe_pack);
+	result r;
+	run_model(&r, "use \"d\"\n"
+	              "external user \"User\"\n"
+	              "external partner { zone partner }\n"
+	              "process api \"API\" { tech hono  port 443  ratio 0.5  tags [a, b]  limits { rps 10 }  since "
+	              "2026-01-02  peer user->api\n"
+	              "  process dal \"DAL\"\n}\n"
+	              "store db { stores [A-01] }\n"
+	              "asset A-01 \"PII\" { sensitivity high  pii true }\n"
+	              "boundary TB-1 \"cluster\" <api, db>\n"
+	              "boundary TB-0 \"dc\" <TB-1>\n"
+	              "flow user -> api\n"
+	              "flow sql: api.dal -> db { data [A-01] }\n"
+	              "flow partner <-> db\n");
+	assert_string_equal(r.messages, "");
+	const struct {
+		const char *id, *detail;
+	} want[] = {
+	    {"D-1@user", "external user User exp=internet opp=3 pii=false sens=nil scope=true b= assets= children= "
+	                 "parent=- line=3 in= out=user->api zone=internet attr={}"},
+	    /* a <-> flow is in both lists; db -> partner makes partner reachable */
+	    {"D-1@partner", "external partner partner exp=internet opp=3 pii=false sens=nil scope=true b= assets= "
+	                    "children= parent=- line=4 in=partner->db out=partner->db zone=partner attr={zone=partner}"},
+	    {"D-1@api", "process api API exp=internet opp=3 pii=true sens=high scope=true b=TB-1,TB-0 assets=A-01 "
+	                "children=api.dal parent=- line=5 in=user->api out= attr={limits={rps=10} peer=user->api "
+	                "port=443 ratio=0.5 since=2026-01-02 tags={1=a 2=b} tech=hono}"},
+	    {"D-1@api.dal", "process api.dal DAL exp=internet opp=3 pii=true sens=high scope=true b=TB-1,TB-0 "
+	                    "assets=A-01 children= parent=api line=6 in= out=sql attr={}"},
+	    {"D-1@db", "store db db exp=internet opp=3 pii=true sens=high scope=true b=TB-1,TB-0 assets=A-01 "
+	               "children= parent=- line=8 in=sql,partner->db out=partner->db attr={stores={1=A-01}}"},
+	    {"D-1@A-01", "asset A-01 PII exp=internal opp=1 pii=true sens=high scope=true b= assets= children= "
+	                 "parent=- line=9 own=high attr={pii=true sensitivity=high}"},
+	    {"D-1@TB-1", "boundary TB-1 cluster exp=internal opp=1 pii=false sens=nil scope=true b= assets= children= "
+	                 "parent=- line=10 members=api,db outer=TB-0 attr={}"},
+	    {"D-1@user->api", "flow - user->api exp=internet opp=3 pii=false sens=nil scope=true b= assets= children= "
+	                      "parent=- line=12 src=user dst=api crosses=true x=TB-1,TB-0 bi=false attr={}"},
+	    {"D-1@sql", "flow sql sql exp=internet opp=3 pii=true sens=high scope=true b=TB-1,TB-0 assets=A-01 "
+	                "children= parent=- line=13 src=api.dal dst=db crosses=false x= bi=false attr={data={1=A-01}}"},
+	    {"D-1@partner->db", "flow - partner->db exp=internet opp=3 pii=false sens=nil scope=true b= assets= "
+	                        "children= parent=- line=14 src=partner dst=db crosses=true x=TB-1,TB-0 bi=true attr={}"},
+	};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		const tm_finding *f = finding(&r, want[i].id);
+		if (!f)
+			fail_msg("no finding %s", want[i].id);
+		assert_string_equal(f->detail, want[i].detail);
+	}
+	result_free(&r);
+}
+
+static void test_readonly_views(void **state)
+{
+	(void)state;
+	write_file("w.lua", "rule { id = \"W-1\", category = \"tampering\", applies = \"process\", title = \"write\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(v) v.attr.tech = \"evil\" end }\n"
+	                    "rule { id = \"W-2\", category = \"tampering\", applies = \"process\", title = \"rawset\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(v) rawset(v, \"label\", \"evil\") end }\n"
+	                    "rule { id = \"W-3\", category = \"tampering\", applies = \"process\", title = \"field\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(v) v.label = \"evil\" end }\n"
+	                    "rule { id = \"W-4\", category = \"tampering\", applies = \"process\", title = \"meta\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(v) setmetatable(v, nil) end }\n"
+	                    "rule { id = \"W-9\", category = \"tampering\", applies = \"process\", title = \"read\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(v) return v.label .. \"/\" .. v.attr.tech .. \"/\" .. tostring(getmetatable(v)) end }\n");
+	result r;
+	run_model(&r, "use \"w\"\nprocess web \"Web\" { tech nextjs }\n");
+	assert_int_equal(r.run, TM_ERR_INPUT);
+	assert_messages(&r, "error: DIR/w.lua:3: rule W-1 on web: attempt to modify a read-only table (field 'tech')\n"
+	                    "error: DIR/w.lua:6: rule W-2 on web: attempt to modify a read-only table\n"
+	                    "error: DIR/w.lua:9: rule W-3 on web: attempt to modify a read-only table (field 'label')\n"
+	                    "error: DIR/w.lua:12: rule W-4 on web: cannot change a protected metatable\n"
+	                    "4 errors\n");
+	const tm_finding *f = finding(&r, "W-9@web");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "Web/nextjs/false");
+	result_free(&r);
+}
+
+static void test_rule_errors(void **state)
+{
+	(void)state;
+	write_file("e.lua", "rule { id = \"E-1\", category = \"tampering\", applies = \"process\", title = \"nil\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(v) return v.nosuch.x end }\n"
+	                    "rule { id = \"E-2\", category = \"tampering\", applies = \"process\", title = \"table\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(v) return {} end }\n"
+	                    "rule { id = \"E-3\", category = \"tampering\", applies = \"process\", title = \"factor\",\n"
+	                    "  likelihood = function(v) return { skill = v.label == \"a\" and 1 or 5 } end,\n"
+	                    "  impact = { integrity = 1 }, when = function(v) return true end }\n"
+	                    "rule { id = \"E-4\", category = \"tampering\", applies = \"process\", title = \"impact\",\n"
+	                    "  likelihood = { skill = 1 }, impact = function() return 3 end,\n"
+	                    "  when = function(v) return true end }\n"
+	                    "rule { id = \"E-5\", category = \"tampering\", applies = \"process\", title = \"error\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(v) error({}) end }\n");
+	result r;
+	run_model(&r, "use \"e\"\nprocess a\nprocess b\n");
+	assert_int_equal(r.load, TM_OK);
+	assert_int_equal(r.run, TM_ERR_INPUT);
+	assert_messages(&r, "error: DIR/e.lua:3: rule E-1 on a: attempt to index a nil value (field 'nosuch')\n"
+	                    "error: DIR/e.lua:6: rule E-2 on a: when returned a table (expected true, false, nil or a "
+	                    "string)\n"
+	                    "error: DIR/e.lua:11: rule E-4 on a: impact returned a number (expected a table of factors)\n"
+	                    "error: DIR/e.lua:15: rule E-5 on a: error object is a table value\n"
+	                    "error: DIR/e.lua:3: rule E-1 on b: attempt to index a nil value (field 'nosuch')\n"
+	                    "error: DIR/e.lua:6: rule E-2 on b: when returned a table (expected true, false, nil or a "
+	                    "string)\n"
+	                    "error: DIR/e.lua:8: rule E-3 on b: likelihood: factor 'skill' must be an integer from 1 to 3, "
+	                    "not 5\n"
+	                    "error: DIR/e.lua:11: rule E-4 on b: impact returned a number (expected a table of factors)\n"
+	                    "error: DIR/e.lua:15: rule E-5 on b: error object is a table value\n"
+	                    "9 errors\n");
+	/* E-3 on a is fine and raised; nothing else did. */
+	assert_non_null(finding(&r, "E-3@a"));
+	assert_int_equal(r.findings.count, 1);
+	result_free(&r);
+}
+
+static void test_budgets(void **state)
+{
+	(void)state;
+	write_file("loop.lua", "rule { id = \"L-1\", category = \"tampering\", applies = \"process\", title = \"loop\",\n"
+	                       "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                       "  when = function(v)\n"
+	                       "    while true do pcall(function() while true do end end) end\n"
+	                       "  end }\n"
+	                       "rule { id = \"L-2\", category = \"tampering\", applies = \"process\", title = \"fine\",\n"
+	                       "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() return true end }\n"
+	                       "rule { id = \"L-3\", category = \"tampering\", applies = \"process\", title = \"memory\",\n"
+	                       "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                       "  when = function() local t = {} for i = 1, 1e9 do t[i] = string.rep(\"x\", 64) .. i end end }\n");
+	result r;
+	time_t start = time(NULL);
+	run_model(&r, "use \"loop\"\nprocess a\nprocess b\n");
+	assert_true(time(NULL) - start < 10);
+	assert_int_equal(r.run, TM_ERR_INPUT);
+	/* Each runaway rule is reported once and not called again. */
+	assert_messages(&r, "error: DIR/loop.lua:4: rule L-1 on a: instruction limit exceeded (100 million "
+	                    "instructions in one call: an endless loop?)\n"
+	                    "error: DIR/loop.lua:10: rule L-3 on a: memory limit exceeded\n"
+	                    "2 errors\n");
+	assert_non_null(finding(&r, "L-2@a"));
+	assert_non_null(finding(&r, "L-2@b"));
+	result_free(&r);
+}
+
+static void test_sandbox(void **state)
+{
+	(void)state;
+	write_file("s.lua",
+	           "local seen = {}\n"
+	           "seen[#seen + 1] = \"io=\" .. tostring(io) .. \" package=\" .. tostring(package) .. \" debug=\" .. "
+	           "tostring(debug)\n"
+	           "seen[#seen + 1] = \"execute=\" .. tostring(os.execute) .. \" getenv=\" .. tostring(os.getenv) .. \" "
+	           "dofile=\" .. tostring(dofile) .. \" loadfile=\" .. tostring(loadfile)\n"
+	           "seen[#seen + 1] = \"time=\" .. type(os.time) .. \" clock=\" .. type(os.clock)\n"
+	           "seen[#seen + 1] = \"string.upper=\" .. tostring(pcall(function() string.upper = nil end))\n"
+	           "seen[#seen + 1] = \"strmeta=\" .. tostring(getmetatable(\"\"))\n"
+	           "local f, err = load(string.dump(function() return 1 end))\n"
+	           "seen[#seen + 1] = \"bytecode=\" .. tostring(f) .. \" \" .. err\n"
+	           "seen[#seen + 1] = \"text=\" .. load(\"return 1 + 1\")()\n"
+	           "seen[#seen + 1] = \"G=\" .. tostring(_G == _ENV)\n"
+	           "shared = \"mine\"\n"
+	           "seen[#seen + 1] = \"gc=\" .. tostring(pcall(collectgarbage, \"stop\"))\n"
+	           "local report = table.concat(seen, \"\\n\")\n"
+	           "rule { id = \"S-1\", category = \"check\", applies = \"model\", title = \"sandbox\",\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() return report end }\n");
+	write_file("other.lua",
+	           "rule { id = \"S-2\", category = \"check\", applies = \"model\", title = \"other\",\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	           "  when = function() return tostring(shared) .. \" \" .. string.upper(\"ok\") end }\n");
+	result r;
+	run_model(&r, "use \"s\"\nuse \"other\"\n");
+	assert_string_equal(r.messages, "");
+	const tm_finding *f = finding(&r, "S-1@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "io=nil package=nil debug=nil\n"
+	                               "execute=nil getenv=nil dofile=nil loadfile=nil\n"
+	                               "time=function clock=function\n"
+	                               "string.upper=false\n"
+	                               "strmeta=false\n"
+	                               "bytecode=nil attempt to load a binary chunk (mode is 't')\n"
+	                               "text=2\n"
+	                               "G=true\n"
+	                               "gc=false");
+	f = finding(&r, "S-2@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "nil OK");
+	assert_string_equal(f->element_key, "model");
+	assert_null(f->element);
+	result_free(&r);
+}
+
+static void test_require(void **state)
+{
+	(void)state;
+	write_file("helpers.lua", "counter = (counter or 0) + 1\n"
+	                          "return { yes = function(v) return v.attr.flag == true end, loads = counter }\n");
+	write_file("r1.lua", "local H = require \"helpers\"\n"
+	                     "local H2 = require \"./helpers.lua\"\n"
+	                     "assert(H == H2)\n"
+	                     "rule { id = \"Q-1\", category = \"check\", applies = \"store\", title = \"q\",\n"
+	                     "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                     "  when = function(v) return H.yes(v) and (\"loads=\" .. H.loads) end }\n"
+	                     "local ok, err = pcall(require, \"missing\")\n"
+	                     "assert(not ok and err:find(\"module 'missing' not found\", 1, true), err)\n");
+	/* A pack in a sub-folder finds a module beside it. */
+	char sub[128];
+	snprintf(sub, sizeof sub, "%s/rules", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	write_file("rules/sibling.lua", "return { word = \"beside\" }\n");
+	write_file("rules/r2.lua", "local S = require \"sibling\"\n"
+	                           "rule { id = \"Q-2\", category = \"check\", applies = \"store\", title = \"q\",\n"
+	                           "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                           "  when = function(v) return S.word end }\n");
+	result r;
+	run_model(&r, "use \"r1\"\nuse \"./rules/r2.lua\"\nstore a { flag true }\nstore b\n");
+	assert_string_equal(r.messages, "");
+	const tm_finding *f = finding(&r, "Q-1@a");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "loads=1");
+	assert_null(finding(&r, "Q-1@b"));
+	f = finding(&r, "Q-2@b");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "beside");
+	result_free(&r);
+}
+
+static void test_phase2(void **state)
+{
+	(void)state;
+	write_file("p2.lua",
+	           "rule { id = \"P-1\", category = \"tampering\", applies = \"process\", title = \"base\",\n"
+	           "  likelihood = { skill = 3 }, impact = { integrity = 3 }, when = function() return true end }\n"
+	           "rule { id = \"H-1\", category = \"check\", applies = \"finding\", title = \"unmitigated\",\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	           "  when = function(f, model)\n"
+	           "    if (f.risk == \"HIGH\" or f.risk == \"CRITICAL\") and f.status == \"open\" then\n"
+	           "      return f.id .. \" \" .. f.risk .. \" \" .. f.element .. \" \" .. #f.mitigations end end }\n"
+	           "rule { id = \"H-2\", category = \"check\", applies = \"model\", title = \"count\",\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	           "  when = function(m)\n"
+	           "    local f = m.finding(\"P-1@b\")\n"
+	           "    return #m.findings .. \" \" .. f.status .. \" \" .. f.mitigations[1] .. \" \" .. m.today ..\n"
+	           "      \" \" .. m.meta.name .. \" \" .. m.meta.date .. \" \" .. #m.elements(\"process\") .. \" \" ..\n"
+	           "      #m.elements() .. \" \" .. m.mitigations[1].mitigates[1] .. \" \" .. m.threats[1].on ..\n"
+	           "      \" \" .. tostring(m.finding(\"nope\")) .. \" \" .. tostring(model == m) end }\n");
+	result r;
+	run_model(&r, "use \"p2\"\nprocess a\nprocess b\n"
+	              "threat T-1 \"hand\" { category spoofing  on a\n"
+	              "  likelihood { skill 1 }  impact { integrity 1 } }\n"
+	              "mitigation M-1 \"fix\" { mitigates [P-1@b]  status planned }\n");
+	assert_string_equal(r.messages, "");
+	assert_int_equal(r.phase2, TM_OK);
+	const tm_finding *f = finding(&r, "H-1@P-1@a");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "P-1@a CRITICAL a 0");
+	assert_string_equal(f->element_key, "P-1@a");
+	assert_null(finding(&r, "H-1@P-1@b")); /* planned */
+	assert_null(finding(&r, "H-1@T-1"));   /* INFO */
+	f = finding(&r, "H-2@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "3 planned M-1 2026-06-01 M 2026-03-24 2 2 P-1@b a nil true");
+	assert_int_equal(r.findings.count, 5);
+	result_free(&r);
+}
+
+static void test_load_names(void **state)
+{
+	(void)state;
+	write_file("n.lua", applies_pack);
+	tm_diags diags = {0};
+	tm_rules *rules = NULL;
+	const char *names[] = {"n", "./n.lua", "absent"};
+	assert_int_equal(tm_rules_load_names(&rules, names, 3, dir, &diags), TM_ERR_INPUT);
+	assert_non_null(rules);
+	assert_int_equal(tm_rules_count(rules), 2); /* n.lua loaded once */
+	assert_int_equal(diags.errors, 1);
+	assert_string_equal(tm_rules_info(rules, 0)->pack, "n");
+	tm_rules_free(rules);
+	tm_diags_free(&diags);
+}
+
+int main(void)
+{
+	/* The default-pack test sets its own; the others name their packs. */
+	setenv("THREAT_STDLIB", "/nonexistent", 1);
+	unsetenv("THREAT_PATH");
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_registration, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_applies_when_factors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_default_packs_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_views, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sandbox, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_require, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_phase2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_names, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
