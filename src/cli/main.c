@@ -15,6 +15,7 @@
 #include "lang/fmt.h"
 #include "out/out.h"
 #include "out/rules_text.h"
+#include "out/selfcheck.h"
 #include "out/term.h"
 #include "risk/risk.h"
 #include "rules/rules.h"
@@ -25,7 +26,8 @@ static const char usage_text[] =
     "usage: threat COMMAND [ARGS]\n"
     "\n"
     "  check  FILE...  [--fail-on LEVEL] [--format text|json|sarif] [--today D]\n"
-    "                                   check a model and list its findings\n"
+    "                  [--self-check]   check a model and list its findings;\n"
+    "                                   --self-check answers the review checklist\n"
     "  fmt    FILE...  [--check]        rewrite files in the canonical layout\n"
     "  query  FILE QUERY [--format text|json] [--today D]\n"
     "                                   ask the model a question (doc/query.md)\n"
@@ -99,7 +101,7 @@ void tm_cli_write(const tm_buf *out)
 static int cmd_check(int argc, char **argv)
 {
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
-	bool no_rules = false;
+	bool no_rules = false, self_check = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
 	size_t nfiles = 0;
 	int status = 2;
@@ -120,6 +122,8 @@ static int cmd_check(int argc, char **argv)
 			today_text = value;
 		} else if (strcmp(argv[i], "--no-rules") == 0) {
 			no_rules = true;
+		} else if (strcmp(argv[i], "--self-check") == 0) {
+			self_check = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("check has no option %s", argv[i]);
 			goto out;
@@ -133,6 +137,10 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
 		tm_cli_usage_error("unknown format '%s' for check (text, json)", format);
+		goto out;
+	}
+	if (self_check && strcmp(format, "text") != 0) {
+		tm_cli_usage_error("--self-check answers in text; leave out --format %s", format);
 		goto out;
 	}
 	tm_risk threshold = TM_RISK_INFO;
@@ -155,11 +163,16 @@ static int cmd_check(int argc, char **argv)
 		tm_out_options out_options = {.color = tm_term_color(stdout), .width = tm_term_columns(stdout)};
 		tm_out_check_text(&text, session->model, &session->findings, &out_options);
 	}
+	bool all_met = true;
+	if (self_check) {
+		tm_buf_putc(&text, '\n');
+		tm_out_selfcheck(&text, session, tm_term_color(stdout), &all_met);
+	}
 	tm_cli_write(&text);
 	tm_buf_free(&text);
 	if (session->rules_failed)
 		goto out;
-	status = fail_on && tm_session_count_failing(session, threshold) ? 1 : 0;
+	status = (fail_on && tm_session_count_failing(session, threshold)) || !all_met ? 1 : 0;
 out:
 	tm_session_free(session);
 	free(files);

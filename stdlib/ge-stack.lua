@@ -1,0 +1,646 @@
+-- ge-stack: the team's standard stack (Next.js + Hono + PostgreSQL on k3s),
+-- after shared/seed APPLYING_STRIDE_TO_GE_STACK: every CHECK question, and
+-- the threat lines they guard against, keyed on the element's `tech`.
+--
+-- Each setting the seed asks about is one attribute, and gives two rules:
+--
+--   GE-<TECH>-0N  a threat (a STRIDE category, the seed's threat line as
+--                 title) when the model states a bad value;
+--   GE-<TECH>-1N  a `check` (the seed's CHECK question as title) when the
+--                 model does not state it at all.
+--
+-- A good value is silent. So `productionBrowserSourceMaps true` raises
+-- GE-NEXT-01, leaving it out raises GE-NEXT-11, and `false` raises nothing.
+--
+--   tech        element            attributes
+--   nextjs      process            productionBrowserSourceMaps, auth_middleware, public_env
+--   hono        process            auth, body_limit, validation, rate_limit
+--   postgresql  store              rls, role, tls, slow_query_log
+--   k3s         process, boundary  network_policies, pod_security, run_as_root,
+--                                  resource_limits, image_signing, secrets_as_env,
+--                                  registries
+--
+-- Attributes are read on the element with the `tech` (children of a
+-- process do not repeat them). The seed's other threat lines (XSS and
+-- cookie theft, error pages and stack traces, JWT algorithm confusion,
+-- SQL injection, unbounded queries, missing audit trail...) apply to any
+-- stack and are the stride pack's rules; doc/stack-and-privacy.md maps them.
+--
+-- Scoring: threats follow the element (opportunity and population from
+-- exposure, confidentiality from the data it touches); checks are open
+-- questions, scored LOW (likelihood Low x impact Medium) for settings that
+-- guard authentication, authorisation or the data, INFO (Low x Low) for
+-- the rest.
+
+local T = require "threatlib"
+
+pack {
+	name = "ge-stack",
+	version = "1.0",
+	description = "The GE stack's CHECK items for Next.js, Hono, PostgreSQL and k3s, keyed on "
+		.. "`tech`: a bad setting is a threat, an unstated one an open question",
+}
+
+local function M(m)
+	if m ~= nil then return m end
+	return model
+end
+
+-- Words that say a control covers only part of what it should (`rls
+-- partial`, `validation some`): as bad as none.
+local PARTIAL = T.set { "partial", "partly", "some", "incomplete", "mixed", "optional" }
+
+-- The state of a setting: "unstated", "good" or "bad". `want` is true for
+-- settings that should be on (`rls true`), false for those that should be
+-- off (`run_as_root false`).
+local function setting(v, name, want)
+	local x = T.value(v, name)
+	if x == nil then return "unstated" end
+	if T.is(v, name, PARTIAL) then return "bad" end
+	local on = T.yes(v, name)
+	if on == want then return "good" end
+	return "bad"
+end
+
+-- Shows a stated value in a detail: `rls false`, `pod_security baseline`.
+local function shown(v, name)
+	local x = T.value(v, name)
+	if type(x) == "table" then
+		local parts = {}
+		for i, w in ipairs(x) do parts[i] = tostring(w) end
+		return "`" .. name .. " [" .. table.concat(parts, ", ") .. "]`"
+	end
+	return "`" .. name .. " " .. tostring(x) .. "`"
+end
+
+local CHECK_LIKELIHOOD = { discoverability = 1 }
+
+-- Registers the pair of rules for one setting (see the header).
+--   spec.n          1..9: the threat is GE-<TECH>-0n, the check GE-<TECH>-1n
+--   spec.bad(v, m)  a detail string when the stated value is bad, else nil
+--   spec.unstated(v) true when the setting is not stated (default: the
+--                   attribute is absent)
+--   spec.question   the check's title; spec.answer how to answer it
+--   spec.check_impact  impact table of the check
+local function setting_rules(stack, spec)
+	local id = string.format("%s-%02d", stack.prefix, spec.n)
+	local check_id = string.format("%s-%02d", stack.prefix, spec.n + 10)
+	local function applies_to(v)
+		return T.is(v, "tech", stack.tech)
+	end
+	local unstated = spec.unstated or function(v) return not T.stated(v, spec.attr) end
+	rule {
+		id = id,
+		framework = "STRIDE",
+		category = spec.category,
+		applies = stack.applies,
+		title = spec.title,
+		description = spec.description .. " The open question when `" .. spec.attr
+			.. "` is not stated is " .. check_id .. ".",
+		when = function(v, m)
+			if not applies_to(v) or unstated(v) then return false end
+			return spec.bad(v, M(m)) or false
+		end,
+		likelihood = spec.likelihood,
+		impact = spec.impact,
+		mitigation = spec.mitigation .. " Then state " .. spec.answer .. ".",
+		refs = spec.refs,
+	}
+	rule {
+		id = check_id,
+		framework = "STRIDE",
+		category = "check",
+		applies = stack.applies,
+		title = spec.question,
+		description = "Open question of " .. id .. " (" .. spec.title .. ") for elements with `tech "
+			.. stack.name .. "` that do not state `" .. spec.attr .. "`. Answered by "
+			.. spec.answer .. "; a bad value raises " .. id .. " instead.",
+		when = function(v)
+			if not applies_to(v) or not unstated(v) then return false end
+			return v.key .. " (tech " .. stack.name .. ") states no `" .. spec.attr .. "`"
+		end,
+		likelihood = CHECK_LIKELIHOOD,
+		impact = spec.check_impact,
+		mitigation = "Look the setting up (code, configuration or cluster) and state it as " .. spec.answer
+			.. ". " .. spec.mitigation,
+		refs = spec.refs,
+	}
+end
+
+-- A simple on/off setting: bad when the stated value is the wrong one.
+local function onoff(want)
+	return function(spec)
+		return function(v)
+			if setting(v, spec.attr, want) ~= "bad" then return nil end
+			return v.key .. " states " .. shown(v, spec.attr)
+		end
+	end
+end
+
+local function add(stack, spec)
+	if spec.bad == nil then spec.bad = onoff(spec.want)(spec) end
+	setting_rules(stack, spec)
+end
+
+-- ===========================================================================
+-- Next.js front end
+
+local NEXT = { prefix = "GE-NEXT", name = "nextjs", applies = "process",
+	tech = T.set { "nextjs", "next", "next.js" } }
+
+add(NEXT, {
+	n = 1,
+	attr = "productionBrowserSourceMaps",
+	want = false,
+	category = "information_disclosure",
+	title = "Source maps in production",
+	description = "next.config.js sets productionBrowserSourceMaps to true, so the production "
+		.. "build serves .map files: anyone can read the application's original source, "
+		.. "comments and internal route names, and find its weak spots faster. Raised by "
+		.. "`productionBrowserSourceMaps true`; `false` is the safe value.",
+	-- Trivial to fetch and obvious; the gain is reconnaissance.
+	likelihood = function(v) return T.likelihood(v, 3, 1, 2) end,
+	impact = { confidentiality = 2 },
+	mitigation = "Set productionBrowserSourceMaps: false (the default); upload source maps to "
+		.. "the error tracker privately instead of serving them.",
+	refs = { "CWE-540", "OWASP A05:2021" },
+	question = "Is next.config.js productionBrowserSourceMaps set to false?",
+	answer = "`productionBrowserSourceMaps false` on the process",
+	check_impact = { confidentiality = 1 },
+})
+
+add(NEXT, {
+	n = 2,
+	attr = "auth_middleware",
+	want = true,
+	category = "elevation_of_privilege",
+	title = "Admin routes accessible without server-side auth check",
+	description = "The Next.js app states `auth_middleware false`: its API routes and admin "
+		.. "pages rely on the client (hidden links, client-side redirects) instead of a "
+		.. "server-side session check, so anyone who calls the route directly gets through.",
+	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	impact = function(v, m) return T.impact(v, M(m), { integrity = 3 }) end,
+	mitigation = "Check the session server-side in middleware.ts for every protected path "
+		.. "(matcher covering /api and /admin) and again in each route handler and server "
+		.. "action that changes data; deny by default.",
+	refs = { "CWE-306", "CWE-862", "OWASP A01:2021", "ASVS V4.1" },
+	question = "Are Next.js API routes protected with middleware auth?",
+	answer = "`auth_middleware true` on the process",
+	check_impact = { integrity = 2 },
+})
+
+-- A NEXT_PUBLIC_ variable is compiled into the browser bundle. Names whose
+-- words say key, secret, token, password... are secrets made public, unless
+-- a word says the value is meant to be public (Stripe's publishable key,
+-- Supabase's anon key).
+local SECRET_WORDS = T.set { "KEY", "APIKEY", "SECRET", "SECRETS", "TOKEN", "TOKENS",
+	"PASSWORD", "PASSWD", "PWD", "PASS", "PRIVATE", "CREDENTIAL", "CREDENTIALS", "SIGNING",
+	"JWT", "AUTH_SECRET" }
+local PUBLIC_WORDS = T.set { "PUBLISHABLE", "ANON" }
+local PREFIX = "NEXT_PUBLIC_"
+
+local function secret_public_env(name)
+	if type(name) ~= "string" then return false end
+	-- Next.js inlines only names that start with NEXT_PUBLIC_ exactly.
+	if name:sub(1, #PREFIX) ~= PREFIX then return false end
+	local secret = false
+	for word in name:sub(#PREFIX + 1):upper():gmatch("[^_]+") do
+		if PUBLIC_WORDS[word] then return false end
+		if SECRET_WORDS[word] then secret = true end
+	end
+	return secret
+end
+
+add(NEXT, {
+	n = 3,
+	attr = "public_env",
+	category = "information_disclosure",
+	title = "Exposed API keys in client bundle",
+	description = "`public_env` lists the environment variables the app reads; those prefixed "
+		.. "NEXT_PUBLIC_ are inlined into the JavaScript every visitor downloads. Raised when "
+		.. "a NEXT_PUBLIC_ name says it holds a secret (a word KEY, SECRET, TOKEN, PASSWORD, "
+		.. "PRIVATE, CREDENTIAL...), e.g. NEXT_PUBLIC_API_KEY; names with PUBLISHABLE or ANON "
+		.. "are meant to be public, and names without the exact prefix stay on the server.",
+	bad = function(v)
+		local x = T.value(v, "public_env")
+		if type(x) ~= "table" then x = { x } end
+		local bad = {}
+		for _, name in ipairs(x) do
+			if secret_public_env(name) then bad[#bad + 1] = name end
+		end
+		if #bad == 0 then return nil end
+		return v.key .. " exposes " .. table.concat(bad, ", ") .. " to the browser"
+	end,
+	-- Anyone can read the bundle, and leaked keys are harvested by bots.
+	likelihood = function(v) return T.likelihood(v, 3, 3, 3) end,
+	impact = { confidentiality = 3, financial = 2 },
+	mitigation = "Keep secrets in server-only variables (no NEXT_PUBLIC_ prefix), read them in "
+		.. "route handlers or server components, rotate any key that was ever shipped, and "
+		.. "list the remaining NEXT_PUBLIC_ names in `public_env`.",
+	refs = { "CWE-200", "CWE-798", "OWASP A05:2021" },
+	question = "Are environment variables prefixed correctly (NEXT_PUBLIC_ only for truly "
+		.. "public values)?",
+	answer = "`public_env [...]` on the process, listing the variables the app reads",
+	check_impact = { confidentiality = 2 },
+})
+
+-- ===========================================================================
+-- Hono API
+
+local HONO = { prefix = "GE-HONO", name = "hono", applies = "process", tech = T.set { "hono" } }
+
+add(HONO, {
+	n = 1,
+	attr = "auth",
+	want = true,
+	category = "spoofing",
+	title = "Missing auth middleware on routes",
+	description = "The Hono API states `auth none` (or `partial`): route groups without the "
+		.. "auth middleware accept requests from anyone, who can then act as any user.",
+	likelihood = function(v) return T.likelihood(v, 3, 3, 2) end,
+	impact = function(v, m) return T.impact(v, M(m), { integrity = 3 }) end,
+	mitigation = "Mount the JWT middleware (hono/jwt with the algorithm pinned, keys from "
+		.. "Keycloak's JWKS) on every route group with app.use('/api/*', ...), list the public "
+		.. "routes explicitly, and test that an unauthenticated request to each group gets 401.",
+	refs = { "CWE-306", "CWE-287", "OWASP A07:2021", "OWASP API2:2023" },
+	question = "Does every Hono route group have auth middleware?",
+	answer = "`auth ...` on the process (e.g. `auth jwt`)",
+	check_impact = { integrity = 2 },
+})
+
+add(HONO, {
+	n = 2,
+	attr = "body_limit",
+	want = true,
+	category = "denial_of_service",
+	title = "Unbounded request body size",
+	description = "The Hono API states `body_limit none`: a few requests with huge bodies "
+		.. "exhaust its memory and take it down for every user.",
+	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	impact = { availability = 2 },
+	mitigation = "Use hono/body-limit on every route that reads a body (e.g. 1 MB, more only "
+		.. "for upload routes) and reject larger requests with 413.",
+	refs = { "CWE-400", "CWE-770", "OWASP API4:2023" },
+	question = "Is request body size limited? (c.req.raw.body size check or middleware)",
+	answer = "`body_limit ...` on the process (e.g. `body_limit \"1mb\"`)",
+	check_impact = { availability = 2 },
+})
+
+-- Schema validators the team accepts; the standard is Zod.
+local SCHEMA = T.set { "zod", "valibot", "typebox", "arktype", "yup", "joi", "ajv" }
+
+add(HONO, {
+	n = 3,
+	attr = "validation",
+	category = "tampering",
+	title = "Request body manipulation, parameter pollution",
+	description = "Requests reach the handlers without a schema for every route (`validation "
+		.. "none`, `partial`, `manual`...): extra, repeated or mistyped fields change what the "
+		.. "handler does (mass assignment, parameter pollution). Good values name a schema "
+		.. "validator applied to ALL routes: `zod` (the team standard), or valibot, typebox, "
+		.. "arktype, yup, joi, ajv.",
+	bad = function(v)
+		if T.is(v, "validation", SCHEMA) and not T.is(v, "validation", PARTIAL) then return nil end
+		return v.key .. " states " .. shown(v, "validation")
+	end,
+	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	impact = function(v) return { integrity = math.max(2, T.integrity(v)) } end,
+	mitigation = "Validate every route's params, query and body with @hono/zod-validator and "
+		.. "strict schemas (unknown keys rejected), and pass only the parsed object to the "
+		.. "handler.",
+	refs = { "CWE-20", "CWE-915", "CWE-235", "OWASP API3:2023", "ASVS V5.1" },
+	question = "Are Zod schemas used for ALL request validation?",
+	answer = "`validation zod` on the process",
+	check_impact = { integrity = 2 },
+})
+
+add(HONO, {
+	n = 4,
+	attr = "rate_limit",
+	want = true,
+	category = "denial_of_service",
+	title = "Missing rate limiting",
+	description = "The Hono API states `rate_limit none`: bots can flood it, brute-force "
+		.. "logins and scrape data at whatever rate the network allows.",
+	likelihood = function(v) return T.likelihood(v, 3, 2, 3) end,
+	impact = { availability = 2 },
+	mitigation = "Rate-limit per client and per route (a Hono rate-limiter middleware backed "
+		.. "by Redis), stricter on login and expensive routes, behind the CDN's limits.",
+	refs = { "CWE-770", "CWE-799", "OWASP API4:2023" },
+	question = "Is the Hono API rate-limited per client?",
+	answer = "`rate_limit ...` on the process (e.g. `rate_limit \"100/min\"`)",
+	check_impact = { availability = 1 },
+})
+
+-- ===========================================================================
+-- PostgreSQL
+
+local PG = { prefix = "GE-PG", name = "postgresql", applies = "store",
+	tech = T.set { "postgresql", "postgres" } }
+
+-- Flows that reach the store over the network (not within one program).
+local function access_flows(s)
+	local out = {}
+	for _, f in ipairs(T.flows(s)) do
+		if not T.in_process(f) then out[#out + 1] = f end
+	end
+	return out
+end
+
+add(PG, {
+	n = 1,
+	attr = "rls",
+	want = true,
+	category = "tampering",
+	title = "Missing RLS bypassing tenant isolation",
+	description = "The database states `rls false` (or `partial`): tenant isolation rests on "
+		.. "every query remembering its WHERE clause, so one forgotten filter or one injection "
+		.. "reads or changes other tenants' rows.",
+	likelihood = function(s) return T.likelihood(s, 2, 3, 1) end,
+	impact = function(s, m) return T.impact(s, M(m), { integrity = math.max(2, T.integrity(s)) }) end,
+	mitigation = "ALTER TABLE ... ENABLE (and FORCE) ROW LEVEL SECURITY on every "
+		.. "tenant-scoped table, with policies on the tenant id set per transaction "
+		.. "(SET LOCAL app.tenant_id), and a test that queries across tenants return nothing.",
+	refs = { "CWE-284", "CWE-639", "OWASP A01:2021" },
+	question = "Is RLS enabled for ALL tenant-scoped tables?",
+	answer = "`rls true` on the store",
+	check_impact = { confidentiality = 2 },
+})
+
+local SUPERUSER = T.set { "postgres", "root", "superuser", "admin", "administrator", "sa",
+	"rds_superuser", "azure_superuser", "supabase_admin" }
+
+add(PG, {
+	n = 2,
+	attr = "role",
+	category = "elevation_of_privilege",
+	title = "Overly permissive database roles",
+	description = "The application connects as a superuser (`role postgres`, `root`, "
+		.. "`superuser`, `admin`...), which bypasses RLS and may run DDL, COPY PROGRAM and "
+		.. "read every schema: one injection or leaked connection string owns the database. "
+		.. "The role may be stated on the store or on the flows that reach it.",
+	unstated = function(s)
+		if T.stated(s, "role") then return false end
+		for _, f in ipairs(access_flows(s)) do
+			if T.stated(f, "role") then return false end
+		end
+		return true
+	end,
+	bad = function(s)
+		local bad = {}
+		if T.is(s, "role", SUPERUSER) or T.no(s, "role") then bad[#bad + 1] = shown(s, "role") end
+		for _, f in ipairs(access_flows(s)) do
+			if T.is(f, "role", SUPERUSER) then
+				bad[#bad + 1] = shown(f, "role") .. " on " .. f.key
+			end
+		end
+		if #bad == 0 then return nil end
+		return s.key .. " is reached with " .. table.concat(bad, ", ")
+	end,
+	likelihood = function(s) return T.likelihood(s, 2, 2, 1) end,
+	impact = function(s, m) return T.impact(s, M(m), { integrity = 3 }) end,
+	mitigation = "Connect as a least-privilege role per service (NOSUPERUSER NOBYPASSRLS, "
+		.. "no DDL; migrations run as a separate owner role), granted only the tables and "
+		.. "columns it uses.",
+	refs = { "CWE-250", "CWE-269", "OWASP A01:2021" },
+	question = "Does the application connect with a least-privilege role (not superuser)?",
+	answer = "`role ...` on the store, naming the application's role (e.g. `role app_rw`)",
+	check_impact = { integrity = 2 },
+})
+
+add(PG, {
+	n = 3,
+	attr = "tls",
+	category = "spoofing",
+	title = "Connection without SSL, missing client certificate verification",
+	description = "The database states `tls false`, or a flow to it does: credentials and "
+		.. "rows cross the network in the clear, and without certificate verification "
+		.. "anyone on the path can pose as the database (or the client). A store without "
+		.. "`tls` whose every network flow states `tls true` counts as stated.",
+	unstated = function(s)
+		if T.stated(s, "tls") then return false end
+		local flows = access_flows(s)
+		for _, f in ipairs(flows) do
+			if T.no(f, "tls") then return false end
+			if not T.secure_transport(f) then return true end
+		end
+		return #flows == 0
+	end,
+	bad = function(s)
+		local bad = {}
+		if T.no(s, "tls") then bad[#bad + 1] = s.key .. " states `tls false`" end
+		for _, f in ipairs(access_flows(s)) do
+			if T.no(f, "tls") then bad[#bad + 1] = f.key .. " states `tls false`" end
+		end
+		if #bad == 0 then return nil end
+		return table.concat(bad, "; ")
+	end,
+	-- Needs a position on the network path.
+	likelihood = { skill = 2, motive = 2, opportunity = 2, population = 1, discoverability = 1 },
+	impact = function(s, m) return T.impact(s, M(m), { integrity = 2 }) end,
+	mitigation = "Require TLS on the server (hostssl only in pg_hba.conf, ssl = on) and "
+		.. "connect with sslmode=verify-full; use client certificates (cert auth) for service "
+		.. "roles.",
+	refs = { "CWE-319", "CWE-295", "OWASP A02:2021" },
+	question = "Do connections to PostgreSQL require TLS with certificate verification "
+		.. "(sslmode=verify-full)?",
+	answer = "`tls true` on the store",
+	check_impact = { confidentiality = 2 },
+})
+
+add(PG, {
+	n = 4,
+	attr = "slow_query_log",
+	want = true,
+	category = "repudiation",
+	title = "Injection attempts leave no trace in the database logs",
+	description = "The database states `slow_query_log false`: the slow and failing queries "
+		.. "that SQL injection probing produces (time-based payloads, syntax errors, huge "
+		.. "scans) are not logged, so an attack in progress goes unnoticed and cannot be "
+		.. "reconstructed afterwards.",
+	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
+	impact = { integrity = 2 },
+	mitigation = "Set log_min_duration_statement (e.g. 500 ms) and log_min_error_statement, "
+		.. "ship the logs to the central log store, and alert on bursts of syntax errors or "
+		.. "pg_sleep calls.",
+	refs = { "CWE-778", "OWASP A09:2021" },
+	question = "Are slow query logs enabled to detect injection attempts?",
+	answer = "`slow_query_log true` on the store",
+	check_impact = { integrity = 1 },
+})
+
+-- ===========================================================================
+-- k3s cluster
+--
+-- The cluster is a process with `tech k3s` (as in examples/ge-webapp), or a
+-- boundary with `tech k3s` around the workloads it runs; the settings are
+-- stated on that element. k8s and kubernetes are accepted as well.
+
+local K3S = { prefix = "GE-K3S", name = "k3s", applies = { "process", "boundary" },
+	tech = T.set { "k3s", "k8s", "kubernetes" } }
+
+add(K3S, {
+	n = 1,
+	attr = "network_policies",
+	want = true,
+	category = "elevation_of_privilege",
+	title = "Lateral movement: any pod can reach any service",
+	description = "The cluster states `network_policies false` (or `partial`): with no "
+		.. "default-deny NetworkPolicy per namespace, a compromised pod reaches the database, "
+		.. "Vault and every other service directly, and can impersonate a service to them "
+		.. "(the seed's \"service impersonation without mTLS\").",
+	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	impact = function(v, m) return T.impact(v, M(m), { confidentiality = 3, integrity = 3 }) end,
+	mitigation = "Apply a default-deny NetworkPolicy (ingress and egress) in every namespace "
+		.. "and allow only the flows in the DFD; add mTLS between services where the data is "
+		.. "sensitive.",
+	refs = { "CWE-923", "CIS Kubernetes 5.3.2", "NSA/CISA Kubernetes Hardening" },
+	question = "Are NetworkPolicies in place for every namespace?",
+	answer = "`network_policies true` on the cluster",
+	check_impact = { confidentiality = 2 },
+})
+
+add(K3S, {
+	n = 2,
+	attr = "pod_security",
+	category = "elevation_of_privilege",
+	title = "Container running as root, hostPath mounts, privileged mode",
+	description = "Pod Security Standards are not enforced at the restricted level "
+		.. "(`pod_security baseline`, `privileged` or `none`): pods may run privileged, as root, "
+		.. "with host namespaces or hostPath mounts, and a container escape becomes control of "
+		.. "the node. Only `pod_security restricted` is silent.",
+	bad = function(v)
+		if T.text(v, "pod_security") == "restricted" then return nil end
+		return v.key .. " states " .. shown(v, "pod_security") .. ", not restricted"
+	end,
+	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	impact = { integrity = 3, availability = 3 },
+	mitigation = "Label every application namespace pod-security.kubernetes.io/enforce: "
+		.. "restricted, and fix the workloads that fail it (runAsNonRoot, no privilege "
+		.. "escalation, dropped capabilities, seccomp RuntimeDefault).",
+	refs = { "CWE-250", "CIS Kubernetes 5.2", "Kubernetes Pod Security Standards" },
+	question = "Are PodSecurityStandards enforced (restricted profile)?",
+	answer = "`pod_security restricted` on the cluster",
+	check_impact = { integrity = 2 },
+})
+
+add(K3S, {
+	n = 3,
+	attr = "run_as_root",
+	want = false,
+	category = "elevation_of_privilege",
+	title = "Container running as root",
+	description = "The workloads state `run_as_root true`: code execution in a container runs "
+		.. "as uid 0, one kernel or runtime bug away from root on the node.",
+	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	impact = { integrity = 3, availability = 3 },
+	mitigation = "Build images with a non-root USER, set runAsNonRoot: true and a fixed "
+		.. "runAsUser in the securityContext, with a read-only root filesystem.",
+	refs = { "CWE-250", "CIS Kubernetes 5.2.6" },
+	question = "Do all containers run as a non-root user (runAsNonRoot)?",
+	answer = "`run_as_root false` on the cluster",
+	check_impact = { integrity = 2 },
+})
+
+add(K3S, {
+	n = 4,
+	attr = "resource_limits",
+	want = true,
+	category = "denial_of_service",
+	title = "Pod without resource limits consuming all node resources",
+	description = "The workloads state `resource_limits false`: one pod in a loop or under "
+		.. "attack takes all the node's CPU and memory, and every other pod on it goes down.",
+	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	impact = { availability = 2 },
+	mitigation = "Set CPU and memory requests and limits on every container, and a "
+		.. "LimitRange and ResourceQuota per namespace so none can be deployed without them.",
+	refs = { "CWE-770", "CIS Kubernetes 5.7" },
+	question = "Do all pods have CPU and memory limits?",
+	answer = "`resource_limits true` on the cluster",
+	check_impact = { availability = 1 },
+})
+
+add(K3S, {
+	n = 5,
+	attr = "image_signing",
+	want = true,
+	category = "tampering",
+	title = "Container image without signature verification",
+	description = "The cluster states `image_signing false`: it runs whatever image the tag "
+		.. "points to, so a compromised registry, CI token or dev agent can ship code into "
+		.. "production.",
+	-- A supply-chain attack takes skill, but the payoff is the whole cluster.
+	likelihood = { skill = 1, motive = 2, opportunity = 1, population = 1, discoverability = 2 },
+	impact = { integrity = 3 },
+	mitigation = "Sign images in CI (cosign, keyless or with a KMS key) and enforce the "
+		.. "signature at admission (Kyverno or sigstore policy-controller); deploy by digest.",
+	refs = { "CWE-494", "CWE-345", "SLSA", "OWASP A08:2021" },
+	question = "Are container image signatures verified at admission?",
+	answer = "`image_signing true` on the cluster",
+	check_impact = { integrity = 2 },
+})
+
+add(K3S, {
+	n = 6,
+	attr = "secrets_as_env",
+	want = false,
+	category = "information_disclosure",
+	title = "Secrets mounted as env vars visible in /proc",
+	description = "The workloads state `secrets_as_env true`: secrets passed as environment "
+		.. "variables are readable in /proc/<pid>/environ, inherited by child processes, and "
+		.. "end up in crash dumps, debug pages and `kubectl describe` output.",
+	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 2 },
+	impact = { confidentiality = 3 },
+	mitigation = "Mount secrets as files (a read-only volume) or fetch them from Vault at "
+		.. "start-up (Vault Agent, CSI driver), never as env vars; enable encryption of "
+		.. "Secrets at rest in k3s.",
+	refs = { "CWE-526", "CWE-214", "CIS Kubernetes 5.4.1" },
+	question = "Are secrets mounted as files or fetched from Vault rather than passed as env vars?",
+	answer = "`secrets_as_env false` on the cluster",
+	check_impact = { confidentiality = 2 },
+})
+
+-- Registries anyone can publish to, when trusted as a whole (no namespace
+-- after the host: `docker.io` trusts every image on Docker Hub,
+-- `ghcr.io/acme` only Acme's).
+local PUBLIC_REGISTRY = T.set { "docker.io", "index.docker.io", "registry-1.docker.io",
+	"registry.hub.docker.com", "hub.docker.com", "quay.io", "ghcr.io", "gcr.io",
+	"public.ecr.aws", "registry.gitlab.com", "mcr.microsoft.com" }
+local ANY = T.set { "*", "any", "all", "anywhere" }
+
+add(K3S, {
+	n = 7,
+	attr = "registries",
+	-- An empty list says nothing about where images come from.
+	unstated = function(v)
+		local x = T.value(v, "registries")
+		return x == nil or (type(x) == "table" and #x == 0)
+	end,
+	category = "tampering",
+	title = "Images pulled from untrusted registries",
+	description = "`registries` lists where the cluster may pull images from. Raised when the "
+		.. "list allows any registry (`*`, `any`), or trusts a whole public registry "
+		.. "(`docker.io`, `quay.io`, `ghcr.io`... with no namespace after the host), where "
+		.. "anyone can publish an image with a convincing name (typosquatting, hijacked "
+		.. "accounts). Private registries and namespaced entries (`ghcr.io/acme`) are silent.",
+	bad = function(v)
+		local x = T.value(v, "registries")
+		if type(x) ~= "table" then x = { x } end
+		local bad = {}
+		for _, r in ipairs(x) do
+			local name = type(r) == "string" and (r:lower():gsub("/+$", "")) or nil
+			if name == nil or ANY[name] or PUBLIC_REGISTRY[name] then bad[#bad + 1] = tostring(r) end
+		end
+		if #bad == 0 then return nil end
+		return v.key .. " trusts " .. table.concat(bad, ", ")
+	end,
+	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	impact = { integrity = 3 },
+	mitigation = "Pull only from the team's own registry (mirror the base images you use "
+		.. "into it), and enforce the allow-list at admission (Kyverno, or k3s registries.yaml "
+		.. "mirrors with no fallback to Docker Hub).",
+	refs = { "CWE-494", "CWE-829", "CIS Kubernetes 5.5.1", "OWASP A08:2021" },
+	question = "Are all images from trusted registries only?",
+	answer = "`registries [...]` on the cluster, listing the registries it pulls from",
+	check_impact = { integrity = 2 },
+})
