@@ -1,0 +1,406 @@
+-- hygiene: the team's threat-modelling anti-patterns and review rules
+-- (shared/seed, COMMON_MISTAKES and SELF_CHECK). Every rule is a `check`:
+-- it says something about the model and the process around it, not about
+-- an attack. Most run in the second phase (applies "model" or "finding")
+-- and read model.findings.
+--
+-- Scoring. A hygiene gap is visible to any reviewer, so every rule uses one
+-- likelihood factor, discoverability 2 (Medium). The impact is one factor,
+-- compliance (with the team's practice, not a regulation), by how much the
+-- gap weakens the model:
+--   3  a CRITICAL threat left unanswered                     -> HIGH
+--   2  a HIGH threat unanswered, an expired acceptance, an overdue review
+--      or mitigation                                          -> MEDIUM
+--   1  an incomplete diagram or schedule                      -> LOW
+
+local T = require "threatlib"
+
+pack {
+	name = "hygiene",
+	version = "1.0",
+	description = "Threat-modelling anti-patterns: unanswered HIGH/CRITICAL threats, expired "
+		.. "acceptances, stale reviews, happy-path-only diagrams, missing insiders, loose ends",
+}
+
+local function hygiene(spec)
+	spec.framework = "HYGIENE"
+	spec.category = "check"
+	rule(spec)
+end
+
+local SEEN = { discoverability = 2 }
+
+local SERIOUS = { HIGH = true, CRITICAL = true }
+
+-- Findings hygiene itself (or any other second-phase rule) produces are
+-- not in model.findings; neither are hand-written threats of no concern.
+local function reviewable(f)
+	return f.framework ~= "HYGIENE" and f.category ~= "check"
+end
+
+-- ---------------------------------------------------------------------------
+-- Dates ("YYYY-MM-DD" strings compare in calendar order).
+
+local function parse_date(s)
+	if type(s) ~= "string" then return nil end
+	local y, m, d = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+	if not y then return nil end
+	return tonumber(y), tonumber(m), tonumber(d)
+end
+
+-- The date `months` months after s, clamped to the end of the month
+-- (2025-08-31 + 6 months = 2026-02-28).
+local function add_months(s, months)
+	local y, m, d = parse_date(s)
+	if not y then return nil end
+	m = m + months
+	y = y + (m - 1) // 12
+	m = (m - 1) % 12 + 1
+	local last = ({ 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 })[m]
+	if m == 2 and (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) then last = 29 end
+	return string.format("%04d-%02d-%02d", y, m, math.min(d, last))
+end
+
+local function today(m)
+	return m.today or os.date("!%Y-%m-%d")
+end
+
+-- ---------------------------------------------------------------------------
+-- Threats without an answer
+
+hygiene {
+	id = "HYG-01",
+	applies = "finding",
+	title = "HIGH or CRITICAL threat with neither mitigation nor acceptance",
+	description = "Every threat MUST have a mitigation or an explicit risk acceptance, and "
+		.. "HIGH/CRITICAL ones come first (CRITICAL: fix before deployment; HIGH: before the "
+		.. "next release). Raised on each open HIGH or CRITICAL finding. Answered by a "
+		.. "`mitigation` that `mitigates` it, or an `accept` of it with a reason, `by` and "
+		.. "`until`. An acceptance that has expired is HYG-02's.",
+	when = function(f)
+		if not reviewable(f) or not SERIOUS[f.risk] or f.status ~= "open" then return false end
+		return f.risk .. " " .. f.id .. " is open with no mitigation or acceptance"
+	end,
+	likelihood = SEEN,
+	impact = function(f) return { compliance = f.risk == "CRITICAL" and 3 or 2 } end,
+	mitigation = "Write a `mitigation` that names the finding in `mitigates`, or `accept` it "
+		.. "with the reason, who accepts it and until when.",
+	refs = { "OWASP A04:2021" },
+}
+
+hygiene {
+	id = "HYG-02",
+	applies = "finding",
+	title = "Risk acceptance has expired",
+	description = "The acceptance covering this finding has passed its `until` date, so the "
+		.. "risk is open again and nobody has re-decided it. Raised on every finding whose "
+		.. "status is `expired`; higher when the finding is HIGH or CRITICAL. Answered by "
+		.. "renewing the acceptance (a new `until`) after a review, or by mitigating it.",
+	when = function(f, m)
+		if not reviewable(f) or f.status ~= "expired" then return false end
+		m = m or model
+		for _, a in ipairs((m and m.acceptances) or {}) do
+			if a.finding == f.id and a["until"] then
+				return "acceptance of " .. f.id .. " by " .. tostring(a.by or "?")
+					.. " expired on " .. a["until"]
+			end
+		end
+		return "the acceptance of " .. f.id .. " has expired"
+	end,
+	likelihood = SEEN,
+	impact = function(f) return { compliance = SERIOUS[f.risk] and 3 or 2 } end,
+	mitigation = "Review the risk again: renew the acceptance with a new `until`, or mitigate.",
+	refs = { "OWASP A04:2021" },
+}
+
+hygiene {
+	id = "HYG-03",
+	applies = "model",
+	title = "Threat model review overdue",
+	description = "The model is a living document: it is reviewed at least every six months "
+		.. "and on every architecture change. Raised when the model's `date` is more than six "
+		.. "months before today, or its `next_review` date has passed. Answered by reviewing "
+		.. "the model and updating `date` and `next_review`.",
+	when = function(v, m)
+		m = m or model
+		local meta, now = v.meta or {}, today(m)
+		local nr = meta.next_review
+		if type(nr) == "string" and nr < now then
+			return "next_review " .. nr .. " has passed (today " .. now .. ")"
+		end
+		local due = add_months(meta.date, 6)
+		if due and due < now then
+			return "the model is dated " .. meta.date .. ", more than 6 months before " .. now
+		end
+		return false
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 2 },
+	mitigation = "Review the model with the team (victoria, pol), then set `date` to the "
+		.. "review date and `next_review` three months on.",
+	refs = { "OWASP A04:2021" },
+}
+
+hygiene {
+	id = "HYG-04",
+	applies = "model",
+	title = "No review scheduled",
+	description = "A threat model filed and forgotten goes stale. Raised when the `model` "
+		.. "statement has no `next_review` date. Answered by `next_review YYYY-MM-DD` "
+		.. "(typically the model's date plus three months, or the next major change).",
+	when = function(v)
+		if (v.meta or {}).next_review ~= nil then return false end
+		return "the model statement has no `next_review`"
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Add `next_review` to the model statement and a reminder in CI.",
+	refs = { "OWASP A04:2021" },
+}
+
+hygiene {
+	id = "HYG-05",
+	applies = "model",
+	title = "Mitigation past its due date",
+	description = "A mitigation still `planned` or `in_progress` has passed its `due` date, "
+		.. "so the threats it covers stay open longer than the plan said. Answered by "
+		.. "finishing it (`status implemented`), or agreeing a new `due` date.",
+	when = function(v, m)
+		m = m or model
+		local now, late = today(m), {}
+		for _, x in ipairs((m and m.mitigations) or {}) do
+			if (x.status == "planned" or x.status == "in_progress") and type(x.due) == "string"
+				and x.due < now then
+				late[#late + 1] = x.id .. " (due " .. x.due .. ")"
+			end
+		end
+		if #late == 0 then return false end
+		return table.concat(late, ", ")
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 2 },
+	mitigation = "Implement the mitigation, or re-plan it with its owner and a new `due` date.",
+	refs = { "OWASP A04:2021" },
+}
+
+-- ---------------------------------------------------------------------------
+-- What the diagram leaves out
+
+-- Words that show the model goes beyond the happy path, by aspect. A word
+-- of the text matches when it starts with one of the stems.
+local ASPECTS = {
+	{ name = "error flow", stems = { "error", "fail", "exception", "fault", "dlq", "retry",
+		"fallback", "bounce", "reject", "timeout" } },
+	{ name = "admin path", stems = { "admin", "backoffice", "operator", "console", "support",
+		"moderat", "superuser", "management", "ops" } },
+	{ name = "background job or webhook", stems = { "job", "cron", "schedul", "batch",
+		"worker", "queue", "webhook", "callback", "consumer", "async", "background",
+		"event", "kafka", "rabbitmq", "sqs", "nats", "bullmq", "pubsub" } },
+}
+
+local function text_of(v)
+	local parts = { v.id or "", v.label or "" }
+	for _, name in ipairs { "kind", "tech", "trigger", "purpose" } do
+		local x = v.attr and v.attr[name]
+		if type(x) == "string" then parts[#parts + 1] = x end
+	end
+	return table.concat(parts, " "):lower()
+end
+
+-- True when `text` holds a word starting with one of the stems. A plain
+-- search finds candidates fast; the character before a hit must not be a
+-- letter, so "ops" matches "ops" and "dev_ops" but not "stops".
+local function mentions(text, stems)
+	for _, stem in ipairs(stems) do
+		local at = 1
+		while true do
+			local i = text:find(stem, at, true)
+			if not i then break end
+			if i == 1 or not text:sub(i - 1, i - 1):find("%a") then return true end
+			at = i + 1
+		end
+	end
+	return false
+end
+
+hygiene {
+	id = "HYG-06",
+	applies = "model",
+	title = "Only the happy path is modelled",
+	description = "Threat modelling only the happy path ignores error responses, admin "
+		.. "panels, cron jobs and webhooks, where many real attacks land. Raised when at "
+		.. "least two of three aspects are missing from the labels, ids and `kind`/`tech` of "
+		.. "the flows, processes, stores and externals: an error flow (error, failure, retry, "
+		.. "dead-letter...), an admin path (admin, backoffice, operator, support...), "
+		.. "background work (job, cron, batch, worker, queue, webhook, event...). Answered by "
+		.. "modelling them.",
+	when = function(v, m)
+		m = m or model
+		-- One text for the whole model, searched once per stem: a few
+		-- searches over a long string instead of many over short ones.
+		local texts = {}
+		for _, kind in ipairs { "flow", "process", "store", "external" } do
+			for _, e in ipairs(m.elements(kind)) do texts[#texts + 1] = text_of(e) end
+		end
+		local all = table.concat(texts, "\n")
+		local missing = {}
+		for _, a in ipairs(ASPECTS) do
+			if not mentions(all, a.stems) then missing[#missing + 1] = a.name end
+		end
+		if #missing < 2 then return false end
+		return "no " .. table.concat(missing, ", no ")
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Add the error responses, admin paths, scheduled jobs and webhooks to the "
+		.. "diagram, with their flows, and let the rules analyse them.",
+	refs = { "OWASP A04:2021" },
+}
+
+hygiene {
+	id = "HYG-07",
+	applies = "model",
+	title = "No insider threat actor",
+	description = "Modelling only external attackers ignores the malicious insider (a rogue "
+		.. "admin, a compromised agent or CI token). Raised when no `actor` states `access "
+		.. "internal` (or `kind insider`). Answered by `actor insider \"Rogue admin\" { access "
+		.. "internal }`.",
+	when = function(v, m)
+		m = m or model
+		for _, a in ipairs(m.elements("actor")) do
+			if T.text(a, "access") == "internal" or T.text(a, "kind") == "insider" then
+				return false
+			end
+		end
+		return "no actor with `access internal`"
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Declare an insider actor and review the threats it could carry out (audit, "
+		.. "least privilege, four-eyes on admin actions).",
+	refs = { "OWASP A04:2021" },
+}
+
+-- True when v or any of its descendants has a flow.
+local function connected(v)
+	if #(v.inflows or {}) > 0 or #(v.outflows or {}) > 0 then return true end
+	for _, c in ipairs(v.children or {}) do
+		if connected(c) then return true end
+	end
+	return false
+end
+
+hygiene {
+	id = "HYG-08",
+	applies = { "external", "process", "store" },
+	title = "Element with no data flows",
+	description = "An element nothing flows to or from cannot be analysed: either a flow is "
+		.. "missing from the diagram, or the element is not part of the system. A process "
+		.. "whose children have flows counts as connected, and so does a child whose "
+		.. "enclosing process has flows (the model stays at Level 0 there). Answered by "
+		.. "adding its flows, or removing it.",
+	when = function(v)
+		if connected(v) then return false end
+		local p = v.parent
+		while p do
+			if #(p.inflows or {}) > 0 or #(p.outflows or {}) > 0 then return false end
+			p = p.parent
+		end
+		return v.key .. " has no flows"
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Draw the flows that reach the element, or remove it from the model.",
+	refs = { "OWASP A04:2021" },
+}
+
+-- A finding id that a second-phase rule produces (key `model`, or a
+-- finding's id as the key): those are never in model.findings.
+local function second_phase(id)
+	local key = id:match("^[^@]+@(.*)$")
+	return key == "model" or (key ~= nil and key:find("@", 1, true) ~= nil)
+end
+
+hygiene {
+	id = "HYG-09",
+	applies = "model",
+	title = "Stale references to findings",
+	description = "A mitigation or acceptance names a finding (`RULE@ELEMENT`) that no rule "
+		.. "raised any more: the element was renamed, the pack changed, or the threat is "
+		.. "gone, so the decision no longer covers anything. Answered by pointing the "
+		.. "reference at the current finding id, or removing it.",
+	when = function(v, m)
+		m = m or model
+		local stale = {}
+		local function check(owner, id)
+			if type(id) == "string" and id:find("@", 1, true) and not second_phase(id)
+				and m.finding(id) == nil then
+				stale[#stale + 1] = owner .. " -> " .. id
+			end
+		end
+		for _, x in ipairs(m.mitigations or {}) do
+			for _, id in ipairs(x.mitigates or {}) do check(x.id, id) end
+		end
+		for _, a in ipairs(m.acceptances or {}) do check("accept", a.finding) end
+		if #stale == 0 then return false end
+		return table.concat(stale, ", ")
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Update the finding ids in `mitigates` and `accept` (see `threat check` "
+		.. "for the current ids), or delete the stale entries.",
+	refs = { "OWASP A04:2021" },
+}
+
+-- The keys of every boundary some flow crosses, computed once per model
+-- view (one pass over the flows instead of one per boundary). Only strings
+-- are kept, never views, so nothing outlives the run.
+local crossed_for, crossed_set
+local function crossed_boundaries(m)
+	if crossed_for ~= m then
+		crossed_set = {}
+		for _, f in ipairs(m.elements("flow")) do
+			for _, c in ipairs(f.crossings or {}) do crossed_set[c.key or c.id] = true end
+		end
+		crossed_for = m
+	end
+	return crossed_set
+end
+
+hygiene {
+	id = "HYG-10",
+	applies = "boundary",
+	title = "Trust boundary that no flow crosses",
+	description = "A boundary is drawn where trust changes, so flows should cross it; when "
+		.. "none does, either the flows that cross it are missing or the boundary encloses "
+		.. "the wrong elements. Answered by adding the crossing flows or fixing its members.",
+	when = function(b, m)
+		if not crossed_boundaries(m or model)[b.key] then
+			return b.key .. " is crossed by no flow"
+		end
+		return false
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Draw the flows that enter and leave the boundary, or correct its members.",
+	refs = { "OWASP A04:2021" },
+}
+
+hygiene {
+	id = "HYG-11",
+	applies = "flow",
+	title = "Boundary-crossing flow without a label",
+	description = "Every data flow is labelled with what it moves, and a flow that crosses a "
+		.. "trust boundary is the first thing a reviewer reads. Raised for a crossing flow "
+		.. "with no label. Answered by a label: `flow a -> b \"what it carries\"`.",
+	when = function(f)
+		if not f.crosses then return false end
+		local label = f.label
+		if label ~= nil and label ~= "" and label ~= f.id and label ~= f.key then return false end
+		return f.key .. " has no label"
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Label the flow with the data it moves and its purpose.",
+	refs = { "OWASP A04:2021" },
+}

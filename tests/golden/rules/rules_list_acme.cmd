@@ -1,0 +1,1 @@
+rules --pack examples/org-rules.lua
