@@ -68,22 +68,42 @@ end
 -- ---------------------------------------------------------------------------
 -- Threats without an answer
 
+-- One finding for the model, not one per threat: the HIGH findings are
+-- already in the table, and doubling each would bury them.
+local function unanswered(m)
+	local ids, critical = {}, false
+	for _, f in ipairs(m.findings or {}) do
+		if reviewable(f) and SERIOUS[f.risk] and f.status == "open" then
+			ids[#ids + 1] = f.id
+			critical = critical or f.risk == "CRITICAL"
+		end
+	end
+	return ids, critical
+end
+
 hygiene {
 	id = "HYG-01",
-	applies = "finding",
-	title = "HIGH or CRITICAL threat with neither mitigation nor acceptance",
+	applies = "model",
+	title = "HIGH or CRITICAL threats with neither mitigation nor acceptance",
 	description = "Every threat MUST have a mitigation or an explicit risk acceptance, and "
 		.. "HIGH/CRITICAL ones come first (CRITICAL: fix before deployment; HIGH: before the "
-		.. "next release). Raised on each open HIGH or CRITICAL finding. Answered by a "
-		.. "`mitigation` that `mitigates` it, or an `accept` of it with a reason, `by` and "
-		.. "`until`. An acceptance that has expired is HYG-02's.",
-	when = function(f)
-		if not reviewable(f) or not SERIOUS[f.risk] or f.status ~= "open" then return false end
-		return f.risk .. " " .. f.id .. " is open with no mitigation or acceptance"
+		.. "next release). Raised once for the model, listing every open HIGH or CRITICAL "
+		.. "finding. Answered by a `mitigation` that `mitigates` each of them, or an `accept` "
+		.. "with a reason, `by` and `until`. An acceptance that has expired is HYG-02's.",
+	when = function(m)
+		local ids = unanswered(m)
+		if #ids == 0 then return false end
+		local shown = {}
+		for i = 1, math.min(#ids, 8) do shown[i] = ids[i] end
+		local more = #ids > 8 and (" and " .. (#ids - 8) .. " more") or ""
+		return #ids .. (#ids == 1 and " finding is" or " findings are") .. " open with no mitigation or acceptance: " .. table.concat(shown, ", ") .. more
 	end,
 	likelihood = SEEN,
-	impact = function(f) return { compliance = f.risk == "CRITICAL" and 3 or 2 } end,
-	mitigation = "Write a `mitigation` that names the finding in `mitigates`, or `accept` it "
+	impact = function(m)
+		local _, critical = unanswered(m)
+		return { compliance = critical and 3 or 2 }
+	end,
+	mitigation = "Write a `mitigation` that names each finding in `mitigates`, or `accept` it "
 		.. "with the reason, who accepts it and until when.",
 	refs = { "OWASP A04:2021" },
 }

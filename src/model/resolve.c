@@ -1216,6 +1216,11 @@ static void resolve_threat(resolver *r, tm_threat *threat)
 static const char *finding_ref(resolver *r, const tm_ref *ref)
 {
 	if (ref->kind == TM_REF_FINDING) {
+		/* Model-level findings (hygiene's) are keyed `model`, unless an
+		 * element is called that. */
+		if (ref->rule && ref->name && !ref->target && strcmp(ref->name, "model") == 0 &&
+		    !tm_model_index_get(r->m->index, "model"))
+			return tm_arena_printf(r->arena, "%s@model", ref->rule);
 		tm_element *el = lookup_ref(r, ref);
 		if (!el || !ref->rule)
 			return NULL;
