@@ -34,7 +34,7 @@ ifneq ($(SANITIZE),)
 endif
 
 LIB_SRC  := $(sort $(wildcard src/base/*.c src/lang/*.c src/model/*.c \
-              src/risk/*.c src/rules/*.c src/session/*.c src/out/*.c \
+              src/risk/*.c src/rules/*.c src/session/*.c src/diff/*.c src/out/*.c \
               src/query/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -46,9 +46,14 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/libthreat.a
 BIN := $(BUILD)/threat
 
-.PHONY: all deps test unit golden golden-update packs fuzz-replay fuzz bench \
+.PHONY: all build deps test unit golden golden-update packs fuzz-replay fuzz bench \
         install clean headertest format format-check valgrind
-all: $(BIN) $(LIB)
+# `make` first installs what the build needs (quietly, only when missing),
+# then builds in a fresh make so pkg-config sees the new packages.
+all: deps
+	@$(MAKE) --no-print-directory build
+
+build: $(BIN) $(LIB)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -75,7 +80,7 @@ deps:
 	@tests/tools/install-deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/fuzz-replay
+	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(BUILD)/fuzz-replay
 	@tests/tools/run-tests.sh $(BUILD)
 
 unit: all $(UNIT_BIN)
@@ -97,7 +102,7 @@ fuzz:
 	@tests/fuzz/build-fuzzers.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory build
 	@tests/bench/run.sh $(BUILD)/threat
 
 valgrind: all

@@ -13,6 +13,8 @@
 #include "base/xalloc.h"
 #include "cli/cli.h"
 #include "lang/fmt.h"
+#include "diff/diff.h"
+#include "out/diff_out.h"
 #include "out/out.h"
 #include "out/rules_text.h"
 #include "out/selfcheck.h"
@@ -29,6 +31,8 @@ static const char usage_text[] =
     "                  [--self-check]   check a model and list its findings;\n"
     "                                   --self-check answers the review checklist\n"
     "  fmt    FILE...  [--check]        rewrite files in the canonical layout\n"
+    "  diff   OLD NEW  [--fail-on LEVEL] [--format text|json] [--today D]\n"
+    "                                   what a change does to the elements and risks\n"
     "  query  FILE QUERY [--format text|json] [--today D]\n"
     "                                   ask the model a question (doc/query.md)\n"
     "  repl   [FILE] [--today D]        explore a model interactively\n"
@@ -280,6 +284,78 @@ out:
 	return status;
 }
 
+/* threat diff OLD NEW: what a change does to the model and its risks. */
+static int cmd_diff(int argc, char **argv)
+{
+	const char *format = "text", *fail_on = NULL, *today_text = NULL;
+	const char *paths[2];
+	int npaths = 0, status = 2;
+	tm_session *before = NULL, *after = NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *value;
+		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+			if (!value)
+				return 2;
+			format = value;
+		} else if (tm_cli_option(argc, argv, &i, "--fail-on", &value)) {
+			if (!value)
+				return 2;
+			fail_on = value;
+		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
+			if (!value)
+				return 2;
+			today_text = value;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			tm_cli_usage_error("diff has no option %s", argv[i]);
+			return 2;
+		} else if (npaths < 2) {
+			paths[npaths++] = argv[i];
+		} else {
+			tm_cli_usage_error("diff compares two model files; '%s' is one too many", argv[i]);
+			return 2;
+		}
+	}
+	if (npaths != 2) {
+		tm_cli_usage_error("diff needs two model files: threat diff OLD NEW%s", "");
+		return 2;
+	}
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+		tm_cli_usage_error("unknown format '%s' for diff (text, json)", format);
+		return 2;
+	}
+	tm_risk threshold = TM_RISK_INFO;
+	if (fail_on && !tm_risk_parse(fail_on, &threshold)) {
+		tm_cli_usage_error("unknown level '%s' for --fail-on (critical, high, medium, low, info)", fail_on);
+		return 2;
+	}
+	tm_session_options options = {0};
+	if (!tm_cli_today(today_text, &options.today))
+		return 2;
+	tm_session_open(&before, &paths[0], 1, &options);
+	tm_session_open(&after, &paths[1], 1, &options);
+	tm_cli_print_diags(&before->diags);
+	tm_cli_print_diags(&after->diags);
+	if (before->model_failed || after->model_failed || before->rules_failed || after->rules_failed)
+		goto out;
+	tm_diff diff;
+	tm_diff_compute(&diff, before, after);
+	tm_buf text = TM_BUF_INIT;
+	if (strcmp(format, "json") == 0) {
+		tm_out_diff_json(&text, &diff);
+	} else {
+		tm_out_options out_options = {.color = tm_term_color(stdout), .width = tm_term_columns(stdout)};
+		tm_out_diff_text(&text, &diff, &out_options);
+	}
+	tm_cli_write(&text);
+	tm_buf_free(&text);
+	status = fail_on && tm_diff_count_worse(&diff, threshold) ? 1 : 0;
+	tm_diff_free(&diff);
+out:
+	tm_session_free(before);
+	tm_session_free(after);
+	return status;
+}
+
 typedef struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -289,6 +365,7 @@ static const command commands[] = {
 	{"check", cmd_check},
 	{"fmt", cmd_fmt},
 	{"rules", cmd_rules},
+	{"diff", cmd_diff},
 	{"query", tm_cli_cmd_query},
 	{"repl", tm_cli_cmd_repl},
 };

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "base/date.h"
+
 /* ORDER DECL */
 const char *const tm_decl_keywords[TM_DECL_COUNT] = {
 	"model", "use", "include", "asset", "actor", "external", "process",
@@ -34,3 +36,84 @@ const tm_attr *tm_decl_attr(const tm_decl *decl, const char *name)
 {
 	return decl ? tm_block_get(decl->block, name) : NULL;
 }
+
+static void put_path(tm_buf *out, const char *name) { tm_buf_puts(out, name ? name : "?"); }
+
+static void put_ref(tm_buf *out, const tm_ref *ref)
+{
+	if (ref->kind == TM_REF_FINDING) {
+		tm_buf_puts(out, ref->rule ? ref->rule : "?");
+		tm_buf_putc(out, '@');
+	}
+	put_path(out, ref->name);
+	if (ref->target) {
+		tm_buf_puts(out, ref->bidirectional ? " <-> " : " -> ");
+		put_path(out, ref->target);
+	}
+}
+
+static void put_string(tm_buf *out, const char *text, size_t len)
+{
+	tm_buf_putc(out, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == '"' || c == '\\')
+			tm_buf_printf(out, "\\%c", c);
+		else if (c == '\n')
+			tm_buf_puts(out, "\\n");
+		else if (c == '\t')
+			tm_buf_puts(out, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			tm_buf_printf(out, "\\u{%X}", c);
+		else
+			tm_buf_putc(out, (char)c);
+	}
+	tm_buf_putc(out, '"');
+}
+
+static void value_source(tm_buf *out, const tm_value *value, int depth)
+{
+	if (!value)
+		return;
+	if (depth > 64) {
+		tm_buf_puts(out, "...");
+		return;
+	}
+	char date[11];
+	switch (value->kind) {
+	case TM_VAL_IDENT: tm_buf_put(out, value->text ? value->text : "", value->text ? value->len : 0); break;
+	case TM_VAL_STRING: put_string(out, value->text ? value->text : "", value->text ? value->len : 0); break;
+	case TM_VAL_NUMBER: tm_buf_put(out, value->text ? value->text : "0", value->text ? value->len : 1); break;
+	case TM_VAL_BOOL: tm_buf_puts(out, value->boolean ? "true" : "false"); break;
+	case TM_VAL_DATE:
+		tm_date_format(value->date, date);
+		tm_buf_puts(out, date);
+		break;
+	case TM_VAL_LIST:
+		tm_buf_putc(out, '[');
+		for (size_t i = 0; i < value->nitems; i++) {
+			if (i)
+				tm_buf_puts(out, ", ");
+			value_source(out, value->items[i], depth + 1);
+		}
+		tm_buf_putc(out, ']');
+		break;
+	case TM_VAL_BLOCK:
+		tm_buf_putc(out, '{');
+		for (size_t i = 0; value->block && i < value->block->count; i++) {
+			const tm_attr *attr = value->block->items[i].attr;
+			if (!attr)
+				continue;
+			tm_buf_printf(out, " %s ", attr->name);
+			value_source(out, attr->value, depth + 1);
+		}
+		tm_buf_puts(out, " }");
+		break;
+	case TM_VAL_REF:
+		if (value->ref)
+			put_ref(out, value->ref);
+		break;
+	}
+}
+
+void tm_value_source(tm_buf *out, const tm_value *value) { value_source(out, value, 0); }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/diag.h"
 #include "base/source.h"
 #include "lang/lex.h"
@@ -141,6 +142,11 @@ typedef struct tm_file {
  * independent mistakes further on are still found. Returns the number of
  * errors this file produced. */
 size_t tm_parse_file(tm_file **out, tm_arena *arena, const tm_source *src, tm_diags *diags);
+
+/* Writes a value as it would be written in a .threat file, on one line:
+ * strings quoted and escaped, lists in brackets, blocks in braces,
+ * references as `a -> b`. For listings and comparisons (diff, show). */
+void tm_value_source(tm_buf *out, const tm_value *value);
 
 /* Helpers for readers of the tree. */
 const tm_attr *tm_block_get(const tm_block *block, const char *name);

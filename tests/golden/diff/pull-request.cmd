@@ -1,0 +1,1 @@
+diff {} tests/golden/diff/versions/after.threat --fail-on high
