@@ -41,8 +41,10 @@ static bool is_model_file(const char *path, const tm_session *session)
 		return false;
 	const tm_model *model = session ? session->model : NULL;
 	for (size_t i = 0; model && i < model->nfiles; i++) {
-		const char *file = model->files[i] && model->files[i]->src ? model->files[i]->src->path : NULL;
-		if (file && stat(file, &source) == 0 && source.st_dev == target.st_dev && source.st_ino == target.st_ino)
+		const char *file =
+		    model->files[i] && model->files[i]->src ? model->files[i]->src->path : NULL;
+		if (file && stat(file, &source) == 0 && source.st_dev == target.st_dev &&
+		    source.st_ino == target.st_ino)
 			return true;
 	}
 	for (size_t i = 0; session && i < session->npaths; i++)
@@ -61,7 +63,9 @@ static int write_output(const char *path, const tm_buf *text, const tm_session *
 		return 0;
 	}
 	if (is_model_file(path, session)) {
-		fprintf(stderr, "threat: error: refusing to write over the model file %s (choose another -o)\n", path);
+		fprintf(stderr,
+		        "threat: error: refusing to write over the model file %s (choose another -o)\n",
+		        path);
 		return 2;
 	}
 	size_t n = strlen(path) + 16;
@@ -76,7 +80,8 @@ static int write_output(const char *path, const tm_buf *text, const tm_session *
 	/* mkstemp makes 0600; the report is an ordinary file */
 	mode_t mask = umask(0);
 	umask(mask);
-	int failed = fchmod(fd, 0666 & ~mask) != 0 || write_fd(fd, tm_buf_str(text), text->len) != 0 || fsync(fd) != 0;
+	int failed =
+	    fchmod(fd, 0666 & ~mask) != 0 || write_fd(fd, tm_buf_str(text), text->len) != 0 || fsync(fd) != 0;
 	int saved = errno;
 	if (close(fd) != 0 && !failed) {
 		failed = 1;
@@ -171,7 +176,8 @@ int tm_cli_cmd_report(int argc, char **argv)
 	tm_buf text = TM_BUF_INIT, warnings = TM_BUF_INIT;
 	if (!parse_doc_args("report", argc, argv, false, &args))
 		goto out;
-	if (strcmp(args.format, "md") != 0 && strcmp(args.format, "json") != 0 && strcmp(args.format, "html") != 0) {
+	if (strcmp(args.format, "md") != 0 && strcmp(args.format, "json") != 0 &&
+	    strcmp(args.format, "html") != 0) {
 		tm_cli_usage_error("unknown format '%s' for report (md, json, html)", args.format);
 		goto out;
 	}
@@ -205,7 +211,8 @@ int tm_cli_cmd_dfd(int argc, char **argv)
 	tm_buf text = TM_BUF_INIT, dot = TM_BUF_INIT, errors = TM_BUF_INIT;
 	if (!parse_doc_args("dfd", argc, argv, true, &args))
 		goto out;
-	if (strcmp(args.format, "dot") != 0 && strcmp(args.format, "mermaid") != 0 && strcmp(args.format, "svg") != 0) {
+	if (strcmp(args.format, "dot") != 0 && strcmp(args.format, "mermaid") != 0 &&
+	    strcmp(args.format, "svg") != 0) {
 		tm_cli_usage_error("unknown format '%s' for dfd (dot, mermaid, svg)", args.format);
 		goto out;
 	}
@@ -289,7 +296,10 @@ int tm_cli_cmd_new(int argc, char **argv)
 	int fd = open(output, O_WRONLY | O_CREAT | O_EXCL, 0666);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			fprintf(stderr, "threat: error: %s already exists; not overwriting it (choose another name)\n", output);
+			fprintf(
+			    stderr,
+			    "threat: error: %s already exists; not overwriting it (choose another name)\n",
+			    output);
 		else
 			fprintf(stderr, "threat: error: cannot create %s: %s\n", output, strerror(errno));
 		tm_buf_free(&text);

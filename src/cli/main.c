@@ -16,6 +16,7 @@
 #include "diff/diff.h"
 #include "out/diff_out.h"
 #include "out/out.h"
+#include "out/report.h"
 #include "out/rules_text.h"
 #include "out/selfcheck.h"
 #include "out/term.h"
@@ -30,6 +31,12 @@ static const char usage_text[] =
     "  check  FILE...  [--fail-on LEVEL] [--format text|json|sarif] [--today D]\n"
     "                  [--self-check]   check a model and list its findings;\n"
     "                                   --self-check answers the review checklist\n"
+    "  report FILE     [--format md|json|html] [-o OUT] [--today D]\n"
+    "                                   the threat-model document\n"
+    "  dfd    FILE     [--format dot|mermaid|svg] [--level 0|1]\n"
+    "                                   the data-flow diagram, coloured by risk\n"
+    "  new    [--template ge-webapp] [-o FILE]\n"
+    "                                   a starting model from the team template\n"
     "  fmt    FILE...  [--check]        rewrite files in the canonical layout\n"
     "  diff   OLD NEW  [--fail-on LEVEL] [--format text|json] [--today D]\n"
     "                                   what a change does to the elements and risks\n"
@@ -139,8 +146,8 @@ static int cmd_check(int argc, char **argv)
 		tm_cli_usage_error("check needs a model file%s", "");
 		goto out;
 	}
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-		tm_cli_usage_error("unknown format '%s' for check (text, json)", format);
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "sarif") != 0) {
+		tm_cli_usage_error("unknown format '%s' for check (text, json, sarif)", format);
 		goto out;
 	}
 	if (self_check && strcmp(format, "text") != 0) {
@@ -163,6 +170,8 @@ static int cmd_check(int argc, char **argv)
 	tm_buf text = TM_BUF_INIT;
 	if (strcmp(format, "json") == 0) {
 		tm_out_check_json(&text, session->model, &session->findings);
+	} else if (strcmp(format, "sarif") == 0) {
+		tm_out_sarif(&text, session);
 	} else {
 		tm_out_options out_options = {.color = tm_term_color(stdout), .width = tm_term_columns(stdout)};
 		tm_out_check_text(&text, session->model, &session->findings, &out_options);
@@ -365,6 +374,9 @@ static const command commands[] = {
 	{"check", cmd_check},
 	{"fmt", cmd_fmt},
 	{"rules", cmd_rules},
+	{"report", tm_cli_cmd_report},
+	{"dfd", tm_cli_cmd_dfd},
+	{"new", tm_cli_cmd_new},
 	{"diff", cmd_diff},
 	{"query", tm_cli_cmd_query},
 	{"repl", tm_cli_cmd_repl},

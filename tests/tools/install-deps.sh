@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(liblua5.4-dev libreadline-dev libcmocka-dev pkg-config graphviz tmux valgrind
-	gcc libc6-dev make)
+	gcc libc6-dev make python3 python3-jsonschema)
 
 missing=()
 if ! command -v pkg-config >/dev/null 2>&1; then
@@ -18,6 +18,12 @@ fi
 for tool in dot tmux valgrind cc make; do
 	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+# tests/tools/validate-sarif.py checks SARIF against the 2.1.0 schema
+if ! command -v python3 >/dev/null 2>&1; then
+	missing+=(python3)
+elif ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
+	missing+=(python3-jsonschema)
+fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

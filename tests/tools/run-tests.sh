@@ -26,7 +26,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 only=${2:-all}
-case $only in all | unit | golden | packs | fuzz | repl) ;; *)
+case $only in all | unit | golden | packs | fuzz | repl | docs) ;; *)
 	echo "run-tests: unknown suite '$only' (unit, golden, packs or fuzz)" >&2
 	exit 2
 	;;
@@ -156,8 +156,21 @@ run_repl() {
 	fi
 }
 
+# Generated documents: DOT accepted by Graphviz, SARIF valid, no markup
+# injected by labels.
+run_docs() {
+	timeout -k 5 "$limit" tests/tools/check-docs.sh "$build/threat" >"$log" 2>&1
+	local status=$?
+	add_counts docs || {
+		echo "docs: FAILED (exit $status)"
+		failed=$((failed + 1))
+	}
+	[ $status = 0 ] || show_log 60
+}
+
 case $only in
-all) run_unit; run_golden; run_packs; run_fuzz; run_repl ;;
+all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs ;;
+docs) run_docs ;;
 repl) run_repl ;;
 unit) run_unit ;;
 golden) run_golden ;;

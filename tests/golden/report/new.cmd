@@ -1,0 +1,1 @@
+new --template ge-webapp
