@@ -11,6 +11,7 @@
 #include "base/date.h"
 #include "base/xalloc.h"
 #include "out/out.h"
+#include "out/report.h"
 #include "out/term.h"
 #include "rules/rules.h"
 #include "session/session.h"
@@ -98,65 +99,6 @@ static void put_score(tm_buf *out, double score, int keep)
 	tm_buf_puts(out, text);
 }
 
-/* An attribute value as plain text (before sanitising). */
-static void value_text(tm_buf *out, const tm_value *value, int depth)
-{
-	if (!value || depth > 32)
-		return;
-	char date[11];
-	switch (value->kind) {
-	case TM_VAL_BOOL: tm_buf_puts(out, value->boolean ? "true" : "false"); break;
-	case TM_VAL_DATE:
-		tm_date_format(value->date, date);
-		tm_buf_puts(out, date);
-		break;
-	case TM_VAL_LIST:
-		tm_buf_putc(out, '[');
-		for (size_t i = 0; i < value->nitems; i++) {
-			if (i)
-				tm_buf_puts(out, ", ");
-			value_text(out, value->items[i], depth + 1);
-		}
-		tm_buf_putc(out, ']');
-		break;
-	case TM_VAL_NUMBER:
-		if (value->text)
-			tm_buf_put(out, value->text, value->len);
-		else
-			tm_buf_printf(out, "%g", value->number);
-		break;
-	case TM_VAL_STRING:
-		tm_buf_putc(out, '"');
-		if (value->text)
-			tm_buf_put(out, value->text, value->len);
-		tm_buf_putc(out, '"');
-		break;
-	case TM_VAL_IDENT:
-		if (value->text)
-			tm_buf_put(out, value->text, value->len);
-		break;
-	case TM_VAL_BLOCK:
-		tm_buf_puts(out, "{ ");
-		for (size_t i = 0; value->block && i < value->block->count; i++) {
-			const tm_attr *attr = value->block->items[i].attr;
-			if (!attr)
-				continue;
-			tm_buf_printf(out, "%s ", attr->name ? attr->name : "?");
-			value_text(out, attr->value, depth + 1);
-			tm_buf_putc(out, ' ');
-		}
-		tm_buf_putc(out, '}');
-		break;
-	case TM_VAL_REF: {
-		const tm_span *span = &value->span;
-		if (span->src && span->src->text && span->start < span->end && span->end <= span->src->len)
-			tm_buf_put(out, span->src->text + span->start, span->end - span->start);
-		else if (value->ref->name)
-			tm_buf_puts(out, value->ref->name);
-		break;
-	}
-	}
-}
 
 /* The `controls` of a boundary as "TLS, rate limiting", or NULL. */
 static char *controls_text(const tm_element *boundary)
@@ -165,22 +107,7 @@ static char *controls_text(const tm_element *boundary)
 	if (!controls || !controls->value)
 		return NULL;
 	tm_buf text = TM_BUF_INIT;
-	const tm_value *value = controls->value;
-	if (value->kind == TM_VAL_LIST) {
-		for (size_t i = 0; i < value->nitems; i++) {
-			if (i)
-				tm_buf_puts(&text, ", ");
-			const tm_value *item = value->items[i];
-			if (item && (item->kind == TM_VAL_STRING || item->kind == TM_VAL_IDENT) && item->text)
-				tm_buf_put(&text, item->text, item->len);
-			else
-				value_text(&text, item, 0);
-		}
-	} else if ((value->kind == TM_VAL_STRING || value->kind == TM_VAL_IDENT) && value->text) {
-		tm_buf_put(&text, value->text, value->len);
-	} else {
-		value_text(&text, value, 0);
-	}
+	tm_out_value_text(&text, controls->value);
 	if (!text.len) {
 		tm_buf_free(&text);
 		return NULL;
@@ -800,7 +727,7 @@ static void attributes(tm_buf *out, const tm_element *el)
 		tm_term_sanitize(out, attr->name);
 		tm_buf_fill(out, ' ', width - strlen(attr->name) + 2);
 		tm_buf_clear(&text);
-		value_text(&text, attr->value, 0);
+		tm_value_source(&text, attr->value);
 		tm_term_sanitize(out, tm_buf_str(&text));
 		tm_buf_putc(out, '\n');
 	}
