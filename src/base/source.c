@@ -29,9 +29,16 @@ tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t w
 		return NULL;
 	}
 	struct stat st;
-	if (fstat(fileno(file), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fileno(file), &st) != 0)
+		memset(&st, 0, sizeof(st));
+	if (S_ISDIR(st.st_mode)) {
 		fclose(file);
 		snprintf(why, why_size, "is a directory, not a .threat file");
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode) && (size_t)st.st_size > TM_SOURCE_MAX_BYTES) {
+		fclose(file);
+		snprintf(why, why_size, "is larger than the %zu MiB limit for a model file", TM_SOURCE_MAX_BYTES >> 20);
 		return NULL;
 	}
 	/* Read in chunks rather than trusting st_size: pipes and /proc files

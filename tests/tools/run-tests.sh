@@ -26,7 +26,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 only=${2:-all}
-case $only in all | unit | golden | packs | fuzz | repl | docs) ;; *)
+case $only in all | unit | golden | packs | fuzz | repl | docs | robustness) ;; *)
 	echo "run-tests: unknown suite '$only' (unit, golden, packs or fuzz)" >&2
 	exit 2
 	;;
@@ -168,8 +168,20 @@ run_docs() {
 	[ $status = 0 ] || show_log 60
 }
 
+# Bad input of every kind: exit 2 with a message, quickly.
+run_robustness() {
+	timeout -k 5 "$limit" tests/tools/robustness.sh "$build/threat" >"$log" 2>&1
+	local status=$?
+	grep -E '^FAIL' "$log" | head -n 20
+	add_counts robustness || {
+		echo "robustness: FAILED (exit $status)"
+		failed=$((failed + 1))
+	}
+}
+
 case $only in
-all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs ;;
+all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_robustness ;;
+robustness) run_robustness ;;
 docs) run_docs ;;
 repl) run_repl ;;
 unit) run_unit ;;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Bad input of any kind gets a clear error and exit 2, quickly, and never a
+# crash, a hang or a changed file: a file far over the size limit, a
+# directory, a missing file, an empty file, binary garbage, a FIFO with
+# nothing behind it is not tried (it would block by design).
+#
+#   tests/tools/robustness.sh THREAT_BIN
+set -u
+bin=$1
+work=$(mktemp -d "${TMPDIR:-/tmp}/threat-robust.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+# expect NAME EXPECTED-STDERR-SUBSTRING ARGS...
+expect() {
+	local name=$1 want=$2
+	shift 2
+	local start end code
+	start=$(date +%s)
+	NO_COLOR=1 timeout 20 "$bin" "$@" >"$work/out" 2>"$work/err"
+	code=$?
+	end=$(date +%s)
+	if [ $code -ne 2 ]; then
+		echo "FAIL $name: exit status $code, expected 2"
+		sed 's/^/  | /' "$work/err" | head -5
+		failed=$((failed + 1))
+	elif ! grep -qF -- "$want" "$work/err"; then
+		echo "FAIL $name: no message containing '$want'"
+		sed 's/^/  | /' "$work/err" | head -5
+		failed=$((failed + 1))
+	else
+		echo "ok   $name ($((end - start))s)"
+		passed=$((passed + 1))
+	fi
+}
+
+truncate -s 100M "$work/huge.threat"
+expect "100 MB file" "larger than the 64 MiB limit" check "$work/huge.threat"
+mkdir "$work/folder.threat"
+expect "directory" "is a directory" check "$work/folder.threat"
+expect "missing file" "cannot open" check "$work/missing.threat"
+: >"$work/empty.threat"
+expect "empty file" "no \`model\` statement" check "$work/empty.threat"
+head -c 1000000 /dev/urandom >"$work/garbage.threat"
+expect "binary garbage" "error" check "$work/garbage.threat"
+printf 'model "m" {}\n' >"$work/ok.threat"
+expect "unknown command" "unknown command" chekc "$work/ok.threat"
+expect "unknown option" "no option" check --frobnicate "$work/ok.threat"
+expect "bad level" "unknown level" check --fail-on severe "$work/ok.threat"
+expect "bad date" "--today wants a date" check --today 2026-02-30 "$work/ok.threat"
+SOURCE_DATE_EPOCH=yesterday expect "bad SOURCE_DATE_EPOCH" "SOURCE_DATE_EPOCH" check "$work/ok.threat"
+expect "bad query" "error" query "$work/ok.threat" 'threats where rsk = high'
+
+# fmt never changes a file it cannot parse.
+printf 'model "m" {\n  broken [\n' >"$work/broken.threat"
+cp "$work/broken.threat" "$work/broken.orig"
+expect "fmt on broken input" "error" fmt "$work/broken.threat"
+if cmp -s "$work/broken.threat" "$work/broken.orig"; then
+	echo "ok   fmt left the broken file alone"
+	passed=$((passed + 1))
+else
+	echo "FAIL fmt changed a file it could not parse"
+	failed=$((failed + 1))
+fi
+
+echo "robustness: $passed passed, $failed failed"
+[ $failed -eq 0 ]
