@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/arena.h"
@@ -103,6 +104,13 @@ bool tm_cli_today(const char *text, int32_t *today)
 	return false;
 }
 
+double tm_cli_seconds(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
 void tm_cli_write(const tm_buf *out)
 {
 	fwrite(tm_buf_str(out), 1, out->len, stdout);
@@ -112,7 +120,7 @@ void tm_cli_write(const tm_buf *out)
 static int cmd_check(int argc, char **argv)
 {
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
-	bool no_rules = false, self_check = false;
+	bool no_rules = false, self_check = false, timings = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
 	size_t nfiles = 0;
 	int status = 2;
@@ -135,6 +143,8 @@ static int cmd_check(int argc, char **argv)
 			no_rules = true;
 		} else if (strcmp(argv[i], "--self-check") == 0) {
 			self_check = true;
+		} else if (strcmp(argv[i], "--timings") == 0) {
+			timings = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("check has no option %s", argv[i]);
 			goto out;
@@ -163,7 +173,9 @@ static int cmd_check(int argc, char **argv)
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 
+	double started = tm_cli_seconds();
 	tm_session_open(&session, files, nfiles, &options);
+	double analysed = tm_cli_seconds();
 	tm_cli_print_diags(&session->diags);
 	if (session->model_failed)
 		goto out;
@@ -183,6 +195,9 @@ static int cmd_check(int argc, char **argv)
 	}
 	tm_cli_write(&text);
 	tm_buf_free(&text);
+	if (timings)
+		fprintf(stderr, "timings: load and analysis %.3f s, output %.3f s\n", analysed - started,
+		        tm_cli_seconds() - analysed);
 	if (session->rules_failed)
 		goto out;
 	status = (fail_on && tm_session_count_failing(session, threshold)) || !all_met ? 1 : 0;
