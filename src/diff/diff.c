@@ -32,7 +32,8 @@ static keyed *element_keys(const tm_model *model, size_t *count)
 		snprintf(key, len, "%d %s", (int)el->kind, el->key);
 		keys[n++] = (keyed){key, i};
 	}
-	qsort(keys, n, sizeof(*keys), compare_keyed);
+	if (n)
+		qsort(keys, n, sizeof(*keys), compare_keyed);
 	*count = n;
 	return keys;
 }
@@ -152,7 +153,8 @@ static keyed *finding_keys(const tm_findings *set)
 	keyed *keys = tm_xcalloc(set->count + 1, sizeof(*keys));
 	for (size_t i = 0; i < set->count; i++)
 		keys[i] = (keyed){set->items[i].id, i};
-	qsort(keys, set->count, sizeof(*keys), compare_keyed);
+	if (set->count)
+		qsort(keys, set->count, sizeof(*keys), compare_keyed);
 	return keys;
 }
 
@@ -193,7 +195,8 @@ static void diff_findings(tm_diff *diff, const tm_findings *before, const tm_fin
 	}
 	free(kb);
 	free(ka);
-	qsort(diff->findings, diff->nfindings, sizeof(*diff->findings), compare_finding_changes);
+	if (diff->nfindings)
+		qsort(diff->findings, diff->nfindings, sizeof(*diff->findings), compare_finding_changes);
 }
 
 void tm_diff_compute(tm_diff *out, const tm_session *before, const tm_session *after)

@@ -46,9 +46,9 @@ static tm_span span_of(const tm_lexer *lex, uint32_t start, uint32_t end)
 	return (tm_span){lex->src, start, end};
 }
 
-static bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c); }
+static inline bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static inline bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c); }
 
 /* Length of the UTF-8 sequence at p (1 for an invalid byte), for error spans. */
 static uint32_t utf8_length(const char *p, size_t avail)

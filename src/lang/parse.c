@@ -356,6 +356,17 @@ static void check_duplicate_attrs(parser *p, tm_block_item *items, size_t count)
 
 static tm_decl *parse_element(parser *p, tm_decl_kind kind, tm_decl *parent);
 
+/* tm_decl_kind_of for the two keywords a block may nest (process, store):
+ * asked for every attribute name, so without the keyword table. */
+static tm_decl_kind child_kind(const char *word, size_t len)
+{
+	if (len == 7 && memcmp(word, "process", 7) == 0)
+		return TM_DECL_PROCESS;
+	if (len == 5 && memcmp(word, "store", 5) == 0)
+		return TM_DECL_STORE;
+	return TM_DECL_COUNT;
+}
+
 /* block = "{" { ( child_decl | IDENT value ) [ ";" ] } "}" */
 static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
 {
@@ -382,7 +393,7 @@ static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
 			goto fail;
 		}
 		tm_token name = p->current;
-		tm_decl_kind child = tm_decl_kind_of(tok_text(p, name), (size_t)tok_len(name));
+		tm_decl_kind child = child_kind(tok_text(p, name), (size_t)tok_len(name));
 		if ((child == TM_DECL_PROCESS || child == TM_DECL_STORE) && p->next.kind == TM_TOK_IDENT) {
 			if (!allow_children) {
 				tm_diag *d = tm_diag_error(p->diags, tok_span(p, name),

@@ -1,5 +1,6 @@
 #include "out/out.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,36 @@
 
 /* ORDER RISK */
 static const char *const risk_colors[5] = {"\033[2m", "\033[36m", "\033[33m", "\033[31m", "\033[1;31m"};
+
+/* The length of text when every byte is printable ASCII (one column each,
+ * nothing to sanitise), else SIZE_MAX: most ids, keys and titles are, and
+ * a million rows should not each be decoded as UTF-8 twice. */
+static size_t plain_length(const char *text)
+{
+	size_t i = 0;
+	for (; text[i]; i++)
+		if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e)
+			return SIZE_MAX;
+	return i;
+}
+
+static size_t text_width(const char *text)
+{
+	if (!text)
+		return 0;
+	size_t len = plain_length(text);
+	return len != SIZE_MAX ? len : tm_term_width(text);
+}
+
+/* tm_term_sanitize with the printable-ASCII shortcut. */
+static void sanitize(tm_buf *out, const char *text)
+{
+	size_t len = text ? plain_length(text) : SIZE_MAX;
+	if (len != SIZE_MAX)
+		tm_buf_put(out, text, len);
+	else
+		tm_term_sanitize(out, text);
+}
 
 static void indent(tm_buf *out, int depth)
 {
@@ -47,7 +78,7 @@ static void header(tm_buf *out, const tm_model *model)
 		elements += counts[listed[i]];
 
 	if (model->meta.name)
-		tm_term_sanitize(out, model->meta.name);
+		sanitize(out, model->meta.name);
 	else
 		tm_buf_puts(out, "(unnamed model)");
 	tm_buf_puts(out, ": ");
@@ -114,17 +145,17 @@ static void value_text(tm_buf *out, const tm_value *value)
 static void flow_line(tm_buf *out, const tm_element *flow)
 {
 	if (flow->id) {
-		tm_term_sanitize(out, flow->id);
+		sanitize(out, flow->id);
 		tm_buf_puts(out, ": ");
 	}
-	tm_term_sanitize(out, flow->source && flow->source->key ? flow->source->key : "?");
+	sanitize(out, flow->source && flow->source->key ? flow->source->key : "?");
 	tm_buf_puts(out, flow->bidirectional ? " <-> " : " -> ");
-	tm_term_sanitize(out, flow->target && flow->target->key ? flow->target->key : "?");
+	sanitize(out, flow->target && flow->target->key ? flow->target->key : "?");
 	const char *label = flow->label;
 	if (label && *label && !(flow->key && strcmp(label, flow->key) == 0) &&
 	    !(flow->id && strcmp(label, flow->id) == 0)) {
 		tm_buf_puts(out, " \"");
-		tm_term_sanitize(out, label);
+		sanitize(out, label);
 		tm_buf_putc(out, '"');
 	}
 }
@@ -214,10 +245,10 @@ static void boundary_lines(tm_buf *out, const boundary_node *node, int depth)
 {
 	const tm_element *boundary = node->boundary;
 	indent(out, depth);
-	tm_term_sanitize(out, boundary->id ? boundary->id : boundary->key);
+	sanitize(out, boundary->id ? boundary->id : boundary->key);
 	if (boundary->label && *boundary->label && !(boundary->id && strcmp(boundary->label, boundary->id) == 0)) {
 		tm_buf_puts(out, " \"");
-		tm_term_sanitize(out, boundary->label);
+		sanitize(out, boundary->label);
 		tm_buf_putc(out, '"');
 	}
 	const tm_attr *controls = tm_decl_attr(boundary->decl, "controls");
@@ -226,7 +257,7 @@ static void boundary_lines(tm_buf *out, const boundary_node *node, int depth)
 		value_text(&text, controls->value);
 		if (text.len) {
 			tm_buf_puts(out, " — controls: ");
-			tm_term_sanitize(out, tm_buf_str(&text));
+			sanitize(out, tm_buf_str(&text));
 		}
 		tm_buf_free(&text);
 	}
@@ -306,11 +337,24 @@ static void due_cell(char out[11], int32_t due)
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
+/* tm_term_fit with the printable-ASCII shortcut. */
+static size_t fit(tm_buf *out, const char *text, size_t max)
+{
+	if (text) {
+		size_t len = plain_length(text);
+		if (len != SIZE_MAX && len <= max) {
+			tm_buf_put(out, text, len);
+			return len;
+		}
+	}
+	return tm_term_fit(out, text, max);
+}
+
 /* Appends text padded with spaces to `width` columns (no padding when it
  * is the last column, so lines carry no trailing blanks). */
 static void cell(tm_buf *out, const char *text, size_t width)
 {
-	size_t shown = tm_term_fit(out, text, width);
+	size_t shown = fit(out, text, width);
 	if (shown < width)
 		tm_buf_fill(out, ' ', width - shown);
 }
@@ -328,9 +372,9 @@ static columns measure(const tm_findings *findings, int width)
 		char due[11];
 		due_cell(due, finding->due);
 		col.risk = max_size(col.risk, strlen(table_name(tm_risk_names, 5, (int)finding->risk)));
-		col.id = max_size(col.id, tm_term_width(finding->id));
-		col.element = max_size(col.element, tm_term_width(element_cell(finding)));
-		col.title = max_size(col.title, tm_term_width(finding->title));
+		col.id = max_size(col.id, text_width(finding->id));
+		col.element = max_size(col.element, text_width(element_cell(finding)));
+		col.title = max_size(col.title, text_width(finding->title));
 		col.status = max_size(col.status, strlen(table_name(tm_status_names, 6, (int)finding->status)));
 		col.due = max_size(col.due, strlen(due));
 	}
@@ -386,7 +430,7 @@ static void finding_row(tm_buf *out, const tm_finding *finding, const columns *c
 		size_t room = (size_t)-1;
 		if (opts->width > 0)
 			room = (size_t)opts->width > at + MIN_TITLE_WIDTH ? (size_t)opts->width - at : MIN_TITLE_WIDTH;
-		tm_term_fit(out, finding->detail, room);
+		fit(out, finding->detail, room);
 		tm_buf_putc(out, '\n');
 	}
 }

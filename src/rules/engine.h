@@ -75,7 +75,7 @@ struct tm_rules {
 	bool budget_failed;        /* the last failed call ran out of instructions or memory */
 	const char *deadline_what; /* "(5 s to load a pack)", ... for the message */
 	char deadline_text[64];
-	int hook_mask;
+	int hook_mask; /* 0 during runs: the CPU timer arms the hook */
 	char trip_msg[512];
 	char where_file[256]; /* the last place the hook saw, for memory errors */
 	int where_line;
@@ -97,6 +97,13 @@ struct tm_rules {
 	int lazy_mt;    /* registry ref: metatable of an element view's data */
 	int empty;      /* registry ref: the shared empty read-only array */
 	int finding_mt; /* registry ref: metatable of finding views (userdata) */
+	/* The factor names as Lua strings (kept in the registry, so these
+	 * pointers stay valid): a returned table's keys compare by pointer. */
+	const char *likelihood_names[TM_LF_COUNT];
+	const char *impact_names[TM_IF_COUNT];
+	/* Likewise the fields of a finding view (ORDER finding_fields in
+	 * views.c): a million findings are each read a few times in phase 2. */
+	const char *finding_keys[18];
 	tm_findings *findings;
 	size_t nfindings_seen;  /* phase 2: how many findings model.findings shows */
 	size_t *findings_by_id; /* phase 2: indices sorted by id, built on first model.finding() */
@@ -114,6 +121,11 @@ int tm_rules_pcall(tm_rules *rules, int nargs, int nresults);
 /* Budgets: a deadline `seconds` from now (0: none) and a per-call
  * instruction limit in units of the hook interval (0: none). */
 void tm_rules_budget(tm_rules *rules, double seconds, uint32_t tick_limit, bool sample_lines);
+/* After each call from C during a run: disarms the hook the CPU timer
+ * armed (sandbox.c explains). */
+void tm_rules_call_done(tm_rules *rules);
+/* Stops the CPU timer of the engine's run, if it has one (tm_rules_free). */
+void tm_rules_watch_end(tm_rules *rules);
 /* Memory for packs: `extra` bytes beyond what is in use now. */
 void tm_rules_memory_allow(tm_rules *rules, size_t extra);
 /* Pushes a read-only proxy of the table at idx. */

@@ -194,8 +194,8 @@ static bool is_identifier(const char *text)
 
 /* A table of factors: names from `names`, integers 1-3, at least one.
  * Never raises; false with *error set on a bad table. */
-static bool read_factors(lua_State *L, int table, const char *const *names, size_t count, uint8_t *out,
-                         char *error, size_t size)
+static bool read_factors(lua_State *L, int table, const char *const *names, const char *const *interned,
+                         size_t count, uint8_t *out, char *error, size_t size)
 {
 	memset(out, 0, count);
 	bool any = false;
@@ -208,7 +208,14 @@ static bool read_factors(lua_State *L, int table, const char *const *names, size
 			return false;
 		}
 		const char *key = lua_tostring(L, -2);
-		int which = index_of(key, names, count);
+		/* Lua interns short strings: a known name is the very string
+		 * the engine keeps, so a pointer comparison finds it. */
+		int which = -1;
+		for (size_t i = 0; interned && i < count && which < 0; i++)
+			if (key == interned[i])
+				which = (int)i;
+		if (which < 0)
+			which = index_of(key, names, count);
 		if (which < 0) {
 			const char *suggestion = tm_suggest(key, names, count);
 			snprintf(error, size, "unknown factor '%s'%s%s%s", key,
@@ -254,7 +261,7 @@ static bool factor_field(lua_State *L, int table, const char *name, const char *
 		ok = false;
 	} else if (type == LUA_TTABLE) {
 		char why[200];
-		if (!read_factors(L, -1, names, count, out, why, sizeof why)) {
+		if (!read_factors(L, -1, names, NULL, count, out, why, sizeof why)) {
 			snprintf(error, size, "%s: %s", name, why);
 			ok = false;
 		}
@@ -637,7 +644,9 @@ static void load_pack(tm_rules *rules, const char *name, const char *base, const
 	pack *loaded = &rules->packs[pack_index];
 	for (size_t i = first_rule; i < rules->nrules; i++)
 		rules->rules[i].info.pack = loaded->name;
-	qsort(rules->rules + first_rule, rules->nrules - first_rule, sizeof(rule), compare_rules_by_id);
+	/* A pack may register no rule (rules->rules may still be NULL). */
+	if (rules->nrules > first_rule)
+		qsort(rules->rules + first_rule, rules->nrules - first_rule, sizeof(rule), compare_rules_by_id);
 }
 
 static const tm_rules *sorting; /* for compare_by_id only */
@@ -806,8 +815,8 @@ static void copy_rule_strings(rule_run *run, rule *r)
 
 /* Factors from a rule's table or function; raises on a bad value. */
 static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, const uint8_t *fixed,
-                             const char *name, const char *const *names, size_t count, int view, int model,
-                             uint8_t *out)
+                             const char *name, const char *const *names, const char *const *interned,
+                             size_t count, int view, int model, uint8_t *out)
 {
 	tm_rules *rules = run->rules;
 	run->line = line;
@@ -820,6 +829,7 @@ static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, con
 	lua_pushvalue(L, view);
 	lua_pushvalue(L, model);
 	lua_call(L, 2, 1);
+	tm_rules_call_done(rules);
 	if (rules->tripped) {
 		lua_pushstring(L, rules->trip_msg);
 		lua_error(L);
@@ -830,7 +840,7 @@ static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, con
 		lua_error(L);
 	}
 	char error[256];
-	if (!read_factors(L, -1, names, count, out, error, sizeof error)) {
+	if (!read_factors(L, -1, names, interned, count, out, error, sizeof error)) {
 		lua_pushfstring(L, "%s: %s", name, error);
 		lua_error(L);
 	}
@@ -852,7 +862,12 @@ static void add_finding(rule_run *run, rule *r, const tm_element *el, const char
 		run->file_of = file;
 		run->file_copy = copy(out, file ? file : "");
 	}
-	char *id = tm_arena_printf(out->arena, "%s@%s", r->info.id, key);
+	/* "RULE@KEY", a million times on a large model: no printf. */
+	size_t id_len = strlen(r->info.id), key_len = strlen(key);
+	char *id = tm_arena_alloc(out->arena, id_len + key_len + 2);
+	memcpy(id, r->info.id, id_len);
+	id[id_len] = '@';
+	memcpy(id + id_len + 1, key, key_len);
 	tm_finding *f = tm_findings_add(out);
 	f->id = id;
 	f->rule = r->c_id;
@@ -887,6 +902,7 @@ static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, 
 	lua_pushvalue(L, view);
 	lua_pushvalue(L, model);
 	lua_call(L, 2, 1);
+	tm_rules_call_done(rules);
 	if (rules->tripped) {
 		lua_pushstring(L, rules->trip_msg);
 		lua_error(L);
@@ -903,9 +919,10 @@ static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, 
 	}
 	uint8_t likelihood[TM_LF_COUNT], impact[TM_IF_COUNT];
 	evaluate_factors(L, run, r->likelihood, r->likelihood_line, r->likelihood_factors, "likelihood",
-	                 tm_likelihood_factor_names, TM_LF_COUNT, view, model, likelihood);
-	evaluate_factors(L, run, r->impact, r->impact_line, r->impact_factors, "impact",
-	                 tm_impact_factor_names, TM_IF_COUNT, view, model, impact);
+	                 tm_likelihood_factor_names, rules->likelihood_names, TM_LF_COUNT, view, model,
+	                 likelihood);
+	evaluate_factors(L, run, r->impact, r->impact_line, r->impact_factors, "impact", tm_impact_factor_names,
+	                 rules->impact_names, TM_IF_COUNT, view, model, impact);
 	size_t detail_len = 0;
 	const char *detail = type == LUA_TSTRING ? lua_tolstring(L, -1, &detail_len) : NULL;
 	add_finding(run, r, el, key, file, line, detail, detail_len, likelihood, impact);
@@ -1207,14 +1224,21 @@ const tm_rule_info *tm_rules_find(const tm_rules *rules, const char *id)
 	return NULL;
 }
 
+void tm_rules_finish(tm_rules *rules)
+{
+	if (!rules || !rules->L)
+		return;
+	tm_rules_watch_end(rules);
+	tm_rules_views_end(rules, false);
+	lua_close(rules->L);
+	rules->L = NULL;
+}
+
 void tm_rules_free(tm_rules *rules)
 {
 	if (!rules)
 		return;
-	if (rules->L) {
-		tm_rules_views_end(rules, false);
-		lua_close(rules->L);
-	}
+	tm_rules_finish(rules);
 	free(rules->by_id);
 	for (int a = 0; a < APPLIES_COUNT; a++)
 		free(rules->applies[a]);

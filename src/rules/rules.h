@@ -46,6 +46,11 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 int tm_rules_run_phase2(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *findings,
                         tm_diags *diags);
 
+/* Ends the runs: frees the Lua state and every view (most of the engine's
+ * memory on a large model). The rule infos stay; later runs fail with
+ * TM_ERR_INPUT. */
+void tm_rules_finish(tm_rules *rules);
+
 size_t tm_rules_count(const tm_rules *rules);
 /* Rules sorted by pack load order, then id; NULL past the end. */
 const tm_rule_info *tm_rules_info(const tm_rules *rules, size_t index);

@@ -10,10 +10,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 
 #include "base/xalloc.h"
 #include "rules/engine.h"
+#include "rules/patterns.h"
 
 /* The hook fires every this many instructions. */
 #define HOOK_INTERVAL 10000
@@ -119,6 +122,72 @@ static void hook(lua_State *L, lua_Debug *ar)
 	lua_error(L);
 }
 
+/* A count hook makes Lua 5.4 call luaG_traceexec before every instruction,
+ * about a tenth of a run's time. So during runs the hook is off, and a CPU
+ * timer arms it every millisecond; once armed it counts the call's
+ * instructions as before, and the engine disarms it after each call
+ * (tm_rules_call_done). A call that loops therefore still meets its limit,
+ * a millisecond late. Lua's own interpreter sets hooks from a signal
+ * handler the same way (lua.c, laction). One engine runs at a time. */
+static tm_rules *volatile watched;
+static struct sigaction saved_action;
+static struct itimerval saved_timer;
+
+static void on_tick(int signal)
+{
+	(void)signal;
+	tm_rules *rules = watched;
+	if (!rules || rules->tripped)
+		return;
+	/* An armed (or tripped) hook is left alone: re-arming would restart
+	 * its count. */
+	if (lua_gethookmask(rules->L) == 0)
+		lua_sethook(rules->L, hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+}
+
+static void watch_stop(tm_rules *rules)
+{
+	if (watched != rules)
+		return;
+	setitimer(ITIMER_VIRTUAL, &saved_timer, NULL);
+	sigaction(SIGVTALRM, &saved_action, NULL);
+	watched = NULL;
+}
+
+/* Starts the timer; false (the hook then stays on) when another engine is
+ * watched or the system refuses. */
+static bool watch_start(tm_rules *rules)
+{
+	if (watched)
+		return watched == rules;
+	struct sigaction action;
+	memset(&action, 0, sizeof action);
+	action.sa_handler = on_tick;
+	action.sa_flags = SA_RESTART;
+	sigemptyset(&action.sa_mask);
+	if (sigaction(SIGVTALRM, &action, &saved_action) != 0)
+		return false;
+	watched = rules;
+	struct itimerval every = {{0, 1000}, {0, 1000}};
+	if (setitimer(ITIMER_VIRTUAL, &every, &saved_timer) != 0) {
+		sigaction(SIGVTALRM, &saved_action, NULL);
+		watched = NULL;
+		return false;
+	}
+	return true;
+}
+
+void tm_rules_call_done(tm_rules *rules)
+{
+	if (rules->hook_mask == 0 && !rules->tripped && lua_gethookmask(rules->L) != 0)
+		lua_sethook(rules->L, NULL, 0, 0);
+}
+
+void tm_rules_watch_end(tm_rules *rules)
+{
+	watch_stop(rules);
+}
+
 void tm_rules_budget(tm_rules *rules, double seconds, uint32_t tick_limit, bool sample_lines)
 {
 	rules->deadline = seconds > 0 ? now_ns() + (uint64_t)(seconds * 1e9) : 0;
@@ -128,6 +197,9 @@ void tm_rules_budget(tm_rules *rules, double seconds, uint32_t tick_limit, bool 
 	rules->deadline_hit = false;
 	rules->where_line = 0;
 	rules->hook_mask = LUA_MASKCOUNT | (sample_lines ? LUA_MASKLINE : 0);
+	watch_stop(rules);
+	if (!sample_lines && (seconds > 0 || tick_limit) && watch_start(rules))
+		rules->hook_mask = 0;
 	lua_sethook(rules->L, hook, rules->hook_mask, HOOK_INTERVAL);
 }
 
@@ -615,6 +687,7 @@ bool tm_rules_sandbox_open(tm_rules *rules)
 		luaL_requiref(L, opened[i].name, opened[i].func, 1);
 		lua_pop(L, 1);
 	}
+	tm_rules_guard_patterns(L);
 	luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
 	int os = lua_gettop(L);
 	lua_pushglobaltable(L);

@@ -144,6 +144,26 @@ static void seal(lua_State *L)
 	lua_remove(L, -2);
 }
 
+/* seal for a table without an array part (an element view's data, an
+ * attribute block): # of the empty proxy is already its 0, so the
+ * metatable needs no __len and fits four slots instead of eight; there are
+ * hundreds of thousands of these. */
+static void seal_hash(lua_State *L)
+{
+	lua_createtable(L, 0, 0);
+	lua_createtable(L, 0, 4);
+	lua_pushvalue(L, -3);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, ro_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, ro_pairs);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+	lua_remove(L, -2);
+}
+
 /* ---- attribute values ---- */
 
 static void push_block(lua_State *L, const tm_block *block);
@@ -241,7 +261,7 @@ static void push_block(lua_State *L, const tm_block *block)
 {
 	lua_createtable(L, 0, block ? (int)block->count : 0);
 	fill_block(L, block);
-	seal(L);
+	seal_hash(L);
 }
 
 /* ---- element views ---- */
@@ -486,7 +506,7 @@ void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *el)
 	lua_rawsetp(L, -2, &view_key);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->lazy_mt);
 	lua_setmetatable(L, -2);
-	seal(L);
+	seal_hash(L);
 	lua_pushvalue(L, -1);
 	lua_rawseti(L, -3, (lua_Integer)el->index + 1);
 	lua_remove(L, -2);
@@ -656,67 +676,117 @@ static const tm_finding *finding_of(lua_State *L, tm_rules *rules, int idx)
 	return &rules->findings->items[ref->index];
 }
 
-static bool push_finding_field(lua_State *L, const tm_finding *f, const char *key)
+/* ORDER finding_fields */
+enum {
+	FF_ID, FF_RULE, FF_FRAMEWORK, FF_CATEGORY, FF_PACK, FF_ELEMENT, FF_TITLE, FF_DETAIL, FF_RISK,
+	FF_STATUS, FF_LIKELIHOOD, FF_IMPACT, FF_LIKELIHOOD_LEVEL, FF_IMPACT_LEVEL, FF_DUE, FF_MITIGATIONS,
+	FF_FILE, FF_LINE, FF_COUNT
+};
+
+static const char *const finding_fields[FF_COUNT + 1] = {
+    "id",     "rule",        "framework", "category",   "pack",   "element",          "title",
+    "detail", "risk",        "status",    "likelihood", "impact", "likelihood_level", "impact_level",
+    "due",    "mitigations", "file",      "line",       NULL};
+
+static bool push_finding_field(lua_State *L, const tm_finding *f, int which)
 {
 	static const char *const levels[] = {"", "Low", "Medium", "High"};
-	if (strcmp(key, "id") == 0)
-		lua_pushstring(L, f->id ? f->id : "");
-	else if (strcmp(key, "rule") == 0)
-		lua_pushstring(L, f->rule ? f->rule : "");
-	else if (strcmp(key, "framework") == 0 && f->framework)
+	switch (which) {
+	case FF_ID: lua_pushstring(L, f->id ? f->id : ""); return true;
+	case FF_RULE: lua_pushstring(L, f->rule ? f->rule : ""); return true;
+	case FF_FRAMEWORK:
+		if (!f->framework)
+			return false;
 		lua_pushstring(L, f->framework);
-	else if (strcmp(key, "category") == 0 && f->category)
+		return true;
+	case FF_CATEGORY:
+		if (!f->category)
+			return false;
 		lua_pushstring(L, f->category);
-	else if (strcmp(key, "pack") == 0 && f->pack)
+		return true;
+	case FF_PACK:
+		if (!f->pack)
+			return false;
 		lua_pushstring(L, f->pack);
-	else if (strcmp(key, "element") == 0)
-		lua_pushstring(L, f->element_key ? f->element_key : "");
-	else if (strcmp(key, "title") == 0 && f->title)
+		return true;
+	case FF_ELEMENT: lua_pushstring(L, f->element_key ? f->element_key : ""); return true;
+	case FF_TITLE:
+		if (!f->title)
+			return false;
 		lua_pushstring(L, f->title);
-	else if (strcmp(key, "detail") == 0 && f->detail)
+		return true;
+	case FF_DETAIL:
+		if (!f->detail)
+			return false;
 		lua_pushstring(L, f->detail);
-	else if (strcmp(key, "risk") == 0 && (unsigned)f->risk <= TM_RISK_CRITICAL)
+		return true;
+	case FF_RISK:
+		if ((unsigned)f->risk > TM_RISK_CRITICAL)
+			return false;
 		lua_pushstring(L, tm_risk_names[f->risk]);
-	else if (strcmp(key, "status") == 0 && (unsigned)f->status <= TM_STATUS_FALSE_POSITIVE)
+		return true;
+	case FF_STATUS:
+		if ((unsigned)f->status > TM_STATUS_FALSE_POSITIVE)
+			return false;
 		lua_pushstring(L, tm_status_names[f->status]);
-	else if (strcmp(key, "likelihood") == 0)
-		lua_pushnumber(L, f->likelihood);
-	else if (strcmp(key, "impact") == 0)
-		lua_pushnumber(L, f->impact);
-	else if (strcmp(key, "likelihood_level") == 0 && f->likelihood_level >= 1 && f->likelihood_level <= 3)
+		return true;
+	case FF_LIKELIHOOD: lua_pushnumber(L, f->likelihood); return true;
+	case FF_IMPACT: lua_pushnumber(L, f->impact); return true;
+	case FF_LIKELIHOOD_LEVEL:
+		if (f->likelihood_level < 1 || f->likelihood_level > 3)
+			return false;
 		lua_pushstring(L, levels[f->likelihood_level]);
-	else if (strcmp(key, "impact_level") == 0 && f->impact_level >= 1 && f->impact_level <= 3)
+		return true;
+	case FF_IMPACT_LEVEL:
+		if (f->impact_level < 1 || f->impact_level > 3)
+			return false;
 		lua_pushstring(L, levels[f->impact_level]);
-	else if (strcmp(key, "due") == 0 && f->due != TM_NO_DATE) {
+		return true;
+	case FF_DUE: {
+		if (f->due == TM_NO_DATE)
+			return false;
 		char text[11];
 		tm_date_format(f->due, text);
 		lua_pushstring(L, text);
-	} else if (strcmp(key, "mitigations") == 0) {
+		return true;
+	}
+	case FF_MITIGATIONS:
 		lua_createtable(L, (int)f->nmitigations, 0);
 		for (size_t i = 0; i < f->nmitigations; i++) {
 			lua_pushstring(L, f->mitigations[i] ? f->mitigations[i] : "");
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
 		seal(L);
-	} else if (strcmp(key, "file") == 0 && f->file)
+		return true;
+	case FF_FILE:
+		if (!f->file)
+			return false;
 		lua_pushstring(L, f->file);
-	else if (strcmp(key, "line") == 0)
-		lua_pushinteger(L, f->line);
-	else
-		return false;
-	return true;
+		return true;
+	case FF_LINE: lua_pushinteger(L, f->line); return true;
+	default: return false;
+	}
 }
 
-static const char *const finding_fields[] = {
-    "id",     "rule",        "framework", "category",   "pack",   "element",          "title",
-    "detail", "risk",        "status",    "likelihood", "impact", "likelihood_level", "impact_level",
-    "due",    "mitigations", "file",      "line",       NULL};
+/* The field a key names, or FF_COUNT: by pointer first (keys are interned
+ * Lua strings), then by text. */
+static int finding_field_of(const tm_rules *rules, const char *key)
+{
+	for (int i = 0; i < FF_COUNT; i++)
+		if (key == rules->finding_keys[i])
+			return i;
+	for (int i = 0; i < FF_COUNT; i++)
+		if (strcmp(key, finding_fields[i]) == 0)
+			return i;
+	return FF_COUNT;
+}
 
 static int finding_index(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
 	const tm_finding *f = finding_of(L, rules, 1);
-	if (lua_type(L, 2) != LUA_TSTRING || !push_finding_field(L, f, lua_tostring(L, 2)))
+	if (lua_type(L, 2) != LUA_TSTRING ||
+	    !push_finding_field(L, f, finding_field_of(rules, lua_tostring(L, 2))))
 		return 0;
 	return 1;
 }
@@ -735,7 +805,7 @@ static int finding_next(lua_State *L)
 	}
 	for (; finding_fields[i]; i++) {
 		lua_pushstring(L, finding_fields[i]);
-		if (push_finding_field(L, f, finding_fields[i]))
+		if (push_finding_field(L, f, (int)i))
 			return 2;
 		lua_pop(L, 1);
 	}
@@ -868,6 +938,26 @@ void tm_rules_views_open(tm_rules *rules)
 	rules->finding_mt = luaL_ref(L, LUA_REGISTRYINDEX);
 
 	rules->views = rules->kinds = rules->model_view = LUA_NOREF;
+
+	lua_createtable(L, TM_LF_COUNT + TM_IF_COUNT, 0);
+	for (int i = 0; i < TM_LF_COUNT; i++) {
+		rules->likelihood_names[i] = lua_pushstring(L, tm_likelihood_factor_names[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	for (int i = 0; i < TM_IF_COUNT; i++) {
+		rules->impact_names[i] = lua_pushstring(L, tm_impact_factor_names[i]);
+		lua_rawseti(L, -2, TM_LF_COUNT + i + 1);
+	}
+	luaL_ref(L, LUA_REGISTRYINDEX);
+
+	_Static_assert(sizeof rules->finding_keys / sizeof *rules->finding_keys == FF_COUNT,
+	               "finding_keys has a slot per finding field");
+	lua_createtable(L, FF_COUNT, 0);
+	for (int i = 0; i < FF_COUNT; i++) {
+		rules->finding_keys[i] = lua_pushstring(L, finding_fields[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 static void unref(lua_State *L, int *ref)

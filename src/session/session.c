@@ -37,6 +37,9 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths, c
 		if (tm_rules_run_phase2(session->rules, model, options->today, &session->findings, &session->diags) !=
 		    TM_OK)
 			session->rules_failed = true;
+		/* Only the rule infos are needed from here on: the Lua state
+		 * and its views go before any writer allocates its output. */
+		tm_rules_finish(session->rules);
 	}
 	tm_risk_track(&session->findings, model, options->today, &session->diags);
 	tm_findings_sort(&session->findings);
