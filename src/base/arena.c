@@ -21,6 +21,8 @@ typedef struct chunk {
 struct tm_arena {
 	chunk *head;
 	size_t used;
+	void **adopted;
+	size_t nadopted, capadopted;
 #ifdef TM_ARENA_DEBUG
 	void **blocks;
 	size_t nblocks, capblocks;
@@ -37,6 +39,9 @@ void tm_arena_free(tm_arena *arena)
 		next = c->next;
 		free(c);
 	}
+	for (size_t i = 0; i < arena->nadopted; i++)
+		free(arena->adopted[i]);
+	free(arena->adopted);
 #ifdef TM_ARENA_DEBUG
 	for (size_t i = 0; i < arena->nblocks; i++)
 		free(arena->blocks[i]);
@@ -123,6 +128,11 @@ char *tm_arena_printf(tm_arena *arena, const char *fmt, ...)
 	vsnprintf(out, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return out;
+}
+
+void tm_arena_adopt(tm_arena *arena, void *block)
+{
+	TM_VEC_PUSH(arena->adopted, arena->nadopted, arena->capadopted, block);
 }
 
 size_t tm_arena_used(const tm_arena *arena) { return arena->used; }

@@ -20,6 +20,9 @@ char *tm_arena_strndup(tm_arena *arena, const char *text, size_t len);
 char *tm_arena_strdup(tm_arena *arena, const char *text);
 char *tm_arena_printf(tm_arena *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Makes the arena own a block from malloc: it is freed with the arena.
+ * (A large file read into memory is kept, not copied.) */
+void tm_arena_adopt(tm_arena *arena, void *block);
 /* Bytes handed out so far (for the benchmark's memory figures). */
 size_t tm_arena_used(const tm_arena *arena);
 

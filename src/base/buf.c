@@ -32,6 +32,22 @@ void tm_buf_clear(tm_buf *buf)
 		buf->data[0] = '\0';
 }
 
+enum { SINK_CHUNK = 1 << 20 };
+
+void tm_buf_flush(tm_buf *buf)
+{
+	if (buf->sink && buf->len) {
+		fwrite(buf->data, 1, buf->len, buf->sink);
+		tm_buf_clear(buf);
+	}
+}
+
+static void maybe_flush(tm_buf *buf)
+{
+	if (buf->sink && buf->len >= SINK_CHUNK)
+		tm_buf_flush(buf);
+}
+
 void tm_buf_put(tm_buf *buf, const void *data, size_t len)
 {
 	reserve(buf, len);
@@ -39,6 +55,7 @@ void tm_buf_put(tm_buf *buf, const void *data, size_t len)
 		memcpy(buf->data + buf->len, data, len);
 	buf->len += len;
 	buf->data[buf->len] = '\0';
+	maybe_flush(buf);
 }
 
 void tm_buf_puts(tm_buf *buf, const char *text) { tm_buf_put(buf, text, strlen(text)); }
@@ -51,6 +68,7 @@ void tm_buf_fill(tm_buf *buf, char c, size_t count)
 	memset(buf->data + buf->len, c, count);
 	buf->len += count;
 	buf->data[buf->len] = '\0';
+	maybe_flush(buf);
 }
 
 void tm_buf_printf(tm_buf *buf, const char *fmt, ...)
@@ -66,6 +84,7 @@ void tm_buf_printf(tm_buf *buf, const char *fmt, ...)
 	vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	buf->len += (size_t)n;
+	maybe_flush(buf);
 }
 
 const char *tm_buf_str(const tm_buf *buf) { return buf->data ? buf->data : ""; }

@@ -3,10 +3,16 @@
 #define TM_BASE_BUF_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct tm_buf {
 	char *data; /* always NUL-terminated once anything was written */
 	size_t len, cap;
+	/* When set, the text is written to sink whenever a megabyte has
+	 * gathered, so a writer producing a huge report streams it instead of
+	 * holding it whole. Only for writers that never read back what they
+	 * wrote; tm_buf_flush writes the rest. */
+	FILE *sink;
 } tm_buf;
 
 #define TM_BUF_INIT {0}
@@ -21,6 +27,8 @@ void tm_buf_printf(tm_buf *buf, const char *fmt, ...) __attribute__((format(prin
 void tm_buf_fill(tm_buf *buf, char c, size_t count);
 /* The text so far (an empty string for an untouched buffer). */
 const char *tm_buf_str(const tm_buf *buf);
+/* Writes what is held to the sink (if any) and empties the buffer. */
+void tm_buf_flush(tm_buf *buf);
 /* Hands the text to the caller (free()) and resets the buffer. */
 char *tm_buf_detach(tm_buf *buf);
 

@@ -72,8 +72,15 @@ tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t w
 		snprintf(why, why_size, "cannot read: %s", strerror(errno));
 		return NULL;
 	}
-	tm_source *src = tm_source_from_text(arena, path, text, len);
-	free(text);
+	/* The arena keeps the buffer itself: a 30 MB model is not copied. */
+	text[len] = '\0';
+	tm_arena_adopt(arena, text);
+	tm_source *src = tm_arena_alloc(arena, sizeof(*src));
+	src->id = next_source_id++;
+	src->path = tm_arena_strdup(arena, path);
+	src->text = text;
+	src->len = len;
+	src->arena = arena;
 	return src;
 }
 

@@ -180,6 +180,10 @@ static int cmd_check(int argc, char **argv)
 	if (session->model_failed)
 		goto out;
 	tm_buf text = TM_BUF_INIT;
+	/* Text and JSON stream (a large model's report runs to hundreds of
+	 * megabytes); the SARIF writer reads back what it wrote. */
+	if (strcmp(format, "sarif") != 0)
+		text.sink = stdout;
 	if (strcmp(format, "json") == 0) {
 		tm_out_check_json(&text, session->model, &session->findings);
 	} else if (strcmp(format, "sarif") == 0) {

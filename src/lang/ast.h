@@ -90,7 +90,6 @@ typedef struct tm_attr {
 	const char *name;
 	tm_span name_span;
 	tm_value *value;
-	tm_span span;      /* name through value */
 	uint16_t newlines; /* line breaks before it in the source (2+: a blank line) */
 } tm_attr;
 

@@ -419,7 +419,6 @@ static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
 		attr->value = parse_value(p, attr->name);
 		if (!attr->value)
 			goto fail;
-		attr->span = tm_span_join(attr->name_span, attr->value->span);
 		tm_block_item item = {.attr = attr};
 		TM_VEC_PUSH(items, count, cap, item);
 	}
