@@ -20,8 +20,10 @@
 --                                  resource_limits, image_signing, secrets_as_env,
 --                                  registries
 --
--- Attributes are read on the element with the `tech` (children of a
--- process do not repeat them). The seed's other threat lines (XSS and
+-- Attributes are read on the element with the `tech`. A child process
+-- with the same `tech` as its parent is a part of the same program (the
+-- Hono app's auth middleware, its data access layer): it is not asked
+-- again, whatever it states. The seed's other threat lines (XSS and
 -- cookie theft, error pages and stack traces, JWT algorithm confusion,
 -- SQL injection, unbounded queries, missing audit trail...) apply to any
 -- stack and are the stride pack's rules; doc/stack-and-privacy.md maps them.
@@ -41,10 +43,7 @@ pack {
 		.. "`tech`: a bad setting is a threat, an unstated one an open question",
 }
 
-local function M(m)
-	if m ~= nil then return m end
-	return model
-end
+local M = T.model
 
 -- Words that say a control covers only part of what it should (`rls
 -- partial`, `validation some`): as bad as none.
@@ -77,29 +76,39 @@ local CHECK_LIKELIHOOD = { discoverability = 1 }
 
 -- Registers the pair of rules for one setting (see the header).
 --   spec.n          1..9: the threat is GE-<TECH>-0n, the check GE-<TECH>-1n
---   spec.bad(v, m)  a detail string when the stated value is bad, else nil
+--   spec.bad(v)     a detail string when the stated value is bad, else nil
 --   spec.unstated(v) true when the setting is not stated (default: the
 --                   attribute is absent)
 --   spec.question   the check's title; spec.answer how to answer it
 --   spec.check_impact  impact table of the check
+local UNSTATED, GOOD = {}, {}
+
 local function setting_rules(stack, spec)
 	local id = string.format("%s-%02d", stack.prefix, spec.n)
 	local check_id = string.format("%s-%02d", stack.prefix, spec.n + 10)
-	local function applies_to(v)
-		return T.is(v, "tech", stack.tech)
-	end
-	local unstated = spec.unstated or function(v) return not T.stated(v, spec.attr) end
+	local state, verdicts, n = stack.state, stack.verdicts, spec.n
+	local attr = spec.attr
+	local function verdict(v) return verdicts(v)[n] end
+	-- Most models use few of the stack's technologies: the rules of a
+	-- `tech` the model never names stop at once. The answer is kept per
+	-- model in the stack's state, shared by all its rules.
+	local tech = stack.tech
 	rule {
 		id = id,
 		framework = "STRIDE",
 		category = spec.category,
 		applies = stack.applies,
 		title = spec.title,
-		description = spec.description .. " The open question when `" .. spec.attr
+		description = spec.description .. " The open question when `" .. attr
 			.. "` is not stated is " .. check_id .. ".",
 		when = function(v, m)
-			if not applies_to(v) or unstated(v) then return false end
-			return spec.bad(v, M(m)) or false
+			if state.model ~= m then
+				state.model, state.on = m, T.model_uses(m, "tech", tech)
+			end
+			if not state.on then return false end
+			local r = verdict(v)
+			if r == false or r == UNSTATED or r == GOOD then return false end
+			return r
 		end,
 		likelihood = spec.likelihood,
 		impact = spec.impact,
@@ -113,16 +122,19 @@ local function setting_rules(stack, spec)
 		applies = stack.applies,
 		title = spec.question,
 		description = "Open question of " .. id .. " (" .. spec.title .. ") for elements with `tech "
-			.. stack.name .. "` that do not state `" .. spec.attr .. "`. Answered by "
+			.. stack.name .. "` that do not state `" .. attr .. "`. Answered by "
 			.. spec.answer .. "; a bad value raises " .. id .. " instead.",
-		when = function(v)
-			if not applies_to(v) or not unstated(v) then return false end
-			return v.key .. " (tech " .. stack.name .. ") states no `" .. spec.attr .. "`"
+		when = function(v, m)
+			if state.model ~= m then
+				state.model, state.on = m, T.model_uses(m, "tech", tech)
+			end
+			if not state.on or verdict(v) ~= UNSTATED then return false end
+			return v.key .. " (tech " .. stack.name .. ") states no `" .. attr .. "`"
 		end,
 		likelihood = CHECK_LIKELIHOOD,
 		impact = spec.check_impact,
-		mitigation = "Look the setting up (code, configuration or cluster) and state it as " .. spec.answer
-			.. ". " .. spec.mitigation,
+		mitigation = "Look the setting up (code, configuration or cluster) and state it as "
+			.. spec.answer .. ". " .. spec.mitigation,
 		refs = spec.refs,
 	}
 end
@@ -137,9 +149,54 @@ local function onoff(want)
 	end
 end
 
+-- The elements a stack's questions are asked of: those with one of its
+-- `tech` words, except the parts of a process with the same `tech`.
+local function stack_members(techs)
+	return T.memo(function(v)
+		if not T.is(v, "tech", techs) then return false end
+		local up = T.parent(v)
+		while up do
+			if T.is(up, "tech", techs) then return false end
+			up = T.parent(up)
+		end
+		return true
+	end)
+end
+
+-- The verdicts of all of a stack's settings on an element, computed
+-- together once: a table indexed by the setting's number, each false (the
+-- element is not asked), UNSTATED, GOOD, or the bad value's detail.
+local NOT_ASKED = setmetatable({}, { __index = function() return false end })
+local function stack_verdicts(stack)
+	local members = stack_members(stack.tech)
+	return T.memo(function(v)
+		if not members(v) then return NOT_ASKED end
+		local out = {}
+		for _, spec in ipairs(stack.settings) do
+			local unstated
+			if spec.unstated then
+				unstated = spec.unstated(v)
+			else
+				unstated = not T.stated(v, spec.attr)
+			end
+			out[spec.n] = unstated and UNSTATED or (spec.bad(v) or GOOD)
+		end
+		return out
+	end)
+end
+
 local function add(stack, spec)
 	if spec.bad == nil then spec.bad = onoff(spec.want)(spec) end
+	if stack.settings == nil then
+		stack.settings = {}
+		stack.verdicts = stack_verdicts(stack)
+		stack.state = { model = false, on = false }
+	end
+	stack.settings[#stack.settings + 1] = spec
 	setting_rules(stack, spec)
+	-- The stride pack's generic rule for the same attribute leaves these
+	-- elements to this pack (threatlib, "Claims").
+	if stack.claims and stack.claims[spec.attr] then T.claim(spec.attr, stack.tech) end
 end
 
 -- ===========================================================================
@@ -247,7 +304,9 @@ add(NEXT, {
 -- ===========================================================================
 -- Hono API
 
-local HONO = { prefix = "GE-HONO", name = "hono", applies = "process", tech = T.set { "hono" } }
+-- body_limit: STRIDE-D-02 asks the same of any web or API process.
+local HONO = { prefix = "GE-HONO", name = "hono", applies = "process", tech = T.set { "hono" },
+	claims = { body_limit = true } }
 
 add(HONO, {
 	n = 1,
@@ -335,17 +394,18 @@ add(HONO, {
 -- ===========================================================================
 -- PostgreSQL
 
+-- rls and role: STRIDE-E-02 asks the same of any store.
 local PG = { prefix = "GE-PG", name = "postgresql", applies = "store",
-	tech = T.set { "postgresql", "postgres" } }
+	tech = T.set { "postgresql", "postgres" }, claims = { rls = true, role = true } }
 
 -- Flows that reach the store over the network (not within one program).
-local function access_flows(s)
+local access_flows = T.memo(function(s)
 	local out = {}
 	for _, f in ipairs(T.flows(s)) do
 		if not T.in_process(f) then out[#out + 1] = f end
 	end
 	return out
-end
+end)
 
 add(PG, {
 	n = 1,
@@ -476,8 +536,9 @@ add(PG, {
 -- boundary with `tech k3s` around the workloads it runs; the settings are
 -- stated on that element. k8s and kubernetes are accepted as well.
 
+-- run_as_root: STRIDE-E-05 asks the same of any process.
 local K3S = { prefix = "GE-K3S", name = "k3s", applies = { "process", "boundary" },
-	tech = T.set { "k3s", "k8s", "kubernetes" } }
+	tech = T.set { "k3s", "k8s", "kubernetes" }, claims = { run_as_root = true } }
 
 add(K3S, {
 	n = 1,

@@ -69,16 +69,24 @@ end
 -- Threats without an answer
 
 -- One finding for the model, not one per threat: the HIGH findings are
--- already in the table, and doubling each would bury them.
-local function unanswered(m)
+-- already in the table, and doubling each would bury them. Computed once
+-- per model (when and impact both ask); the risk is tested first, since
+-- most findings are below HIGH.
+local unanswered_of = T.per_model(function(m)
 	local ids, critical = {}, false
 	for _, f in ipairs(m.findings or {}) do
-		if reviewable(f) and SERIOUS[f.risk] and f.status == "open" then
+		local risk = f.risk
+		if SERIOUS[risk] and f.status == "open" and reviewable(f) then
 			ids[#ids + 1] = f.id
-			critical = critical or f.risk == "CRITICAL"
+			critical = critical or risk == "CRITICAL"
 		end
 	end
-	return ids, critical
+	return { ids = ids, critical = critical }
+end)
+
+local function unanswered(m)
+	local u = unanswered_of(m)
+	return u.ids, u.critical
 end
 
 hygiene {
@@ -96,7 +104,8 @@ hygiene {
 		local shown = {}
 		for i = 1, math.min(#ids, 8) do shown[i] = ids[i] end
 		local more = #ids > 8 and (" and " .. (#ids - 8) .. " more") or ""
-		return #ids .. (#ids == 1 and " finding is" or " findings are") .. " open with no mitigation or acceptance: " .. table.concat(shown, ", ") .. more
+		return #ids .. (#ids == 1 and " finding is" or " findings are")
+			.. " open with no mitigation or acceptance: " .. table.concat(shown, ", ") .. more
 	end,
 	likelihood = SEEN,
 	impact = function(m)
@@ -117,7 +126,7 @@ hygiene {
 		.. "status is `expired`; higher when the finding is HIGH or CRITICAL. Answered by "
 		.. "renewing the acceptance (a new `until`) after a review, or by mitigating it.",
 	when = function(f, m)
-		if not reviewable(f) or f.status ~= "expired" then return false end
+		if f.status ~= "expired" or not reviewable(f) then return false end
 		m = m or model
 		for _, a in ipairs((m and m.acceptances) or {}) do
 			if a.finding == f.id and a["until"] then
@@ -218,13 +227,19 @@ local ASPECTS = {
 		"event", "kafka", "rabbitmq", "sqs", "nats", "bullmq", "pubsub" } },
 }
 
-local function text_of(v)
-	local parts = { v.id or "", v.label or "" }
-	for _, name in ipairs { "kind", "tech", "trigger", "purpose" } do
-		local x = v.attr and v.attr[name]
-		if type(x) == "string" then parts[#parts + 1] = x end
+local TEXT_ATTRS = { "kind", "tech", "trigger", "purpose" }
+
+-- Appends the names of v to the buffer `parts`: its key (the id; a flow's
+-- ends) and its label when it has one of its own.
+local function add_names(parts, v)
+	local n = #parts
+	local key = v.key
+	if key then
+		n = n + 1
+		parts[n] = key
 	end
-	return table.concat(parts, " "):lower()
+	local label = v.label
+	if label and label ~= key then parts[n + 1] = label end
 end
 
 -- True when `text` holds a word starting with one of the stems. A plain
@@ -249,20 +264,26 @@ hygiene {
 	title = "Only the happy path is modelled",
 	description = "Threat modelling only the happy path ignores error responses, admin "
 		.. "panels, cron jobs and webhooks, where many real attacks land. Raised when at "
-		.. "least two of three aspects are missing from the labels, ids and `kind`/`tech` of "
-		.. "the flows, processes, stores and externals: an error flow (error, failure, retry, "
-		.. "dead-letter...), an admin path (admin, backoffice, operator, support...), "
+		.. "least two of three aspects are missing from the labels and ids of the flows, "
+		.. "processes, stores and externals and the `kind`/`tech` of the last three: an "
+		.. "error flow (error, failure, retry, dead-letter...), an admin path (admin, "
+		.. "backoffice, operator, support...), "
 		.. "background work (job, cron, batch, worker, queue, webhook, event...). Answered by "
 		.. "modelling them.",
 	when = function(v, m)
 		m = m or model
 		-- One text for the whole model, searched once per stem: a few
-		-- searches over a long string instead of many over short ones.
+		-- searches over a long string instead of many over short ones. The
+		-- `kind`, `tech`... words come from the model's word index, each
+		-- once, rather than from every element again.
 		local texts = {}
-		for _, kind in ipairs { "flow", "process", "store", "external" } do
-			for _, e in ipairs(m.elements(kind)) do texts[#texts + 1] = text_of(e) end
+		for _, name in ipairs(TEXT_ATTRS) do
+			for w in pairs(T.model_words(m, name)) do texts[#texts + 1] = w end
 		end
-		local all = table.concat(texts, "\n")
+		for _, kind in ipairs { "flow", "process", "store", "external" } do
+			for _, e in ipairs(m.elements(kind)) do add_names(texts, e) end
+		end
+		local all = table.concat(texts, "\n"):lower()
 		local missing = {}
 		for _, a in ipairs(ASPECTS) do
 			if not mentions(all, a.stems) then missing[#missing + 1] = a.name end
@@ -303,9 +324,12 @@ hygiene {
 
 -- True when v or any of its descendants has a flow.
 local function connected(v)
-	if #(v.inflows or {}) > 0 or #(v.outflows or {}) > 0 then return true end
-	for _, c in ipairs(v.children or {}) do
-		if connected(c) then return true end
+	if v.inflows[1] ~= nil or v.outflows[1] ~= nil then return true end
+	local children = v.children
+	if children then
+		for _, c in ipairs(children) do
+			if connected(c) then return true end
+		end
 	end
 	return false
 end
@@ -323,7 +347,7 @@ hygiene {
 		if connected(v) then return false end
 		local p = v.parent
 		while p do
-			if #(p.inflows or {}) > 0 or #(p.outflows or {}) > 0 then return false end
+			if p.inflows[1] ~= nil or p.outflows[1] ~= nil then return false end
 			p = p.parent
 		end
 		return v.key .. " has no flows"
@@ -380,7 +404,9 @@ local function crossed_boundaries(m)
 	if crossed_for ~= m then
 		crossed_set = {}
 		for _, f in ipairs(m.elements("flow")) do
-			for _, c in ipairs(f.crossings or {}) do crossed_set[c.key or c.id] = true end
+			if f.crosses then
+				for _, c in ipairs(f.crossings) do crossed_set[c.key or c.id] = true end
+			end
 		end
 		crossed_for = m
 	end
@@ -416,7 +442,7 @@ hygiene {
 	when = function(f)
 		if not f.crosses then return false end
 		local label = f.label
-		if label ~= nil and label ~= "" and label ~= f.id and label ~= f.key then return false end
+		if label ~= nil and label ~= "" and label ~= f.key and label ~= f.id then return false end
 		return f.key .. " has no label"
 	end,
 	likelihood = SEEN,

@@ -50,10 +50,7 @@ pack {
 		.. "personal data, scored for GDPR",
 }
 
-local function M(m)
-	if m ~= nil then return m end
-	return model
-end
+local M = T.model
 
 -- Compliance impact: 3 under GDPR, else 2 (the element holds PII, or the
 -- rule would not have fired).
@@ -68,9 +65,9 @@ local STAFF = T.set { "admin", "administrator", "operator", "staff", "employee",
 
 -- A person whose own data the system processes (not staff working on
 -- other people's data).
-local function data_subject(e)
-	return e ~= nil and e.kind == "external" and T.is_human(e) and not T.is(e, "kind", STAFF)
-end
+local data_subject = T.memo(function(e)
+	return e.kind == "external" and T.is_human(e) and not T.is(e, "kind", STAFF)
+end)
 
 -- An organisation outside ours that receives what we send it.
 local function third_party(e)
@@ -88,27 +85,27 @@ local function pii_names(v)
 end
 
 -- All flows of a process and of its children, each once.
-local function subtree_flows(p)
+local subtree_flows = T.memo(function(p)
 	local out, seen = {}, {}
 	local function walk(v)
 		for _, f in ipairs(T.flows(v)) do
-			if not seen[f.key] then
-				seen[f.key] = true
+			if not seen[f] then
+				seen[f] = true
 				out[#out + 1] = f
 			end
 		end
-		for _, c in ipairs(v.children or {}) do walk(c) end
+		for _, c in ipairs(v.children) do walk(c) end
 	end
 	walk(p)
 	return out
-end
+end)
 
 -- True when flow f delivers data into process p (or one of its children).
 local function into(f, p)
 	local function inside(v)
 		while v do
-			if v.key == p.key then return true end
-			v = v.parent
+			if v == p then return true end
+			v = T.parent(v)
 		end
 		return false
 	end
@@ -149,30 +146,38 @@ end
 
 -- A top-level process that handles personal data.
 local function pii_process(p)
-	return p.parent == nil and p.pii == true
+	return p.pii == true and not T.parent(p)
 end
 
 -- True when the model keeps or moves personal data in an in-scope store or
 -- flow; returns the personal-data asset keys and the highest sensitivity.
+-- Computed once per model; the walk stops as soon as every personal-data
+-- asset of the model has been seen on some element.
 local SENS = { low = 1, medium = 2, high = 3, critical = 4 }
-local function model_pii(m)
+local model_pii = T.per_model(function(m)
 	local names, seen, top = {}, {}, 0
+	local wanted = 0
+	for _, a in ipairs(m.elements("asset")) do
+		if a.pii then wanted = wanted + 1 end
+	end
 	for _, kind in ipairs { "store", "flow", "process", "external" } do
+		if #names >= wanted then break end
 		for _, v in ipairs(m.elements(kind)) do
 			if v.pii and T.scoped(v) then
-				for _, a in ipairs(v.assets or {}) do
+				for _, a in ipairs(v.assets) do
 					if a.pii and not seen[a.key] then
 						seen[a.key] = true
 						names[#names + 1] = a.key
 						top = math.max(top, SENS[a.sensitivity or ""] or 0)
 					end
 				end
+				if #names >= wanted then break end
 			end
 		end
 	end
 	table.sort(names)
-	return names, top
-end
+	return { names = names, top = top }
+end)
 
 -- ===========================================================================
 -- Linkability
@@ -210,17 +215,27 @@ rule {
 	framework = "LINDDUN",
 	category = "linkability",
 	applies = "flow",
-	title = "Personal data shared with a third party is linkable to the person",
+	title = "Personal data linkable at a third party",
 	description = "The flow gives personal data to an organisation outside ours (a payment "
 		.. "or e-mail provider), keyed on the person's real identifiers, so the provider, or "
 		.. "whoever breaches it, can link what it receives from us with what it holds from "
 		.. "other clients. Raised for PII flows to an external entity that is not a person. "
 		.. "Answered by `pseudonymised true` on the flow (the provider gets a reference that "
-		.. "means nothing outside our system).",
+		.. "means nothing outside our system), or, where the provider needs the real "
+		.. "identifiers (e-mail delivery, payments), by `minimised true` on the flow together "
+		.. "with `dpa true` on the provider or the flow: only the fields it needs, to a "
+		.. "processor bound by contract not to combine them with other clients' data.",
 	when = function(f)
+		if not f.pii then return false end
 		local r = recipient(f)
 		if r == nil or T.yes(f, "pseudonymised") or T.yes(f, "anonymised") then return false end
-		return f.key .. " gives " .. pii_names(f) .. " to " .. r.key .. " under real identifiers"
+		local bound, minimised = T.yes(f, "dpa") or T.yes(r, "dpa"), T.yes(f, "minimised")
+		if bound and minimised then return false end
+		local missing = "no `pseudonymised true`, nor `minimised true` with `dpa true`"
+		if bound then missing = "no `pseudonymised true` or `minimised true`" end
+		if minimised then missing = "no `pseudonymised true` or `dpa true`" end
+		return f.key .. " gives " .. pii_names(f) .. " to " .. r.key .. " under real identifiers: "
+			.. missing
 	end,
 	-- The recipient has the data already (no skill), but rarely a motive;
 	-- only it and its own attackers can link: Low.
@@ -230,7 +245,8 @@ rule {
 		.. "and e-mail addresses wherever the provider's service allows; where it needs contact "
 		.. "data (e-mail delivery), send it per message rather than as a profile, and bind the "
 		.. "provider by contract not to combine it with other clients' data. Then state "
-		.. "`pseudonymised true` on the flow.",
+		.. "`pseudonymised true` on the flow, or `minimised true` on it and `dpa true` on the "
+		.. "provider.",
 	refs = { "LINDDUN L.df", "GDPR Art. 25", "GDPR Art. 28(3)" },
 }
 
@@ -314,12 +330,21 @@ rule {
 -- label naming credentials or passwords (session tokens are not: they are
 -- issued after the check this rule is about).
 local CREDENTIAL_KIND = T.set { "credential", "credentials", "password", "passwords" }
-local function login_credential(a)
+local login_credential = T.memo(function(a)
 	if T.is(a, "kind", CREDENTIAL_KIND) then return true end
 	local label = (a.label or ""):lower()
 	return label:find("credential", 1, true) ~= nil or label:find("password", 1, true) ~= nil
 		or label:find("passphrase", 1, true) ~= nil
-end
+end)
+
+-- True when the model has a login credential asset at all (most models
+-- have none, and then no process needs a look).
+local has_credentials = T.per_model(function(m)
+	for _, a in ipairs(m.elements("asset")) do
+		if login_credential(a) then return true end
+	end
+	return false
+end)
 
 rule {
 	id = "LINDDUN-D-01",
@@ -334,8 +359,9 @@ rule {
 		.. "service. Raised for top-level processes that receive a credential asset (`kind "
 		.. "credential`, or a label naming passwords or credentials) from a person. Answered "
 		.. "by `enumeration_safe true` on the process.",
-	when = function(p)
+	when = function(p, m)
 		if not pii_process(p) or T.yes(p, "enumeration_safe") then return false end
+		if not has_credentials(M(m)) then return false end
 		for _, f in ipairs(subtree_flows(p)) do
 			if into(f, p) and (T.is_human(f.source) or (f.bidirectional and T.is_human(f.target))) then
 				for _, a in ipairs(f.assets or {}) do
@@ -529,7 +555,7 @@ rule {
 	when = function(v, m)
 		m = M(m)
 		if T.yes({ attr = v.meta or {} }, "dpia") then return false end
-		local names = model_pii(m)
+		local names = model_pii(m).names
 		if #names == 0 then return false end
 		local stated = v.meta and v.meta.dpia
 		if stated ~= nil then
@@ -539,8 +565,7 @@ rule {
 		return "personal data " .. table.concat(names, ", ") .. " and no `dpia` on the model"
 	end,
 	likelihood = function(_, m)
-		local _, top = model_pii(M(m))
-		if top >= 3 then
+		if model_pii(M(m)).top >= 3 then
 			return { skill = 3, motive = 2, opportunity = 1, population = 1, discoverability = 2 }
 		end
 		return { skill = 3, motive = 1, opportunity = 1, population = 1, discoverability = 1 }

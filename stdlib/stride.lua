@@ -10,48 +10,59 @@
 --
 -- Every rule is raised unless the model states the control that answers it;
 -- each rule's description names that attribute, so `threat rules --pack
--- stride` tells a user what to write. Rules only fire where they make sense
--- (XSS on web front ends, SQL injection on flows into SQL stores, SSRF on
--- processes that call out), and the engine already skips elements with
--- `in_scope false`. Factors follow the element: opportunity and population
--- from exposure, confidentiality from the sensitivity of the data, and
--- compliance from PII + GDPR (see threatlib.lua).
+-- stride` tells a user what to write. Rules only fire where a reviewer
+-- would ask the question:
+--
+--   * application rules (XSS, CSRF, error pages, body limits, SSRF,
+--     authorisation, audit) look at the programs that serve requests, not
+--     at a CDN or gateway in front of them nor at the platform they run on
+--     (`tech k3s`, `kind cluster`...);
+--   * they judge a whole program: the top-level process, with the requests
+--     of all its parts (`api.dal`, `api.auth`...); a part gets a finding of
+--     its own only when it refuses a control its program states;
+--   * flows that answer a call (`api -> web.ssr` beside `web.ssr -> api`)
+--     are not requests: no authentication, rate limit or identity is asked
+--     of them;
+--   * the engine skips elements with `in_scope false`, and this pack skips
+--     flows whose two ends are out of scope.
+--
+-- Factors follow the element: opportunity and population from exposure,
+-- confidentiality from the sensitivity of the data, and compliance from
+-- PII + GDPR (see threatlib.lua).
+--
+-- Every `when` runs once per element of its kind, so each tests its
+-- cheapest conditions first (the kind of an end, one attribute) and builds
+-- lists and strings only when it is about to fire.
 
 local T = require "threatlib"
 
+local yes, has, is, parent = T.yes, T.has, T.is, T.parent
+local in_process, is_response, untrusted_input = T.in_process, T.is_response, T.untrusted_input
+local is_gateway, is_platform = T.is_gateway, T.is_platform
+local concat, ipairs = table.concat, ipairs
+
 pack {
 	name = "stride",
-	version = "1.0",
+	version = "1.1",
 	description = "STRIDE per element: spoofing, tampering, repudiation, information disclosure, "
 		.. "denial of service and elevation of privilege, answered by the controls the model states",
 }
 
--- A flow between two elements that are both out of scope is theirs, not
--- ours: no rule looks at it (the engine skips out-of-scope elements, and a
--- flow's scope is its own).
-local function both_ends_out(f)
-	return f.kind == "flow" and f.source ~= nil and f.target ~= nil
-		and not T.scoped(f.source) and not T.scoped(f.target)
-end
-
 local function stride(spec)
 	spec.framework = "STRIDE"
-	local when = spec.when
-	spec.when = function(v, m)
-		if both_ends_out(v) then return false end
-		return when(v, m)
-	end
 	rule(spec)
 end
 
--- The model view: the second argument of when/likelihood/impact when the
--- engine passes it, else the global `model` the engine sets while rules run.
-local function M(m)
-	if m ~= nil then return m end
-	return model
+-- A flow between two elements that are both out of scope is theirs, not
+-- ours (the engine skips out-of-scope elements, and a flow's scope is its
+-- own). Flow rules that do not already require one end in scope ask this
+-- just before they fire.
+local function ours(f)
+	local s, t = f.source, f.target
+	return not (s and t and s.in_scope == false and t.in_scope == false)
 end
 
-local function max2(x) return math.max(2, x) end
+local function max2(x) if x > 2 then return x end return 2 end
 
 -- Request-like flows: HTTP(S), unstated, or gRPC/GraphQL/WebSocket.
 local HTTPISH = T.set { "http", "https", "h2", "http2", "http3", "grpc", "grpcs", "graphql",
@@ -76,51 +87,122 @@ end
 local function crossing_names(f)
 	local out = {}
 	for i, b in ipairs(f.crossings or {}) do out[i] = b.id or b.key end
-	return table.concat(out, ", ")
+	return concat(out, ", ")
 end
 
--- Flows into a process or store, seen from its side, that reach it over
--- the network (not a call inside one program).
-local function access_flows(v)
+-- Keys of a list of flows, at most `n` of them: "a->b, c->d and 3 more".
+local function flow_keys(list, n)
+	n = n or 3
 	local out = {}
-	for _, f in ipairs(T.flows(v)) do
-		if not T.in_process(f) then out[#out + 1] = f end
-	end
-	return out
+	for i = 1, math.min(#list, n) do out[i] = list[i].key end
+	local text = concat(out, ", ")
+	if #list > n then text = text .. " and " .. (#list - n) .. " more" end
+	return text
 end
 
 local function authenticated(p)
-	return T.has(p, "auth") or T.has(p, "mtls")
+	return has(p, "auth") or has(p, "mtls")
 end
 
--- True when a web process keeps a browser session in cookies: the auth
+-- ---------------------------------------------------------------------------
+-- Program-level rules: the behaviour of a whole program (its error pages,
+-- its body limit, its authorisation...) is judged on its top-level process
+-- with the flows of all its parts, so `api` gets one finding rather than
+-- one per part. A part is judged on its own only when it refuses a control
+-- (`error_handler false`) that its program states.
+--
+--   answered(v)  v states the control (positively)
+--   refuses(v)   v states it negatively
+--   which        the program's flows the rule looks at: "requests" (from
+--                outside), "calls" (from any other program) or "untrusted"
+--                (every untrusted inflow, answers to its own calls included:
+--                a parser does not care who started the exchange)
+--
+-- Returns those flows (a non-empty list), or nil.
+local program = T.program
+local PER_PART = { requests = T.requests, calls = T.calls, untrusted = T.untrusted_inflows }
+
+local function program_flows(p, answered, refuses, which)
+	local r = program(p)
+	local up = r.part
+	if up then
+		if not refuses(p) then return nil end
+		local covered = false
+		while up do
+			if answered(up) then
+				covered = true
+				break
+			end
+			up = parent(up)
+		end
+		if not covered then return nil end -- the program's own finding covers it
+		local list = T.collect(p, PER_PART[which])
+		if list[1] == nil then return nil end
+		return list
+	end
+	if answered(p) then return nil end
+	local list = r[which]
+	if list == nil then list = T.collect(p, PER_PART[which]) end
+	if list[1] == nil then return nil end
+	if not r.leaf then
+		-- leave out the parts that state the control themselves
+		list = T.collect(p, PER_PART[which], answered)
+		if list[1] == nil then return nil end
+	end
+	return list
+end
+
+local program_requests = T.program_requests
+
+-- Model features, once per model: rules about rare technologies stop at
+-- once in a model that has none.
+local per_model = T.per_model
+local uses, has_people = T.model_uses, T.model_has_people
+
+local has_ldap = per_model(function(m)
+	return uses(m, "protocol", T.LDAP_PROTOCOL) or uses(m, "tech", T.LDAP_TECH)
+		or uses(m, "kind", T.LDAP_KIND)
+end)
+local has_files = per_model(function(m)
+	return uses(m, "tech", T.FILE_TECH) or uses(m, "kind", T.FILE_KIND)
+end)
+local has_web = per_model(function(m)
+	return uses(m, "tech", T.WEB_TECH) or uses(m, "kind", T.WEB_KIND)
+end)
+
+-- Applies a predicate to the program and its parts.
+local function program_is(p, pred)
+	if pred(p) then return true end
+	return p.children[1] ~= nil and T.program_is(p, pred)
+end
+
+-- True when a web program keeps a browser session in cookies: the auth
 -- scheme says so, or it is a web front end with an interactive login.
 local COOKIE_AUTH = T.set { "session", "session_cookie", "cookie", "cookies", "nextauth",
 	"authjs", "form", "password", "oidc", "saml", "sso", "keycloak", "lucia", "passport" }
-local function cookie_session(p)
-	local a = T.text(p, "auth")
+local function cookie_auth(v)
+	local a = T.text(v, "auth")
 	if a and (a:find("cookie", 1, true) or a:find("session", 1, true)) then return true end
-	if T.yes(p, "cookies") then return true end
-	return T.is_web(p) and T.is(p, "auth", COOKIE_AUTH)
+	if yes(v, "cookies") then return true end
+	return T.is_web(v) and is(v, "auth", COOKIE_AUTH)
+end
+
+-- True when people's requests reach the program (directly, or through a
+-- gateway or another of our programs).
+local function serves_users(p, m)
+	return program_is(p, function(v) return T.serves_users(v, m) end)
 end
 
 local PRIVILEGED = T.set { "admin", "administrator", "operator", "staff", "employee",
 	"support", "root" }
 local function privileged(e)
-	if T.is(e, "kind", PRIVILEGED) or T.is(e, "role", PRIVILEGED) then return true end
+	if is(e, "kind", PRIVILEGED) or is(e, "role", PRIVILEGED) then return true end
 	local words = ((e.id or "") .. " " .. (e.label or "")):lower()
 	return words:find("admin", 1, true) ~= nil
 end
 
 local SUPERUSER = T.set { "postgres", "root", "sa", "admin", "superuser", "administrator",
 	"dbo", "sys", "system" }
-
-local function has_human_inflow(p)
-	for _, f in ipairs(p.inflows or {}) do
-		if f.source and T.is_human(f.source) then return true end
-	end
-	return false
-end
 
 -- ===========================================================================
 -- Spoofing
@@ -134,24 +216,28 @@ stride {
 		.. "session or password, a partner system through a leaked API key) and the system "
 		.. "accepts what it sends. Raised for an external entity that sends data to a process "
 		.. "or store when nothing states how it is authenticated; flows that cross a trust "
-		.. "boundary are reported by STRIDE-S-03 instead. Answered by `auth ...` on the "
-		.. "external entity (e.g. `auth oidc`), or on each of its flows or the process that "
-		.. "receives them; flows marked `public true` serve anonymous content and need none.",
+		.. "boundary are reported by STRIDE-S-03 instead, and flows that answer our own calls "
+		.. "need TLS, not authentication of the caller. Answered by `auth ...` on the external "
+		.. "entity (e.g. `auth oidc`), or on each of its flows or the process that receives "
+		.. "them; flows marked `public true` serve anonymous content and need none.",
 	when = function(e)
-		local missing = {}
-		if T.yes(e, "auth") then return false end
-		for _, f in ipairs(e.outflows or {}) do
-			local t = T.other(f, e)
-			if t and t.kind ~= "external" and T.scoped(t) and not f.crosses and not T.yes(f, "public")
-				and not T.yes(f, "auth") and not authenticated(t) then
-				missing[#missing + 1] = f.key
+		local outs = e.outflows
+		if outs[1] == nil or yes(e, "auth") then return false end
+		local missing
+		for _, f in ipairs(outs) do
+			local t = f.target
+			if f.source == e and not f.crosses and t and t.kind ~= "external" and T.scoped(t)
+				and not yes(f, "public") and not yes(f, "auth") and not authenticated(t) then
+				missing = missing or {}
+				missing[#missing + 1] = f
 			end
 		end
-		if #missing == 0 then return false end
-		return "nothing authenticates " .. e.key .. " on " .. table.concat(missing, ", ")
+		if not missing then return false end
+		return "nothing authenticates " .. e.key .. " on " .. flow_keys(missing)
+			.. ": no `auth` on the entity, the flow or the receiver"
 	end,
 	likelihood = function(e) return T.likelihood(e, 2, 2, 2) end,
-	impact = function(e, m) return T.impact(e, M(m), { integrity = 2 }) end,
+	impact = function(e, m) return T.impact(e, m, { integrity = 2 }) end,
 	mitigation = "Authenticate the entity on every request it makes: OIDC/OAuth 2 for people "
 		.. "(Keycloak), signed tokens or mTLS for systems. State it with `auth ...`.",
 	refs = { "CWE-287", "CWE-306", "OWASP A07:2021", "ASVS V2" },
@@ -161,7 +247,7 @@ stride {
 	id = "STRIDE-S-02",
 	category = "spoofing",
 	applies = "external",
-	title = "Sensitive access with a single factor",
+	title = "Single-factor access to sensitive data",
 	description = "A person reaches sensitive data with a password or session alone; "
 		.. "phishing, credential stuffing or a reused password is enough to take the account "
 		.. "over. Raised for an authenticated human external entity (`kind user`, `browser`, "
@@ -171,19 +257,31 @@ stride {
 		.. "exposes everyone's data, a regular one its owner's. Answered by `mfa true` on the "
 		.. "external entity.",
 	when = function(e)
-		if not T.is_human(e) or T.yes(e, "mfa") then return false end
-		if not T.at_least(e, privileged(e) and "high" or "critical") then return false end
-		local logged_in = T.yes(e, "auth")
-		for _, f in ipairs(e.outflows or {}) do
-			local t = T.other(f, e)
-			if T.yes(f, "auth") or (t and authenticated(t)) then logged_in = true end
+		if yes(e, "mfa") or not T.is_human(e) then return false end
+		local level = privileged(e) and "high" or "critical"
+		if not T.at_least(e, level) then return false end
+		local logged_in = yes(e, "auth")
+		if not logged_in then
+			for _, f in ipairs(e.outflows) do
+				local t = T.other(f, e)
+				if yes(f, "auth") or (t and authenticated(t)) then
+					logged_in = true
+					break
+				end
+			end
 		end
 		if not logged_in then return false end
-		return e.key .. " reaches " .. T.sensitivity(e) .. " data without `mfa true`"
+		local top = {}
+		local want = level == "high" and { high = true, critical = true } or { critical = true }
+		for _, a in ipairs(T.assets(e)) do
+			if want[a.sensitivity] then top[#top + 1] = a end
+		end
+		return e.key .. " reaches " .. T.names(top) .. " (" .. T.sensitivity(e)
+			.. ") without `mfa true`"
 	end,
 	likelihood = function(e) return T.likelihood(e, 2, 2, 2) end,
 	impact = function(e, m)
-		if privileged(e) then return T.impact(e, M(m), { integrity = 2 }) end
+		if privileged(e) then return T.impact(e, m, { integrity = 2 }) end
 		return { confidentiality = 2, integrity = 2 }
 	end,
 	mitigation = "Require a second factor (TOTP, WebAuthn/passkeys) for these users, at least "
@@ -195,19 +293,23 @@ stride {
 	id = "STRIDE-S-03",
 	category = "spoofing",
 	applies = "flow",
-	title = "Missing authentication on a boundary-crossing flow",
+	title = "Unauthenticated flow across a trust boundary",
 	description = "The flow crosses a trust boundary into a process or store, and nothing "
-		.. "authenticates the caller: anyone who can reach the endpoint can use it. Answered "
+		.. "authenticates the caller: anyone who can reach the endpoint can use it. A flow "
+		.. "that answers a call of its target is not a request and is skipped. Answered "
 		.. "by `auth ...` (e.g. `auth jwt`) or `mtls true` on the flow, on the receiving "
 		.. "process or store, or on the external entity that sends it; `public true` on the "
 		.. "flow states that it deliberately serves anonymous content.",
 	when = function(f)
+		if not f.crosses then return false end
 		local t = f.target
-		if not f.crosses or t == nil or t.kind == "external" or not T.scoped(t) then return false end
-		if T.yes(f, "public") or T.yes(f, "auth") or T.yes(f, "mtls") or authenticated(t) then
+		if t == nil or t.kind == "external" or not T.scoped(t) then return false end
+		if yes(f, "auth") or yes(f, "public") or yes(f, "mtls") or authenticated(t) then
 			return false
 		end
-		if f.source and f.source.kind == "external" and T.yes(f.source, "auth") then return false end
+		local s = f.source
+		if s and s.kind == "external" and yes(s, "auth") then return false end
+		if is_response(f) then return false end
 		local why = T.no(f, "auth") and "`auth none` on the flow" or "no `auth` stated"
 		return f.key .. " crosses " .. crossing_names(f) .. " into " .. t.key .. ": " .. why
 	end,
@@ -215,14 +317,14 @@ stride {
 		local l = T.likelihood(f, 3, 2, 2)
 		if f.target.kind == "store" then
 			-- reaching a store's port takes network access, not just the internet
-			l.opportunity = math.min(l.opportunity, 2)
-			l.population = math.min(l.population, 2)
+			if l.opportunity > 2 then l.opportunity = 2 end
+			if l.population > 2 then l.population = 2 end
 		end
 		return l
 	end,
 	impact = function(f, m)
 		local t = f.target
-		return T.impact(t, M(m), { integrity = max2(T.integrity(t)) })
+		return T.impact(t, m, { integrity = max2(T.integrity(t)) })
 	end,
 	mitigation = "Authenticate every request that crosses the boundary (JWT validation "
 		.. "middleware on every route group, mTLS between services, database credentials per "
@@ -234,32 +336,37 @@ stride {
 	id = "STRIDE-S-04",
 	category = "spoofing",
 	applies = "process",
-	title = "Service impersonation inside the trust zone",
+	title = "Unauthenticated calls inside the trust zone",
 	description = "Other processes call this one inside the same trust zone without "
 		.. "authenticating: once an attacker has a foothold (a compromised pod, a rogue "
-		.. "agent) they can impersonate any caller. Raised for flows from another process "
-		.. "that cross no boundary. Answered by `auth ...` or `mtls true` on the process or "
-		.. "on each such flow.",
+		.. "agent) they can impersonate any caller. Raised for calls from another program "
+		.. "that cross no boundary (answers to this process's own calls are skipped). "
+		.. "Answered by `auth ...` or `mtls true` on the process (or its parent) or on each "
+		.. "such flow.",
 	when = function(p)
-		if authenticated(p) then return false end
-		local missing = {}
-		for _, f in ipairs(p.inflows or {}) do
+		if p.inflows[1] == nil or authenticated(p) then return false end
+		local missing
+		for _, f in ipairs(T.calls(p)) do
 			local s = f.source
-			if s and s.kind == "process" and s.key ~= p.key and not f.crosses
-				and not T.in_process(f) and not T.yes(f, "auth") and not T.yes(f, "mtls") then
-				missing[#missing + 1] = f.key
+			if s and s.kind == "process" and not f.crosses and not yes(f, "auth")
+				and not yes(f, "mtls") then
+				missing = missing or {}
+				missing[#missing + 1] = f
 			end
 		end
-		if #missing == 0 then return false end
-		return "unauthenticated calls: " .. table.concat(missing, ", ")
+		if not missing then return false end
+		return flow_keys(missing) .. " reach " .. p.key .. " with neither `auth` nor `mtls true`"
 	end,
 	-- Needs a foothold inside the zone: insider-level opportunity.
 	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
-	impact = function(p, m) return T.impact(p, M(m), { integrity = max2(T.integrity(p)) }) end,
+	impact = function(p, m) return T.impact(p, m, { integrity = max2(T.integrity(p)) }) end,
 	mitigation = "Use mTLS (a service mesh, or k3s with cert-manager) or signed service "
 		.. "tokens between services, and NetworkPolicies that allow only the expected callers.",
 	refs = { "CWE-290", "CWE-306", "OWASP A07:2021", "ASVS V9.2" },
 }
+
+local function secure_cookies(v) return yes(v, "secure_cookies") end
+local function insecure_cookies(v) return T.no(v, "secure_cookies") end
 
 stride {
 	id = "STRIDE-S-05",
@@ -268,12 +375,15 @@ stride {
 	title = "Session hijacking through cookie theft",
 	description = "A web application keeps the user's session in a cookie; without the "
 		.. "HttpOnly, Secure and SameSite flags a script injected by XSS, or a network "
-		.. "observer, can steal it and act as the user. Raised for a web process (`tech "
-		.. "nextjs`, `kind web`...) or a cookie-based `auth` that browsers call. Answered by "
-		.. "`secure_cookies true` on the process.",
-	when = function(p)
-		if not cookie_session(p) or T.has(p, "secure_cookies") then return false end
-		if not has_human_inflow(p) then return false end
+		.. "observer, can steal it and act as the user. Raised for a program that people "
+		.. "use with a cookie-based `auth` (`session_cookie`, or a login on a web front end "
+		.. "such as `tech nextjs`). Answered by `secure_cookies true` on the process.",
+	when = function(p, m)
+		if not has_people(m) or not program_is(T.level0(p), cookie_auth) then return false end
+		if not program_flows(p, secure_cookies, insecure_cookies, "requests") then
+			return false
+		end
+		if not serves_users(p, m) then return false end
 		return p.key .. " keeps browser sessions in cookies and states no `secure_cookies true`"
 	end,
 	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
@@ -299,7 +409,7 @@ stride {
 		.. "skipped. Answered by `tls true` on the flow, or an encrypted `protocol` (https, "
 		.. "wss, grpcs, ldaps, sftp...).",
 	when = function(f)
-		if T.in_process(f) or T.secure_transport(f) then return false end
+		if T.secure_transport(f) or in_process(f) or not ours(f) then return false end
 		return cleartext_reason(f)
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
@@ -313,20 +423,23 @@ stride {
 	id = "STRIDE-T-02",
 	category = "tampering",
 	applies = "flow",
-	title = "Untrusted input accepted without validation",
+	title = "Untrusted input not validated",
 	description = "Data from an external entity or from across a trust boundary reaches a "
 		.. "process that does not validate it: manipulated form fields, parameter pollution "
 		.. "and injection payloads go straight to the business logic. A gateway, CDN or WAF "
 		.. "in front (`kind gateway`...) forwards the input and is skipped: the process "
-		.. "behind it is checked on the flow from the gateway. Answered by "
+		.. "behind it is checked on the flow from the gateway; so is the platform that runs "
+		.. "the workloads (`tech k3s`...), whose input is deployments. Answered by "
 		.. "`validation ...` (e.g. `validation zod`) on the flow or the receiving process.",
 	when = function(f)
 		local t = f.target
-		if t == nil or t.kind ~= "process" or not T.scoped(t) or T.is_gateway(t) then
+		if t == nil or t.kind ~= "process" then return false end
+		if not untrusted_input(f) or yes(f, "validation") or has(t, "validation") then
 			return false
 		end
-		if not T.untrusted_input(f) or T.in_process(f) then return false end
-		if T.yes(f, "validation") or T.has(t, "validation") then return false end
+		if not T.scoped(t) or is_gateway(t) or is_platform(t) or in_process(f) then
+			return false
+		end
 		if f.crosses then
 			return f.key .. " crosses " .. crossing_names(f) .. "; " .. t.key
 				.. " states no `validation`"
@@ -349,18 +462,20 @@ stride {
 	description = "A process builds queries for a database from data it received; a crafted "
 		.. "value changes the query and reads or modifies data it should not. Raised on flows "
 		.. "from a process to a SQL or NoSQL store (by the store's `tech`/`kind`, or a "
-		.. "database `protocol`; queues and caches are skipped). Answered by `parameterized true` on the flow or the "
-		.. "process, or `orm ...` on the process (e.g. `orm drizzle`).",
+		.. "database `protocol`; queues and caches are skipped). Answered by `parameterized "
+		.. "true` on the flow or the process, or `orm ...` on the process (e.g. `orm "
+		.. "drizzle`).",
 	when = function(f)
-		local s, t = f.source, f.target
-		if s == nil or t == nil or s.kind ~= "process" or not T.scoped(s) then return false end
-		local sql = T.is_sql(t) or T.is(f, "protocol", T.SQL_PROTOCOL)
+		local t = f.target
+		if t == nil or t.kind ~= "store" then return false end
+		local s = f.source
+		if s == nil or s.kind ~= "process" then return false end
+		local sql = T.is_sql(t) or is(f, "protocol", T.SQL_PROTOCOL)
 		-- a queue or cache on Redis takes commands, not queries built from input
-		local nosql = not sql and T.is_nosql(t) and not T.is(t, "kind", T.QUEUE_KIND)
-			and not T.is_cache(t)
+		local nosql = not sql and T.is_nosql(t) and not T.is_queue(t) and not T.is_cache(t)
 		if not sql and not nosql then return false end
-		if T.yes(f, "parameterized") or T.has(s, "parameterized") or T.has(s, "orm")
-			or T.yes(f, "orm") then
+		if yes(f, "parameterized") or yes(f, "orm") or has(s, "orm") or has(s, "parameterized")
+			or not T.scoped(s) then
 			return false
 		end
 		return (sql and "SQL" or "NoSQL") .. " queries from " .. s.key .. " to " .. t.key
@@ -368,7 +483,7 @@ stride {
 	end,
 	likelihood = function(f) return T.likelihood(f.source, 2, 2, 2) end,
 	impact = function(f, m)
-		return T.impact(f.target, M(m), { integrity = max2(T.integrity(f.target)) })
+		return T.impact(f.target, m, { integrity = max2(T.integrity(f.target)) })
 	end,
 	mitigation = "Use parameterised queries or a query builder/ORM (Drizzle) everywhere, "
 		.. "never string concatenation; run with a least-privilege database role.",
@@ -384,15 +499,18 @@ stride {
 		.. "search or bypasses a bind check. Raised on flows from a process to a directory "
 		.. "(`tech ldap`, `kind directory`, or `protocol ldap`/`ldaps`). Answered by "
 		.. "`parameterized true` (escaped filters through a safe API) on the flow or process.",
-	when = function(f)
+	when = function(f, m)
+		if not has_ldap(m) then return false end
 		local s, t = f.source, f.target
-		if s == nil or t == nil or s.kind ~= "process" or not T.scoped(s) then return false end
-		if not (T.is_ldap(t) or T.is(f, "protocol", T.set { "ldap", "ldaps" })) then return false end
-		if T.yes(f, "parameterized") or T.has(s, "parameterized") then return false end
+		if s == nil or t == nil or s.kind ~= "process" then return false end
+		if not (is(f, "protocol", T.LDAP_PROTOCOL) or T.is_ldap(t)) then return false end
+		if yes(f, "parameterized") or has(s, "parameterized") or not T.scoped(s) then
+			return false
+		end
 		return "LDAP queries from " .. s.key .. " to " .. t.key .. " without `parameterized true`"
 	end,
 	likelihood = function(f) return T.likelihood(f.source, 2, 2, 2) end,
-	impact = function(f, m) return T.impact(f, M(m), { integrity = 2 }) end,
+	impact = function(f, m) return T.impact(f, m, { integrity = 2 }) end,
 	mitigation = "Escape every value put in an LDAP filter or DN (RFC 4515) through the "
 		.. "library's filter builder, and bind with a read-only service account.",
 	refs = { "CWE-90", "OWASP A03:2021", "ASVS V5.3" },
@@ -403,24 +521,33 @@ stride {
 	category = "tampering",
 	applies = "flow",
 	title = "Path traversal into file storage",
-	description = "A process that takes input from outside reads or writes files or objects "
-		.. "whose names come from that input; `../` sequences or absolute keys reach files "
-		.. "outside the intended folder. Raised on flows from such a process to a file or "
-		.. "object store (`tech s3`, `minio`, `filesystem`..., `kind bucket`, `file`...). "
-		.. "Answered by `path_validation true` on the flow or the process.",
-	when = function(f)
+	description = "A program that takes requests from outside reads or writes files or "
+		.. "objects whose names come from that input; `../` sequences or absolute keys reach "
+		.. "files outside the intended folder. Raised on flows from a process to a file or "
+		.. "object store (`tech s3`, `minio`, `filesystem`..., `kind bucket`, `file`...) when "
+		.. "its program takes requests from outside. Answered by `path_validation true` on "
+		.. "the flow or the process.",
+	when = function(f, m)
+		if not has_files(m) then return false end
 		local s, t = f.source, f.target
-		if s == nil or t == nil or s.kind ~= "process" or not T.scoped(s) then return false end
-		if not T.is_file_store(t) or #T.untrusted_inflows(s) == 0 then return false end
-		if T.yes(f, "path_validation") or T.has(s, "path_validation") then return false end
+		if s == nil or t == nil or s.kind ~= "process" or t.kind ~= "store" then return false end
+		if not T.is_file_store(t) then return false end
+		if yes(f, "path_validation") or has(s, "path_validation") or not T.scoped(s) then
+			return false
+		end
+		if #program_requests(T.level0(s)) == 0 then return false end
 		return s.key .. " takes outside input and accesses files in " .. t.key
+			.. " without `path_validation true`"
 	end,
 	likelihood = function(f) return T.likelihood(f.source, 2, 2, 2) end,
-	impact = function(f, m) return T.impact(f.target, M(m), { integrity = 2 }) end,
+	impact = function(f, m) return T.impact(f.target, m, { integrity = 2 }) end,
 	mitigation = "Never use input as a path: generate object keys server-side, or "
 		.. "canonicalise the path and check it stays under the base folder.",
 	refs = { "CWE-22", "CWE-73", "OWASP A01:2021", "ASVS V12.3" },
 }
+
+local function csp(v) return yes(v, "csp") end
+local function no_csp(v) return T.no(v, "csp") end
 
 stride {
 	id = "STRIDE-T-06",
@@ -429,20 +556,24 @@ stride {
 	title = "Cross-site scripting",
 	description = "A web front end renders data an attacker controls; a script injected into "
 		.. "the page runs with the user's session (cookie theft, actions on their behalf). "
-		.. "Raised for web processes (`tech nextjs`, `react`, `vue`..., or `kind web`) that "
-		.. "receive outside input. Answered by `csp ...` on the process (a Content Security "
-		.. "Policy, e.g. `csp nonce`).",
-	when = function(p)
-		if not T.is_web(p) or T.has(p, "csp") then return false end
-		if #T.untrusted_inflows(p) == 0 then return false end
+		.. "Raised for web programs (`tech nextjs`, `react`, `vue`..., or `kind web`) that "
+		.. "take requests from outside. Answered by `csp ...` on the process (a Content "
+		.. "Security Policy, e.g. `csp nonce`).",
+	when = function(p, m)
+		if not has_web(m) or not program_is(p, T.is_web) then return false end
+		if not program_flows(p, csp, no_csp, "requests") then return false end
 		return p.key .. " renders outside input and states no `csp`"
 	end,
 	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
-	impact = function(p, m) return T.impact(p, M(m), { integrity = 2 }) end,
+	impact = function(p, m) return T.impact(p, m, { integrity = 2 }) end,
 	mitigation = "Rely on the framework's output encoding (no dangerouslySetInnerHTML or "
 		.. "v-html on user data), sanitise rich text, and send a CSP with nonces.",
 	refs = { "CWE-79", "OWASP A03:2021", "ASVS V5.3", "ASVS V14.4" },
 }
+
+local SAMESITE = T.set { "strict", "lax" }
+local function csrf_safe(v) return yes(v, "csrf") or is(v, "samesite", SAMESITE) end
+local function csrf_refused(v) return T.no(v, "csrf") and not is(v, "samesite", SAMESITE) end
 
 stride {
 	id = "STRIDE-T-07",
@@ -451,12 +582,13 @@ stride {
 	title = "Cross-site request forgery",
 	description = "The browser sends the session cookie with any request, so another site can "
 		.. "make a logged-in user's browser submit a state-changing request. Raised for "
-		.. "processes that browsers call with a cookie-based session (an `auth` such as "
+		.. "programs that people use with a cookie-based session (an `auth` such as "
 		.. "`session_cookie`, or a web front end with an interactive login). Answered by "
 		.. "`csrf true` (anti-CSRF tokens) or `samesite strict`/`lax` on the process.",
-	when = function(p)
-		if not cookie_session(p) or not has_human_inflow(p) then return false end
-		if T.has(p, "csrf") or T.is(p, "samesite", T.set { "strict", "lax" }) then return false end
+	when = function(p, m)
+		if not has_people(m) or not program_is(T.level0(p), cookie_auth) then return false end
+		if not program_flows(p, csrf_safe, csrf_refused, "requests") then return false end
+		if not serves_users(p, m) then return false end
 		return p.key .. " uses a cookie session (auth " .. tostring(T.text(p, "auth") or "cookies")
 			.. ") without `csrf true` or `samesite`"
 	end,
@@ -472,6 +604,18 @@ stride {
 local SERIALISED = T.set { "java", "java-serialization", "pickle", "marshal", "php",
 	"php-serialize", "binaryformatter", "kryo", "rmi", "iiop", "jrmp", "t3", "hessian",
 	"yaml-objects", "xstream", "ejb" }
+local SAFE_DESERIALISATION = T.set { "safe", "allowlist", "signed" }
+local function safe_deserialisation(v) return is(v, "deserialization", SAFE_DESERIALISATION) end
+local function unsafe_deserialisation(v) return T.no(v, "deserialization") end
+
+local function serialised(v)
+	return is(v, "format", SERIALISED) or is(v, "serialization", SERIALISED)
+		or is(v, "protocol", SERIALISED)
+end
+local has_serialised = per_model(function(m)
+	return uses(m, "format", SERIALISED) or uses(m, "serialization", SERIALISED)
+		or uses(m, "protocol", SERIALISED)
+end)
 
 stride {
 	id = "STRIDE-T-08",
@@ -480,32 +624,37 @@ stride {
 	title = "Untrusted deserialisation",
 	description = "The process deserialises native objects (Java serialisation, pickle, PHP "
 		.. "serialize, RMI/IIOP...) that come from outside; a crafted payload runs code "
-		.. "during deserialisation. Raised when an untrusted inflow states such a `format`, "
-		.. "`serialization` or `protocol`, or the process states it. Answered by "
-		.. "`deserialization safe` (or `allowlist`) on the process.",
-	when = function(p)
-		if T.is(p, "deserialization", T.set { "safe", "allowlist", "signed" }) then return false end
+		.. "during deserialisation. Raised when an untrusted inflow of the program states "
+		.. "such a `format`, `serialization` or `protocol`, or the process states it. "
+		.. "Answered by `deserialization safe` (or `allowlist`, `signed`) on the process.",
+	when = function(p, m)
+		if not has_serialised(m) then return false end
+		local flows = program_flows(p, safe_deserialisation, unsafe_deserialisation,
+			"untrusted")
+		if not flows then return false end
 		local hits = {}
-		for _, f in ipairs(T.untrusted_inflows(p)) do
-			if T.is(f, "format", SERIALISED) or T.is(f, "serialization", SERIALISED)
-				or T.is(f, "protocol", SERIALISED) then
-				hits[#hits + 1] = f.key
-			end
+		for _, f in ipairs(flows) do
+			if serialised(f) then hits[#hits + 1] = f end
 		end
-		if #hits == 0 and (T.is(p, "serialization", SERIALISED) or T.is(p, "format", SERIALISED)) then
-			hits[1] = p.key
+		if #hits > 0 then return "native serialised data on " .. flow_keys(hits) end
+		if is(p, "serialization", SERIALISED) or is(p, "format", SERIALISED) then
+			return p.key .. " deserialises native objects from outside input"
 		end
-		if #hits == 0 then return false end
-		return "native serialised data from " .. table.concat(hits, ", ")
+		return false
 	end,
 	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
-	impact = function(p, m) return T.impact(p, M(m), { integrity = 3, availability = 2 }) end,
+	impact = function(p, m) return T.impact(p, m, { integrity = 3, availability = 2 }) end,
 	mitigation = "Accept only data formats (JSON with a schema), or restrict deserialisation "
 		.. "to an allow-list of classes and sign the payloads.",
 	refs = { "CWE-502", "OWASP A08:2021", "ASVS V5.5" },
 }
 
 local XML = T.set { "xml", "soap", "saml", "xmlrpc", "svg", "docx", "xlsx", "rss", "wsdl" }
+local function xml_safe(v) return T.no(v, "xml_entities") or yes(v, "xxe_protection") end
+local function xml_unsafe(v) return yes(v, "xml_entities") end
+local has_xml = per_model(function(m)
+	return uses(m, "format", XML) or uses(m, "protocol", XML)
+end)
 
 stride {
 	id = "STRIDE-T-09",
@@ -514,19 +663,22 @@ stride {
 	title = "XML external entity injection",
 	description = "The process parses XML from outside with external entities enabled; a "
 		.. "crafted document reads local files, reaches internal hosts or exhausts memory. "
-		.. "Raised when an untrusted inflow states `format`/`protocol` xml, soap, saml, svg... "
-		.. "Answered by `xml_entities false` (or `xxe_protection true`) on the process.",
-	when = function(p)
-		if T.no(p, "xml_entities") or T.has(p, "xxe_protection") then return false end
-		for _, f in ipairs(T.untrusted_inflows(p)) do
-			if T.is(f, "format", XML) or T.is(f, "protocol", XML) then
-				return "XML from " .. f.key
+		.. "Raised when an untrusted inflow of the program states `format`/`protocol` xml, "
+		.. "soap, saml, svg... Answered by `xml_entities false` (or `xxe_protection true`) on "
+		.. "the process.",
+	when = function(p, m)
+		if not has_xml(m) then return false end
+		local flows = program_flows(p, xml_safe, xml_unsafe, "untrusted")
+		if not flows then return false end
+		for _, f in ipairs(flows) do
+			if is(f, "format", XML) or is(f, "protocol", XML) then
+				return "XML from " .. f.key .. " and no `xml_entities false`"
 			end
 		end
 		return false
 	end,
 	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
-	impact = function(p, m) return T.impact(p, M(m), { integrity = 2, availability = 2 }) end,
+	impact = function(p, m) return T.impact(p, m, { integrity = 2, availability = 2 }) end,
 	mitigation = "Disable DTDs and external entities in the XML parser, or accept JSON instead.",
 	refs = { "CWE-611", "CWE-776", "OWASP A05:2021", "ASVS V5.5.2" },
 }
@@ -541,15 +693,16 @@ stride {
 		.. "are STRIDE-S-03's. Answered by `auth ...` on the store (e.g. `auth scram`, "
 		.. "`auth iam`), or on every flow that reaches it.",
 	when = function(s)
-		if T.has(s, "auth") or T.yes(s, "mtls") then return false end
-		local missing = {}
-		for _, f in ipairs(access_flows(s)) do
-			if not f.crosses and not T.yes(f, "auth") and not T.yes(f, "mtls") then
-				missing[#missing + 1] = f.key
+		if yes(s, "auth") or yes(s, "mtls") then return false end
+		local missing
+		for _, f in ipairs(T.flows(s)) do
+			if not f.crosses and not yes(f, "auth") and not yes(f, "mtls") and not in_process(f) then
+				missing = missing or {}
+				missing[#missing + 1] = f
 			end
 		end
-		if #missing == 0 then return false end
-		return "no `auth` on " .. s.key .. " or on " .. table.concat(missing, ", ")
+		if not missing then return false end
+		return "no `auth` on " .. s.key .. " or on " .. flow_keys(missing)
 	end,
 	-- Reaching the store's port takes network access.
 	likelihood = function(s)
@@ -557,7 +710,7 @@ stride {
 		return { skill = 3, motive = 2, opportunity = o, population = o, discoverability = 2 }
 	end,
 	impact = function(s, m)
-		return T.impact(s, M(m), { integrity = max2(T.integrity(s)), availability = 2 })
+		return T.impact(s, m, { integrity = max2(T.integrity(s)), availability = 2 })
 	end,
 	mitigation = "Require authentication on the store (SCRAM passwords per service, IAM "
 		.. "roles, client certificates) and bind it to a private network only.",
@@ -567,21 +720,23 @@ stride {
 -- ===========================================================================
 -- Repudiation
 
+local function audited(v) return yes(v, "audit") end
+local function unaudited(v) return T.no(v, "audit") end
+
 stride {
 	id = "STRIDE-R-01",
 	category = "repudiation",
 	applies = "process",
-	title = "Actions cannot be traced to who did them",
-	description = "The process changes data or serves requests from others but keeps no audit "
+	title = "No audit trail of actions",
+	description = "The program changes data or serves requests from others but keeps no audit "
 		.. "trail, so a user (or an insider) can deny an action and an incident cannot be "
-		.. "reconstructed. Raised for processes that receive requests from other elements. "
-		.. "Answered by `audit true` on the process (or its parent).",
+		.. "reconstructed. Raised for programs (a top-level process and its parts) that other "
+		.. "elements call; a gateway that only forwards requests is skipped. Answered by "
+		.. "`audit true` on the process.",
 	when = function(p)
-		if T.has(p, "audit") then return false end
-		for _, f in ipairs(p.inflows or {}) do
-			if not T.in_process(f) then return p.key .. " states no `audit true`" end
-		end
-		return false
+		if program(p).gateway then return false end
+		if not program_flows(p, audited, unaudited, "calls") then return false end
+		return p.key .. " states no `audit true`"
 	end,
 	-- Repudiation takes someone who may act: a user or an insider.
 	likelihood = function(p) return T.likelihood(p, 2, 2, 1, 2) end,
@@ -596,15 +751,19 @@ stride {
 	id = "STRIDE-R-02",
 	category = "repudiation",
 	applies = "store",
-	title = "No audit trail of changes to the store",
+	title = "No audit trail of data changes",
 	description = "Data in the store can be changed without a record of who changed what and "
 		.. "when; tampering goes unnoticed and cannot be undone or attributed. Raised for a "
-		.. "store that something writes to. Answered by `audit true` on the store (e.g. "
-		.. "pgaudit, change-data-capture to an append-only log).",
+		.. "store that something writes to; caches and queues (whose entries are consumed, "
+		.. "not kept) are skipped. Answered by `audit true` on the store (e.g. pgaudit, "
+		.. "change-data-capture to an append-only log).",
 	when = function(s)
-		if T.yes(s, "audit") or T.is_cache(s) then return false end
-		for _, f in ipairs(s.inflows or {}) do
-			if not T.in_process(f) then return "writes by " .. f.source.key .. " are not audited" end
+		local ins = s.inflows
+		if ins[1] == nil or yes(s, "audit") or T.is_cache(s) or T.is_queue(s) then return false end
+		for _, f in ipairs(ins) do
+			if not in_process(f) then
+				return "writes by " .. T.other(f, s).key .. " to " .. s.key .. " are not audited"
+			end
 		end
 		return false
 	end,
@@ -619,19 +778,27 @@ stride {
 	id = "STRIDE-R-03",
 	category = "repudiation",
 	applies = "flow",
-	title = "End-user identity not propagated across the boundary",
-	description = "A process that serves users calls another process across a trust boundary "
-		.. "with its own technical identity only; the callee cannot tell which user asked, "
-		.. "so it can neither authorise per user nor record who did what. Answered by "
-		.. "`identity_propagation true` on the flow (the user's token, or an on-behalf-of "
+	title = "User identity lost across a trust boundary",
+	description = "A process that serves people calls another process across a trust "
+		.. "boundary with its own technical identity only; the callee cannot tell which user "
+		.. "asked, so it can neither authorise per user nor record who did what. Raised for "
+		.. "calls from a process that people's requests reach (directly or through a gateway; "
+		.. "a part that takes requests of its own, such as a webhook handler, serves whoever "
+		.. "sends those). Skipped: answers to calls, flows from a gateway (it forwards the "
+		.. "user's request as it is), and `public true` flows (anonymous content). Answered "
+		.. "by `identity_propagation true` on the flow (the user's token, or an on-behalf-of "
 		.. "token exchange, travels with the call).",
-	when = function(f)
+	when = function(f, m)
+		if not f.crosses or not has_people(m) then return false end
 		local s, t = f.source, f.target
-		if not f.crosses or s == nil or t == nil then return false end
-		if s.kind ~= "process" or t.kind ~= "process" or not T.scoped(t) then return false end
-		if T.yes(f, "identity_propagation") then return false end
-		if #T.untrusted_inflows(s) == 0 then return false end
-		return s.key .. " serves outside callers; their identity is not stated to reach " .. t.key
+		if s == nil or t == nil or s.kind ~= "process" or t.kind ~= "process" then return false end
+		if yes(f, "identity_propagation") or yes(f, "public") or not T.scoped(t) then
+			return false
+		end
+		if is_gateway(s) or is_platform(t) or is_response(f) then return false end
+		if not T.serves_users(s, m) then return false end
+		return s.key .. " serves people and calls " .. t.key
+			.. " without `identity_propagation true`"
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, 1, 2) end,
 	impact = { integrity = 2, compliance = 2 },
@@ -654,11 +821,11 @@ stride {
 		.. "program are skipped. Answered by `tls true` on the flow or an encrypted "
 		.. "`protocol` (https, wss, grpcs, ldaps, sftp...).",
 	when = function(f)
-		if T.in_process(f) or T.secure_transport(f) then return false end
+		if T.secure_transport(f) or in_process(f) or not ours(f) then return false end
 		return cleartext_reason(f)
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
-	impact = function(f, m) return T.impact(f, M(m)) end,
+	impact = function(f, m) return T.impact(f, m) end,
 	mitigation = "Encrypt the channel with TLS 1.2+ (HSTS for browsers, sslmode=verify-full "
 		.. "for PostgreSQL, mTLS between services).",
 	refs = { "CWE-319", "OWASP A02:2021", "ASVS V9" },
@@ -669,33 +836,34 @@ stride {
 	category = "information_disclosure",
 	applies = "flow",
 	title = "Sensitive data sent to an external party",
-	description = "The flow hands personal or high/critical data to an external entity, where "
+	description = "The flow hands personal or high/critical data to an external system, where "
 		.. "our controls no longer apply; more data than the partner needs widens any breach "
-		.. "on their side. Raised for flows to an external entity (either end of a `<->` "
-		.. "flow) that carry such assets. Answered by `minimised true` on the flow (only the "
-		.. "fields the partner needs are sent) or `encrypted true` (end-to-end encrypted "
-		.. "payload).",
+		.. "on their side. Raised for flows to an external entity that is not a person (either "
+		.. "end of a `<->` flow) that carry such assets; people receiving their own data are "
+		.. "what the system is for. Answered by `minimised true` on the flow (only the fields "
+		.. "the partner needs are sent) or `encrypted true` (end-to-end encrypted payload).",
 	when = function(f)
+		if not f.pii and f.max_sensitivity ~= "high" and f.max_sensitivity ~= "critical" then
+			return false
+		end
 		local s, t = f.source, f.target
 		local ext = (t and t.kind == "external") and t
 			or (f.bidirectional and s and s.kind == "external" and s) or nil
-		if not ext then return false end
-		if T.yes(f, "minimised") or T.yes(f, "minimized") or T.yes(f, "encrypted") then
-			return false
-		end
+		if not ext or T.is_human(ext) or not ours(f) then return false end
+		if yes(f, "minimised") or yes(f, "minimized") or yes(f, "encrypted") then return false end
 		local carried = {}
-		for _, a in ipairs(f.assets or {}) do
+		for _, a in ipairs(f.assets) do
 			if a.pii or a.sensitivity == "high" or a.sensitivity == "critical" then
 				carried[#carried + 1] = a.key
 			end
 		end
 		if #carried == 0 then return false end
-		return table.concat(carried, ", ") .. " sent to " .. ext.key
+		return concat(carried, ", ") .. " sent to " .. ext.key .. " without `minimised true`"
 	end,
 	-- The data is exposed where the partner keeps it: reaching it means
 	-- breaching the partner, which few attackers can.
 	likelihood = { skill = 1, motive = 2, opportunity = 2, population = 1, discoverability = 1 },
-	impact = function(f, m) return T.impact(f, M(m)) end,
+	impact = function(f, m) return T.impact(f, m) end,
 	mitigation = "Send only the fields the partner needs (pseudonymise where possible), and "
 		.. "cover the transfer by a contract (DPA) and the partner's own controls.",
 	refs = { "CWE-201", "CWE-359", "OWASP A04:2021", "OWASP API3:2023" },
@@ -712,19 +880,24 @@ stride {
 		.. "the assets to the store's `stores`, or removing them from the flow's `data`.",
 	when = function(f)
 		local t = f.target
-		if t == nil or t.kind ~= "store" or not T.stated(t, "stores") then return false end
+		if t == nil or t.kind ~= "store" then return false end
+		local carried = f.assets
+		if carried[1] == nil or not T.stated(t, "stores") or not T.scoped(t) then return false end
 		local held = {}
-		for _, a in ipairs(t.assets or {}) do held[a.key] = true end
-		local extra = {}
-		for _, a in ipairs(f.assets or {}) do
-			if not held[a.key] then extra[#extra + 1] = a.key end
+		for _, a in ipairs(t.assets) do held[a] = true end
+		local extra
+		for _, a in ipairs(carried) do
+			if not held[a] then
+				extra = extra or {}
+				extra[#extra + 1] = a.key
+			end
 		end
-		if #extra == 0 then return false end
-		return table.concat(extra, ", ") .. " sent to " .. t.key .. ", whose `stores` omits it"
+		if not extra then return false end
+		return concat(extra, ", ") .. " sent to " .. t.key .. ", whose `stores` omits it"
 	end,
 	-- A modelling inconsistency first: it takes a breach of the store to matter.
 	likelihood = { skill = 2, motive = 1, opportunity = 1, population = 1, discoverability = 1 },
-	impact = function(f, m) return T.impact(f, M(m)) end,
+	impact = function(f, m) return T.impact(f, m) end,
 	mitigation = "Stop sending data the store does not need, or record in the model that "
 		.. "it keeps it (and protect it accordingly).",
 	refs = { "CWE-359", "CWE-212", "OWASP A04:2021" },
@@ -734,18 +907,19 @@ stride {
 	id = "STRIDE-I-04",
 	category = "information_disclosure",
 	applies = "store",
-	title = "Data at rest is not encrypted",
+	title = "Data at rest not encrypted",
 	description = "The store keeps data unencrypted on disk; a stolen disk, backup or "
 		.. "snapshot, or a misconfigured volume, discloses it all. Raised for stores that "
 		.. "keep assets. Answered by `encrypted true` on the store (disk, volume or "
 		.. "column encryption).",
 	when = function(s)
-		if T.yes(s, "encrypted") or #(s.assets or {}) == 0 then return false end
-		return s.key .. " keeps " .. T.names(s.assets) .. " without `encrypted true`"
+		local kept = s.assets
+		if kept[1] == nil or yes(s, "encrypted") then return false end
+		return s.key .. " keeps " .. T.names(kept) .. " without `encrypted true`"
 	end,
 	-- Needs access to the storage, a backup or a snapshot: insider-level.
 	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
-	impact = function(s, m) return T.impact(s, M(m)) end,
+	impact = function(s, m) return T.impact(s, m) end,
 	mitigation = "Encrypt volumes and backups (LUKS, cloud KMS), and encrypt PII columns "
 		.. "with keys kept in Vault.",
 	refs = { "CWE-311", "CWE-312", "OWASP A02:2021", "ASVS V6.1" },
@@ -755,44 +929,51 @@ stride {
 	id = "STRIDE-I-05",
 	category = "information_disclosure",
 	applies = "store",
-	title = "Credentials or secrets stored outside a secrets manager",
+	title = "Secrets stored outside a secrets manager",
 	description = "The store keeps secrets (passwords, API keys, tokens: assets with `kind "
 		.. "secret`/`credential`, `secret true`, or a label that says so); a read of the "
 		.. "store hands the attacker every key. Answered by keeping them in a vault (a store "
 		.. "with `tech vault`/`kind vault`) or, for user passwords, `hashed true` (a slow "
 		.. "salted hash such as argon2id).",
 	when = function(s)
-		if T.is_vault(s) or T.yes(s, "hashed") then return false end
+		if s.assets[1] == nil or yes(s, "hashed") or T.is_vault(s) then return false end
 		local secrets = T.secrets(s)
 		if #secrets == 0 then return false end
-		return s.key .. " keeps " .. T.names(secrets)
+		return s.key .. " keeps " .. T.names(secrets) .. " outside a vault, not `hashed`"
 	end,
 	-- Reading the store takes an injection or network access to it.
 	likelihood = function(s)
 		local o = math.min(T.opportunity(s), 2)
 		return { skill = 2, motive = 3, opportunity = o, population = o, discoverability = 2 }
 	end,
-	impact = function(s, m) return T.impact(s, M(m), { confidentiality = 3 }) end,
+	impact = function(s, m) return T.impact(s, m, { confidentiality = 3 }) end,
 	mitigation = "Move secrets to Vault (AppRole, short-lived credentials); hash passwords "
 		.. "with argon2id or bcrypt; never keep them in plain configuration.",
 	refs = { "CWE-256", "CWE-522", "CWE-798", "OWASP A02:2021", "OWASP A07:2021", "ASVS V2.4",
 		"ASVS V6.4" },
 }
 
+local function error_handled(v) return yes(v, "error_handler") or T.no(v, "verbose_errors") end
+local function errors_verbose(v) return T.no(v, "error_handler") or yes(v, "verbose_errors") end
+
 stride {
 	id = "STRIDE-I-06",
 	category = "information_disclosure",
 	applies = "process",
-	title = "Internal details leak through error responses",
+	title = "Internal details in error responses",
 	description = "Errors reach outside callers with stack traces, SQL fragments, internal "
 		.. "host names or the data being processed; attackers use them to plan the next "
-		.. "step, and PII may leak. Raised for processes that take input from outside. "
-		.. "Answered by `error_handler true` (a global handler returning sanitised errors) or "
-		.. "`verbose_errors false` on the process.",
+		.. "step, and PII may leak. Raised for programs that take requests from outside; "
+		.. "gateways and CDNs (which render no application errors) and the platform the "
+		.. "workloads run on are skipped. Answered by `error_handler true` (a global handler "
+		.. "returning sanitised errors) or `verbose_errors false` on the process.",
 	when = function(p)
-		if T.has(p, "error_handler") or T.no(p, "verbose_errors") then return false end
-		if #T.untrusted_inflows(p) == 0 then return false end
-		return p.key .. " answers outside callers and states no `error_handler`"
+		local r = program(p)
+		if r.gateway or r.platform then return false end
+		local flows = program_flows(p, error_handled, errors_verbose, "requests")
+		if not flows then return false end
+		if parent(p) then return p.key .. " states `error_handler false`" end
+		return p.key .. " answers requests from outside and states no `error_handler`"
 	end,
 	likelihood = function(p) return T.likelihood(p, 2, 1, 2) end,
 	impact = function(p) return { confidentiality = T.at_least(p, "medium") and 2 or 1 } end,
@@ -801,27 +982,52 @@ stride {
 	refs = { "CWE-209", "CWE-215", "OWASP A05:2021", "ASVS V7.4" },
 }
 
+local function egress_fixed(v) return yes(v, "egress_allowlist") end
+local function egress_open(v) return T.no(v, "egress_allowlist") end
+
+-- Outbound HTTP-like calls a process starts to external systems (not the
+-- answers it sends to people or callers).
+local function outbound_calls(v)
+	local out = {}
+	for _, f in ipairs(v.outflows) do
+		local t = f.target
+		if f.source == v and t and t.kind == "external" and not T.is_human(t) and httpish(f)
+			and not is_response(f) then
+			out[#out + 1] = f
+		end
+	end
+	return out
+end
+outbound_calls = T.memo(outbound_calls)
+
 stride {
 	id = "STRIDE-I-07",
 	category = "information_disclosure",
 	applies = "process",
 	title = "Server-side request forgery",
-	description = "The process makes outbound requests to external systems while taking input "
-		.. "from outside; if a URL, host or path can be influenced, an attacker makes it call "
-		.. "internal services or the cloud metadata endpoint. Raised for processes with "
-		.. "HTTP-like flows to external entities and untrusted input. Answered by "
-		.. "`egress_allowlist true` on the process (destinations fixed in configuration or "
-		.. "allow-listed, no user-supplied URLs).",
+	description = "The program makes outbound requests to external systems while taking "
+		.. "requests from outside; if a URL, host or path can be influenced, an attacker makes "
+		.. "it call internal services or the cloud metadata endpoint. Raised for programs "
+		.. "that start HTTP-like calls to external systems (answers sent to people or callers "
+		.. "do not count) and take requests from outside; gateways and the platform are "
+		.. "skipped. Answered by `egress_allowlist true` on the process (destinations fixed "
+		.. "in configuration or allow-listed, no user-supplied URLs).",
 	when = function(p)
-		if T.has(p, "egress_allowlist") or #T.untrusted_inflows(p) == 0 then return false end
-		local out = {}
-		for _, f in ipairs(T.flows(p)) do
-			local o = T.other(f, p)
-			local outgoing = f.source and f.source.key == p.key or f.bidirectional
-			if o and o.kind == "external" and outgoing and httpish(f) then out[#out + 1] = o.key end
+		local r = program(p)
+		if r.gateway or r.platform then return false end
+		if not program_flows(p, egress_fixed, egress_open, "requests") then return false end
+		local calls = T.collect(p, outbound_calls, parent(p) == false and egress_fixed or nil)
+		if #calls == 0 then return false end
+		local seen, names = {}, {}
+		for _, f in ipairs(calls) do
+			local k = f.target.key
+			if not seen[k] then
+				seen[k] = true
+				names[#names + 1] = k
+			end
 		end
-		if #out == 0 then return false end
-		return p.key .. " calls " .. table.concat(out, ", ") .. " and takes outside input"
+		return p.key .. " calls " .. concat(names, ", ")
+			.. " and takes requests from outside, with no `egress_allowlist true`"
 	end,
 	likelihood = function(p) return T.likelihood(p, 2, 2, 1) end,
 	-- Reaches the internal network, not (directly) the process's data.
@@ -835,13 +1041,13 @@ stride {
 	id = "STRIDE-I-08",
 	category = "check",
 	applies = "store",
-	title = "Contents of the data store unstated",
+	title = "Store contents unstated",
 	description = "The store does not say which assets it keeps, so the sensitivity of a "
 		.. "breach (and whether encryption, backup or audit matter) cannot be judged. "
 		.. "Answered by `stores [...]` on the store, naming the assets (an empty list `[]` "
 		.. "when it keeps nothing of value).",
 	when = function(s)
-		if T.stated(s, "stores") then return false end
+		if s.attr.stores ~= nil then return false end
 		return s.key .. " states no `stores`"
 	end,
 	likelihood = { discoverability = 2 },
@@ -854,14 +1060,14 @@ stride {
 	id = "STRIDE-I-09",
 	category = "check",
 	applies = "flow",
-	title = "Data crossing a trust boundary unstated",
+	title = "Data crossing a boundary unstated",
 	description = "A flow crosses a trust boundary but does not say what data it carries, so "
 		.. "its disclosure and tampering threats cannot be scored. Answered by `data [...]` "
 		.. "on the flow, naming the assets (an empty list `[]` when it carries nothing of "
 		.. "value).",
 	when = function(f)
-		if not f.crosses or T.stated(f, "data") then return false end
-		return f.key .. " crosses " .. crossing_names(f)
+		if not f.crosses or f.attr.data ~= nil or not ours(f) then return false end
+		return f.key .. " crosses a trust boundary and states no `data`"
 	end,
 	likelihood = { discoverability = 2 },
 	impact = { confidentiality = 1 },
@@ -876,18 +1082,25 @@ stride {
 	id = "STRIDE-D-01",
 	category = "denial_of_service",
 	applies = "flow",
-	title = "Flooding across a trust boundary",
+	title = "No rate limit on requests from outside",
 	description = "Requests cross a trust boundary (or come from an external entity) into a "
 		.. "process with no limit on their rate; bots or a misbehaving client exhaust it. "
-		.. "Answered by `rate_limit ...` on the flow or the receiving process, or on the "
-		.. "process that sends it (a gateway or front end that already limits the traffic).",
+		.. "Answers to calls and flows into the platform the workloads run on (deployments) "
+		.. "are skipped. Answered by `rate_limit ...` on the flow or the receiving process, "
+		.. "or on the process that sends it (a gateway or front end that already limits the "
+		.. "traffic).",
 	when = function(f)
-		local s, t = f.source, f.target
-		if t == nil or t.kind ~= "process" or not T.scoped(t) then return false end
-		if not T.untrusted_input(f) or T.in_process(f) then return false end
-		if T.yes(f, "rate_limit") or T.has(t, "rate_limit") then return false end
-		if s and s.kind == "process" and T.has(s, "rate_limit") then return false end
-		return "requests on " .. f.key .. " are not rate-limited"
+		local t = f.target
+		if t == nil or t.kind ~= "process" then return false end
+		if not untrusted_input(f) or yes(f, "rate_limit") or has(t, "rate_limit") then
+			return false
+		end
+		local s = f.source
+		if s.kind == "process" and has(s, "rate_limit") then return false end
+		if not T.scoped(t) or is_platform(t) or in_process(f) or is_response(f) then
+			return false
+		end
+		return "requests on " .. f.key .. " reach " .. t.key .. " with no `rate_limit`"
 	end,
 	likelihood = function(f) return T.likelihood(f, 3, 2, 3) end,
 	impact = { availability = 2, financial = 1 },
@@ -896,25 +1109,39 @@ stride {
 	refs = { "CWE-770", "CWE-799", "OWASP A04:2021", "OWASP API4:2023" },
 }
 
+local function body_limited(v) return yes(v, "body_limit") end
+local function body_unlimited(v) return T.no(v, "body_limit") end
+local function web_or_api(v) return T.is_web(v) or T.is_api(v) end
+
 stride {
 	id = "STRIDE-D-02",
 	category = "denial_of_service",
 	applies = "process",
-	title = "Resource exhaustion by unbounded requests",
-	description = "The process accepts request bodies, uploads or batch sizes without an "
+	title = "No limit on request size",
+	description = "The program accepts request bodies, uploads or batch sizes without an "
 		.. "upper bound; a few oversized requests exhaust its memory or CPU. Raised for web "
-		.. "and API processes (by `tech`/`kind`) and processes with HTTP-like input from "
-		.. "outside. Answered by `body_limit ...` on the process (e.g. `body_limit \"1MB\"`).",
+		.. "and API programs (by `tech`/`kind`) and programs with HTTP-like requests from "
+		.. "outside; gateways and CDNs, the platform the workloads run on, and processes whose "
+		.. "stack pack asks the question itself (`tech hono`, with ge-stack loaded: "
+		.. "GE-HONO-02/12) are skipped. Answered by `body_limit ...` on the process (e.g. "
+		.. "`body_limit \"1MB\"`).",
 	when = function(p)
-		if T.has(p, "body_limit") then return false end
-		local inputs = T.untrusted_inflows(p)
-		if #inputs == 0 then return false end
-		local http = T.is_web(p) or T.is_api(p)
-		for _, f in ipairs(inputs) do
-			if httpish(f) then http = true end
+		local r = program(p)
+		if r.gateway or r.platform or T.claimed(p, "body_limit") then return false end
+		local flows = program_flows(p, body_limited, body_unlimited, "requests")
+		if not flows then return false end
+		local http = program_is(p, web_or_api)
+		if not http then
+			for _, f in ipairs(flows) do
+				if httpish(f) then
+					http = true
+					break
+				end
+			end
 		end
 		if not http then return false end
-		return p.key .. " states no `body_limit`"
+		if parent(p) then return p.key .. " states `body_limit none`" end
+		return p.key .. " takes requests from outside and states no `body_limit`"
 	end,
 	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
 	impact = { availability = 2 },
@@ -933,8 +1160,8 @@ stride {
 		.. "(`kind cache`, `tech memcached`) are skipped. Answered by `backup true` on the "
 		.. "store.",
 	when = function(s)
-		if T.yes(s, "backup") or T.is_cache(s) then return false end
-		if #(s.assets or {}) == 0 and #(s.inflows or {}) == 0 then return false end
+		if yes(s, "backup") or T.is_cache(s) then return false end
+		if s.assets[1] == nil and s.inflows[1] == nil then return false end
 		return s.key .. " states no `backup true`"
 	end,
 	likelihood = function(s) return T.likelihood(s, 2, 2, 1) end,
@@ -949,22 +1176,23 @@ stride {
 	id = "STRIDE-D-04",
 	category = "denial_of_service",
 	applies = "store",
-	title = "Database exhausted by unbounded queries",
+	title = "Unbounded database queries",
 	description = "Queries prompted by outside callers have no time limit and the connection "
 		.. "pool no cap; a few expensive searches, or a burst of connections, take the "
 		.. "database down for everyone. Raised for SQL/NoSQL stores (not queues or caches) "
-		.. "reached from processes "
-		.. "exposed to the internet or a partner network. Answered by `statement_timeout ...` "
-		.. "or `connection_limit ...` on the store.",
+		.. "reached from processes exposed to the internet or a partner network. Answered by "
+		.. "`statement_timeout ...` or `connection_limit ...` on the store.",
 	when = function(s)
-		if not (T.is_sql(s) or T.is_nosql(s)) or T.is(s, "kind", T.QUEUE_KIND) or T.is_cache(s) then
-			return false
-		end
-		if T.yes(s, "statement_timeout") or T.yes(s, "connection_limit") then return false end
-		for _, f in ipairs(access_flows(s)) do
-			local o = T.other(f, s)
-			if o and o.kind == "process" and T.opportunity(o) >= 2 then
-				return "queries from " .. o.key .. " (" .. tostring(o.exposure) .. ") are unbounded"
+		if not (T.is_sql(s) or T.is_nosql(s)) then return false end
+		if yes(s, "statement_timeout") or yes(s, "connection_limit") then return false end
+		if T.is_queue(s) or T.is_cache(s) then return false end
+		for _, list in ipairs { s.inflows, s.outflows } do
+			for _, f in ipairs(list) do
+				local o = T.other(f, s)
+				if o and o.kind == "process" and T.opportunity(o) >= 2 and not in_process(f) then
+					return "queries from " .. o.key .. " (" .. tostring(o.exposure)
+						.. ") reach " .. s.key .. " with no `statement_timeout`"
+				end
 			end
 		end
 		return false
@@ -979,29 +1207,34 @@ stride {
 -- ===========================================================================
 -- Elevation of privilege
 
+local function authorised(v) return yes(v, "authz") or yes(v, "rbac") end
+local function unauthorised(v) return T.no(v, "authz") and not yes(v, "rbac") end
+
 stride {
 	id = "STRIDE-E-01",
 	category = "elevation_of_privilege",
 	applies = "process",
 	title = "Missing authorisation checks",
-	description = "The process authenticates callers (or takes outside input) but nothing "
+	description = "The program authenticates callers (or takes outside input) but nothing "
 		.. "states how it decides what each caller may do: broken function- or object-level "
 		.. "authorisation lets a regular user reach admin functions or other users' records. "
-		.. "Raised for processes with untrusted input, unless all of it is `public true`; "
-		.. "gateways that only forward requests are skipped. "
-		.. "Answered by `authz ...` or `rbac ...` on the process.",
+		.. "Raised for programs with requests from outside, unless all of them are `public "
+		.. "true`; gateways that only forward requests are skipped. Answered by `authz ...` "
+		.. "or `rbac ...` on the process.",
 	when = function(p)
-		if T.has(p, "authz") or T.has(p, "rbac") or T.is_gateway(p) then return false end
-		local inputs = T.untrusted_inflows(p)
-		local private = 0
-		for _, f in ipairs(inputs) do
-			if not T.yes(f, "public") then private = private + 1 end
+		if program(p).gateway then return false end
+		local flows = program_flows(p, authorised, unauthorised, "requests")
+		if not flows then return false end
+		for _, f in ipairs(flows) do
+			if not yes(f, "public") then
+				if parent(p) then return p.key .. " states `authz none`" end
+				return p.key .. " states neither `authz` nor `rbac`"
+			end
 		end
-		if private == 0 then return false end
-		return p.key .. " states neither `authz` nor `rbac`"
+		return false
 	end,
 	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
-	impact = function(p, m) return T.impact(p, M(m), { integrity = max2(T.integrity(p)) }) end,
+	impact = function(p, m) return T.impact(p, m, { integrity = max2(T.integrity(p)) }) end,
 	mitigation = "Check authorisation server-side on every route and every object (owner or "
 		.. "tenant check), deny by default, and test admin routes with a regular user.",
 	refs = { "CWE-862", "CWE-285", "CWE-639", "OWASP A01:2021", "OWASP API1:2023", "ASVS V4" },
@@ -1017,24 +1250,32 @@ stride {
 		.. "changes everything. Answered by `rls true` (row-level security per tenant) or "
 		.. "`role ...` (the least-privilege role the application connects as; `postgres`, "
 		.. "`root`, `sa` or `admin` are superusers and do not count) on the store, or "
-		.. "`role ...` on every flow that reaches it.",
+		.. "`role ...` on every flow that reaches it. Stores whose stack pack asks about "
+		.. "`rls` and `role` itself (`tech postgresql`, with ge-stack loaded: GE-PG-01/02) "
+		.. "are left to it.",
 	when = function(s)
-		if T.yes(s, "rls") then return false end
+		if yes(s, "rls") then return false end
 		local role = T.text(s, "role")
-		if role and SUPERUSER[role] then
+		local superuser = role ~= nil and SUPERUSER[role] == true
+		if not superuser and yes(s, "role") then return false end
+		if T.claimed(s, "role") and T.claimed(s, "rls") then return false end
+		if superuser then
 			return s.key .. " is reached as role " .. role .. ", a superuser"
 		end
-		if T.yes(s, "role") and not (role and SUPERUSER[role]) then return false end
-		local missing = {}
-		for _, f in ipairs(access_flows(s)) do
+		local missing
+		for _, f in ipairs(T.flows(s)) do
 			local o = T.other(f, s)
-			if o and o.kind ~= "store" and not T.yes(f, "role") then missing[#missing + 1] = f.key end
+			if o and o.kind ~= "store" and not yes(f, "role") and not in_process(f) then
+				missing = missing or {}
+				missing[#missing + 1] = f
+			end
 		end
-		if #missing == 0 then return false end
-		return "neither `rls true` nor a least-privilege `role` for " .. table.concat(missing, ", ")
+		if not missing then return false end
+		return "neither `rls true` nor a least-privilege `role` on " .. s.key .. " or on "
+			.. flow_keys(missing)
 	end,
 	likelihood = function(s) return T.likelihood(s, 2, 2, 1) end,
-	impact = function(s, m) return T.impact(s, M(m), { integrity = max2(T.integrity(s)) }) end,
+	impact = function(s, m) return T.impact(s, m, { integrity = max2(T.integrity(s)) }) end,
 	mitigation = "Connect with a least-privilege role per service (no superuser, no DDL), "
 		.. "and enable row-level security on every tenant-scoped table.",
 	refs = { "CWE-250", "CWE-269", "OWASP A01:2021", "ASVS V4.1" },
@@ -1053,12 +1294,13 @@ stride {
 	when = function(f)
 		local s, t = f.source, f.target
 		if s == nil or t == nil then return false end
+		local sk, tk = s.kind, t.kind
 		local ext, store
-		if s.kind == "external" and t.kind == "store" then ext, store = s, t
-		elseif t.kind == "external" and s.kind == "store" then ext, store = t, s
+		if sk == "external" and tk == "store" then ext, store = s, t
+		elseif tk == "external" and sk == "store" then ext, store = t, s
 		else return false end
 		if not T.scoped(store) then return false end
-		return ext.key .. " reaches " .. store.key .. " directly"
+		return ext.key .. " reaches " .. store.key .. " directly, with no process in between"
 	end,
 	likelihood = function(f)
 		local ext = (f.source.kind == "external") and f.source or f.target
@@ -1066,7 +1308,7 @@ stride {
 	end,
 	impact = function(f, m)
 		local store = (f.source.kind == "store") and f.source or f.target
-		return T.impact(store, M(m), { integrity = max2(T.integrity(store)) })
+		return T.impact(store, m, { integrity = max2(T.integrity(store)) })
 	end,
 	mitigation = "Put an API in front of the store that authenticates, authorises and logs "
 		.. "each access; give the external party no network path to the store.",
@@ -1086,10 +1328,8 @@ stride {
 	when = function(f)
 		local s, t = f.source, f.target
 		if s == nil or t == nil or s.kind ~= "external" or t.kind ~= "process" then return false end
-		if not T.scoped(t) or (s.zone or T.text(s, "zone") or "internet") ~= "internet" then
-			return false
-		end
-		if T.is_gateway(t) or T.yes(f, "waf") or T.has(t, "waf") then return false end
+		if (s.zone or "internet") ~= "internet" then return false end
+		if yes(f, "waf") or has(t, "waf") or is_gateway(t) or not T.scoped(t) then return false end
 		return "internet entity " .. s.key .. " reaches " .. t.key .. " with no WAF or gateway"
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, 2) end,
@@ -1100,6 +1340,8 @@ stride {
 	refs = { "CWE-693", "OWASP A05:2021", "ASVS V14" },
 }
 
+local EXCESSIVE = { "run_as_root", "privileged", "host_path", "host_network" }
+
 stride {
 	id = "STRIDE-E-05",
 	category = "elevation_of_privilege",
@@ -1107,18 +1349,30 @@ stride {
 	title = "Process runs with excessive privileges",
 	description = "The process runs as root, privileged, or with host access; any code "
 		.. "execution in it becomes control of the node and the other workloads on it. Raised "
-		.. "when the process states `run_as_root true`, `privileged true` or `host_path ...`. "
-		.. "Answered by stating `run_as_root false` and dropping the others.",
+		.. "when the process states `run_as_root true`, `privileged true`, `host_path ...` or "
+		.. "`host_network true` (a setting its stack pack asks about itself, such as "
+		.. "`run_as_root` on `tech k3s` with ge-stack loaded, is left to it). Answered by "
+		.. "stating `run_as_root false` and dropping the others.",
 	when = function(p)
-		local bad = {}
-		for _, name in ipairs { "run_as_root", "privileged", "host_path", "host_network" } do
-			if T.yes(p, name) then bad[#bad + 1] = name end
+		local attr = p.attr
+		if attr.run_as_root == nil and attr.privileged == nil and attr.host_path == nil
+			and attr.host_network == nil then
+			return false
 		end
-		if #bad == 0 then return false end
-		return p.key .. " states " .. table.concat(bad, ", ")
+		local bad
+		for _, name in ipairs(EXCESSIVE) do
+			if yes(p, name) and not T.claimed(p, name) then
+				local x = attr[name]
+				bad = bad or {}
+				bad[#bad + 1] = "`" .. name .. " " .. (type(x) == "table" and "[...]" or tostring(x))
+					.. "`"
+			end
+		end
+		if not bad then return false end
+		return p.key .. " states " .. concat(bad, ", ")
 	end,
 	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
-	impact = function(p, m) return T.impact(p, M(m), { integrity = 3, availability = 3 }) end,
+	impact = function(p, m) return T.impact(p, m, { integrity = 3, availability = 3 }) end,
 	mitigation = "Run as a non-root user with a read-only root filesystem and dropped "
 		.. "capabilities (PodSecurity restricted profile); no hostPath mounts.",
 	refs = { "CWE-250", "CWE-269", "OWASP A05:2021" },

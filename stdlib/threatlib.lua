@@ -1,30 +1,45 @@
--- threatlib: small helpers shared by the built-in packs (stride, hygiene)
--- and available to organisation packs through `require "threatlib"`.
+-- threatlib: small helpers shared by the built-in packs (stride, linddun,
+-- ge-stack, hygiene) and available to organisation packs through
+-- `require "threatlib"`.
 --
 -- Everything here reads element views (doc/rules.md "Views") and never
--- changes them. Helpers fall in four groups:
+-- changes them. Helpers fall in five groups:
 --
 --   attributes   T.value, T.yes, T.no, T.stated, T.has, T.any, T.is, T.text
---   elements     T.is_web, T.is_api, T.is_sql, T.is_nosql, T.is_human, ...,
---                T.in_process, T.secure_transport, T.flows, T.untrusted_inflows
+--   elements     T.is_web, T.is_api, T.is_sql, T.is_nosql, T.is_human,
+--                T.is_gateway, T.is_platform, ..., T.parent, T.level0,
+--                T.in_process, T.secure_transport, T.flows, T.other,
+--                T.untrusted_inflows, T.requests, T.is_response
+--   programs     T.program_requests, T.program_is, T.serves_users
 --   data         T.assets, T.sensitivity, T.pii, T.secrets, T.regulated
 --   factors      T.confidentiality, T.compliance, T.population, T.opportunity,
 --                T.likelihood, T.impact
 --   text         T.keys, T.names (for a finding's detail)
+--   packs        T.claim, T.claimed (a stack pack takes over a generic rule)
 --
--- Helpers that walk flows or assets are cached per view for the run
--- (T.memo); their results are shared tables, not to be modified.
+-- Rules run once per element and rule, so these helpers are on the hot
+-- path of every check: the answers that depend on one view only are cached
+-- per view for the run (T.memo), and those that depend on the whole model
+-- are computed once per model view. Cached results are shared tables, not
+-- to be modified.
 --
 -- Conventions the packs share (doc/packs.md):
 --   * An attribute "answers" a threat when it is stated and not negative:
 --     `tls true`, `auth jwt`, `rate_limit "100/min"` count; `tls false`,
 --     `auth none`, `rate_limit no` do not.
+--   * A child process (`api.dal`) is a part of its top-level process: it
+--     inherits the controls its parent states (T.has), and rules about the
+--     behaviour of the whole program (error handling, authorisation, audit,
+--     body limits, XSS...) judge the top-level process with the requests
+--     of all its parts (T.program_requests).
 --   * Sensitivity: critical and high give confidentiality 3, medium 2,
 --     low or unstated 1.
 --   * Compliance: personal data (an asset with `pii true`) gives 3 when the
 --     model's `regulatory` list names GDPR, 2 otherwise; no PII gives 1.
 
 local T = {}
+
+local type, pairs, ipairs, select, setmetatable = type, pairs, ipairs, select, setmetatable
 
 -- Words that state the absence of a control.
 local NEGATIVE = { none = true, ["false"] = true, no = true, off = true, disabled = true,
@@ -50,9 +65,41 @@ local function memo(fn)
 end
 T.memo = memo
 
+-- Caches a function of the model view: the model-wide indexes some rules
+-- need are built once, on first use, instead of once per element.
+local function per_model(fn)
+	local cache = setmetatable({}, { __mode = "k" })
+	local last_m, last_r -- the model of the run in progress, asked once per element
+	return function(m)
+		if m == last_m and m ~= nil then return last_r end
+		local r = cache[m]
+		if r == nil then
+			r = fn(m)
+			cache[m] = r
+		end
+		last_m, last_r = m, r
+		return r
+	end
+end
+T.per_model = per_model
+
+-- Lower-case forms of attribute words, computed once per distinct word.
+local LOWER = setmetatable({}, { __index = function(t, s)
+	local l = s:lower()
+	t[s] = l
+	return l
+end })
+
 local function lower(s)
-	if type(s) == "string" then return s:lower() end
+	if type(s) == "string" then return LOWER[s] end
 	return s
+end
+
+-- The model view: the second argument of when/likelihood/impact when the
+-- engine passes it, else the global `model` the engine sets while rules run.
+function T.model(m)
+	if m ~= nil then return m end
+	return model
 end
 
 -- The attribute `name` of view `v`, or nil.
@@ -65,19 +112,22 @@ end
 -- The attribute as lower-case text when it is an identifier or string,
 -- else nil (booleans, numbers, lists and blocks are not text).
 function T.text(v, name)
-	local x = T.value(v, name)
-	if type(x) == "string" then return x:lower() end
+	local attr = v and v.attr
+	local x = attr and attr[name]
+	if type(x) == "string" then return LOWER[x] end
 	return nil
 end
 
 -- True when the attribute is stated and positive: `true`, a number above 0,
 -- a word that is not a negative one, a non-empty list or block.
-function T.yes(v, name)
-	local x = T.value(v, name)
+local function yes(v, name)
+	local attr = v and v.attr
+	local x = attr and attr[name]
+	if x == nil then return false end
 	local t = type(x)
 	if t == "boolean" then return x end
+	if t == "string" then return not NEGATIVE[LOWER[x]] end
 	if t == "number" then return x > 0 end
-	if t == "string" then return not NEGATIVE[x:lower()] end
 	if t == "table" then
 		-- views and attribute tables are read-only proxies: ask pairs
 		for _ in pairs(x) do return true end
@@ -85,31 +135,40 @@ function T.yes(v, name)
 	end
 	return false
 end
+T.yes = yes
 
 -- True when the attribute is stated as negative (`false`, `none`, `no`, 0).
 function T.no(v, name)
-	local x = T.value(v, name)
+	local attr = v and v.attr
+	local x = attr and attr[name]
+	if x == nil then return false end
 	local t = type(x)
 	if t == "boolean" then return not x end
+	if t == "string" then return NEGATIVE[LOWER[x]] == true end
 	if t == "number" then return x <= 0 end
-	if t == "string" then return NEGATIVE[x:lower()] == true end
 	return false
 end
 
 -- True when the attribute is written at all, whatever its value.
 function T.stated(v, name)
-	return T.value(v, name) ~= nil
+	local attr = v and v.attr
+	return attr ~= nil and attr[name] ~= nil
 end
+
+-- The enclosing process of v, or false.
+local function parent(v) return v.parent or false end
+T.parent = parent
 
 -- True when the attribute is stated and positive on v or on one of its
 -- enclosing processes: a child (`api.dal`) inherits its parent's controls.
-function T.has(v, name)
+local function has(v, name)
 	while v do
-		if T.yes(v, name) then return true end
-		v = v.parent
+		if yes(v, name) then return true end
+		v = parent(v)
 	end
 	return false
 end
+T.has = has
 
 -- False only for an element the model put out of scope (`in_scope false`).
 function T.scoped(v)
@@ -119,7 +178,7 @@ end
 -- True when any of the named attributes is stated and positive.
 function T.any(v, ...)
 	for i = 1, select("#", ...) do
-		if T.yes(v, (select(i, ...))) then return true end
+		if yes(v, (select(i, ...))) then return true end
 	end
 	return false
 end
@@ -132,20 +191,23 @@ function T.set(list)
 end
 
 -- True when attribute `name` (a word or a list of words) holds a word of `set`.
-function T.is(v, name, set)
-	local x = T.value(v, name)
-	if type(x) == "string" then return set[x:lower()] == true end
+local function is(v, name, set)
+	local attr = v and v.attr
+	local x = attr and attr[name]
+	if x == nil then return false end
+	if type(x) == "string" then return set[x] == true or set[LOWER[x]] == true end
 	if type(x) == "table" then
 		for _, w in ipairs(x) do
-			if type(w) == "string" and set[w:lower()] then return true end
+			if type(w) == "string" and set[LOWER[w]] then return true end
 		end
 	end
 	return false
 end
+T.is = is
 
 -- ---------------------------------------------------------------------------
--- Element predicates. Each looks at `tech` and `kind` first; the word lists
--- are the vocabulary doc/packs.md documents.
+-- Element predicates. Each looks at `tech` and `kind`; the word lists are
+-- the vocabulary doc/packs.md documents. Each is cached per view.
 
 T.WEB_TECH = T.set { "nextjs", "next", "react", "vue", "nuxt", "angular", "svelte",
 	"sveltekit", "remix", "astro", "gatsby", "ember", "jquery", "php", "laravel",
@@ -163,6 +225,8 @@ T.NOSQL_TECH = T.set { "mongodb", "mongo", "couchdb", "dynamodb", "cassandra", "
 	"elasticsearch", "opensearch", "solr", "firestore", "cosmosdb", "neo4j", "valkey" }
 T.NOSQL_KIND = T.set { "nosql", "document", "search", "keyvalue", "graph" }
 T.LDAP_TECH = T.set { "ldap", "openldap", "activedirectory", "ad", "389ds", "freeipa" }
+T.LDAP_KIND = T.set { "ldap", "directory" }
+T.LDAP_PROTOCOL = T.set { "ldap", "ldaps" }
 T.FILE_TECH = T.set { "s3", "minio", "gcs", "azureblob", "blob", "nfs", "filesystem",
 	"fs", "sftp", "smb", "ceph", "r2" }
 T.FILE_KIND = T.set { "file", "files", "filesystem", "bucket", "object_storage", "blob",
@@ -171,12 +235,20 @@ T.VAULT_TECH = T.set { "vault", "openbao", "kms", "awskms", "keyvault", "secrets
 	"sops", "infisical", "1password", "doppler" }
 T.VAULT_KIND = T.set { "vault", "secrets", "kms", "secrets_manager", "hsm" }
 T.QUEUE_KIND = T.set { "queue", "topic", "stream", "broker", "mq", "bus" }
+T.QUEUE_TECH = T.set { "rabbitmq", "kafka", "nats", "sqs", "activemq", "pubsub", "bullmq" }
 T.CACHE_KIND = T.set { "cache", "tmp", "temporary", "ephemeral" }
 T.CACHE_TECH = T.set { "memcached", "varnish" }
 T.GATEWAY_KIND = T.set { "gateway", "api_gateway", "waf", "cdn", "proxy", "reverse_proxy",
 	"load_balancer", "ingress", "edge" }
 T.GATEWAY_TECH = T.set { "bunnycdn", "cloudflare", "cloudfront", "akamai", "fastly",
 	"kong", "apigee", "traefik", "envoy", "modsecurity", "coraza", "nginx", "haproxy" }
+-- The platform workloads run on (a cluster, an orchestrator, a host), as
+-- opposed to the programs that serve requests: application-level rules
+-- (error pages, body limits, SSRF...) do not apply to it.
+T.PLATFORM_TECH = T.set { "k3s", "k8s", "kubernetes", "openshift", "rancher", "nomad",
+	"docker", "swarm", "podman", "eks", "aks", "gke", "ecs", "proxmox", "vmware" }
+T.PLATFORM_KIND = T.set { "cluster", "platform", "orchestrator", "infrastructure", "host",
+	"node", "runtime", "control_plane", "hypervisor" }
 T.HUMAN_KIND = T.set { "user", "users", "human", "person", "browser", "customer",
 	"admin", "administrator", "operator", "employee", "staff", "mobile", "client" }
 -- Transport protocols that are encrypted by definition.
@@ -187,79 +259,78 @@ T.SECURE_PROTOCOL = T.set { "https", "wss", "tls", "mtls", "grpcs", "h2", "http2
 T.CLEARTEXT_PROTOCOL = T.set { "http", "ws", "ftp", "telnet", "smtp", "ldap", "amqp",
 	"mqtt", "redis", "memcached", "snmp", "syslog", "tftp", "nfs", "smb", "rsh" }
 
-function T.is_web(v)
-	return T.is(v, "tech", T.WEB_TECH) or T.is(v, "kind", T.WEB_KIND)
+-- A predicate: `tech` in one set or `kind` in the other. Not cached: two
+-- attribute reads cost less than a cache lookup and its upkeep.
+local function tech_or_kind(techs, kinds)
+	return function(v) return is(v, "tech", techs) or is(v, "kind", kinds) end
 end
 
-function T.is_api(v)
-	return T.is(v, "tech", T.API_TECH) or T.is(v, "kind", T.API_KIND)
-end
-
-function T.is_sql(v)
-	return T.is(v, "tech", T.SQL_TECH) or T.is(v, "kind", T.SQL_KIND)
-end
-
-function T.is_nosql(v)
-	return T.is(v, "tech", T.NOSQL_TECH) or T.is(v, "kind", T.NOSQL_KIND)
-end
-
-function T.is_ldap(v)
-	return T.is(v, "tech", T.LDAP_TECH) or T.is(v, "kind", T.set { "ldap", "directory" })
-end
-
-function T.is_file_store(v)
-	return T.is(v, "tech", T.FILE_TECH) or T.is(v, "kind", T.FILE_KIND)
-end
-
-function T.is_vault(v)
-	return T.is(v, "tech", T.VAULT_TECH) or T.is(v, "kind", T.VAULT_KIND)
-end
-
-function T.is_cache(v)
-	return T.is(v, "tech", T.CACHE_TECH) or T.is(v, "kind", T.CACHE_KIND)
-end
-
-function T.is_gateway(v)
-	return T.is(v, "tech", T.GATEWAY_TECH) or T.is(v, "kind", T.GATEWAY_KIND)
-end
+T.is_web = tech_or_kind(T.WEB_TECH, T.WEB_KIND)
+T.is_api = tech_or_kind(T.API_TECH, T.API_KIND)
+T.is_sql = tech_or_kind(T.SQL_TECH, T.SQL_KIND)
+T.is_nosql = tech_or_kind(T.NOSQL_TECH, T.NOSQL_KIND)
+T.is_ldap = tech_or_kind(T.LDAP_TECH, T.LDAP_KIND)
+T.is_file_store = tech_or_kind(T.FILE_TECH, T.FILE_KIND)
+T.is_vault = tech_or_kind(T.VAULT_TECH, T.VAULT_KIND)
+T.is_cache = tech_or_kind(T.CACHE_TECH, T.CACHE_KIND)
+T.is_queue = tech_or_kind(T.QUEUE_TECH, T.QUEUE_KIND)
+T.is_gateway = tech_or_kind(T.GATEWAY_TECH, T.GATEWAY_KIND)
+T.is_platform = tech_or_kind(T.PLATFORM_TECH, T.PLATFORM_KIND)
 
 -- A person (or the browser a person drives) rather than a system: by
--- `kind`, or by an id or label that says browser/user when no kind is given.
-function T.is_human(v)
-	if v.kind ~= "external" and v.kind ~= "actor" then return false end
-	if T.stated(v, "kind") then return T.is(v, "kind", T.HUMAN_KIND) end
-	local words = ((v.id or "") .. " " .. (v.label or "")):lower()
-	return words:find("browser", 1, true) ~= nil or words:find("user", 1, true) ~= nil
-		or words:find("customer", 1, true) ~= nil or words:find("admin", 1, true) ~= nil
+-- `kind`, or, when no kind is given, by an id or label that says browser,
+-- user, customer or admin and no word that names a system ("Customer
+-- webhook endpoint" is a system).
+local PERSON_WORDS = { "browser", "user", "customer", "admin" }
+local SYSTEM_WORDS = { "webhook", "endpoint", "api", "service", "server", "system", "bot",
+	"crm", "erp", "provider", "gateway", "queue" }
+local function says_any(text, words)
+	for _, w in ipairs(words) do
+		if text:find(w, 1, true) then return true end
+	end
+	return false
 end
+T.is_human = memo(function(v)
+	local kind = v.kind
+	if kind ~= "external" and kind ~= "actor" then return false end
+	if T.stated(v, "kind") then return is(v, "kind", T.HUMAN_KIND) end
+	local words = ((v.id or "") .. " " .. (v.label or "")):lower()
+	return says_any(words, PERSON_WORDS) and not says_any(words, SYSTEM_WORDS)
+end)
 
 -- The top-level (Level 0) ancestor of an element view.
-function T.level0(v)
-	while v and v.parent do v = v.parent end
+local function level0(v)
+	local p = v.parent
+	while p do
+		v = p
+		p = v.parent
+	end
 	return v
 end
+T.level0 = level0
 
 -- True for a flow between two parts of the same top-level process (a call
 -- inside one program): no network, so no transport threats, unless the
 -- model gives it a `protocol`.
-T.in_process = memo(function(f)
-	if f.kind ~= "flow" or f.source == nil or f.target == nil then return false end
-	if T.stated(f, "protocol") then return false end
-	local a, b = T.level0(f.source), T.level0(f.target)
-	return a ~= nil and b ~= nil and a.key == b.key
+local in_process = memo(function(f)
+	if f.kind ~= "flow" then return false end
+	local s, t = f.source, f.target
+	if s == nil or t == nil or T.stated(f, "protocol") then return false end
+	return level0(s) == level0(t)
 end)
+T.in_process = in_process
 
 -- True when the flow's transport is encrypted: `tls true` (or `mtls true`)
 -- on the flow, a protocol that is encrypted by definition (https, wss,
 -- grpcs, ldaps, ...), or a store at either end that states `tls true` (it
 -- accepts TLS connections only); `tls false` on the flow overrides all.
 function T.secure_transport(f)
-	local tls = T.value(f, "tls")
-	if tls ~= nil then return T.yes(f, "tls") end
-	if T.is(f, "protocol", T.SECURE_PROTOCOL) or T.yes(f, "mtls") then return true end
-	for _, e in ipairs { f.source, f.target } do
-		if e and e.kind == "store" and T.yes(e, "tls") then return true end
-	end
+	local attr = f.attr
+	if attr.tls ~= nil then return yes(f, "tls") end
+	if is(f, "protocol", T.SECURE_PROTOCOL) or yes(f, "mtls") then return true end
+	local s, t = f.source, f.target
+	if s and s.kind == "store" and yes(s, "tls") then return true end
+	if t and t.kind == "store" and yes(t, "tls") then return true end
 	return false
 end
 
@@ -267,12 +338,16 @@ end
 -- both lists, so each is returned once).
 T.flows = memo(function(v)
 	local out, seen = {}, {}
-	for _, list in ipairs { v.inflows or {}, v.outflows or {} } do
-		for _, f in ipairs(list) do
-			if not seen[f.key] then
-				seen[f.key] = true
-				out[#out + 1] = f
-			end
+	local inflows, outflows = v.inflows, v.outflows
+	if inflows then
+		for _, f in ipairs(inflows) do
+			seen[f] = true
+			out[#out + 1] = f
+		end
+	end
+	if outflows then
+		for _, f in ipairs(outflows) do
+			if not seen[f] then out[#out + 1] = f end
 		end
 	end
 	return out
@@ -280,50 +355,296 @@ end)
 
 -- The element at the other end of flow f, seen from element v.
 function T.other(f, v)
-	if f.source == v or (f.source and f.source.key == v.key) then return f.target end
-	return f.source
+	local s = f.source
+	if s == v then return f.target end
+	return s
 end
 
 -- True when flow f brings data from outside: it comes from an external
 -- entity or crosses a trust boundary. Such input is untrusted.
-function T.untrusted_input(f)
-	return f.crosses or (f.source ~= nil and f.source.kind == "external")
+local function untrusted_input(f)
+	if f.crosses then return true end
+	local s = f.source
+	return s ~= nil and s.kind == "external"
 end
+T.untrusted_input = untrusted_input
 
 -- Inflows of v that carry untrusted input (see T.untrusted_input), skipping
--- in-process calls.
+-- in-process calls. Includes the answers v gets on `<->` flows it starts.
 T.untrusted_inflows = memo(function(v)
 	local out = {}
 	for _, f in ipairs(v.inflows or {}) do
-		if T.untrusted_input(f) and not T.in_process(f) then out[#out + 1] = f end
+		if untrusted_input(f) and not in_process(f) then out[#out + 1] = f end
 	end
 	return out
 end)
 
+-- True when flow f is the answer to a call: its target also sends to its
+-- source (its program), over a `<->` flow (`api -> web.ssr` beside
+-- `web.ssr <-> api`), or over a one-way flow drawn before it in the same
+-- file (`web -> browser` after `browser -> web`). A `<->` flow is a call
+-- and its answer, never only an answer.
+local is_response = memo(function(f)
+	if f.bidirectional then return false end
+	local s, t = f.source, f.target
+	if s == nil or t == nil or t.kind == "store" then return false end
+	local home = level0(s)
+	local file, line
+	for _, g in ipairs(t.outflows or {}) do
+		if g ~= f and g.source == t and level0(g.target) == home then
+			if g.bidirectional then return true end
+			file = file or f.file
+			line = line or f.line
+			if g.file == file and g.line < line then return true end
+		end
+	end
+	return false
+end)
+T.is_response = is_response
+
+-- Requests into v from outside: untrusted inflows whose target is v (not
+-- the answers to calls v makes), skipping answers to calls of others.
+local requests = memo(function(v)
+	local out = {}
+	for _, f in ipairs(v.inflows or {}) do
+		if f.target == v and untrusted_input(f) and not in_process(f) and not is_response(f) then
+			out[#out + 1] = f
+		end
+	end
+	return out
+end)
+T.requests = requests
+
 -- ---------------------------------------------------------------------------
--- Data: sensitivity and personal data seen by an element.
+-- Programs: a top-level process with its parts.
 
-local function rank(s) return SENS_RANK[lower(s) or ""] or 0 end
+-- Calls into v from any other program: inflows whose target is v, that
+-- are not calls inside one program nor answers to calls of v's. Requests
+-- are the calls that come from outside (T.requests).
+local calls = memo(function(v)
+	local out = {}
+	for _, f in ipairs(v.inflows or {}) do
+		if f.target == v and not in_process(f) and not is_response(f) then
+			out[#out + 1] = f
+		end
+	end
+	return out
+end)
+T.calls = calls
 
--- The assets an element touches: its own `stores`/`data`, plus, for
--- processes and externals, what their flows carry, and for a flow that
--- carries nothing stated, what the store at either end holds.
-T.assets = memo(function(v)
-	local out, seen = {}, {}
-	local function add(list)
-		for _, a in ipairs(list or {}) do
-			if not seen[a.key] then
-				seen[a.key] = true
-				out[#out + 1] = a
+-- The flows `per_part(v)` gives for top-level process p and each of its
+-- parts, leaving out the parts for which `answered(part)` is true (a part
+-- that states the control itself, and the parts inside it).
+local function collect(p, per_part, answered)
+	local children = p.children
+	if children[1] == nil then return per_part(p) end -- a process without parts
+	local out = {}
+	local function walk(v)
+		if answered and v ~= p and answered(v) then return end
+		for _, f in ipairs(per_part(v)) do out[#out + 1] = f end
+		local children = v.children
+		if children then
+			for _, c in ipairs(children) do walk(c) end
+		end
+	end
+	walk(p)
+	return out
+end
+T.collect = collect
+
+local all_requests = memo(function(p) return collect(p, requests) end)
+local all_calls = memo(function(p) return collect(p, calls) end)
+
+-- Requests from outside into process p or any of its parts (see
+-- T.collect for `answered`; without it the result is cached).
+function T.program_requests(p, answered)
+	if answered then return collect(p, requests, answered) end
+	return all_requests(p)
+end
+
+-- Calls from other programs into process p or any of its parts.
+function T.program_calls(p, answered)
+	if answered then return collect(p, calls, answered) end
+	return all_calls(p)
+end
+
+-- True when pred holds for process p or one of its parts.
+function T.program_is(p, pred)
+	if pred(p) then return true end
+	for _, c in ipairs(p.children or {}) do
+		if T.program_is(c, pred) then return true end
+	end
+	return false
+end
+
+-- What one process knows about its program, computed once per process:
+--   part      its enclosing process, or false for a top-level process
+--   leaf      true when it has no parts
+--   gateway   a gateway, CDN or WAF (T.is_gateway)
+--   platform  the platform workloads run on (T.is_platform)
+--   requests  requests from outside into it and its parts (T.requests)
+--   calls     calls from other programs into it and its parts (T.calls)
+T.program = memo(function(p)
+	local leaf = p.children[1] == nil
+	return {
+		part = p.parent or false,
+		leaf = leaf,
+		gateway = T.is_gateway(p),
+		platform = T.is_platform(p),
+		requests = leaf and requests(p) or collect(p, requests),
+		calls = leaf and calls(p) or collect(p, calls),
+	}
+end)
+
+-- Which words the model uses for the attributes rules key rare threats on,
+-- and whether it has people among its external entities. Each index is
+-- built in one pass over the elements that carry the attribute, the first
+-- time a rule asks, so that a rule about LDAP, XML or deserialisation
+-- costs next to nothing per element in a model that has none of them.
+local INDEXED = { protocol = "flow", format = "flow", serialization = "flow",
+	tech = "node", kind = "node", trigger = "node", purpose = "node" }
+local NODE_KINDS = { "process", "store", "external", "boundary" }
+
+local function add_words(set, x)
+	if type(x) == "string" then
+		set[LOWER[x]] = true
+	elseif type(x) == "table" then
+		for _, w in ipairs(x) do
+			if type(w) == "string" then set[LOWER[w]] = true end
+		end
+	end
+end
+
+local word_index = per_model(function() return {} end)
+
+-- The set of (lower-case) words the model states as attribute `name`, on
+-- flows for `protocol`, `format` and `serialization`, on externals,
+-- processes, stores and boundaries for `tech`, `kind`, `trigger` and `purpose` (and on
+-- processes for `format` and `serialization` too).
+function T.model_words(m, name)
+	m = T.model(m)
+	local index = word_index(m)
+	local set = index[name]
+	if set then return set end
+	local where = INDEXED[name]
+	if where == nil then error("T.model_words: no index of `" .. tostring(name) .. "`", 2) end
+	set = {}
+	if where == "flow" then
+		for _, v in ipairs(m.elements("flow")) do
+			local x = v.attr[name]
+			if x ~= nil then add_words(set, x) end
+		end
+	end
+	if where == "node" or name ~= "protocol" then
+		for _, kind in ipairs(where == "node" and NODE_KINDS or { "process" }) do
+			for _, v in ipairs(m.elements(kind)) do
+				local x = v.attr[name]
+				if x ~= nil then add_words(set, x) end
 			end
 		end
 	end
-	add(v.assets)
-	if v.kind == "process" or v.kind == "external" then
-		for _, f in ipairs(T.flows(v)) do add(f.assets) end
-	elseif v.kind == "flow" and #(v.assets or {}) == 0 then
-		for _, e in ipairs { v.source, v.target } do
-			if e and e.kind == "store" then add(e.assets) end
+	index[name] = set
+	return set
+end
+
+-- True when some element of the model states attribute `name` with a word
+-- of `set` (see T.model_words for where it looks).
+function T.model_uses(m, name, set)
+	local used = T.model_words(m, name)
+	for w in pairs(set) do
+		if used[w] then return true end
+	end
+	return false
+end
+
+-- True when the model has a person among its external entities.
+local people_in = per_model(function(m)
+	for _, e in ipairs(m.elements("external")) do
+		if T.is_human(e) then return true end
+	end
+	return false
+end)
+function T.model_has_people(m)
+	return people_in(T.model(m))
+end
+
+-- Processes that serve people: one that a person's requests reach, or a
+-- process such a one calls. A part with requests of its own from outside
+-- its program serves whoever sends them (a webhook handler serves the
+-- payment provider, not the user); a part without any serves whoever its
+-- parent serves. Computed once per model, breadth-first from the people.
+local users_served = per_model(function(m)
+	local served = {}
+	local queue, head = {}, 1
+	local function mark(v)
+		if served[v] then return end
+		served[v] = true
+		queue[#queue + 1] = v
+	end
+	for _, e in ipairs(m.elements("external")) do
+		if T.is_human(e) then
+			for _, f in ipairs(e.outflows or {}) do
+				local t = f.target
+				if f.source == e and t and t.kind == "process" then mark(t) end
+			end
+		end
+	end
+	while head <= #queue do
+		local v = queue[head]
+		head = head + 1
+		-- parts that take no requests of their own act for their parent
+		for _, c in ipairs(v.children or {}) do
+			if #requests(c) == 0 then mark(c) end
+		end
+		-- the processes it calls, in another program, serve the same people
+		local home = level0(v)
+		for _, f in ipairs(v.outflows or {}) do
+			local t = f.target
+			if f.source == v and t and t.kind == "process" and level0(t) ~= home
+				and not is_response(f) then
+				mark(t)
+			end
+		end
+	end
+	return served
+end)
+
+-- True when people's requests reach process p (see above).
+function T.serves_users(p, m)
+	return users_served(T.model(m))[p] == true
+end
+
+-- ---------------------------------------------------------------------------
+-- Data: sensitivity and personal data seen by an element.
+
+local function rank(s)
+	if s == nil or s == false then return 0 end
+	return SENS_RANK[s] or SENS_RANK[lower(s)] or 0
+end
+
+-- A flow that does not state `data` counts what the store at either end
+-- holds; `data []` says it carries nothing of value.
+local function store_ends(f)
+	if f.kind ~= "flow" or T.stated(f, "data") then return nil, nil end
+	local s, t = f.source, f.target
+	return (s and s.kind == "store") and s or nil, (t and t.kind == "store") and t or nil
+end
+
+-- The assets an element touches: its own `stores`/`data`, plus, for
+-- processes and externals, what their flows and their parts' flows carry
+-- (the engine's `assets`), and for a flow that does not state `data`, what
+-- the store at either end holds.
+T.assets = memo(function(v)
+	local own = v.assets or {}
+	local a, b = store_ends(v)
+	if not a and not b then return own end
+	local out, seen = {}, {}
+	for _, list in ipairs { own, a and a.assets or {}, b and b.assets or {} } do
+		for _, x in ipairs(list) do
+			if not seen[x] then
+				seen[x] = true
+				out[#out + 1] = x
+			end
 		end
 	end
 	return out
@@ -331,19 +652,18 @@ end)
 
 -- The highest sensitivity of those assets ("low" ... "critical"), or false.
 T.sensitivity = memo(function(v)
-	local best = 0
-	for _, a in ipairs(T.assets(v)) do
-		best = math.max(best, rank(a.sensitivity or a.max_sensitivity))
-	end
+	local best = rank(v.max_sensitivity or v.sensitivity)
+	local a, b = store_ends(v)
+	if a then best = math.max(best, rank(a.max_sensitivity)) end
+	if b then best = math.max(best, rank(b.max_sensitivity)) end
 	return SENS_NAME[best] or false
 end)
 
 -- True when one of those assets is personal data.
 T.pii = memo(function(v)
-	for _, a in ipairs(T.assets(v)) do
-		if a.pii then return true end
-	end
-	return false
+	if v.pii then return true end
+	local a, b = store_ends(v)
+	return (a ~= nil and a.pii == true) or (b ~= nil and b.pii == true)
 end)
 
 -- True when the sensitivity of what v touches is at least `level`.
@@ -357,15 +677,15 @@ local SECRET_KIND = T.set { "secret", "secrets", "credential", "credentials", "k
 	"token", "tokens", "password", "passwords", "certificate", "private_key" }
 local SECRET_WORDS = { "credential", "password", "secret", "api key", "api-key", "apikey",
 	"private key", "token", "passphrase" }
-function T.is_secret(a)
-	if T.yes(a, "secret") then return true end
-	if T.is(a, "kind", SECRET_KIND) then return true end
+T.is_secret = memo(function(a)
+	if yes(a, "secret") then return true end
+	if is(a, "kind", SECRET_KIND) then return true end
 	local label = (a.label or ""):lower()
 	for _, w in ipairs(SECRET_WORDS) do
 		if label:find(w, 1, true) then return true end
 	end
 	return false
-end
+end)
 
 -- The secret assets an element holds or carries (its own `stores`/`data`).
 function T.secrets(v)
@@ -378,22 +698,21 @@ end
 
 -- True when the model's `regulatory` list names `what` (any case).
 local regulated_for, regulated_cache
-function T.regulated(model, what)
+function T.regulated(m, what)
 	-- Asked once per finding: remember the answers for this model view.
-	if regulated_for ~= model then
-		regulated_for, regulated_cache = model, {}
+	if regulated_for ~= m then
+		regulated_for, regulated_cache = m, {}
 	end
-	local key = what:lower()
-	local known = regulated_cache[key]
+	local known = regulated_cache[what]
 	if known == nil then
-		known = T.regulated_uncached(model, key)
-		regulated_cache[key] = known
+		known = T.regulated_uncached(m, what)
+		regulated_cache[what] = known
 	end
 	return known
 end
 
-function T.regulated_uncached(model, what)
-	local meta = model and model.meta
+function T.regulated_uncached(m, what)
+	local meta = m and m.meta
 	local reg = meta and meta.regulatory
 	if reg == nil then return false end
 	what = what:lower()
@@ -411,12 +730,12 @@ end
 
 -- Confidentiality impact from the sensitivity of what v touches:
 -- critical/high 3, medium 2, low or unstated 1.
-T.confidentiality = memo(function(v)
+function T.confidentiality(v)
 	local r = rank(T.sensitivity(v))
 	if r >= 3 then return 3 end
 	if r == 2 then return 2 end
 	return 1
-end)
+end
 
 -- Integrity impact follows the same scale: altering critical or high data
 -- is a high impact.
@@ -424,9 +743,9 @@ T.integrity = T.confidentiality
 
 -- Compliance impact: PII with GDPR in the model's `regulatory` list is 3
 -- (a breach is an Art. 33 notification), PII without it 2, no PII 1.
-function T.compliance(v, model)
+function T.compliance(v, m)
 	if not T.pii(v) then return 1 end
-	if T.regulated(model, "GDPR") then return 3 end
+	if T.regulated(T.model(m), "GDPR") then return 3 end
 	return 2
 end
 
@@ -434,8 +753,10 @@ end
 -- without its own exposure takes its source's.
 local EXPOSURE = { internet = 3, network = 2, internal = 1 }
 function T.opportunity(v)
-	if v.opportunity then return v.opportunity end
-	if v.exposure and EXPOSURE[v.exposure] then return EXPOSURE[v.exposure] end
+	local o = v.opportunity
+	if o then return o end
+	local e = v.exposure
+	if e and EXPOSURE[e] then return EXPOSURE[e] end
 	if v.kind == "flow" and v.source then return T.opportunity(v.source) end
 	return 1
 end
@@ -450,29 +771,42 @@ end
 -- exposure; skill, motive and discoverability are the rule's judgement.
 -- `population` may be given to override the exposure-based value.
 function T.likelihood(v, skill, motive, discoverability, population)
+	local o = T.opportunity(v)
 	return {
 		skill = skill,
 		motive = motive,
-		opportunity = T.opportunity(v),
-		population = population or T.population(v),
+		opportunity = o,
+		population = population or o,
 		discoverability = discoverability,
 	}
 end
 
 -- Impact factors: confidentiality from the data's sensitivity and
--- compliance from PII/GDPR (when `with_data` is true), merged with the
--- rule's own factors; the higher value of a factor wins.
-function T.impact(v, model, extra, with_data)
+-- compliance from PII/GDPR (when `with_data` is not false), merged with
+-- the rule's own factors; the higher value of a factor wins.
+local IMPACT_FACTORS = { "confidentiality", "integrity", "availability", "financial",
+	"compliance", "reputation" }
+function T.impact(v, m, extra, with_data)
 	local out = {}
 	if with_data ~= false then
 		out.confidentiality = T.confidentiality(v)
-		out.compliance = T.compliance(v, model)
+		out.compliance = T.compliance(v, m)
 	end
-	for k, x in pairs(extra or {}) do
-		out[k] = math.max(out[k] or 0, x)
+	if extra then
+		for i = 1, 6 do
+			local k = IMPACT_FACTORS[i]
+			local x = extra[k]
+			if x ~= nil then
+				local have = out[k]
+				if have == nil or x > have then out[k] = x end
+			end
+		end
 	end
 	return out
 end
+
+-- ---------------------------------------------------------------------------
+-- Text for a finding's detail.
 
 -- Names a list of views with their labels: `A-01 "user passwords", db`
 -- (the label is left out when it is just the id).
@@ -494,6 +828,31 @@ function T.keys(list)
 	local out = {}
 	for i, x in ipairs(list) do out[i] = x.key or x.id or tostring(x) end
 	return table.concat(out, ", ")
+end
+
+-- ---------------------------------------------------------------------------
+-- Claims: a stack pack (ge-stack) asks about some controls itself for the
+-- elements of its `tech`, with the stack's own words and advice. It claims
+-- the attribute for those techs, and a generic rule that would report the
+-- same missing control on the same element leaves it to that pack, so a
+-- reviewer reads one finding, not two. A claim lasts for the run of the
+-- packs that were loaded together.
+local claims = {}
+
+-- Claims attribute `name` for the elements whose `tech` is in `techs`.
+function T.claim(name, techs)
+	local set = claims[name]
+	if set == nil then
+		set = {}
+		claims[name] = set
+	end
+	for w in pairs(techs) do set[w] = true end
+end
+
+-- True when some loaded pack claimed attribute `name` for v's `tech`.
+function T.claimed(v, name)
+	local set = claims[name]
+	return set ~= nil and is(v, "tech", set)
 end
 
 return T

@@ -150,6 +150,13 @@ static void watch_stop(tm_rules *rules)
 	if (watched != rules)
 		return;
 	setitimer(ITIMER_VIRTUAL, &saved_timer, NULL);
+	/* A tick may already be pending; ignoring the signal discards it
+	 * (POSIX), so restoring a default action cannot end the process. */
+	struct sigaction ignore;
+	memset(&ignore, 0, sizeof ignore);
+	ignore.sa_handler = SIG_IGN;
+	sigemptyset(&ignore.sa_mask);
+	sigaction(SIGVTALRM, &ignore, NULL);
 	sigaction(SIGVTALRM, &saved_action, NULL);
 	watched = NULL;
 }
