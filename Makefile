@@ -47,7 +47,7 @@ LIB := $(BUILD)/libthreat.a
 BIN := $(BUILD)/threat
 
 .PHONY: all build deps test unit golden golden-update packs fuzz-replay fuzz bench \
-        install clean headertest format format-check valgrind
+        install clean headertest format format-check valgrind rules-reference
 # `make` first installs what the build needs (quietly, only when missing),
 # then builds in a fresh make so pkg-config sees the new packages.
 all: deps
@@ -107,6 +107,10 @@ bench: deps
 
 valgrind: all
 	@tests/tools/valgrind.sh $(BUILD)/threat
+
+# The rule reference is generated from the packs themselves.
+rules-reference: all
+	@tests/tools/rules-reference.sh $(BUILD)/threat > doc/rules-reference.md
 
 headertest:
 	@for h in include/threat.h include/threat/*.h; do \

@@ -1,5 +1,6 @@
 #include "out/rules_text.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "out/term.h"
@@ -54,11 +55,18 @@ void tm_out_rules_table(tm_buf *out, const tm_rules *rules)
 }
 
 /* Markdown table cell: no newlines, and '|' escaped, so the column count holds. */
+static bool word_char(char c) { return isalnum((unsigned char)c) != 0; }
+
 static void md_cell(tm_buf *out, const char *text)
 {
-	for (const char *p = or_empty(text); *p; p++) {
-		if (*p == '|' || *p == '\\' || *p == '`' || *p == '*' || *p == '_' || *p == '<' || *p == '>' ||
-		    *p == '[' || *p == ']')
+	const char *start = or_empty(text);
+	for (const char *p = start; *p; p++) {
+		/* An underscore inside a word never starts emphasis, so
+		 * `denial_of_service` stays readable in the Markdown source. */
+		bool inner_underscore = *p == '_' && p > start && word_char(p[-1]) && word_char(p[1]);
+		if ((*p == '|' || *p == '\\' || *p == '`' || *p == '*' || *p == '_' || *p == '<' || *p == '>' ||
+		     *p == '[' || *p == ']') &&
+		    !inner_underscore)
 			tm_buf_putc(out, '\\');
 		if (*p == '\n' || *p == '\r')
 			tm_buf_putc(out, ' ');

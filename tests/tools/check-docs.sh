@@ -140,5 +140,13 @@ fi
 "$bin" report "$hostile" >"$work/stdout.md" 2>/dev/null
 if "$bin" report "$hostile" -o "$work/file.md" 2>/dev/null && cmp -s "$work/stdout.md" "$work/file.md"; then pass; else fail "report -o differs from stdout"; fi
 
+# doc/rules-reference.md is what `threat rules --format md` prints, after its
+# header (make rules-reference regenerates it).
+if tests/tools/rules-reference.sh "$bin" | cmp -s - doc/rules-reference.md; then
+	pass
+else
+	fail "doc/rules-reference.md is out of date: run make rules-reference"
+fi
+
 echo "docs: $passed passed, $failed failed"
 [ $failed = 0 ]
