@@ -2,6 +2,7 @@
 #ifndef THREAT_H
 #define THREAT_H
 
+#include "threat/check.h"
 #include "threat/status.h"
 
 #endif

@@ -1,0 +1,53 @@
+/* libthreat's public interface: load a model, run the rule packs, and read
+ * the scored findings, for tools that embed threat (an editor plugin, a
+ * CI bot). The command-line client is built on the same library. */
+#ifndef THREAT_CHECK_H
+#define THREAT_CHECK_H
+
+#include <stddef.h>
+
+#include "threat/status.h"
+
+/* A loaded and analysed model. */
+typedef struct tm_check tm_check;
+
+typedef struct tm_check_options {
+	const char *today; /* "YYYY-MM-DD", or NULL: SOURCE_DATE_EPOCH, else the clock */
+	int no_rules;      /* non-zero: hand-written threats only, no rule packs */
+} tm_check_options;
+
+/* One finding, as `threat check --format json` describes it. The strings
+ * belong to the check and live until tm_check_free. */
+typedef struct tm_check_finding {
+	const char *id, *rule, *framework, *category, *element, *title;
+	const char *detail; /* or NULL */
+	double likelihood, impact;
+	const char *risk;   /* "CRITICAL" ... "INFO" */
+	const char *status; /* "open", "planned", "mitigated", "accepted", "expired", "false_positive" */
+	const char *due;    /* "YYYY-MM-DD", or NULL */
+	const char *file;
+	unsigned line;
+} tm_check_finding;
+
+/* Loads the files (and what they include), runs the packs they `use`,
+ * and scores and tracks the findings. Returns TM_OK, TM_ERR_INPUT (the
+ * model or a pack has errors: see tm_check_diagnostics), or TM_ERR_USAGE
+ * (a malformed `today`). *out is set whenever memory could be had, also on
+ * errors, and must be freed with tm_check_free. */
+int tm_check_open(tm_check **out, const char *const *paths, size_t npaths, const tm_check_options *options);
+void tm_check_free(tm_check *check);
+
+/* The errors and warnings, rendered as `threat` prints them (FILE:LINE:COL,
+ * the source line, a caret), without colour. Freed with tm_check_free. */
+const char *tm_check_diagnostics(const tm_check *check);
+size_t tm_check_error_count(const tm_check *check);
+
+/* Findings sorted by risk (highest first), then id. */
+size_t tm_check_finding_count(const tm_check *check);
+int tm_check_get_finding(tm_check_finding *out, const tm_check *check, size_t index);
+
+/* SPEC §4's JSON object, as `threat check --format json` prints it; a
+ * malloc'd string for the caller to free. NULL when the model has errors. */
+char *tm_check_json(const tm_check *check);
+
+#endif
