@@ -36,6 +36,9 @@ trap 'rm -f "$log"' EXIT
 passed=0
 failed=0
 for example in "${examples[@]}"; do
+	# A part another file includes (no `model` statement) is checked
+	# through that file.
+	grep -q '^model ' "$example" || continue
 	env -u THREAT_PATH NO_COLOR=1 valgrind -q --leak-check=full \
 		--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
 		--error-exitcode=3 --log-file="$log" \
