@@ -26,7 +26,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 only=${2:-all}
-case $only in all | unit | golden | packs | fuzz | repl | docs | robustness) ;; *)
+case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness) ;; *)
 	echo "run-tests: unknown suite '$only' (unit, golden, packs or fuzz)" >&2
 	exit 2
 	;;
@@ -168,6 +168,17 @@ run_docs() {
 	[ $status = 0 ] || show_log 60
 }
 
+# threat query equals check --format json filtered by the same condition.
+run_query() {
+	timeout -k 5 "$limit" tests/tools/query-vs-check.sh "$build/threat" >"$log" 2>&1
+	local status=$?
+	grep -E '^FAIL|^  ' "$log" | head -n 20
+	add_counts query-vs-check || {
+		echo "query-vs-check: FAILED (exit $status)"
+		failed=$((failed + 1))
+	}
+}
+
 # Bad input of every kind: exit 2 with a message, quickly.
 run_robustness() {
 	timeout -k 5 "$limit" tests/tools/robustness.sh "$build/threat" >"$log" 2>&1
@@ -180,7 +191,8 @@ run_robustness() {
 }
 
 case $only in
-all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_robustness ;;
+all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness ;;
+query) run_query ;;
 robustness) run_robustness ;;
 docs) run_docs ;;
 repl) run_repl ;;
