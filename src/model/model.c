@@ -157,6 +157,55 @@ static void add_file(loader *l, tm_file *file)
 
 static void load_file(loader *l, const char *path, const tm_decl *include);
 
+/* "a/b/../c" as "a/c", so messages name included files the short way; kept
+ * only when both name the same file (a symbolic link may make them differ). */
+static const char *tidy_path(tm_arena *arena, const char *path)
+{
+	size_t len = strlen(path);
+	bool absolute = path[0] == '/';
+	/* segments kept so far, as (start, length) in path */
+	size_t (*kept)[2] = tm_xcalloc(len + 1, sizeof(*kept));
+	size_t nkept = 0;
+	for (size_t i = 0; i < len;) {
+		size_t end = i;
+		while (end < len && path[end] != '/')
+			end++;
+		size_t seg = end - i;
+		bool dotdot = seg == 2 && path[i] == '.' && path[i + 1] == '.';
+		bool top_is_dotdot = nkept && kept[nkept - 1][1] == 2 && path[kept[nkept - 1][0]] == '.' &&
+		                     path[kept[nkept - 1][0] + 1] == '.';
+		if (seg == 0 || (seg == 1 && path[i] == '.')) {
+			/* "//" and "./" say nothing */
+		} else if (dotdot && nkept && !top_is_dotdot) {
+			nkept--;
+		} else if (!(dotdot && absolute && !nkept)) {
+			kept[nkept][0] = i;
+			kept[nkept][1] = seg;
+			nkept++;
+		}
+		i = end + 1;
+	}
+	char *out = tm_arena_alloc(arena, len + 2);
+	size_t n = 0;
+	if (absolute)
+		out[n++] = '/';
+	for (size_t k = 0; k < nkept; k++) {
+		if (k)
+			out[n++] = '/';
+		memcpy(out + n, path + kept[k][0], kept[k][1]);
+		n += kept[k][1];
+	}
+	out[n] = '\0';
+	free(kept);
+	if (nkept == 0 || strcmp(out, path) == 0)
+		return path;
+	char *a = realpath(path, NULL), *b = realpath(out, NULL);
+	bool same = a && b && strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	return same ? out : path;
+}
+
 /* Reads the files a file includes, relative to its folder. */
 static void follow_includes(loader *l, const tm_file *file, const char *path)
 {
@@ -178,7 +227,7 @@ static void follow_includes(loader *l, const tm_file *file, const char *path)
 			full = tm_arena_strdup(l->model->arena, decl->label[0] == '/' ? decl->label : rel);
 		else
 			full = tm_arena_printf(l->model->arena, "%.*s/%s", dirlen, path, rel);
-		load_file(l, full, decl);
+		load_file(l, tidy_path(l->model->arena, full), decl);
 	}
 }
 
