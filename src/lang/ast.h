@@ -68,14 +68,14 @@ typedef enum tm_value_kind {
 typedef struct tm_block tm_block;
 
 typedef struct tm_value {
-	tm_value_kind kind;
+	uint8_t kind;      /* a tm_value_kind, in a byte: a model holds millions of values */
+	bool triple;       /* STRING written with """ */
+	bool boolean;      /* BOOL */
 	int32_t date;      /* DATE: days since 1970-01-01 */
 	tm_span span;
 	const char *text;  /* IDENT, STRING (decoded), NUMBER and DATE (as written) */
-	size_t len;
-	size_t nitems;     /* LIST */
-	bool triple;       /* STRING written with """ */
-	bool boolean;      /* BOOL */
+	uint32_t len;
+	uint32_t nitems;   /* LIST */
 	/* Only the member of the value's kind is set: a model holds millions
 	 * of values, so they share their storage. */
 	union {
@@ -109,23 +109,24 @@ struct tm_block {
 };
 
 typedef struct tm_decl {
-	tm_decl_kind kind;
 	const tm_source *src;
 	tm_span span;          /* the whole statement */
 	tm_span keyword_span;
-	uint16_t newlines;     /* line breaks before it */
 	const char *id;        /* NULL for model, use, include, accept, unnamed flows */
 	tm_span id_span;
 	const char *label;     /* the string after the id (use/include: the path); NULL if none */
 	size_t label_len;
-	bool label_triple;
 	tm_span label_span;
 	tm_ref *target;        /* FLOW: source -> destination; ACCEPT: the finding */
 	tm_ref *members;       /* BOUNDARY: <a, b.c, TB-2> */
 	size_t nmembers;
-	bool has_members;
 	tm_block *block;       /* NULL when the statement has none */
 	struct tm_decl *parent; /* the enclosing process of a child declaration */
+	/* small fields last, so the structure packs without holes */
+	tm_decl_kind kind;
+	uint16_t newlines;     /* line breaks before it */
+	bool label_triple;
+	bool has_members;
 } tm_decl;
 
 typedef struct tm_file {

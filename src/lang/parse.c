@@ -248,12 +248,15 @@ static tm_value *parse_value(parser *p, const char *attr_name)
 	value->span = tok_span(p, tok);
 	switch (tok.kind) {
 	case TM_TOK_STRING:
-	case TM_TOK_TSTRING:
+	case TM_TOK_TSTRING: {
 		value->kind = TM_VAL_STRING;
 		value->triple = tok.kind == TM_TOK_TSTRING;
-		value->text = string_value(p, tok, &value->len);
+		size_t len;
+		value->text = string_value(p, tok, &len);
+		value->len = (uint32_t)len; /* sources are at most 64 MiB */
 		advance(p);
 		return value;
+	}
 	case TM_TOK_NUMBER:
 		value->kind = TM_VAL_NUMBER;
 		value->text = copy_token(p, tok);

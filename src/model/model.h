@@ -43,23 +43,19 @@ extern const char *const tm_sensitivity_names[5]; /* "", "low", "medium", "high"
 typedef struct tm_element tm_element;
 
 struct tm_element {
-	tm_element_kind kind;
 	const char *id;    /* full dotted id for children ("api.dal"); a flow's id or NULL */
 	const char *key;   /* the id, or for a flow without one "src->dst" */
 	const char *label; /* the label, or the id when none was written */
 	const tm_decl *decl;  /* its declaration: attributes (decl->block), file, spans */
-	uint32_t line;        /* line of the declaration, for findings */
 	size_t index;         /* position in model->elements */
 
 	tm_element *parent;   /* process/store: the enclosing process */
 	tm_element **children;
 	size_t nchildren;
-	int depth;            /* 0 for top-level elements */
 
 	/* external, process, store */
 	tm_element **inflows, **outflows; /* flows (a <-> flow is in both of both ends) */
 	size_t ninflows, noutflows;
-	tm_exposure exposure;
 	const char *zone;     /* external: its zone ("internet" unless stated) */
 
 	/* every element kind but boundary: the boundaries it lies in, innermost
@@ -69,7 +65,6 @@ struct tm_element {
 
 	/* flow */
 	tm_element *source, *target;
-	bool bidirectional;
 	tm_element **crossings; /* boundaries crossed, innermost first */
 	size_t ncrossings;
 
@@ -82,9 +77,16 @@ struct tm_element {
 	 * an asset itself: sensitivity and pii */
 	tm_element **assets;
 	size_t nassets;
-	bool pii;                       /* stores/carries an asset with pii true (asset: its own) */
-	tm_sensitivity max_sensitivity; /* highest sensitivity of those assets (asset: its own) */
 
+	/* The small fields last, so the structure packs without holes: a large
+	 * model has hundreds of thousands of elements. */
+	tm_element_kind kind;
+	uint32_t line;                  /* line of the declaration, for findings */
+	int depth;                      /* 0 for top-level elements */
+	tm_exposure exposure;           /* external, process, store, flow */
+	tm_sensitivity max_sensitivity; /* highest sensitivity of its assets (asset: its own) */
+	bool bidirectional;             /* flow: written with <-> */
+	bool pii;                       /* stores/carries an asset with pii true (asset: its own) */
 	bool in_scope; /* false: drawn, but no generated threats (inherited from a parent) */
 };
 
