@@ -12,25 +12,12 @@
 
 #include "base/buf.h"
 #include "base/xalloc.h"
+#include "base/file.h"
 #include "cli/cli.h"
 #include "out/report.h"
 #include "session/session.h"
 #include "threat/status.h"
 
-static int write_fd(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* True when `path` names one of the model's own files (even through
  * another spelling or a link), which -o must never overwrite. */
@@ -68,36 +55,11 @@ static int write_output(const char *path, const tm_buf *text, const tm_session *
 		        path);
 		return 2;
 	}
-	size_t n = strlen(path) + 16;
-	char *temp = tm_xmalloc(n);
-	snprintf(temp, n, "%s.tmp-XXXXXX", path);
-	int fd = mkstemp(temp);
-	if (fd < 0) {
-		fprintf(stderr, "threat: error: cannot write %s: %s\n", path, strerror(errno));
-		free(temp);
+	char why[256];
+	if (tm_file_write_atomic(path, tm_buf_str(text), text->len, why, sizeof why) != 0) {
+		fprintf(stderr, "threat: error: cannot write %s: %s\n", path, why);
 		return 2;
 	}
-	/* mkstemp makes 0600; the report is an ordinary file */
-	mode_t mask = umask(0);
-	umask(mask);
-	int failed =
-	    fchmod(fd, 0666 & ~mask) != 0 || write_fd(fd, tm_buf_str(text), text->len) != 0 || fsync(fd) != 0;
-	int saved = errno;
-	if (close(fd) != 0 && !failed) {
-		failed = 1;
-		saved = errno;
-	}
-	if (!failed && rename(temp, path) != 0) {
-		failed = 1;
-		saved = errno;
-	}
-	if (failed) {
-		fprintf(stderr, "threat: error: cannot write %s: %s\n", path, strerror(saved));
-		unlink(temp);
-		free(temp);
-		return 2;
-	}
-	free(temp);
 	return 0;
 }
 
@@ -305,7 +267,7 @@ int tm_cli_cmd_new(int argc, char **argv)
 		tm_buf_free(&text);
 		return 2;
 	}
-	int failed = write_fd(fd, tm_buf_str(&text), text.len) != 0;
+	int failed = tm_file_write_all(fd, tm_buf_str(&text), text.len) != 0;
 	int saved = errno;
 	if (close(fd) != 0 && !failed) {
 		failed = 1;

@@ -52,7 +52,7 @@ static void put_ref(tm_buf *out, const tm_ref *ref)
 	}
 }
 
-static void put_string(tm_buf *out, const char *text, size_t len)
+void tm_string_source(tm_buf *out, const char *text, size_t len)
 {
 	tm_buf_putc(out, '"');
 	for (size_t i = 0; i < len; i++) {
@@ -82,7 +82,7 @@ static void value_source(tm_buf *out, const tm_value *value, int depth)
 	char date[11];
 	switch (value->kind) {
 	case TM_VAL_IDENT: tm_buf_put(out, value->text ? value->text : "", value->text ? value->len : 0); break;
-	case TM_VAL_STRING: put_string(out, value->text ? value->text : "", value->text ? value->len : 0); break;
+	case TM_VAL_STRING: tm_string_source(out, value->text ? value->text : "", value->text ? value->len : 0); break;
 	case TM_VAL_NUMBER: tm_buf_put(out, value->text ? value->text : "0", value->text ? value->len : 1); break;
 	case TM_VAL_BOOL: tm_buf_puts(out, value->boolean ? "true" : "false"); break;
 	case TM_VAL_DATE:

@@ -147,6 +147,9 @@ size_t tm_parse_file(tm_file **out, tm_arena *arena, const tm_source *src, tm_di
  * strings quoted and escaped, lists in brackets, blocks in braces,
  * references as `a -> b`. For listings and comparisons (diff, show). */
 void tm_value_source(tm_buf *out, const tm_value *value);
+/* A "..." string with the canonical escapes (\" \\ \n \t, \u{X} for other
+ * control characters): what fmt writes and the lexer reads back. */
+void tm_string_source(tm_buf *out, const char *text, size_t len);
 
 /* Helpers for readers of the tree. */
 const tm_attr *tm_block_get(const tm_block *block, const char *name);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/xalloc.h"
 #include "threat/status.h"
 
@@ -194,35 +195,6 @@ static bool triple_fits(const char *text, size_t len)
 	return multi ? some_line_flush : (len == 0 || some_line_flush);
 }
 
-/* A "..." string with the canonical escapes. */
-static void put_escaped(tm_buf *out, const char *text, size_t len)
-{
-	tm_buf_putc(out, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		switch (c) {
-		case '"':
-			tm_buf_puts(out, "\\\"");
-			break;
-		case '\\':
-			tm_buf_puts(out, "\\\\");
-			break;
-		case '\n':
-			tm_buf_puts(out, "\\n");
-			break;
-		case '\t':
-			tm_buf_puts(out, "\\t");
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				tm_buf_printf(out, "\\u{%X}", c);
-			else
-				tm_buf_putc(out, (char)c);
-			break;
-		}
-	}
-	tm_buf_putc(out, '"');
-}
 
 /* Writes a string that fits on the current line; false for a """ string of
  * several lines, which needs print_string. */
@@ -236,7 +208,7 @@ static bool put_inline_string(tm_buf *out, const char *text, size_t len, bool tr
 		tm_buf_puts(out, "\"\"\"");
 		return true;
 	}
-	put_escaped(out, text, len);
+	tm_string_source(out, text, len);
 	return true;
 }
 
@@ -535,109 +507,15 @@ char *tm_fmt_file(const tm_file *file)
 
 /* ---- the command ---- */
 
-/* Flushes the folder's entry for a renamed file to disk; best effort, as
- * not every file system supports it and the data itself is already safe. */
-static void sync_folder(const char *file)
-{
-	const char *slash = strrchr(file, '/');
-	char *folder =
-	    slash ? tm_xstrndup(file, slash == file ? 1 : (size_t)(slash - file)) : tm_xstrdup(".");
-	int fd = open(folder, O_RDONLY);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(folder);
-}
-
 /* Replaces path's content with text so that a reader (or a crash) sees the
  * old file or the new one, never a mix. */
 static int write_atomically(const char *path, const char *text, size_t len, tm_diags *diags)
 {
-	int status = TM_ERR_IO, fd = -1, err = 0;
-	const char *what = NULL;
-	char *tmp = NULL;
-	/* Follow a symbolic link: renaming over the link itself would replace
-	 * it with a plain file. */
-	char *real = realpath(path, NULL);
-	struct stat st;
-	if (!real) {
-		err = errno;
-		what = "cannot resolve the path";
-		goto out;
-	}
-	if (stat(real, &st) != 0) {
-		err = errno;
-		what = "cannot read its permissions";
-		goto out;
-	}
-	/* The rename below would replace a read-only file too: refuse, as
-	 * writing it in place would. */
-	if (access(real, W_OK) != 0) {
-		err = errno;
-		what = "cannot write it";
-		goto out;
-	}
-	size_t n = strlen(real);
-	tmp = tm_xmalloc(n + sizeof ".XXXXXX");
-	memcpy(tmp, real, n);
-	memcpy(tmp + n, ".XXXXXX", sizeof ".XXXXXX");
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = errno;
-		what = "cannot create a temporary file beside it";
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	for (size_t done = 0; done < len;) {
-		ssize_t wrote = write(fd, text + done, len - done);
-		if (wrote < 0 && errno == EINTR)
-			continue;
-		if (wrote <= 0) {
-			err = wrote < 0 ? errno : EIO;
-			what = "cannot write the new text";
-			goto out;
-		}
-		done += (size_t)wrote;
-	}
-	if (fchmod(fd, st.st_mode & 07777) != 0) {
-		err = errno;
-		what = "cannot keep its permissions";
-		goto out;
-	}
-	if (fsync(fd) != 0) {
-		err = errno;
-		what = "cannot write the new text to disk";
-		goto out;
-	}
-	int closed = close(fd);
-	fd = -1;
-	if (closed != 0) {
-		err = errno;
-		what = "cannot write the new text";
-		goto out;
-	}
-	if (rename(tmp, real) != 0) {
-		err = errno;
-		what = "cannot replace it";
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	sync_folder(real);
-	status = TM_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	if (status != TM_OK)
-		tm_diag_error(diags, (tm_span){0}, "%s: %s: %s", path, what, strerror(err));
-	free(real);
-	return status;
+	char why[256];
+	if (tm_file_write_atomic(path, text, len, why, sizeof why) == 0)
+		return TM_OK;
+	tm_diag_error(diags, (tm_span){0}, "%s: %s", path, why);
+	return TM_ERR_IO;
 }
 
 int tm_fmt_path(tm_arena *arena, const char *path, bool check, bool *changed, tm_diags *diags)

@@ -4,6 +4,7 @@
  * and only `dfd --format svg` and `report --format html` need Graphviz
  * installed (doc/report.md). The DOT goes through a temporary file, so
  * there is only one pipe to read and no deadlock. */
+#include "base/file.h"
 #include "out/report.h"
 
 #include <errno.h>
@@ -33,20 +34,6 @@ static int make_temp(char *path, size_t size, const char *what)
 	return mkstemp(path);
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static void read_all(int fd, tm_buf *out, size_t max)
 {
@@ -82,7 +69,7 @@ int tm_out_svg(tm_buf *svg, const char *dot, size_t len, tm_buf *errors)
 		goto out;
 	}
 	have_in = true;
-	if (write_all(in_fd, dot, len) != 0) {
+	if (tm_file_write_all(in_fd, dot, len) != 0) {
 		tm_buf_printf(errors, "cannot write %s: %s\n", in_path, strerror(errno));
 		goto out;
 	}
