@@ -93,6 +93,10 @@ local function setting_rules(stack, spec)
 	-- `tech` the model never names stop at once. The answer is kept per
 	-- model in the stack's state, shared by all its rules.
 	local tech = stack.tech
+	-- The engine calls `when` only for elements that state one of the
+	-- stack's `tech` words (doc/rules.md, `requires`): the others are never
+	-- members, so the rules would answer false for them anyway.
+	local requires = { tech = stack.tech_words }
 	rule {
 		id = id,
 		framework = "STRIDE",
@@ -101,6 +105,7 @@ local function setting_rules(stack, spec)
 		title = spec.title,
 		description = spec.description .. " The open question when `" .. attr
 			.. "` is not stated is " .. check_id .. ".",
+		requires = requires,
 		when = function(v, m)
 			if state.model ~= m then
 				state.model, state.on = m, T.model_uses(m, "tech", tech)
@@ -124,6 +129,7 @@ local function setting_rules(stack, spec)
 		description = "Open question of " .. id .. " (" .. spec.title .. ") for elements with `tech "
 			.. stack.name .. "` that do not state `" .. attr .. "`. Answered by "
 			.. spec.answer .. "; a bad value raises " .. id .. " instead.",
+		requires = requires,
 		when = function(v, m)
 			if state.model ~= m then
 				state.model, state.on = m, T.model_uses(m, "tech", tech)
@@ -189,6 +195,10 @@ local function add(stack, spec)
 	if spec.bad == nil then spec.bad = onoff(spec.want)(spec) end
 	if stack.settings == nil then
 		stack.settings = {}
+		local words = {}
+		for w in pairs(stack.tech) do words[#words + 1] = w end
+		table.sort(words)
+		stack.tech_words = words
 		stack.verdicts = stack_verdicts(stack)
 		stack.state = { model = false, on = false }
 	end

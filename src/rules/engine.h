@@ -15,8 +15,21 @@
 /* What a rule applies to: a bit per element kind, then these two. */
 enum { APPLIES_MODEL = TM_EL_COUNT, APPLIES_FINDING, APPLIES_COUNT };
 
+/* One entry of a rule's `requires` or `unless`: an attribute and the
+ * (lower-case) words that match it. */
+typedef struct rule_filter {
+	const char *attr;
+	const char **words;
+	size_t nwords;
+} rule_filter;
+
 typedef struct rule {
-	tm_rule_info info;                           /* strings in the engine's arena */
+	tm_rule_info info;
+	/* `requires`: every attribute must hold one of its words; `unless`:
+	 * none may. Checked in C, so `when` is not called where it cannot
+	 * fire. Strings in the engine's arena. */
+	rule_filter *requires, *unless;
+	size_t nrequires, nunless;                   /* strings in the engine's arena */
 	unsigned applies;                            /* 1u << kind, 1u << APPLIES_MODEL, ... */
 	int when, likelihood, impact;                /* registry refs; LUA_NOREF: the static factors below */
 	int when_line, likelihood_line, impact_line; /* where each is defined, for messages */
@@ -46,8 +59,25 @@ typedef struct unit {
 	size_t pack;
 } unit;
 
+/* The Lua state's memory (sandbox.c): blocks up to HEAP_SMALL_MAX bytes
+ * are carved from large chunks, with a free list per 8-byte size class;
+ * larger ones are malloc'd and linked, so the whole heap can be dropped
+ * at once. */
+#define HEAP_SMALL_MAX 256
+typedef struct heap_big {
+	struct heap_big *prev, *next;
+} heap_big;
+typedef struct tm_heap {
+	void *free[HEAP_SMALL_MAX / 8 + 1]; /* by size class: freed blocks, linked through their first word */
+	char *bump, *bump_end;              /* the unused rest of the newest chunk */
+	void *chunks;                       /* linked through their first word */
+	size_t chunk_bytes;                 /* the size of each mapping */
+	heap_big big;                       /* the ring of malloc'd blocks */
+} tm_heap;
+
 struct tm_rules {
 	lua_State *L;
+	tm_heap heap;
 	tm_arena *arena;
 	tm_diags *diags;
 
@@ -104,6 +134,10 @@ struct tm_rules {
 	/* Likewise the fields of a finding view (ORDER finding_fields in
 	 * views.c): a million findings are each read a few times in phase 2. */
 	const char *finding_keys[18];
+	/* And the fields of an element view (ORDER element_fields). */
+	const char *element_keys[27];
+	int keys;  /* registry ref: those names, kept alive for the pointers */
+	int names; /* registry ref: kind, exposure and sensitivity names (views.c) */
 	tm_findings *findings;
 	size_t nfindings_seen;  /* phase 2: how many findings model.findings shows */
 	size_t *findings_by_id; /* phase 2: indices sorted by id, built on first model.finding() */
@@ -114,6 +148,9 @@ tm_rules *tm_rules_of(lua_State *L);
 
 /* sandbox.c */
 bool tm_rules_sandbox_open(tm_rules *rules);
+/* Frees the Lua state by dropping its heap whole: packs cannot set
+ * finalizers, so there is nothing lua_close would have to run. */
+void tm_rules_sandbox_close(tm_rules *rules);
 /* Calls the function below nargs arguments with the message handler and
  * the current budget. Returns the lua_pcall status; on an error the
  * message ("file:line: text" where a place is known) is on the stack. */

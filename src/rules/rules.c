@@ -44,9 +44,9 @@ static const char *const linddun_categories[] = {"linkability",   "identifiabili
                                                  "detectability", "disclosure",      "unawareness",
                                                  "non_compliance"};
 
-static const char *const rule_fields[] = {"id",     "framework",   "category", "applies",
-                                          "title",  "description", "when",     "likelihood",
-                                          "impact", "mitigation",  "refs"};
+static const char *const rule_fields[] = {"id",          "framework", "category",   "applies", "title",
+                                          "description", "when",      "likelihood", "impact",  "mitigation",
+                                          "refs",        "requires",  "unless"};
 static const char *const pack_fields[] = {"name", "version", "description"};
 
 #define COUNT(array) (sizeof(array) / sizeof(*(array)))
@@ -385,6 +385,83 @@ static bool refs_field(tm_rules *rules, lua_State *L, int table, rule *r, char *
 	return ok;
 }
 
+static char *lower_copy(tm_arena *arena, const char *text, size_t len)
+{
+	char *out = tm_arena_alloc(arena, len + 1);
+	for (size_t i = 0; i < len; i++)
+		out[i] = (text[i] >= 'A' && text[i] <= 'Z') ? (char)(text[i] - 'A' + 'a') : text[i];
+	out[len] = '\0';
+	return out;
+}
+
+/* `requires` / `unless`: { attribute = "word" or { "word", ... }, ... }. */
+static bool filter_field(tm_rules *rules, lua_State *L, int table, const char *name, rule_filter **out,
+                         size_t *count, char *error, size_t size)
+{
+	int type = lua_getfield(L, table, name);
+	bool ok = true;
+	*out = NULL;
+	*count = 0;
+	if (type == LUA_TNIL) {
+		lua_pop(L, 1);
+		return true;
+	}
+	if (type != LUA_TTABLE) {
+		snprintf(error, size, "'%s' must be a table of attribute names and words, not a %s", name,
+		         lua_typename(L, type));
+		lua_pop(L, 1);
+		return false;
+	}
+	int filters = lua_gettop(L);
+	size_t n = 0;
+	lua_pushnil(L);
+	while (lua_next(L, filters)) {
+		n++;
+		lua_pop(L, 1);
+	}
+	*out = tm_arena_alloc(rules->arena, sizeof(rule_filter) * (n ? n : 1));
+	lua_pushnil(L);
+	while (ok && lua_next(L, filters)) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			snprintf(error, size, "'%s' keys must be attribute names", name);
+			ok = false;
+			break;
+		}
+		rule_filter *filter = &(*out)[(*count)++];
+		filter->attr = tm_arena_strdup(rules->arena, lua_tostring(L, -2));
+		size_t nwords = lua_type(L, -1) == LUA_TSTRING  ? 1
+		                : lua_type(L, -1) == LUA_TTABLE ? lua_rawlen(L, -1)
+		                                                : 0;
+		if (nwords == 0) {
+			snprintf(error, size, "'%s.%s' must be a word or a non-empty list of words", name,
+			         filter->attr);
+			ok = false;
+			break;
+		}
+		filter->words = tm_arena_alloc(rules->arena, sizeof(char *) * nwords);
+		filter->nwords = nwords;
+		for (size_t i = 0; ok && i < nwords; i++) {
+			bool single = lua_type(L, -1) == LUA_TSTRING;
+			if (!single)
+				lua_rawgeti(L, -1, (lua_Integer)i + 1);
+			if (lua_type(L, -1) != LUA_TSTRING) {
+				snprintf(error, size, "'%s.%s' must list words as strings", name,
+				         filter->attr);
+				ok = false;
+			} else {
+				size_t len;
+				const char *word = lua_tolstring(L, -1, &len);
+				filter->words[i] = lower_copy(rules->arena, word, len);
+			}
+			if (!single)
+				lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	lua_settop(L, filters - 1);
+	return ok;
+}
+
 static const rule *find_rule(const tm_rules *rules, const char *id)
 {
 	for (size_t i = 0; i < rules->nrules; i++)
@@ -489,6 +566,14 @@ static int lua_rule(lua_State *L)
 	ok = ok && factor_field(L, snap, "impact", tm_impact_factor_names, TM_IF_COUNT, r.impact_factors,
 	                        &impact_fn, error, sizeof error);
 	ok = ok && refs_field(rules, L, snap, &r, error, sizeof error);
+	ok = ok && filter_field(rules, L, snap, "requires", &r.requires, &r.nrequires, error, sizeof error);
+	ok = ok && filter_field(rules, L, snap, "unless", &r.unless, &r.nunless, error, sizeof error);
+	if (ok && (r.nrequires || r.nunless) &&
+	    (r.applies & ((1u << APPLIES_MODEL) | (1u << APPLIES_FINDING)))) {
+		snprintf(error, sizeof error, "'requires' and 'unless' are for element rules, not '%s'",
+		         r.info.applies);
+		ok = false;
+	}
 	if (!ok) {
 		tm_diag_error(rules->diags, no_span(), "%s:%d: rule %s: %s", file, line, shown_id, error);
 		return 0;
@@ -646,7 +731,8 @@ static void load_pack(tm_rules *rules, const char *name, const char *base, const
 		rules->rules[i].info.pack = loaded->name;
 	/* A pack may register no rule (rules->rules may still be NULL). */
 	if (rules->nrules > first_rule)
-		qsort(rules->rules + first_rule, rules->nrules - first_rule, sizeof(rule), compare_rules_by_id);
+		qsort(rules->rules + first_rule, rules->nrules - first_rule, sizeof(rule),
+		      compare_rules_by_id);
 }
 
 static const tm_rules *sorting; /* for compare_by_id only */
@@ -890,6 +976,66 @@ static void add_finding(rule_run *run, rule *r, const tm_element *el, const char
 	tm_risk_score(f);
 }
 
+/* Whether attribute value x is a word of `filter`, or a list holding
+ * one: threatlib's T.is, lower-case. */
+static bool value_matches(const tm_value *x, const rule_filter *filter)
+{
+	if (!x)
+		return false;
+	if (x->kind == TM_VAL_LIST) {
+		for (size_t i = 0; x->items && i < x->nitems; i++) {
+			const tm_value *item = x->items[i];
+			if (item && (item->kind == TM_VAL_IDENT || item->kind == TM_VAL_STRING) &&
+			    value_matches(item, filter))
+				return true;
+		}
+		return false;
+	}
+	if (x->kind != TM_VAL_IDENT && x->kind != TM_VAL_STRING)
+		return false;
+	const char *text = x->text ? x->text : "";
+	size_t len = x->text ? x->len : 0;
+	for (size_t w = 0; w < filter->nwords; w++) {
+		const char *word = filter->words[w];
+		size_t i = 0;
+		for (; i < len && word[i]; i++) {
+			char c = text[i];
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != word[i])
+				break;
+		}
+		if (i == len && word[i] == '\0')
+			return true;
+	}
+	return false;
+}
+
+/* The element's attribute as its view shows it: the last one so named. */
+static const tm_value *attribute_of(const tm_element *el, const char *name)
+{
+	const tm_block *block = el->decl ? el->decl->block : NULL;
+	const tm_value *found = NULL;
+	for (size_t i = 0; block && i < block->count; i++) {
+		const tm_attr *attr = block->items[i].attr;
+		if (attr && attr->name && attr->value && strcmp(attr->name, name) == 0)
+			found = attr->value;
+	}
+	return found;
+}
+
+/* A rule's `requires` and `unless` against an element. */
+static bool filters_pass(const rule *r, const tm_element *el)
+{
+	for (size_t i = 0; i < r->nrequires; i++)
+		if (!value_matches(attribute_of(el, r->requires[i].attr), &r->requires[i]))
+			return false;
+	for (size_t i = 0; i < r->nunless; i++)
+		if (value_matches(attribute_of(el, r->unless[i].attr), &r->unless[i]))
+			return false;
+	return true;
+}
+
 /* Calls one rule on one subject (at view); raises on an error. */
 static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, const tm_element *el,
                      const char *key, const char *file, uint32_t line)
@@ -921,8 +1067,8 @@ static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, 
 	evaluate_factors(L, run, r->likelihood, r->likelihood_line, r->likelihood_factors, "likelihood",
 	                 tm_likelihood_factor_names, rules->likelihood_names, TM_LF_COUNT, view, model,
 	                 likelihood);
-	evaluate_factors(L, run, r->impact, r->impact_line, r->impact_factors, "impact", tm_impact_factor_names,
-	                 rules->impact_names, TM_IF_COUNT, view, model, impact);
+	evaluate_factors(L, run, r->impact, r->impact_line, r->impact_factors, "impact",
+	                 tm_impact_factor_names, rules->impact_names, TM_IF_COUNT, view, model, impact);
 	size_t detail_len = 0;
 	const char *detail = type == LUA_TSTRING ? lua_tolstring(L, -1, &detail_len) : NULL;
 	add_finding(run, r, el, key, file, line, detail, detail_len, likelihood, impact);
@@ -1009,7 +1155,7 @@ static int run_batch(lua_State *L)
 		int view = lua_gettop(L);
 		for (; run->rule < count; run->rule++) {
 			rule *r = &rules->rules[list[run->rule]];
-			if (!r->disabled)
+			if (!r->disabled && (!el || !(r->nrequires | r->nunless) || filters_pass(r, el)))
 				evaluate(L, run, r, view, model, el, key, file, line);
 		}
 		lua_settop(L, model);
@@ -1230,8 +1376,7 @@ void tm_rules_finish(tm_rules *rules)
 		return;
 	tm_rules_watch_end(rules);
 	tm_rules_views_end(rules, false);
-	lua_close(rules->L);
-	rules->L = NULL;
+	tm_rules_sandbox_close(rules);
 }
 
 void tm_rules_free(tm_rules *rules)

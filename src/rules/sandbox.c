@@ -2,9 +2,12 @@
  * and time budget that pcall cannot swallow (Redis script_lua.c), a reduced
  * standard library, read-only shared tables, and `load`/`require` that take
  * only text chunks from the pack search path. */
-/* realpath is XSI. */
+/* realpath is XSI; MAP_ANONYMOUS and MADV_HUGEPAGE are not POSIX. */
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
+#endif
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE
 #endif
 
 #include <ctype.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -43,6 +47,131 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* ---- the heap ----
+ * Almost every allocation of a run is a small Lua object (tables of 56
+ * bytes, hash parts of 24-byte nodes, short strings), and malloc spent a
+ * fifth of a run on them (free-list upkeep, consolidation). Small blocks
+ * come from 4 MB chunks instead, handed out in allocation order (a view's
+ * tables sit side by side) and recycled through one free list per 8-byte
+ * size class; Lua always passes a block's size back, so blocks carry no
+ * header. The chunks are 2 MB-aligned so the kernel can back them with
+ * huge pages: fewer page faults and TLB misses on a heap of views. */
+#define CHUNK_BYTES ((size_t)4 << 20)
+#define HUGE_PAGE   ((size_t)2 << 20)
+
+static size_t size_class(size_t size)
+{
+	return (size + 7) >> 3;
+}
+
+static void heap_init(tm_heap *heap)
+{
+	memset(heap, 0, sizeof *heap);
+	heap->big.prev = heap->big.next = &heap->big;
+}
+
+static bool heap_grow(tm_heap *heap)
+{
+	size_t size = CHUNK_BYTES + HUGE_PAGE;
+	char *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
+		return false;
+	char *chunk = (char *)(((uintptr_t)map + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	if (chunk > map)
+		munmap(map, (size_t)(chunk - map));
+	if (map + size > chunk + CHUNK_BYTES)
+		munmap(chunk + CHUNK_BYTES, (size_t)(map + size - (chunk + CHUNK_BYTES)));
+#ifdef MADV_HUGEPAGE
+	madvise(chunk, CHUNK_BYTES, MADV_HUGEPAGE);
+#endif
+	*(void **)chunk = heap->chunks;
+	heap->chunks = chunk;
+	heap->bump = chunk + 16;
+	heap->bump_end = chunk + CHUNK_BYTES;
+	return true;
+}
+
+static void *heap_alloc(tm_heap *heap, size_t size)
+{
+	if (size > HEAP_SMALL_MAX) {
+		heap_big *block = malloc(sizeof *block + size);
+		if (!block)
+			return NULL;
+		block->prev = &heap->big;
+		block->next = heap->big.next;
+		block->next->prev = block;
+		heap->big.next = block;
+		return block + 1;
+	}
+	size_t class = size_class(size);
+	void *block = heap->free[class];
+	if (block) {
+		heap->free[class] = *(void **)block;
+		return block;
+	}
+	size_t bytes = class << 3;
+	if ((size_t)(heap->bump_end - heap->bump) < bytes && !heap_grow(heap))
+		return NULL;
+	block = heap->bump;
+	heap->bump += bytes;
+	return block;
+}
+
+static void heap_free(tm_heap *heap, void *ptr, size_t size)
+{
+	if (!ptr)
+		return;
+	if (size > HEAP_SMALL_MAX) {
+		heap_big *block = (heap_big *)ptr - 1;
+		block->prev->next = block->next;
+		block->next->prev = block->prev;
+		free(block);
+		return;
+	}
+	size_t class = size_class(size);
+	*(void **)ptr = heap->free[class];
+	heap->free[class] = ptr;
+}
+
+static void *heap_realloc(tm_heap *heap, void *ptr, size_t old, size_t size)
+{
+	if (!ptr)
+		return heap_alloc(heap, size);
+	if (old <= HEAP_SMALL_MAX && size <= HEAP_SMALL_MAX && size_class(size) <= size_class(old))
+		return ptr; /* a block may serve a smaller class: it is only too large */
+	if (old > HEAP_SMALL_MAX && size > HEAP_SMALL_MAX) {
+		heap_big *block = (heap_big *)ptr - 1;
+		heap_big *moved = realloc(block, sizeof *block + size);
+		if (!moved)
+			return NULL;
+		moved->prev->next = moved;
+		moved->next->prev = moved;
+		return moved + 1;
+	}
+	void *mem = heap_alloc(heap, size);
+	if (!mem)
+		return NULL;
+	memcpy(mem, ptr, old < size ? old : size);
+	heap_free(heap, ptr, old);
+	return mem;
+}
+
+/* Frees every block at once. */
+static void heap_drop(tm_heap *heap)
+{
+	for (heap_big *block = heap->big.next; block && block != &heap->big;) {
+		heap_big *next = block->next;
+		free(block);
+		block = next;
+	}
+	for (void *chunk = heap->chunks; chunk;) {
+		void *next = *(void **)chunk;
+		munmap(chunk, CHUNK_BYTES);
+		chunk = next;
+	}
+	heap_init(heap);
+}
+
 /* The allocator counts every byte the state holds and refuses to go past
  * the cap; Lua then raises a memory error the pack cannot get around. */
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -50,7 +179,7 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	tm_rules *rules = ud;
 	size_t old = ptr ? osize : 0;
 	if (nsize == 0) {
-		free(ptr);
+		heap_free(&rules->heap, ptr, old);
 		rules->mem_used -= old;
 		return NULL;
 	}
@@ -58,7 +187,7 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		rules->mem_hit = true;
 		return NULL;
 	}
-	void *mem = realloc(ptr, nsize);
+	void *mem = heap_realloc(&rules->heap, ptr, old, nsize);
 	if (!mem)
 		return NULL;
 	rules->mem_used = rules->mem_used - old + nsize;
@@ -215,6 +344,15 @@ void tm_rules_memory_allow(tm_rules *rules, size_t extra)
 	rules->mem_limit = rules->mem_used + extra;
 }
 
+void tm_rules_sandbox_close(tm_rules *rules)
+{
+	/* No pack object has a finalizer (sandbox_setmetatable), so nothing
+	 * needs lua_close's walk over every object: the heap goes whole. */
+	rules->L = NULL;
+	heap_drop(&rules->heap);
+	rules->mem_used = 0;
+}
+
 /* "file:12:" at the start of a message: Lua's place prefix. Returns the
  * length of "file:12", or 0. */
 static int place_length(const char *message)
@@ -338,6 +476,30 @@ static int sandbox_rawset(lua_State *L)
 		return luaL_error(L, "attempt to modify a read-only table");
 	lua_settop(L, 3);
 	lua_rawset(L, 1);
+	return 1;
+}
+
+/* setmetatable as Lua's (lbaselib.c), but refusing __gc: Lua runs
+ * finalizers with hooks off, so no budget could stop one that loops (in a
+ * collection during a run, or at the end). Lua marks an object for
+ * finalization only if its metatable has __gc when it is set, so a __gc
+ * added later never runs. */
+static int sandbox_setmetatable(lua_State *L)
+{
+	int t = lua_type(L, 2);
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+	if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+		return luaL_error(L, "cannot change a protected metatable");
+	lua_settop(L, 2);
+	if (t == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L,
+			                  "rule packs cannot set __gc (finalizers run outside the budgets)");
+		lua_pop(L, 1);
+	}
+	lua_setmetatable(L, 1);
 	return 1;
 }
 
@@ -679,9 +841,12 @@ static void share_readonly(lua_State *L, int globals, const char *name)
 
 bool tm_rules_sandbox_open(tm_rules *rules)
 {
+	heap_init(&rules->heap);
 	lua_State *L = lua_newstate(sandbox_alloc, rules);
-	if (!L)
+	if (!L) {
+		heap_drop(&rules->heap);
 		return false;
+	}
 	rules->L = L;
 	*(tm_rules **)lua_getextraspace(L) = rules;
 
@@ -720,6 +885,8 @@ bool tm_rules_sandbox_open(tm_rules *rules)
 	lua_setfield(L, globals, "rawset");
 	lua_pushcfunction(L, sandbox_collectgarbage);
 	lua_setfield(L, globals, "collectgarbage");
+	lua_pushcfunction(L, sandbox_setmetatable);
+	lua_setfield(L, globals, "setmetatable");
 
 	static const char *const libraries[] = {"string", "table", "math", "utf8", "os"};
 	for (size_t i = 0; i < sizeof libraries / sizeof *libraries; i++)

@@ -48,14 +48,35 @@ static int ro_len(lua_State *L)
 	return 1;
 }
 
-static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *el, const char *key);
-static const char *const element_fields[] = {
+/* ORDER element_fields; the names are interned once (tm_rules_views_open)
+ * so a key is found by comparing pointers: Lua interns short strings, so
+ * a key equal to a field name is that very string. */
+enum {
+	EF_ID, EF_KEY, EF_KIND, EF_LABEL, EF_ATTR, EF_FILE, EF_LINE, EF_PARENT, EF_CHILDREN,
+	EF_BOUNDARIES, EF_EXPOSURE, EF_OPPORTUNITY, EF_ASSETS, EF_PII, EF_MAX_SENSITIVITY, EF_IN_SCOPE,
+	EF_SOURCE, EF_TARGET, EF_BIDIRECTIONAL, EF_CROSSINGS, EF_CROSSES, EF_INFLOWS, EF_OUTFLOWS, EF_ZONE,
+	EF_MEMBERS, EF_OUTER, EF_SENSITIVITY, EF_COUNT
+};
+static const char *const element_fields[EF_COUNT + 1] = {
     "id",       "key",         "kind",     "label",         "attr",
     "file",     "line",        "parent",   "children",      "boundaries",
     "exposure", "opportunity", "assets",   "pii",           "max_sensitivity",
     "in_scope", "source",      "target",   "bidirectional", "crossings",
     "crosses",  "inflows",     "outflows", "zone",          "members",
     "outer",    "sensitivity", NULL};
+_Static_assert(sizeof ((tm_rules *)0)->element_keys / sizeof *((tm_rules *)0)->element_keys == EF_COUNT,
+               "element_keys has a slot per element field");
+
+static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *el, int which);
+
+/* The field a Lua string key names, or EF_COUNT. */
+static int element_field_of(const tm_rules *rules, const char *key)
+{
+	for (int i = 0; i < EF_COUNT; i++)
+		if (key == rules->element_keys[i])
+			return i;
+	return EF_COUNT;
+}
 
 static const tm_element *element_of_data(lua_State *L, tm_rules *rules, int data)
 {
@@ -94,10 +115,9 @@ static int ro_pairs(lua_State *L)
 	int data = lua_gettop(L);
 	const tm_element *el = element_of_data(L, rules, data);
 	if (el) {
-		for (size_t i = 0; element_fields[i]; i++) {
+		for (int i = 0; i < EF_COUNT; i++) {
 			lua_pushstring(L, element_fields[i]);
-			if (lua_rawget(L, data) == LUA_TNIL &&
-			    push_element_field(L, rules, el, element_fields[i]))
+			if (lua_rawget(L, data) == LUA_TNIL && push_element_field(L, rules, el, i))
 				lua_setfield(L, data, element_fields[i]);
 			lua_pop(L, 1);
 		}
@@ -316,162 +336,146 @@ static bool is_node(const tm_element *el)
 	return el->kind == TM_EL_EXTERNAL || el->kind == TM_EL_PROCESS || el->kind == TM_EL_STORE;
 }
 
-static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *el, const char *key)
+/* An element kind's, exposure's or sensitivity's name: interned once. */
+static void push_name(lua_State *L, const tm_rules *rules, int which)
+{
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->names);
+	lua_rawgeti(L, -1, which);
+	lua_remove(L, -2);
+}
+
+/* Slots in rules->names: kinds, then exposures, then sensitivities. */
+#define NAME_KIND(kind)        (1 + (int)(kind))
+#define NAME_EXPOSURE(exp)     (1 + TM_EL_COUNT + (int)(exp))
+#define NAME_SENSITIVITY(sens) (1 + TM_EL_COUNT + 4 + (int)(sens))
+#define NAME_INTERNET          (1 + TM_EL_COUNT + 4 + 5)
+#define NAME_COUNT             NAME_INTERNET
+
+static bool has_sensitivity(const tm_element *el)
+{
+	return el->max_sensitivity > TM_SENS_NONE && el->max_sensitivity <= TM_SENS_CRITICAL;
+}
+
+static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *el, int which)
 {
 	bool flow = el->kind == TM_EL_FLOW;
-	switch (key[0]) {
-	case 'a':
-		if (strcmp(key, "attr") == 0) {
-			const tm_block *block = el->decl ? el->decl->block : NULL;
-			bool any = false;
-			for (size_t i = 0; block && !any && i < block->count; i++)
-				any = block->items[i].attr != NULL;
-			if (any)
-				push_block(L, block);
-			else
-				push_empty(L, rules); /* most elements: no table of their own */
-			return true;
-		}
-		if (strcmp(key, "assets") == 0) {
-			push_view_list(L, rules, el->assets, el->nassets);
-			return true;
-		}
-		break;
-	case 'b':
-		if (strcmp(key, "boundaries") == 0) {
-			push_view_list(L, rules, el->boundaries, el->nboundaries);
-			return true;
-		}
-		if (flow && strcmp(key, "bidirectional") == 0) {
-			lua_pushboolean(L, el->bidirectional);
-			return true;
-		}
-		break;
-	case 'c':
-		if (strcmp(key, "children") == 0) {
-			push_view_list(L, rules, el->children, el->nchildren);
-			return true;
-		}
-		if (flow && strcmp(key, "crossings") == 0) {
-			push_view_list(L, rules, el->crossings, el->ncrossings);
-			return true;
-		}
-		if (flow && strcmp(key, "crosses") == 0) {
-			lua_pushboolean(L, el->ncrossings > 0);
-			return true;
-		}
-		break;
-	case 'e':
-		if (strcmp(key, "exposure") == 0) {
-			lua_pushstring(L, tm_exposure_names[exposure_of(el)]);
-			return true;
-		}
-		break;
-	case 'f':
-		if (strcmp(key, "file") == 0 && el->decl && el->decl->src && el->decl->src->path) {
-			lua_pushstring(L, el->decl->src->path);
-			return true;
-		}
-		break;
-	case 'i':
-		if (strcmp(key, "id") == 0 && el->id) {
-			lua_pushstring(L, el->id);
-			return true;
-		}
-		if (strcmp(key, "in_scope") == 0) {
-			lua_pushboolean(L, el->in_scope);
-			return true;
-		}
-		if (is_node(el) && strcmp(key, "inflows") == 0) {
-			push_view_list(L, rules, el->inflows, el->ninflows);
-			return true;
-		}
-		break;
-	case 'k':
-		if (strcmp(key, "key") == 0 && el->key) {
-			lua_pushstring(L, el->key);
-			return true;
-		}
-		if (strcmp(key, "kind") == 0 && el->kind < TM_EL_COUNT) {
-			lua_pushstring(L, tm_element_kind_names[el->kind]);
-			return true;
-		}
-		break;
-	case 'l':
-		if (strcmp(key, "label") == 0) {
-			const char *label = el->label ? el->label : el->key;
-			if (!label)
-				return false;
-			lua_pushstring(L, label);
-			return true;
-		}
-		if (strcmp(key, "line") == 0) {
-			lua_pushinteger(L, el->line);
-			return true;
-		}
-		break;
-	case 'm':
-		if (strcmp(key, "max_sensitivity") == 0 && el->max_sensitivity > TM_SENS_NONE &&
-		    el->max_sensitivity <= TM_SENS_CRITICAL) {
-			lua_pushstring(L, tm_sensitivity_names[el->max_sensitivity]);
-			return true;
-		}
-		if (el->kind == TM_EL_BOUNDARY && strcmp(key, "members") == 0) {
-			push_view_list(L, rules, el->members, el->nmembers);
-			return true;
-		}
-		break;
-	case 'o':
-		if (strcmp(key, "opportunity") == 0) {
-			lua_pushinteger(L, (lua_Integer)exposure_of(el));
-			return true;
-		}
-		if (is_node(el) && strcmp(key, "outflows") == 0) {
-			push_view_list(L, rules, el->outflows, el->noutflows);
-			return true;
-		}
-		if (el->kind == TM_EL_BOUNDARY && strcmp(key, "outer") == 0 && el->outer) {
-			tm_rules_push_view(L, rules, el->outer);
-			return true;
-		}
-		break;
-	case 'p':
-		if (strcmp(key, "parent") == 0 && el->parent) {
-			tm_rules_push_view(L, rules, el->parent);
-			return true;
-		}
-		if (strcmp(key, "pii") == 0) {
-			lua_pushboolean(L, el->pii);
-			return true;
-		}
-		break;
-	case 's':
-		if (flow && strcmp(key, "source") == 0 && el->source) {
-			tm_rules_push_view(L, rules, el->source);
-			return true;
-		}
-		if (el->kind == TM_EL_ASSET && strcmp(key, "sensitivity") == 0 &&
-		    el->max_sensitivity > TM_SENS_NONE && el->max_sensitivity <= TM_SENS_CRITICAL) {
-			lua_pushstring(L, tm_sensitivity_names[el->max_sensitivity]);
-			return true;
-		}
-		break;
-	case 't':
-		if (flow && strcmp(key, "target") == 0 && el->target) {
-			tm_rules_push_view(L, rules, el->target);
-			return true;
-		}
-		break;
-	case 'z':
-		if (el->kind == TM_EL_EXTERNAL && strcmp(key, "zone") == 0) {
-			lua_pushstring(L, el->zone ? el->zone : "internet");
-			return true;
-		}
-		break;
-	default:
-		break;
+	switch (which) {
+	case EF_ATTR: {
+		const tm_block *block = el->decl ? el->decl->block : NULL;
+		bool any = false;
+		for (size_t i = 0; block && !any && i < block->count; i++)
+			any = block->items[i].attr != NULL;
+		if (any)
+			push_block(L, block);
+		else
+			push_empty(L, rules); /* most elements: no table of their own */
+		return true;
 	}
-	return false;
+	case EF_ASSETS: push_view_list(L, rules, el->assets, el->nassets); return true;
+	case EF_BOUNDARIES: push_view_list(L, rules, el->boundaries, el->nboundaries); return true;
+	case EF_BIDIRECTIONAL:
+		if (!flow)
+			return false;
+		lua_pushboolean(L, el->bidirectional);
+		return true;
+	case EF_CHILDREN: push_view_list(L, rules, el->children, el->nchildren); return true;
+	case EF_CROSSINGS:
+		if (!flow)
+			return false;
+		push_view_list(L, rules, el->crossings, el->ncrossings);
+		return true;
+	case EF_CROSSES:
+		if (!flow)
+			return false;
+		lua_pushboolean(L, el->ncrossings > 0);
+		return true;
+	case EF_EXPOSURE: push_name(L, rules, NAME_EXPOSURE(exposure_of(el))); return true;
+	case EF_FILE:
+		if (!el->decl || !el->decl->src || !el->decl->src->path)
+			return false;
+		lua_pushstring(L, el->decl->src->path);
+		return true;
+	case EF_ID:
+		if (!el->id)
+			return false;
+		lua_pushstring(L, el->id);
+		return true;
+	case EF_IN_SCOPE: lua_pushboolean(L, el->in_scope); return true;
+	case EF_INFLOWS:
+		if (!is_node(el))
+			return false;
+		push_view_list(L, rules, el->inflows, el->ninflows);
+		return true;
+	case EF_KEY:
+		if (!el->key)
+			return false;
+		lua_pushstring(L, el->key);
+		return true;
+	case EF_KIND:
+		if (el->kind >= TM_EL_COUNT)
+			return false;
+		push_name(L, rules, NAME_KIND(el->kind));
+		return true;
+	case EF_LABEL: {
+		const char *label = el->label ? el->label : el->key;
+		if (!label)
+			return false;
+		lua_pushstring(L, label);
+		return true;
+	}
+	case EF_LINE: lua_pushinteger(L, el->line); return true;
+	case EF_MAX_SENSITIVITY:
+		if (!has_sensitivity(el))
+			return false;
+		push_name(L, rules, NAME_SENSITIVITY(el->max_sensitivity));
+		return true;
+	case EF_MEMBERS:
+		if (el->kind != TM_EL_BOUNDARY)
+			return false;
+		push_view_list(L, rules, el->members, el->nmembers);
+		return true;
+	case EF_OPPORTUNITY: lua_pushinteger(L, (lua_Integer)exposure_of(el)); return true;
+	case EF_OUTFLOWS:
+		if (!is_node(el))
+			return false;
+		push_view_list(L, rules, el->outflows, el->noutflows);
+		return true;
+	case EF_OUTER:
+		if (el->kind != TM_EL_BOUNDARY || !el->outer)
+			return false;
+		tm_rules_push_view(L, rules, el->outer);
+		return true;
+	case EF_PARENT:
+		if (!el->parent)
+			return false;
+		tm_rules_push_view(L, rules, el->parent);
+		return true;
+	case EF_PII: lua_pushboolean(L, el->pii); return true;
+	case EF_SOURCE:
+		if (!flow || !el->source)
+			return false;
+		tm_rules_push_view(L, rules, el->source);
+		return true;
+	case EF_SENSITIVITY:
+		if (el->kind != TM_EL_ASSET || !has_sensitivity(el))
+			return false;
+		push_name(L, rules, NAME_SENSITIVITY(el->max_sensitivity));
+		return true;
+	case EF_TARGET:
+		if (!flow || !el->target)
+			return false;
+		tm_rules_push_view(L, rules, el->target);
+		return true;
+	case EF_ZONE:
+		if (el->kind != TM_EL_EXTERNAL)
+			return false;
+		if (el->zone)
+			lua_pushstring(L, el->zone);
+		else
+			push_name(L, rules, NAME_INTERNET);
+		return true;
+	default: return false;
+	}
 }
 
 /* __index of an element view's data: builds a field and keeps it. */
@@ -480,10 +484,11 @@ static int view_lazy(lua_State *L)
 	tm_rules *rules = tm_rules_of(L);
 	if (lua_type(L, 2) != LUA_TSTRING)
 		return 0;
+	int which = element_field_of(rules, lua_tostring(L, 2));
+	if (which == EF_COUNT)
+		return 0; /* not a field: no need to find the element */
 	const tm_element *el = element_of_data(L, rules, 1);
-	if (!el)
-		return 0;
-	if (!push_element_field(L, rules, el, lua_tostring(L, 2)))
+	if (!el || !push_element_field(L, rules, el, which))
 		return 0;
 	lua_pushvalue(L, 2);
 	lua_pushvalue(L, -2);
@@ -949,6 +954,30 @@ void tm_rules_views_open(tm_rules *rules)
 		lua_rawseti(L, -2, TM_LF_COUNT + i + 1);
 	}
 	luaL_ref(L, LUA_REGISTRYINDEX);
+
+	lua_createtable(L, EF_COUNT, 0);
+	for (int i = 0; i < EF_COUNT; i++) {
+		rules->element_keys[i] = lua_pushstring(L, element_fields[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	rules->keys = luaL_ref(L, LUA_REGISTRYINDEX);
+
+	lua_createtable(L, NAME_COUNT, 0);
+	for (int kind = 0; kind < TM_EL_COUNT; kind++) {
+		lua_pushstring(L, tm_element_kind_names[kind]);
+		lua_rawseti(L, -2, NAME_KIND(kind));
+	}
+	for (int exposure = 0; exposure < 4; exposure++) {
+		lua_pushstring(L, tm_exposure_names[exposure] ? tm_exposure_names[exposure] : "");
+		lua_rawseti(L, -2, NAME_EXPOSURE(exposure));
+	}
+	for (int sensitivity = 0; sensitivity < 5; sensitivity++) {
+		lua_pushstring(L, tm_sensitivity_names[sensitivity]);
+		lua_rawseti(L, -2, NAME_SENSITIVITY(sensitivity));
+	}
+	lua_pushliteral(L, "internet");
+	lua_rawseti(L, -2, NAME_INTERNET);
+	rules->names = luaL_ref(L, LUA_REGISTRYINDEX);
 
 	_Static_assert(sizeof rules->finding_keys / sizeof *rules->finding_keys == FF_COUNT,
 	               "finding_keys has a slot per finding field");

@@ -3,7 +3,8 @@
 # externals + processes + stores, children included; about 2N flows, N/10
 # boundaries, a few assets), generated into build/bench/ by tests/bench/gen.c,
 # each timed with three commands. Prints wall time, peak RSS and time per
-# 1,000 elements beside the targets. `make bench` calls it.
+# 1,000 elements beside the targets; for `query`, also the query's own time
+# after loading (from its --timings line). `make bench` calls it.
 #
 #   tests/bench/run.sh THREAT_BIN          BENCH_SIZES="1000 10000" to choose
 #
@@ -43,6 +44,8 @@ target() {
 	check:1000) echo "0.05 -" ;;
 	esac
 }
+# The query's own time (after load) must stay under this on every size.
+query_target=0.05
 
 bad=0
 no_rules=1
@@ -59,7 +62,7 @@ for n in $sizes; do
 		case $cmd in
 		parse) args=(check --no-rules --today "$today" "$model"); label="check --no-rules" ;;
 		check) args=(check --today "$today" "$model"); label="check" ;;
-		query) args=(query "$model" 'threats where risk >= HIGH limit 10' --today "$today"); label="query" ;;
+		query) args=(query "$model" 'threats where risk >= HIGH limit 10' --timings --today "$today"); label="query" ;;
 		esac
 		if [ $cmd = parse ] && [ $no_rules = 0 ]; then
 			continue
@@ -79,6 +82,17 @@ for n in $sizes; do
 		fi
 		read -r t_secs t_mb <<<"$(target "$cmd" "$n")"
 		verdict=""
+		if [ $cmd = query ]; then
+			# "timings: load X s, query Y s" on standard error
+			q_secs=$(sed -n 's/^timings: load [0-9.]* s, query \([0-9.]*\) s$/\1/p' "$errors" | tail -n 1)
+			if [ -z "$q_secs" ]; then
+				printf '%-8s %-7s %-18s no timings line: %s\n' "$n" "$mb_file" "$label" "$(head -n 1 "$errors")"
+				bad=1
+				continue
+			fi
+			verdict=$(awk -v q="$q_secs" -v t="$query_target" 'BEGIN {
+				printf "query alone %.3f s (< %s s: %s)", q, t, q < t ? "ok" : "MISSED" }')
+		fi
 		if [ -n "${t_secs:-}" ]; then
 			verdict=$(awk -v s="$secs" -v k="$kb" -v ts="$t_secs" -v tm="$t_mb" 'BEGIN {
 				ok = s < ts && (tm == "-" || k / 1024 < tm)
@@ -89,6 +103,7 @@ for n in $sizes; do
 			printf "%-8s %-7s %-18s %9.3f %9.1f %11.2f  %s\n", n, f, l, s, k / 1024, s * 1000000 / n, v }'
 	done
 done
-echo "targets: parse+resolve 100k < 0.5 s and < 300 MB; full check 100k < 3 s and < 1 GB; check 1k < 50 ms"
+echo "targets: parse+resolve 100k < 0.5 s and < 300 MB; full check 100k < 3 s and < 1 GB; check 1k < 50 ms;"
+echo "         the query itself (after load) < 50 ms"
 echo "ms/1k el staying flat as N grows means linear time."
 exit $bad

@@ -644,6 +644,81 @@ static void test_load_names(void **state)
 	tm_diags_free(&diags);
 }
 
+/* requires/unless: `when` runs only for elements whose attribute holds a
+ * listed word (case-insensitive, a word or a list), and not when an
+ * `unless` attribute holds one; bad tables are reported. */
+static void test_requires(void **state)
+{
+	(void)state;
+	write_file("q.lua", "local n = 0\n"
+	                    "rule { id = \"Q-1\", category = \"tampering\", applies = \"process\", title = \"Q\",\n"
+	                    "  requires = { tech = { \"Hono\", \"express\" } }, unless = { kind = \"gateway\" },\n"
+	                    "  when = function(v) n = n + 1 return v.key .. \" call \" .. n end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                    "rule { id = \"Q-2\", category = \"tampering\", applies = \"process\", title = \"Q\",\n"
+	                    "  requires = { tech = \"flask\", lang = \"python\" }, when = function() return true end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                    "rule { id = \"Q-3\", category = \"tampering\", applies = \"process\", title = \"Q\",\n"
+	                    "  requires = \"hono\", when = function() return true end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                    "rule { id = \"Q-4\", category = \"check\", applies = \"model\", title = \"Q\",\n"
+	                    "  unless = { tech = \"x\" }, when = function() return true end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                    "rule { id = \"Q-5\", category = \"tampering\", applies = \"process\", title = \"Q\",\n"
+	                    "  requires = { tech = {} }, when = function() return true end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n");
+	result r;
+	run_model(&r, "use \"./q.lua\"\n"
+	              "process c { tech hono  kind gateway }\n"
+	              "process d { tech flask  lang python }\n"
+	              "process e { tech 3 }\n"
+	              "process f { tech [react, vue] }\n"
+	              "process g\n"
+	              "process a { tech HONO }\n"
+	              "process b { tech [react, \"Express\"] }\n");
+	assert_messages(&r, "error: DIR/q.lua:9: rule Q-3: 'requires' must be a table of attribute names and "
+	                    "words, not a string\n"
+	                    "error: DIR/q.lua:12: rule Q-4: 'requires' and 'unless' are for element rules, not "
+	                    "'model'\n"
+	                    "error: DIR/q.lua:15: rule Q-5: 'requires.tech' must be a word or a non-empty list "
+	                    "of words\n"
+	                    "3 errors\n");
+	assert_int_equal(count_rule(&r, "Q-1"), 2);
+	assert_string_equal(finding(&r, "Q-1@a")->detail, "a call 1");
+	assert_string_equal(finding(&r, "Q-1@b")->detail, "b call 2");
+	assert_int_equal(count_rule(&r, "Q-2"), 1);
+	assert_non_null(finding(&r, "Q-2@d"));
+	result_free(&r);
+}
+
+/* The sandbox's setmetatable keeps Lua's results and messages, and
+ * refuses __gc: a finalizer runs with hooks off, beyond every budget. */
+static void test_setmetatable(void **state)
+{
+	(void)state;
+	write_file("m.lua", "rule { id = \"M-1\", category = \"check\", applies = \"process\", title = \"M\",\n"
+	                    "  when = function(v)\n"
+	                    "    local t = {}\n"
+	                    "    local same = setmetatable(t, { __index = { x = 7 } }) == t\n"
+	                    "    local _, bad = pcall(setmetatable, 1, {})\n"
+	                    "    local _, bad2 = pcall(setmetatable, {}, 2)\n"
+	                    "    local _, locked = pcall(setmetatable, v, {})\n"
+	                    "    local _, gc = pcall(setmetatable, {}, { __gc = function() while true do end end })\n"
+	                    "    return tostring(same) .. \" \" .. t.x .. \" | \" .. bad .. \" | \" .. bad2 .. \" | \" .. locked\n"
+	                    "      .. \" | \" .. gc\n"
+	                    "  end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n");
+	result r;
+	run_model(&r, "use \"./m.lua\"\nprocess a\n");
+	assert_string_equal(r.messages, "");
+	assert_string_equal(finding(&r, "M-1@a")->detail,
+	                    "true 7 | bad argument #1 to 'setmetatable' (table expected, got number) | "
+	                    "bad argument #2 to 'setmetatable' (nil or table expected, got number) | "
+	                    "cannot change a protected metatable | rule packs cannot set __gc "
+	                    "(finalizers run outside the budgets)");
+	result_free(&r);
+}
+
 int main(void)
 {
 	/* The default-pack test sets its own; the others name their packs. */
@@ -663,6 +738,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_require, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_phase2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_requires, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_setmetatable, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
