@@ -1,4 +1,5 @@
 #include "out/out.h"
+#include "out/report.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -99,46 +100,6 @@ static void header(tm_buf *out, const tm_model *model)
 	tm_buf_putc(out, '\n');
 }
 
-/* An attribute value as plain text (before sanitising). */
-static void value_text(tm_buf *out, const tm_value *value)
-{
-	if (!value)
-		return;
-	char date[11];
-	const tm_span *span = &value->span;
-	switch (value->kind) {
-	case TM_VAL_BOOL: tm_buf_puts(out, value->boolean ? "true" : "false"); break;
-	case TM_VAL_DATE:
-		tm_date_format(value->date, date);
-		tm_buf_puts(out, date);
-		break;
-	case TM_VAL_LIST:
-		for (size_t i = 0; i < value->nitems; i++) {
-			if (i)
-				tm_buf_puts(out, ", ");
-			value_text(out, value->items[i]);
-		}
-		break;
-	case TM_VAL_NUMBER:
-		if (value->text)
-			tm_buf_put(out, value->text, value->len);
-		else
-			tm_buf_printf(out, "%g", value->number);
-		break;
-	case TM_VAL_IDENT:
-	case TM_VAL_STRING:
-		if (value->text)
-			tm_buf_put(out, value->text, value->len);
-		break;
-	default:
-		/* references and blocks: as written */
-		if (span->src && span->src->text && span->start < span->end && span->end <= span->src->len)
-			tm_buf_put(out, span->src->text + span->start, span->end - span->start);
-		else if (value->kind == TM_VAL_REF && value->ref->name)
-			tm_buf_puts(out, value->ref->name);
-		break;
-	}
-}
 
 /* `sql: api.dal -> db "queries"`: the id when the flow has one, the ends,
  * and the label when it says more than the key. */
@@ -254,7 +215,7 @@ static void boundary_lines(tm_buf *out, const boundary_node *node, int depth)
 	const tm_attr *controls = tm_decl_attr(boundary->decl, "controls");
 	if (controls && controls->value) {
 		tm_buf text = TM_BUF_INIT;
-		value_text(&text, controls->value);
+		tm_out_value_text(&text, controls->value);
 		if (text.len) {
 			tm_buf_puts(out, " — controls: ");
 			sanitize(out, tm_buf_str(&text));
