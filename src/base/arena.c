@@ -29,7 +29,10 @@ struct tm_arena {
 #endif
 };
 
-tm_arena *tm_arena_new(void) { return tm_xcalloc(1, sizeof(tm_arena)); }
+tm_arena *tm_arena_new(void)
+{
+	return tm_xcalloc(1, sizeof(tm_arena));
+}
 
 void tm_arena_free(tm_arena *arena)
 {
@@ -135,4 +138,7 @@ void tm_arena_adopt(tm_arena *arena, void *block)
 	TM_VEC_PUSH(arena->adopted, arena->nadopted, arena->capadopted, block);
 }
 
-size_t tm_arena_used(const tm_arena *arena) { return arena->used; }
+size_t tm_arena_used(const tm_arena *arena)
+{
+	return arena->used;
+}

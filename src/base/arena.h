@@ -18,8 +18,7 @@ void *tm_arena_memdup(tm_arena *arena, const void *mem, size_t size);
 /* A NUL-terminated copy of text[0..len). */
 char *tm_arena_strndup(tm_arena *arena, const char *text, size_t len);
 char *tm_arena_strdup(tm_arena *arena, const char *text);
-char *tm_arena_printf(tm_arena *arena, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+char *tm_arena_printf(tm_arena *arena, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Makes the arena own a block from malloc: it is freed with the arena.
  * (A large file read into memory is kept, not copied.) */
 void tm_arena_adopt(tm_arena *arena, void *block);

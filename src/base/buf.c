@@ -58,9 +58,15 @@ void tm_buf_put(tm_buf *buf, const void *data, size_t len)
 	maybe_flush(buf);
 }
 
-void tm_buf_puts(tm_buf *buf, const char *text) { tm_buf_put(buf, text, strlen(text)); }
+void tm_buf_puts(tm_buf *buf, const char *text)
+{
+	tm_buf_put(buf, text, strlen(text));
+}
 
-void tm_buf_putc(tm_buf *buf, char c) { tm_buf_put(buf, &c, 1); }
+void tm_buf_putc(tm_buf *buf, char c)
+{
+	tm_buf_put(buf, &c, 1);
+}
 
 void tm_buf_fill(tm_buf *buf, char c, size_t count)
 {
@@ -87,7 +93,10 @@ void tm_buf_printf(tm_buf *buf, const char *fmt, ...)
 	maybe_flush(buf);
 }
 
-const char *tm_buf_str(const tm_buf *buf) { return buf->data ? buf->data : ""; }
+const char *tm_buf_str(const tm_buf *buf)
+{
+	return buf->data ? buf->data : "";
+}
 
 char *tm_buf_detach(tm_buf *buf)
 {

@@ -15,7 +15,10 @@ typedef struct tm_buf {
 	FILE *sink;
 } tm_buf;
 
-#define TM_BUF_INIT {0}
+#define TM_BUF_INIT                                                                                          \
+	{                                                                                                    \
+		0                                                                                            \
+	}
 
 void tm_buf_free(tm_buf *buf);
 void tm_buf_clear(tm_buf *buf);

@@ -42,8 +42,7 @@ tm_diag *tm_diag_error(tm_diags *diags, tm_span span, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 tm_diag *tm_diag_warning(tm_diags *diags, tm_span span, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void tm_diag_note(tm_diag *diag, tm_span span, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void tm_diag_note(tm_diag *diag, tm_span span, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Moves every diagnostic of `from` to the end of `to`. */
 void tm_diags_append(tm_diags *to, tm_diags *from);

@@ -34,7 +34,8 @@ int tm_file_write_all(int fd, const void *data, size_t len)
 static void sync_folder(const char *file)
 {
 	const char *slash = strrchr(file, '/');
-	char *folder = slash ? tm_xstrndup(file, slash == file ? 1 : (size_t)(slash - file)) : tm_xstrdup(".");
+	char *folder =
+	    slash ? tm_xstrndup(file, slash == file ? 1 : (size_t)(slash - file)) : tm_xstrdup(".");
 	int fd = open(folder, O_RDONLY);
 	if (fd >= 0) {
 		(void)fsync(fd);

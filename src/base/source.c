@@ -38,12 +38,14 @@ tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t w
 	}
 	if (S_ISREG(st.st_mode) && (size_t)st.st_size > TM_SOURCE_MAX_BYTES) {
 		fclose(file);
-		snprintf(why, why_size, "is larger than the %zu MiB limit for a model file", TM_SOURCE_MAX_BYTES >> 20);
+		snprintf(why, why_size, "is larger than the %zu MiB limit for a model file",
+		         TM_SOURCE_MAX_BYTES >> 20);
 		return NULL;
 	}
 	/* Read in chunks rather than trusting st_size: pipes and /proc files
 	 * have none, and the limit must hold whatever the file claims. */
-	size_t cap = st.st_size > 0 && (size_t)st.st_size < TM_SOURCE_MAX_BYTES ? (size_t)st.st_size + 1 : 65536;
+	size_t cap =
+	    st.st_size > 0 && (size_t)st.st_size < TM_SOURCE_MAX_BYTES ? (size_t)st.st_size + 1 : 65536;
 	size_t len = 0;
 	char *text = tm_xmalloc(cap + 1);
 	for (;;) {

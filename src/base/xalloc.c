@@ -42,4 +42,7 @@ char *tm_xstrndup(const char *text, size_t len)
 	return copy;
 }
 
-char *tm_xstrdup(const char *text) { return tm_xstrndup(text, strlen(text)); }
+char *tm_xstrdup(const char *text)
+{
+	return tm_xstrndup(text, strlen(text));
+}

@@ -12,13 +12,13 @@ char *tm_xstrdup(const char *text);
 char *tm_xstrndup(const char *text, size_t len);
 
 /* Grow a (pointer, count, capacity) vector to hold one more item. */
-#define TM_VEC_PUSH(items, count, cap, value)                                                     \
-	do {                                                                                      \
-		if ((count) == (cap)) {                                                           \
-			(cap) = (cap) ? (cap) * 2 : 8;                                            \
-			(items) = tm_xrealloc((items), (cap) * sizeof(*(items)));                 \
-		}                                                                                 \
-		(items)[(count)++] = (value);                                                     \
+#define TM_VEC_PUSH(items, count, cap, value)                                                                \
+	do {                                                                                                 \
+		if ((count) == (cap)) {                                                                      \
+			(cap) = (cap) ? (cap)*2 : 8;                                                         \
+			(items) = tm_xrealloc((items), (cap) * sizeof(*(items)));                            \
+		}                                                                                            \
+		(items)[(count)++] = (value);                                                                \
 	} while (0)
 
 #endif

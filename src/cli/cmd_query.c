@@ -84,7 +84,8 @@ int tm_cli_cmd_query(int argc, char **argv)
 		goto out;
 	}
 	if (query->command == TM_QC_RELOAD || query->command == TM_QC_LOAD || query->command == TM_QC_QUIT) {
-		tm_cli_usage_error("'%s' belongs to the REPL (threat repl FILE)", tm_query_command_names[query->command]);
+		tm_cli_usage_error("'%s' belongs to the REPL (threat repl FILE)",
+		                   tm_query_command_names[query->command]);
 		goto out;
 	}
 	const char *paths[1] = {file};
@@ -100,7 +101,8 @@ int tm_cli_cmd_query(int argc, char **argv)
 	int result = tm_query_run(&out, query, session, &opts, &diags);
 	/* For the benchmark: the query's own time, apart from the load. */
 	if (timings)
-		fprintf(stderr, "timings: load %.3f s, query %.3f s\n", loaded - started, tm_cli_seconds() - loaded);
+		fprintf(stderr, "timings: load %.3f s, query %.3f s\n", loaded - started,
+		        tm_cli_seconds() - loaded);
 	tm_cli_print_diags(&diags);
 	if (result != TM_OK)
 		goto out;
@@ -118,7 +120,7 @@ out:
 /* ---- the REPL ---- */
 
 typedef struct repl {
-	tm_session *session; /* NULL until a model is opened */
+	tm_session *session;   /* NULL until a model is opened */
 	tm_query_index *index; /* of the session's findings, so queries stay fast */
 	tm_session_options options;
 	bool interactive;
@@ -213,7 +215,7 @@ static void execute(repl *r, const char *line)
 		break;
 	default: {
 		tm_query_output opts = {
-			.color = tm_term_color(stdout), .width = tm_term_columns(stdout), .index = r->index};
+		    .color = tm_term_color(stdout), .width = tm_term_columns(stdout), .index = r->index};
 		if (tm_query_run(&out, query, r->session, &opts, &diags) != TM_OK) {
 			print_diags(&diags);
 			r->failed = true;
@@ -330,9 +332,10 @@ static size_t split(const char *line, size_t len, char tokens[][64], size_t max)
 			while (i < len && strchr("=!<>~", line[i]))
 				i++;
 		else
-			while (i < len && !isspace((unsigned char)line[i]) && !strchr("()=!~", line[i]) &&
-			       !(line[i] == '<' && !(i + 2 < len && line[i + 1] == '-' && line[i + 2] == '>')) &&
-			       !(line[i] == '>' && (i == 0 || line[i - 1] != '-')))
+			while (
+			    i < len && !isspace((unsigned char)line[i]) && !strchr("()=!~", line[i]) &&
+			    !(line[i] == '<' && !(i + 2 < len && line[i + 1] == '-' && line[i + 2] == '>')) &&
+			    !(line[i] == '>' && (i == 0 || line[i - 1] != '-')))
 				i++;
 		if (i == start)
 			i++;
@@ -344,7 +347,10 @@ static size_t split(const char *line, size_t len, char tokens[][64], size_t max)
 	return n;
 }
 
-static bool is_op(const char *token) { return token[0] && strchr("=!<>~", token[0]); }
+static bool is_op(const char *token)
+{
+	return token[0] && strchr("=!<>~", token[0]);
+}
 
 static int field_of(const char *token)
 {
@@ -364,7 +370,8 @@ static void add_elements(words *w, const tm_session *s, bool nodes_only, bool bo
 			continue;
 		if (boundaries_only && el->kind != TM_EL_BOUNDARY)
 			continue;
-		if (nodes_only && el->kind != TM_EL_EXTERNAL && el->kind != TM_EL_PROCESS && el->kind != TM_EL_STORE)
+		if (nodes_only && el->kind != TM_EL_EXTERNAL && el->kind != TM_EL_PROCESS &&
+		    el->kind != TM_EL_STORE)
 			continue;
 		words_add(w, el->key);
 	}
@@ -378,7 +385,8 @@ static void add_findings(words *w, const tm_session *s)
 
 static void add_values(words *w, const tm_session *s, int field)
 {
-	static const char *const kinds[] = {"external", "process", "store", "flow", "boundary", "asset", "actor", "model"};
+	static const char *const kinds[] = {"external", "process", "store", "flow",
+	                                    "boundary", "asset",   "actor", "model"};
 	switch (field) {
 	case TM_QF_RISK: words_add_list(w, tm_risk_names, 5); break;
 	case TM_QF_STATUS: words_add_list(w, tm_status_names, 6); break;
@@ -417,8 +425,9 @@ static char **complete(const char *text, int start, int end)
 	const char *command = tokens[0], *last = tokens[n - 1];
 	if (strcasecmp(command, "threats") == 0) {
 		static const char *const after_value[] = {"and", "or", "by", "limit", "where"};
-		if (strcasecmp(last, "where") == 0 || strcasecmp(last, "and") == 0 || strcasecmp(last, "or") == 0 ||
-		    strcasecmp(last, "not") == 0 || strcmp(last, "(") == 0 || strcasecmp(last, "by") == 0) {
+		if (strcasecmp(last, "where") == 0 || strcasecmp(last, "and") == 0 ||
+		    strcasecmp(last, "or") == 0 || strcasecmp(last, "not") == 0 || strcmp(last, "(") == 0 ||
+		    strcasecmp(last, "by") == 0) {
 			words_add_list(&candidates, tm_query_field_names, TM_QF_COUNT);
 			if (strcasecmp(last, "by") != 0)
 				words_add(&candidates, "not");
@@ -481,7 +490,8 @@ static void on_line(char *line)
 		while (isspace((unsigned char)*p))
 			p++;
 		if (*p) {
-			HIST_ENTRY *previous = history_length ? history_get(history_base + history_length - 1) : NULL;
+			HIST_ENTRY *previous =
+			    history_length ? history_get(history_base + history_length - 1) : NULL;
 			if (!previous || strcmp(previous->line, line) != 0)
 				add_history(line);
 		}
@@ -536,8 +546,9 @@ static void interactive_loop(repl *r)
 	sigdelset(&waiting, SIGINT);
 	sigdelset(&waiting, SIGWINCH);
 
-	const char *name = r->session && r->session->model && r->session->model->meta.name ? r->session->model->meta.name
-	                                                                                   : NULL;
+	const char *name = r->session && r->session->model && r->session->model->meta.name
+	                       ? r->session->model->meta.name
+	                       : NULL;
 	tm_buf banner = TM_BUF_INIT;
 	tm_buf_printf(&banner, "threat %s", TM_VERSION);
 	if (name) {

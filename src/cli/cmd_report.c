@@ -18,7 +18,6 @@
 #include "session/session.h"
 #include "threat/status.h"
 
-
 /* True when `path` names one of the model's own files (even through
  * another spelling or a link), which -o must never overwrite. */
 static bool is_model_file(const char *path, const tm_session *session)

@@ -58,7 +58,10 @@ void tm_cli_usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, "\nRun 'threat --help' for the commands and their options.\n");
 }
 
-bool tm_cli_stderr_color(void) { return tm_term_color(stderr); }
+bool tm_cli_stderr_color(void)
+{
+	return tm_term_color(stderr);
+}
 
 void tm_cli_print_diags(const tm_diags *diags)
 {
@@ -166,7 +169,8 @@ static int cmd_check(int argc, char **argv)
 	}
 	tm_risk threshold = TM_RISK_INFO;
 	if (fail_on && !tm_risk_parse(fail_on, &threshold)) {
-		tm_cli_usage_error("unknown level '%s' for --fail-on (critical, high, medium, low, info)", fail_on);
+		tm_cli_usage_error("unknown level '%s' for --fail-on (critical, high, medium, low, info)",
+		                   fail_on);
 		goto out;
 	}
 	tm_session_options options = {.no_rules = no_rules};
@@ -189,7 +193,8 @@ static int cmd_check(int argc, char **argv)
 	} else if (strcmp(format, "sarif") == 0) {
 		tm_out_sarif(&text, session);
 	} else {
-		tm_out_options out_options = {.color = tm_term_color(stdout), .width = tm_term_columns(stdout)};
+		tm_out_options out_options = {.color = tm_term_color(stdout),
+		                              .width = tm_term_columns(stdout)};
 		tm_out_check_text(&text, session->model, &session->findings, &out_options);
 	}
 	bool all_met = true;
@@ -274,7 +279,8 @@ static int cmd_rules(int argc, char **argv)
 		} else if (!explain) {
 			explain = argv[i];
 		} else {
-			tm_cli_usage_error("rules explains one rule at a time ('%s' is one too many)", argv[i]);
+			tm_cli_usage_error("rules explains one rule at a time ('%s' is one too many)",
+			                   argv[i]);
 			goto out;
 		}
 	}
@@ -353,7 +359,8 @@ static int cmd_diff(int argc, char **argv)
 	}
 	tm_risk threshold = TM_RISK_INFO;
 	if (fail_on && !tm_risk_parse(fail_on, &threshold)) {
-		tm_cli_usage_error("unknown level '%s' for --fail-on (critical, high, medium, low, info)", fail_on);
+		tm_cli_usage_error("unknown level '%s' for --fail-on (critical, high, medium, low, info)",
+		                   fail_on);
 		return 2;
 	}
 	tm_session_options options = {0};
@@ -371,7 +378,8 @@ static int cmd_diff(int argc, char **argv)
 	if (strcmp(format, "json") == 0) {
 		tm_out_diff_json(&text, &diff);
 	} else {
-		tm_out_options out_options = {.color = tm_term_color(stdout), .width = tm_term_columns(stdout)};
+		tm_out_options out_options = {.color = tm_term_color(stdout),
+		                              .width = tm_term_columns(stdout)};
 		tm_out_diff_text(&text, &diff, &out_options);
 	}
 	tm_cli_write(&text);
@@ -390,15 +398,9 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-	{"check", cmd_check},
-	{"fmt", cmd_fmt},
-	{"rules", cmd_rules},
-	{"report", tm_cli_cmd_report},
-	{"dfd", tm_cli_cmd_dfd},
-	{"new", tm_cli_cmd_new},
-	{"diff", cmd_diff},
-	{"query", tm_cli_cmd_query},
-	{"repl", tm_cli_cmd_repl},
+    {"check", cmd_check},      {"fmt", cmd_fmt},        {"rules", cmd_rules}, {"report", tm_cli_cmd_report},
+    {"dfd", tm_cli_cmd_dfd},   {"new", tm_cli_cmd_new}, {"diff", cmd_diff},   {"query", tm_cli_cmd_query},
+    {"repl", tm_cli_cmd_repl},
 };
 
 int main(int argc, char **argv)

@@ -6,7 +6,10 @@
 
 #include "base/xalloc.h"
 
-static bool is_open(tm_status status) { return status == TM_STATUS_OPEN || status == TM_STATUS_EXPIRED; }
+static bool is_open(tm_status status)
+{
+	return status == TM_STATUS_OPEN || status == TM_STATUS_EXPIRED;
+}
 
 typedef struct keyed {
 	const char *key;
@@ -93,7 +96,10 @@ static void compare_attrs(tm_element_change *change, const tm_block *before, con
 	tm_buf_free(&line);
 }
 
-static bool same_text(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
+static bool same_text(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
 
 static void push_element(tm_diff *diff, size_t *cap, tm_element_change change)
 {
@@ -109,17 +115,20 @@ static void diff_elements(tm_diff *diff, const tm_model *before, const tm_model 
 		int order = i == nb ? 1 : j == na ? -1 : strcmp(kb[i].key, ka[j].key);
 		if (order < 0) {
 			push_element(diff, &cap,
-			             (tm_element_change){.change = TM_CHANGE_REMOVED, .before = before->elements[kb[i++].index]});
+			             (tm_element_change){.change = TM_CHANGE_REMOVED,
+			                                 .before = before->elements[kb[i++].index]});
 		} else if (order > 0) {
 			push_element(diff, &cap,
-			             (tm_element_change){.change = TM_CHANGE_ADDED, .after = after->elements[ka[j++].index]});
+			             (tm_element_change){.change = TM_CHANGE_ADDED,
+			                                 .after = after->elements[ka[j++].index]});
 		} else {
 			tm_element_change change = {.change = TM_CHANGE_CHANGED,
 			                            .before = before->elements[kb[i++].index],
 			                            .after = after->elements[ka[j++].index]};
 			tm_buf line = TM_BUF_INIT;
 			if (!same_text(change.before->label, change.after->label)) {
-				tm_buf_printf(&line, "label: \"%s\" -> \"%s\"", change.before->label, change.after->label);
+				tm_buf_printf(&line, "label: \"%s\" -> \"%s\"", change.before->label,
+				              change.after->label);
 				add_detail(&change, &line);
 			}
 			if (change.before->kind == TM_EL_FLOW &&
@@ -188,7 +197,8 @@ static void diff_findings(tm_diff *diff, const tm_findings *before, const tm_fin
 		} else {
 			change = (tm_finding_change){TM_CHANGE_CHANGED, &before->items[kb[i++].index],
 			                             &after->items[ka[j++].index]};
-			if (change.before->risk == change.after->risk && change.before->status == change.after->status)
+			if (change.before->risk == change.after->risk &&
+			    change.before->status == change.after->status)
 				continue;
 		}
 		TM_VEC_PUSH(diff->findings, diff->nfindings, cap, change);

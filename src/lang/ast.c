@@ -6,8 +6,8 @@
 
 /* ORDER DECL */
 const char *const tm_decl_keywords[TM_DECL_COUNT] = {
-	"model", "use", "include", "asset", "actor", "external", "process",
-	"store", "boundary", "flow", "threat", "mitigation", "accept",
+    "model", "use",      "include", "asset",  "actor",      "external", "process",
+    "store", "boundary", "flow",    "threat", "mitigation", "accept",
 };
 
 tm_decl_kind tm_decl_kind_of(const char *word, size_t len)
@@ -37,7 +37,10 @@ const tm_attr *tm_decl_attr(const tm_decl *decl, const char *name)
 	return decl ? tm_block_get(decl->block, name) : NULL;
 }
 
-static void put_path(tm_buf *out, const char *name) { tm_buf_puts(out, name ? name : "?"); }
+static void put_path(tm_buf *out, const char *name)
+{
+	tm_buf_puts(out, name ? name : "?");
+}
 
 static void put_ref(tm_buf *out, const tm_ref *ref)
 {
@@ -81,9 +84,15 @@ static void value_source(tm_buf *out, const tm_value *value, int depth)
 	}
 	char date[11];
 	switch (value->kind) {
-	case TM_VAL_IDENT: tm_buf_put(out, value->text ? value->text : "", value->text ? value->len : 0); break;
-	case TM_VAL_STRING: tm_string_source(out, value->text ? value->text : "", value->text ? value->len : 0); break;
-	case TM_VAL_NUMBER: tm_buf_put(out, value->text ? value->text : "0", value->text ? value->len : 1); break;
+	case TM_VAL_IDENT:
+		tm_buf_put(out, value->text ? value->text : "", value->text ? value->len : 0);
+		break;
+	case TM_VAL_STRING:
+		tm_string_source(out, value->text ? value->text : "", value->text ? value->len : 0);
+		break;
+	case TM_VAL_NUMBER:
+		tm_buf_put(out, value->text ? value->text : "0", value->text ? value->len : 1);
+		break;
 	case TM_VAL_BOOL: tm_buf_puts(out, value->boolean ? "true" : "false"); break;
 	case TM_VAL_DATE:
 		tm_date_format(value->date, date);
@@ -116,4 +125,7 @@ static void value_source(tm_buf *out, const tm_value *value, int depth)
 	}
 }
 
-void tm_value_source(tm_buf *out, const tm_value *value) { value_source(out, value, 0); }
+void tm_value_source(tm_buf *out, const tm_value *value)
+{
+	value_source(out, value, 0);
+}

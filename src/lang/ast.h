@@ -44,14 +44,14 @@ typedef enum tm_ref_kind {
 
 typedef struct tm_ref {
 	tm_ref_kind kind;
-	tm_span span;        /* the whole reference */
-	const char *rule;    /* FINDING: the part before '@' (a rule or threat id) */
+	tm_span span;     /* the whole reference */
+	const char *rule; /* FINDING: the part before '@' (a rule or threat id) */
 	tm_span rule_span;
-	const char *name;    /* ELEMENT: the dotted path; FLOW (and FINDING on a flow): the source */
+	const char *name; /* ELEMENT: the dotted path; FLOW (and FINDING on a flow): the source */
 	tm_span name_span;
-	const char *target;  /* FLOW: the destination; NULL when the reference names one element */
+	const char *target; /* FLOW: the destination; NULL when the reference names one element */
 	tm_span target_span;
-	bool bidirectional;  /* written with <-> */
+	bool bidirectional; /* written with <-> */
 } tm_ref;
 
 typedef enum tm_value_kind {
@@ -68,14 +68,14 @@ typedef enum tm_value_kind {
 typedef struct tm_block tm_block;
 
 typedef struct tm_value {
-	uint8_t kind;      /* a tm_value_kind, in a byte: a model holds millions of values */
-	bool triple;       /* STRING written with """ */
-	bool boolean;      /* BOOL */
-	int32_t date;      /* DATE: days since 1970-01-01 */
+	uint8_t kind; /* a tm_value_kind, in a byte: a model holds millions of values */
+	bool triple;  /* STRING written with """ */
+	bool boolean; /* BOOL */
+	int32_t date; /* DATE: days since 1970-01-01 */
 	tm_span span;
-	const char *text;  /* IDENT, STRING (decoded), NUMBER and DATE (as written) */
+	const char *text; /* IDENT, STRING (decoded), NUMBER and DATE (as written) */
 	uint32_t len;
-	uint32_t nitems;   /* LIST */
+	uint32_t nitems; /* LIST */
 	/* Only the member of the value's kind is set: a model holds millions
 	 * of values, so they share their storage. */
 	union {
@@ -110,21 +110,21 @@ struct tm_block {
 
 typedef struct tm_decl {
 	const tm_source *src;
-	tm_span span;          /* the whole statement */
+	tm_span span; /* the whole statement */
 	tm_span keyword_span;
-	const char *id;        /* NULL for model, use, include, accept, unnamed flows */
+	const char *id; /* NULL for model, use, include, accept, unnamed flows */
 	tm_span id_span;
-	const char *label;     /* the string after the id (use/include: the path); NULL if none */
+	const char *label; /* the string after the id (use/include: the path); NULL if none */
 	size_t label_len;
 	tm_span label_span;
-	tm_ref *target;        /* FLOW: source -> destination; ACCEPT: the finding */
-	tm_ref *members;       /* BOUNDARY: <a, b.c, TB-2> */
+	tm_ref *target;  /* FLOW: source -> destination; ACCEPT: the finding */
+	tm_ref *members; /* BOUNDARY: <a, b.c, TB-2> */
 	size_t nmembers;
-	tm_block *block;       /* NULL when the statement has none */
+	tm_block *block;        /* NULL when the statement has none */
 	struct tm_decl *parent; /* the enclosing process of a child declaration */
 	/* small fields last, so the structure packs without holes */
 	tm_decl_kind kind;
-	uint16_t newlines;     /* line breaks before it */
+	uint16_t newlines; /* line breaks before it */
 	bool label_triple;
 	bool has_members;
 } tm_decl;

@@ -195,7 +195,6 @@ static bool triple_fits(const char *text, size_t len)
 	return multi ? some_line_flush : (len == 0 || some_line_flush);
 }
 
-
 /* Writes a string that fits on the current line; false for a """ string of
  * several lines, which needs print_string. */
 static bool put_inline_string(tm_buf *out, const char *text, size_t len, bool triple)
@@ -297,14 +296,10 @@ static bool put_inline_value(const printer *p, tm_buf *out, const tm_value *valu
 		if (value->text)
 			tm_buf_put(out, value->text, value->len);
 		return true;
-	case TM_VAL_BOOL:
-		tm_buf_puts(out, value->boolean ? "true" : "false");
-		return true;
+	case TM_VAL_BOOL: tm_buf_puts(out, value->boolean ? "true" : "false"); return true;
 	case TM_VAL_STRING:
 		return put_inline_string(out, value->text ? value->text : "", value->len, value->triple);
-	case TM_VAL_REF:
-		put_ref(out, value->ref);
-		return true;
+	case TM_VAL_REF: put_ref(out, value->ref); return true;
 	case TM_VAL_LIST:
 		if (comment_within(p, value->span.start, value->span.end))
 			return false;
@@ -317,8 +312,7 @@ static bool put_inline_value(const printer *p, tm_buf *out, const tm_value *valu
 		}
 		tm_buf_putc(out, ']');
 		return true;
-	case TM_VAL_BLOCK:
-		return value->block && put_inline_block(p, out, value->block);
+	case TM_VAL_BLOCK: return value->block && put_inline_block(p, out, value->block);
 	}
 	return false;
 }
@@ -399,9 +393,7 @@ static void print_value(printer *p, const tm_value *value, size_t indent, size_t
 	if (use_inline)
 		return;
 	switch (value->kind) {
-	case TM_VAL_LIST:
-		print_list(p, value, indent);
-		break;
+	case TM_VAL_LIST: print_list(p, value, indent); break;
 	case TM_VAL_BLOCK:
 		if (value->block)
 			print_block(p, value->block, indent, false);
@@ -411,8 +403,7 @@ static void print_value(printer *p, const tm_value *value, size_t indent, size_t
 	case TM_VAL_STRING:
 		print_string(p, value->text ? value->text : "", value->len, value->triple, indent);
 		break;
-	default:
-		break; /* every other kind has an inline form */
+	default: break; /* every other kind has an inline form */
 	}
 }
 
@@ -424,8 +415,7 @@ static void print_decl(printer *p, const tm_decl *decl, size_t indent)
 	switch (decl->kind) {
 	case TM_DECL_MODEL:
 	case TM_DECL_USE:
-	case TM_DECL_INCLUDE:
-		break;
+	case TM_DECL_INCLUDE: break;
 	case TM_DECL_FLOW:
 		tm_buf_putc(&p->out, ' ');
 		if (decl->id)

@@ -46,9 +46,18 @@ static tm_span span_of(const tm_lexer *lex, uint32_t start, uint32_t end)
 	return (tm_span){lex->src, start, end};
 }
 
-static inline bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static inline bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c); }
+static inline bool is_ident_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+static inline bool is_ident_char(char c)
+{
+	return is_ident_start(c) || is_digit(c);
+}
 
 /* Length of the UTF-8 sequence at p (1 for an invalid byte), for error spans. */
 static uint32_t utf8_length(const char *p, size_t avail)
@@ -111,7 +120,10 @@ static uint32_t scan_escape(const char *text, uint32_t p, uint32_t len)
 	uint32_t value = 0;
 	while (i < len && digits < 7) {
 		char h = text[i];
-		int v = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+		int v = h >= '0' && h <= '9'   ? h - '0'
+		        : h >= 'a' && h <= 'f' ? h - 'a' + 10
+		        : h >= 'A' && h <= 'F' ? h - 'A' + 10
+		                               : -1;
 		if (v < 0)
 			break;
 		value = value * 16 + (uint32_t)v;
@@ -156,9 +168,11 @@ static tm_token lex_string(tm_lexer *lex, uint32_t start)
 	uint32_t i = start + 1;
 	for (;;) {
 		if (i >= len || text[i] == '\n') {
-			tm_diag *d = tm_diag_error(lex->diags, span_of(lex, start, start + 1), "unterminated string");
+			tm_diag *d =
+			    tm_diag_error(lex->diags, span_of(lex, start, start + 1), "unterminated string");
 			tm_diag_note(d, (tm_span){0},
-			             "a \"...\" string ends on its line; use \"\"\"...\"\"\" for text over several lines");
+			             "a \"...\" string ends on its line; use \"\"\"...\"\"\" for text over "
+			             "several lines");
 			lex->pos = i;
 			return (tm_token){TM_TOK_ERROR, start, i, 0};
 		}
@@ -168,9 +182,11 @@ static tm_token lex_string(tm_lexer *lex, uint32_t start)
 		if (c == '\\') {
 			uint32_t n = scan_escape(text, i, len);
 			if (!n) {
-				tm_diag *d = tm_diag_error(lex->diags, span_of(lex, i, i + 2 <= len ? i + 2 : i + 1),
-				                           "invalid escape in string");
-				tm_diag_note(d, (tm_span){0}, "the escapes are \\\" \\\\ \\n \\t and \\u{HEX}");
+				tm_diag *d =
+				    tm_diag_error(lex->diags, span_of(lex, i, i + 2 <= len ? i + 2 : i + 1),
+				                  "invalid escape in string");
+				tm_diag_note(d, (tm_span){0},
+				             "the escapes are \\\" \\\\ \\n \\t and \\u{HEX}");
 				ok = false;
 				n = 1;
 			}
@@ -179,8 +195,8 @@ static tm_token lex_string(tm_lexer *lex, uint32_t start)
 		}
 		if ((unsigned char)c < 0x20 && c != '\t') {
 			tm_diag_error(lex->diags, span_of(lex, i, i + 1),
-			              "control character 0x%02X in string: write it as \\u{%X}", (unsigned char)c,
-			              (unsigned char)c);
+			              "control character 0x%02X in string: write it as \\u{%X}",
+			              (unsigned char)c, (unsigned char)c);
 			ok = false;
 		}
 		i++;
@@ -198,8 +214,9 @@ static tm_token lex_number(tm_lexer *lex, uint32_t start)
 	while (i < len && is_digit(text[i]))
 		i++;
 	tm_token_kind kind = TM_TOK_NUMBER;
-	if (i - start == 4 && i + 5 < len + 0 && text[i] == '-' && is_digit(text[i + 1]) && is_digit(text[i + 2]) &&
-	    text[i + 3] == '-' && i + 5 < len && is_digit(text[i + 4]) && is_digit(text[i + 5])) {
+	if (i - start == 4 && i + 5 < len + 0 && text[i] == '-' && is_digit(text[i + 1]) &&
+	    is_digit(text[i + 2]) && text[i + 3] == '-' && i + 5 < len && is_digit(text[i + 4]) &&
+	    is_digit(text[i + 5])) {
 		i += 6;
 		kind = TM_TOK_DATE;
 	} else if (i + 1 < len && text[i] == '.' && is_digit(text[i + 1])) {
@@ -207,14 +224,16 @@ static tm_token lex_number(tm_lexer *lex, uint32_t start)
 		while (i < len && is_digit(text[i]))
 			i++;
 	}
-	if (i < len && (is_ident_char(text[i]) || text[i] == '-' || (text[i] == '.' && kind == TM_TOK_NUMBER))) {
+	if (i < len &&
+	    (is_ident_char(text[i]) || text[i] == '-' || (text[i] == '.' && kind == TM_TOK_NUMBER))) {
 		uint32_t end = i;
 		while (end < len && (is_ident_char(text[end]) || text[end] == '-' || text[end] == '.'))
 			end++;
-		tm_diag *d = tm_diag_error(lex->diags, span_of(lex, start, end), "invalid number or date '%.*s'",
-		                           (int)(end - start), text + start);
-		tm_diag_note(d, (tm_span){0},
-		             "numbers are like 2 or 1.5, dates like 2026-03-24, and identifiers start with a letter");
+		tm_diag *d = tm_diag_error(lex->diags, span_of(lex, start, end),
+		                           "invalid number or date '%.*s'", (int)(end - start), text + start);
+		tm_diag_note(
+		    d, (tm_span){0},
+		    "numbers are like 2 or 1.5, dates like 2026-03-24, and identifiers start with a letter");
 		lex->pos = end;
 		return (tm_token){TM_TOK_ERROR, start, end, 0};
 	}
@@ -332,17 +351,19 @@ tm_token tm_lex_next(tm_lexer *lex)
 		if (u >= 0x80 && (width == 1 || !check_utf8(lex, start, start + width))) {
 			if (width == 1)
 				tm_diag_error(lex->diags, span_of(lex, start, start + 1),
-				              "invalid UTF-8 byte 0x%02X: a .threat file must be UTF-8 text", u);
+				              "invalid UTF-8 byte 0x%02X: a .threat file must be UTF-8 text",
+				              u);
 			width = 1;
 		} else if (u < 0x20 || u == 0x7f) {
-			tm_diag_error(lex->diags, span_of(lex, start, start + 1), "unexpected control character 0x%02X",
-			              u);
+			tm_diag_error(lex->diags, span_of(lex, start, start + 1),
+			              "unexpected control character 0x%02X", u);
 		} else if (c == '-') {
-			tm_diag *d = tm_diag_error(lex->diags, span_of(lex, start, start + 1), "unexpected '-'");
+			tm_diag *d =
+			    tm_diag_error(lex->diags, span_of(lex, start, start + 1), "unexpected '-'");
 			tm_diag_note(d, (tm_span){0}, "a flow's arrow is '->' (or '<->' for both ways)");
 		} else {
-			tm_diag_error(lex->diags, span_of(lex, start, start + width), "unexpected character '%.*s'",
-			              (int)width, text + start);
+			tm_diag_error(lex->diags, span_of(lex, start, start + width),
+			              "unexpected character '%.*s'", (int)width, text + start);
 		}
 	}
 	lex->pos = start + width;

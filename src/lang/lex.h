@@ -27,7 +27,7 @@ typedef enum tm_token_kind {
 	TM_TOK_COLON,
 	TM_TOK_AT,
 	TM_TOK_DOT,
-	TM_TOK_ARROW,  /* -> */
+	TM_TOK_ARROW,   /* -> */
 	TM_TOK_BIARROW, /* <-> */
 	TM_TOK_ERROR    /* a diagnostic was already reported */
 } tm_token_kind;

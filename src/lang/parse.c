@@ -30,11 +30,20 @@ typedef struct parser {
 	size_t nwords, capwords; /* capwords: a power of two */
 } parser;
 
-static tm_span tok_span(const parser *p, tm_token tok) { return (tm_span){p->src, tok.start, tok.end}; }
+static tm_span tok_span(const parser *p, tm_token tok)
+{
+	return (tm_span){p->src, tok.start, tok.end};
+}
 
-static const char *tok_text(const parser *p, tm_token tok) { return p->src->text + tok.start; }
+static const char *tok_text(const parser *p, tm_token tok)
+{
+	return p->src->text + tok.start;
+}
 
-static int tok_len(tm_token tok) { return (int)(tok.end - tok.start); }
+static int tok_len(tm_token tok)
+{
+	return (int)(tok.end - tok.start);
+}
 
 static void advance(parser *p)
 {
@@ -51,7 +60,10 @@ static void advance(parser *p)
 	}
 }
 
-static bool check(const parser *p, tm_token_kind kind) { return p->current.kind == kind; }
+static bool check(const parser *p, tm_token_kind kind)
+{
+	return p->current.kind == kind;
+}
 
 static bool accept_tok(parser *p, tm_token_kind kind)
 {
@@ -64,7 +76,8 @@ static bool accept_tok(parser *p, tm_token_kind kind)
 static bool is_word(const parser *p, tm_token tok, const char *word)
 {
 	size_t n = strlen(word);
-	return tok.kind == TM_TOK_IDENT && (size_t)tok_len(tok) == n && memcmp(tok_text(p, tok), word, n) == 0;
+	return tok.kind == TM_TOK_IDENT && (size_t)tok_len(tok) == n &&
+	       memcmp(tok_text(p, tok), word, n) == 0;
 }
 
 /* Describes the current token for "expected X, found Y" messages. */
@@ -74,7 +87,9 @@ static void describe(const parser *p, tm_token tok, char *out, size_t size)
 	case TM_TOK_EOF: snprintf(out, size, "the end of the file"); break;
 	case TM_TOK_IDENT:
 	case TM_TOK_NUMBER:
-	case TM_TOK_DATE: snprintf(out, size, "'%.*s'", tok_len(tok) > 40 ? 40 : tok_len(tok), tok_text(p, tok)); break;
+	case TM_TOK_DATE:
+		snprintf(out, size, "'%.*s'", tok_len(tok) > 40 ? 40 : tok_len(tok), tok_text(p, tok));
+		break;
 	case TM_TOK_STRING:
 	case TM_TOK_TSTRING: snprintf(out, size, "a string"); break;
 	default: snprintf(out, size, "%s", tm_token_kind_name(tok.kind)); break;
@@ -158,14 +173,18 @@ static char *string_value(parser *p, tm_token tok, size_t *len)
 static bool enter(parser *p)
 {
 	if (++p->depth > MAX_DEPTH) {
-		tm_diag *d = error_at(p, p->current, "nesting is too deep (more than 200 levels)%.0s%.0s", "");
+		tm_diag *d =
+		    error_at(p, p->current, "nesting is too deep (more than 200 levels)%.0s%.0s", "");
 		tm_diag_note(d, (tm_span){0}, "split the structure up: no model needs this depth");
 		return false;
 	}
 	return true;
 }
 
-static void leave(parser *p) { p->depth--; }
+static void leave(parser *p)
+{
+	p->depth--;
+}
 
 /* path = IDENT { "." IDENT } */
 static bool parse_path(parser *p, const char **text, tm_span *span)
@@ -348,8 +367,9 @@ static void check_duplicate_attrs(parser *p, tm_block_item *items, size_t count)
 			continue;
 		for (size_t j = 0; j < i; j++) {
 			if (items[j].attr && strcmp(items[i].attr->name, items[j].attr->name) == 0) {
-				tm_diag *d = tm_diag_error(p->diags, items[i].attr->name_span,
-				                           "attribute '%s' is given twice", items[i].attr->name);
+				tm_diag *d =
+				    tm_diag_error(p->diags, items[i].attr->name_span,
+				                  "attribute '%s' is given twice", items[i].attr->name);
 				tm_diag_note(d, items[j].attr->name_span, "first given here");
 				break;
 			}
@@ -387,7 +407,9 @@ static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
 				p->panic = true;
 				tm_diag *d = tm_diag_error(p->diags, tok_span(p, open),
 				                           "unclosed block: this '{' has no matching '}'");
-				tm_diag_note(d, (tm_span){0}, "the file ends before the block does; add '}' after its last line");
+				tm_diag_note(
+				    d, (tm_span){0},
+				    "the file ends before the block does; add '}' after its last line");
 			}
 			goto fail;
 		}
@@ -401,7 +423,8 @@ static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
 			if (!allow_children) {
 				tm_diag *d = tm_diag_error(p->diags, tok_span(p, name),
 				                           "only a process can contain child elements");
-				tm_diag_note(d, (tm_span){0}, "declare it at the top level, or inside a process block");
+				tm_diag_note(d, (tm_span){0},
+				             "declare it at the top level, or inside a process block");
 				p->panic = true;
 				goto fail;
 			}
@@ -561,7 +584,8 @@ static tm_decl *parse_flow(parser *p)
 		return NULL;
 	if (!check(p, TM_TOK_ARROW) && !check(p, TM_TOK_BIARROW)) {
 		tm_diag *d = expected(p, "'->' or '<->' after the flow's source");
-		tm_diag_note(d, (tm_span){0}, "a flow is written: flow [id:] source -> destination \"label\" { ... }");
+		tm_diag_note(d, (tm_span){0},
+		             "a flow is written: flow [id:] source -> destination \"label\" { ... }");
 		return NULL;
 	}
 	ref->bidirectional = check(p, TM_TOK_BIARROW);
@@ -581,7 +605,8 @@ static tm_decl *parse_accept(parser *p)
 	tm_ref *ref = tm_arena_alloc(p->arena, sizeof(*ref));
 	if (!check(p, TM_TOK_IDENT)) {
 		tm_diag *d = expected(p, "the finding to accept (RULE@ELEMENT or a threat id)");
-		tm_diag_note(d, (tm_span){0}, "for example: accept STRIDE-R-01@api \"reason\" { by victoria }");
+		tm_diag_note(d, (tm_span){0},
+		             "for example: accept STRIDE-R-01@api \"reason\" { by victoria }");
 		return NULL;
 	}
 	if (!parse_ref(p, ref))
@@ -620,10 +645,10 @@ static tm_decl *parse_statement(parser *p)
 	tm_token keyword = p->current;
 	tm_decl_kind kind = tm_decl_kind_of(tok_text(p, keyword), (size_t)tok_len(keyword));
 	if (keyword.kind != TM_TOK_IDENT || kind == TM_DECL_COUNT) {
-		tm_diag *d = error_at(p, keyword,
-		                      "expected %s, found %s",
-		                      "a statement (model, use, include, asset, actor, external, process, store, "
-		                      "boundary, flow, threat, mitigation, accept)");
+		tm_diag *d =
+		    error_at(p, keyword, "expected %s, found %s",
+		             "a statement (model, use, include, asset, actor, external, process, store, "
+		             "boundary, flow, threat, mitigation, accept)");
 		if (d && keyword.kind == TM_TOK_IDENT) {
 			char word[64];
 			snprintf(word, sizeof word, "%.*s", tok_len(keyword) > 63 ? 63 : tok_len(keyword),

@@ -164,7 +164,7 @@ static const char *tidy_path(tm_arena *arena, const char *path)
 	size_t len = strlen(path);
 	bool absolute = path[0] == '/';
 	/* segments kept so far, as (start, length) in path */
-	size_t (*kept)[2] = tm_xcalloc(len + 1, sizeof(*kept));
+	size_t(*kept)[2] = tm_xcalloc(len + 1, sizeof(*kept));
 	size_t nkept = 0;
 	for (size_t i = 0; i < len;) {
 		size_t end = i;

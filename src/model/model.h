@@ -27,7 +27,11 @@ typedef enum tm_element_kind {
 
 extern const char *const tm_element_kind_names[TM_EL_COUNT]; /* "external", "process", ... */
 
-typedef enum tm_exposure { TM_EXPOSURE_INTERNAL = 1, TM_EXPOSURE_NETWORK = 2, TM_EXPOSURE_INTERNET = 3 } tm_exposure;
+typedef enum tm_exposure {
+	TM_EXPOSURE_INTERNAL = 1,
+	TM_EXPOSURE_NETWORK = 2,
+	TM_EXPOSURE_INTERNET = 3
+} tm_exposure;
 extern const char *const tm_exposure_names[4]; /* [1] "internal", [2] "network", [3] "internet" */
 
 /* Sensitivity of assets and of the model: ORDER SENSITIVITY */
@@ -43,20 +47,20 @@ extern const char *const tm_sensitivity_names[5]; /* "", "low", "medium", "high"
 typedef struct tm_element tm_element;
 
 struct tm_element {
-	const char *id;    /* full dotted id for children ("api.dal"); a flow's id or NULL */
-	const char *key;   /* the id, or for a flow without one "src->dst" */
-	const char *label; /* the label, or the id when none was written */
-	const tm_decl *decl;  /* its declaration: attributes (decl->block), file, spans */
-	size_t index;         /* position in model->elements */
+	const char *id;      /* full dotted id for children ("api.dal"); a flow's id or NULL */
+	const char *key;     /* the id, or for a flow without one "src->dst" */
+	const char *label;   /* the label, or the id when none was written */
+	const tm_decl *decl; /* its declaration: attributes (decl->block), file, spans */
+	size_t index;        /* position in model->elements */
 
-	tm_element *parent;   /* process/store: the enclosing process */
+	tm_element *parent; /* process/store: the enclosing process */
 	tm_element **children;
 	size_t nchildren;
 
 	/* external, process, store */
 	tm_element **inflows, **outflows; /* flows (a <-> flow is in both of both ends) */
 	size_t ninflows, noutflows;
-	const char *zone;     /* external: its zone ("internet" unless stated) */
+	const char *zone; /* external: its zone ("internet" unless stated) */
 
 	/* every element kind but boundary: the boundaries it lies in, innermost
 	 * first, through its parents too */
@@ -69,8 +73,8 @@ struct tm_element {
 	size_t ncrossings;
 
 	/* boundary */
-	tm_element *outer;          /* the boundary that contains this one */
-	tm_element **members;       /* as written: elements and boundaries */
+	tm_element *outer;    /* the boundary that contains this one */
+	tm_element **members; /* as written: elements and boundaries */
 	size_t nmembers;
 
 	/* assets an element stores (`stores`) or a flow carries (`data`);
@@ -87,7 +91,7 @@ struct tm_element {
 	tm_sensitivity max_sensitivity; /* highest sensitivity of its assets (asset: its own) */
 	bool bidirectional;             /* flow: written with <-> */
 	bool pii;                       /* stores/carries an asset with pii true (asset: its own) */
-	bool in_scope; /* false: drawn, but no generated threats (inherited from a parent) */
+	bool in_scope;                  /* false: drawn, but no generated threats (inherited from a parent) */
 };
 
 /* Likelihood factors, ORDER LIKELIHOOD (risk.c has the names). 0 = not given. */
@@ -107,11 +111,11 @@ enum {
 typedef struct tm_threat {
 	const char *id, *title, *category; /* category as written (validated) */
 	const tm_decl *decl;
-	const char *element_key;   /* the element or flow named by `on`, or NULL */
+	const char *element_key; /* the element or flow named by `on`, or NULL */
 	tm_element *element;
 	uint8_t likelihood[TM_LF_COUNT];
 	uint8_t impact[TM_IF_COUNT];
-	int32_t found;   /* days since epoch, or INT32_MIN when not stated */
+	int32_t found;           /* days since epoch, or INT32_MIN when not stated */
 	const char *description; /* or NULL */
 	const char *mitigation;  /* text of a `mitigation "..."` attribute, or NULL */
 } tm_threat;
@@ -131,17 +135,17 @@ typedef struct tm_mitigation {
 	tm_span *mitigates_spans;
 	size_t nmitigates;
 	tm_mitigation_status status;
-	const char *owner;  /* or NULL */
-	int32_t due;        /* or INT32_MIN */
+	const char *owner; /* or NULL */
+	int32_t due;       /* or INT32_MIN */
 } tm_mitigation;
 
 typedef struct tm_acceptance {
-	const char *finding;   /* "T-01" or "RULE@KEY" with the key canonical */
+	const char *finding; /* "T-01" or "RULE@KEY" with the key canonical */
 	tm_span finding_span;
-	const char *reason;    /* the label */
-	const char *by;        /* or NULL */
-	int32_t until;         /* or INT32_MIN: no expiry */
-	bool false_positive;   /* `as false_positive` */
+	const char *reason;  /* the label */
+	const char *by;      /* or NULL */
+	int32_t until;       /* or INT32_MIN: no expiry */
+	bool false_positive; /* `as false_positive` */
 	const tm_decl *decl;
 } tm_acceptance;
 
@@ -152,10 +156,10 @@ typedef struct tm_use {
 } tm_use;
 
 typedef struct tm_meta {
-	const char *name;       /* the model's label */
-	const tm_decl *decl;    /* NULL if the model has no `model` statement (an error) */
-	int32_t date;           /* or INT32_MIN */
-	int32_t next_review;    /* or INT32_MIN */
+	const char *name;    /* the model's label */
+	const tm_decl *decl; /* NULL if the model has no `model` statement (an error) */
+	int32_t date;        /* or INT32_MIN */
+	int32_t next_review; /* or INT32_MIN */
 	tm_sensitivity sensitivity;
 } tm_meta;
 

@@ -327,20 +327,13 @@ static uint32_t line_of(resolver *r, const tm_decl *decl)
 static tm_element_kind element_kind(tm_decl_kind kind)
 {
 	switch (kind) {
-	case TM_DECL_ASSET:
-		return TM_EL_ASSET;
-	case TM_DECL_ACTOR:
-		return TM_EL_ACTOR;
-	case TM_DECL_EXTERNAL:
-		return TM_EL_EXTERNAL;
-	case TM_DECL_PROCESS:
-		return TM_EL_PROCESS;
-	case TM_DECL_STORE:
-		return TM_EL_STORE;
-	case TM_DECL_BOUNDARY:
-		return TM_EL_BOUNDARY;
-	default:
-		return TM_EL_FLOW;
+	case TM_DECL_ASSET: return TM_EL_ASSET;
+	case TM_DECL_ACTOR: return TM_EL_ACTOR;
+	case TM_DECL_EXTERNAL: return TM_EL_EXTERNAL;
+	case TM_DECL_PROCESS: return TM_EL_PROCESS;
+	case TM_DECL_STORE: return TM_EL_STORE;
+	case TM_DECL_BOUNDARY: return TM_EL_BOUNDARY;
+	default: return TM_EL_FLOW;
 	}
 }
 
@@ -540,9 +533,7 @@ static void collect(resolver *r)
 			if (!decl)
 				continue;
 			switch (decl->kind) {
-			case TM_DECL_MODEL:
-				collect_model(r, decl);
-				break;
+			case TM_DECL_MODEL: collect_model(r, decl); break;
 			case TM_DECL_USE:
 				if (decl->label) {
 					tm_use use = {.name = decl->label,
@@ -551,8 +542,7 @@ static void collect(resolver *r)
 					TM_VEC_PUSH(uses, m->nuses, capuses, use);
 				}
 				break;
-			case TM_DECL_INCLUDE:
-				break; /* followed by the loader */
+			case TM_DECL_INCLUDE: break; /* followed by the loader */
 			case TM_DECL_THREAT:
 				if (decl->id) {
 					register_statement(r, decl);
@@ -569,11 +559,8 @@ static void collect(resolver *r)
 			case TM_DECL_ACCEPT:
 				TM_VEC_PUSH(r->accept_decls, r->naccept_decls, capaccepts, decl);
 				break;
-			case TM_DECL_COUNT:
-				break;
-			default:
-				make_element(r, decl, NULL);
-				break;
+			case TM_DECL_COUNT: break;
+			default: make_element(r, decl, NULL); break;
 			}
 		}
 	}

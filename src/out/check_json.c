@@ -5,8 +5,8 @@
 /* The model statement's attributes that describe the document, in the
  * order the JSON lists them (SPEC §1.2's model example). */
 static const char *const meta_names[] = {
-	"client", "version",     "date",      "author",      "reviewers",
-	"status", "sensitivity", "regulatory", "next_review", "description",
+    "client", "version",     "date",       "author",      "reviewers",
+    "status", "sensitivity", "regulatory", "next_review", "description",
 };
 
 void tm_out_model_json(tm_json *json, const tm_model *model)

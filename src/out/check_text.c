@@ -17,8 +17,8 @@
 #define MIN_TITLE_WIDTH 12
 /* What a title gets, space permitting, before ELEMENT gives up columns. */
 #define WANTED_TITLE_WIDTH 30
-#define MIN_ELEMENT_WIDTH 10
-#define NO_SLOT ((size_t)-1)
+#define MIN_ELEMENT_WIDTH  10
+#define NO_SLOT            ((size_t)-1)
 
 /* ORDER RISK */
 static const char *const risk_colors[5] = {"\033[2m", "\033[36m", "\033[33m", "\033[31m", "\033[1;31m"};
@@ -99,7 +99,6 @@ static void header(tm_buf *out, const tm_model *model)
 	plural(out, counts[TM_EL_BOUNDARY], "boundary", "boundaries");
 	tm_buf_putc(out, '\n');
 }
-
 
 /* `sql: api.dal -> db "queries"`: the id when the flow has one, the ends,
  * and the label when it says more than the key. */
@@ -207,7 +206,8 @@ static void boundary_lines(tm_buf *out, const boundary_node *node, int depth)
 	const tm_element *boundary = node->boundary;
 	indent(out, depth);
 	sanitize(out, boundary->id ? boundary->id : boundary->key);
-	if (boundary->label && *boundary->label && !(boundary->id && strcmp(boundary->label, boundary->id) == 0)) {
+	if (boundary->label && *boundary->label &&
+	    !(boundary->id && strcmp(boundary->label, boundary->id) == 0)) {
 		tm_buf_puts(out, " \"");
 		sanitize(out, boundary->label);
 		tm_buf_putc(out, '"');
@@ -254,7 +254,8 @@ static void show_subtree(tm_buf *out, boundary_tree *tree, size_t root)
 		boundary_lines(out, node, top.depth);
 		for (size_t i = node->nchildren; i-- > 0;)
 			if (!tree->nodes[node->children[i]].shown)
-				TM_VEC_PUSH(stack, nstack, capstack, ((pending){node->children[i], top.depth + 1}));
+				TM_VEC_PUSH(stack, nstack, capstack,
+				            ((pending){node->children[i], top.depth + 1}));
 	}
 	free(stack);
 }
@@ -296,7 +297,10 @@ static void due_cell(char out[11], int32_t due)
 		tm_date_format(due, out);
 }
 
-static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
+static size_t max_size(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
 
 /* tm_term_fit with the printable-ASCII shortcut. */
 static size_t fit(tm_buf *out, const char *text, size_t max)
@@ -326,8 +330,8 @@ typedef struct columns {
 
 static columns measure(const tm_findings *findings, int width)
 {
-	columns col = {strlen("RISK"), strlen("ID"), strlen("ELEMENT"), strlen("TITLE"), strlen("STATUS"),
-	               strlen("DUE")};
+	columns col = {strlen("RISK"),  strlen("ID"),     strlen("ELEMENT"),
+	               strlen("TITLE"), strlen("STATUS"), strlen("DUE")};
 	for (size_t i = 0; i < findings->count; i++) {
 		const tm_finding *finding = &findings->items[i];
 		char due[11];
@@ -336,7 +340,8 @@ static columns measure(const tm_findings *findings, int width)
 		col.id = max_size(col.id, text_width(finding->id));
 		col.element = max_size(col.element, text_width(element_cell(finding)));
 		col.title = max_size(col.title, text_width(finding->title));
-		col.status = max_size(col.status, strlen(table_name(tm_status_names, 6, (int)finding->status)));
+		col.status =
+		    max_size(col.status, strlen(table_name(tm_status_names, 6, (int)finding->status)));
 		col.due = max_size(col.due, strlen(due));
 	}
 	if (width > 0) {
@@ -362,7 +367,8 @@ static columns measure(const tm_findings *findings, int width)
 	return col;
 }
 
-static void finding_row(tm_buf *out, const tm_finding *finding, const columns *col, const tm_out_options *opts)
+static void finding_row(tm_buf *out, const tm_finding *finding, const columns *col,
+                        const tm_out_options *opts)
 {
 	const char *risk = table_name(tm_risk_names, 5, (int)finding->risk);
 	char due[11];
@@ -390,7 +396,8 @@ static void finding_row(tm_buf *out, const tm_finding *finding, const columns *c
 		tm_buf_fill(out, ' ', at);
 		size_t room = (size_t)-1;
 		if (opts->width > 0)
-			room = (size_t)opts->width > at + MIN_TITLE_WIDTH ? (size_t)opts->width - at : MIN_TITLE_WIDTH;
+			room = (size_t)opts->width > at + MIN_TITLE_WIDTH ? (size_t)opts->width - at
+			                                                  : MIN_TITLE_WIDTH;
 		fit(out, finding->detail, room);
 		tm_buf_putc(out, '\n');
 	}

@@ -396,15 +396,9 @@ static void dot_node(tm_buf *out, const layout *lay, size_t i, int depth)
 	dot_indent(out, depth);
 	tm_buf_printf(out, "n%zu [", i);
 	switch (el->kind) {
-	case TM_EL_EXTERNAL:
-		tm_buf_puts(out, "shape=box, style=\"filled\", penwidth=1.6, ");
-		break;
-	case TM_EL_STORE:
-		tm_buf_puts(out, "shape=cylinder, style=\"filled\", ");
-		break;
-	default:
-		tm_buf_puts(out, "shape=box, style=\"rounded,filled\", ");
-		break;
+	case TM_EL_EXTERNAL: tm_buf_puts(out, "shape=box, style=\"filled\", penwidth=1.6, "); break;
+	case TM_EL_STORE: tm_buf_puts(out, "shape=cylinder, style=\"filled\", "); break;
+	default: tm_buf_puts(out, "shape=box, style=\"rounded,filled\", "); break;
 	}
 	tm_buf_printf(out, "fillcolor=\"%s\", fontcolor=\"%s\", ", risk == NONE ? "#ffffff" : risk_fill[risk],
 	              risk == NONE ? "#1b2631" : risk_text[risk]);

@@ -52,7 +52,8 @@ static void finding_line(tm_buf *out, const tm_finding_change *change, bool colo
 	tm_buf_puts(out, "  (");
 	if (change->change == TM_CHANGE_CHANGED && change->before->status != change->after->status)
 		tm_buf_printf(out, "%s -> ", tm_status_names[change->before->status]);
-	tm_buf_printf(out, "%s)\n", change->change == TM_CHANGE_REMOVED ? "gone" : tm_status_names[f->status]);
+	tm_buf_printf(out, "%s)\n",
+	              change->change == TM_CHANGE_REMOVED ? "gone" : tm_status_names[f->status]);
 }
 
 void tm_out_diff_text(tm_buf *out, const tm_diff *diff, const tm_out_options *opts)
@@ -75,9 +76,9 @@ void tm_out_diff_text(tm_buf *out, const tm_diff *diff, const tm_out_options *op
 			counts[diff->findings[i].change]++;
 		}
 	}
-	tm_buf_printf(out, "\n%zu element%s changed; findings: %zu new, %zu resolved, %zu changed\n", diff->nelements,
-	              diff->nelements == 1 ? "" : "s", counts[TM_CHANGE_ADDED], counts[TM_CHANGE_REMOVED],
-	              counts[TM_CHANGE_CHANGED]);
+	tm_buf_printf(out, "\n%zu element%s changed; findings: %zu new, %zu resolved, %zu changed\n",
+	              diff->nelements, diff->nelements == 1 ? "" : "s", counts[TM_CHANGE_ADDED],
+	              counts[TM_CHANGE_REMOVED], counts[TM_CHANGE_CHANGED]);
 }
 
 void tm_out_diff_json(tm_buf *out, const tm_diff *diff)

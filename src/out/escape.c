@@ -70,9 +70,7 @@ void tm_esc_md(tm_buf *out, const char *text, bool in_cell)
 		case '>':
 		case '|':
 		case '~':
-		case '&':
-			escape = true;
-			break;
+		case '&': escape = true; break;
 		case '_':
 			/* snake_case stays readable: GFM ignores an intraword underscore */
 			escape = !(i > 0 && is_alnum(cps[i - 1]) && i + 1 < n && is_alnum(cps[i + 1]));
@@ -80,11 +78,8 @@ void tm_esc_md(tm_buf *out, const char *text, bool in_cell)
 		case '#':
 		case '-':
 		case '+':
-		case '=':
-			escape = line_start;
-			break;
-		default:
-			break;
+		case '=': escape = line_start; break;
+		default: break;
 		}
 		if (line_start && is_digit(cp)) {
 			/* "1. item" or "1) item" at a line start would open a list */
@@ -147,23 +142,12 @@ void tm_esc_md_code(tm_buf *out, const char *text, bool in_cell)
 static bool html_entity(tm_buf *out, uint32_t cp)
 {
 	switch (cp) {
-	case '&':
-		tm_buf_puts(out, "&amp;");
-		return true;
-	case '<':
-		tm_buf_puts(out, "&lt;");
-		return true;
-	case '>':
-		tm_buf_puts(out, "&gt;");
-		return true;
-	case '"':
-		tm_buf_puts(out, "&quot;");
-		return true;
-	case '\'':
-		tm_buf_puts(out, "&#39;");
-		return true;
-	default:
-		return false;
+	case '&': tm_buf_puts(out, "&amp;"); return true;
+	case '<': tm_buf_puts(out, "&lt;"); return true;
+	case '>': tm_buf_puts(out, "&gt;"); return true;
+	case '"': tm_buf_puts(out, "&quot;"); return true;
+	case '\'': tm_buf_puts(out, "&#39;"); return true;
+	default: return false;
 	}
 }
 
@@ -201,18 +185,10 @@ void tm_esc_dot(tm_buf *out, const char *text)
 	uint32_t *cps = decode(text, &n);
 	for (size_t i = 0; i < n; i++) {
 		switch (cps[i]) {
-		case '"':
-			tm_buf_puts(out, "\\\"");
-			break;
-		case '\\':
-			tm_buf_puts(out, "\\\\");
-			break;
-		case NEWLINE:
-			tm_buf_puts(out, "\\n");
-			break;
-		default:
-			tm_term_utf8_put(out, cps[i]);
-			break;
+		case '"': tm_buf_puts(out, "\\\""); break;
+		case '\\': tm_buf_puts(out, "\\\\"); break;
+		case NEWLINE: tm_buf_puts(out, "\\n"); break;
+		default: tm_term_utf8_put(out, cps[i]); break;
 		}
 	}
 	free(cps);
@@ -224,18 +200,10 @@ void tm_esc_mermaid(tm_buf *out, const char *text)
 	uint32_t *cps = decode(text, &n);
 	for (size_t i = 0; i < n; i++) {
 		switch (cps[i]) {
-		case '"':
-			tm_buf_puts(out, "#quot;");
-			break;
-		case '&':
-			tm_buf_puts(out, "#amp;");
-			break;
-		case '<':
-			tm_buf_puts(out, "#lt;");
-			break;
-		case '>':
-			tm_buf_puts(out, "#gt;");
-			break;
+		case '"': tm_buf_puts(out, "#quot;"); break;
+		case '&': tm_buf_puts(out, "#amp;"); break;
+		case '<': tm_buf_puts(out, "#lt;"); break;
+		case '>': tm_buf_puts(out, "#gt;"); break;
 		case '#':
 		case '%':
 		case ';':
@@ -243,15 +211,9 @@ void tm_esc_mermaid(tm_buf *out, const char *text)
 		case '`':
 		case '{':
 		case '}':
-		case '\\':
-			tm_buf_printf(out, "#%u;", (unsigned)cps[i]);
-			break;
-		case NEWLINE:
-			tm_buf_puts(out, "<br>");
-			break;
-		default:
-			tm_term_utf8_put(out, cps[i]);
-			break;
+		case '\\': tm_buf_printf(out, "#%u;", (unsigned)cps[i]); break;
+		case NEWLINE: tm_buf_puts(out, "<br>"); break;
+		default: tm_term_utf8_put(out, cps[i]); break;
 		}
 	}
 	free(cps);

@@ -55,10 +55,22 @@ static void end(tm_json *json, char close)
 	json->after_key = false;
 }
 
-void tm_json_begin_object(tm_json *json) { begin(json, '{'); }
-void tm_json_end_object(tm_json *json) { end(json, '}'); }
-void tm_json_begin_array(tm_json *json) { begin(json, '['); }
-void tm_json_end_array(tm_json *json) { end(json, ']'); }
+void tm_json_begin_object(tm_json *json)
+{
+	begin(json, '{');
+}
+void tm_json_end_object(tm_json *json)
+{
+	end(json, '}');
+}
+void tm_json_begin_array(tm_json *json)
+{
+	begin(json, '[');
+}
+void tm_json_end_array(tm_json *json)
+{
+	end(json, ']');
+}
 
 void tm_json_key(tm_json *json, const char *key)
 {

@@ -163,15 +163,9 @@ static void kind_list(tm_json *json, const tm_model *model, const char *key, tm_
 		if (!el || el->kind != kind)
 			continue;
 		switch (kind) {
-		case TM_EL_FLOW:
-			flow_json(json, el);
-			break;
-		case TM_EL_BOUNDARY:
-			boundary_json(json, model, el);
-			break;
-		case TM_EL_ASSET:
-			asset_json(json, el);
-			break;
+		case TM_EL_FLOW: flow_json(json, el); break;
+		case TM_EL_BOUNDARY: boundary_json(json, model, el); break;
+		case TM_EL_ASSET: asset_json(json, el); break;
 		case TM_EL_ACTOR:
 			tm_json_begin_object(json);
 			common(json, el);
@@ -179,8 +173,7 @@ static void kind_list(tm_json *json, const tm_model *model, const char *key, tm_
 			place(json, el);
 			tm_json_end_object(json);
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	tm_json_end_array(json);

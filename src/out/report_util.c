@@ -10,9 +10,7 @@ void tm_out_value_text(tm_buf *out, const tm_value *value)
 		return;
 	char date[11];
 	switch (value->kind) {
-	case TM_VAL_BOOL:
-		tm_buf_puts(out, value->boolean ? "true" : "false");
-		break;
+	case TM_VAL_BOOL: tm_buf_puts(out, value->boolean ? "true" : "false"); break;
 	case TM_VAL_DATE:
 		tm_date_format(value->date, date);
 		tm_buf_puts(out, date);

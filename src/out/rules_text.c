@@ -5,7 +5,10 @@
 
 #include "out/term.h"
 
-static const char *or_empty(const char *text) { return text ? text : ""; }
+static const char *or_empty(const char *text)
+{
+	return text ? text : "";
+}
 
 /* Pads a sanitised cell to width columns. */
 static void cell(tm_buf *out, const char *text, size_t width)
@@ -51,11 +54,15 @@ void tm_out_rules_table(tm_buf *out, const tm_rules *rules)
 		tm_term_sanitize(out, or_empty(info->title));
 		tm_buf_putc(out, '\n');
 	}
-	tm_buf_printf(out, "%zu rule%s in %zu pack%s\n", count, count == 1 ? "" : "s", npacks, npacks == 1 ? "" : "s");
+	tm_buf_printf(out, "%zu rule%s in %zu pack%s\n", count, count == 1 ? "" : "s", npacks,
+	              npacks == 1 ? "" : "s");
 }
 
 /* Markdown table cell: no newlines, and '|' escaped, so the column count holds. */
-static bool word_char(char c) { return isalnum((unsigned char)c) != 0; }
+static bool word_char(char c)
+{
+	return isalnum((unsigned char)c) != 0;
+}
 
 static void md_cell(tm_buf *out, const char *text)
 {
@@ -64,8 +71,8 @@ static void md_cell(tm_buf *out, const char *text)
 		/* An underscore inside a word never starts emphasis, so
 		 * `denial_of_service` stays readable in the Markdown source. */
 		bool inner_underscore = *p == '_' && p > start && word_char(p[-1]) && word_char(p[1]);
-		if ((*p == '|' || *p == '\\' || *p == '`' || *p == '*' || *p == '_' || *p == '<' || *p == '>' ||
-		     *p == '[' || *p == ']') &&
+		if ((*p == '|' || *p == '\\' || *p == '`' || *p == '*' || *p == '_' || *p == '<' ||
+		     *p == '>' || *p == '[' || *p == ']') &&
 		    !inner_underscore)
 			tm_buf_putc(out, '\\');
 		if (*p == '\n' || *p == '\r')
@@ -84,7 +91,8 @@ void tm_out_rules_markdown(tm_buf *out, const tm_rules *rules)
 		if (!pack || strcmp(pack, or_empty(info->pack)) != 0) {
 			pack = or_empty(info->pack);
 			tm_buf_printf(out, "%s## Pack `%s`\n\n", i ? "\n" : "", pack);
-			tm_buf_puts(out, "| ID | framework | category | applies to | title | answered by / mitigation |\n");
+			tm_buf_puts(out, "| ID | framework | category | applies to | title | answered by / "
+			                 "mitigation |\n");
 			tm_buf_puts(out, "|---|---|---|---|---|---|\n");
 		}
 		tm_buf_puts(out, "| ");

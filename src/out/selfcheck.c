@@ -187,11 +187,8 @@ static item_state check_dfd(const tm_session *session, tm_buf *reason)
 					list_add(&unanalysed_list, el->key);
 			}
 			break;
-		case TM_EL_BOUNDARY:
-			boundaries++;
-			break;
-		default:
-			break;
+		case TM_EL_BOUNDARY: boundaries++; break;
+		default: break;
 		}
 	}
 	list_end(&loose_list);

@@ -34,7 +34,6 @@ static int make_temp(char *path, size_t size, const char *what)
 	return mkstemp(path);
 }
 
-
 static void read_all(int fd, tm_buf *out, size_t max)
 {
 	char chunk[8192];

@@ -66,7 +66,10 @@ static bool compare_order(tm_query_op op, double have, double want)
 	}
 }
 
-static double shown(double score) { return round(score * 100.0) / 100.0; }
+static double shown(double score)
+{
+	return round(score * 100.0) / 100.0;
+}
 
 /* Whether boundary b is marked in node->inside (b is checked to be the
  * model's element at its index, so a stale index cannot misread). */
@@ -112,8 +115,9 @@ static const char *kind_name(const tm_finding *finding)
 
 static const char *status_name(const tm_finding *finding)
 {
-	return (int)finding->status >= 0 && finding->status <= TM_STATUS_FALSE_POSITIVE ? tm_status_names[finding->status]
-	                                                                                 : "";
+	return (int)finding->status >= 0 && finding->status <= TM_STATUS_FALSE_POSITIVE
+	           ? tm_status_names[finding->status]
+	           : "";
 }
 
 static bool compare_level(const tm_query_node *node, int have, const char *name)
@@ -170,7 +174,8 @@ static const char **boundary_ids(const tm_model *model, size_t *count)
 	const char **ids = tm_xcalloc(model ? model->nelements + 1 : 1, sizeof(*ids));
 	*count = 0;
 	for (size_t i = 0; model && i < model->nelements; i++)
-		if (model->elements[i] && model->elements[i]->kind == TM_EL_BOUNDARY && model->elements[i]->key)
+		if (model->elements[i] && model->elements[i]->kind == TM_EL_BOUNDARY &&
+		    model->elements[i]->key)
 			ids[(*count)++] = model->elements[i]->key;
 	return ids;
 }
@@ -222,11 +227,13 @@ static bool bind(tm_query_node *node, const tm_model *model, tm_arena *arena, tm
 	if (node->op == TM_QOP_EQ || node->op == TM_QOP_NE) {
 		for (size_t i = 0; i < model->nelements && !node->boundary; i++) {
 			const tm_element *el = model->elements[i];
-			if (el && el->kind == TM_EL_BOUNDARY && el->key && strcasecmp(el->key, node->value) == 0)
+			if (el && el->kind == TM_EL_BOUNDARY && el->key &&
+			    strcasecmp(el->key, node->value) == 0)
 				node->boundary = el;
 		}
 		if (!node->boundary) {
-			tm_diag *diag = tm_diag_error(diags, node->value_span, "no boundary '%s' in the model", node->value);
+			tm_diag *diag = tm_diag_error(diags, node->value_span,
+			                              "no boundary '%s' in the model", node->value);
 			size_t count;
 			const char **ids = boundary_ids(model, &count);
 			const char *guess = tm_suggest(node->value, ids, count);
@@ -242,11 +249,10 @@ static bool bind(tm_query_node *node, const tm_model *model, tm_arena *arena, tm
 	return true;
 }
 
-
 /* ---- the index ---- */
 
 /* The text fields the index interns, ORDER FIELD up to TM_QF_TITLE. */
-#define NTEXT TM_QF_COUNT
+#define NTEXT       TM_QF_COUNT
 #define NO_POSITION UINT32_MAX
 
 typedef struct dictionary {
@@ -261,20 +267,21 @@ struct tm_query_index {
 	const tm_findings *findings;
 	size_t count;
 	tm_arena *arena;
-	dictionary text[NTEXT];  /* for the text fields only */
-	uint32_t *codes[NTEXT];  /* per finding: its value's code in text[field] */
+	dictionary text[NTEXT]; /* for the text fields only */
+	uint32_t *codes[NTEXT]; /* per finding: its value's code in text[field] */
 	uint8_t *risk;
 	float *likelihood, *impact; /* as shown: rounded to two decimals */
-	uint32_t *element;       /* per finding: its element's position, or NO_POSITION */
+	uint32_t *element;          /* per finding: its element's position, or NO_POSITION */
 	/* per element position: the boundaries it lies in or crosses (a
 	 * boundary: itself), as positions, CSR style */
-	uint32_t *bstart;        /* nelements + 1 */
+	uint32_t *bstart; /* nelements + 1 */
 	uint32_t *blist;
 };
 
 static bool text_field(int field)
 {
-	return field != TM_QF_RISK && field != TM_QF_LIKELIHOOD && field != TM_QF_IMPACT && field != TM_QF_BOUNDARY;
+	return field != TM_QF_RISK && field != TM_QF_LIKELIHOOD && field != TM_QF_IMPACT &&
+	       field != TM_QF_BOUNDARY;
 }
 
 static const char *text_value(int field, const tm_finding *f)
@@ -362,7 +369,8 @@ tm_query_index *tm_query_index_new(const tm_model *model, const tm_findings *fin
 		const tm_finding *f = &findings->items[i];
 		for (int field = 0; field < NTEXT; field++)
 			if (text_field(field))
-				ix->codes[field][i] = intern(&ix->text[field], ix->arena, text_value(field, f));
+				ix->codes[field][i] =
+				    intern(&ix->text[field], ix->arena, text_value(field, f));
 		ix->risk[i] = (uint8_t)f->risk;
 		ix->likelihood[i] = (float)shown(f->likelihood);
 		ix->impact[i] = (float)shown(f->impact);
@@ -453,7 +461,8 @@ static bool row_matches(const tm_query_node *cond, const tm_query_index *ix, siz
 	}
 	switch (cond->field) {
 	case TM_QF_RISK: return compare_order(cond->op, (double)ix->risk[row], (double)cond->level);
-	case TM_QF_LIKELIHOOD: return compare_order(cond->op, shown((double)ix->likelihood[row]), cond->number);
+	case TM_QF_LIKELIHOOD:
+		return compare_order(cond->op, shown((double)ix->likelihood[row]), cond->number);
 	case TM_QF_IMPACT: return compare_order(cond->op, shown((double)ix->impact[row]), cond->number);
 	case TM_QF_BOUNDARY: {
 		bool in = row_in_marked(cond, ix, row);

@@ -12,14 +12,14 @@
 
 /* ORDER COMMAND */
 const char *const tm_query_command_names[TM_QC_COUNT + 1] = {
-	"",        "threats", "elements", "show",   "flows", "path", "explain",
-	"summary", "rules",   "reload",   "load",   "help",  "quit", NULL,
+    "",        "threats", "elements", "show", "flows", "path", "explain",
+    "summary", "rules",   "reload",   "load", "help",  "quit", NULL,
 };
 
 /* ORDER FIELD */
 const char *const tm_query_field_names[TM_QF_COUNT + 1] = {
-	"id",   "rule",       "framework", "category", "element",  "kind", "risk",
-	"likelihood", "impact", "status",  "boundary", "pack",     "title", NULL,
+    "id",         "rule",   "framework", "category", "element", "kind",  "risk",
+    "likelihood", "impact", "status",    "boundary", "pack",    "title", NULL,
 };
 
 const char *const tm_query_op_names[TM_QOP_COUNT] = {"=", "!=", "<", "<=", ">", ">=", "~", "!~"};
@@ -51,8 +51,8 @@ typedef struct parser {
 
 static bool word_char(unsigned char c)
 {
-	return isalnum(c) || c == '_' || c == '.' || c == '@' || c == '/' || c == ':' || c == '-' || c == '+' ||
-	       c == '*' || c >= 0x80;
+	return isalnum(c) || c == '_' || c == '.' || c == '@' || c == '/' || c == ':' || c == '-' ||
+	       c == '+' || c == '*' || c >= 0x80;
 }
 
 static tm_span span_of(const parser *p, uint32_t start, uint32_t end)
@@ -72,7 +72,8 @@ static tm_diag *error_at(parser *p, uint32_t start, uint32_t end, const char *fm
 static void next(parser *p)
 {
 	const char *s = p->text;
-	while (p->pos < p->len && (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\r' || s[p->pos] == '\n'))
+	while (p->pos < p->len &&
+	       (s[p->pos] == ' ' || s[p->pos] == '\t' || s[p->pos] == '\r' || s[p->pos] == '\n'))
 		p->pos++;
 	token tok = {.kind = T_END, .start = p->pos, .end = p->pos};
 	if (p->pos >= p->len || s[p->pos] == '#') {
@@ -266,7 +267,7 @@ static bool parse_field(parser *p, tm_query_field *out, const char *after)
 
 static const char *const risk_lower[5] = {"info", "low", "medium", "high", "critical"};
 static const char *const kind_names_model[TM_EL_COUNT + 1] = {
-	"external", "process", "store", "flow", "boundary", "asset", "actor", "model",
+    "external", "process", "store", "flow", "boundary", "asset", "actor", "model",
 };
 
 static bool numeric_field(tm_query_field field)
@@ -280,19 +281,20 @@ static bool check_comparison(parser *p, tm_query_node *node)
 {
 	tm_query_field field = node->field;
 	const char *name = tm_query_field_names[field];
-	bool ordered = node->op == TM_QOP_LT || node->op == TM_QOP_LE || node->op == TM_QOP_GT || node->op == TM_QOP_GE;
+	bool ordered =
+	    node->op == TM_QOP_LT || node->op == TM_QOP_LE || node->op == TM_QOP_GT || node->op == TM_QOP_GE;
 	bool text_op = node->op == TM_QOP_MATCH || node->op == TM_QOP_NOMATCH;
 	uint32_t op_start = node->op_span.start, op_end = node->op_span.end;
 	uint32_t v_start = node->value_span.start, v_end = node->value_span.end;
 	if (field == TM_QF_RISK || numeric_field(field)) {
 		if (text_op) {
 			error_at(p, op_start, op_end,
-			         "'%s' compares by level or number: use = != < <= > >=",
-			         name);
+			         "'%s' compares by level or number: use = != < <= > >=", name);
 			return false;
 		}
 	} else if (ordered) {
-		tm_diag *diag = error_at(p, op_start, op_end, "'%s' is text and has no order: use = != ~ or !~", name);
+		tm_diag *diag =
+		    error_at(p, op_start, op_end, "'%s' is text and has no order: use = != ~ or !~", name);
 		if (diag && field == TM_QF_STATUS)
 			tm_diag_note(diag, (tm_span){0}, "to compare risks, use the field 'risk'");
 		return false;
@@ -305,7 +307,8 @@ static bool check_comparison(parser *p, tm_query_node *node)
 		if (!tm_risk_parse(node->value, &risk)) {
 			tm_diag *diag = error_at(p, v_start, v_end, "unknown risk level '%s'", node->value);
 			if (diag && !suggest(p, diag, node->value, risk_lower, tm_risk_names, 5))
-				tm_diag_note(diag, (tm_span){0}, "the levels are INFO < LOW < MEDIUM < HIGH < CRITICAL");
+				tm_diag_note(diag, (tm_span){0},
+				             "the levels are INFO < LOW < MEDIUM < HIGH < CRITICAL");
 			return false;
 		}
 		node->level = (int)risk;
@@ -326,10 +329,12 @@ static bool check_comparison(parser *p, tm_query_node *node)
 		if (!text_op) {
 			int status = find_name(node->value, tm_status_names, 6);
 			if (status < 0) {
-				tm_diag *diag = error_at(p, v_start, v_end, "unknown status '%s'", node->value);
+				tm_diag *diag =
+				    error_at(p, v_start, v_end, "unknown status '%s'", node->value);
 				if (diag && !suggest(p, diag, node->value, tm_status_names, NULL, 6))
 					tm_diag_note(diag, (tm_span){0},
-					             "the statuses are open, planned, mitigated, accepted, expired and "
+					             "the statuses are open, planned, mitigated, accepted, "
+					             "expired and "
 					             "false_positive");
 				return false;
 			}
@@ -365,10 +370,11 @@ static tm_query_node *parse_comparison(parser *p)
 	next(p);
 	if (p->tok.kind != T_OP) {
 		const char *what = found(p);
-		tm_diag *diag = error_at(p, p->tok.start, p->tok.end, "expected an operator after the field, found %s",
-		                         what);
+		tm_diag *diag = error_at(p, p->tok.start, p->tok.end,
+		                         "expected an operator after the field, found %s", what);
 		if (diag)
-			tm_diag_note(diag, (tm_span){0}, "the operators are = != < <= > >= ~ (contains) and !~");
+			tm_diag_note(diag, (tm_span){0},
+			             "the operators are = != < <= > >= ~ (contains) and !~");
 		return NULL;
 	}
 	node->op = p->tok.op;
@@ -409,7 +415,8 @@ static tm_query_node *parse_not(parser *p)
 		next(p);
 		node = parse_or(p);
 		if (node && p->tok.kind != T_RPAREN) {
-			tm_diag *diag = error_at(p, p->tok.start, p->tok.end, "expected ')', found %s", found(p));
+			tm_diag *diag =
+			    error_at(p, p->tok.start, p->tok.end, "expected ')', found %s", found(p));
 			if (diag)
 				tm_diag_note(diag, span_of(p, open, open + 1), "to close this '('");
 			node = NULL;
@@ -450,9 +457,15 @@ static tm_query_node *parse_chain(parser *p, const char *word, tm_query_node_kin
 	return node;
 }
 
-static tm_query_node *parse_and(parser *p) { return parse_chain(p, "and", TM_QN_AND, parse_not); }
+static tm_query_node *parse_and(parser *p)
+{
+	return parse_chain(p, "and", TM_QN_AND, parse_not);
+}
 
-static tm_query_node *parse_or(parser *p) { return parse_chain(p, "or", TM_QN_OR, parse_and); }
+static tm_query_node *parse_or(parser *p)
+{
+	return parse_chain(p, "or", TM_QN_OR, parse_and);
+}
 
 /* threats [where COND] [by FIELD [asc|desc]] [limit N], clauses in any order */
 static void parse_threats(parser *p)
@@ -464,7 +477,8 @@ static void parse_threats(parser *p)
 			has_where = true;
 			next(p);
 			if (p->tok.kind == T_END) {
-				error_at(p, p->tok.start, p->tok.end, "expected a condition after 'where'%s", "");
+				error_at(p, p->tok.start, p->tok.end, "expected a condition after 'where'%s",
+				         "");
 				return;
 			}
 			q->where = parse_or(p);
@@ -489,7 +503,8 @@ static void parse_threats(parser *p)
 			const char *digits = p->tok.kind == T_WORD ? p->tok.text : "";
 			size_t n = strspn(digits, "0123456789");
 			if (!n || digits[n] || n > 9) {
-				error_at(p, p->tok.start, p->tok.end, "limit wants a whole number, found %s", found(p));
+				error_at(p, p->tok.start, p->tok.end, "limit wants a whole number, found %s",
+				         found(p));
 				return;
 			}
 			q->has_limit = true;
@@ -498,11 +513,13 @@ static void parse_threats(parser *p)
 		} else {
 			const char *what = found(p);
 			tm_diag *diag;
-			if (p->tok.kind == T_WORD && (strcasecmp(p->tok.text, "and") == 0 || strcasecmp(p->tok.text, "or") == 0))
-				diag = error_at(p, p->tok.start, p->tok.end, "expected a condition before %s", what);
-			else
-				diag = error_at(p, p->tok.start, p->tok.end, "expected 'where', 'by' or 'limit', found %s",
+			if (p->tok.kind == T_WORD &&
+			    (strcasecmp(p->tok.text, "and") == 0 || strcasecmp(p->tok.text, "or") == 0))
+				diag = error_at(p, p->tok.start, p->tok.end, "expected a condition before %s",
 				                what);
+			else
+				diag = error_at(p, p->tok.start, p->tok.end,
+				                "expected 'where', 'by' or 'limit', found %s", what);
 			static const char *const clauses[] = {"where", "by", "limit"};
 			if (p->tok.kind == T_WORD)
 				suggest(p, diag, p->tok.text, clauses, NULL, 3);
@@ -545,7 +562,8 @@ static void parse_path(parser *p)
 		return;
 	}
 	if (p->tok.kind != T_ARROW && !is_word(p, "to")) {
-		error_at(p, p->tok.start, p->tok.end, "expected '->' between the two elements, found %s", found(p));
+		error_at(p, p->tok.start, p->tok.end, "expected '->' between the two elements, found %s",
+		         found(p));
 		return;
 	}
 	next(p);
@@ -606,14 +624,17 @@ static void parse_command(parser *p)
 		if (take_arg(p, &q->arg, &q->arg_span)) {
 			char *kind = element_kind(q->arena, q->arg);
 			if (!kind) {
-				tm_diag *diag = error_at(p, q->arg_span.start, q->arg_span.end, "unknown kind '%s'", q->arg);
+				tm_diag *diag = error_at(p, q->arg_span.start, q->arg_span.end,
+				                         "unknown kind '%s'", q->arg);
 				suggest(p, diag, q->arg, tm_element_kind_names, NULL, TM_EL_COUNT);
 				return;
 			}
 			q->arg = kind;
 		}
 		break;
-	case TM_QC_SHOW: need_arg(p, &q->arg, &q->arg_span, "show wants an element or finding id, found %s"); break;
+	case TM_QC_SHOW:
+		need_arg(p, &q->arg, &q->arg_span, "show wants an element or finding id, found %s");
+		break;
 	case TM_QC_EXPLAIN: need_arg(p, &q->arg, &q->arg_span, "explain wants a finding id, found %s"); break;
 	case TM_QC_LOAD: need_arg(p, &q->arg, &q->arg_span, "load wants a model file, found %s"); break;
 	case TM_QC_FLOWS:
@@ -621,7 +642,8 @@ static void parse_command(parser *p)
 			next(p);
 			need_arg(p, &q->arg, &q->arg_span, "expected a boundary after 'crossing', found %s");
 		} else if (p->tok.kind != T_END) {
-			error_at(p, p->tok.start, p->tok.end, "expected 'crossing BOUNDARY' or the end, found %s", found(p));
+			error_at(p, p->tok.start, p->tok.end,
+			         "expected 'crossing BOUNDARY' or the end, found %s", found(p));
 		}
 		break;
 	case TM_QC_PATH: parse_path(p); break;

@@ -86,10 +86,10 @@ typedef struct tm_query_node {
 	const char *value; /* as written, quotes removed */
 	tm_span field_span, op_span, value_span;
 	/* filled by the parser or when bound to a model */
-	double number;                /* likelihood, impact */
-	int level;                    /* risk (tm_risk), status (tm_status), kind (tm_element_kind or -1: model) */
-	char *folded;                 /* value lowercased, for ~ */
-	const tm_element *boundary;   /* boundary = / != : the boundary named */
+	double number; /* likelihood, impact */
+	int level;     /* risk (tm_risk), status (tm_status), kind (tm_element_kind or -1: model) */
+	char *folded;  /* value lowercased, for ~ */
+	const tm_element *boundary; /* boundary = / != : the boundary named */
 	/* boundary: by position in the model's elements, the boundaries that
 	 * lie inside (or are) one the comparison names, computed once a query */
 	bool *inside;
@@ -101,9 +101,9 @@ typedef struct tm_query_node {
 
 typedef struct tm_query {
 	tm_query_command command;
-	tm_arena *arena;       /* owns the source, the nodes and their strings */
-	const tm_source *src;  /* the text, named "query" in diagnostics */
-	tm_query_node *where;  /* threats: NULL when there is no `where` */
+	tm_arena *arena;      /* owns the source, the nodes and their strings */
+	const tm_source *src; /* the text, named "query" in diagnostics */
+	tm_query_node *where; /* threats: NULL when there is no `where` */
 	bool has_order;
 	tm_query_field order;
 	bool descending;
@@ -147,7 +147,7 @@ bool tm_query_matches(const tm_query_node *cond, const tm_finding *finding);
 typedef struct tm_query_output {
 	bool json;
 	bool color;
-	int width; /* terminal columns, 0: unlimited */
+	int width;                   /* terminal columns, 0: unlimited */
 	const tm_query_index *index; /* of the session's findings, or NULL */
 } tm_query_output;
 

@@ -24,9 +24,9 @@
 /* `path` stops here: routes are simple (no element twice), at most this
  * many flows long, at most this many of them, and the search takes at
  * most this many steps. */
-#define PATH_MAX_FLOWS 12
+#define PATH_MAX_FLOWS  12
 #define PATH_MAX_ROUTES 20
-#define PATH_MAX_STEPS 200000
+#define PATH_MAX_STEPS  200000
 /* "did you mean" compares against at most this many ids. */
 #define MAX_SUGGEST_CANDIDATES 20000
 
@@ -54,7 +54,7 @@ static const char *kind_name(const tm_element *el)
 
 /* ORDER ELEMENT */
 static const char *const kind_plurals[TM_EL_COUNT] = {
-	"externals", "processes", "stores", "flows", "boundaries", "assets", "actors",
+    "externals", "processes", "stores", "flows", "boundaries", "assets", "actors",
 };
 
 static const char *kind_count_name(int kind, size_t count)
@@ -62,7 +62,10 @@ static const char *kind_count_name(int kind, size_t count)
 	return count == 1 ? tm_element_kind_names[kind] : kind_plurals[kind];
 }
 
-static const char *key_of(const tm_element *el) { return el && el->key ? el->key : "?"; }
+static const char *key_of(const tm_element *el)
+{
+	return el && el->key ? el->key : "?";
+}
 
 static bool label_differs(const tm_element *el)
 {
@@ -98,7 +101,6 @@ static void put_score(tm_buf *out, double score, int keep)
 	}
 	tm_buf_puts(out, text);
 }
-
 
 /* The `controls` of a boundary as "TLS, rate limiting", or NULL. */
 static char *controls_text(const tm_element *boundary)
@@ -181,7 +183,8 @@ static void suggest_among(tm_diag *diag, const char *name, const char **ids, siz
 	size_t len = strlen(name), n = 0;
 	for (size_t i = 0; i < count && n < MAX_SUGGEST_CANDIDATES; i++) {
 		size_t l = strlen(ids[i]);
-		if ((l + 3 >= len && l <= len + 3) && (count <= MAX_SUGGEST_CANDIDATES || ids[i][0] == name[0]))
+		if ((l + 3 >= len && l <= len + 3) &&
+		    (count <= MAX_SUGGEST_CANDIDATES || ids[i][0] == name[0]))
 			ids[n++] = ids[i];
 	}
 	const char *guess = tm_suggest(name, ids, n);
@@ -299,7 +302,8 @@ static int run_threats(tm_buf *out, tm_query *query, const tm_session *session, 
 {
 	const tm_finding **items;
 	size_t count;
-	if (tm_query_select(&items, &count, query, session->model, &session->findings, opts->index, diags) != TM_OK)
+	if (tm_query_select(&items, &count, query, session->model, &session->findings, opts->index, diags) !=
+	    TM_OK)
 		return TM_ERR_INPUT;
 	tm_findings view;
 	view_of(&view, items, count);
@@ -375,7 +379,8 @@ static int run_elements(tm_buf *out, tm_query *query, const tm_session *session,
 		} else {
 			char number[32];
 			snprintf(number, sizeof number, "%zu", counts[i]);
-			table_row(&t, key_of(el), kind_name(el), el->label ? el->label : "", exposure_of(el), number);
+			table_row(&t, key_of(el), kind_name(el), el->label ? el->label : "", exposure_of(el),
+			          number);
 		}
 	}
 	if (opts->json) {
@@ -389,7 +394,9 @@ static int run_elements(tm_buf *out, tm_query *query, const tm_session *session,
 			if (strcmp(query->arg, tm_element_kind_names[k]) == 0)
 				kind = k;
 		tm_buf_printf(out, "%zu %s\n", shown,
-		              kind >= 0 ? kind_count_name(kind, shown) : shown == 1 ? "element" : "elements");
+		              kind >= 0    ? kind_count_name(kind, shown)
+		              : shown == 1 ? "element"
+		                           : "elements");
 	} else {
 		int kind = -1;
 		for (int k = 0; query->arg && k < TM_EL_COUNT; k++)
@@ -437,9 +444,10 @@ static const tm_element *find_boundary(const tm_model *model, const tm_query *qu
 	const tm_element *boundary = find_element(model, query->arg);
 	if (boundary && boundary->kind == TM_EL_BOUNDARY)
 		return boundary;
-	tm_diag *diag = boundary ? tm_diag_error(diags, query->arg_span, "'%s' is a %s, not a boundary", query->arg,
-	                                         kind_name(boundary))
-	                         : tm_diag_error(diags, query->arg_span, "no boundary '%s' in the model", query->arg);
+	tm_diag *diag =
+	    boundary ? tm_diag_error(diags, query->arg_span, "'%s' is a %s, not a boundary", query->arg,
+	                             kind_name(boundary))
+	             : tm_diag_error(diags, query->arg_span, "no boundary '%s' in the model", query->arg);
 	suggest_element(diag, model, query->arg, true);
 	return NULL;
 }
@@ -491,7 +499,8 @@ static int run_flows(tm_buf *out, tm_query *query, const tm_session *session, co
 		tm_buf_clear(&b);
 		flow_text(&a, flow);
 		crossings_text(&b, flow);
-		table_row(&t, tm_buf_str(&a), label_differs(flow) ? flow->label : "", b.len ? tm_buf_str(&b) : "-");
+		table_row(&t, tm_buf_str(&a), label_differs(flow) ? flow->label : "",
+		          b.len ? tm_buf_str(&b) : "-");
 	}
 	tm_buf_free(&a);
 	tm_buf_free(&b);
@@ -584,13 +593,15 @@ static void explain(tm_buf *out, const tm_model *model, const tm_finding *f)
 	size_t n = 0;
 	for (int i = 0; i < TM_LF_COUNT; i++)
 		if (f->likelihood_factors[i])
-			tm_buf_printf(out, "%s %s %u", n++ ? "," : "", tm_likelihood_factor_names[i], f->likelihood_factors[i]);
+			tm_buf_printf(out, "%s %s %u", n++ ? "," : "", tm_likelihood_factor_names[i],
+			              f->likelihood_factors[i]);
 	tm_buf_puts(out, n ? "\n" : " no factors given\n");
 	tm_buf_printf(out, "  %-12s", "impact:");
 	size_t m = 0;
 	for (int i = 0; i < TM_IF_COUNT; i++)
 		if (f->impact_factors[i])
-			tm_buf_printf(out, "%s %s %u", m++ ? "," : "", tm_impact_factor_names[i], f->impact_factors[i]);
+			tm_buf_printf(out, "%s %s %u", m++ ? "," : "", tm_impact_factor_names[i],
+			              f->impact_factors[i]);
 	tm_buf_puts(out, m ? "\n" : " no factors given\n");
 	tm_buf_puts(out, "  likelihood = (");
 	n = 0;
@@ -711,14 +722,16 @@ static void attributes(tm_buf *out, const tm_element *el)
 	const tm_block *block = el->decl ? el->decl->block : NULL;
 	size_t width = 0;
 	for (size_t i = 0; block && i < block->count; i++)
-		if (block->items[i].attr && block->items[i].attr->name && strlen(block->items[i].attr->name) > width)
+		if (block->items[i].attr && block->items[i].attr->name &&
+		    strlen(block->items[i].attr->name) > width)
 			width = strlen(block->items[i].attr->name);
 	bool any = false;
 	tm_buf text = TM_BUF_INIT;
 	for (size_t i = 0; block && i < block->count; i++) {
 		const tm_attr *attr = block->items[i].attr;
 		/* a boundary's controls have their own line */
-		if (!attr || !attr->name || (el->kind == TM_EL_BOUNDARY && strcmp(attr->name, "controls") == 0))
+		if (!attr || !attr->name ||
+		    (el->kind == TM_EL_BOUNDARY && strcmp(attr->name, "controls") == 0))
 			continue;
 		if (!any)
 			tm_buf_puts(out, "  attributes\n");
@@ -753,7 +766,8 @@ static void element_findings(tm_buf *out, const tm_session *session, const tm_el
 	table_free(&t);
 }
 
-static void show_element(tm_buf *out, const tm_session *session, const tm_element *el, const tm_query_output *opts)
+static void show_element(tm_buf *out, const tm_session *session, const tm_element *el,
+                         const tm_query_output *opts)
 {
 	const tm_model *model = session->model;
 	tm_term_sanitize(out, key_of(el));
@@ -870,8 +884,14 @@ typedef struct path_search {
 	bool cut_routes, cut_steps, cut_depth;
 } path_search;
 
-static const tm_element *hop_start(hop h) { return h.backwards ? h.flow->target : h.flow->source; }
-static const tm_element *hop_end(hop h) { return h.backwards ? h.flow->source : h.flow->target; }
+static const tm_element *hop_start(hop h)
+{
+	return h.backwards ? h.flow->target : h.flow->source;
+}
+static const tm_element *hop_end(hop h)
+{
+	return h.backwards ? h.flow->source : h.flow->target;
+}
 
 static void add_hop(path_search *s, const tm_element *start, hop h)
 {
@@ -934,9 +954,11 @@ static const tm_element *path_end(const tm_model *model, const char *name, tm_sp
 	const tm_element *el = find_element(model, name);
 	if (el && (el->kind == TM_EL_EXTERNAL || el->kind == TM_EL_PROCESS || el->kind == TM_EL_STORE))
 		return el;
-	tm_diag *diag = el ? tm_diag_error(diags, span, "'%s' is a %s: a path goes between externals, processes and stores",
-	                                   name, kind_name(el))
-	                   : tm_diag_error(diags, span, "no element '%s' in the model", name);
+	tm_diag *diag =
+	    el ? tm_diag_error(diags, span,
+	                       "'%s' is a %s: a path goes between externals, processes and stores", name,
+	                       kind_name(el))
+	       : tm_diag_error(diags, span, "no element '%s' in the model", name);
 	if (!el)
 		suggest_element(diag, model, name, false);
 	return NULL;
@@ -1025,7 +1047,8 @@ static int run_path(tm_buf *out, tm_query *query, const tm_session *session, tm_
 	if (s.cut_routes)
 		tm_buf_printf(out, "(showing the first %d routes; there are more)\n", PATH_MAX_ROUTES);
 	else if (s.cut_steps)
-		tm_buf_printf(out, "(the search stopped after %d steps; longer routes may exist)\n", PATH_MAX_STEPS);
+		tm_buf_printf(out, "(the search stopped after %d steps; longer routes may exist)\n",
+		              PATH_MAX_STEPS);
 	else if (s.cut_depth)
 		tm_buf_printf(out, "(routes longer than %d flows were not searched)\n", PATH_MAX_FLOWS);
 	for (size_t i = 0; i < n; i++)
@@ -1077,7 +1100,8 @@ static int run_summary(tm_buf *out, const tm_session *session, const tm_query_ou
 		sep = ", ";
 	}
 	tm_buf_puts(out, *sep == ' ' ? " none\n" : "\n");
-	tm_buf_printf(out, "  %-12s %zu of %zu flows cross a trust boundary\n", "crossings:", crossing, kinds[TM_EL_FLOW]);
+	tm_buf_printf(out, "  %-12s %zu of %zu flows cross a trust boundary\n", "crossings:", crossing,
+	              kinds[TM_EL_FLOW]);
 	size_t risks[5] = {0}, statuses[6] = {0}, pressing = 0;
 	for (size_t i = 0; i < findings->count; i++) {
 		const tm_finding *f = &findings->items[i];
@@ -1085,7 +1109,8 @@ static int run_summary(tm_buf *out, const tm_session *session, const tm_query_ou
 			risks[f->risk]++;
 		if ((int)f->status >= 0 && f->status <= TM_STATUS_FALSE_POSITIVE)
 			statuses[f->status]++;
-		if (f->risk >= TM_RISK_HIGH && (f->status == TM_STATUS_OPEN || f->status == TM_STATUS_EXPIRED))
+		if (f->risk >= TM_RISK_HIGH &&
+		    (f->status == TM_STATUS_OPEN || f->status == TM_STATUS_EXPIRED))
 			pressing++;
 	}
 	tm_buf_printf(out, "  %-12s %zu:", "findings:", findings->count);
@@ -1181,34 +1206,34 @@ static int run_rules(tm_buf *out, const tm_session *session, const tm_query_outp
 /* ---- help ---- */
 
 static const char *const help_lines[][2] = {
-	{"threats", "threats [where COND] [by FIELD [asc|desc]] [limit N]\n"
-	            "    The findings that satisfy COND, highest risk first (or sorted by FIELD).\n"
-	            "    COND compares FIELD OP VALUE, joined by and, or, not and ( ):\n"
-	            "      threats where risk >= high and status = open\n"
-	            "      threats where boundary = TB-01 and not category = spoofing by likelihood desc\n"
-	            "    FIELD: id rule framework category element kind risk likelihood impact\n"
-	            "           status boundary pack title\n"
-	            "    OP: = != < <= > >= ~ (contains, any case) !~ (does not contain)\n"
-	            "    risk compares by level: INFO < LOW < MEDIUM < HIGH < CRITICAL.\n"},
-	{"elements", "elements [KIND]\n"
-	             "    Every element (or those of one kind: external process store flow\n"
-	             "    boundary asset actor) with its exposure and number of findings.\n"},
-	{"show", "show ID\n"
-	         "    One element: attributes, boundaries, flows in and out, its findings.\n"
-	         "    Given a finding id, the same as explain.\n"},
-	{"flows", "flows [crossing BOUNDARY]\n"
-	          "    Every flow, or those that cross the boundary.\n"},
-	{"path", "path FROM -> TO\n"
-	         "    The routes along the flows from one element to another, shortest first,\n"
-	         "    with each trust boundary crossed and its controls.\n"},
-	{"explain", "explain FINDING-ID\n"
-	            "    Why a finding fired: rule, element, detail, factors and the arithmetic.\n"},
-	{"summary", "summary\n    Counts of elements, crossings and findings by risk and status.\n"},
-	{"rules", "rules\n    The rules of the loaded packs.\n"},
-	{"reload", "reload\n    Re-reads the model's files; a broken edit keeps the last good model.\n"},
-	{"load", "load FILE\n    Opens another model.\n"},
-	{"help", "help [COMMAND]\n    This text, or one command's.\n"},
-	{"quit", "quit\n    Leaves (so does Ctrl-D; Ctrl-C only abandons the line).\n"},
+    {"threats", "threats [where COND] [by FIELD [asc|desc]] [limit N]\n"
+                "    The findings that satisfy COND, highest risk first (or sorted by FIELD).\n"
+                "    COND compares FIELD OP VALUE, joined by and, or, not and ( ):\n"
+                "      threats where risk >= high and status = open\n"
+                "      threats where boundary = TB-01 and not category = spoofing by likelihood desc\n"
+                "    FIELD: id rule framework category element kind risk likelihood impact\n"
+                "           status boundary pack title\n"
+                "    OP: = != < <= > >= ~ (contains, any case) !~ (does not contain)\n"
+                "    risk compares by level: INFO < LOW < MEDIUM < HIGH < CRITICAL.\n"},
+    {"elements", "elements [KIND]\n"
+                 "    Every element (or those of one kind: external process store flow\n"
+                 "    boundary asset actor) with its exposure and number of findings.\n"},
+    {"show", "show ID\n"
+             "    One element: attributes, boundaries, flows in and out, its findings.\n"
+             "    Given a finding id, the same as explain.\n"},
+    {"flows", "flows [crossing BOUNDARY]\n"
+              "    Every flow, or those that cross the boundary.\n"},
+    {"path", "path FROM -> TO\n"
+             "    The routes along the flows from one element to another, shortest first,\n"
+             "    with each trust boundary crossed and its controls.\n"},
+    {"explain", "explain FINDING-ID\n"
+                "    Why a finding fired: rule, element, detail, factors and the arithmetic.\n"},
+    {"summary", "summary\n    Counts of elements, crossings and findings by risk and status.\n"},
+    {"rules", "rules\n    The rules of the loaded packs.\n"},
+    {"reload", "reload\n    Re-reads the model's files; a broken edit keeps the last good model.\n"},
+    {"load", "load FILE\n    Opens another model.\n"},
+    {"help", "help [COMMAND]\n    This text, or one command's.\n"},
+    {"quit", "quit\n    Leaves (so does Ctrl-D; Ctrl-C only abandons the line).\n"},
 };
 
 void tm_query_help(tm_buf *out, const char *topic)
@@ -1253,8 +1278,9 @@ int tm_query_run(tm_buf *out, tm_query *query, const tm_session *session, const 
 	if (!session || !session->model || session->model_failed) {
 		tm_diag *diag = tm_diag_error(diags, (tm_span){0}, "no model is loaded");
 		tm_diag_note(diag, (tm_span){0},
-		             session && session->model_failed ? "fix the errors shown and 'reload'"
-		                                              : "start with 'threat repl FILE' or 'load FILE'");
+		             session && session->model_failed
+		                 ? "fix the errors shown and 'reload'"
+		                 : "start with 'threat repl FILE' or 'load FILE'");
 		return TM_ERR_INPUT;
 	}
 	bool json_ok = query->command == TM_QC_THREATS || query->command == TM_QC_ELEMENTS ||

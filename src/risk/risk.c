@@ -16,21 +16,18 @@ const char *const tm_status_names[6] = {"open",     "planned", "mitigated",
                                         "accepted", "expired", "false_positive"};
 
 /* ORDER LIKELIHOOD */
-const char *const tm_likelihood_factor_names[TM_LF_COUNT] = {"skill", "motive", "opportunity",
-                                                             "population", "discoverability"};
+const char *const tm_likelihood_factor_names[TM_LF_COUNT] = {"skill", "motive", "opportunity", "population",
+                                                             "discoverability"};
 
 /* ORDER IMPACT */
-const char *const tm_impact_factor_names[TM_IF_COUNT] = {
-    "confidentiality", "integrity", "availability", "financial", "compliance", "reputation"};
+const char *const tm_impact_factor_names[TM_IF_COUNT] = {"confidentiality", "integrity",  "availability",
+                                                         "financial",       "compliance", "reputation"};
 
-static const char *const stride_categories[] = {"spoofing",
-                                                "tampering",
-                                                "repudiation",
-                                                "information_disclosure",
-                                                "denial_of_service",
-                                                "elevation_of_privilege"};
-static const char *const linddun_categories[] = {"linkability", "identifiability", "non_repudiation",
-                                                 "detectability", "disclosure", "unawareness",
+static const char *const stride_categories[] = {"spoofing",          "tampering",
+                                                "repudiation",       "information_disclosure",
+                                                "denial_of_service", "elevation_of_privilege"};
+static const char *const linddun_categories[] = {"linkability",   "identifiability", "non_repudiation",
+                                                 "detectability", "disclosure",      "unawareness",
                                                  "non_compliance"};
 
 static bool ascii_iequal(const char *a, const char *b)
@@ -205,7 +202,8 @@ void tm_risk_add_threats(tm_findings *set, const tm_model *model)
 		if (threat->decl && threat->decl->src) {
 			uint32_t column;
 			finding->file = threat->decl->src->path;
-			tm_source_position(threat->decl->src, threat->decl->span.start, &finding->line, &column);
+			tm_source_position(threat->decl->src, threat->decl->span.start, &finding->line,
+			                   &column);
 		}
 		tm_risk_score(finding);
 	}
@@ -284,7 +282,7 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 		return;
 	size_t count = set->count;
 	id_entry *entries = tm_xmalloc(count * sizeof(*entries));
-	int *best = tm_xmalloc(count * sizeof(*best)); /* highest mitigation status, -1: none */
+	int *best = tm_xmalloc(count * sizeof(*best));   /* highest mitigation status, -1: none */
 	size_t *nmit = tm_xcalloc(count, sizeof(*nmit)); /* mitigation references per finding */
 	size_t n = 0;
 	for (size_t i = 0; i < count; i++) {
@@ -312,11 +310,13 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 			size_t at = find_first(entries, n, name);
 			if (at == n) {
 				if (strchr(name, '@') && diags) {
-					tm_span span = mitigation->mitigates_spans ? mitigation->mitigates_spans[k]
-					               : mitigation->decl          ? mitigation->decl->span
-					                                           : (tm_span){0};
+					tm_span span = mitigation->mitigates_spans
+					                   ? mitigation->mitigates_spans[k]
+					               : mitigation->decl ? mitigation->decl->span
+					                                  : (tm_span){0};
 					tm_diag_warning(diags, span, "%s mitigates %s, which no rule raised",
-					                mitigation->id ? mitigation->id : "a mitigation", name);
+					                mitigation->id ? mitigation->id : "a mitigation",
+					                name);
 				}
 				continue;
 			}
@@ -330,7 +330,8 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 	}
 	for (size_t i = 0; i < count; i++) {
 		if (nmit[i])
-			set->items[i].mitigations = tm_arena_alloc(set->arena, nmit[i] * sizeof(const char *));
+			set->items[i].mitigations =
+			    tm_arena_alloc(set->arena, nmit[i] * sizeof(const char *));
 		nmit[i] = SIZE_MAX; /* from here on: the last mitigation listed */
 	}
 	/* Second pass: fill the lists; a mitigation that names one finding
@@ -341,14 +342,15 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 			const char *name = mitigation->mitigates[k];
 			if (!name)
 				continue;
-			for (size_t at = find_first(entries, n, name); at < n && strcmp(entries[at].id, name) == 0;
-			     at++) {
+			for (size_t at = find_first(entries, n, name);
+			     at < n && strcmp(entries[at].id, name) == 0; at++) {
 				size_t index = entries[at].index;
 				tm_finding *finding = &set->items[index];
 				if (nmit[index] == m)
 					continue;
 				nmit[index] = m;
-				finding->mitigations[finding->nmitigations++] = mitigation->id ? mitigation->id : "";
+				finding->mitigations[finding->nmitigations++] =
+				    mitigation->id ? mitigation->id : "";
 			}
 		}
 	}

@@ -46,11 +46,11 @@ tm_risk tm_risk_matrix(tm_score_level likelihood, tm_score_level impact);
 int32_t tm_risk_due(tm_risk risk, int32_t found);
 
 typedef struct tm_finding {
-	const char *id;        /* "T-01" (hand-written) or "RULE@KEY" */
-	const char *rule;      /* the rule id, or the threat id */
-	const char *framework; /* "STRIDE", "LINDDUN", "CHECK", or as the rule says */
-	const char *category;  /* "spoofing", ..., "check" */
-	const char *pack;      /* the pack's name, or "model" for a hand-written threat */
+	const char *id;            /* "T-01" (hand-written) or "RULE@KEY" */
+	const char *rule;          /* the rule id, or the threat id */
+	const char *framework;     /* "STRIDE", "LINDDUN", "CHECK", or as the rule says */
+	const char *category;      /* "spoofing", ..., "check" */
+	const char *pack;          /* the pack's name, or "model" for a hand-written threat */
 	const tm_element *element; /* NULL for model-level findings */
 	const char *element_key;   /* "" for model-level findings */
 	const char *title;
@@ -65,8 +65,8 @@ typedef struct tm_finding {
 	tm_score_level likelihood_level, impact_level;
 	tm_risk risk;
 	tm_status status;
-	int32_t found; /* first appearance: the threat's `found`, else the model's date */
-	int32_t due;   /* TM_NO_DATE: none */
+	int32_t found;            /* first appearance: the threat's `found`, else the model's date */
+	int32_t due;              /* TM_NO_DATE: none */
 	const char **mitigations; /* ids of the mitigations naming it */
 	size_t nmitigations;
 	const tm_acceptance *acceptance; /* the acceptance covering it, or NULL */

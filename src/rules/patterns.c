@@ -54,10 +54,11 @@ static int guarded(lua_State *L, bool may_anchor, bool has_plain)
 		if (!(may_anchor && pattern_len && pattern[0] == '^'))
 			exponent++;
 		if (exponent >= 2 && pow((double)subject_len + 1, exponent) > WORST_CASE_STEPS)
-			return luaL_error(L,
-			                  "pattern '%s' may take too long on a subject of %d bytes: "
-			                  "use fewer repetitions (*, +, -), anchor it with '^', or match a shorter string",
-			                  pattern, (int)subject_len);
+			return luaL_error(
+			    L,
+			    "pattern '%s' may take too long on a subject of %d bytes: "
+			    "use fewer repetitions (*, +, -), anchor it with '^', or match a shorter string",
+			    pattern, (int)subject_len);
 	}
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
@@ -65,15 +66,29 @@ static int guarded(lua_State *L, bool may_anchor, bool has_plain)
 	return lua_gettop(L);
 }
 
-static int guarded_find(lua_State *L) { return guarded(L, true, true); }
-static int guarded_match(lua_State *L) { return guarded(L, true, false); }
-static int guarded_gmatch(lua_State *L) { return guarded(L, false, false); }
-static int guarded_gsub(lua_State *L) { return guarded(L, true, false); }
+static int guarded_find(lua_State *L)
+{
+	return guarded(L, true, true);
+}
+static int guarded_match(lua_State *L)
+{
+	return guarded(L, true, false);
+}
+static int guarded_gmatch(lua_State *L)
+{
+	return guarded(L, false, false);
+}
+static int guarded_gsub(lua_State *L)
+{
+	return guarded(L, true, false);
+}
 
 void tm_rules_guard_patterns(lua_State *L)
 {
-	static const luaL_Reg guards[] = {
-		{"find", guarded_find}, {"match", guarded_match}, {"gmatch", guarded_gmatch}, {"gsub", guarded_gsub}};
+	static const luaL_Reg guards[] = {{"find", guarded_find},
+	                                  {"match", guarded_match},
+	                                  {"gmatch", guarded_gmatch},
+	                                  {"gsub", guarded_gsub}};
 	lua_getglobal(L, "string");
 	for (size_t i = 0; i < sizeof guards / sizeof guards[0]; i++) {
 		lua_getfield(L, -1, guards[i].name);

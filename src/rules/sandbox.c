@@ -519,12 +519,8 @@ static int sandbox_collectgarbage(lua_State *L)
 		lua_pushnumber(L, (lua_Number)kb + (lua_Number)bytes / 1024);
 		return 1;
 	}
-	case 2:
-		lua_pushboolean(L, lua_gc(L, LUA_GCSTEP, (int)luaL_optinteger(L, 2, 0)));
-		return 1;
-	default:
-		lua_pushboolean(L, lua_gc(L, LUA_GCISRUNNING));
-		return 1;
+	case 2: lua_pushboolean(L, lua_gc(L, LUA_GCSTEP, (int)luaL_optinteger(L, 2, 0))); return 1;
+	default: lua_pushboolean(L, lua_gc(L, LUA_GCISRUNNING)); return 1;
 	}
 }
 

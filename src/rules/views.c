@@ -52,10 +52,34 @@ static int ro_len(lua_State *L)
  * so a key is found by comparing pointers: Lua interns short strings, so
  * a key equal to a field name is that very string. */
 enum {
-	EF_ID, EF_KEY, EF_KIND, EF_LABEL, EF_ATTR, EF_FILE, EF_LINE, EF_PARENT, EF_CHILDREN,
-	EF_BOUNDARIES, EF_EXPOSURE, EF_OPPORTUNITY, EF_ASSETS, EF_PII, EF_MAX_SENSITIVITY, EF_IN_SCOPE,
-	EF_SOURCE, EF_TARGET, EF_BIDIRECTIONAL, EF_CROSSINGS, EF_CROSSES, EF_INFLOWS, EF_OUTFLOWS, EF_ZONE,
-	EF_MEMBERS, EF_OUTER, EF_SENSITIVITY, EF_COUNT
+	EF_ID,
+	EF_KEY,
+	EF_KIND,
+	EF_LABEL,
+	EF_ATTR,
+	EF_FILE,
+	EF_LINE,
+	EF_PARENT,
+	EF_CHILDREN,
+	EF_BOUNDARIES,
+	EF_EXPOSURE,
+	EF_OPPORTUNITY,
+	EF_ASSETS,
+	EF_PII,
+	EF_MAX_SENSITIVITY,
+	EF_IN_SCOPE,
+	EF_SOURCE,
+	EF_TARGET,
+	EF_BIDIRECTIONAL,
+	EF_CROSSINGS,
+	EF_CROSSES,
+	EF_INFLOWS,
+	EF_OUTFLOWS,
+	EF_ZONE,
+	EF_MEMBERS,
+	EF_OUTER,
+	EF_SENSITIVITY,
+	EF_COUNT
 };
 static const char *const element_fields[EF_COUNT + 1] = {
     "id",       "key",         "kind",     "label",         "attr",
@@ -64,7 +88,7 @@ static const char *const element_fields[EF_COUNT + 1] = {
     "in_scope", "source",      "target",   "bidirectional", "crossings",
     "crosses",  "inflows",     "outflows", "zone",          "members",
     "outer",    "sensitivity", NULL};
-_Static_assert(sizeof ((tm_rules *)0)->element_keys / sizeof *((tm_rules *)0)->element_keys == EF_COUNT,
+_Static_assert(sizeof((tm_rules *)0)->element_keys / sizeof *((tm_rules *)0)->element_keys == EF_COUNT,
                "element_keys has a slot per element field");
 
 static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *el, int which);
@@ -232,9 +256,7 @@ static void push_value(lua_State *L, const tm_value *value)
 			lua_pushnumber(L, n);
 		break;
 	}
-	case TM_VAL_BOOL:
-		lua_pushboolean(L, value->boolean);
-		break;
+	case TM_VAL_BOOL: lua_pushboolean(L, value->boolean); break;
 	case TM_VAL_DATE: {
 		char text[11];
 		tm_date_format(value->date, text);
@@ -251,15 +273,9 @@ static void push_value(lua_State *L, const tm_value *value)
 		}
 		seal(L);
 		break;
-	case TM_VAL_BLOCK:
-		push_block(L, value->block);
-		break;
-	case TM_VAL_REF:
-		push_ref_text(L, value->ref);
-		break;
-	default:
-		lua_pushnil(L);
-		break;
+	case TM_VAL_BLOCK: push_block(L, value->block); break;
+	case TM_VAL_REF: push_ref_text(L, value->ref); break;
+	default: lua_pushnil(L); break;
 	}
 }
 
@@ -683,9 +699,25 @@ static const tm_finding *finding_of(lua_State *L, tm_rules *rules, int idx)
 
 /* ORDER finding_fields */
 enum {
-	FF_ID, FF_RULE, FF_FRAMEWORK, FF_CATEGORY, FF_PACK, FF_ELEMENT, FF_TITLE, FF_DETAIL, FF_RISK,
-	FF_STATUS, FF_LIKELIHOOD, FF_IMPACT, FF_LIKELIHOOD_LEVEL, FF_IMPACT_LEVEL, FF_DUE, FF_MITIGATIONS,
-	FF_FILE, FF_LINE, FF_COUNT
+	FF_ID,
+	FF_RULE,
+	FF_FRAMEWORK,
+	FF_CATEGORY,
+	FF_PACK,
+	FF_ELEMENT,
+	FF_TITLE,
+	FF_DETAIL,
+	FF_RISK,
+	FF_STATUS,
+	FF_LIKELIHOOD,
+	FF_IMPACT,
+	FF_LIKELIHOOD_LEVEL,
+	FF_IMPACT_LEVEL,
+	FF_DUE,
+	FF_MITIGATIONS,
+	FF_FILE,
+	FF_LINE,
+	FF_COUNT
 };
 
 static const char *const finding_fields[FF_COUNT + 1] = {

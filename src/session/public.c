@@ -45,7 +45,10 @@ void tm_check_free(tm_check *check)
 	free(check);
 }
 
-const char *tm_check_diagnostics(const tm_check *check) { return check->diagnostics; }
+const char *tm_check_diagnostics(const tm_check *check)
+{
+	return check->diagnostics;
+}
 
 size_t tm_check_error_count(const tm_check *check)
 {
@@ -63,20 +66,20 @@ int tm_check_get_finding(tm_check_finding *out, const tm_check *check, size_t in
 		return TM_ERR_USAGE;
 	const tm_finding *f = &check->session->findings.items[index];
 	*out = (tm_check_finding){
-		.id = f->id,
-		.rule = f->rule,
-		.framework = f->framework,
-		.category = f->category,
-		.element = f->element_key,
-		.title = f->title,
-		.detail = f->detail,
-		.likelihood = f->likelihood,
-		.impact = f->impact,
-		.risk = tm_risk_names[f->risk],
-		.status = tm_status_names[f->status],
-		.due = check->dues[index][0] ? check->dues[index] : NULL,
-		.file = f->file,
-		.line = f->line,
+	    .id = f->id,
+	    .rule = f->rule,
+	    .framework = f->framework,
+	    .category = f->category,
+	    .element = f->element_key,
+	    .title = f->title,
+	    .detail = f->detail,
+	    .likelihood = f->likelihood,
+	    .impact = f->impact,
+	    .risk = tm_risk_names[f->risk],
+	    .status = tm_status_names[f->status],
+	    .due = check->dues[index][0] ? check->dues[index] : NULL,
+	    .file = f->file,
+	    .line = f->line,
 	};
 	return TM_OK;
 }

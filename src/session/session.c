@@ -7,7 +7,8 @@
 #include "rules/rules.h"
 #include "threat/status.h"
 
-int tm_session_open(tm_session **out, const char *const *paths, size_t npaths, const tm_session_options *options)
+int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
+                    const tm_session_options *options)
 {
 	tm_session *session = tm_xcalloc(1, sizeof(*session));
 	*out = session;
@@ -26,7 +27,8 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths, c
 	if (!options->no_rules) {
 		if (tm_rules_load(&session->rules, model, &session->diags) != TM_OK)
 			session->rules_failed = true;
-		if (tm_rules_run(session->rules, model, options->today, &session->findings, &session->diags) != TM_OK)
+		if (tm_rules_run(session->rules, model, options->today, &session->findings,
+		                 &session->diags) != TM_OK)
 			session->rules_failed = true;
 	}
 	tm_risk_add_threats(&session->findings, model);
@@ -34,8 +36,8 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths, c
 	 * the final pass, over their findings too, reports stale references. */
 	if (session->rules) {
 		tm_risk_track(&session->findings, model, options->today, NULL);
-		if (tm_rules_run_phase2(session->rules, model, options->today, &session->findings, &session->diags) !=
-		    TM_OK)
+		if (tm_rules_run_phase2(session->rules, model, options->today, &session->findings,
+		                        &session->diags) != TM_OK)
 			session->rules_failed = true;
 		/* Only the rule infos are needed from here on: the Lua state
 		 * and its views go before any writer allocates its output. */

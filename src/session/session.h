@@ -16,25 +16,26 @@
 struct tm_rules;
 
 typedef struct tm_session_options {
-	int32_t today;  /* days since epoch (see tm_date_today) */
-	bool no_rules;  /* parse, resolve and score hand-written threats only */
+	int32_t today; /* days since epoch (see tm_date_today) */
+	bool no_rules; /* parse, resolve and score hand-written threats only */
 } tm_session_options;
 
 typedef struct tm_session {
 	char **paths; /* the files asked for, for reload */
 	size_t npaths;
 	tm_session_options options;
-	tm_model *model;          /* NULL when no file could be read */
-	struct tm_rules *rules;   /* NULL with no_rules or when the model has errors */
-	tm_findings findings;     /* sorted: risk descending, then id */
-	tm_diags diags;           /* everything the stages reported */
-	bool model_failed;        /* the model has errors: no findings were computed */
-	bool rules_failed;        /* a pack failed to load or a rule raised an error */
+	tm_model *model;        /* NULL when no file could be read */
+	struct tm_rules *rules; /* NULL with no_rules or when the model has errors */
+	tm_findings findings;   /* sorted: risk descending, then id */
+	tm_diags diags;         /* everything the stages reported */
+	bool model_failed;      /* the model has errors: no findings were computed */
+	bool rules_failed;      /* a pack failed to load or a rule raised an error */
 } tm_session;
 
 /* Runs the whole pipeline. Returns TM_OK, or TM_ERR_INPUT when the model or
  * a pack has errors (see diags); *out is set either way. */
-int tm_session_open(tm_session **out, const char *const *paths, size_t npaths, const tm_session_options *options);
+int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
+                    const tm_session_options *options);
 /* Re-reads the files into a fresh session: on success the old one is
  * replaced; on errors *session is kept and *failed holds the new attempt
  * (to show its diagnostics; free it with tm_session_free). */

@@ -31,6 +31,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/check-docs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 passed=0
+# The Python that has jsonschema: the first python3 on PATH may be another
+# installation than Debian's, where install-deps.sh puts python3-jsonschema.
+python=python3
+for candidate in python3 /usr/bin/python3; do
+	if "$candidate" -c 'import jsonschema' >/dev/null 2>&1; then
+		python=$candidate
+		break
+	fi
+done
 failed=0
 pass() { passed=$((passed + 1)); }
 fail() {
@@ -121,7 +130,7 @@ for model in tests/golden/sarif/*.threat "${examples[@]}"; do
 	status=$?
 	if [ $status -gt 1 ]; then
 		fail "check --format sarif $model exited $status"
-	elif python3 tests/tools/validate-sarif.py "$work/out.sarif" >"$work/sarif.err" 2>&1; then
+	elif "$python" tests/tools/validate-sarif.py "$work/out.sarif" >"$work/sarif.err" 2>&1; then
 		pass
 	else
 		fail "SARIF of $model: $(head -n 5 "$work/sarif.err")"

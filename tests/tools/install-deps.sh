@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(liblua5.4-dev libreadline-dev libcmocka-dev pkg-config graphviz tmux valgrind
-	gcc libc6-dev make python3 python3-jsonschema)
+	gcc libc6-dev make python3 python3-jsonschema clang-format)
 
 missing=()
 if ! command -v pkg-config >/dev/null 2>&1; then
@@ -21,9 +21,12 @@ done
 # tests/tools/validate-sarif.py checks SARIF against the 2.1.0 schema
 if ! command -v python3 >/dev/null 2>&1; then
 	missing+=(python3)
-elif ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
+elif ! python3 -c 'import jsonschema' >/dev/null 2>&1 &&
+	! /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1; then
 	missing+=(python3-jsonschema)
 fi
+# make format-check in CI
+command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
