@@ -75,12 +75,16 @@ $(BUILD)/fuzz-replay: tests/fuzz/replay.c tests/fuzz/fuzz_check.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_check.c $(LIB) $(LDLIBS)
 
+$(BUILD)/fuzz-replay-session: tests/fuzz/replay.c tests/fuzz/fuzz_session.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_session.c $(LIB) $(LDLIBS)
+
 # Installs the Debian packages the build and the tests need, when missing.
 deps:
 	@tests/tools/install-deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(BUILD)/fuzz-replay
+	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session
 	@tests/tools/run-tests.sh $(BUILD)
 
 unit: all $(UNIT_BIN)
@@ -95,7 +99,7 @@ golden-update: all
 packs: all
 	@tests/tools/run-tests.sh $(BUILD) packs
 
-fuzz-replay: $(BUILD)/fuzz-replay
+fuzz-replay: $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session
 	@tests/tools/run-tests.sh $(BUILD) fuzz
 
 fuzz:

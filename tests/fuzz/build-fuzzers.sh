@@ -27,7 +27,7 @@ fi
 # The same sources and flags as the Makefile's LIB_SRC and ALL_CFLAGS.
 shopt -s nullglob
 lib_src=(src/base/*.c src/lang/*.c src/model/*.c src/risk/*.c src/rules/*.c
-	src/session/*.c src/out/*.c src/query/*.c)
+	src/session/*.c src/diff/*.c src/out/*.c src/query/*.c)
 shopt -u nullglob
 read -r -a pkg_cflags <<<"$(pkg-config --cflags lua5.4 readline)"
 read -r -a pkg_libs <<<"$(pkg-config --libs lua5.4 readline)"
@@ -48,9 +48,14 @@ for src in "${lib_src[@]}"; do
 	fi
 	objs+=("$obj")
 done
-echo "fuzz: link $out/fuzz_check"
-"$cc" "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer -o "$out/fuzz_check" \
-	tests/fuzz/fuzz_check.c "${objs[@]}" "${pkg_libs[@]}" -lm
+# fuzz_check: lex, parse, resolve, diagnostics. fuzz_session: the whole
+# pipeline with the built-in packs and every writer (slower per input).
+harnesses=(${FUZZ_TARGETS:-check session})
+for harness in "${harnesses[@]}"; do
+	echo "fuzz: link $out/fuzz_$harness"
+	"$cc" "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer -o "$out/fuzz_$harness" \
+		"tests/fuzz/fuzz_$harness.c" "${objs[@]}" "${pkg_libs[@]}" -lm
+done
 
 # Keywords and punctuation help the mutator get past the lexer quickly.
 cat >"$out/threat.dict" <<'DICT'
@@ -94,22 +99,28 @@ DICT
 
 [ "${1:-}" = --build-only ] && exit 0
 
-echo "fuzz: running $out/fuzz_check for ${seconds}s"
 # -jobs sends each worker's output to fuzz-N.log; only use it when asked.
 parallel=()
 [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
-set +e
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$out/fuzz_check" \
-	-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-	"${parallel[@]}" \
-	-dict="$out/threat.dict" -artifact_prefix="$out/" \
-	"$out/corpus" tests/fuzz/corpus
-status=$?
-set -e
-if [ $status != 0 ]; then
-	echo "fuzz: FAILED (exit $status); reproducers:" >&2
-	ls "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* 2>/dev/null >&2 || true
-	echo "fuzz: copy each into tests/fuzz/corpus/ and fix it" >&2
-	exit 1
-fi
-echo "fuzz: ok, no crash in ${seconds}s; corpus $(ls "$out/corpus" | wc -l) inputs"
+failed=0
+for harness in "${harnesses[@]}"; do
+	echo "fuzz: running $out/fuzz_$harness for ${seconds}s"
+	mkdir -p "$out/corpus-$harness"
+	set +e
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$out/fuzz_$harness" \
+		-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+		"${parallel[@]}" \
+		-dict="$out/threat.dict" -artifact_prefix="$out/" \
+		"$out/corpus-$harness" tests/fuzz/corpus
+	status=$?
+	set -e
+	if [ $status != 0 ]; then
+		echo "fuzz: fuzz_$harness FAILED (exit $status); reproducers:" >&2
+		ls "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* 2>/dev/null >&2 || true
+		echo "fuzz: copy each into tests/fuzz/corpus/ and fix it" >&2
+		failed=1
+	else
+		echo "fuzz: fuzz_$harness ok, no crash in ${seconds}s; corpus $(ls "$out/corpus-$harness" | wc -l) inputs"
+	fi
+done
+exit $failed

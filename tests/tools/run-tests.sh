@@ -127,20 +127,22 @@ run_packs() {
 }
 
 run_fuzz() {
-	local replay=$build/fuzz-replay
-	if [ ! -x "$replay" ]; then
-		echo "fuzz: FAILED (no binary $replay; build it with make fuzz-replay)"
-		failed=$((failed + 1))
-		return
-	fi
-	if timeout -k 5 "$limit" "$replay" tests/fuzz/corpus >"$log" 2>&1; then
-		echo "fuzz: $(tail -n 1 "$log") ok"
-		passed=$((passed + 1))
-	else
-		echo "fuzz: replay FAILED (exit $?)"
-		show_log 80
-		failed=$((failed + 1))
-	fi
+	local replay
+	for replay in "$build/fuzz-replay" "$build/fuzz-replay-session"; do
+		if [ ! -x "$replay" ]; then
+			echo "fuzz: FAILED (no binary $replay; build it with make fuzz-replay)"
+			failed=$((failed + 1))
+			continue
+		fi
+		if timeout -k 5 "$limit" "$replay" tests/fuzz/corpus >"$log" 2>&1; then
+			echo "fuzz: $(basename "$replay"): $(tail -n 1 "$log") ok"
+			passed=$((passed + 1))
+		else
+			echo "fuzz: $(basename "$replay") FAILED (exit $?)"
+			show_log 80
+			failed=$((failed + 1))
+		fi
+	done
 }
 
 # The REPL in a real terminal (tmux): completion, history, Ctrl-C.
