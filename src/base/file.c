@@ -1,3 +1,7 @@
+/* realpath is POSIX XSI: ask for it whatever flags the build passes. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700
+#endif
 #include "base/file.h"
 
 #include <errno.h>
