@@ -16,15 +16,23 @@
 /* About a second of matching on this kind of machine. */
 #define WORST_CASE_STEPS 1e9
 
-/* Counts the repetition operators (*, +, -) that can backtrack: those
- * outside sets and not escaped by '%'. */
-static int repetitions(const char *pattern, size_t len)
+/* Counts the repetition operators (*, +, -) that can backtrack, and %b,
+ * which scans the rest of the subject: those outside sets and not escaped
+ * by '%'. Each '?' doubles the work instead; they go to *optional. */
+static int repetitions(const char *pattern, size_t len, int *optional)
 {
 	int count = 0;
+	*optional = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = pattern[i];
 		if (c == '%') {
+			if (i + 1 < len && pattern[i + 1] == 'b') {
+				count++;
+				i += 2; /* the two delimiters */
+			}
 			i++;
+		} else if (c == '?' && i > 0) {
+			(*optional)++;
 		} else if (c == '[') {
 			i++;
 			if (i < len && pattern[i] == '^')
@@ -50,10 +58,12 @@ static int guarded(lua_State *L, bool may_anchor, bool has_plain)
 	const char *pattern = luaL_checklstring(L, 2, &pattern_len);
 	bool plain = has_plain && lua_toboolean(L, 4);
 	if (!plain) {
-		int exponent = repetitions(pattern, pattern_len);
+		int optional;
+		int exponent = repetitions(pattern, pattern_len, &optional);
 		if (!(may_anchor && pattern_len && pattern[0] == '^'))
 			exponent++;
-		if (exponent >= 2 && pow((double)subject_len + 1, exponent) > WORST_CASE_STEPS)
+		if (exponent + optional >= 2 &&
+		    pow((double)subject_len + 1, exponent) * pow(2.0, optional) > WORST_CASE_STEPS)
 			return luaL_error(
 			    L,
 			    "pattern '%s' may take too long on a subject of %d bytes: "

@@ -217,14 +217,20 @@ static void hook(lua_State *L, lua_Debug *ar)
 		lua_pushstring(L, rules->trip_msg);
 		lua_error(L);
 	}
+	bool over_ticks = false, over_time = false;
 	if (ar->event == LUA_HOOKLINE) {
 		if (lua_getinfo(L, "Sl", ar))
 			remember_place(rules, ar);
-		return;
+		/* A loop of slow C calls (big:upper()) runs few instructions
+		 * per second: the deadline is checked on every line too. */
+		if (!rules->deadline || now_ns() <= rules->deadline)
+			return;
+		over_time = true;
+	} else {
+		rules->ticks++;
+		over_ticks = rules->tick_limit && rules->ticks > rules->tick_limit;
+		over_time = rules->deadline && now_ns() > rules->deadline;
 	}
-	rules->ticks++;
-	bool over_ticks = rules->tick_limit && rules->ticks > rules->tick_limit;
-	bool over_time = rules->deadline && now_ns() > rules->deadline;
 	if (!over_ticks && !over_time) {
 		if (!(rules->hook_mask & LUA_MASKLINE) && lua_getinfo(L, "Sl", ar))
 			remember_place(rules, ar);
@@ -268,9 +274,14 @@ static void on_tick(int signal)
 	tm_rules *rules = watched;
 	if (!rules || rules->tripped)
 		return;
-	/* An armed (or tripped) hook is left alone: re-arming would restart
-	 * its count. */
-	if (lua_gethookmask(rules->L) == 0)
+	/* Past the deadline the hook fires at the next instruction: a loop
+	 * of slow C calls may run only a few instructions a second.
+	 * (clock_gettime is async-signal-safe.) */
+	if (rules->deadline && now_ns() > rules->deadline)
+		lua_sethook(rules->L, hook, LUA_MASKCOUNT, 1);
+	/* Otherwise an armed (or tripped) hook is left alone: re-arming
+	 * would restart its count. */
+	else if (lua_gethookmask(rules->L) == 0)
 		lua_sethook(rules->L, hook, LUA_MASKCOUNT, HOOK_INTERVAL);
 }
 
@@ -351,6 +362,100 @@ void tm_rules_sandbox_close(tm_rules *rules)
 	rules->L = NULL;
 	heap_drop(&rules->heap);
 	rules->mem_used = 0;
+}
+
+/* ---- C loops ----
+ * The hook never fires inside a C function, and some library functions
+ * loop as often as their arguments say without allocating anything the
+ * memory cap would see: string.rep("", 2^60), table.move({}, 1, 2^60, 1),
+ * table.concat or table.insert over a table whose __len says 2^60. These
+ * wrappers refuse such counts before the loop starts. No table within the
+ * memory cap holds this many items. */
+#define MAX_C_LOOP ((lua_Unsigned)1 << 25)
+
+/* Calls the wrapped function (upvalue 1) with the arguments as they are. */
+static int call_wrapped(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+static int loop_error(lua_State *L, const char *name)
+{
+	return luaL_error(L, "%s: more than %d items in one call", name, (int)MAX_C_LOOP);
+}
+
+/* string.rep of an empty string (and separator) copies nothing n times. */
+static int guarded_rep(lua_State *L)
+{
+	size_t len, sep_len;
+	luaL_checklstring(L, 1, &len);
+	lua_Integer n = luaL_checkinteger(L, 2);
+	luaL_optlstring(L, 3, "", &sep_len);
+	if (n > 0 && len == 0 && sep_len == 0) {
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	return call_wrapped(L);
+}
+
+/* table.move(a1, f, e, t [, a2]) copies e - f + 1 items. */
+static int guarded_move(lua_State *L)
+{
+	lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+	if (e >= f && (lua_Unsigned)e - (lua_Unsigned)f >= MAX_C_LOOP)
+		return loop_error(L, "table.move");
+	return call_wrapped(L);
+}
+
+/* The length a table function would loop over when the table's __len
+ * chooses it (a plain table's border is bounded by its size); -1 when
+ * there is no __len. Calls __len once more than the library does. */
+static lua_Integer chosen_length(lua_State *L)
+{
+	if (lua_type(L, 1) != LUA_TTABLE || luaL_getmetafield(L, 1, "__len") == LUA_TNIL)
+		return -1;
+	lua_pop(L, 1);
+	return luaL_len(L, 1);
+}
+
+/* table.concat(list, sep, i, j) visits i..j; j defaults to #list. */
+static int guarded_concat(lua_State *L)
+{
+	lua_Integer i = luaL_optinteger(L, 3, 1);
+	lua_Integer j = lua_isnoneornil(L, 4) ? chosen_length(L) : luaL_checkinteger(L, 4);
+	if (j >= i && (lua_Unsigned)j - (lua_Unsigned)i >= MAX_C_LOOP)
+		return loop_error(L, "table.concat");
+	return call_wrapped(L);
+}
+
+/* table.insert and table.remove shift up to #list items. */
+static int guarded_shift(lua_State *L)
+{
+	if ((lua_Unsigned)chosen_length(L) + 1u > MAX_C_LOOP)
+		return loop_error(L, "table.insert/table.remove");
+	return call_wrapped(L);
+}
+
+static void guard_loops(lua_State *L)
+{
+	static const struct {
+		const char *library, *name;
+		lua_CFunction guard;
+	} guards[] = {{LUA_STRLIBNAME, "rep", guarded_rep},
+	              {LUA_TABLIBNAME, "move", guarded_move},
+	              {LUA_TABLIBNAME, "concat", guarded_concat},
+	              {LUA_TABLIBNAME, "insert", guarded_shift},
+	              {LUA_TABLIBNAME, "remove", guarded_shift}};
+	for (size_t i = 0; i < sizeof guards / sizeof guards[0]; i++) {
+		lua_getglobal(L, guards[i].library);
+		lua_getfield(L, -1, guards[i].name);
+		lua_pushcclosure(L, guards[i].guard, 1);
+		lua_setfield(L, -2, guards[i].name);
+		lua_pop(L, 1);
+	}
 }
 
 /* "file:12:" at the start of a message: Lua's place prefix. Returns the
@@ -856,6 +961,7 @@ bool tm_rules_sandbox_open(tm_rules *rules)
 		lua_pop(L, 1);
 	}
 	tm_rules_guard_patterns(L);
+	guard_loops(L);
 	luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
 	int os = lua_gettop(L);
 	lua_pushglobaltable(L);
