@@ -9,6 +9,9 @@
 
 #include "rules/rules.h"
 
+/* The longest detail kept from `when`, in bytes. */
+#define TM_RULES_DETAIL_MAX 1000
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -963,7 +966,19 @@ static void add_finding(rule_run *run, rule *r, const tm_element *el, const char
 	f->element = el;
 	f->element_key = run->key_copy;
 	f->title = r->c_title;
-	f->detail = detail ? tm_arena_strndup(out->arena, detail, detail_len) : NULL;
+	/* A detail is a line of text; a pack returning megabytes per element
+	 * would exhaust memory outside the sandbox's cap. */
+	if (detail && detail_len > TM_RULES_DETAIL_MAX) {
+		size_t cut = TM_RULES_DETAIL_MAX;
+		while (cut > 0 && ((unsigned char)detail[cut] & 0xC0) == 0x80)
+			cut--;
+		char *shortened = tm_arena_alloc(out->arena, cut + sizeof "…");
+		memcpy(shortened, detail, cut);
+		memcpy(shortened + cut, "…", sizeof "…");
+		f->detail = shortened;
+	} else {
+		f->detail = detail ? tm_arena_strndup(out->arena, detail, detail_len) : NULL;
+	}
 	f->description = r->c_description;
 	f->advice = r->c_mitigation;
 	f->refs = r->c_refs;

@@ -719,6 +719,26 @@ static void test_setmetatable(void **state)
 	result_free(&r);
 }
 
+/* A detail is cut at 1000 bytes, on a character boundary, with an ellipsis. */
+static void test_long_detail(void **state)
+{
+	(void)state;
+	write_file("long.lua", "pack { name = 'long' }\n"
+	                       "rule { id = 'L-1', framework = 'STRIDE', category = 'tampering',\n"
+	                       "  applies = 'process', title = 'T',\n"
+	                       "  when = function() return string.rep('\\u{e9}', 5000) end,\n"
+	                       "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n");
+	result r;
+	run_model(&r, "use \"long\"\nprocess web\n");
+	assert_string_equal(r.messages, "");
+	const tm_finding *f = finding(&r, "L-1@web");
+	assert_non_null(f);
+	assert_int_equal(strlen(f->detail), 1000 + strlen("\u2026"));
+	assert_string_equal(f->detail + 1000, "\u2026");
+	assert_memory_equal(f->detail, "\xc3\xa9\xc3\xa9", 4);
+	result_free(&r);
+}
+
 int main(void)
 {
 	/* The default-pack test sets its own; the others name their packs. */
@@ -740,6 +760,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_requires, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_setmetatable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_detail, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
