@@ -83,6 +83,13 @@ int tm_cli_cmd_query(int argc, char **argv)
 		tm_cli_print_diags(&diags);
 		goto out;
 	}
+	if (query->command == TM_QC_EMPTY) {
+		/* only blanks or a comment: nothing to run, as with no query at all */
+		tm_cli_usage_error("query needs a query, e.g. threat query model.threat "
+		                   "'threats where risk >= high'%s",
+		                   "");
+		goto out;
+	}
 	if (query->command == TM_QC_RELOAD || query->command == TM_QC_LOAD || query->command == TM_QC_QUIT) {
 		tm_cli_usage_error("'%s' belongs to the REPL (threat repl FILE)",
 		                   tm_query_command_names[query->command]);

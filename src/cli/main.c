@@ -1,5 +1,6 @@
 /* threat: the command-line client. It parses arguments and calls the
  * library's stages; it computes nothing itself. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,9 +415,18 @@ int main(int argc, char **argv)
 		printf("threat %s\n", TM_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 2, argv + 2);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		int status = commands[i].run(argc - 2, argv + 2);
+		/* a report cut short by a full disk must not pass for a good one */
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, "threat: error: cannot write to standard output: %s\n",
+			        strerror(errno));
+			return 2;
+		}
+		return status;
+	}
 	const char *names[sizeof commands / sizeof commands[0]];
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		names[i] = commands[i].name;

@@ -16,12 +16,16 @@
 
 #include "base/xalloc.h"
 #include "out/escape.h"
+#include "out/term.h"
 
 /* Deeper boundary or parent chains than this are treated as broken. */
 #define MAX_DEPTH 64
 #define NONE      (-1)
 #define NODE_WRAP 24
 #define EDGE_WRAP 30
+/* Code points of one label: Graphviz refuses an HTML label over 16 KiB or a
+ * node over 65535 points wide, so a longer text is cut with an ellipsis. */
+#define MAX_LABEL 1000
 
 enum role { ROLE_HIDDEN, ROLE_NODE, ROLE_CLUSTER, ROLE_BOUNDARY };
 
@@ -356,6 +360,42 @@ static void layout_free(layout *lay)
 	free(lay->nopen);
 }
 
+/* text cut to MAX_LABEL code points into tmp; returns tmp's text */
+static const char *clip(tm_buf *tmp, const char *text)
+{
+	size_t len = text ? strlen(text) : 0, used = 0;
+	for (size_t count = 0; used < len && count < MAX_LABEL; count++) {
+		uint32_t cp;
+		used += tm_term_utf8_next(text + used, len - used, &cp);
+	}
+	tm_buf_clear(tmp);
+	tm_buf_put(tmp, text ? text : "", used);
+	if (used < len)
+		tm_buf_puts(tmp, "…");
+	return tm_buf_str(tmp);
+}
+
+static void dot_html(tm_buf *out, const char *text)
+{
+	tm_buf tmp = TM_BUF_INIT;
+	tm_esc_dot_html(out, clip(&tmp, text));
+	tm_buf_free(&tmp);
+}
+
+static void dot_text(tm_buf *out, const char *text)
+{
+	tm_buf tmp = TM_BUF_INIT;
+	tm_esc_dot(out, clip(&tmp, text));
+	tm_buf_free(&tmp);
+}
+
+static void mermaid_text(tm_buf *out, const char *text)
+{
+	tm_buf tmp = TM_BUF_INIT;
+	tm_esc_mermaid(out, clip(&tmp, text));
+	tm_buf_free(&tmp);
+}
+
 static const char *label_of(const tm_element *el)
 {
 	if (el->label && *el->label)
@@ -404,15 +444,15 @@ static void dot_node(tm_buf *out, const layout *lay, size_t i, int depth)
 	              risk == NONE ? "#1b2631" : risk_text[risk]);
 	tm_buf_puts(out, "label=<<B>");
 	tm_esc_wrap(&wrapped, label_of(el), NODE_WRAP);
-	tm_esc_dot_html(out, tm_buf_str(&wrapped));
+	dot_html(out, tm_buf_str(&wrapped));
 	tm_buf_puts(out, "</B><BR/><FONT POINT-SIZE=\"9\">");
-	tm_esc_dot_html(out, el->key ? el->key : "");
+	dot_html(out, el->key ? el->key : "");
 	if (risk != NONE)
 		tm_buf_printf(out, " · %s", tm_risk_names[risk]);
 	tm_buf_puts(out, "</FONT>>, tooltip=\"");
-	tm_esc_dot(out, tm_element_kind_names[el->kind]);
+	dot_text(out, tm_element_kind_names[el->kind]);
 	tm_buf_putc(out, ' ');
-	tm_esc_dot(out, el->key ? el->key : "");
+	dot_text(out, el->key ? el->key : "");
 	if (risk != NONE)
 		tm_buf_printf(out, ": %zu open finding%s, highest %s", lay->nopen[i],
 		              lay->nopen[i] == 1 ? "" : "s", tm_risk_names[risk]);
@@ -441,12 +481,12 @@ static void dot_container(tm_buf *out, const layout *lay, size_t slot, int depth
 			              BOUNDARY_COLOR, BOUNDARY_COLOR);
 			dot_indent(out, depth + 1);
 			tm_buf_puts(out, "label=<<B>");
-			tm_esc_dot_html(out, el->key ? el->key : "");
+			dot_html(out, el->key ? el->key : "");
 			tm_buf_puts(out, "</B>");
 			if (el->label && el->key && strcmp(el->label, el->key) != 0) {
 				/* a plain space is dropped between SVG text runs */
 				tm_buf_puts(out, "&#160;");
-				tm_esc_dot_html(out, el->label);
+				dot_html(out, el->label);
 			}
 			tm_buf_puts(out, ">;\n");
 		} else {
@@ -457,9 +497,9 @@ static void dot_container(tm_buf *out, const layout *lay, size_t slot, int depth
 			              risk == NONE ? "#f8f9f9" : risk_tint[risk]);
 			dot_indent(out, depth + 1);
 			tm_buf_puts(out, "label=<<B>");
-			tm_esc_dot_html(out, label_of(el));
+			dot_html(out, label_of(el));
 			tm_buf_puts(out, "</B>&#160;<FONT POINT-SIZE=\"9\">");
-			tm_esc_dot_html(out, el->key ? el->key : "");
+			dot_html(out, el->key ? el->key : "");
 			if (risk != NONE)
 				tm_buf_printf(out, " · %s", tm_risk_names[risk]);
 			tm_buf_puts(out, "</FONT>>;\n");
@@ -527,7 +567,7 @@ void tm_out_dfd_dot(tm_buf *out, const tm_model *model, const tm_findings *findi
 	    font);
 	if (title) {
 		tm_buf_puts(out, ", label=<<B>");
-		tm_esc_dot_html(out, title);
+		dot_html(out, title);
 		tm_buf_printf(
 		    out,
 		    "</B>&#160;&#160;<FONT POINT-SIZE=\"11\">Level %d data-flow diagram</FONT>>, fontsize=18",
@@ -552,7 +592,7 @@ void tm_out_dfd_dot(tm_buf *out, const tm_model *model, const tm_findings *findi
 		tm_buf_printf(out, "\tn%zu -> n%zu [label=\"", tail, head);
 		tm_buf_clear(&wrapped);
 		edge_text(&wrapped, &lay, e, EDGE_WRAP);
-		tm_esc_dot(out, tm_buf_str(&wrapped));
+		dot_text(out, tm_buf_str(&wrapped));
 		tm_buf_putc(out, '"');
 		if (e->bidirectional)
 			tm_buf_puts(out, ", dir=both");
@@ -596,7 +636,7 @@ static void mermaid_container(tm_buf *out, const layout *lay, size_t slot, int d
 			int shape = el->kind == TM_EL_EXTERNAL ? 0 : el->kind == TM_EL_STORE ? 2 : 1;
 			mermaid_name(out, lay, i);
 			tm_buf_puts(out, open[shape]);
-			tm_esc_mermaid(out, label_of(el));
+			mermaid_text(out, label_of(el));
 			tm_buf_puts(out, close[shape]);
 			tm_buf_putc(out, '\n');
 			continue;
@@ -605,13 +645,13 @@ static void mermaid_container(tm_buf *out, const layout *lay, size_t slot, int d
 		mermaid_name(out, lay, i);
 		tm_buf_puts(out, "[\"");
 		if (lay->role[i] == ROLE_BOUNDARY) {
-			tm_esc_mermaid(out, el->key ? el->key : "");
+			mermaid_text(out, el->key ? el->key : "");
 			if (el->label && el->key && strcmp(el->label, el->key) != 0) {
 				tm_buf_puts(out, ": ");
-				tm_esc_mermaid(out, el->label);
+				mermaid_text(out, el->label);
 			}
 		} else {
-			tm_esc_mermaid(out, label_of(el));
+			mermaid_text(out, label_of(el));
 		}
 		tm_buf_puts(out, "\"]\n");
 		mermaid_container(out, lay, i, depth + 1);
@@ -650,7 +690,7 @@ void tm_out_dfd_mermaid(tm_buf *out, const tm_model *model, const tm_findings *f
 		edge_text(&wrapped, &lay, e, 0);
 		if (wrapped.len) {
 			tm_buf_puts(out, "|\"");
-			tm_esc_mermaid(out, tm_buf_str(&wrapped));
+			mermaid_text(out, tm_buf_str(&wrapped));
 			tm_buf_puts(out, "\"|");
 		}
 		tm_buf_putc(out, ' ');

@@ -510,6 +510,10 @@ static void parse_threats(parser *p)
 			q->has_limit = true;
 			q->limit = (size_t)strtoul(digits, NULL, 10);
 			next(p);
+		} else if (is_word(p, "where") || is_word(p, "by") || is_word(p, "limit")) {
+			/* each clause at most once: a second one is not a typo of itself */
+			error_at(p, p->tok.start, p->tok.end, "'%s' may appear only once in a query",
+			         p->tok.text);
 		} else {
 			const char *what = found(p);
 			tm_diag *diag;

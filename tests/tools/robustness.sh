@@ -64,5 +64,20 @@ else
 	failed=$((failed + 1))
 fi
 
+# Output that cannot be written (a full disk) is an error, not a short report.
+if [ -w /dev/full ]; then
+	for args in "check" "report" "dfd"; do
+		NO_COLOR=1 timeout 20 "$bin" $args "$work/ok.threat" >/dev/full 2>"$work/err"
+		code=$?
+		if [ $code -eq 2 ] && grep -qF "cannot write to standard output" "$work/err"; then
+			echo "ok   $args to a full disk"
+			passed=$((passed + 1))
+		else
+			echo "FAIL $args to a full disk: exit status $code, expected 2 and a message"
+			failed=$((failed + 1))
+		fi
+	done
+fi
+
 echo "robustness: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -308,6 +308,39 @@ static void test_dfd_levels(void **state)
 	session_free(session);
 }
 
+/* Graphviz refuses an HTML label over 16 KiB and a node over 65535 points:
+ * a very long label is cut, in DOT and in Mermaid alike. */
+static void test_dfd_long_label(void **state)
+{
+	(void)state;
+	size_t n = 20000;
+	tm_buf text = TM_BUF_INIT;
+	tm_buf_puts(&text, "model \"m\" { date 2026-03-24 }\nprocess p \"");
+	tm_buf_fill(&text, 'x', n);
+	tm_buf_puts(&text, "\"\nexternal e \"E\"\nflow e -> p \"");
+	tm_buf_fill(&text, '<', n);
+	tm_buf_puts(&text, "\"\n");
+	tm_session *session = session_new(tm_buf_str(&text));
+	tm_buf out = TM_BUF_INIT;
+	for (int format = 0; format < 2; format++) {
+		tm_buf_clear(&out);
+		if (format)
+			tm_out_dfd_mermaid(&out, session->model, &session->findings, 0);
+		else
+			tm_out_dfd_dot(&out, session->model, &session->findings, 0, "m");
+		const char *line = tm_buf_str(&out);
+		assert_non_null(strstr(line, "xxx…"));
+		while (*line) {
+			size_t len = strcspn(line, "\n");
+			assert_true(len < 16384);
+			line += len + (line[len] ? 1 : 0);
+		}
+	}
+	tm_buf_free(&out);
+	tm_buf_free(&text);
+	session_free(session);
+}
+
 static void test_sarif(void **state)
 {
 	(void)state;
@@ -387,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_report_md_tables_keep_columns),
 		cmocka_unit_test(test_report_html_has_no_raw_markup),
 		cmocka_unit_test(test_dfd_levels),
+		cmocka_unit_test(test_dfd_long_label),
 		cmocka_unit_test(test_sarif),
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_template),

@@ -1,0 +1,1 @@
+query {} 'threats limit 1 by risk limit 2'

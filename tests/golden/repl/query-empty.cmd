@@ -1,0 +1,1 @@
+query {} '  # only a comment'
