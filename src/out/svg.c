@@ -11,6 +11,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <spawn.h>
+#include <time.h>
+#include <signal.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -49,6 +52,42 @@ static void read_all(int fd, tm_buf *out, size_t max)
 		if (take)
 			tm_buf_put(out, chunk, take);
 	}
+}
+
+/* Reads Graphviz's output until it ends or the deadline passes: on a dense
+ * model `dot` can lay out for many minutes. False when time ran out. */
+static bool read_until(int fd, tm_buf *out, double seconds)
+{
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	char chunk[65536];
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double left =
+		    seconds - ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9);
+		if (left <= 0)
+			return false;
+		struct pollfd wait_for = {.fd = fd, .events = POLLIN};
+		int ready = poll(&wait_for, 1, (int)(left * 1000) + 1);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			return ready == 0 ? false : true;
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return true;
+		tm_buf_put(out, chunk, (size_t)n);
+	}
+}
+
+/* Seconds Graphviz may take: $THREAT_DOT_TIMEOUT, else a minute. */
+static double dot_timeout(void)
+{
+	const char *text = getenv("THREAT_DOT_TIMEOUT");
+	double seconds = text && *text ? strtod(text, NULL) : 0;
+	return seconds > 0 ? seconds : 60;
 }
 
 int tm_out_svg(tm_buf *svg, const char *dot, size_t len, tm_buf *errors)
@@ -103,10 +142,23 @@ int tm_out_svg(tm_buf *svg, const char *dot, size_t len, tm_buf *errors)
 		goto out;
 	}
 	size_t before = svg->len;
-	read_all(pipe_fds[0], svg, 0);
+	double seconds = dot_timeout();
+	bool finished = read_until(pipe_fds[0], svg, seconds);
+	if (!finished)
+		kill(pid, SIGKILL);
 	int wait_status = 0;
 	while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR)
 		;
+	if (!finished) {
+		tm_buf_printf(errors,
+		              "Graphviz '%s' took longer than %g s to lay out the diagram and was stopped "
+		              "(set THREAT_DOT_TIMEOUT for more time)\n",
+		              program, seconds);
+		svg->len = before;
+		if (svg->data)
+			svg->data[before] = '\0';
+		goto out;
+	}
 	tm_buf dot_errors = TM_BUF_INIT;
 	if (lseek(err_fd, 0, SEEK_SET) == 0)
 		read_all(err_fd, &dot_errors, MAX_ERROR_BYTES);

@@ -52,6 +52,12 @@ expect "bad date" "--today wants a date" check --today 2026-02-30 "$work/ok.thre
 SOURCE_DATE_EPOCH=yesterday expect "bad SOURCE_DATE_EPOCH" "SOURCE_DATE_EPOCH" check "$work/ok.threat"
 expect "bad query" "error" query "$work/ok.threat" 'threats where rsk = high'
 
+# A Graphviz that never finishes is stopped after THREAT_DOT_TIMEOUT.
+printf '#!/bin/sh\nexec sleep 60\n' >"$work/slow-dot"
+chmod +x "$work/slow-dot"
+THREAT_DOT=$work/slow-dot THREAT_DOT_TIMEOUT=1 expect "Graphviz that hangs" "took longer than 1 s" \
+	dfd --format svg "$work/ok.threat"
+
 # fmt never changes a file it cannot parse.
 printf 'model "m" {\n  broken [\n' >"$work/broken.threat"
 cp "$work/broken.threat" "$work/broken.orig"
