@@ -8,7 +8,18 @@
  * Both formats share one layout computed here: which elements are visible
  * at the level, which are drawn as clusters, which container (boundary or
  * expanded process) each one sits in, and the arrows after roll-up and
- * merging. Nodes are named n<index> so no model id reaches the syntax. */
+ * merging. Nodes are named n<index> so no model id reaches the syntax.
+ *
+ * At Level 1 the process tree wins over the boundaries: a child is always
+ * drawn inside its parent's cluster. A boundary of the child that does not
+ * already enclose the parent is drawn there too, as a fragment of the
+ * boundary (a second frame with the same key) inside the parent's cluster;
+ * so a boundary holding children of several processes, or children and
+ * top-level elements, is drawn as one frame per process cluster. A flow
+ * between a process and its own descendant ends at an anchor, a small dot
+ * that stands for the process itself inside its cluster (n<index> of the
+ * process in both formats), because neither Graphviz (lhead) nor Mermaid
+ * (a link to the subgraph) can end an arrow at a cluster from inside it. */
 #include "out/report.h"
 
 #include <stdlib.h>
@@ -40,10 +51,22 @@ typedef struct edge {
 	size_t nopen;
 } edge;
 
+/* A boundary drawn inside a process cluster (see the top of the file). */
+typedef struct fragment {
+	size_t boundary, scope;
+} fragment;
+
 typedef struct layout {
 	const tm_model *model;
 	int level;
 	size_t n;
+	/* container slots: elements 0..n-1, the top n, then the fragments
+	 * n+1+k; role, container, content, rep and members have one entry per
+	 * slot, the other per-element arrays n+1 */
+	size_t nslots;
+	fragment *frags;
+	size_t nfrags, capfrags;
+	bool *anchor; /* cluster -> drawn with an anchor for flows to the process itself */
 	int *role;
 	size_t *vis;       /* element -> visible element (node or cluster), or SIZE_MAX */
 	size_t *container; /* node, cluster, boundary -> its container, or SIZE_MAX (top) */
@@ -58,6 +81,7 @@ typedef struct layout {
 	size_t nedges;
 	bool any_risk[5];
 	bool any_crossing;
+	bool any_anchor;
 } layout;
 
 /* ORDER RISK: fill, text colour, and a light tint for expanded processes */
@@ -164,6 +188,13 @@ static int cmp_edge(const void *a, const void *b)
 	return x->first_flow < y->first_flow ? -1 : x->first_flow > y->first_flow;
 }
 
+/* Does an arrow join the process el to something drawn inside its own
+ * cluster? Then that end is the process's anchor. */
+static bool self_end(const layout *lay, size_t el, size_t other)
+{
+	return lay->role[el] == ROLE_CLUSTER && inside(lay, other, el);
+}
+
 static void build_edges(layout *lay)
 {
 	const tm_model *model = lay->model;
@@ -211,6 +242,10 @@ static void build_edges(layout *lay)
 		qsort(lay->edges[e].flows, lay->edges[e].nflows, sizeof(size_t), cmp_size);
 		for (size_t f = 0; f < lay->edges[e].nflows; f++)
 			lay->edge_of_flow[lay->edges[e].flows[f]] = e;
+		if (self_end(lay, lay->edges[e].src, lay->edges[e].dst))
+			lay->anchor[lay->edges[e].src] = lay->any_anchor = true;
+		if (self_end(lay, lay->edges[e].dst, lay->edges[e].src))
+			lay->anchor[lay->edges[e].dst] = lay->any_anchor = true;
 	}
 }
 
@@ -251,6 +286,64 @@ static void heat(layout *lay, const tm_findings *findings)
 			lay->any_risk[lay->risk[i]] = true;
 }
 
+/* The process cluster an element is drawn in, or SIZE_MAX at the top. */
+static size_t scope_of(const layout *lay, size_t el)
+{
+	size_t parent = index_of(lay->model, lay->model->elements[el]->parent);
+	return parent != SIZE_MAX && lay->role[parent] == ROLE_CLUSTER ? parent : SIZE_MAX;
+}
+
+/* The boundaries el lies in: its innermost one and that one's outers,
+ * innermost first, into chain (MAX_DEPTH entries); returns how many. */
+static size_t chain_of(const layout *lay, size_t el, size_t *chain)
+{
+	const tm_element *e = lay->model->elements[el];
+	const tm_element *b = e->nboundaries ? e->boundaries[0] : NULL;
+	size_t len = 0;
+	for (; b && len < MAX_DEPTH; b = b->outer) {
+		size_t i = index_of(lay->model, b);
+		if (i == SIZE_MAX || lay->role[i] != ROLE_BOUNDARY)
+			break;
+		for (size_t k = 0; k < len; k++)
+			if (chain[k] == i)
+				return len;
+		chain[len++] = i;
+	}
+	return len;
+}
+
+/* Is boundary b already drawn around everything in the cluster scope, as
+ * a boundary of the process or of a process around it? */
+static bool encloses(const layout *lay, size_t b, size_t scope)
+{
+	size_t chain[MAX_DEPTH];
+	for (int depth = 0; scope != SIZE_MAX && depth < MAX_DEPTH; depth++) {
+		size_t len = chain_of(lay, scope, chain);
+		for (size_t k = 0; k < len; k++)
+			if (chain[k] == b)
+				return true;
+		scope = scope_of(lay, scope);
+	}
+	return false;
+}
+
+/* The slot of boundary b's fragment inside cluster scope, added when new. */
+static size_t fragment_of(layout *lay, size_t b, size_t scope)
+{
+	for (size_t k = 0; k < lay->nfrags; k++)
+		if (lay->frags[k].boundary == b && lay->frags[k].scope == scope)
+			return lay->n + 1 + k;
+	fragment f = {b, scope};
+	TM_VEC_PUSH(lay->frags, lay->nfrags, lay->capfrags, f);
+	return lay->n + lay->nfrags;
+}
+
+/* The element whose name and label a slot shows: a fragment shows its boundary. */
+static size_t element_of(const layout *lay, size_t slot)
+{
+	return slot > lay->n ? lay->frags[slot - lay->n - 1].boundary : slot;
+}
+
 static void layout_build(layout *lay, const tm_model *model, const tm_findings *findings, int level)
 {
 	memset(lay, 0, sizeof *lay);
@@ -259,17 +352,12 @@ static void layout_build(layout *lay, const tm_model *model, const tm_findings *
 	size_t n = lay->n = model->nelements;
 	lay->role = tm_xcalloc(n + 1, sizeof *lay->role);
 	lay->vis = tm_xmalloc((n + 1) * sizeof *lay->vis);
-	lay->container = tm_xmalloc((n + 1) * sizeof *lay->container);
-	lay->content = tm_xcalloc(n + 1, sizeof *lay->content);
-	lay->rep = tm_xmalloc((n + 1) * sizeof *lay->rep);
+	lay->anchor = tm_xcalloc(n + 1, sizeof *lay->anchor);
 	lay->risk = tm_xmalloc((n + 1) * sizeof *lay->risk);
 	lay->nopen = tm_xcalloc(n + 1, sizeof *lay->nopen);
-	lay->members = tm_xcalloc(n + 1, sizeof *lay->members);
-	lay->nmembers = tm_xcalloc(n + 1, sizeof *lay->nmembers);
-	lay->capmembers = tm_xcalloc(n + 1, sizeof *lay->capmembers);
 	lay->edge_of_flow = tm_xmalloc((n + 1) * sizeof *lay->edge_of_flow);
 	for (size_t i = 0; i <= n; i++) {
-		lay->vis[i] = lay->container[i] = lay->rep[i] = lay->edge_of_flow[i] = SIZE_MAX;
+		lay->vis[i] = lay->edge_of_flow[i] = SIZE_MAX;
 		lay->risk[i] = NONE;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -288,33 +376,59 @@ static void layout_build(layout *lay, const tm_model *model, const tm_findings *
 		bool expanded = el->kind == TM_EL_PROCESS && el->nchildren > 0 && depth_of(el) < lay->level;
 		lay->role[i] = expanded ? ROLE_CLUSTER : ROLE_NODE;
 	}
-	/* containers: a boundary sits in its outer boundary; a visible element
-	 * in its parent's cluster, unless it has a boundary of its own inside
-	 * the parent's, which then holds it */
+	/* containers: a boundary sits in its outer boundary; a top-level
+	 * element in its innermost boundary; a child in its parent's cluster,
+	 * inside fragments of those of its boundaries the cluster does not
+	 * already lie in. The fragments are found first, then every slot. */
+	size_t *holder = tm_xmalloc((n + 1) * sizeof *holder);
+	size_t chain[MAX_DEPTH];
 	for (size_t i = 0; i < n; i++) {
-		const tm_element *el = model->elements[i];
+		holder[i] = SIZE_MAX;
 		if (lay->role[i] == ROLE_BOUNDARY) {
-			size_t outer = index_of(model, el->outer);
-			lay->container[i] =
-			    outer != i && outer != SIZE_MAX && lay->role[outer] == ROLE_BOUNDARY ? outer
-			                                                                         : SIZE_MAX;
+			size_t outer = index_of(model, model->elements[i]->outer);
+			if (outer != i && outer != SIZE_MAX && lay->role[outer] == ROLE_BOUNDARY)
+				holder[i] = outer;
 		} else if (lay->role[i] == ROLE_NODE || lay->role[i] == ROLE_CLUSTER) {
-			const tm_element *own = el->nboundaries ? el->boundaries[0] : NULL;
-			size_t parent = index_of(model, el->parent);
-			size_t holder = SIZE_MAX;
-			if (parent != SIZE_MAX && lay->role[parent] == ROLE_CLUSTER) {
-				const tm_element *theirs =
-				    el->parent->nboundaries ? el->parent->boundaries[0] : NULL;
-				holder = own && own != theirs ? index_of(model, own) : parent;
-			} else if (own) {
-				holder = index_of(model, own);
+			size_t scope = scope_of(lay, i);
+			size_t len = chain_of(lay, i, chain);
+			if (scope == SIZE_MAX) {
+				holder[i] = len ? chain[0] : SIZE_MAX;
+				continue;
 			}
-			if (holder != SIZE_MAX && lay->role[holder] != ROLE_BOUNDARY &&
-			    lay->role[holder] != ROLE_CLUSTER)
-				holder = SIZE_MAX;
-			lay->container[i] = holder;
+			size_t cut = 0;
+			while (cut < len && !encloses(lay, chain[cut], scope))
+				cut++;
+			holder[i] = scope;
+			for (size_t k = cut; k-- > 0;)
+				holder[i] = fragment_of(lay, chain[k], scope);
 		}
 	}
+	size_t slots = lay->nslots = n + 1 + lay->nfrags;
+	lay->role = tm_xrealloc(lay->role, slots * sizeof *lay->role);
+	lay->container = tm_xmalloc(slots * sizeof *lay->container);
+	lay->content = tm_xcalloc(slots, sizeof *lay->content);
+	lay->rep = tm_xmalloc(slots * sizeof *lay->rep);
+	lay->members = tm_xcalloc(slots, sizeof *lay->members);
+	lay->nmembers = tm_xcalloc(slots, sizeof *lay->nmembers);
+	lay->capmembers = tm_xcalloc(slots, sizeof *lay->capmembers);
+	for (size_t i = 0; i < slots; i++) {
+		lay->container[i] = i < n ? holder[i] : SIZE_MAX;
+		lay->rep[i] = SIZE_MAX;
+	}
+	lay->role[n] = ROLE_HIDDEN;
+	for (size_t k = 0; k < lay->nfrags; k++) {
+		/* a fragment sits in the fragment of its outer boundary in the same
+		 * cluster, or in the cluster itself when that one encloses it */
+		size_t slot = n + 1 + k, scope = lay->frags[k].scope;
+		size_t outer = lay->container[lay->frags[k].boundary];
+		lay->role[slot] = ROLE_BOUNDARY;
+		lay->container[slot] = scope;
+		if (outer != SIZE_MAX && !encloses(lay, outer, scope))
+			for (size_t f = 0; f < lay->nfrags; f++)
+				if (lay->frags[f].boundary == outer && lay->frags[f].scope == scope)
+					lay->container[slot] = n + 1 + f;
+	}
+	free(holder);
 	/* a container is drawn only when a node sits somewhere inside it */
 	for (size_t i = 0; i < n; i++) {
 		if (lay->role[i] != ROLE_NODE)
@@ -327,7 +441,7 @@ static void layout_build(layout *lay, const tm_model *model, const tm_findings *
 			c = lay->container[c];
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < slots; i++) {
 		if (lay->role[i] == ROLE_NODE || (lay->role[i] != ROLE_HIDDEN && lay->content[i])) {
 			size_t c = lay->container[i];
 			/* a chain that never reaches the top (a cycle) is cut there */
@@ -342,7 +456,7 @@ static void layout_build(layout *lay, const tm_model *model, const tm_findings *
 
 static void layout_free(layout *lay)
 {
-	for (size_t i = 0; i <= lay->n; i++)
+	for (size_t i = 0; i < lay->nslots; i++)
 		free(lay->members[i]);
 	for (size_t e = 0; e < lay->nedges; e++)
 		free(lay->edges[e].flows);
@@ -351,6 +465,8 @@ static void layout_free(layout *lay)
 	free(lay->nmembers);
 	free(lay->capmembers);
 	free(lay->edge_of_flow);
+	free(lay->frags);
+	free(lay->anchor);
 	free(lay->role);
 	free(lay->vis);
 	free(lay->container);
@@ -460,19 +576,43 @@ static void dot_node(tm_buf *out, const layout *lay, size_t i, int depth)
 	tm_buf_free(&wrapped);
 }
 
+/* The anchor of a process: a small dot inside its cluster for the arrows
+ * between the process itself and its children. */
+static void dot_anchor(tm_buf *out, const layout *lay, size_t i, int depth)
+{
+	const tm_element *el = lay->model->elements[i];
+	dot_indent(out, depth);
+	tm_buf_printf(out, "n%zu [shape=point, width=0.12, color=\"#566573\", tooltip=\"process ", i);
+	dot_text(out, el->key ? el->key : "");
+	tm_buf_puts(out, " itself\"];\n");
+}
+
+static void dot_cluster_name(tm_buf *out, const layout *lay, size_t slot)
+{
+	if (slot > lay->n)
+		tm_buf_printf(out, "cluster_%zu_%zu", element_of(lay, slot),
+		              lay->frags[slot - lay->n - 1].scope);
+	else
+		tm_buf_printf(out, "cluster_%zu", slot);
+}
+
 static void dot_container(tm_buf *out, const layout *lay, size_t slot, int depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
+	if (slot < lay->n && lay->anchor[slot])
+		dot_anchor(out, lay, slot, depth);
 	for (size_t m = 0; m < lay->nmembers[slot]; m++) {
 		size_t i = lay->members[slot][m];
-		const tm_element *el = lay->model->elements[i];
+		const tm_element *el = lay->model->elements[element_of(lay, i)];
 		if (lay->role[i] == ROLE_NODE) {
 			dot_node(out, lay, i, depth);
 			continue;
 		}
 		dot_indent(out, depth);
-		tm_buf_printf(out, "subgraph cluster_%zu {\n", i);
+		tm_buf_puts(out, "subgraph ");
+		dot_cluster_name(out, lay, i);
+		tm_buf_puts(out, " {\n");
 		dot_indent(out, depth + 1);
 		if (lay->role[i] == ROLE_BOUNDARY) {
 			tm_buf_printf(out,
@@ -511,20 +651,22 @@ static void dot_container(tm_buf *out, const layout *lay, size_t slot, int depth
 }
 
 /* One end of an arrow: a node, or for a cluster a node inside it with
- * lhead/ltail pointing at the cluster (unless the other end is inside). */
+ * lhead/ltail pointing at the cluster, or the cluster's anchor when the
+ * other end is inside it. */
 static size_t dot_end(const layout *lay, size_t el, size_t other, const char **clip)
 {
 	*clip = NULL;
 	if (lay->role[el] != ROLE_CLUSTER)
 		return el;
-	if (!inside(lay, other, el))
-		*clip = "";
+	if (self_end(lay, el, other))
+		return el;
+	*clip = "";
 	return lay->rep[el];
 }
 
 static void dot_legend(tm_buf *out, const layout *lay)
 {
-	bool any = lay->any_crossing;
+	bool any = lay->any_crossing || lay->any_anchor;
 	for (int r = 0; r < 5; r++)
 		any = any || lay->any_risk[r];
 	if (!any)
@@ -549,7 +691,10 @@ static void dot_legend(tm_buf *out, const layout *lay)
 	tm_buf_puts(out,
 	            "\t\t<TR><TD COLSPAN=\"2\" ALIGN=\"LEFT\">rectangle: external entity<BR ALIGN=\"LEFT\"/>"
 	            "rounded: process<BR ALIGN=\"LEFT\"/>cylinder: data store<BR ALIGN=\"LEFT\"/>"
-	            "dashed: trust boundary<BR ALIGN=\"LEFT\"/></TD></TR>\n");
+	            "dashed: trust boundary<BR ALIGN=\"LEFT\"/>");
+	if (lay->any_anchor)
+		tm_buf_puts(out, "dot in a process: the process itself<BR ALIGN=\"LEFT\"/>");
+	tm_buf_puts(out, "</TD></TR>\n");
 	tm_buf_puts(out, "\t</TABLE>>];\n");
 }
 
@@ -615,6 +760,10 @@ void tm_out_dfd_dot(tm_buf *out, const tm_model *model, const tm_findings *findi
 
 static void mermaid_name(tm_buf *out, const layout *lay, size_t i)
 {
+	if (i > lay->n) {
+		tm_buf_printf(out, "b%zu_%zu", element_of(lay, i), lay->frags[i - lay->n - 1].scope);
+		return;
+	}
 	tm_buf_printf(out, "%c%zu",
 	              lay->role[i] == ROLE_NODE      ? 'n'
 	              : lay->role[i] == ROLE_CLUSTER ? 'p'
@@ -626,9 +775,14 @@ static void mermaid_container(tm_buf *out, const layout *lay, size_t slot, int d
 {
 	if (depth > MAX_DEPTH)
 		return;
+	if (slot < lay->n && lay->anchor[slot]) {
+		/* the anchor of the process (see dot_anchor) */
+		tm_buf_fill(out, ' ', (size_t)2 * (size_t)(depth + 1));
+		tm_buf_printf(out, "n%zu((\" \"))\n", slot);
+	}
 	for (size_t m = 0; m < lay->nmembers[slot]; m++) {
 		size_t i = lay->members[slot][m];
-		const tm_element *el = lay->model->elements[i];
+		const tm_element *el = lay->model->elements[element_of(lay, i)];
 		tm_buf_fill(out, ' ', (size_t)2 * (size_t)(depth + 1));
 		if (lay->role[i] == ROLE_NODE) {
 			static const char *const open[] = {"[\"", "(\"", "[(\""}, *const close[] = {
@@ -661,11 +815,13 @@ static void mermaid_container(tm_buf *out, const layout *lay, size_t slot, int d
 }
 
 /* An end of an arrow: a node, or a cluster (Mermaid links to subgraphs),
- * except when the other end lies inside it, which Mermaid refuses. */
+ * or the cluster's anchor when the other end lies inside it, as in DOT. */
 static void mermaid_end(tm_buf *out, const layout *lay, size_t el, size_t other)
 {
-	if (lay->role[el] == ROLE_CLUSTER && inside(lay, other, el) && lay->rep[el] != SIZE_MAX)
-		el = lay->rep[el];
+	if (self_end(lay, el, other)) {
+		tm_buf_printf(out, "n%zu", el);
+		return;
+	}
 	mermaid_name(out, lay, el);
 }
 
@@ -725,7 +881,10 @@ void tm_out_dfd_mermaid(tm_buf *out, const tm_model *model, const tm_findings *f
 		}
 		tm_buf_printf(out, " risk_%s\n", tm_risk_names[r]);
 	}
-	for (size_t i = 0; i < lay.n; i++) {
+	for (size_t i = 0; i < lay.n; i++)
+		if (lay.anchor[i])
+			tm_buf_printf(out, "  style n%zu fill:#566573,stroke:#566573\n", i);
+	for (size_t i = 0; i < lay.nslots; i++) {
 		if (lay.role[i] == ROLE_HIDDEN || lay.role[i] == ROLE_NODE || !lay.content[i])
 			continue;
 		tm_buf_puts(out, "  style ");
@@ -742,7 +901,7 @@ void tm_out_dfd_mermaid(tm_buf *out, const tm_model *model, const tm_findings *f
 		tm_buf_printf(out, "  linkStyle %s stroke:%s,stroke-width:3px,color:%s\n",
 		              tm_buf_str(&crossing), CROSSING_COLOR, CROSSING_COLOR);
 	tm_buf_free(&crossing);
-	if (any_risk || lay.any_crossing) {
+	if (any_risk || lay.any_crossing || lay.any_anchor) {
 		tm_buf_puts(out, "  subgraph legend[\"Legend: highest open risk\"]\n");
 		for (int r = TM_RISK_CRITICAL; r >= TM_RISK_INFO; r--)
 			if (lay.any_risk[r])
@@ -751,6 +910,8 @@ void tm_out_dfd_mermaid(tm_buf *out, const tm_model *model, const tm_findings *f
 		if (lay.any_crossing)
 			tm_buf_puts(out,
 			            "    legend_crossing[\"thick red arrow: crosses a trust boundary\"]\n");
+		if (lay.any_anchor)
+			tm_buf_puts(out, "    legend_anchor[\"dot in a process: the process itself\"]\n");
 		tm_buf_puts(out, "  end\n");
 		tm_buf_puts(out, "  style legend fill:none,stroke:#aab7b8\n");
 	}
