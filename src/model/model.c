@@ -17,6 +17,31 @@
 #include "threat/status.h"
 
 /* ORDER ELEMENT */
+/* ORDER LIKELIHOOD */
+const char *const tm_likelihood_factor_names[TM_LF_COUNT] = {"skill", "motive", "opportunity", "population",
+                                                             "discoverability"};
+/* ORDER IMPACT */
+const char *const tm_impact_factor_names[TM_IF_COUNT] = {"confidentiality", "integrity",  "availability",
+                                                         "financial",       "compliance", "reputation"};
+
+const char *const tm_category_names[TM_STRIDE_CATEGORIES + TM_LINDDUN_CATEGORIES] = {
+    "spoofing",          "tampering",
+    "repudiation",       "information_disclosure",
+    "denial_of_service", "elevation_of_privilege",
+    "linkability",       "identifiability",
+    "non_repudiation",   "detectability",
+    "disclosure",        "unawareness",
+    "non_compliance",
+};
+
+const char *tm_category_framework(const char *category)
+{
+	for (int i = 0; category && i < TM_STRIDE_CATEGORIES + TM_LINDDUN_CATEGORIES; i++)
+		if (strcmp(category, tm_category_names[i]) == 0)
+			return i < TM_STRIDE_CATEGORIES ? "STRIDE" : "LINDDUN";
+	return NULL;
+}
+
 const char *const tm_element_kind_names[TM_EL_COUNT] = {
     "external", "process", "store", "flow", "boundary", "asset", "actor",
 };

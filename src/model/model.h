@@ -107,6 +107,16 @@ enum {
 	TM_IF_COUNT
 };
 
+/* The vocabulary of threats, shared by the resolver, the rule engine and
+ * risk: the factor names (ORDER LIKELIHOOD, ORDER IMPACT) and the
+ * categories, STRIDE's first, then LINDDUN's. */
+extern const char *const tm_likelihood_factor_names[TM_LF_COUNT]; /* "skill", ... */
+extern const char *const tm_impact_factor_names[TM_IF_COUNT];     /* "confidentiality", ... */
+enum { TM_STRIDE_CATEGORIES = 6, TM_LINDDUN_CATEGORIES = 7 };
+extern const char *const tm_category_names[TM_STRIDE_CATEGORIES + TM_LINDDUN_CATEGORIES];
+/* "STRIDE", "LINDDUN", or NULL for a category that is neither. */
+const char *tm_category_framework(const char *category);
+
 /* A hand-written threat. */
 typedef struct tm_threat {
 	const char *id, *title, *category; /* category as written (validated) */

@@ -23,29 +23,6 @@ enum { MAX_BOUNDARY_DEPTH = 256 };
 #define ALL_KINDS         ((1u << TM_EL_COUNT) - 1)
 #define THREAT_CANDIDATES (1u << 31) /* pseudo-kind: the threat ids */
 
-static const char *const likelihood_names[TM_LF_COUNT] = {
-    "skill", "motive", "opportunity", "population", "discoverability",
-};
-static const char *const impact_names[TM_IF_COUNT] = {
-    "confidentiality", "integrity", "availability", "financial", "compliance", "reputation",
-};
-static const char *const category_names[] = {
-    /* STRIDE */
-    "spoofing",
-    "tampering",
-    "repudiation",
-    "information_disclosure",
-    "denial_of_service",
-    "elevation_of_privilege",
-    /* LINDDUN */
-    "linkability",
-    "identifiability",
-    "non_repudiation",
-    "detectability",
-    "disclosure",
-    "unawareness",
-    "non_compliance",
-};
 static const char *const model_status_names[] = {"draft", "reviewed", "approved"};
 static const char *const bool_attrs[] = {"in_scope", "pii", "tls", "encrypted"};
 
@@ -1163,7 +1140,7 @@ static void resolve_threat(resolver *r, tm_threat *threat)
 		tm_diag *d = tm_diag_error(r->diags, decl->id_span, "threat %s has no category", threat->id);
 		tm_diag_note(d, no_span(),
 		             "add `category` with a STRIDE or LINDDUN category, like `category spoofing`");
-	} else if (keyword_attr(r, category, category_names, COUNT(category_names),
+	} else if (keyword_attr(r, category, tm_category_names, COUNT(tm_category_names),
 	                        "a STRIDE or LINDDUN category") >= 0) {
 		threat->category = category->value->text;
 	}
@@ -1183,9 +1160,10 @@ static void resolve_threat(resolver *r, tm_threat *threat)
 			threat->element_key = el->key;
 		}
 	}
-	read_factors(r, threat, block_attr(block, "likelihood"), "likelihood", likelihood_names, TM_LF_COUNT,
-	             threat->likelihood, "skill 2 motive 2 opportunity 2 population 2 discoverability 2");
-	read_factors(r, threat, block_attr(block, "impact"), "impact", impact_names, TM_IF_COUNT,
+	read_factors(r, threat, block_attr(block, "likelihood"), "likelihood", tm_likelihood_factor_names,
+	             TM_LF_COUNT, threat->likelihood,
+	             "skill 2 motive 2 opportunity 2 population 2 discoverability 2");
+	read_factors(r, threat, block_attr(block, "impact"), "impact", tm_impact_factor_names, TM_IF_COUNT,
 	             threat->impact, "confidentiality 3 integrity 2");
 	const tm_attr *found = block_attr(block, "found");
 	if (found)

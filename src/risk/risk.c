@@ -15,21 +15,6 @@ const char *const tm_risk_names[5] = {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL
 const char *const tm_status_names[6] = {"open",     "planned", "mitigated",
                                         "accepted", "expired", "false_positive"};
 
-/* ORDER LIKELIHOOD */
-const char *const tm_likelihood_factor_names[TM_LF_COUNT] = {"skill", "motive", "opportunity", "population",
-                                                             "discoverability"};
-
-/* ORDER IMPACT */
-const char *const tm_impact_factor_names[TM_IF_COUNT] = {"confidentiality", "integrity",  "availability",
-                                                         "financial",       "compliance", "reputation"};
-
-static const char *const stride_categories[] = {"spoofing",          "tampering",
-                                                "repudiation",       "information_disclosure",
-                                                "denial_of_service", "elevation_of_privilege"};
-static const char *const linddun_categories[] = {"linkability",   "identifiability", "non_repudiation",
-                                                 "detectability", "disclosure",      "unawareness",
-                                                 "non_compliance"};
-
 static bool ascii_iequal(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++) {
@@ -152,23 +137,12 @@ void tm_risk_score(tm_finding *finding)
 	finding->risk = tm_risk_matrix(finding->likelihood_level, finding->impact_level);
 }
 
-static bool in_list(const char *word, const char *const *list, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		if (strcmp(word, list[i]) == 0)
-			return true;
-	return false;
-}
-
 static const char *framework_of(const char *category)
 {
-	if (!category)
-		return "CUSTOM";
-	if (in_list(category, stride_categories, sizeof(stride_categories) / sizeof(*stride_categories)))
-		return "STRIDE";
-	if (in_list(category, linddun_categories, sizeof(linddun_categories) / sizeof(*linddun_categories)))
-		return "LINDDUN";
-	if (strcmp(category, "check") == 0)
+	const char *framework = tm_category_framework(category);
+	if (framework)
+		return framework;
+	if (category && strcmp(category, "check") == 0)
 		return "CHECK";
 	return "CUSTOM";
 }

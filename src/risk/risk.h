@@ -32,9 +32,6 @@ typedef enum tm_status {
 } tm_status;
 extern const char *const tm_status_names[6]; /* "open" ... "false_positive" */
 
-extern const char *const tm_likelihood_factor_names[TM_LF_COUNT]; /* "skill", ... */
-extern const char *const tm_impact_factor_names[TM_IF_COUNT];     /* "confidentiality", ... */
-
 /* Average of the factors that are non-zero; 0 when none is. */
 double tm_risk_likelihood(const uint8_t factors[TM_LF_COUNT]);
 /* Highest factor; 0 when none is given. */

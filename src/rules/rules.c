@@ -39,14 +39,6 @@
 
 const char *const tm_rules_default_packs[4] = {"stride", "linddun", "ge-stack", "hygiene"};
 
-/* ORDER CATEGORY: the categories risk.c knows, plus check. */
-static const char *const stride_categories[] = {"spoofing",          "tampering",
-                                                "repudiation",       "information_disclosure",
-                                                "denial_of_service", "elevation_of_privilege"};
-static const char *const linddun_categories[] = {"linkability",   "identifiability", "non_repudiation",
-                                                 "detectability", "disclosure",      "unawareness",
-                                                 "non_compliance"};
-
 static const char *const rule_fields[] = {"id",          "framework", "category",   "applies", "title",
                                           "description", "when",      "likelihood", "impact",  "mitigation",
                                           "refs",        "requires",  "unless"};
@@ -531,17 +523,14 @@ static int lua_rule(lua_State *L)
 		snprintf(error, sizeof error, "missing 'category'");
 		ok = false;
 	}
-	int stride = -1, linddun = -1;
+	const char *known_framework = NULL;
 	if (ok) {
-		stride = index_of(category, stride_categories, COUNT(stride_categories));
-		linddun = index_of(category, linddun_categories, COUNT(linddun_categories));
-		if (stride < 0 && linddun < 0 && strcmp(category, "check") != 0) {
-			const char *all[COUNT(stride_categories) + COUNT(linddun_categories) + 1];
+		known_framework = tm_category_framework(category);
+		if (!known_framework && strcmp(category, "check") != 0) {
+			const char *all[COUNT(tm_category_names) + 1];
 			size_t n = 0;
-			for (size_t i = 0; i < COUNT(stride_categories); i++)
-				all[n++] = stride_categories[i];
-			for (size_t i = 0; i < COUNT(linddun_categories); i++)
-				all[n++] = linddun_categories[i];
+			for (size_t i = 0; i < COUNT(tm_category_names); i++)
+				all[n++] = tm_category_names[i];
 			all[n++] = "check";
 			const char *suggestion = tm_suggest(category, all, n);
 			snprintf(error, sizeof error, "unknown category '%s'%s%s%s", category,
@@ -586,10 +575,9 @@ static int lua_rule(lua_State *L)
 	r.info.id = tm_arena_strdup(rules->arena, id);
 	r.info.title = tm_arena_strdup(rules->arena, title);
 	r.info.category = tm_arena_strdup(rules->arena, category);
-	r.info.framework = tm_arena_strdup(rules->arena, framework      ? framework
-	                                                 : stride >= 0  ? "STRIDE"
-	                                                 : linddun >= 0 ? "LINDDUN"
-	                                                                : "CHECK");
+	r.info.framework = tm_arena_strdup(rules->arena, framework         ? framework
+	                                                 : known_framework ? known_framework
+	                                                                   : "CHECK");
 	r.info.description = description ? tm_arena_strdup(rules->arena, description) : NULL;
 	r.info.mitigation = mitigation ? tm_arena_strdup(rules->arena, mitigation) : NULL;
 	r.likelihood_line = r.impact_line = line;
