@@ -509,22 +509,21 @@ typedef struct keyed {
 	double number;    /* the others */
 } keyed;
 
+/* The text a field sorts by, or NULL for the fields that sort by number
+ * (number_key). */
 static const char *text_key(tm_query_field field, const tm_finding *f)
 {
-	const char *text;
 	switch (field) {
-	case TM_QF_ID: text = f->id; break;
-	case TM_QF_RULE: text = f->rule; break;
-	case TM_QF_FRAMEWORK: text = f->framework; break;
-	case TM_QF_CATEGORY: text = f->category; break;
-	case TM_QF_ELEMENT: text = f->element_key; break;
-	case TM_QF_PACK: text = f->pack; break;
-	case TM_QF_TITLE: text = f->title; break;
-	case TM_QF_KIND: text = kind_name(f); break;
-	case TM_QF_BOUNDARY: text = innermost_boundary(f); break;
-	default: return NULL;
+	case TM_QF_STATUS:
+	case TM_QF_RISK:
+	case TM_QF_LIKELIHOOD:
+	case TM_QF_IMPACT: return NULL;
+	case TM_QF_BOUNDARY: {
+		const char *text = innermost_boundary(f);
+		return text ? text : "";
 	}
-	return text ? text : "";
+	default: return text_value(field, f);
+	}
 }
 
 static double number_key(tm_query_field field, const tm_finding *f)
