@@ -18,6 +18,17 @@ tm_decl_kind tm_decl_kind_of(const char *word, size_t len)
 	return TM_DECL_COUNT;
 }
 
+tm_span tm_decl_keyword_span(const tm_decl *decl)
+{
+	uint32_t len = decl->kind < TM_DECL_COUNT ? (uint32_t)strlen(tm_decl_keywords[decl->kind]) : 0;
+	return (tm_span){decl->span.src, decl->span.start, decl->span.start + len};
+}
+
+tm_span tm_attr_name_span(const tm_attr *attr, const tm_source *src)
+{
+	return (tm_span){src, attr->name_start, attr->name_start + (uint32_t)strlen(attr->name)};
+}
+
 const tm_attr *tm_block_get(const tm_block *block, const char *name)
 {
 	if (!block)

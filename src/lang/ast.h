@@ -67,19 +67,22 @@ typedef enum tm_value_kind {
 
 typedef struct tm_block tm_block;
 
+/* A model holds millions of values and attributes, so both are packed:
+ * a value is 40 bytes, an attribute 24 (test_parse checks the sizes).
+ * Only the members of the value's kind are set. */
 typedef struct tm_value {
-	uint8_t kind; /* a tm_value_kind, in a byte: a model holds millions of values */
+	uint8_t kind; /* a tm_value_kind */
 	bool triple;  /* STRING written with """ */
 	bool boolean; /* BOOL */
-	int32_t date; /* DATE: days since 1970-01-01 */
+	union {
+		uint32_t len;    /* IDENT, STRING, NUMBER, DATE: the length of text */
+		uint32_t nitems; /* LIST */
+	};
 	tm_span span;
 	const char *text; /* IDENT, STRING (decoded), NUMBER and DATE (as written) */
-	uint32_t len;
-	uint32_t nitems; /* LIST */
-	/* Only the member of the value's kind is set: a model holds millions
-	 * of values, so they share their storage. */
 	union {
 		double number;           /* NUMBER */
+		int32_t date;            /* DATE: days since 1970-01-01 */
 		struct tm_value **items; /* LIST */
 		tm_block *block;         /* BLOCK */
 		tm_ref *ref;             /* REF */
@@ -88,10 +91,13 @@ typedef struct tm_value {
 
 typedef struct tm_attr {
 	const char *name;
-	tm_span name_span;
 	tm_value *value;
-	uint16_t newlines; /* line breaks before it in the source (2+: a blank line) */
+	uint32_t name_start; /* the name's offset in its source (tm_attr_name_span) */
+	uint16_t newlines;   /* line breaks before it in the source (2+: a blank line) */
 } tm_attr;
+
+/* Where an attribute's name is, given the source of its statement. */
+tm_span tm_attr_name_span(const tm_attr *attr, const tm_source *src);
 
 struct tm_decl;
 
@@ -110,24 +116,27 @@ struct tm_block {
 
 typedef struct tm_decl {
 	const tm_source *src;
-	tm_span span; /* the whole statement */
-	tm_span keyword_span;
+	tm_span span;   /* the whole statement, from its keyword (tm_decl_keyword_span) */
 	const char *id; /* NULL for model, use, include, accept, unnamed flows */
 	tm_span id_span;
 	const char *label; /* the string after the id (use/include: the path); NULL if none */
-	size_t label_len;
 	tm_span label_span;
-	tm_ref *target;  /* FLOW: source -> destination; ACCEPT: the finding */
-	tm_ref *members; /* BOUNDARY: <a, b.c, TB-2> */
-	size_t nmembers;
+	tm_ref *target;         /* FLOW: source -> destination; ACCEPT: the finding */
+	tm_ref *members;        /* BOUNDARY: <a, b.c, TB-2> */
 	tm_block *block;        /* NULL when the statement has none */
 	struct tm_decl *parent; /* the enclosing process of a child declaration */
-	/* small fields last, so the structure packs without holes */
+	/* small fields last, so the structure packs without holes (a source
+	 * holds at most 64 MiB, so 32 bits count anything in it) */
+	uint32_t label_len;
+	uint32_t nmembers;
 	tm_decl_kind kind;
 	uint16_t newlines; /* line breaks before it */
 	bool label_triple;
 	bool has_members;
 } tm_decl;
+
+/* Where a statement's keyword is: the start of its span. */
+tm_span tm_decl_keyword_span(const tm_decl *decl);
 
 typedef struct tm_file {
 	const tm_source *src;

@@ -344,7 +344,7 @@ static void print_block(printer *p, const tm_block *block, size_t indent, bool t
 	p->fresh = true;
 	for (size_t i = 0; i < block->count; i++) {
 		const tm_block_item *item = &block->items[i];
-		uint32_t start = item->attr ? item->attr->name_span.start : item->decl->span.start;
+		uint32_t start = item->attr ? item->attr->name_start : item->decl->span.start;
 		flush_comments(p, start, indent + INDENT, NULL);
 		start_line(p, indent + INDENT, blank_before(p, start));
 		if (item->decl) {

@@ -368,9 +368,9 @@ static void check_duplicate_attrs(parser *p, tm_block_item *items, size_t count)
 		for (size_t j = 0; j < i; j++) {
 			if (items[j].attr && strcmp(items[i].attr->name, items[j].attr->name) == 0) {
 				tm_diag *d =
-				    tm_diag_error(p->diags, items[i].attr->name_span,
+				    tm_diag_error(p->diags, tm_attr_name_span(items[i].attr, p->src),
 				                  "attribute '%s' is given twice", items[i].attr->name);
-				tm_diag_note(d, items[j].attr->name_span, "first given here");
+				tm_diag_note(d, tm_attr_name_span(items[j].attr, p->src), "first given here");
 				break;
 			}
 		}
@@ -440,7 +440,7 @@ static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
 		advance(p);
 		tm_attr *attr = tm_arena_alloc(p->arena, sizeof(*attr));
 		attr->name = intern(p, name);
-		attr->name_span = tok_span(p, name);
+		attr->name_start = name.start;
 		attr->newlines = name.newlines;
 		attr->value = parse_value(p, attr->name);
 		if (!attr->value)
@@ -469,7 +469,9 @@ static void parse_label(parser *p, tm_decl *decl)
 		return;
 	decl->label_span = tok_span(p, p->current);
 	decl->label_triple = check(p, TM_TOK_TSTRING);
-	decl->label = string_value(p, p->current, &decl->label_len);
+	size_t len;
+	decl->label = string_value(p, p->current, &len);
+	decl->label_len = (uint32_t)len; /* sources are at most 64 MiB */
 	advance(p);
 }
 
@@ -481,7 +483,7 @@ static bool parse_tail(parser *p, tm_decl *decl, bool allow_children)
 		if (!decl->block)
 			return false;
 	}
-	decl->span = (tm_span){p->src, decl->keyword_span.start, p->previous.end};
+	decl->span.end = p->previous.end;
 	return true;
 }
 
@@ -490,8 +492,7 @@ static tm_decl *new_decl(parser *p, tm_decl_kind kind, tm_token keyword)
 	tm_decl *decl = tm_arena_alloc(p->arena, sizeof(*decl));
 	decl->kind = kind;
 	decl->src = p->src;
-	decl->keyword_span = tok_span(p, keyword);
-	decl->span = decl->keyword_span;
+	decl->span = tok_span(p, keyword);
 	decl->newlines = keyword.newlines;
 	return decl;
 }

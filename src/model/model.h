@@ -51,39 +51,35 @@ struct tm_element {
 	const char *key;     /* the id, or for a flow without one "src->dst" */
 	const char *label;   /* the label, or the id when none was written */
 	const tm_decl *decl; /* its declaration: attributes (decl->block), file, spans */
-	size_t index;        /* position in model->elements */
 
 	tm_element *parent; /* process/store: the enclosing process */
 	tm_element **children;
-	size_t nchildren;
 
 	/* external, process, store */
 	tm_element **inflows, **outflows; /* flows (a <-> flow is in both of both ends) */
-	size_t ninflows, noutflows;
-	const char *zone; /* external: its zone ("internet" unless stated) */
+	const char *zone;                 /* external: its zone ("internet" unless stated) */
 
 	/* every element kind but boundary: the boundaries it lies in, innermost
 	 * first, through its parents too */
 	tm_element **boundaries;
-	size_t nboundaries;
 
 	/* flow */
 	tm_element *source, *target;
 	tm_element **crossings; /* boundaries crossed, innermost first */
-	size_t ncrossings;
 
 	/* boundary */
 	tm_element *outer;    /* the boundary that contains this one */
 	tm_element **members; /* as written: elements and boundaries */
-	size_t nmembers;
 
 	/* assets an element stores (`stores`) or a flow carries (`data`);
 	 * an asset itself: sensitivity and pii */
 	tm_element **assets;
-	size_t nassets;
 
-	/* The small fields last, so the structure packs without holes: a large
-	 * model has hundreds of thousands of elements. */
+	/* The counts and small fields last, in 32 bits, so the structure packs
+	 * without holes: a large model has hundreds of thousands of elements,
+	 * and a source holds at most 64 MiB. */
+	uint32_t index; /* position in model->elements */
+	uint32_t nchildren, ninflows, noutflows, nboundaries, ncrossings, nmembers, nassets;
 	tm_element_kind kind;
 	uint32_t line;                  /* line of the declaration, for findings */
 	int depth;                      /* 0 for top-level elements */

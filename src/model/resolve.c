@@ -448,7 +448,7 @@ static tm_element *make_element(resolver *r, const tm_decl *decl, tm_element *pa
 			if (!child)
 				continue;
 			if (child->kind != TM_DECL_PROCESS && child->kind != TM_DECL_STORE) {
-				tm_diag_error(r->diags, child->keyword_span,
+				tm_diag_error(r->diags, tm_decl_keyword_span(child),
 				              "only processes and stores can be children of a process");
 				continue;
 			}
@@ -464,9 +464,9 @@ static void collect_model(resolver *r, const tm_decl *decl)
 {
 	tm_meta *meta = &r->m->meta;
 	if (meta->decl) {
-		tm_diag *d = tm_diag_error(r->diags, decl->keyword_span,
+		tm_diag *d = tm_diag_error(r->diags, tm_decl_keyword_span(decl),
 		                           "a second `model` statement: a model has exactly one");
-		tm_diag_note(d, meta->decl->keyword_span, "first defined here");
+		tm_diag_note(d, tm_decl_keyword_span(meta->decl), "first defined here");
 		return;
 	}
 	meta->decl = decl;
@@ -1106,8 +1106,8 @@ static void read_factors(resolver *r, const tm_threat *threat, const tm_attr *at
 		while (k < count && strcmp(factor->name, names[k]) != 0)
 			k++;
 		if (k == count) {
-			tm_diag *d = tm_diag_error(r->diags, factor->name_span, "unknown %s factor '%s'",
-			                           what, factor->name);
+			tm_diag *d = tm_diag_error(r->diags, tm_attr_name_span(factor, decl->src),
+			                           "unknown %s factor '%s'", what, factor->name);
 			suggest_from(d, factor->name, names, count);
 			continue;
 		}

@@ -155,7 +155,10 @@ static void tree_build(boundary_tree *tree, const tm_model *model)
 {
 	tree->model = model;
 	tree->slot_of_index = tm_xmalloc((model->nelements + 1) * sizeof *tree->slot_of_index);
-	tree->nodes = tm_xcalloc(model->nelements + 1, sizeof *tree->nodes);
+	size_t nboundaries = 0;
+	for (size_t i = 0; i < model->nelements; i++)
+		nboundaries += model->elements[i] && model->elements[i]->kind == TM_EL_BOUNDARY;
+	tree->nodes = tm_xcalloc(nboundaries + 1, sizeof *tree->nodes);
 	tree->count = 0;
 	for (size_t i = 0; i < model->nelements; i++) {
 		const tm_element *el = model->elements[i];
