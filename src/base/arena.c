@@ -1,26 +1,34 @@
 #include "base/arena.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/pages.h"
 #include "base/xalloc.h"
 
 /* Structures need pointer alignment; strings need none, so they pack
- * tightly (a model is mostly short identifiers). */
-enum { CHUNK_MIN = 64 * 1024, ALIGN = 8 };
+ * tightly (a model is mostly short identifiers). Chunks double from 64 KB
+ * up to CHUNK_MAX, so a small model takes little and a large one few
+ * chunks; chunks of a huge page or more come from tm_pages_map. Every
+ * chunk starts zero-filled and no byte is handed out twice, so
+ * tm_arena_alloc needs no memset. */
+enum { CHUNK_MIN = 64 * 1024, CHUNK_MAX = 4 * 1024 * 1024, ALIGN = 8 };
 
 typedef struct chunk {
 	struct chunk *next;
 	size_t size, used;
+	size_t mapped; /* bytes from tm_pages_map (the header included), or 0: calloc */
 	max_align_t payload[];
 } chunk;
 
 struct tm_arena {
 	chunk *head;
 	size_t used;
+	size_t next_size; /* of the next ordinary chunk */
 	void **adopted;
 	size_t nadopted, capadopted;
 #ifdef TM_ARENA_DEBUG
@@ -40,7 +48,10 @@ void tm_arena_free(tm_arena *arena)
 		return;
 	for (chunk *c = arena->head, *next; c; c = next) {
 		next = c->next;
-		free(c);
+		if (c->mapped)
+			tm_pages_unmap(c, c->mapped);
+		else
+			free(c);
 	}
 	for (size_t i = 0; i < arena->nadopted; i++)
 		free(arena->adopted[i]);
@@ -52,6 +63,26 @@ void tm_arena_free(tm_arena *arena)
 #endif
 	free(arena);
 }
+
+#ifndef TM_ARENA_DEBUG
+static chunk *new_chunk(size_t payload)
+{
+	chunk *c = NULL;
+	size_t total = sizeof(chunk) + payload;
+	if (total >= TM_HUGE_PAGE) {
+		size_t mapped = (total + TM_HUGE_PAGE - 1) & ~(TM_HUGE_PAGE - 1);
+		c = tm_pages_map(mapped);
+		if (c) {
+			c->mapped = mapped;
+			payload = mapped - sizeof(chunk);
+		}
+	}
+	if (!c)
+		c = tm_xcalloc(1, total);
+	c->size = payload;
+	return c;
+}
+#endif
 
 static void *bump(tm_arena *arena, size_t size, size_t align)
 {
@@ -69,13 +100,15 @@ static void *bump(tm_arena *arena, size_t size, size_t align)
 	chunk *c = arena->head;
 	size_t offset = c ? (c->used + align - 1) & ~(align - 1) : 0;
 	if (!c || offset > c->size || c->size - offset < size) {
-		size_t want = size > CHUNK_MIN ? size : CHUNK_MIN;
+		size_t ordinary = arena->next_size ? arena->next_size : CHUNK_MIN;
+		bool large = size > ordinary / 4;
+		size_t want = large ? size : ordinary - sizeof(chunk);
+		if (!large && ordinary < CHUNK_MAX)
+			arena->next_size = ordinary * 2;
+		chunk *fresh = new_chunk(want);
 		/* Large requests get a chunk of their own behind the current one,
 		 * so the current chunk's free space is not wasted. */
-		chunk *fresh = tm_xmalloc(sizeof(chunk) + want);
-		fresh->size = want;
-		fresh->used = 0;
-		if (c && size > CHUNK_MIN) {
+		if (c && large) {
 			fresh->next = c->next;
 			c->next = fresh;
 		} else {
@@ -93,9 +126,7 @@ static void *bump(tm_arena *arena, size_t size, size_t align)
 
 void *tm_arena_alloc(tm_arena *arena, size_t size)
 {
-	void *mem = bump(arena, size, ALIGN);
-	memset(mem, 0, size);
-	return mem;
+	return bump(arena, size, ALIGN); /* zero: see CHUNK_MAX */
 }
 
 void *tm_arena_memdup(tm_arena *arena, const void *mem, size_t size)

@@ -24,6 +24,11 @@ tm_span tm_decl_keyword_span(const tm_decl *decl)
 	return (tm_span){decl->span.src, decl->span.start, decl->span.start + len};
 }
 
+tm_span tm_value_span(const tm_value *value, const tm_source *src)
+{
+	return (tm_span){src, value->start, value->end};
+}
+
 tm_span tm_attr_name_span(const tm_attr *attr, const tm_source *src)
 {
 	return (tm_span){src, attr->name_start, attr->name_start + (uint32_t)strlen(attr->name)};

@@ -68,7 +68,7 @@ typedef enum tm_value_kind {
 typedef struct tm_block tm_block;
 
 /* A model holds millions of values and attributes, so both are packed:
- * a value is 40 bytes, an attribute 24 (test_parse checks the sizes).
+ * a value is 32 bytes, an attribute 24 (test_parse checks the sizes).
  * Only the members of the value's kind are set. */
 typedef struct tm_value {
 	uint8_t kind; /* a tm_value_kind */
@@ -78,7 +78,7 @@ typedef struct tm_value {
 		uint32_t len;    /* IDENT, STRING, NUMBER, DATE: the length of text */
 		uint32_t nitems; /* LIST */
 	};
-	tm_span span;
+	uint32_t start, end; /* where it is in its statement's source (tm_value_span) */
 	const char *text; /* IDENT, STRING (decoded), NUMBER and DATE (as written) */
 	union {
 		double number;           /* NUMBER */
@@ -95,6 +95,9 @@ typedef struct tm_attr {
 	uint32_t name_start; /* the name's offset in its source (tm_attr_name_span) */
 	uint16_t newlines;   /* line breaks before it in the source (2+: a blank line) */
 } tm_attr;
+
+/* Where a value is, given the source of its statement. */
+tm_span tm_value_span(const tm_value *value, const tm_source *src);
 
 /* Where an attribute's name is, given the source of its statement. */
 tm_span tm_attr_name_span(const tm_attr *attr, const tm_source *src);
@@ -115,8 +118,7 @@ struct tm_block {
 };
 
 typedef struct tm_decl {
-	const tm_source *src;
-	tm_span span;   /* the whole statement, from its keyword (tm_decl_keyword_span) */
+	tm_span span;   /* the whole statement, from its keyword (tm_decl_keyword_span); span.src is its file */
 	const char *id; /* NULL for model, use, include, accept, unnamed flows */
 	tm_span id_span;
 	const char *label; /* the string after the id (use/include: the path); NULL if none */

@@ -301,7 +301,7 @@ static bool put_inline_value(const printer *p, tm_buf *out, const tm_value *valu
 		return put_inline_string(out, value->text ? value->text : "", value->len, value->triple);
 	case TM_VAL_REF: put_ref(out, value->ref); return true;
 	case TM_VAL_LIST:
-		if (comment_within(p, value->span.start, value->span.end))
+		if (comment_within(p, value->start, value->end))
 			return false;
 		tm_buf_putc(out, '[');
 		for (size_t i = 0; i < value->nitems; i++) {
@@ -368,12 +368,12 @@ static void print_list(printer *p, const tm_value *list, size_t indent)
 	tm_buf_putc(&p->out, '[');
 	p->fresh = true;
 	for (size_t i = 0; i < list->nitems; i++) {
-		flush_comments(p, list->items[i]->span.start, indent + INDENT, NULL);
+		flush_comments(p, list->items[i]->start, indent + INDENT, NULL);
 		start_line(p, indent + INDENT, false);
 		print_value(p, list->items[i], indent + INDENT, 1);
 		tm_buf_putc(&p->out, ',');
 	}
-	flush_comments(p, list->span.end, indent + INDENT, NULL);
+	flush_comments(p, list->end, indent + INDENT, NULL);
 	start_line(p, indent, false);
 	tm_buf_putc(&p->out, ']');
 }

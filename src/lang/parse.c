@@ -264,7 +264,8 @@ static tm_value *parse_value(parser *p, const char *attr_name)
 {
 	tm_value *value = tm_arena_alloc(p->arena, sizeof(*value));
 	tm_token tok = p->current;
-	value->span = tok_span(p, tok);
+	value->start = tok.start;
+	value->end = tok.end;
 	switch (tok.kind) {
 	case TM_TOK_STRING:
 	case TM_TOK_TSTRING: {
@@ -288,7 +289,7 @@ static tm_value *parse_value(parser *p, const char *attr_name)
 		value->text = copy_token(p, tok);
 		value->len = (size_t)tok_len(tok);
 		if (!tm_date_parse(value->text, value->len, &value->date)) {
-			tm_diag *d = tm_diag_error(p->diags, value->span, "invalid date %s", value->text);
+			tm_diag *d = tm_diag_error(p->diags, tm_value_span(value, p->src), "invalid date %s", value->text);
 			tm_diag_note(d, (tm_span){0}, "dates are YYYY-MM-DD with a real month and day");
 		}
 		advance(p);
@@ -315,7 +316,7 @@ static tm_value *parse_value(parser *p, const char *attr_name)
 		leave(p);
 		value->items = tm_arena_memdup(p->arena, items, count * sizeof(*items));
 		value->nitems = count;
-		value->span.end = p->previous.end;
+		value->end = p->previous.end;
 		free(items);
 		return value;
 	list_fail:
@@ -327,7 +328,8 @@ static tm_value *parse_value(parser *p, const char *attr_name)
 		value->block = parse_block(p, false, NULL);
 		if (!value->block)
 			return NULL;
-		value->span = value->block->span;
+		value->start = value->block->span.start;
+		value->end = value->block->span.end;
 		return value;
 	case TM_TOK_IDENT:
 		if (p->next.kind != TM_TOK_AT && p->next.kind != TM_TOK_DOT && p->next.kind != TM_TOK_ARROW &&
@@ -347,7 +349,8 @@ static tm_value *parse_value(parser *p, const char *attr_name)
 		value->ref = tm_arena_alloc(p->arena, sizeof(*value->ref));
 		if (!parse_ref(p, value->ref))
 			return NULL;
-		value->span = value->ref->span;
+		value->start = value->ref->span.start;
+		value->end = value->ref->span.end;
 		return value;
 	default: {
 		char what[96];
@@ -491,7 +494,6 @@ static tm_decl *new_decl(parser *p, tm_decl_kind kind, tm_token keyword)
 {
 	tm_decl *decl = tm_arena_alloc(p->arena, sizeof(*decl));
 	decl->kind = kind;
-	decl->src = p->src;
 	decl->span = tok_span(p, keyword);
 	decl->newlines = keyword.newlines;
 	return decl;

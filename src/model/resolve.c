@@ -278,25 +278,25 @@ static void register_statement(resolver *r, const tm_decl *decl)
  * newlines from the previous one keeps this linear. */
 static uint32_t line_of(resolver *r, const tm_decl *decl)
 {
-	if (!decl->src)
+	if (!decl->span.src)
 		return 0;
 	uint32_t offset = decl->span.start;
-	if (decl->src != r->line_src) {
-		r->line_src = decl->src;
+	if (decl->span.src != r->line_src) {
+		r->line_src = decl->span.src;
 		r->line_offset = 0;
 		r->line = 1;
 	}
-	if (offset < r->line_offset || offset > decl->src->len) {
+	if (offset < r->line_offset || offset > decl->span.src->len) {
 		uint32_t column;
-		tm_source_position(decl->src, offset, &r->line, &column);
+		tm_source_position(decl->span.src, offset, &r->line, &column);
 	} else {
-		const char *p = decl->src->text + r->line_offset, *end = decl->src->text + offset;
+		const char *p = decl->span.src->text + r->line_offset, *end = decl->span.src->text + offset;
 		while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 			r->line++;
 			p++;
 		}
 	}
-	r->line_src = decl->src;
+	r->line_src = decl->span.src;
 	r->line_offset = offset;
 	return r->line;
 }
@@ -320,7 +320,7 @@ static int32_t date_attr(resolver *r, const tm_block *block, const char *name)
 	if (!attr || !attr->value)
 		return INT32_MIN;
 	if (attr->value->kind != TM_VAL_DATE) {
-		tm_diag_error(r->diags, attr->value->span, "%s must be a date (YYYY-MM-DD)", name);
+		tm_diag_error(r->diags, tm_value_span(attr->value, block->span.src), "%s must be a date (YYYY-MM-DD)", name);
 		return INT32_MIN;
 	}
 	return attr->value->date;
@@ -328,8 +328,8 @@ static int32_t date_attr(resolver *r, const tm_block *block, const char *name)
 
 /* The index of the identifier `name` holds in names[], or -1 after an
  * error with a suggestion. */
-static int keyword_attr(resolver *r, const tm_attr *attr, const char *const *names, size_t count,
-                        const char *expect)
+static int keyword_attr(resolver *r, const tm_source *src, const tm_attr *attr, const char *const *names,
+                        size_t count, const char *expect)
 {
 	const char *text =
 	    attr && attr->value && attr->value->kind == TM_VAL_IDENT ? attr->value->text : NULL;
@@ -338,15 +338,15 @@ static int keyword_attr(resolver *r, const tm_attr *attr, const char *const *nam
 			if (strcmp(text, names[i]) == 0)
 				return (int)i;
 	if (attr && attr->value) {
-		tm_diag *d = tm_diag_error(r->diags, attr->value->span, "%s must be %s", attr->name, expect);
+		tm_diag *d = tm_diag_error(r->diags, tm_value_span(attr->value, src), "%s must be %s", attr->name, expect);
 		suggest_from(d, value_text(attr->value), names, count);
 	}
 	return -1;
 }
 
-static tm_sensitivity sensitivity_value(resolver *r, const tm_attr *attr)
+static tm_sensitivity sensitivity_value(resolver *r, const tm_source *src, const tm_attr *attr)
 {
-	int i = keyword_attr(r, attr, tm_sensitivity_names + 1, 4, "low, medium, high or critical");
+	int i = keyword_attr(r, src, attr, tm_sensitivity_names + 1, 4, "low, medium, high or critical");
 	return i < 0 ? TM_SENS_NONE : (tm_sensitivity)(i + 1);
 }
 
@@ -372,18 +372,18 @@ static void element_attrs(resolver *r, tm_element *el, size_t *nchildren)
 			r->asset_attr[el->index] = attr;
 		} else if (strcmp(name, "zone") == 0) {
 			if (attr->value->kind != TM_VAL_IDENT)
-				tm_diag_error(r->diags, attr->value->span,
+				tm_diag_error(r->diags, tm_value_span(attr->value, el->decl->span.src),
 				              "zone must be a name, such as internet or partner");
 			else if (el->kind == TM_EL_EXTERNAL)
 				el->zone = attr->value->text;
 		} else if (el->kind == TM_EL_ASSET && strcmp(name, "sensitivity") == 0) {
-			el->max_sensitivity = sensitivity_value(r, attr);
+			el->max_sensitivity = sensitivity_value(r, el->decl->span.src, attr);
 		} else {
 			for (size_t k = 0; k < COUNT(bool_attrs); k++) {
 				if (strcmp(name, bool_attrs[k]) != 0)
 					continue;
 				if (attr->value->kind != TM_VAL_BOOL)
-					tm_diag_error(r->diags, attr->value->span, "%s must be true or false",
+					tm_diag_error(r->diags, tm_value_span(attr->value, el->decl->span.src), "%s must be true or false",
 					              name);
 				else if (k == 0)
 					own_scope = attr->value->boolean;
@@ -475,10 +475,10 @@ static void collect_model(resolver *r, const tm_decl *decl)
 	meta->next_review = date_attr(r, decl->block, "next_review");
 	const tm_attr *sensitivity = block_attr(decl->block, "sensitivity");
 	if (sensitivity)
-		meta->sensitivity = sensitivity_value(r, sensitivity);
+		meta->sensitivity = sensitivity_value(r, decl->span.src, sensitivity);
 	const tm_attr *status = block_attr(decl->block, "status");
 	if (status)
-		keyword_attr(r, status, model_status_names, COUNT(model_status_names),
+		keyword_attr(r, decl->span.src, status, model_status_names, COUNT(model_status_names),
 		             "draft, reviewed or approved");
 }
 
@@ -514,7 +514,7 @@ static void collect(resolver *r)
 			case TM_DECL_USE:
 				if (decl->label) {
 					tm_use use = {.name = decl->label,
-					              .base_dir = dir_of(r, decl->src),
+					              .base_dir = dir_of(r, decl->span.src),
 					              .decl = decl};
 					TM_VEC_PUSH(uses, m->nuses, capuses, use);
 				}
@@ -1001,15 +1001,15 @@ static void list_assets(resolver *r, tm_element *el, tm_element ***out, size_t *
 		                     ? item->ref->name
 		                     : NULL;
 		if (!id) {
-			tm_diag_error(r->diags, item->span, "%s lists assets by id, like [A-01, A-02]", name);
+			tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src), "%s lists assets by id, like [A-01, A-02]", name);
 			continue;
 		}
 		tm_element *asset = tm_model_index_get(r->m->index, id);
 		if (!asset || asset->kind != TM_EL_ASSET) {
 			tm_diag *d =
-			    asset ? tm_diag_error(r->diags, item->span, "'%s' is %s %s, not an asset", id,
+			    asset ? tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src), "'%s' is %s %s, not an asset", id,
 			                          article(asset->kind), tm_element_kind_names[asset->kind])
-			          : tm_diag_error(r->diags, item->span, "unknown asset '%s'", id);
+			          : tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src), "unknown asset '%s'", id);
 			if (!asset)
 				suggest(r, d, id, 1u << TM_EL_ASSET);
 			continue;
@@ -1092,7 +1092,7 @@ static void read_factors(resolver *r, const tm_threat *threat, const tm_attr *at
 	}
 	if (attr->value->kind != TM_VAL_BLOCK || !attr->value->block) {
 		tm_diag *d =
-		    tm_diag_error(r->diags, attr->value->span, "%s must be a block of factors", what);
+		    tm_diag_error(r->diags, tm_value_span(attr->value, decl->span.src), "%s must be a block of factors", what);
 		tm_diag_note(d, no_span(), "write `%s { %s }`", what, example);
 		return;
 	}
@@ -1106,7 +1106,7 @@ static void read_factors(resolver *r, const tm_threat *threat, const tm_attr *at
 		while (k < count && strcmp(factor->name, names[k]) != 0)
 			k++;
 		if (k == count) {
-			tm_diag *d = tm_diag_error(r->diags, tm_attr_name_span(factor, decl->src),
+			tm_diag *d = tm_diag_error(r->diags, tm_attr_name_span(factor, decl->span.src),
 			                           "unknown %s factor '%s'", what, factor->name);
 			suggest_from(d, factor->name, names, count);
 			continue;
@@ -1114,7 +1114,7 @@ static void read_factors(resolver *r, const tm_threat *threat, const tm_attr *at
 		const tm_value *v = factor->value;
 		if (!v || v->kind != TM_VAL_NUMBER || (v->number != 1 && v->number != 2 && v->number != 3)) {
 			if (v)
-				tm_diag_error(r->diags, v->span, "%s factor %s must be 1, 2 or 3", what,
+				tm_diag_error(r->diags, tm_value_span(v, decl->span.src), "%s factor %s must be 1, 2 or 3", what,
 				              names[k]);
 			continue;
 		}
@@ -1122,7 +1122,7 @@ static void read_factors(resolver *r, const tm_threat *threat, const tm_attr *at
 		given++;
 	}
 	if (!given && block->count == 0) {
-		tm_diag *d = tm_diag_error(r->diags, attr->value->span, "the %s of threat %s gives no factor",
+		tm_diag *d = tm_diag_error(r->diags, tm_value_span(attr->value, decl->span.src), "the %s of threat %s gives no factor",
 		                           what, threat->id);
 		tm_diag_note(d, no_span(), "give at least one, like `%s { %s }`", what, example);
 	}
@@ -1140,7 +1140,7 @@ static void resolve_threat(resolver *r, tm_threat *threat)
 		tm_diag *d = tm_diag_error(r->diags, decl->id_span, "threat %s has no category", threat->id);
 		tm_diag_note(d, no_span(),
 		             "add `category` with a STRIDE or LINDDUN category, like `category spoofing`");
-	} else if (keyword_attr(r, category, tm_category_names, COUNT(tm_category_names),
+	} else if (keyword_attr(r, threat->decl->span.src, category, tm_category_names, COUNT(tm_category_names),
 	                        "a STRIDE or LINDDUN category") >= 0) {
 		threat->category = category->value->text;
 	}
@@ -1149,11 +1149,11 @@ static void resolve_threat(resolver *r, tm_threat *threat)
 		const tm_value *v = on->value;
 		tm_element *el = NULL;
 		if (v->kind == TM_VAL_IDENT)
-			el = lookup_element(r, v->text, v->span, ALL_KINDS);
+			el = lookup_element(r, v->text, tm_value_span(v, threat->decl->span.src), ALL_KINDS);
 		else if (v->kind == TM_VAL_REF && v->ref->kind != TM_REF_FINDING)
 			el = lookup_ref(r, v->ref);
 		else
-			tm_diag_error(r->diags, v->span,
+			tm_diag_error(r->diags, tm_value_span(v, threat->decl->span.src),
 			              "on names an element or a flow, like `on api` or `on web -> api`");
 		if (el) {
 			threat->element = el;
@@ -1212,7 +1212,7 @@ static void resolve_mitigation(resolver *r, tm_mitigation *mit)
 	mit->due = date_attr(r, block, "due");
 	const tm_attr *status = block_attr(block, "status");
 	if (status) {
-		int i = keyword_attr(r, status, tm_mitigation_status_names, 4,
+		int i = keyword_attr(r, mit->decl->span.src, status, tm_mitigation_status_names, 4,
 		                     "planned, in_progress, implemented or verified");
 		if (i >= 0)
 			mit->status = (tm_mitigation_status)i;
@@ -1236,20 +1236,20 @@ static void resolve_mitigation(resolver *r, tm_mitigation *mit)
 		const char *key = NULL;
 		if (item->kind == TM_VAL_IDENT) {
 			tm_ref ref = {.kind = TM_REF_ELEMENT,
-			              .span = item->span,
+			              .span = tm_value_span(item, mit->decl->span.src),
 			              .name = item->text,
-			              .name_span = item->span};
+			              .name_span = tm_value_span(item, mit->decl->span.src)};
 			key = finding_ref(r, &ref);
 		} else if (item->kind == TM_VAL_REF) {
 			key = finding_ref(r, item->ref);
 		} else {
 			tm_diag *d =
-			    tm_diag_error(r->diags, item->span, "mitigates lists threat ids and findings");
+			    tm_diag_error(r->diags, tm_value_span(item, mit->decl->span.src), "mitigates lists threat ids and findings");
 			tm_diag_note(d, no_span(), "for example mitigates [T-01, STRIDE-T-01@web->api]");
 		}
 		if (key) {
 			mit->mitigates[mit->nmitigates] = key;
-			mit->mitigates_spans[mit->nmitigates++] = item->span;
+			mit->mitigates_spans[mit->nmitigates++] = tm_value_span(item, mit->decl->span.src);
 		}
 	}
 }
@@ -1268,14 +1268,14 @@ static void resolve_accept(resolver *r, tm_acceptance *acc)
 	if (by && by->value) {
 		acc->by = value_text(by->value);
 		if (!acc->by)
-			tm_diag_error(r->diags, by->value->span, "by must be a name or a string");
+			tm_diag_error(r->diags, tm_value_span(by->value, acc->decl->span.src), "by must be a name or a string");
 	}
 	const tm_attr *as = block_attr(block, "as");
 	if (as && as->value) {
 		if (as->value->kind == TM_VAL_IDENT && strcmp(as->value->text, "false_positive") == 0)
 			acc->false_positive = true;
 		else
-			tm_diag_error(r->diags, as->value->span, "as must be false_positive");
+			tm_diag_error(r->diags, tm_value_span(as->value, acc->decl->span.src), "as must be false_positive");
 	}
 }
 
@@ -1319,6 +1319,15 @@ void tm_model_resolve(tm_model *model, tm_diags *diags)
 	r.inner_listed = tm_xcalloc(n, sizeof(*r.inner_listed));
 	resolve_flows(&r);
 	resolve_boundaries(&r);
+	/* The boundary bookkeeping goes before the later passes allocate
+	 * theirs: six arrays over every element, a tenth of a large model's
+	 * peak. */
+	free(r.outer_span);
+	free(r.depth);
+	free(r.chain);
+	free(r.inner);
+	free(r.inner_span);
+	free(r.inner_listed);
 	resolve_attributes(&r);
 	resolve_exposure(&r);
 	resolve_statements(&r);
@@ -1330,10 +1339,4 @@ void tm_model_resolve(tm_model *model, tm_diags *diags)
 	free(r.threat_decls);
 	free(r.mitigation_decls);
 	free(r.accept_decls);
-	free(r.outer_span);
-	free(r.depth);
-	free(r.chain);
-	free(r.inner);
-	free(r.inner_span);
-	free(r.inner_listed);
 }

@@ -174,7 +174,7 @@ void tm_json_date(tm_json *json, int32_t days)
  * source is not at hand (a model built in memory). */
 static void ref_value(tm_json *json, const tm_value *value)
 {
-	const tm_span *span = &value->span;
+	const tm_span *span = &value->ref->span;
 	if (span->src && span->src->text && span->start < span->end && span->end <= span->src->len) {
 		tm_json_string_len(json, span->src->text + span->start, span->end - span->start);
 		return;

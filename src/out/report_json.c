@@ -40,7 +40,7 @@ static void attributes(tm_json *json, const tm_element *el)
 
 static void place(tm_json *json, const tm_element *el)
 {
-	const char *file = el->decl && el->decl->src ? el->decl->src->path : NULL;
+	const char *file = el->decl && el->decl->span.src ? el->decl->span.src->path : NULL;
 	string_or_null(json, "file", file);
 	tm_json_key(json, "line");
 	if (file)

@@ -34,7 +34,7 @@ void tm_out_value_text(tm_buf *out, const tm_value *value)
 			tm_buf_put(out, value->text, value->len);
 		break;
 	case TM_VAL_REF: {
-		const tm_span *span = &value->span;
+		const tm_span *span = &value->ref->span;
 		if (span->src && span->src->text && span->start < span->end && span->end <= span->src->len)
 			tm_buf_put(out, span->src->text + span->start, span->end - span->start);
 		else if (value->ref->name)

@@ -294,9 +294,9 @@ static void result(tm_json *json, const tm_finding *f, size_t index, const tm_mo
 	/* a model-level finding points at the model statement */
 	const char *file = f->file && *f->file ? f->file : NULL;
 	uint32_t line = f->line;
-	if (!file && model && model->meta.decl && model->meta.decl->src) {
-		file = model->meta.decl->src->path;
-		tm_source_position(model->meta.decl->src, model->meta.decl->span.start, &line,
+	if (!file && model && model->meta.decl && model->meta.decl->span.src) {
+		file = model->meta.decl->span.src->path;
+		tm_source_position(model->meta.decl->span.src, model->meta.decl->span.start, &line,
 		                   &(uint32_t){0});
 	}
 	if (!file && model && model->nfiles && model->files[0] && model->files[0]->src)

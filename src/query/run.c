@@ -778,9 +778,9 @@ static void show_element(tm_buf *out, const tm_session *session, const tm_elemen
 		tm_buf_putc(out, '"');
 	}
 	tm_buf_putc(out, '\n');
-	if (el->decl && el->decl->src && el->decl->src->path) {
+	if (el->decl && el->decl->span.src && el->decl->span.src->path) {
 		tm_buf_printf(out, "  %-12s ", "declared:");
-		tm_term_sanitize(out, el->decl->src->path);
+		tm_term_sanitize(out, el->decl->span.src->path);
 		tm_buf_printf(out, ":%u\n", el->line);
 	}
 	if (el->parent)

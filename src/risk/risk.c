@@ -173,10 +173,10 @@ void tm_risk_add_threats(tm_findings *set, const tm_model *model)
 		memcpy(finding->impact_factors, threat->impact, sizeof(finding->impact_factors));
 		finding->found = threat->found != TM_NO_DATE ? threat->found : model->meta.date;
 		finding->file = "";
-		if (threat->decl && threat->decl->src) {
+		if (threat->decl && threat->decl->span.src) {
 			uint32_t column;
-			finding->file = threat->decl->src->path;
-			tm_source_position(threat->decl->src, threat->decl->span.start, &finding->line,
+			finding->file = threat->decl->span.src->path;
+			tm_source_position(threat->decl->span.src, threat->decl->span.start, &finding->line,
 			                   &column);
 		}
 		tm_risk_score(finding);

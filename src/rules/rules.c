@@ -633,7 +633,7 @@ static tm_span use_span(const tm_decl *decl)
 static void pack_error(tm_rules *rules, const tm_decl *use, const char *message)
 {
 	tm_diag *diag = tm_diag_error(rules->diags, no_span(), "%s", message);
-	if (use && use->src)
+	if (use && use->span.src)
 		tm_diag_note(diag, use_span(use), "the pack is used here");
 }
 
@@ -1097,7 +1097,7 @@ static bool subject(lua_State *L, rule_run *run, const size_t **list, size_t *co
 			return false;
 		*el = element;
 		*key = element->key ? element->key : "";
-		*file = element->decl && element->decl->src ? element->decl->src->path : "";
+		*file = element->decl && element->decl->span.src ? element->decl->span.src->path : "";
 		*line = element->line;
 		tm_rules_push_view(L, rules, element);
 		return true;
@@ -1109,10 +1109,10 @@ static bool subject(lua_State *L, rule_run *run, const size_t **list, size_t *co
 		*file = "";
 		*line = 0;
 		const tm_decl *decl = model->meta.decl;
-		if (decl && decl->src) {
+		if (decl && decl->span.src) {
 			uint32_t column;
-			*file = decl->src->path;
-			tm_source_position(decl->src, decl->span.start, line, &column);
+			*file = decl->span.src->path;
+			tm_source_position(decl->span.src, decl->span.start, line, &column);
 		} else if (model->nfiles && model->files[0] && model->files[0]->src) {
 			*file = model->files[0]->src->path;
 			*line = 1;

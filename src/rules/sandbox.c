@@ -2,7 +2,7 @@
  * and time budget that pcall cannot swallow (Redis script_lua.c), a reduced
  * standard library, read-only shared tables, and `load`/`require` that take
  * only text chunks from the pack search path. */
-/* realpath is XSI; MAP_ANONYMOUS and MADV_HUGEPAGE are not POSIX. */
+/* realpath is XSI. */
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700
 #endif
@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -26,6 +25,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "base/pages.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
 #include "rules/patterns.h"
@@ -56,8 +56,7 @@ static uint64_t now_ns(void)
  * size class; Lua always passes a block's size back, so blocks carry no
  * header. The chunks are 2 MB-aligned so the kernel can back them with
  * huge pages: fewer page faults and TLB misses on a heap of views. */
-#define CHUNK_BYTES ((size_t)4 << 20)
-#define HUGE_PAGE   ((size_t)2 << 20)
+#define CHUNK_BYTES (2 * TM_HUGE_PAGE)
 
 static size_t size_class(size_t size)
 {
@@ -72,18 +71,9 @@ static void heap_init(tm_heap *heap)
 
 static bool heap_grow(tm_heap *heap)
 {
-	size_t size = CHUNK_BYTES + HUGE_PAGE;
-	char *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED)
+	char *chunk = tm_pages_map(CHUNK_BYTES);
+	if (!chunk)
 		return false;
-	char *chunk = (char *)(((uintptr_t)map + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	if (chunk > map)
-		munmap(map, (size_t)(chunk - map));
-	if (map + size > chunk + CHUNK_BYTES)
-		munmap(chunk + CHUNK_BYTES, (size_t)(map + size - (chunk + CHUNK_BYTES)));
-#ifdef MADV_HUGEPAGE
-	madvise(chunk, CHUNK_BYTES, MADV_HUGEPAGE);
-#endif
 	*(void **)chunk = heap->chunks;
 	heap->chunks = chunk;
 	heap->bump = chunk + 16;
@@ -166,7 +156,7 @@ static void heap_drop(tm_heap *heap)
 	}
 	for (void *chunk = heap->chunks; chunk;) {
 		void *next = *(void **)chunk;
-		munmap(chunk, CHUNK_BYTES);
+		tm_pages_unmap(chunk, CHUNK_BYTES);
 		chunk = next;
 	}
 	heap_init(heap);

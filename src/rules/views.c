@@ -407,9 +407,9 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 		return true;
 	case EF_EXPOSURE: push_name(L, rules, NAME_EXPOSURE(exposure_of(el))); return true;
 	case EF_FILE:
-		if (!el->decl || !el->decl->src || !el->decl->src->path)
+		if (!el->decl || !el->decl->span.src || !el->decl->span.src->path)
 			return false;
-		lua_pushstring(L, el->decl->src->path);
+		lua_pushstring(L, el->decl->span.src->path);
 		return true;
 	case EF_ID:
 		if (!el->id)
@@ -555,11 +555,11 @@ static void set_date(lua_State *L, const char *name, int32_t date)
 
 static void set_place(lua_State *L, const tm_decl *decl)
 {
-	if (!decl || !decl->src)
+	if (!decl || !decl->span.src)
 		return;
 	uint32_t line, column;
-	tm_source_position(decl->src, decl->span.start, &line, &column);
-	set_string(L, "file", decl->src->path);
+	tm_source_position(decl->span.src, decl->span.start, &line, &column);
+	set_string(L, "file", decl->span.src->path);
 	lua_pushinteger(L, line);
 	lua_setfield(L, -2, "line");
 }

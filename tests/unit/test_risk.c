@@ -257,7 +257,7 @@ static int fixture_setup(void **state)
 	fx->model.mitigations = fx->mitigations;
 	fx->model.acceptances = fx->acceptances;
 	for (int i = 0; i < FIXTURE_MAX; i++) {
-		fx->decls[i].src = fx->src;
+		fx->decls[i].span.src = fx->src;
 		fx->mitigations[i].mitigates = fx->mitigates[i];
 		fx->mitigations[i].mitigates_spans = fx->spans[i];
 		fx->mitigations[i].due = TM_NO_DATE;
