@@ -24,6 +24,20 @@ tm_span tm_decl_keyword_span(const tm_decl *decl)
 	return (tm_span){decl->span.src, decl->span.start, decl->span.start + len};
 }
 
+tm_span tm_decl_id_span(const tm_decl *decl)
+{
+	if (!decl->id_end)
+		return (tm_span){0};
+	return (tm_span){decl->span.src, decl->id_start, decl->id_end};
+}
+
+tm_span tm_decl_label_span(const tm_decl *decl)
+{
+	if (!decl->label_end)
+		return (tm_span){0};
+	return (tm_span){decl->span.src, decl->label_start, decl->label_end};
+}
+
 tm_span tm_value_span(const tm_value *value, const tm_source *src)
 {
 	return (tm_span){src, value->start, value->end};

@@ -45,8 +45,7 @@ typedef enum tm_ref_kind {
 typedef struct tm_ref {
 	tm_ref_kind kind;
 	tm_span span;     /* the whole reference */
-	const char *rule; /* FINDING: the part before '@' (a rule or threat id) */
-	tm_span rule_span;
+	const char *rule; /* FINDING: the part before '@' (a rule or threat id), at span.start */
 	const char *name; /* ELEMENT: the dotted path; FLOW (and FINDING on a flow): the source */
 	tm_span name_span;
 	const char *target; /* FLOW: the destination; NULL when the reference names one element */
@@ -79,7 +78,7 @@ typedef struct tm_value {
 		uint32_t nitems; /* LIST */
 	};
 	uint32_t start, end; /* where it is in its statement's source (tm_value_span) */
-	const char *text; /* IDENT, STRING (decoded), NUMBER and DATE (as written) */
+	const char *text;    /* IDENT, STRING (decoded), NUMBER and DATE (as written) */
 	union {
 		double number;           /* NUMBER */
 		int32_t date;            /* DATE: days since 1970-01-01 */
@@ -118,11 +117,9 @@ struct tm_block {
 };
 
 typedef struct tm_decl {
-	tm_span span;   /* the whole statement, from its keyword (tm_decl_keyword_span); span.src is its file */
-	const char *id; /* NULL for model, use, include, accept, unnamed flows */
-	tm_span id_span;
-	const char *label; /* the string after the id (use/include: the path); NULL if none */
-	tm_span label_span;
+	tm_span span; /* the whole statement, from its keyword (tm_decl_keyword_span); span.src is its file */
+	const char *id;         /* NULL for model, use, include, accept, unnamed flows */
+	const char *label;      /* the string after the id (use/include: the path); NULL if none */
 	tm_ref *target;         /* FLOW: source -> destination; ACCEPT: the finding */
 	tm_ref *members;        /* BOUNDARY: <a, b.c, TB-2> */
 	tm_block *block;        /* NULL when the statement has none */
@@ -131,14 +128,18 @@ typedef struct tm_decl {
 	 * holds at most 64 MiB, so 32 bits count anything in it) */
 	uint32_t label_len;
 	uint32_t nmembers;
+	uint32_t id_start, id_end;       /* tm_decl_id_span; 0 when there is no id */
+	uint32_t label_start, label_end; /* tm_decl_label_span; 0 when there is no label */
 	tm_decl_kind kind;
 	uint16_t newlines; /* line breaks before it */
 	bool label_triple;
 	bool has_members;
 } tm_decl;
 
-/* Where a statement's keyword is: the start of its span. */
+/* Where a statement's keyword, id and label are (no place when it has none). */
 tm_span tm_decl_keyword_span(const tm_decl *decl);
+tm_span tm_decl_id_span(const tm_decl *decl);
+tm_span tm_decl_label_span(const tm_decl *decl);
 
 typedef struct tm_file {
 	const tm_source *src;

@@ -243,7 +243,6 @@ static bool parse_ref(parser *p, tm_ref *ref)
 	if (check(p, TM_TOK_IDENT) && p->next.kind == TM_TOK_AT) {
 		ref->kind = TM_REF_FINDING;
 		ref->rule = copy_token(p, first);
-		ref->rule_span = tok_span(p, first);
 		advance(p);
 		advance(p);
 		if (!parse_ref_tail(p, ref))
@@ -289,7 +288,8 @@ static tm_value *parse_value(parser *p, const char *attr_name)
 		value->text = copy_token(p, tok);
 		value->len = (size_t)tok_len(tok);
 		if (!tm_date_parse(value->text, value->len, &value->date)) {
-			tm_diag *d = tm_diag_error(p->diags, tm_value_span(value, p->src), "invalid date %s", value->text);
+			tm_diag *d = tm_diag_error(p->diags, tm_value_span(value, p->src), "invalid date %s",
+			                           value->text);
 			tm_diag_note(d, (tm_span){0}, "dates are YYYY-MM-DD with a real month and day");
 		}
 		advance(p);
@@ -470,7 +470,8 @@ static void parse_label(parser *p, tm_decl *decl)
 {
 	if (!check(p, TM_TOK_STRING) && !check(p, TM_TOK_TSTRING))
 		return;
-	decl->label_span = tok_span(p, p->current);
+	decl->label_start = p->current.start;
+	decl->label_end = p->current.end;
 	decl->label_triple = check(p, TM_TOK_TSTRING);
 	size_t len;
 	decl->label = string_value(p, p->current, &len);
@@ -511,7 +512,8 @@ static bool parse_id(parser *p, tm_decl *decl)
 		return false;
 	}
 	decl->id = copy_token(p, p->current);
-	decl->id_span = tok_span(p, p->current);
+	decl->id_start = p->current.start;
+	decl->id_end = p->current.end;
 	advance(p);
 	return true;
 }
@@ -576,7 +578,8 @@ static tm_decl *parse_flow(parser *p)
 	tm_decl *decl = new_decl(p, TM_DECL_FLOW, p->previous);
 	if (check(p, TM_TOK_IDENT) && p->next.kind == TM_TOK_COLON) {
 		decl->id = copy_token(p, p->current);
-		decl->id_span = tok_span(p, p->current);
+		decl->id_start = p->current.start;
+		decl->id_end = p->current.end;
 		advance(p);
 		advance(p);
 	}

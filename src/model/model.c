@@ -242,7 +242,7 @@ static void follow_includes(loader *l, const tm_file *file, const char *path)
 			continue;
 		const char *rel = decl->label;
 		if (rel[0] == '\0') {
-			tm_diag_error(l->diags, decl->label_span, "include needs a file path");
+			tm_diag_error(l->diags, tm_decl_label_span(decl), "include needs a file path");
 			continue;
 		}
 		while (rel[0] == '.' && rel[1] == '/')
@@ -289,7 +289,8 @@ static void load_file(loader *l, const char *path, const tm_decl *include)
 	tm_source *src = tm_source_read(l->model->arena, path, why, sizeof why);
 	if (!src) {
 		if (include)
-			tm_diag_error(l->diags, include->label_span, "cannot include %s: %s", path, why);
+			tm_diag_error(l->diags, tm_decl_label_span(include), "cannot include %s: %s", path,
+			              why);
 		else
 			tm_diag_error(l->diags, at, "%s: %s", path, why);
 		free(real);

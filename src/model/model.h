@@ -80,14 +80,14 @@ struct tm_element {
 	 * and a source holds at most 64 MiB. */
 	uint32_t index; /* position in model->elements */
 	uint32_t nchildren, ninflows, noutflows, nboundaries, ncrossings, nmembers, nassets;
-	tm_element_kind kind;
-	uint32_t line;                  /* line of the declaration, for findings */
-	int depth;                      /* 0 for top-level elements */
-	tm_exposure exposure;           /* external, process, store, flow */
-	tm_sensitivity max_sensitivity; /* highest sensitivity of its assets (asset: its own) */
-	bool bidirectional;             /* flow: written with <-> */
-	bool pii;                       /* stores/carries an asset with pii true (asset: its own) */
-	bool in_scope;                  /* false: drawn, but no generated threats (inherited from a parent) */
+	uint32_t line;           /* line of the declaration, for findings */
+	uint16_t depth;          /* 0 for top-level elements */
+	uint8_t kind;            /* a tm_element_kind */
+	uint8_t exposure;        /* a tm_exposure: external, process, store, flow */
+	uint8_t max_sensitivity; /* a tm_sensitivity: highest of its assets (asset: its own) */
+	bool bidirectional;      /* flow: written with <-> */
+	bool pii;                /* stores/carries an asset with pii true (asset: its own) */
+	bool in_scope;           /* false: drawn, but no generated threats (inherited from a parent) */
 };
 
 /* Likelihood factors, ORDER LIKELIHOOD (risk.c has the names). 0 = not given. */

@@ -252,8 +252,8 @@ static tm_element *lookup_ref(resolver *r, const tm_ref *ref)
 
 static void duplicate(resolver *r, const char *id, const tm_decl *decl, const tm_decl *first)
 {
-	tm_diag *d = tm_diag_error(r->diags, decl->id_span, "duplicate id '%s'", id);
-	tm_diag_note(d, first->id_span, "first defined here");
+	tm_diag *d = tm_diag_error(r->diags, tm_decl_id_span(decl), "duplicate id '%s'", id);
+	tm_diag_note(d, tm_decl_id_span(first), "first defined here");
 }
 
 /* Elements live in model->index, threats and mitigations in r->ids; an id
@@ -320,7 +320,8 @@ static int32_t date_attr(resolver *r, const tm_block *block, const char *name)
 	if (!attr || !attr->value)
 		return INT32_MIN;
 	if (attr->value->kind != TM_VAL_DATE) {
-		tm_diag_error(r->diags, tm_value_span(attr->value, block->span.src), "%s must be a date (YYYY-MM-DD)", name);
+		tm_diag_error(r->diags, tm_value_span(attr->value, block->span.src),
+		              "%s must be a date (YYYY-MM-DD)", name);
 		return INT32_MIN;
 	}
 	return attr->value->date;
@@ -338,7 +339,8 @@ static int keyword_attr(resolver *r, const tm_source *src, const tm_attr *attr, 
 			if (strcmp(text, names[i]) == 0)
 				return (int)i;
 	if (attr && attr->value) {
-		tm_diag *d = tm_diag_error(r->diags, tm_value_span(attr->value, src), "%s must be %s", attr->name, expect);
+		tm_diag *d = tm_diag_error(r->diags, tm_value_span(attr->value, src), "%s must be %s",
+		                           attr->name, expect);
 		suggest_from(d, value_text(attr->value), names, count);
 	}
 	return -1;
@@ -383,8 +385,9 @@ static void element_attrs(resolver *r, tm_element *el, size_t *nchildren)
 				if (strcmp(name, bool_attrs[k]) != 0)
 					continue;
 				if (attr->value->kind != TM_VAL_BOOL)
-					tm_diag_error(r->diags, tm_value_span(attr->value, el->decl->span.src), "%s must be true or false",
-					              name);
+					tm_diag_error(r->diags,
+					              tm_value_span(attr->value, el->decl->span.src),
+					              "%s must be true or false", name);
 				else if (k == 0)
 					own_scope = attr->value->boolean;
 				else if (k == 1 && el->kind == TM_EL_ASSET)
@@ -563,7 +566,7 @@ static tm_element *flow_end(resolver *r, const char *name, tm_span span)
 		    r->diags, span, "'%s' is %s %s: a flow connects externals, processes and stores", name,
 		    el->kind == TM_EL_ASSET || el->kind == TM_EL_ACTOR ? "an" : "a",
 		    tm_element_kind_names[el->kind]);
-		tm_diag_note(d, el->decl->id_span, "'%s' is declared here", name);
+		tm_diag_note(d, tm_decl_id_span(el->decl), "'%s' is declared here", name);
 		return NULL;
 	}
 	return el;
@@ -1001,15 +1004,18 @@ static void list_assets(resolver *r, tm_element *el, tm_element ***out, size_t *
 		                     ? item->ref->name
 		                     : NULL;
 		if (!id) {
-			tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src), "%s lists assets by id, like [A-01, A-02]", name);
+			tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src),
+			              "%s lists assets by id, like [A-01, A-02]", name);
 			continue;
 		}
 		tm_element *asset = tm_model_index_get(r->m->index, id);
 		if (!asset || asset->kind != TM_EL_ASSET) {
 			tm_diag *d =
-			    asset ? tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src), "'%s' is %s %s, not an asset", id,
-			                          article(asset->kind), tm_element_kind_names[asset->kind])
-			          : tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src), "unknown asset '%s'", id);
+			    asset ? tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src),
+			                          "'%s' is %s %s, not an asset", id, article(asset->kind),
+			                          tm_element_kind_names[asset->kind])
+			          : tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src),
+			                          "unknown asset '%s'", id);
 			if (!asset)
 				suggest(r, d, id, 1u << TM_EL_ASSET);
 			continue;
@@ -1086,13 +1092,14 @@ static void read_factors(resolver *r, const tm_threat *threat, const tm_attr *at
 {
 	const tm_decl *decl = threat->decl;
 	if (!attr || !attr->value) {
-		tm_diag *d = tm_diag_error(r->diags, decl->id_span, "threat %s has no %s", threat->id, what);
+		tm_diag *d =
+		    tm_diag_error(r->diags, tm_decl_id_span(decl), "threat %s has no %s", threat->id, what);
 		tm_diag_note(d, no_span(), "add `%s { %s }`", what, example);
 		return;
 	}
 	if (attr->value->kind != TM_VAL_BLOCK || !attr->value->block) {
-		tm_diag *d =
-		    tm_diag_error(r->diags, tm_value_span(attr->value, decl->span.src), "%s must be a block of factors", what);
+		tm_diag *d = tm_diag_error(r->diags, tm_value_span(attr->value, decl->span.src),
+		                           "%s must be a block of factors", what);
 		tm_diag_note(d, no_span(), "write `%s { %s }`", what, example);
 		return;
 	}
@@ -1114,16 +1121,16 @@ static void read_factors(resolver *r, const tm_threat *threat, const tm_attr *at
 		const tm_value *v = factor->value;
 		if (!v || v->kind != TM_VAL_NUMBER || (v->number != 1 && v->number != 2 && v->number != 3)) {
 			if (v)
-				tm_diag_error(r->diags, tm_value_span(v, decl->span.src), "%s factor %s must be 1, 2 or 3", what,
-				              names[k]);
+				tm_diag_error(r->diags, tm_value_span(v, decl->span.src),
+				              "%s factor %s must be 1, 2 or 3", what, names[k]);
 			continue;
 		}
 		out[k] = (uint8_t)v->number;
 		given++;
 	}
 	if (!given && block->count == 0) {
-		tm_diag *d = tm_diag_error(r->diags, tm_value_span(attr->value, decl->span.src), "the %s of threat %s gives no factor",
-		                           what, threat->id);
+		tm_diag *d = tm_diag_error(r->diags, tm_value_span(attr->value, decl->span.src),
+		                           "the %s of threat %s gives no factor", what, threat->id);
 		tm_diag_note(d, no_span(), "give at least one, like `%s { %s }`", what, example);
 	}
 }
@@ -1137,11 +1144,12 @@ static void resolve_threat(resolver *r, tm_threat *threat)
 	threat->found = INT32_MIN;
 	const tm_attr *category = block_attr(block, "category");
 	if (!category) {
-		tm_diag *d = tm_diag_error(r->diags, decl->id_span, "threat %s has no category", threat->id);
+		tm_diag *d =
+		    tm_diag_error(r->diags, tm_decl_id_span(decl), "threat %s has no category", threat->id);
 		tm_diag_note(d, no_span(),
 		             "add `category` with a STRIDE or LINDDUN category, like `category spoofing`");
-	} else if (keyword_attr(r, threat->decl->span.src, category, tm_category_names, COUNT(tm_category_names),
-	                        "a STRIDE or LINDDUN category") >= 0) {
+	} else if (keyword_attr(r, threat->decl->span.src, category, tm_category_names,
+	                        COUNT(tm_category_names), "a STRIDE or LINDDUN category") >= 0) {
 		threat->category = category->value->text;
 	}
 	const tm_attr *on = block_attr(block, "on");
@@ -1243,8 +1251,8 @@ static void resolve_mitigation(resolver *r, tm_mitigation *mit)
 		} else if (item->kind == TM_VAL_REF) {
 			key = finding_ref(r, item->ref);
 		} else {
-			tm_diag *d =
-			    tm_diag_error(r->diags, tm_value_span(item, mit->decl->span.src), "mitigates lists threat ids and findings");
+			tm_diag *d = tm_diag_error(r->diags, tm_value_span(item, mit->decl->span.src),
+			                           "mitigates lists threat ids and findings");
 			tm_diag_note(d, no_span(), "for example mitigates [T-01, STRIDE-T-01@web->api]");
 		}
 		if (key) {
@@ -1268,14 +1276,16 @@ static void resolve_accept(resolver *r, tm_acceptance *acc)
 	if (by && by->value) {
 		acc->by = value_text(by->value);
 		if (!acc->by)
-			tm_diag_error(r->diags, tm_value_span(by->value, acc->decl->span.src), "by must be a name or a string");
+			tm_diag_error(r->diags, tm_value_span(by->value, acc->decl->span.src),
+			              "by must be a name or a string");
 	}
 	const tm_attr *as = block_attr(block, "as");
 	if (as && as->value) {
 		if (as->value->kind == TM_VAL_IDENT && strcmp(as->value->text, "false_positive") == 0)
 			acc->false_positive = true;
 		else
-			tm_diag_error(r->diags, tm_value_span(as->value, acc->decl->span.src), "as must be false_positive");
+			tm_diag_error(r->diags, tm_value_span(as->value, acc->decl->span.src),
+			              "as must be false_positive");
 	}
 }
 

@@ -69,7 +69,7 @@ static void header(tm_buf *out, const tm_model *model)
 	size_t counts[TM_EL_COUNT] = {0};
 	for (size_t i = 0; i < model->nelements; i++) {
 		const tm_element *el = model->elements[i];
-		if (el && (int)el->kind >= 0 && el->kind < TM_EL_COUNT)
+		if (el && el->kind < TM_EL_COUNT)
 			counts[el->kind]++;
 	}
 	static const tm_element_kind listed[] = {TM_EL_EXTERNAL, TM_EL_PROCESS, TM_EL_STORE, TM_EL_ASSET,

@@ -53,8 +53,7 @@ static void common(tm_json *json, const tm_element *el)
 {
 	string_or_null(json, "id", el->id);
 	string_or_null(json, "key", el->key);
-	string_or_null(json, "kind",
-	               (int)el->kind >= 0 && el->kind < TM_EL_COUNT ? tm_element_kind_names[el->kind] : NULL);
+	string_or_null(json, "kind", el->kind < TM_EL_COUNT ? tm_element_kind_names[el->kind] : NULL);
 	string_or_null(json, "label", el->label);
 }
 

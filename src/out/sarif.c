@@ -331,8 +331,7 @@ static void result(tm_json *json, const tm_finding *f, size_t index, const tm_mo
 			tm_json_key(json, "name");
 			tm_json_string(json, f->element_key);
 			tm_json_key(json, "kind");
-			tm_json_string(json, f->element && (int)f->element->kind >= 0 &&
-			                             f->element->kind < TM_EL_COUNT
+			tm_json_string(json, f->element && f->element->kind < TM_EL_COUNT
 			                         ? tm_element_kind_names[f->element->kind]
 			                         : "element");
 			tm_json_end_object(json);

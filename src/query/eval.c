@@ -110,7 +110,7 @@ static const char *kind_name(const tm_finding *finding)
 	const tm_element *el = finding->element;
 	if (!el)
 		return "model";
-	return (int)el->kind >= 0 && el->kind < TM_EL_COUNT ? tm_element_kind_names[el->kind] : "";
+	return el->kind < TM_EL_COUNT ? tm_element_kind_names[el->kind] : "";
 }
 
 static const char *status_name(const tm_finding *finding)

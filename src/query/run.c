@@ -49,7 +49,7 @@ static const char *level_name(tm_score_level level)
 
 static const char *kind_name(const tm_element *el)
 {
-	return (int)el->kind >= 0 && el->kind < TM_EL_COUNT ? tm_element_kind_names[el->kind] : "?";
+	return el->kind < TM_EL_COUNT ? tm_element_kind_names[el->kind] : "?";
 }
 
 /* ORDER ELEMENT */
@@ -1083,7 +1083,7 @@ static int run_summary(tm_buf *out, const tm_session *session, const tm_query_ou
 	size_t kinds[TM_EL_COUNT] = {0}, crossing = 0;
 	for (size_t i = 0; i < model->nelements; i++) {
 		const tm_element *el = model->elements[i];
-		if (!el || (int)el->kind < 0 || el->kind >= TM_EL_COUNT)
+		if (!el || el->kind >= TM_EL_COUNT)
 			continue;
 		kinds[el->kind]++;
 		if (el->kind == TM_EL_FLOW && el->ncrossings)

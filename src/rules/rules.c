@@ -626,7 +626,7 @@ static tm_span use_span(const tm_decl *decl)
 {
 	if (!decl)
 		return no_span();
-	return decl->label_span.src ? decl->label_span : decl->span;
+	return decl->label_end ? tm_decl_label_span(decl) : decl->span;
 }
 
 /* Reports a pack's failure; at the `use` when there is one. */
