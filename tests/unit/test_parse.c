@@ -41,6 +41,18 @@ static void assert_error_at(const parsed *p, size_t i, const char *message, uint
 	assert_int_equal(c, column);
 }
 
+/* A large model holds millions of these (doc/architecture.md,
+ * "Performance"): a change that widens them shows up here first. */
+static void test_node_sizes(void **state)
+{
+	(void)state;
+	if (sizeof(void *) != 8)
+		skip();
+	assert_int_equal(sizeof(tm_value), 32);
+	assert_int_equal(sizeof(tm_attr), 24);
+	assert_int_equal(sizeof(tm_decl), 96);
+}
+
 static void test_elements_and_children(void **state)
 {
 	(void)state;
@@ -197,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_unclosed_block_and_children),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_bad_date_and_duplicate_attribute),
+		cmocka_unit_test(test_node_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
