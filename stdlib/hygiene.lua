@@ -229,19 +229,6 @@ local ASPECTS = {
 
 local TEXT_ATTRS = { "kind", "tech", "trigger", "purpose" }
 
--- Appends the names of v to the buffer `parts`: its key (the id; a flow's
--- ends) and its label when it has one of its own.
-local function add_names(parts, v)
-	local n = #parts
-	local key = v.key
-	if key then
-		n = n + 1
-		parts[n] = key
-	end
-	local label = v.label
-	if label and label ~= key then parts[n + 1] = label end
-end
-
 -- True when `text` holds a word starting with one of the stems. A plain
 -- search finds candidates fast; the character before a hit must not be a
 -- letter, so "ops" matches "ops" and "dev_ops" but not "stops".
@@ -258,6 +245,12 @@ local function mentions(text, stems)
 	return false
 end
 
+-- Every stem of every aspect, for one model.mentions call.
+local ALL_STEMS = {}
+for _, a in ipairs(ASPECTS) do
+	for _, stem in ipairs(a.stems) do ALL_STEMS[#ALL_STEMS + 1] = stem end
+end
+
 hygiene {
 	id = "HYG-06",
 	applies = "model",
@@ -272,21 +265,24 @@ hygiene {
 		.. "modelling them.",
 	when = function(v, m)
 		m = m or model
-		-- One text for the whole model, searched once per stem: a few
-		-- searches over a long string instead of many over short ones. The
-		-- `kind`, `tech`... words come from the model's word index, each
-		-- once, rather than from every element again.
+		-- The names and labels are searched in C (model.mentions), the
+		-- `kind`, `tech`... words in one text from the model's word index.
+		local named = m.mentions(ALL_STEMS)
 		local texts = {}
 		for _, name in ipairs(TEXT_ATTRS) do
 			for w in pairs(T.model_words(m, name)) do texts[#texts + 1] = w end
 		end
-		for _, kind in ipairs { "flow", "process", "store", "external" } do
-			for _, e in ipairs(m.elements(kind)) do add_names(texts, e) end
-		end
-		local all = table.concat(texts, "\n"):lower()
+		local words = table.concat(texts, "\n"):lower()
 		local missing = {}
 		for _, a in ipairs(ASPECTS) do
-			if not mentions(all, a.stems) then missing[#missing + 1] = a.name end
+			local seen = false
+			for _, stem in ipairs(a.stems) do
+				if named[stem] then
+					seen = true
+					break
+				end
+			end
+			if not seen and not mentions(words, a.stems) then missing[#missing + 1] = a.name end
 		end
 		if #missing < 2 then return false end
 		return "no " .. table.concat(missing, ", no ")
@@ -396,23 +392,6 @@ hygiene {
 	refs = { "OWASP A04:2021" },
 }
 
--- The keys of every boundary some flow crosses, computed once per model
--- view (one pass over the flows instead of one per boundary). Only strings
--- are kept, never views, so nothing outlives the run.
-local crossed_for, crossed_set
-local function crossed_boundaries(m)
-	if crossed_for ~= m then
-		crossed_set = {}
-		for _, f in ipairs(m.elements("flow")) do
-			if f.crosses then
-				for _, c in ipairs(f.crossings) do crossed_set[c.key or c.id] = true end
-			end
-		end
-		crossed_for = m
-	end
-	return crossed_set
-end
-
 hygiene {
 	id = "HYG-10",
 	applies = "boundary",
@@ -420,10 +399,8 @@ hygiene {
 	description = "A boundary is drawn where trust changes, so flows should cross it; when "
 		.. "none does, either the flows that cross it are missing or the boundary encloses "
 		.. "the wrong elements. Answered by adding the crossing flows or fixing its members.",
-	when = function(b, m)
-		if not crossed_boundaries(m or model)[b.key] then
-			return b.key .. " is crossed by no flow"
-		end
+	when = function(b)
+		if b.crossed_by[1] == nil then return b.key .. " is crossed by no flow" end
 		return false
 	end,
 	likelihood = SEEN,

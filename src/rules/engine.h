@@ -135,12 +135,17 @@ struct tm_rules {
 	 * views.c): a million findings are each read a few times in phase 2. */
 	const char *finding_keys[18];
 	/* And the fields of an element view (ORDER element_fields). */
-	const char *element_keys[27];
+	const char *element_keys[28];
 	int keys;  /* registry ref: those names, kept alive for the pointers */
 	int names; /* registry ref: kind, exposure and sensitivity names (views.c) */
 	tm_findings *findings;
 	size_t nfindings_seen;  /* phase 2: how many findings model.findings shows */
 	size_t *findings_by_id; /* phase 2: indices sorted by id, built on first model.finding() */
+	/* Boundaries' crossed_by, built on first use for views_model: the
+	 * flows crossing the boundary at element index i are
+	 * crossed_flows[crossed_start[i] .. crossed_start[i + 1]). */
+	uint32_t *crossed_start;
+	tm_element **crossed_flows;
 };
 
 /* The engine of a lua_State. */

@@ -79,15 +79,38 @@ enum {
 	EF_MEMBERS,
 	EF_OUTER,
 	EF_SENSITIVITY,
+	EF_CROSSED_BY,
 	EF_COUNT
 };
-static const char *const element_fields[EF_COUNT + 1] = {
-    "id",       "key",         "kind",     "label",         "attr",
-    "file",     "line",        "parent",   "children",      "boundaries",
-    "exposure", "opportunity", "assets",   "pii",           "max_sensitivity",
-    "in_scope", "source",      "target",   "bidirectional", "crossings",
-    "crosses",  "inflows",     "outflows", "zone",          "members",
-    "outer",    "sensitivity", NULL};
+static const char *const element_fields[EF_COUNT + 1] = {"id",
+                                                         "key",
+                                                         "kind",
+                                                         "label",
+                                                         "attr",
+                                                         "file",
+                                                         "line",
+                                                         "parent",
+                                                         "children",
+                                                         "boundaries",
+                                                         "exposure",
+                                                         "opportunity",
+                                                         "assets",
+                                                         "pii",
+                                                         "max_sensitivity",
+                                                         "in_scope",
+                                                         "source",
+                                                         "target",
+                                                         "bidirectional",
+                                                         "crossings",
+                                                         "crosses",
+                                                         "inflows",
+                                                         "outflows",
+                                                         "zone",
+                                                         "members",
+                                                         "outer",
+                                                         "sensitivity",
+                                                         "crossed_by",
+                                                         NULL};
 _Static_assert(sizeof((tm_rules *)0)->element_keys / sizeof *((tm_rules *)0)->element_keys == EF_COUNT,
                "element_keys has a slot per element field");
 
@@ -372,6 +395,46 @@ static bool has_sensitivity(const tm_element *el)
 	return el->max_sensitivity > TM_SENS_NONE && el->max_sensitivity <= TM_SENS_CRITICAL;
 }
 
+/* The flows crossing each boundary (a flow once per boundary, in model
+ * order): one counting pass over the flows, then one filling pass. */
+static const uint32_t *crossed_index(tm_rules *rules)
+{
+	if (rules->crossed_start)
+		return rules->crossed_start;
+	const tm_model *model = rules->model;
+	size_t n = model->nelements;
+	uint32_t *start = tm_xcalloc(n + 2, sizeof *start);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			const tm_element *flow = model->elements[i];
+			if (flow->kind != TM_EL_FLOW)
+				continue;
+			for (size_t c = 0; c < flow->ncrossings; c++) {
+				const tm_element *b = flow->crossings[c];
+				bool again = false; /* listed twice in one flow's crossings */
+				for (size_t d = 0; d < c && !again; d++)
+					again = flow->crossings[d] == b;
+				if (again || b->index >= n)
+					continue;
+				if (pass == 0)
+					start[b->index + 2]++;
+				else
+					rules->crossed_flows[start[b->index + 1]++] = (tm_element *)flow;
+			}
+		}
+		if (pass == 0) {
+			/* start[i + 2] counts; make start[i + 1] the offsets */
+			for (size_t i = 2; i <= n + 1; i++)
+				start[i] += start[i - 1];
+			rules->crossed_flows = tm_xmalloc((start[n + 1] + 1) * sizeof *rules->crossed_flows);
+		}
+	}
+	/* the filling pass moved each start[i + 1] to the end of its run,
+	 * which is where the run of i + 1 starts: start[i] is i's start */
+	rules->crossed_start = start;
+	return start;
+}
+
 static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *el, int which)
 {
 	bool flow = el->kind == TM_EL_FLOW;
@@ -482,6 +545,14 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 			return false;
 		tm_rules_push_view(L, rules, el->target);
 		return true;
+	case EF_CROSSED_BY: {
+		if (el->kind != TM_EL_BOUNDARY)
+			return false;
+		const uint32_t *start = crossed_index(rules);
+		push_view_list(L, rules, rules->crossed_flows + start[el->index],
+		               start[el->index + 1] - start[el->index]);
+		return true;
+	}
 	case EF_ZONE:
 		if (el->kind != TM_EL_EXTERNAL)
 			return false;
@@ -562,6 +633,124 @@ static void set_place(lua_State *L, const tm_decl *decl)
 	set_string(L, "file", decl->span.src->path);
 	lua_pushinteger(L, line);
 	lua_setfield(L, -2, "line");
+}
+
+/* ASCII only, whatever the locale: the same answer on every machine. */
+static bool ascii_letter(unsigned char c)
+{
+	return (unsigned char)((c | 0x20) - 'a') < 26;
+}
+
+static unsigned char ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+/* A word to look for, lower-case; found once some name holds it at a
+ * word start (the name's beginning, or after a character that is not a
+ * letter). */
+typedef struct stem {
+	const char *text; /* lower-case */
+	size_t len;
+	int arg; /* its index in the caller's list */
+	bool found;
+} stem;
+
+static size_t mention_scan(const char *text, stem *stems, const size_t *first, const size_t *next,
+                           size_t missing)
+{
+	for (size_t i = 0; text && text[i] && missing; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (i > 0 && ascii_letter((unsigned char)text[i - 1]))
+			continue;
+		for (size_t s = first[ascii_lower(c)]; s != SIZE_MAX; s = next[s]) {
+			if (stems[s].found)
+				continue;
+			size_t k = 0;
+			while (k < stems[s].len && text[i + k] &&
+			       ascii_lower((unsigned char)text[i + k]) == (unsigned char)stems[s].text[k])
+				k++;
+			if (k == stems[s].len) {
+				stems[s].found = true;
+				missing--;
+			}
+		}
+	}
+	return missing;
+}
+
+/* mentions(words), also model:mentions(words): the set {word = true} of
+ * the given words that begin a word (case aside) in the id, key or label
+ * of an external, process, store or flow. One pass over the model's
+ * names in C, for rules like "is an admin path modelled anywhere". */
+static int model_mentions(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	int arg = 1;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->model_view);
+	if (lua_rawequal(L, 1, -1))
+		arg = 2;
+	lua_pop(L, 1);
+	luaL_checktype(L, arg, LUA_TTABLE);
+	if (!rules->model)
+		return luaL_error(L, "model.mentions used outside a run");
+	lua_Integer count = luaL_len(L, arg);
+	if (count < 0 || count > 4096)
+		return luaL_error(L, "model.mentions takes at most 4096 words");
+	size_t total = 0;
+	for (lua_Integer i = 1; i <= count; i++) {
+		size_t len;
+		if (lua_geti(L, arg, i) != LUA_TSTRING)
+			return luaL_error(L, "model.mentions: word %d is a %s (expected a string)", (int)i,
+			                  luaL_typename(L, -1));
+		lua_tolstring(L, -1, &len);
+		total += len + 1;
+		lua_pop(L, 1);
+	}
+	stem *stems = lua_newuserdatauv(L, sizeof(stem) * (size_t)(count + 1), 0);
+	size_t *first = lua_newuserdatauv(L, sizeof(size_t) * (size_t)(count + 1 + 256), 0);
+	size_t *next = first + 256;
+	char *lower = lua_newuserdatauv(L, total + 1, 0);
+	for (int c = 0; c < 256; c++)
+		first[c] = SIZE_MAX;
+	size_t n = 0;
+	for (lua_Integer i = 1; i <= count; i++) {
+		size_t len;
+		lua_geti(L, arg, i);
+		const char *word = lua_tolstring(L, -1, &len);
+		for (size_t k = 0; k < len; k++)
+			lower[k] = (char)ascii_lower((unsigned char)word[k]);
+		lower[len] = '\0';
+		lua_pop(L, 1);
+		if (len == 0)
+			continue;
+		stems[n] = (stem){lower, len, (int)i, false};
+		next[n] = first[(unsigned char)lower[0]];
+		first[(unsigned char)lower[0]] = n;
+		lower += len + 1;
+		n++;
+	}
+	size_t missing = n;
+	const tm_model *model = rules->model;
+	for (size_t i = 0; i < model->nelements && missing; i++) {
+		const tm_element *el = model->elements[i];
+		if (!is_node(el) && el->kind != TM_EL_FLOW)
+			continue;
+		missing = mention_scan(el->id, stems, first, next, missing);
+		if (el->key != el->id)
+			missing = mention_scan(el->key, stems, first, next, missing);
+		if (el->label != el->key && el->label != el->id)
+			missing = mention_scan(el->label, stems, first, next, missing);
+	}
+	lua_createtable(L, 0, (int)(n - missing));
+	for (size_t s = 0; s < n; s++) {
+		if (!stems[s].found)
+			continue;
+		lua_geti(L, arg, stems[s].arg);
+		lua_pushboolean(L, 1);
+		lua_rawset(L, -3);
+	}
+	return 1;
 }
 
 /* get(key), also callable as model:get(key). */
@@ -1055,6 +1244,8 @@ void tm_rules_views_begin(tm_rules *rules, const tm_model *model, int32_t today,
 	lua_setfield(L, -2, "get");
 	lua_pushcfunction(L, model_elements);
 	lua_setfield(L, -2, "elements");
+	lua_pushcfunction(L, model_mentions);
+	lua_setfield(L, -2, "mentions");
 	lua_pushcfunction(L, model_finding);
 	lua_setfield(L, -2, "finding");
 	push_threats(L, model);
@@ -1087,6 +1278,10 @@ void tm_rules_views_end(tm_rules *rules, bool keep)
 		unref(L, &rules->views);
 		unref(L, &rules->kinds);
 		rules->views_model = NULL;
+		free(rules->crossed_start);
+		free(rules->crossed_flows);
+		rules->crossed_start = NULL;
+		rules->crossed_flows = NULL;
 	}
 	unref(L, &rules->model_view);
 	rules->model = NULL;

@@ -346,7 +346,7 @@ static const char *const describe_pack =
     "      \" crosses=\" .. tostring(v.crosses) .. \" x=\" .. keys(v.crossings) .. \" bi=\" .. tostring(v.bidirectional) end\n"
     "    if v.inflows then parts[#parts + 1] = \"in=\" .. keys(v.inflows) .. \" out=\" .. keys(v.outflows) end\n"
     "    if v.kind == \"external\" then parts[#parts + 1] = \"zone=\" .. v.zone end\n"
-    "    if v.kind == \"boundary\" then parts[#parts + 1] = \"members=\" .. keys(v.members) .. \" outer=\" .. (v.outer and v.outer.key or \"-\") end\n"
+    "    if v.kind == \"boundary\" then parts[#parts + 1] = \"members=\" .. keys(v.members) .. \" outer=\" .. (v.outer and v.outer.key or \"-\") .. \" crossed_by=\" .. keys(v.crossed_by) end\n"
     "    if v.kind == \"asset\" then parts[#parts + 1] = \"own=\" .. tostring(v.sensitivity) end\n"
     "    parts[#parts + 1] = \"attr=\" .. show(v.attr)\n"
     "    return table.concat(parts, \" \")\n"
@@ -389,7 +389,7 @@ static void test_views(void **state)
 	    {"D-1@A-01", "asset A-01 PII exp=internal opp=1 pii=true sens=high scope=true b= assets= children= "
 	                 "parent=- line=9 own=high attr={pii=true sensitivity=high}"},
 	    {"D-1@TB-1", "boundary TB-1 cluster exp=internal opp=1 pii=false sens=nil scope=true b= assets= children= "
-	                 "parent=- line=10 members=api,db outer=TB-0 attr={}"},
+	                 "parent=- line=10 members=api,db outer=TB-0 crossed_by=user->api,partner->db attr={}"},
 	    {"D-1@user->api", "flow - user->api exp=internet opp=3 pii=false sens=nil scope=true b= assets= children= "
 	                      "parent=- line=12 src=user dst=api crosses=true x=TB-1,TB-0 bi=false attr={}"},
 	    {"D-1@sql", "flow sql sql exp=internet opp=3 pii=true sens=high scope=true b=TB-1,TB-0 assets=A-01 "
@@ -403,6 +403,40 @@ static void test_views(void **state)
 			fail_msg("no finding %s", want[i].id);
 		assert_string_equal(f->detail, want[i].detail);
 	}
+	result_free(&r);
+}
+
+/* model.mentions: word starts in ids, keys and labels of nodes and flows,
+ * case aside; boundaries and assets are not searched; bad arguments are
+ * errors at the pack's line. */
+static void test_model_mentions(void **state)
+{
+	(void)state;
+	write_file("m.lua", "rule { id = \"M-1\", category = \"check\", applies = \"model\", title = \"m\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(m)\n"
+	                    "    local found = m:mentions { \"admin\", \"ops\", \"retry\", \"cron\", \"vault\", \"pii\", \"\" }\n"
+	                    "    local out = {}\n"
+	                    "    for w in pairs(found) do out[#out + 1] = w end\n"
+	                    "    table.sort(out)\n"
+	                    "    return table.concat(out, \",\") .. \"/\" .. tostring(next(model.mentions {}) == nil)\n"
+	                    "  end }\n"
+	                    "rule { id = \"M-2\", category = \"check\", applies = \"model\", title = \"bad\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(m) return m.mentions { 1 } end }\n");
+	result r;
+	run_model(&r, "use \"./m.lua\"\n"
+	              "external ADMIN_console \"Staff\"\n"
+	              "process dev_ops \"Stops nothing\"\n"
+	              "store jobs \"Nightly Cron jobs\"\n"
+	              "asset A-1 \"vault\" { sensitivity low }\n"
+	              "boundary TB-1 \"pii zone\" <jobs>\n"
+	              "flow retry: dev_ops -> jobs\n");
+	const tm_finding *f = finding(&r, "M-1@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "admin,cron,ops,retry/true");
+	assert_null(finding(&r, "M-2@model"));
+	assert_non_null(strstr(r.messages, "m.lua:12: rule M-2 on model: model.mentions: word 1 is a number"));
 	result_free(&r);
 }
 
@@ -751,6 +785,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_applies_when_factors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_default_packs_missing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_views, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_model_mentions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
