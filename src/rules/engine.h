@@ -146,6 +146,12 @@ struct tm_rules {
 	 * crossed_flows[crossed_start[i] .. crossed_start[i + 1]). */
 	uint32_t *crossed_start;
 	tm_element **crossed_flows;
+	/* Elements whose attributes are the same share one attr table
+	 * (views.c, shared_attr): an open-addressing set of blocks, each with
+	 * its table's slot in the registry table attr_tables. */
+	struct attr_entry *attr_set;
+	size_t attr_cap, attr_count;
+	int attr_tables; /* registry ref */
 };
 
 /* The engine of a lua_State. */

@@ -323,6 +323,192 @@ static void push_block(lua_State *L, const tm_block *block)
 	seal_hash(L);
 }
 
+/* ---- shared attribute tables ----
+ * Large models repeat themselves: thousands of flows say `protocol https
+ * tls true`. Elements whose attributes are equal (same names, values and
+ * order, so push_block would build equal tables) share one read-only
+ * table, found through a hash of the block. */
+
+struct attr_entry {
+	const tm_block *block; /* NULL: an empty slot */
+	uint32_t hash;
+	int slot; /* in the attr_tables registry table */
+};
+
+static uint32_t mix(uint32_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t hash_block(const tm_block *block, uint32_t h);
+
+static uint32_t hash_value(const tm_value *v, uint32_t h)
+{
+	if (!v)
+		return mix(h, "", 1);
+	h = mix(h, &v->kind, 1);
+	switch (v->kind) {
+	case TM_VAL_IDENT:
+	case TM_VAL_STRING:
+	case TM_VAL_NUMBER: return v->text ? mix(h, v->text, v->len) : h;
+	case TM_VAL_BOOL: return mix(h, &v->boolean, 1);
+	case TM_VAL_DATE: return mix(h, &v->date, sizeof v->date);
+	case TM_VAL_LIST:
+		for (size_t i = 0; v->items && i < v->nitems; i++)
+			h = hash_value(v->items[i], h);
+		return h;
+	case TM_VAL_BLOCK: return hash_block(v->block, h);
+	case TM_VAL_REF:
+		if (v->ref) {
+			if (v->ref->rule)
+				h = mix(h, v->ref->rule, strlen(v->ref->rule) + 1);
+			if (v->ref->name)
+				h = mix(h, v->ref->name, strlen(v->ref->name) + 1);
+			if (v->ref->target)
+				h = mix(h, v->ref->target, strlen(v->ref->target) + 1);
+		}
+		return h;
+	default: return h;
+	}
+}
+
+static uint32_t hash_block(const tm_block *block, uint32_t h)
+{
+	for (size_t i = 0; block && i < block->count; i++) {
+		const tm_attr *attr = block->items[i].attr;
+		if (!attr || !attr->name || !attr->value)
+			continue;
+		h = mix(h, attr->name, strlen(attr->name) + 1);
+		h = hash_value(attr->value, h);
+	}
+	return h;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_block(const tm_block *a, const tm_block *b);
+
+/* Whether push_value would build equal Lua values from a and b. */
+static bool same_value(const tm_value *a, const tm_value *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case TM_VAL_IDENT:
+	case TM_VAL_STRING:
+	case TM_VAL_NUMBER:
+		if (!a->text || !b->text)
+			return a->text == b->text;
+		return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
+	case TM_VAL_BOOL: return a->boolean == b->boolean;
+	case TM_VAL_DATE: return a->date == b->date;
+	case TM_VAL_LIST:
+		if (a->nitems != b->nitems || !a->items != !b->items)
+			return false;
+		for (size_t i = 0; a->items && i < a->nitems; i++)
+			if (!same_value(a->items[i], b->items[i]))
+				return false;
+		return true;
+	case TM_VAL_BLOCK: return same_block(a->block, b->block);
+	case TM_VAL_REF:
+		if (!a->ref || !b->ref)
+			return a->ref == b->ref;
+		return a->ref->kind == b->ref->kind && a->ref->bidirectional == b->ref->bidirectional &&
+		       same_text(a->ref->rule, b->ref->rule) && same_text(a->ref->name, b->ref->name) &&
+		       same_text(a->ref->target, b->ref->target);
+	default: return true;
+	}
+}
+
+/* The next attribute of a block from item *i on, or NULL. */
+static const tm_attr *next_attr(const tm_block *block, size_t *i)
+{
+	for (; block && *i < block->count; (*i)++) {
+		const tm_attr *attr = block->items[*i].attr;
+		if (attr && attr->name && attr->value) {
+			(*i)++;
+			return attr;
+		}
+	}
+	return NULL;
+}
+
+static bool same_block(const tm_block *a, const tm_block *b)
+{
+	if (a == b)
+		return true;
+	size_t i = 0, j = 0;
+	for (;;) {
+		const tm_attr *x = next_attr(a, &i), *y = next_attr(b, &j);
+		if (!x || !y)
+			return x == y;
+		if (strcmp(x->name, y->name) != 0 || !same_value(x->value, y->value))
+			return false;
+	}
+}
+
+/* Pushes the attr table of a block with attributes: the one an equal
+ * block already has, else a new one, remembered. */
+static void push_shared_attr(lua_State *L, tm_rules *rules, const tm_block *block)
+{
+	if (rules->attr_count * 4 >= rules->attr_cap * 3) {
+		size_t cap = rules->attr_cap ? rules->attr_cap * 2 : 256;
+		struct attr_entry *grown = tm_xcalloc(cap, sizeof *grown);
+		for (size_t i = 0; i < rules->attr_cap; i++) {
+			struct attr_entry *e = &rules->attr_set[i];
+			if (!e->block)
+				continue;
+			size_t j = e->hash & (cap - 1);
+			while (grown[j].block)
+				j = (j + 1) & (cap - 1);
+			grown[j] = *e;
+		}
+		free(rules->attr_set);
+		rules->attr_set = grown;
+		rules->attr_cap = cap;
+	}
+	if (rules->attr_tables == LUA_NOREF) {
+		lua_newtable(L);
+		rules->attr_tables = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
+	uint32_t hash = hash_block(block, 2166136261u);
+	size_t j = hash & (rules->attr_cap - 1);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->attr_tables);
+	for (;; j = (j + 1) & (rules->attr_cap - 1)) {
+		struct attr_entry *e = &rules->attr_set[j];
+		if (!e->block)
+			break;
+		if (e->hash == hash && same_block(e->block, block)) {
+			lua_rawgeti(L, -1, e->slot);
+			lua_remove(L, -2);
+			return;
+		}
+	}
+	push_block(L, block);
+	int slot = (int)++rules->attr_count;
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, -3, slot);
+	lua_remove(L, -2);
+	rules->attr_set[j] = (struct attr_entry){block, hash, slot};
+}
+
+static void drop_shared_attrs(lua_State *L, tm_rules *rules)
+{
+	luaL_unref(L, LUA_REGISTRYINDEX, rules->attr_tables);
+	rules->attr_tables = LUA_NOREF;
+	free(rules->attr_set);
+	rules->attr_set = NULL;
+	rules->attr_cap = rules->attr_count = 0;
+}
+
 /* ---- element views ---- */
 
 static void push_empty(lua_State *L, tm_rules *rules)
@@ -445,7 +631,7 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 		for (size_t i = 0; block && !any && i < block->count; i++)
 			any = block->items[i].attr != NULL;
 		if (any)
-			push_block(L, block);
+			push_shared_attr(L, rules, block);
 		else
 			push_empty(L, rules); /* most elements: no table of their own */
 		return true;
@@ -1163,7 +1349,7 @@ void tm_rules_views_open(tm_rules *rules)
 	lua_setfield(L, -2, "__metatable");
 	rules->finding_mt = luaL_ref(L, LUA_REGISTRYINDEX);
 
-	rules->views = rules->kinds = rules->model_view = LUA_NOREF;
+	rules->views = rules->kinds = rules->model_view = rules->attr_tables = LUA_NOREF;
 
 	lua_createtable(L, TM_LF_COUNT + TM_IF_COUNT, 0);
 	for (int i = 0; i < TM_LF_COUNT; i++) {
@@ -1282,6 +1468,7 @@ void tm_rules_views_end(tm_rules *rules, bool keep)
 		free(rules->crossed_flows);
 		rules->crossed_start = NULL;
 		rules->crossed_flows = NULL;
+		drop_shared_attrs(L, rules);
 	}
 	unref(L, &rules->model_view);
 	rules->model = NULL;

@@ -440,6 +440,33 @@ static void test_model_mentions(void **state)
 	result_free(&r);
 }
 
+/* Equal attributes (names, values, order) share one read-only attr
+ * table; any difference, nested ones included, gives a table of its own. */
+static void test_shared_attr_tables(void **state)
+{
+	(void)state;
+	write_file("s.lua", "rule { id = \"S-1\", category = \"check\", applies = \"model\", title = \"s\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(m)\n"
+	                    "    local function same(a, b) return tostring(m.get(a).attr == m.get(b).attr) end\n"
+	                    "    local ok = pcall(function() m.get(\"a\").attr.tls = false end)\n"
+	                    "    return same(\"a->b\", \"b->c\") .. same(\"a->b\", \"c->a\") .. same(\"a\", \"b\")\n"
+	                    "      .. same(\"a\", \"c\") .. same(\"b\", \"c\") .. tostring(ok) .. m.get(\"b\").attr.limits.rps\n"
+	                    "  end }\n");
+	result r;
+	run_model(&r, "use \"./s.lua\"\n"
+	              "process a { tls true  limits { rps 10 } }\n"
+	              "process b { tls true  limits { rps 10 } }\n"
+	              "process c { tls true  limits { rps 11 } }\n"
+	              "flow a -> b { protocol https  tls true }\n"
+	              "flow b -> c { protocol https  tls true }\n"
+	              "flow c -> a { tls true  protocol https }\n");
+	const tm_finding *f = finding(&r, "S-1@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "truefalsetruefalsefalsefalse10");
+	result_free(&r);
+}
+
 static void test_readonly_views(void **state)
 {
 	(void)state;
@@ -786,6 +813,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_default_packs_missing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_model_mentions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shared_attr_tables, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
