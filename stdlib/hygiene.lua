@@ -120,6 +120,7 @@ hygiene {
 hygiene {
 	id = "HYG-02",
 	applies = "finding",
+	requires = { status = "expired" }, -- checked in C: no view for the others
 	title = "Risk acceptance has expired",
 	description = "The acceptance covering this finding has passed its `until` date, so the "
 		.. "risk is open again and nobody has re-decided it. Raised on every finding whose "

@@ -478,6 +478,18 @@ static int defined_at(lua_State *L, int fallback)
 
 /* rule{...}: a bad rule table is reported and skipped; the pack goes on
  * loading so one run shows every mistake. */
+/* Finding fields a finding rule's `requires`/`unless` may name. */
+static const char *const finding_filter_fields[] = {"status",    "risk",     "rule",
+                                                    "framework", "category", "pack"};
+
+static int finding_field_of(const char *name)
+{
+	for (size_t i = 0; i < COUNT(finding_filter_fields); i++)
+		if (strcmp(name, finding_filter_fields[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 static int lua_rule(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
@@ -560,11 +572,22 @@ static int lua_rule(lua_State *L)
 	ok = ok && refs_field(rules, L, snap, &r, error, sizeof error);
 	ok = ok && filter_field(rules, L, snap, "requires", &r.requires, &r.nrequires, error, sizeof error);
 	ok = ok && filter_field(rules, L, snap, "unless", &r.unless, &r.nunless, error, sizeof error);
-	if (ok && (r.nrequires || r.nunless) &&
-	    (r.applies & ((1u << APPLIES_MODEL) | (1u << APPLIES_FINDING)))) {
-		snprintf(error, sizeof error, "'requires' and 'unless' are for element rules, not '%s'",
+	if (ok && (r.nrequires || r.nunless) && (r.applies & (1u << APPLIES_MODEL))) {
+		snprintf(error, sizeof error,
+		         "'requires' and 'unless' are for element and finding rules, not '%s'",
 		         r.info.applies);
 		ok = false;
+	}
+	for (size_t i = 0; ok && (r.applies & (1u << APPLIES_FINDING)) && i < r.nrequires + r.nunless; i++) {
+		const char *field = i < r.nrequires ? r.requires[i].attr : r.unless[i - r.nrequires].attr;
+		if (finding_field_of(field) < 0) {
+			snprintf(
+			    error, sizeof error,
+			    "a finding rule's 'requires' and 'unless' name finding fields (status, risk, "
+			    "rule, framework, category, pack), not '%s'",
+			    field);
+			ok = false;
+		}
 	}
 	if (!ok) {
 		tm_diag_error(rules->diags, no_span(), "%s:%d: rule %s: %s", file, line, shown_id, error);
@@ -979,6 +1002,26 @@ static void add_finding(rule_run *run, rule *r, const tm_element *el, const char
 	tm_risk_score(f);
 }
 
+/* Whether text[0..len) is one of the filter's (lower-case) words, case
+ * aside. */
+static bool word_matches(const char *text, size_t len, const rule_filter *filter)
+{
+	for (size_t w = 0; w < filter->nwords; w++) {
+		const char *word = filter->words[w];
+		size_t i = 0;
+		for (; i < len && word[i]; i++) {
+			char c = text[i];
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != word[i])
+				break;
+		}
+		if (i == len && word[i] == '\0')
+			return true;
+	}
+	return false;
+}
+
 /* Whether attribute value x is a word of `filter`, or a list holding
  * one: threatlib's T.is, lower-case. */
 static bool value_matches(const tm_value *x, const rule_filter *filter)
@@ -996,22 +1039,39 @@ static bool value_matches(const tm_value *x, const rule_filter *filter)
 	}
 	if (x->kind != TM_VAL_IDENT && x->kind != TM_VAL_STRING)
 		return false;
-	const char *text = x->text ? x->text : "";
-	size_t len = x->text ? x->len : 0;
-	for (size_t w = 0; w < filter->nwords; w++) {
-		const char *word = filter->words[w];
-		size_t i = 0;
-		for (; i < len && word[i]; i++) {
-			char c = text[i];
-			if (c >= 'A' && c <= 'Z')
-				c = (char)(c - 'A' + 'a');
-			if (c != word[i])
-				break;
-		}
-		if (i == len && word[i] == '\0')
-			return true;
+	return word_matches(x->text ? x->text : "", x->text ? x->len : 0, filter);
+}
+
+/* The finding field a filter names, as the finding view shows it. */
+static const char *finding_field_text(const tm_finding *f, const char *field)
+{
+	switch (finding_field_of(field)) {
+	case 0: return (unsigned)f->status < COUNT(tm_status_names) ? tm_status_names[f->status] : "";
+	case 1: return (unsigned)f->risk < COUNT(tm_risk_names) ? tm_risk_names[f->risk] : "";
+	case 2: return f->rule;
+	case 3: return f->framework;
+	case 4: return f->category;
+	case 5: return f->pack;
+	default: return NULL;
 	}
-	return false;
+}
+
+static bool finding_filter_matches(const tm_finding *f, const rule_filter *filter)
+{
+	const char *text = finding_field_text(f, filter->attr);
+	return text && word_matches(text, strlen(text), filter);
+}
+
+/* A finding rule's `requires` and `unless` against a finding. */
+static bool finding_filters_pass(const rule *r, const tm_finding *f)
+{
+	for (size_t i = 0; i < r->nrequires; i++)
+		if (!finding_filter_matches(f, &r->requires[i]))
+			return false;
+	for (size_t i = 0; i < r->nunless; i++)
+		if (finding_filter_matches(f, &r->unless[i]))
+			return false;
+	return true;
 }
 
 /* The element's attribute as its view shows it: the last one so named. */
@@ -1128,6 +1188,13 @@ static bool subject(lua_State *L, rule_run *run, const size_t **list, size_t *co
 		if (run->rule >= *count)
 			return false;
 		const tm_finding *f = &run->out->items[run->item];
+		/* No view for a finding every rule's filter passes over: phase
+		 * 2 may see a million findings. */
+		bool wanted = false;
+		for (size_t i = run->rule; i < *count && !wanted; i++)
+			wanted = finding_filters_pass(&rules->rules[(*list)[i]], f);
+		if (!wanted)
+			return false;
 		*key = f->id ? f->id : "";
 		*file = f->file;
 		*line = f->line;
@@ -1158,7 +1225,11 @@ static int run_batch(lua_State *L)
 		int view = lua_gettop(L);
 		for (; run->rule < count; run->rule++) {
 			rule *r = &rules->rules[list[run->rule]];
-			if (!r->disabled && (!el || !(r->nrequires | r->nunless) || filters_pass(r, el)))
+			bool pass = !(r->nrequires | r->nunless) ||
+			            (el ? filters_pass(r, el)
+			                : run->mode != RUN_FINDINGS ||
+			                      finding_filters_pass(r, &run->out->items[run->item]));
+			if (!r->disabled && pass)
 				evaluate(L, run, r, view, model, el, key, file, line);
 		}
 		lua_settop(L, model);

@@ -739,8 +739,8 @@ static void test_requires(void **state)
 	              "process b { tech [react, \"Express\"] }\n");
 	assert_messages(&r, "error: DIR/q.lua:9: rule Q-3: 'requires' must be a table of attribute names and "
 	                    "words, not a string\n"
-	                    "error: DIR/q.lua:12: rule Q-4: 'requires' and 'unless' are for element rules, not "
-	                    "'model'\n"
+	                    "error: DIR/q.lua:12: rule Q-4: 'requires' and 'unless' are for element and finding "
+	                    "rules, not 'model'\n"
 	                    "error: DIR/q.lua:15: rule Q-5: 'requires.tech' must be a word or a non-empty list "
 	                    "of words\n"
 	                    "3 errors\n");
@@ -749,6 +749,39 @@ static void test_requires(void **state)
 	assert_string_equal(finding(&r, "Q-1@b")->detail, "b call 2");
 	assert_int_equal(count_rule(&r, "Q-2"), 1);
 	assert_non_null(finding(&r, "Q-2@d"));
+	result_free(&r);
+}
+
+/* A finding rule's requires/unless filter on the finding's fields, in C:
+ * `when` sees only the findings that pass; other names are refused. */
+static void test_finding_requires(void **state)
+{
+	(void)state;
+	write_file("p.lua", "rule { id = \"P-1\", category = \"tampering\", applies = \"process\", title = \"P\",\n"
+	                    "  when = function() return true end,\n"
+	                    "  likelihood = { skill = 3, motive = 3, opportunity = 3, population = 3 },\n"
+	                    "  impact = { integrity = 3 } }\n"
+	                    "rule { id = \"P-2\", category = \"tampering\", applies = \"process\", title = \"P\",\n"
+	                    "  when = function() return true end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                    "local seen = 0\n"
+	                    "rule { id = \"F-1\", category = \"check\", applies = \"finding\", title = \"F\",\n"
+	                    "  requires = { risk = { \"critical\", \"high\" } }, unless = { rule = \"p-2\" },\n"
+	                    "  when = function(f) seen = seen + 1 return f.id .. \" \" .. seen end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                    "rule { id = \"F-2\", category = \"check\", applies = \"finding\", title = \"F\",\n"
+	                    "  requires = { tech = \"x\" }, when = function() return true end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n");
+	result r;
+	run_model(&r, "use \"./p.lua\"\n"
+	              "process a\n"
+	              "process b\n");
+	assert_messages(&r, "error: DIR/p.lua:13: rule F-2: a finding rule's 'requires' and 'unless' name "
+	                    "finding fields (status, risk, rule, framework, category, pack), not 'tech'\n"
+	                    "1 error\n");
+	assert_int_equal(count_rule(&r, "F-1"), 2);
+	assert_string_equal(finding(&r, "F-1@P-1@a")->detail, "P-1@a 1");
+	assert_string_equal(finding(&r, "F-1@P-1@b")->detail, "P-1@b 2");
 	result_free(&r);
 }
 
@@ -814,6 +847,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_model_mentions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shared_attr_tables, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_finding_requires, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
