@@ -152,7 +152,19 @@ struct tm_rules {
 	struct attr_entry *attr_set;
 	size_t attr_cap, attr_count;
 	int attr_tables; /* registry ref */
+	/* Likewise lists of views with the same items (crossings, assets,
+	 * boundaries), in list_set and the registry table list_tables. */
+	struct list_entry *list_set;
+	size_t list_cap, list_count;
+	int list_tables; /* registry ref */
 };
+
+/* Finding filters (rules.c): the index of a finding field a filter may
+ * name (status, risk, rule, framework, category, pack), or -1; and whether
+ * a finding passes every `requires` entry and no `unless` one. */
+int tm_rules_finding_field(const char *name);
+bool tm_rules_finding_passes(const tm_finding *f, const rule_filter *requires, size_t nrequires,
+                             const rule_filter *unless, size_t nunless);
 
 /* The engine of a lua_State. */
 tm_rules *tm_rules_of(lua_State *L);

@@ -490,6 +490,11 @@ static int finding_field_of(const char *name)
 	return -1;
 }
 
+int tm_rules_finding_field(const char *name)
+{
+	return finding_field_of(name);
+}
+
 static int lua_rule(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
@@ -805,7 +810,7 @@ static tm_rules *engine_new(tm_diags *diags)
 	rules->arena = tm_arena_new();
 	rules->diags = diags;
 	rules->loading = -1;
-	rules->views = rules->kinds = rules->model_view = rules->attr_tables = LUA_NOREF;
+	rules->views = rules->kinds = rules->model_view = rules->attr_tables = rules->list_tables = LUA_NOREF;
 	rules->stdlib_dir = find_stdlib();
 	const char *path = getenv("THREAT_PATH");
 	size_t cap = 0;
@@ -1062,16 +1067,22 @@ static bool finding_filter_matches(const tm_finding *f, const rule_filter *filte
 	return text && word_matches(text, strlen(text), filter);
 }
 
+bool tm_rules_finding_passes(const tm_finding *f, const rule_filter *requires, size_t nrequires,
+                             const rule_filter *unless, size_t nunless)
+{
+	for (size_t i = 0; i < nrequires; i++)
+		if (!finding_filter_matches(f, &requires[i]))
+			return false;
+	for (size_t i = 0; i < nunless; i++)
+		if (finding_filter_matches(f, &unless[i]))
+			return false;
+	return true;
+}
+
 /* A finding rule's `requires` and `unless` against a finding. */
 static bool finding_filters_pass(const rule *r, const tm_finding *f)
 {
-	for (size_t i = 0; i < r->nrequires; i++)
-		if (!finding_filter_matches(f, &r->requires[i]))
-			return false;
-	for (size_t i = 0; i < r->nunless; i++)
-		if (finding_filter_matches(f, &r->unless[i]))
-			return false;
-	return true;
+	return tm_rules_finding_passes(f, r->requires, r->nrequires, r->unless, r->nunless);
 }
 
 /* The element's attribute as its view shows it: the last one so named. */

@@ -530,6 +530,83 @@ static void push_view_list(lua_State *L, tm_rules *rules, tm_element *const *ele
 	seal(L);
 }
 
+/* A list whose items many elements share (the boundaries a flow crosses,
+ * the assets a store keeps): elements with the same items get the same
+ * read-only list, found through a hash of the item pointers. */
+struct list_entry {
+	tm_element *const *items; /* NULL: an empty slot */
+	size_t count;
+	uint32_t hash;
+	int slot; /* in the list_tables registry table */
+};
+
+static uint32_t hash_items(tm_element *const *items, size_t count)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < count; i++) {
+		uint64_t p = (uint64_t)(uintptr_t)items[i];
+		h = (h ^ (uint32_t)(p >> 4)) * 16777619u;
+		h = (h ^ (uint32_t)(p >> 36)) * 16777619u;
+	}
+	return h ^ (uint32_t)count;
+}
+
+static void push_shared_list(lua_State *L, tm_rules *rules, tm_element *const *items, size_t count)
+{
+	if (count == 0) {
+		push_empty(L, rules);
+		return;
+	}
+	if (rules->list_count * 4 >= rules->list_cap * 3) {
+		size_t cap = rules->list_cap ? rules->list_cap * 2 : 256;
+		struct list_entry *grown = tm_xcalloc(cap, sizeof *grown);
+		for (size_t i = 0; i < rules->list_cap; i++) {
+			struct list_entry *e = &rules->list_set[i];
+			if (!e->items)
+				continue;
+			size_t j = e->hash & (cap - 1);
+			while (grown[j].items)
+				j = (j + 1) & (cap - 1);
+			grown[j] = *e;
+		}
+		free(rules->list_set);
+		rules->list_set = grown;
+		rules->list_cap = cap;
+	}
+	if (rules->list_tables == LUA_NOREF) {
+		lua_newtable(L);
+		rules->list_tables = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
+	uint32_t hash = hash_items(items, count);
+	size_t j = hash & (rules->list_cap - 1);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->list_tables);
+	for (;; j = (j + 1) & (rules->list_cap - 1)) {
+		struct list_entry *e = &rules->list_set[j];
+		if (!e->items)
+			break;
+		if (e->hash == hash && e->count == count && memcmp(e->items, items, count * sizeof *items) == 0) {
+			lua_rawgeti(L, -1, e->slot);
+			lua_remove(L, -2);
+			return;
+		}
+	}
+	push_view_list(L, rules, items, count);
+	int slot = (int)++rules->list_count;
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, -3, slot);
+	lua_remove(L, -2);
+	rules->list_set[j] = (struct list_entry){items, count, hash, slot};
+}
+
+static void drop_shared_lists(lua_State *L, tm_rules *rules)
+{
+	luaL_unref(L, LUA_REGISTRYINDEX, rules->list_tables);
+	rules->list_tables = LUA_NOREF;
+	free(rules->list_set);
+	rules->list_set = NULL;
+	rules->list_cap = rules->list_count = 0;
+}
+
 static void push_view_or_nil(lua_State *L, tm_rules *rules, const tm_element *el)
 {
 	if (el)
@@ -636,8 +713,8 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 			push_empty(L, rules); /* most elements: no table of their own */
 		return true;
 	}
-	case EF_ASSETS: push_view_list(L, rules, el->assets, el->nassets); return true;
-	case EF_BOUNDARIES: push_view_list(L, rules, el->boundaries, el->nboundaries); return true;
+	case EF_ASSETS: push_shared_list(L, rules, el->assets, el->nassets); return true;
+	case EF_BOUNDARIES: push_shared_list(L, rules, el->boundaries, el->nboundaries); return true;
 	case EF_BIDIRECTIONAL:
 		if (!flow)
 			return false;
@@ -647,7 +724,7 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	case EF_CROSSINGS:
 		if (!flow)
 			return false;
-		push_view_list(L, rules, el->crossings, el->ncrossings);
+		push_shared_list(L, rules, el->crossings, el->ncrossings);
 		return true;
 	case EF_CROSSES:
 		if (!flow)
@@ -1304,6 +1381,97 @@ static int model_finding(lua_State *L)
 }
 
 /* __index of the model view's data: model.findings, built on first use. */
+/* Reads the filter table at idx (finding field names to a word or a list
+ * of words) into filters kept in a userdata it pushes (nothing is pushed
+ * for an absent table); raises on a bad table. */
+static rule_filter *read_finding_filter(lua_State *L, int idx, size_t *count)
+{
+	*count = 0;
+	if (lua_isnoneornil(L, idx))
+		return NULL;
+	luaL_checktype(L, idx, LUA_TTABLE);
+	size_t nwords = 0, bytes = 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -2) != LUA_TSTRING || tm_rules_finding_field(lua_tostring(L, -2)) < 0)
+			luaL_error(L,
+			           "model.findings_where: '%s' is no finding field (status, risk, rule, "
+			           "framework, category, pack)",
+			           lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
+		(*count)++;
+		size_t n = lua_type(L, -1) == LUA_TTABLE ? lua_rawlen(L, -1) : 1;
+		for (size_t i = 1; i <= n; i++) {
+			if (lua_type(L, -1) == LUA_TTABLE)
+				lua_rawgeti(L, -1, (lua_Integer)i);
+			else
+				lua_pushvalue(L, -1);
+			if (lua_type(L, -1) != LUA_TSTRING)
+				luaL_error(L, "model.findings_where: '%s' must be a word or a list of words",
+				           lua_tostring(L, -3));
+			bytes += lua_rawlen(L, -1) + 1;
+			nwords++;
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	size_t size = *count * sizeof(rule_filter) + nwords * sizeof(char *) + bytes;
+	rule_filter *filters = lua_newuserdatauv(L, size ? size : 1, 0);
+	const char **words = (const char **)(filters + *count);
+	char *text = (char *)(words + nwords);
+	size_t f = 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		rule_filter *filter = &filters[f++];
+		filter->attr = lua_tostring(L, -2); /* the caller's table keeps it */
+		filter->words = words;
+		filter->nwords = lua_type(L, -1) == LUA_TTABLE ? lua_rawlen(L, -1) : 1;
+		for (size_t i = 1; i <= filter->nwords; i++) {
+			if (lua_type(L, -1) == LUA_TTABLE)
+				lua_rawgeti(L, -1, (lua_Integer)i);
+			else
+				lua_pushvalue(L, -1);
+			size_t len;
+			const char *word = lua_tolstring(L, -1, &len);
+			for (size_t k = 0; k < len; k++)
+				text[k] = (char)ascii_lower((unsigned char)word[k]);
+			text[len] = '\0';
+			*words++ = text;
+			text += len + 1;
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	return filters;
+}
+
+/* findings_where(requires [, unless]), also model:findings_where(...):
+ * the phase-2 findings whose fields hold a word of every `requires`
+ * entry and of no `unless` one, like a finding rule's filters, as finding
+ * views; only those get a view. */
+static int model_findings_where(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	int arg = 1;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->model_view);
+	if (lua_rawequal(L, 1, -1))
+		arg = 2;
+	lua_pop(L, 1);
+	luaL_checktype(L, arg, LUA_TTABLE);
+	size_t nrequires, nunless;
+	const rule_filter *requires = read_finding_filter(L, arg, &nrequires);
+	const rule_filter *unless = read_finding_filter(L, arg + 1, &nunless);
+	lua_createtable(L, 0, 0);
+	lua_Integer n = 0;
+	for (size_t i = 0; rules->findings && i < rules->nfindings_seen; i++) {
+		if (!tm_rules_finding_passes(&rules->findings->items[i], requires, nrequires, unless, nunless))
+			continue;
+		push_finding(L, rules, i);
+		lua_rawseti(L, -2, ++n);
+	}
+	seal(L);
+	return 1;
+}
+
 static int model_lazy(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
@@ -1349,7 +1517,7 @@ void tm_rules_views_open(tm_rules *rules)
 	lua_setfield(L, -2, "__metatable");
 	rules->finding_mt = luaL_ref(L, LUA_REGISTRYINDEX);
 
-	rules->views = rules->kinds = rules->model_view = rules->attr_tables = LUA_NOREF;
+	rules->views = rules->kinds = rules->model_view = rules->attr_tables = rules->list_tables = LUA_NOREF;
 
 	lua_createtable(L, TM_LF_COUNT + TM_IF_COUNT, 0);
 	for (int i = 0; i < TM_LF_COUNT; i++) {
@@ -1432,6 +1600,8 @@ void tm_rules_views_begin(tm_rules *rules, const tm_model *model, int32_t today,
 	lua_setfield(L, -2, "elements");
 	lua_pushcfunction(L, model_mentions);
 	lua_setfield(L, -2, "mentions");
+	lua_pushcfunction(L, model_findings_where);
+	lua_setfield(L, -2, "findings_where");
 	lua_pushcfunction(L, model_finding);
 	lua_setfield(L, -2, "finding");
 	push_threats(L, model);
@@ -1469,6 +1639,7 @@ void tm_rules_views_end(tm_rules *rules, bool keep)
 		rules->crossed_start = NULL;
 		rules->crossed_flows = NULL;
 		drop_shared_attrs(L, rules);
+		drop_shared_lists(L, rules);
 	}
 	unref(L, &rules->model_view);
 	rules->model = NULL;
