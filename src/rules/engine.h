@@ -126,6 +126,8 @@ struct tm_rules {
 	int kinds;      /* registry ref: model.elements(kind) arrays */
 	int lazy_mt;    /* registry ref: metatable of an element view's data */
 	int empty;      /* registry ref: the shared empty read-only array */
+	int list_mt;    /* registry ref: metatable of view lists (userdata) */
+	int empty_list; /* registry ref: the shared empty view list */
 	int finding_mt; /* registry ref: metatable of finding views (userdata) */
 	/* The factor names as Lua strings (kept in the registry, so these
 	 * pointers stay valid): a returned table's keys compare by pointer. */
