@@ -407,10 +407,10 @@ static void add_values(words *w, const tm_session *s, int field)
 	case TM_QF_PACK:
 		for (size_t i = 0; s && i < s->findings.count; i++) {
 			const tm_finding *f = &s->findings.items[i];
-			words_add_distinct(w, field == TM_QF_RULE        ? f->rule
-			                      : field == TM_QF_FRAMEWORK ? f->framework
-			                      : field == TM_QF_CATEGORY  ? f->category
-			                                                 : f->pack);
+			words_add_distinct(w, field == TM_QF_RULE        ? f->about->rule
+			                      : field == TM_QF_FRAMEWORK ? f->about->framework
+			                      : field == TM_QF_CATEGORY  ? f->about->category
+			                                                 : f->about->pack);
 		}
 		break;
 	default: break;

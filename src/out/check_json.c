@@ -41,16 +41,16 @@ void tm_out_finding_json(tm_json *json, const tm_finding *finding)
 	tm_json_key(json, "id");
 	tm_json_string(json, finding->id);
 	tm_json_key(json, "rule");
-	tm_json_string(json, finding->rule);
+	tm_json_string(json, finding->about->rule);
 	tm_json_key(json, "framework");
-	tm_json_string(json, finding->framework);
+	tm_json_string(json, finding->about->framework);
 	tm_json_key(json, "category");
-	tm_json_string(json, finding->category);
+	tm_json_string(json, finding->about->category);
 	/* A model-level finding has no element: null, not an empty key. */
 	tm_json_key(json, "element");
 	tm_json_string(json, finding->element_key && *finding->element_key ? finding->element_key : NULL);
 	tm_json_key(json, "title");
-	tm_json_string(json, finding->title);
+	tm_json_string(json, finding->about->title);
 	tm_json_key(json, "detail");
 	tm_json_string(json, finding->detail);
 	tm_json_key(json, "likelihood");

@@ -342,7 +342,7 @@ static columns measure(const tm_findings *findings, int width)
 		col.risk = max_size(col.risk, strlen(table_name(tm_risk_names, 5, (int)finding->risk)));
 		col.id = max_size(col.id, text_width(finding->id));
 		col.element = max_size(col.element, text_width(element_cell(finding)));
-		col.title = max_size(col.title, text_width(finding->title));
+		col.title = max_size(col.title, text_width(finding->about->title));
 		col.status =
 		    max_size(col.status, strlen(table_name(tm_status_names, 6, (int)finding->status)));
 		col.due = max_size(col.due, strlen(due));
@@ -388,7 +388,7 @@ static void finding_row(tm_buf *out, const tm_finding *finding, const columns *c
 	tm_buf_puts(out, "  ");
 	cell(out, element_cell(finding), col->element);
 	tm_buf_puts(out, "  ");
-	cell(out, finding->title, col->title);
+	cell(out, finding->about->title, col->title);
 	tm_buf_puts(out, "  ");
 	cell(out, table_name(tm_status_names, 6, (int)finding->status), col->status);
 	tm_buf_puts(out, "  ");

@@ -48,7 +48,7 @@ static void finding_line(tm_buf *out, const tm_finding_change *change, bool colo
 	tm_buf_putc(out, ' ');
 	tm_term_sanitize(out, f->id);
 	tm_buf_puts(out, "  ");
-	tm_term_fit(out, f->title ? f->title : "", 70);
+	tm_term_fit(out, f->about->title ? f->about->title : "", 70);
 	tm_buf_puts(out, "  (");
 	if (change->change == TM_CHANGE_CHANGED && change->before->status != change->after->status)
 		tm_buf_printf(out, "%s -> ", tm_status_names[change->before->status]);

@@ -464,10 +464,10 @@ static void mitigation_text(tm_doc *doc, const tm_model *model, const tm_finding
 		text(doc, " ");
 		text(doc, f->acceptance->reason ? f->acceptance->reason : "");
 	}
-	if (!parts && f->advice && *f->advice) {
+	if (!parts && f->about->advice && *f->about->advice) {
 		doc->ops->emphasis(doc, "suggested:");
 		text(doc, " ");
-		text(doc, f->advice);
+		text(doc, f->about->advice);
 		parts++;
 	}
 	if (!parts)
@@ -496,10 +496,10 @@ static void threat_table(tm_doc *doc, const tm_model *model, const tm_findings *
 		doc->ops->row_begin(doc);
 		code_cell(doc, f->id);
 		tm_buf_clear(&scratch);
-		tm_out_title_case(&scratch, f->category);
+		tm_out_title_case(&scratch, f->about->category);
 		cell(doc, tm_buf_str(&scratch));
 		doc->ops->cell_begin(doc, NULL);
-		text(doc, f->title && *f->title ? f->title : DASH);
+		text(doc, f->about->title && *f->about->title ? f->about->title : DASH);
 		if (f->detail && *f->detail) {
 			text(doc, ": ");
 			text(doc, f->detail);
@@ -571,7 +571,7 @@ static void threats(tm_doc *doc, const tm_model *model, const tm_findings *findi
 		doc->ops->row_begin(doc);
 		code_cell(doc, f->id);
 		doc->ops->cell_begin(doc, NULL);
-		text(doc, f->title && *f->title ? f->title : DASH);
+		text(doc, f->about->title && *f->about->title ? f->about->title : DASH);
 		if (f->detail && *f->detail) {
 			text(doc, ": ");
 			text(doc, f->detail);

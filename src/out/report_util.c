@@ -115,10 +115,11 @@ static bool equals_nocase(const char *a, const char *b)
 
 tm_report_section tm_out_finding_section(const tm_finding *finding)
 {
-	if (equals_nocase(finding->framework, "LINDDUN"))
+	if (equals_nocase(finding->about->framework, "LINDDUN"))
 		return TM_SECTION_LINDDUN;
-	if (equals_nocase(finding->framework, "CHECK") || equals_nocase(finding->framework, "HYGIENE") ||
-	    equals_nocase(finding->category, "check"))
+	if (equals_nocase(finding->about->framework, "CHECK") ||
+	    equals_nocase(finding->about->framework, "HYGIENE") ||
+	    equals_nocase(finding->about->category, "check"))
 		return TM_SECTION_QUESTIONS;
 	return TM_SECTION_STRIDE;
 }

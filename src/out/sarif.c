@@ -96,13 +96,13 @@ static void descriptor(tm_json *json, const sarif_rule *rule, const tm_rules *ru
 {
 	const tm_finding *f = rule->first;
 	const tm_rule_info *info = rules ? tm_rules_find(rules, rule->id) : NULL;
-	const char *title = info && info->title ? info->title : f->title;
-	const char *description = info && info->description ? info->description : f->description;
-	const char *mitigation = info && info->mitigation ? info->mitigation : f->advice;
-	const char *framework = info && info->framework ? info->framework : f->framework;
-	const char *category = info && info->category ? info->category : f->category;
-	const char **refs = info ? info->refs : f->refs;
-	size_t nrefs = info ? info->nrefs : f->nrefs;
+	const char *title = info && info->title ? info->title : f->about->title;
+	const char *description = info && info->description ? info->description : f->about->description;
+	const char *mitigation = info && info->mitigation ? info->mitigation : f->about->advice;
+	const char *framework = info && info->framework ? info->framework : f->about->framework;
+	const char *category = info && info->category ? info->category : f->about->category;
+	const char **refs = info ? info->refs : f->about->refs;
+	size_t nrefs = info ? info->nrefs : f->about->nrefs;
 	tm_buf scratch = TM_BUF_INIT;
 
 	tm_json_begin_object(json);
@@ -189,9 +189,9 @@ static void descriptor(tm_json *json, const sarif_rule *rule, const tm_rules *ru
 	if (info && info->pack) {
 		tm_json_key(json, "pack");
 		tm_json_string(json, info->pack);
-	} else if (f->pack) {
+	} else if (f->about->pack) {
 		tm_json_key(json, "pack");
-		tm_json_string(json, f->pack);
+		tm_json_string(json, f->about->pack);
 	}
 	tm_json_end_object(json);
 	tm_json_end_object(json);
@@ -222,7 +222,7 @@ static bool artifact_uri(tm_buf *out, const char *path, const char *cwd)
 static void message_text(tm_buf *out, const tm_finding *f)
 {
 	char date[11];
-	tm_buf_puts(out, f->title && *f->title ? f->title : f->rule);
+	tm_buf_puts(out, f->about->title && *f->about->title ? f->about->title : f->about->rule);
 	if (f->element_key && *f->element_key)
 		tm_buf_printf(out, " (on %s)", f->element_key);
 	if (f->detail && *f->detail)
@@ -279,7 +279,7 @@ static void result(tm_json *json, const tm_finding *f, size_t index, const tm_mo
 	tm_buf scratch = TM_BUF_INIT;
 	tm_json_begin_object(json);
 	tm_json_key(json, "ruleId");
-	tm_json_string(json, f->rule);
+	tm_json_string(json, f->about->rule);
 	tm_json_key(json, "ruleIndex");
 	tm_json_int(json, (int64_t)index);
 	tm_json_key(json, "level");
@@ -369,8 +369,8 @@ static void result(tm_json *json, const tm_finding *f, size_t index, const tm_mo
 
 static bool valid_finding(const tm_finding *f)
 {
-	return f->id && f->rule && (int)f->risk >= 0 && f->risk <= TM_RISK_CRITICAL && (int)f->status >= 0 &&
-	       f->status <= TM_STATUS_FALSE_POSITIVE;
+	return f->id && f->about->rule && (int)f->risk >= 0 && f->risk <= TM_RISK_CRITICAL &&
+	       (int)f->status >= 0 && f->status <= TM_STATUS_FALSE_POSITIVE;
 }
 
 void tm_out_sarif(tm_buf *out, const tm_session *session)
@@ -383,7 +383,7 @@ void tm_out_sarif(tm_buf *out, const tm_session *session)
 		const tm_finding *f = &findings->items[i];
 		if (!valid_finding(f))
 			continue;
-		rules[nrules++] = (sarif_rule){f->rule, f, f->risk};
+		rules[nrules++] = (sarif_rule){f->about->rule, f, f->risk};
 	}
 	qsort(rules, nrules, sizeof *rules, cmp_rule);
 	size_t unique = 0;
@@ -439,7 +439,8 @@ void tm_out_sarif(tm_buf *out, const tm_session *session)
 		const tm_finding *f = &findings->items[i];
 		if (!valid_finding(f))
 			continue;
-		result(&json, f, rule_index(rules, nrules, f->rule), session ? session->model : NULL, cwd);
+		result(&json, f, rule_index(rules, nrules, f->about->rule), session ? session->model : NULL,
+		       cwd);
 	}
 	tm_json_end_array(&json);
 	tm_json_end_object(&json);

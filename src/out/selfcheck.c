@@ -324,7 +324,8 @@ static item_state check_serious(const tm_session *session, tm_buf *reason)
 	for (size_t i = 0; i < session->findings.count; i++) {
 		const tm_finding *f = &session->findings.items[i];
 		/* Open questions (`check`) are not threats: they ask for an attribute. */
-		if (f->risk < TM_RISK_HIGH || (f->category && strcmp(f->category, "check") == 0))
+		if (f->risk < TM_RISK_HIGH ||
+		    (f->about->category && strcmp(f->about->category, "check") == 0))
 			continue;
 		serious++;
 		if (f->status == TM_STATUS_OPEN || f->status == TM_STATUS_EXPIRED)

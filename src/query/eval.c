@@ -131,12 +131,12 @@ static bool compare(const tm_query_node *node, const tm_finding *f)
 {
 	switch (node->field) {
 	case TM_QF_ID: return compare_text(node, f->id);
-	case TM_QF_RULE: return compare_text(node, f->rule);
-	case TM_QF_FRAMEWORK: return compare_text(node, f->framework);
-	case TM_QF_CATEGORY: return compare_text(node, f->category);
+	case TM_QF_RULE: return compare_text(node, f->about->rule);
+	case TM_QF_FRAMEWORK: return compare_text(node, f->about->framework);
+	case TM_QF_CATEGORY: return compare_text(node, f->about->category);
 	case TM_QF_ELEMENT: return compare_text(node, f->element_key);
-	case TM_QF_PACK: return compare_text(node, f->pack);
-	case TM_QF_TITLE: return compare_text(node, f->title);
+	case TM_QF_PACK: return compare_text(node, f->about->pack);
+	case TM_QF_TITLE: return compare_text(node, f->about->title);
 	case TM_QF_KIND: return compare_level(node, f->element ? (int)f->element->kind : -1, kind_name(f));
 	case TM_QF_STATUS: return compare_level(node, (int)f->status, status_name(f));
 	case TM_QF_RISK: return compare_order(node->op, (double)f->risk, (double)node->level);
@@ -289,12 +289,12 @@ static const char *text_value(int field, const tm_finding *f)
 	const char *text = NULL;
 	switch (field) {
 	case TM_QF_ID: text = f->id; break;
-	case TM_QF_RULE: text = f->rule; break;
-	case TM_QF_FRAMEWORK: text = f->framework; break;
-	case TM_QF_CATEGORY: text = f->category; break;
+	case TM_QF_RULE: text = f->about->rule; break;
+	case TM_QF_FRAMEWORK: text = f->about->framework; break;
+	case TM_QF_CATEGORY: text = f->about->category; break;
 	case TM_QF_ELEMENT: text = f->element_key; break;
-	case TM_QF_PACK: text = f->pack; break;
-	case TM_QF_TITLE: text = f->title; break;
+	case TM_QF_PACK: text = f->about->pack; break;
+	case TM_QF_TITLE: text = f->about->title; break;
 	case TM_QF_KIND: text = kind_name(f); break;
 	case TM_QF_STATUS: text = status_name(f); break;
 	default: break;

@@ -551,7 +551,7 @@ static void explain(tm_buf *out, const tm_model *model, const tm_finding *f)
 	char date[11];
 	tm_term_sanitize(out, f->id);
 	tm_buf_puts(out, ": ");
-	tm_term_sanitize(out, f->title);
+	tm_term_sanitize(out, f->about->title);
 	tm_buf_putc(out, '\n');
 	tm_buf_printf(out, "  %-12s %s\n", "risk:", risk_name(f));
 	tm_buf_printf(out, "  %-12s %s", "status:", status_name(f->status));
@@ -561,13 +561,13 @@ static void explain(tm_buf *out, const tm_model *model, const tm_finding *f)
 	}
 	tm_buf_putc(out, '\n');
 	tm_buf_printf(out, "  %-12s ", "rule:");
-	tm_term_sanitize(out, f->rule);
+	tm_term_sanitize(out, f->about->rule);
 	tm_buf_puts(out, " (");
-	tm_term_sanitize(out, f->framework);
+	tm_term_sanitize(out, f->about->framework);
 	tm_buf_puts(out, ", ");
-	tm_term_sanitize(out, f->category);
+	tm_term_sanitize(out, f->about->category);
 	tm_buf_puts(out, "), pack ");
-	tm_term_sanitize(out, f->pack ? f->pack : "?");
+	tm_term_sanitize(out, f->about->pack ? f->about->pack : "?");
 	tm_buf_putc(out, '\n');
 	tm_buf_printf(out, "  %-12s ", "element:");
 	if (f->element) {
@@ -586,7 +586,7 @@ static void explain(tm_buf *out, const tm_model *model, const tm_finding *f)
 	}
 	tm_buf_putc(out, '\n');
 	field_line(out, "detail:", f->detail);
-	field_line(out, "about:", f->description);
+	field_line(out, "about:", f->about->description);
 
 	/* the factors and the arithmetic of SPEC §2 */
 	tm_buf_printf(out, "  %-12s", "likelihood:");
@@ -652,9 +652,9 @@ static void explain(tm_buf *out, const tm_model *model, const tm_finding *f)
 		}
 		tm_buf_putc(out, '\n');
 	}
-	field_line(out, "advice:", f->advice);
-	for (size_t i = 0; i < f->nrefs; i++)
-		field_line(out, i ? "" : "refs:", f->refs[i]);
+	field_line(out, "advice:", f->about->advice);
+	for (size_t i = 0; i < f->about->nrefs; i++)
+		field_line(out, i ? "" : "refs:", f->about->refs[i]);
 	if (f->file) {
 		tm_buf_printf(out, "  %-12s ", "source:");
 		tm_term_sanitize(out, f->file);
@@ -755,7 +755,7 @@ static void element_findings(tm_buf *out, const tm_session *session, const tm_el
 	for (size_t i = 0; i < session->findings.count; i++) {
 		const tm_finding *f = &session->findings.items[i];
 		if (f->element == el)
-			table_row(&t, risk_name(f), f->id, f->title, status_name(f->status));
+			table_row(&t, risk_name(f), f->id, f->about->title, status_name(f->status));
 	}
 	if (!t.nrows) {
 		tm_buf_puts(out, "  findings     none\n");
@@ -1129,7 +1129,8 @@ static int run_summary(tm_buf *out, const tm_session *session, const tm_query_ou
 	const char **names = NULL;
 	size_t *counts = NULL, nnames = 0, capnames = 0, capcounts = 0, ncounts = 0;
 	for (size_t i = 0; i < findings->count; i++) {
-		const char *fw = findings->items[i].framework ? findings->items[i].framework : "?";
+		const char *fw =
+		    findings->items[i].about->framework ? findings->items[i].about->framework : "?";
 		size_t k = 0;
 		while (k < nnames && strcmp(names[k], fw) != 0)
 			k++;

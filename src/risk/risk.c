@@ -123,7 +123,8 @@ tm_finding *tm_findings_add(tm_findings *set)
 {
 	/* Dates start as "none" rather than 1970-01-01, so a producer that
 	 * forgets them gets no deadline instead of a wrong one. */
-	tm_finding finding = {.found = TM_NO_DATE, .due = TM_NO_DATE, .element_key = ""};
+	static const tm_finding_about no_about; /* every text NULL, as a zeroed finding had */
+	tm_finding finding = {.found = TM_NO_DATE, .due = TM_NO_DATE, .element_key = "", .about = &no_about};
 	TM_VEC_PUSH(set->items, set->count, set->cap, finding);
 	return &set->items[set->count - 1];
 }
@@ -155,20 +156,22 @@ void tm_risk_add_threats(tm_findings *set, const tm_model *model)
 		const tm_threat *threat = &model->threats[i];
 		if (!threat->id)
 			continue;
+		tm_finding_about *about = tm_arena_alloc(set->arena, sizeof *about);
+		about->rule = threat->id;
+		about->category = threat->category ? threat->category : "";
+		about->framework = framework_of(threat->category);
+		about->pack = "model";
+		about->title = threat->title ? threat->title : threat->id;
+		about->description = threat->description;
+		about->advice = threat->mitigation;
 		tm_finding *finding = tm_findings_add(set);
 		finding->id = threat->id;
-		finding->rule = threat->id;
-		finding->category = threat->category ? threat->category : "";
-		finding->framework = framework_of(threat->category);
-		finding->pack = "model";
+		finding->about = about;
 		finding->element = threat->element;
 		if (threat->element && threat->element->key)
 			finding->element_key = threat->element->key;
 		else if (threat->element_key)
 			finding->element_key = threat->element_key;
-		finding->title = threat->title ? threat->title : threat->id;
-		finding->description = threat->description;
-		finding->advice = threat->mitigation;
 		memcpy(finding->likelihood_factors, threat->likelihood, sizeof(finding->likelihood_factors));
 		memcpy(finding->impact_factors, threat->impact, sizeof(finding->impact_factors));
 		finding->found = threat->found != TM_NO_DATE ? threat->found : model->meta.date;

@@ -42,20 +42,26 @@ tm_risk tm_risk_matrix(tm_score_level likelihood, tm_score_level impact);
  * TM_NO_DATE for INFO or when found is TM_NO_DATE. */
 int32_t tm_risk_due(tm_risk risk, int32_t found);
 
-typedef struct tm_finding {
-	const char *id;            /* "T-01" (hand-written) or "RULE@KEY" */
-	const char *rule;          /* the rule id, or the threat id */
-	const char *framework;     /* "STRIDE", "LINDDUN", "CHECK", or as the rule says */
-	const char *category;      /* "spoofing", ..., "check" */
-	const char *pack;          /* the pack's name, or "model" for a hand-written threat */
-	const tm_element *element; /* NULL for model-level findings */
-	const char *element_key;   /* "" for model-level findings */
+/* What the findings of one rule (or one hand-written threat) share: kept
+ * once and pointed at, since a large model has a million findings. */
+typedef struct tm_finding_about {
+	const char *rule;      /* the rule id, or the threat id */
+	const char *framework; /* "STRIDE", "LINDDUN", "CHECK", or as the rule says */
+	const char *category;  /* "spoofing", ..., "check" */
+	const char *pack;      /* the pack's name, or "model" for a hand-written threat */
 	const char *title;
-	const char *detail;      /* what `when` returned, or NULL */
 	const char *description; /* the rule's explanation, or NULL */
 	const char *advice;      /* the rule's mitigation text, or NULL */
 	const char **refs;       /* CWE-…, OWASP … */
 	size_t nrefs;
+} tm_finding_about;
+
+typedef struct tm_finding {
+	const char *id;                /* "T-01" (hand-written) or "RULE@KEY" */
+	const tm_finding_about *about; /* its rule's (or threat's) texts */
+	const tm_element *element;     /* NULL for model-level findings */
+	const char *element_key;       /* "" for model-level findings */
+	const char *detail;            /* what `when` returned, or NULL */
 	uint8_t likelihood_factors[TM_LF_COUNT];
 	uint8_t impact_factors[TM_IF_COUNT];
 	double likelihood, impact;
@@ -79,7 +85,8 @@ typedef struct tm_findings {
 
 void tm_findings_init(tm_findings *set);
 void tm_findings_free(tm_findings *set);
-/* Appends a zeroed finding and returns it (pointer valid until the next add). */
+/* Appends a zeroed finding (its `about` texts all NULL) and returns it
+ * (pointer valid until the next add). */
 tm_finding *tm_findings_add(tm_findings *set);
 
 /* Fills likelihood, impact, their levels and the risk from the factors. */

@@ -36,10 +36,10 @@ typedef struct rule {
 	uint8_t likelihood_factors[TM_LF_COUNT], impact_factors[TM_IF_COUNT];
 	size_t pack;
 	bool disabled; /* ran out of its budget in this run: not called again */
-	/* Its strings copied into the findings arena, valid for one run. */
+	/* Its texts copied into the findings arena once per run, for all
+	 * its findings of that run to point at. */
 	uint32_t copied_run;
-	const char *c_id, *c_framework, *c_category, *c_pack, *c_title, *c_description, *c_mitigation;
-	const char **c_refs;
+	tm_finding_about *about;
 } rule;
 
 typedef struct pack {

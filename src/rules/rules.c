@@ -902,19 +902,22 @@ static void copy_rule_strings(rule_run *run, rule *r)
 	if (r->copied_run == run->id)
 		return;
 	tm_findings *out = run->out;
-	r->c_id = copy(out, r->info.id);
-	r->c_framework = copy(out, r->info.framework);
-	r->c_category = copy(out, r->info.category);
-	r->c_pack = copy(out, r->info.pack);
-	r->c_title = copy(out, r->info.title);
-	r->c_description = copy(out, r->info.description);
-	r->c_mitigation = copy(out, r->info.mitigation);
-	r->c_refs = NULL;
+	tm_finding_about *about = tm_arena_alloc(out->arena, sizeof *about);
+	about->rule = copy(out, r->info.id);
+	about->framework = copy(out, r->info.framework);
+	about->category = copy(out, r->info.category);
+	about->pack = copy(out, r->info.pack);
+	about->title = copy(out, r->info.title);
+	about->description = copy(out, r->info.description);
+	about->advice = copy(out, r->info.mitigation);
 	if (r->info.nrefs) {
-		r->c_refs = tm_arena_alloc(out->arena, sizeof(char *) * r->info.nrefs);
+		const char **refs = tm_arena_alloc(out->arena, sizeof(char *) * r->info.nrefs);
 		for (size_t i = 0; i < r->info.nrefs; i++)
-			r->c_refs[i] = copy(out, r->info.refs[i]);
+			refs[i] = copy(out, r->info.refs[i]);
+		about->refs = refs;
+		about->nrefs = r->info.nrefs;
 	}
+	r->about = about;
 	r->copied_run = run->id;
 }
 
@@ -975,13 +978,9 @@ static void add_finding(rule_run *run, rule *r, const tm_element *el, const char
 	memcpy(id + id_len + 1, key, key_len);
 	tm_finding *f = tm_findings_add(out);
 	f->id = id;
-	f->rule = r->c_id;
-	f->framework = r->c_framework;
-	f->category = r->c_category;
-	f->pack = r->c_pack;
+	f->about = r->about;
 	f->element = el;
 	f->element_key = run->key_copy;
-	f->title = r->c_title;
 	/* A detail is a line of text; a pack returning megabytes per element
 	 * would exhaust memory outside the sandbox's cap. */
 	if (detail && detail_len > TM_RULES_DETAIL_MAX) {
@@ -995,10 +994,6 @@ static void add_finding(rule_run *run, rule *r, const tm_element *el, const char
 	} else {
 		f->detail = detail ? tm_arena_strndup(out->arena, detail, detail_len) : NULL;
 	}
-	f->description = r->c_description;
-	f->advice = r->c_mitigation;
-	f->refs = r->c_refs;
-	f->nrefs = r->info.nrefs;
 	memcpy(f->likelihood_factors, likelihood, TM_LF_COUNT);
 	memcpy(f->impact_factors, impact, TM_IF_COUNT);
 	f->found = rules->model->meta.date;
@@ -1053,10 +1048,10 @@ static const char *finding_field_text(const tm_finding *f, const char *field)
 	switch (finding_field_of(field)) {
 	case 0: return (unsigned)f->status < COUNT(tm_status_names) ? tm_status_names[f->status] : "";
 	case 1: return (unsigned)f->risk < COUNT(tm_risk_names) ? tm_risk_names[f->risk] : "";
-	case 2: return f->rule;
-	case 3: return f->framework;
-	case 4: return f->category;
-	case 5: return f->pack;
+	case 2: return f->about->rule;
+	case 3: return f->about->framework;
+	case 4: return f->about->category;
+	case 5: return f->about->pack;
 	default: return NULL;
 	}
 }

@@ -628,7 +628,8 @@ static void push_shared_list(lua_State *L, tm_rules *rules, tm_element *const *i
 		struct list_entry *e = &rules->list_set[j];
 		if (!e->items)
 			break;
-		if (e->hash == hash && e->count == count && memcmp(e->items, items, count * sizeof *items) == 0) {
+		if (e->hash == hash && e->count == count &&
+		    memcmp(e->items, items, count * sizeof *items) == 0) {
 			lua_rawgeti(L, -1, e->slot);
 			lua_remove(L, -2);
 			return;
@@ -1226,27 +1227,27 @@ static bool push_finding_field(lua_State *L, const tm_finding *f, int which)
 	static const char *const levels[] = {"", "Low", "Medium", "High"};
 	switch (which) {
 	case FF_ID: lua_pushstring(L, f->id ? f->id : ""); return true;
-	case FF_RULE: lua_pushstring(L, f->rule ? f->rule : ""); return true;
+	case FF_RULE: lua_pushstring(L, f->about->rule ? f->about->rule : ""); return true;
 	case FF_FRAMEWORK:
-		if (!f->framework)
+		if (!f->about->framework)
 			return false;
-		lua_pushstring(L, f->framework);
+		lua_pushstring(L, f->about->framework);
 		return true;
 	case FF_CATEGORY:
-		if (!f->category)
+		if (!f->about->category)
 			return false;
-		lua_pushstring(L, f->category);
+		lua_pushstring(L, f->about->category);
 		return true;
 	case FF_PACK:
-		if (!f->pack)
+		if (!f->about->pack)
 			return false;
-		lua_pushstring(L, f->pack);
+		lua_pushstring(L, f->about->pack);
 		return true;
 	case FF_ELEMENT: lua_pushstring(L, f->element_key ? f->element_key : ""); return true;
 	case FF_TITLE:
-		if (!f->title)
+		if (!f->about->title)
 			return false;
-		lua_pushstring(L, f->title);
+		lua_pushstring(L, f->about->title);
 		return true;
 	case FF_DETAIL:
 		if (!f->detail)
@@ -1441,7 +1442,8 @@ static rule_filter *read_finding_filter(lua_State *L, int idx, size_t *count)
 			luaL_error(L,
 			           "model.findings_where: '%s' is no finding field (status, risk, rule, "
 			           "framework, category, pack)",
-			           lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
+			           lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+			                                          : luaL_typename(L, -2));
 		(*count)++;
 		size_t n = lua_type(L, -1) == LUA_TTABLE ? lua_rawlen(L, -1) : 1;
 		for (size_t i = 1; i <= n; i++) {
@@ -1507,7 +1509,8 @@ static int model_findings_where(lua_State *L)
 	lua_createtable(L, 0, 0);
 	lua_Integer n = 0;
 	for (size_t i = 0; rules->findings && i < rules->nfindings_seen; i++) {
-		if (!tm_rules_finding_passes(&rules->findings->items[i], requires, nrequires, unless, nunless))
+		if (!tm_rules_finding_passes(&rules->findings->items[i], requires, nrequires, unless,
+		                             nunless))
 			continue;
 		push_finding(L, rules, i);
 		lua_rawseti(L, -2, ++n);

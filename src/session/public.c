@@ -67,11 +67,11 @@ int tm_check_get_finding(tm_check_finding *out, const tm_check *check, size_t in
 	const tm_finding *f = &check->session->findings.items[index];
 	*out = (tm_check_finding){
 	    .id = f->id,
-	    .rule = f->rule,
-	    .framework = f->framework,
-	    .category = f->category,
+	    .rule = f->about->rule,
+	    .framework = f->about->framework,
+	    .category = f->about->category,
 	    .element = f->element_key,
-	    .title = f->title,
+	    .title = f->about->title,
 	    .detail = f->detail,
 	    .likelihood = f->likelihood,
 	    .impact = f->impact,

@@ -69,6 +69,7 @@ typedef struct fixture {
 	tm_value *reviewer_items[2], *regulatory_items[1], *control_items[2];
 	tm_findings findings;
 	tm_finding items[3];
+	tm_finding_about about[3];
 	const char *t01_mitigations[2];
 } fixture;
 
@@ -180,13 +181,15 @@ static fixture *fixture_new(void)
 
 	/* sorted as tm_findings_sort leaves them: risk first, then id */
 	tm_finding *t01 = &fx->items[0];
+	tm_finding_about *t01_about = &fx->about[0];
+	t01->about = t01_about;
 	t01->id = "T-01";
-	t01->rule = "T-01";
-	t01->framework = "STRIDE";
-	t01->category = "spoofing";
+	t01_about->rule = "T-01";
+	t01_about->framework = "STRIDE";
+	t01_about->category = "spoofing";
 	t01->element = web;
 	t01->element_key = "web";
-	t01->title = "Session hijacking via XSS";
+	t01_about->title = "Session hijacking via XSS";
 	t01->likelihood = 8.0 / 3.0;
 	t01->impact = 3;
 	t01->likelihood_level = TM_SCORE_HIGH;
@@ -202,13 +205,15 @@ static fixture *fixture_new(void)
 	t01->line = 30;
 
 	tm_finding *leak = &fx->items[1];
+	tm_finding_about *leak_about = &fx->about[1];
+	leak->about = leak_about;
 	leak->id = "STRIDE-I-02@browser->web";
-	leak->rule = "STRIDE-I-02";
-	leak->framework = "STRIDE";
-	leak->category = "information_disclosure";
+	leak_about->rule = "STRIDE-I-02";
+	leak_about->framework = "STRIDE";
+	leak_about->category = "information_disclosure";
 	leak->element = pages;
 	leak->element_key = "browser->web";
-	leak->title = "数据泄露 via 🔥 unencrypted flow";
+	leak_about->title = "数据泄露 via 🔥 unencrypted flow";
 	leak->detail = "the flow has no tls";
 	leak->likelihood = 2.2;
 	leak->impact = 3;
@@ -221,12 +226,14 @@ static fixture *fixture_new(void)
 	leak->line = 12;
 
 	tm_finding *review = &fx->items[2];
+	tm_finding_about *review_about = &fx->about[2];
+	review->about = review_about;
 	review->id = "HYGIENE-01@model";
-	review->rule = "HYGIENE-01";
-	review->framework = "CHECK";
-	review->category = "check";
+	review_about->rule = "HYGIENE-01";
+	review_about->framework = "CHECK";
+	review_about->category = "check";
 	review->element_key = "";
-	review->title = "No next review scheduled";
+	review_about->title = "No next review scheduled";
 	review->likelihood = 1.4;
 	review->impact = 2;
 	review->likelihood_level = TM_SCORE_LOW;
@@ -649,7 +656,7 @@ static void test_check_json_hostile(void **state)
 {
 	fixture *fx = *state;
 	fx->findings.count = 1;
-	fx->items[0].title = "\"quoted\" \\ \x1b[31m\n\xff\xe2\x80\xa8";
+	fx->about[0].title = "\"quoted\" \\ \x1b[31m\n\xff\xe2\x80\xa8";
 	fx->items[0].detail = "tab\there";
 	fx->model.meta.name = NULL;
 	fx->model.meta.decl = NULL;
@@ -840,7 +847,7 @@ static void test_check_text_hostile(void **state)
 	fx->model.meta.name = "Acme\033]0;pwned\007";
 	fx->el[9].label = "evil\033[2Jzone\n";
 	fx->el[7].label = "q\xe2\x80\xaeuery";
-	fx->items[0].title = "\033[31mred\xff";
+	fx->about[0].title = "\033[31mred\xff";
 	fx->items[0].detail = "line\nbreak";
 	fx->items[1].id = "X@\x1b[1m";
 	char *text = text_of(fx, false, 0);

@@ -390,15 +390,17 @@ static void element(tm_element *el, tm_element_kind kind, const char *key, const
 static tm_finding *finding(fixture *fx, const char *id, const char *rule, const char *category, tm_element *el,
                            tm_risk risk, double likelihood, double impact, tm_status status)
 {
+	tm_finding_about *about = tm_arena_alloc(fx->findings.arena, sizeof *about);
+	about->rule = rule;
+	about->framework = strncmp(rule, "LINDDUN", 7) == 0 ? "LINDDUN" : "STRIDE";
+	about->category = category;
+	about->pack = strncmp(rule, "LINDDUN", 7) == 0 ? "linddun" : strncmp(rule, "HYG", 3) == 0 ? "hygiene" : "stride";
+	about->title = id;
 	tm_finding *f = tm_findings_add(&fx->findings);
 	f->id = id;
-	f->rule = rule;
-	f->framework = strncmp(rule, "LINDDUN", 7) == 0 ? "LINDDUN" : "STRIDE";
-	f->category = category;
-	f->pack = strncmp(rule, "LINDDUN", 7) == 0 ? "linddun" : strncmp(rule, "HYG", 3) == 0 ? "hygiene" : "stride";
+	f->about = about;
 	f->element = el;
 	f->element_key = el ? el->key : "";
-	f->title = id;
 	f->risk = risk;
 	f->likelihood = likelihood;
 	f->impact = impact;

@@ -338,15 +338,15 @@ static void test_add_threats(void **state)
 
 	tm_finding *f = &fx->set.items[0];
 	assert_string_equal(f->id, "T-01");
-	assert_string_equal(f->rule, "T-01");
-	assert_string_equal(f->framework, "STRIDE");
-	assert_string_equal(f->category, "spoofing");
-	assert_string_equal(f->pack, "model");
+	assert_string_equal(f->about->rule, "T-01");
+	assert_string_equal(f->about->framework, "STRIDE");
+	assert_string_equal(f->about->category, "spoofing");
+	assert_string_equal(f->about->pack, "model");
 	assert_ptr_equal(f->element, &fx->elements[0]);
 	assert_string_equal(f->element_key, "browser->web");
-	assert_string_equal(f->title, "Session hijacking");
-	assert_string_equal(f->description, "Steals the session cookie.");
-	assert_string_equal(f->advice, "CSP, httpOnly cookies, SameSite");
+	assert_string_equal(f->about->title, "Session hijacking");
+	assert_string_equal(f->about->description, "Steals the session cookie.");
+	assert_string_equal(f->about->advice, "CSP, httpOnly cookies, SameSite");
 	assert_null(f->detail);
 	assert_memory_equal(f->likelihood_factors, lf, sizeof(lf));
 	assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 3);
@@ -358,37 +358,45 @@ static void test_add_threats(void **state)
 	assert_int_equal(f->line, 3);
 
 	f = &fx->set.items[1];
-	assert_string_equal(f->framework, "LINDDUN");
+	assert_string_equal(f->about->framework, "LINDDUN");
 	assert_null(f->element);
 	assert_string_equal(f->element_key, "");
-	assert_null(f->advice);
+	assert_null(f->about->advice);
 	assert_int_equal(f->found, day("2026-01-10"));
 	assert_int_equal(f->line, 6);
 	assert_int_equal(f->risk, TM_RISK_INFO);
 
 	f = &fx->set.items[2];
-	assert_string_equal(f->framework, "CUSTOM");
-	assert_string_equal(f->category, "supply_chain");
+	assert_string_equal(f->about->framework, "CUSTOM");
+	assert_string_equal(f->about->category, "supply_chain");
 	assert_int_equal(f->line, 7);
 	assert_int_equal(f->likelihood_level, TM_SCORE_HIGH);
 	assert_int_equal(f->impact_level, TM_SCORE_MEDIUM);
 	assert_int_equal(f->risk, TM_RISK_HIGH);
 
 	f = &fx->set.items[3];
-	assert_string_equal(f->framework, "CHECK");
+	assert_string_equal(f->about->framework, "CHECK");
 	assert_string_equal(f->file, "");
 	assert_int_equal(f->line, 0);
 }
 
 /* Adds a generated finding with the given id and risk, found on the
  * model's date. */
-static tm_finding *add_finding(fixture *fx, const char *id, tm_risk risk)
+static tm_finding *add_titled(fixture *fx, const char *id, tm_risk risk, const char *title)
 {
+	tm_finding_about *about = tm_arena_alloc(fx->set.arena, sizeof *about);
+	about->title = title;
 	tm_finding *f = tm_findings_add(&fx->set);
+	f->about = about;
 	f->id = tm_arena_strdup(fx->set.arena, id);
 	f->risk = risk;
 	f->found = fx->model.meta.date;
 	return f;
+}
+
+static tm_finding *add_finding(fixture *fx, const char *id, tm_risk risk)
+{
+	return add_titled(fx, id, risk, NULL);
 }
 
 static tm_mitigation *add_mitigation(fixture *fx, const char *id, tm_mitigation_status status,
@@ -644,11 +652,11 @@ static void test_track_empty(void **state)
 static void test_sort(void **state)
 {
 	fixture *fx = *state;
-	add_finding(fx, "B@1", TM_RISK_LOW)->title = "first B@1";
+	add_titled(fx, "B@1", TM_RISK_LOW, "first B@1");
 	add_finding(fx, "A@1", TM_RISK_CRITICAL);
 	add_finding(fx, "C@1", TM_RISK_HIGH);
 	add_finding(fx, "A@2", TM_RISK_LOW);
-	add_finding(fx, "B@1", TM_RISK_LOW)->title = "second B@1";
+	add_titled(fx, "B@1", TM_RISK_LOW, "second B@1");
 	add_finding(fx, "T-10", TM_RISK_INFO);
 	add_finding(fx, "T-02", TM_RISK_INFO);
 	add_finding(fx, "A@0", TM_RISK_HIGH);
@@ -658,8 +666,8 @@ static void test_sort(void **state)
 	for (size_t i = 0; i < 8; i++)
 		assert_string_equal(fx->set.items[i].id, want[i]);
 	/* Equal ids keep their insertion order. */
-	assert_string_equal(fx->set.items[4].title, "first B@1");
-	assert_string_equal(fx->set.items[5].title, "second B@1");
+	assert_string_equal(fx->set.items[4].about->title, "first B@1");
+	assert_string_equal(fx->set.items[5].about->title, "second B@1");
 	/* Sorting sorted findings changes nothing. */
 	tm_findings_sort(&fx->set);
 	for (size_t i = 0; i < 8; i++)

@@ -111,7 +111,7 @@ static size_t count_rule(const result *r, const char *rule)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->findings.count; i++)
-		n += strcmp(r->findings.items[i].rule, rule) == 0;
+		n += strcmp(r->findings.items[i].about->rule, rule) == 0;
 	return n;
 }
 
@@ -280,17 +280,17 @@ static void test_applies_when_factors(void **state)
 	assert_null(finding(&r, "K-1@lab.probe"));
 	const tm_finding *f = finding(&r, "K-1@web");
 	assert_non_null(f);
-	assert_string_equal(f->rule, "K-1");
-	assert_string_equal(f->framework, "STRIDE");
-	assert_string_equal(f->category, "tampering");
-	assert_string_equal(f->pack, "k");
+	assert_string_equal(f->about->rule, "K-1");
+	assert_string_equal(f->about->framework, "STRIDE");
+	assert_string_equal(f->about->category, "tampering");
+	assert_string_equal(f->about->pack, "k");
 	assert_string_equal(f->element_key, "web");
 	assert_string_equal(f->element->key, "web");
-	assert_string_equal(f->title, "PS");
-	assert_string_equal(f->advice, "Do it");
-	assert_string_equal(f->description, "Why");
-	assert_int_equal(f->nrefs, 1);
-	assert_string_equal(f->refs[0], "CWE-1");
+	assert_string_equal(f->about->title, "PS");
+	assert_string_equal(f->about->advice, "Do it");
+	assert_string_equal(f->about->description, "Why");
+	assert_int_equal(f->about->nrefs, 1);
+	assert_string_equal(f->about->refs[0], "CWE-1");
 	assert_null(f->detail);
 	assert_int_equal(f->likelihood_factors[TM_LF_SKILL], 2);
 	assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 3);
