@@ -97,6 +97,7 @@ struct tm_rules {
 
 	/* Sandbox accounting (sandbox.c). */
 	size_t mem_used, mem_limit; /* limit 0: none (while the engine builds its own state) */
+	size_t gc_start;            /* during a run: restart the stopped collector past this; 0: running */
 	bool mem_hit;
 	uint64_t deadline;          /* CLOCK_MONOTONIC ns, 0: none */
 	uint32_t ticks, tick_limit; /* hook firings in the current call; 0: no limit */
