@@ -8,6 +8,7 @@
 # time after loading (both from --timings lines). `make bench` calls it.
 #
 #   tests/bench/run.sh THREAT_BIN          BENCH_SIZES="1000 10000" to choose
+#                                          BENCH_RUNS=5 (default 3): best of
 #
 # A missed target is reported, not fatal (timings depend on the machine);
 # a crash or an unexpected exit status makes the script exit 1.
@@ -28,6 +29,7 @@ cd "$root" || exit 2
 dir=build/bench
 mkdir -p "$dir"
 sizes=${BENCH_SIZES:-1000 10000 100000}
+runs=${BENCH_RUNS:-3}
 today=2026-06-01
 
 gen=$dir/gen
@@ -68,8 +70,25 @@ for n in $sizes; do
 		if [ $cmd = parse ] && [ $no_rules = 0 ]; then
 			continue
 		fi
-		"$gen" time "$result" timeout -k 5 600 "$bin" "${args[@]}" >/dev/null 2>"$errors"
-		read -r secs kb status <"$result"
+		# Best of $runs: the machine is shared and noisy, and a first run
+		# after other work may pay for the kernel reclaiming memory. The
+		# peak is the largest of the runs; the --timings lines are the
+		# best run's.
+		secs="" kb=0 status=0
+		for ((run = 0; run < runs; run++)); do
+			"$gen" time "$result" timeout -k 5 600 "$bin" "${args[@]}" >/dev/null 2>"$errors.try"
+			read -r t k st <"$result"
+			if [ "$st" -gt 1 ]; then
+				secs=$t kb=$k status=$st
+				mv "$errors.try" "$errors"
+				break
+			fi
+			if [ -z "$secs" ] || awk -v a="$t" -v b="$secs" 'BEGIN { exit !(a < b) }'; then
+				secs=$t status=$st
+				mv "$errors.try" "$errors"
+			fi
+			[ "$k" -gt "$kb" ] && kb=$k
+		done
 		# check exits 1 when findings reach --fail-on; 2 is bad input or usage.
 		if [ "$status" = 2 ] && [ $cmd = parse ]; then
 			echo "bench: '$label' exits 2 (the binary lacks --no-rules?): $(head -n 1 "$errors")"
