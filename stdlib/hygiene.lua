@@ -74,12 +74,13 @@ end
 -- most findings are below HIGH.
 local unanswered_of = T.per_model(function(m)
 	local ids, critical = {}, false
-	for _, f in ipairs(m.findings or {}) do
-		local risk = f.risk
-		if SERIOUS[risk] and f.status == "open" and reviewable(f) then
-			ids[#ids + 1] = f.id
-			critical = critical or risk == "CRITICAL"
-		end
+	-- Filtered in C (the same test as SERIOUS, `open` and reviewable):
+	-- only these findings get a view.
+	local open = m.findings_where({ risk = { "high", "critical" }, status = "open" },
+		{ framework = "hygiene", category = "check" })
+	for i, f in ipairs(open) do
+		ids[i] = f.id
+		critical = critical or f.risk == "CRITICAL"
 	end
 	return { ids = ids, critical = critical }
 end)

@@ -787,10 +787,12 @@ end
 local IMPACT_FACTORS = { "confidentiality", "integrity", "availability", "financial",
 	"compliance", "reputation" }
 function T.impact(v, m, extra, with_data)
-	local out = {}
+	local out
 	if with_data ~= false then
-		out.confidentiality = T.confidentiality(v)
-		out.compliance = T.compliance(v, m)
+		-- a constructor sizes the table once (this runs for every finding)
+		out = { confidentiality = T.confidentiality(v), compliance = T.compliance(v, m) }
+	else
+		out = {}
 	end
 	if extra then
 		for i = 1, 6 do

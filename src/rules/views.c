@@ -900,7 +900,10 @@ void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *el)
 		return;
 	}
 	lua_pop(L, 1);
-	lua_createtable(L, 0, 4);
+	/* Sized for the fields rules read, so it is not rehashed as they
+	 * arrive: a node or flow gathers a dozen or more, the others fewer. */
+	bool busy = is_node(el) || el->kind == TM_EL_FLOW;
+	lua_createtable(L, 0, busy ? 16 : 8);
 	lua_pushinteger(
 	    L, (lua_Integer)(((uint64_t)rules->generation << 32) | (uint64_t)(el->index & 0xffffffff)));
 	lua_rawsetp(L, -2, &view_key);
