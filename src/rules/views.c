@@ -1506,9 +1506,10 @@ static int model_findings_where(lua_State *L)
 		arg = 2;
 	lua_pop(L, 1);
 	luaL_checktype(L, arg, LUA_TTABLE);
-	size_t nrequires, nunless;
+	bool has_unless = lua_gettop(L) > arg; /* before the filters push their storage */
+	size_t nrequires, nunless = 0;
 	const rule_filter *requires = read_finding_filter(L, arg, &nrequires);
-	const rule_filter *unless = read_finding_filter(L, arg + 1, &nunless);
+	const rule_filter *unless = has_unless ? read_finding_filter(L, arg + 1, &nunless) : NULL;
 	lua_createtable(L, 0, 0);
 	lua_Integer n = 0;
 	for (size_t i = 0; rules->findings && i < rules->nfindings_seen; i++) {

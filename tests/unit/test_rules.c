@@ -785,6 +785,45 @@ static void test_finding_requires(void **state)
 	result_free(&r);
 }
 
+/* model.findings_where: phase 2's findings filtered in C like a finding
+ * rule's requires/unless, method call too; a bad field is an error. */
+static void test_findings_where(void **state)
+{
+	(void)state;
+	write_file("w.lua", "rule { id = \"P-1\", category = \"tampering\", applies = \"process\", title = \"P\",\n"
+	                    "  when = function() return true end,\n"
+	                    "  likelihood = { skill = 3, motive = 3, opportunity = 3, population = 3 },\n"
+	                    "  impact = { integrity = 3 } }\n"
+	                    "rule { id = \"P-2\", category = \"tampering\", applies = \"process\", title = \"P\",\n"
+	                    "  when = function() return true end,\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                    "rule { id = \"W-1\", category = \"check\", applies = \"model\", title = \"W\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(m)\n"
+	                    "    local ids = {}\n"
+	                    "    for _, f in ipairs(m:findings_where({ risk = { \"HIGH\", \"critical\" } }, { element = nil })) do\n"
+	                    "      ids[#ids + 1] = f.id end\n"
+	                    "    local low = model.findings_where { rule = \"p-2\", status = \"open\" }\n"
+	                    "    local none = model.findings_where({}, { pack = \"w\" })\n"
+	                    "    return table.concat(ids, \",\") .. \" \" .. #low .. \" \" .. #none\n"
+	                    "  end }\n"
+	                    "rule { id = \"W-2\", category = \"check\", applies = \"model\", title = \"W\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(m) return m.findings_where { tech = \"x\" } end }\n");
+	result r;
+	run_model(&r, "use \"./w.lua\"\n"
+	              "process a\n"
+	              "process b\n");
+	assert_non_null(strstr(r.messages, "w.lua:20: rule W-2 on model: model.findings_where: 'tech' is no finding "
+	                                   "field (status, risk, rule, framework, category, pack)"));
+	if (!finding(&r, "W-1@model"))
+		fail_msg("%s", r.messages);
+	const tm_finding *f = finding(&r, "W-1@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "P-1@a,P-1@b 2 0");
+	result_free(&r);
+}
+
 /* The sandbox's setmetatable keeps Lua's results and messages, and
  * refuses __gc: a finalizer runs with hooks off, beyond every budget. */
 static void test_setmetatable(void **state)
@@ -848,6 +887,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_model_mentions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shared_attr_tables, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finding_requires, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_findings_where, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
