@@ -75,6 +75,21 @@ typedef struct tm_heap {
 	heap_big big;                       /* the ring of malloc'd blocks */
 } tm_heap;
 
+/* Read-only tables shared by equal contents for one run (views.c): an
+ * open-addressing set of keys (an attribute block, or an array of count
+ * element pointers), each naming its table's slot in a registry table. */
+typedef struct shared_entry {
+	const void *key; /* NULL: an empty slot */
+	size_t count;
+	uint32_t hash;
+	int slot;
+} shared_entry;
+typedef struct shared_set {
+	shared_entry *entries;
+	size_t cap, count;
+	int tables; /* registry ref, or LUA_NOREF */
+} shared_set;
+
 struct tm_rules {
 	lua_State *L;
 	tm_heap heap;
@@ -149,17 +164,10 @@ struct tm_rules {
 	 * crossed_flows[crossed_start[i] .. crossed_start[i + 1]). */
 	uint32_t *crossed_start;
 	tm_element **crossed_flows;
-	/* Elements whose attributes are the same share one attr table
-	 * (views.c, shared_attr): an open-addressing set of blocks, each with
-	 * its table's slot in the registry table attr_tables. */
-	struct attr_entry *attr_set;
-	size_t attr_cap, attr_count;
-	int attr_tables; /* registry ref */
-	/* Likewise lists of views with the same items (crossings, assets,
-	 * boundaries), in list_set and the registry table list_tables. */
-	struct list_entry *list_set;
-	size_t list_cap, list_count;
-	int list_tables; /* registry ref */
+	/* Elements whose attributes are the same share one attr table, and
+	 * those with the same crossings, assets or boundaries one list
+	 * (views.c, "shared tables"). */
+	shared_set attrs, lists;
 };
 
 /* Finding filters (rules.c): the index of a finding field a filter may

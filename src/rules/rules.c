@@ -815,7 +815,8 @@ static tm_rules *engine_new(tm_diags *diags)
 	rules->arena = tm_arena_new();
 	rules->diags = diags;
 	rules->loading = -1;
-	rules->views = rules->kinds = rules->model_view = rules->attr_tables = rules->list_tables = LUA_NOREF;
+	rules->views = rules->kinds = rules->model_view = rules->attrs.tables = rules->lists.tables =
+	    LUA_NOREF;
 	rules->stdlib_dir = find_stdlib();
 	const char *path = getenv("THREAT_PATH");
 	size_t cap = 0;

@@ -329,12 +329,6 @@ static void push_block(lua_State *L, const tm_block *block)
  * order, so push_block would build equal tables) share one read-only
  * table, found through a hash of the block. */
 
-struct attr_entry {
-	const tm_block *block; /* NULL: an empty slot */
-	uint32_t hash;
-	int slot; /* in the attr_tables registry table */
-};
-
 static uint32_t mix(uint32_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
@@ -455,58 +449,83 @@ static bool same_block(const tm_block *a, const tm_block *b)
 	}
 }
 
+/* Finds the table of an equal key: pushes it and returns true, or
+ * returns false with *at the slot where shared_keep will put a new one. */
+static bool shared_find(lua_State *L, shared_set *set, uint32_t hash, const void *key, size_t count,
+                        bool (*same)(const shared_entry *, const void *, size_t), size_t *at)
+{
+	if (set->count * 4 >= set->cap * 3) {
+		size_t cap = set->cap ? set->cap * 2 : 256;
+		shared_entry *grown = tm_xcalloc(cap, sizeof *grown);
+		for (size_t i = 0; i < set->cap; i++) {
+			shared_entry *e = &set->entries[i];
+			if (!e->key)
+				continue;
+			size_t j = e->hash & (cap - 1);
+			while (grown[j].key)
+				j = (j + 1) & (cap - 1);
+			grown[j] = *e;
+		}
+		free(set->entries);
+		set->entries = grown;
+		set->cap = cap;
+	}
+	if (set->tables == LUA_NOREF) {
+		lua_newtable(L);
+		set->tables = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
+	size_t j = hash & (set->cap - 1);
+	for (;; j = (j + 1) & (set->cap - 1)) {
+		shared_entry *e = &set->entries[j];
+		if (!e->key)
+			break;
+		if (e->hash == hash && same(e, key, count)) {
+			lua_rawgeti(L, LUA_REGISTRYINDEX, set->tables);
+			lua_rawgeti(L, -1, e->slot);
+			lua_remove(L, -2);
+			return true;
+		}
+	}
+	*at = j;
+	return false;
+}
+
+/* Remembers the table on top (left there) for key, at the slot
+ * shared_find gave. */
+static void shared_keep(lua_State *L, shared_set *set, size_t at, uint32_t hash, const void *key,
+                        size_t count)
+{
+	int slot = (int)++set->count;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, set->tables);
+	lua_pushvalue(L, -2);
+	lua_rawseti(L, -2, slot);
+	lua_pop(L, 1);
+	set->entries[at] = (shared_entry){key, count, hash, slot};
+}
+
+static void shared_drop(lua_State *L, shared_set *set)
+{
+	luaL_unref(L, LUA_REGISTRYINDEX, set->tables);
+	free(set->entries);
+	*set = (shared_set){.tables = LUA_NOREF};
+}
+
+static bool same_attrs(const shared_entry *e, const void *key, size_t count)
+{
+	(void)count;
+	return same_block(e->key, key);
+}
+
 /* Pushes the attr table of a block with attributes: the one an equal
  * block already has, else a new one, remembered. */
 static void push_shared_attr(lua_State *L, tm_rules *rules, const tm_block *block)
 {
-	if (rules->attr_count * 4 >= rules->attr_cap * 3) {
-		size_t cap = rules->attr_cap ? rules->attr_cap * 2 : 256;
-		struct attr_entry *grown = tm_xcalloc(cap, sizeof *grown);
-		for (size_t i = 0; i < rules->attr_cap; i++) {
-			struct attr_entry *e = &rules->attr_set[i];
-			if (!e->block)
-				continue;
-			size_t j = e->hash & (cap - 1);
-			while (grown[j].block)
-				j = (j + 1) & (cap - 1);
-			grown[j] = *e;
-		}
-		free(rules->attr_set);
-		rules->attr_set = grown;
-		rules->attr_cap = cap;
-	}
-	if (rules->attr_tables == LUA_NOREF) {
-		lua_newtable(L);
-		rules->attr_tables = luaL_ref(L, LUA_REGISTRYINDEX);
-	}
 	uint32_t hash = hash_block(block, 2166136261u);
-	size_t j = hash & (rules->attr_cap - 1);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->attr_tables);
-	for (;; j = (j + 1) & (rules->attr_cap - 1)) {
-		struct attr_entry *e = &rules->attr_set[j];
-		if (!e->block)
-			break;
-		if (e->hash == hash && same_block(e->block, block)) {
-			lua_rawgeti(L, -1, e->slot);
-			lua_remove(L, -2);
-			return;
-		}
-	}
+	size_t at;
+	if (shared_find(L, &rules->attrs, hash, block, 0, same_attrs, &at))
+		return;
 	push_block(L, block);
-	int slot = (int)++rules->attr_count;
-	lua_pushvalue(L, -1);
-	lua_rawseti(L, -3, slot);
-	lua_remove(L, -2);
-	rules->attr_set[j] = (struct attr_entry){block, hash, slot};
-}
-
-static void drop_shared_attrs(lua_State *L, tm_rules *rules)
-{
-	luaL_unref(L, LUA_REGISTRYINDEX, rules->attr_tables);
-	rules->attr_tables = LUA_NOREF;
-	free(rules->attr_set);
-	rules->attr_set = NULL;
-	rules->attr_cap = rules->attr_count = 0;
+	shared_keep(L, &rules->attrs, at, hash, block, 0);
 }
 
 /* ---- element views ---- */
@@ -577,13 +596,6 @@ static void push_view_list(lua_State *L, tm_rules *rules, tm_element *const *ele
 /* A list whose items many elements share (the boundaries a flow crosses,
  * the assets a store keeps): elements with the same items get the same
  * read-only list, found through a hash of the item pointers. */
-struct list_entry {
-	tm_element *const *items; /* NULL: an empty slot */
-	size_t count;
-	uint32_t hash;
-	int slot; /* in the list_tables registry table */
-};
-
 static uint32_t hash_items(tm_element *const *items, size_t count)
 {
 	uint32_t h = 2166136261u;
@@ -595,61 +607,23 @@ static uint32_t hash_items(tm_element *const *items, size_t count)
 	return h ^ (uint32_t)count;
 }
 
+static bool same_items(const shared_entry *e, const void *key, size_t count)
+{
+	return e->count == count && memcmp(e->key, key, count * sizeof(tm_element *)) == 0;
+}
+
 static void push_shared_list(lua_State *L, tm_rules *rules, tm_element *const *items, size_t count)
 {
 	if (count == 0) {
-		push_empty(L, rules);
+		push_view_list(L, rules, items, 0); /* the shared empty list */
 		return;
 	}
-	if (rules->list_count * 4 >= rules->list_cap * 3) {
-		size_t cap = rules->list_cap ? rules->list_cap * 2 : 256;
-		struct list_entry *grown = tm_xcalloc(cap, sizeof *grown);
-		for (size_t i = 0; i < rules->list_cap; i++) {
-			struct list_entry *e = &rules->list_set[i];
-			if (!e->items)
-				continue;
-			size_t j = e->hash & (cap - 1);
-			while (grown[j].items)
-				j = (j + 1) & (cap - 1);
-			grown[j] = *e;
-		}
-		free(rules->list_set);
-		rules->list_set = grown;
-		rules->list_cap = cap;
-	}
-	if (rules->list_tables == LUA_NOREF) {
-		lua_newtable(L);
-		rules->list_tables = luaL_ref(L, LUA_REGISTRYINDEX);
-	}
 	uint32_t hash = hash_items(items, count);
-	size_t j = hash & (rules->list_cap - 1);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->list_tables);
-	for (;; j = (j + 1) & (rules->list_cap - 1)) {
-		struct list_entry *e = &rules->list_set[j];
-		if (!e->items)
-			break;
-		if (e->hash == hash && e->count == count &&
-		    memcmp(e->items, items, count * sizeof *items) == 0) {
-			lua_rawgeti(L, -1, e->slot);
-			lua_remove(L, -2);
-			return;
-		}
-	}
+	size_t at;
+	if (shared_find(L, &rules->lists, hash, items, count, same_items, &at))
+		return;
 	push_view_list(L, rules, items, count);
-	int slot = (int)++rules->list_count;
-	lua_pushvalue(L, -1);
-	lua_rawseti(L, -3, slot);
-	lua_remove(L, -2);
-	rules->list_set[j] = (struct list_entry){items, count, hash, slot};
-}
-
-static void drop_shared_lists(lua_State *L, tm_rules *rules)
-{
-	luaL_unref(L, LUA_REGISTRYINDEX, rules->list_tables);
-	rules->list_tables = LUA_NOREF;
-	free(rules->list_set);
-	rules->list_set = NULL;
-	rules->list_cap = rules->list_count = 0;
+	shared_keep(L, &rules->lists, at, hash, items, count);
 }
 
 static void push_view_or_nil(lua_State *L, tm_rules *rules, const tm_element *el)
@@ -990,6 +964,16 @@ static size_t mention_scan(const char *text, stem *stems, const size_t *first, c
 	return missing;
 }
 
+/* Where the arguments of a model function taking a table start: 2 when
+ * it was called as model:f(...), else 1. */
+static int first_arg(lua_State *L, tm_rules *rules)
+{
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->model_view);
+	bool method = lua_rawequal(L, 1, -1);
+	lua_pop(L, 1);
+	return method ? 2 : 1;
+}
+
 /* mentions(words), also model:mentions(words): the set {word = true} of
  * the given words that begin a word (case aside) in the id, key or label
  * of an external, process, store or flow. One pass over the model's
@@ -997,11 +981,7 @@ static size_t mention_scan(const char *text, stem *stems, const size_t *first, c
 static int model_mentions(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
-	int arg = 1;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->model_view);
-	if (lua_rawequal(L, 1, -1))
-		arg = 2;
-	lua_pop(L, 1);
+	int arg = first_arg(L, rules);
 	luaL_checktype(L, arg, LUA_TTABLE);
 	if (!rules->model)
 		return luaL_error(L, "model.mentions used outside a run");
@@ -1500,11 +1480,7 @@ static rule_filter *read_finding_filter(lua_State *L, int idx, size_t *count)
 static int model_findings_where(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
-	int arg = 1;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->model_view);
-	if (lua_rawequal(L, 1, -1))
-		arg = 2;
-	lua_pop(L, 1);
+	int arg = first_arg(L, rules);
 	luaL_checktype(L, arg, LUA_TTABLE);
 	bool has_unless = lua_gettop(L) > arg; /* before the filters push their storage */
 	size_t nrequires, nunless = 0;
@@ -1589,7 +1565,8 @@ void tm_rules_views_open(tm_rules *rules)
 	lua_setfield(L, -2, "__metatable");
 	rules->finding_mt = luaL_ref(L, LUA_REGISTRYINDEX);
 
-	rules->views = rules->kinds = rules->model_view = rules->attr_tables = rules->list_tables = LUA_NOREF;
+	rules->views = rules->kinds = rules->model_view = rules->attrs.tables = rules->lists.tables =
+	    LUA_NOREF;
 
 	lua_createtable(L, TM_LF_COUNT + TM_IF_COUNT, 0);
 	for (int i = 0; i < TM_LF_COUNT; i++) {
@@ -1710,8 +1687,8 @@ void tm_rules_views_end(tm_rules *rules, bool keep)
 		free(rules->crossed_flows);
 		rules->crossed_start = NULL;
 		rules->crossed_flows = NULL;
-		drop_shared_attrs(L, rules);
-		drop_shared_lists(L, rules);
+		shared_drop(L, &rules->attrs);
+		shared_drop(L, &rules->lists);
 	}
 	unref(L, &rules->model_view);
 	rules->model = NULL;

@@ -102,28 +102,28 @@ for n in $sizes; do
 		fi
 		read -r t_secs t_mb <<<"$(target "$cmd" "$n")"
 		verdict=""
-		if [ $cmd = query ]; then
-			# "timings: load X s, query Y s" on standard error
-			q_secs=$(sed -n 's/^timings: load [0-9.]* s, query \([0-9.]*\) s$/\1/p' "$errors" | tail -n 1)
-			if [ -z "$q_secs" ]; then
-				printf '%-8s %-7s %-18s no timings line: %s\n' "$n" "$mb_file" "$label" "$(head -n 1 "$errors")"
-				bad=1
-				continue
-			fi
-			verdict=$(awk -v q="$q_secs" -v t="$query_target" 'BEGIN {
-				printf "query alone %.3f s (< %s s: %s)", q, t, q < t ? "ok" : "MISSED" }')
-		fi
-		# The parse+resolve target is the load stage's own time (from
-		# --timings), not the command's, which also writes the summary.
+		# The query target is the query's own time, and the parse+resolve
+		# one the load stage's (both from the --timings line on standard
+		# error), not the command's, which also loads or writes.
 		judged=$secs
 		what=""
-		if [ $cmd = parse ]; then
-			judged=$(sed -n 's/^timings: load and analysis \([0-9.]*\) s, .*$/\1/p' "$errors" | tail -n 1)
+		case $cmd in
+		query) stage='s/^timings: load [0-9.]* s, query \([0-9.]*\) s$/\1/p' ;;
+		parse) stage='s/^timings: load and analysis \([0-9.]*\) s, .*$/\1/p' ;;
+		*) stage="" ;;
+		esac
+		if [ -n "$stage" ]; then
+			judged=$(sed -n "$stage" "$errors" | tail -n 1)
 			if [ -z "$judged" ]; then
 				printf '%-8s %-7s %-18s no timings line: %s\n' "$n" "$mb_file" "$label" "$(head -n 1 "$errors")"
 				bad=1
 				continue
 			fi
+		fi
+		if [ $cmd = query ]; then
+			verdict=$(awk -v q="$judged" -v t="$query_target" 'BEGIN {
+				printf "query alone %.3f s (< %s s: %s)", q, t, q < t ? "ok" : "MISSED" }')
+		elif [ $cmd = parse ]; then
 			what="parse+resolve $judged s "
 		fi
 		if [ -n "${t_secs:-}" ]; then

@@ -752,18 +752,23 @@ static void test_requires(void **state)
 	result_free(&r);
 }
 
+/* Two rules that fire on every process: P-1's findings are CRITICAL,
+ * P-2's LOW (7 lines, for the line numbers of what follows them). */
+#define RANKED_RULES                                                                                         \
+	"rule { id = \"P-1\", category = \"tampering\", applies = \"process\", title = \"P\",\n"                 \
+	"  when = function() return true end,\n"                                                              \
+	"  likelihood = { skill = 3, motive = 3, opportunity = 3, population = 3 },\n"                        \
+	"  impact = { integrity = 3 } }\n"                                                                    \
+	"rule { id = \"P-2\", category = \"tampering\", applies = \"process\", title = \"P\",\n"                 \
+	"  when = function() return true end,\n"                                                              \
+	"  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+
 /* A finding rule's requires/unless filter on the finding's fields, in C:
  * `when` sees only the findings that pass; other names are refused. */
 static void test_finding_requires(void **state)
 {
 	(void)state;
-	write_file("p.lua", "rule { id = \"P-1\", category = \"tampering\", applies = \"process\", title = \"P\",\n"
-	                    "  when = function() return true end,\n"
-	                    "  likelihood = { skill = 3, motive = 3, opportunity = 3, population = 3 },\n"
-	                    "  impact = { integrity = 3 } }\n"
-	                    "rule { id = \"P-2\", category = \"tampering\", applies = \"process\", title = \"P\",\n"
-	                    "  when = function() return true end,\n"
-	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	write_file("p.lua", RANKED_RULES
 	                    "local seen = 0\n"
 	                    "rule { id = \"F-1\", category = \"check\", applies = \"finding\", title = \"F\",\n"
 	                    "  requires = { risk = { \"critical\", \"high\" } }, unless = { rule = \"p-2\" },\n"
@@ -790,13 +795,7 @@ static void test_finding_requires(void **state)
 static void test_findings_where(void **state)
 {
 	(void)state;
-	write_file("w.lua", "rule { id = \"P-1\", category = \"tampering\", applies = \"process\", title = \"P\",\n"
-	                    "  when = function() return true end,\n"
-	                    "  likelihood = { skill = 3, motive = 3, opportunity = 3, population = 3 },\n"
-	                    "  impact = { integrity = 3 } }\n"
-	                    "rule { id = \"P-2\", category = \"tampering\", applies = \"process\", title = \"P\",\n"
-	                    "  when = function() return true end,\n"
-	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	write_file("w.lua", RANKED_RULES
 	                    "rule { id = \"W-1\", category = \"check\", applies = \"model\", title = \"W\",\n"
 	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
 	                    "  when = function(m)\n"
