@@ -481,8 +481,6 @@ static int defined_at(lua_State *L, int fallback)
 	return fallback;
 }
 
-/* rule{...}: a bad rule table is reported and skipped; the pack goes on
- * loading so one run shows every mistake. */
 /* Finding fields a finding rule's `requires`/`unless` may name. */
 static const char *const finding_filter_fields[] = {"status",    "risk",     "rule",
                                                     "framework", "category", "pack"};
@@ -500,6 +498,8 @@ int tm_rules_finding_field(const char *name)
 	return finding_field_of(name);
 }
 
+/* rule{...}: a bad rule table is reported and skipped; the pack goes on
+ * loading so one run shows every mistake. */
 static int lua_rule(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
