@@ -169,6 +169,8 @@ void tm_out_rule_explain(tm_buf *out, const tm_rule_info *info)
 	field(out, "framework", info->framework);
 	field(out, "category", info->category);
 	field(out, "applies to", info->applies);
+	field(out, "only when", info->only_when);
+	field(out, "not when", info->not_when);
 	paragraph(out, "Description", info->description);
 	paragraph(out, "Mitigation", info->mitigation);
 	if (info->nrefs) {

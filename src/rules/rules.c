@@ -395,6 +395,11 @@ static char *lower_copy(tm_arena *arena, const char *text, size_t len)
 }
 
 /* `requires` / `unless`: { attribute = "word" or { "word", ... }, ... }. */
+static int compare_filters(const void *a, const void *b)
+{
+	return strcmp(((const rule_filter *)a)->attr, ((const rule_filter *)b)->attr);
+}
+
 static bool filter_field(tm_rules *rules, lua_State *L, int table, const char *name, rule_filter **out,
                          size_t *count, char *error, size_t size)
 {
@@ -459,6 +464,10 @@ static bool filter_field(tm_rules *rules, lua_State *L, int table, const char *n
 		lua_pop(L, 1);
 	}
 	lua_settop(L, filters - 1);
+	/* Lua's table order changes from run to run (string hashes are
+	 * seeded): by name, the filters read the same in every run. */
+	if (ok)
+		qsort(*out, *count, sizeof **out, compare_filters);
 	return ok;
 }
 
@@ -479,6 +488,23 @@ static int defined_at(lua_State *L, int fallback)
 	if (lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)
 		return ar.linedefined;
 	return fallback;
+}
+
+/* A rule's requires or unless in words, for `threat rules ID`:
+ * "tech is hono or express, and lang is python"; NULL when empty. */
+static const char *filters_text(tm_arena *arena, const rule_filter *filters, size_t count)
+{
+	if (!count)
+		return NULL;
+	tm_buf text = TM_BUF_INIT;
+	for (size_t i = 0; i < count; i++) {
+		tm_buf_printf(&text, "%s%s is ", i == 0 ? "" : ", and ", filters[i].attr);
+		for (size_t w = 0; w < filters[i].nwords; w++)
+			tm_buf_printf(&text, "%s%s", w == 0 ? "" : " or ", filters[i].words[w]);
+	}
+	const char *copy = tm_arena_strdup(arena, tm_buf_str(&text));
+	tm_buf_free(&text);
+	return copy;
 }
 
 /* Finding fields a finding rule's `requires`/`unless` may name. */
@@ -612,6 +638,8 @@ static int lua_rule(lua_State *L)
 	                                                 : known_framework ? known_framework
 	                                                                   : "CHECK");
 	r.info.description = description ? tm_arena_strdup(rules->arena, description) : NULL;
+	r.info.only_when = filters_text(rules->arena, r.requires, r.nrequires);
+	r.info.not_when = filters_text(rules->arena, r.unless, r.nunless);
 	r.info.mitigation = mitigation ? tm_arena_strdup(rules->arena, mitigation) : NULL;
 	r.likelihood_line = r.impact_line = line;
 	lua_getfield(L, snap, "when");

@@ -16,6 +16,8 @@ typedef struct tm_rules tm_rules;
 typedef struct tm_rule_info {
 	const char *id, *pack, *framework, *category, *title, *description, *mitigation;
 	const char *applies; /* as written: "flow", or "process, store" for a list */
+	/* `requires` and `unless` in words ("tech is hono or express"), or NULL */
+	const char *only_when, *not_when;
 	const char **refs;
 	size_t nrefs;
 	const char *file; /* the pack file, as shown in messages */

@@ -1,0 +1,1 @@
+rules --pack tests/golden/rules/explain/filters.lua F-1

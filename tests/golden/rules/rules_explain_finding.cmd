@@ -1,0 +1,1 @@
+rules HYG-02
