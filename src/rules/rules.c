@@ -62,18 +62,43 @@ static int index_of(const char *word, const char *const *list, size_t count)
 /* ---- messages ---- */
 
 /* Where the Lua code calling the current C function is: "file" and line. */
-static void caller_place(lua_State *L, const char **file, int *line)
+/* Whether the function running at `ar` holds the value at idx in one of
+ * its local variables (parameters included). */
+static bool held_in_local(lua_State *L, lua_Debug *ar, int idx)
+{
+	idx = lua_absindex(L, idx);
+	for (int n = 1;; n++) {
+		const char *name = lua_getlocal(L, ar, n);
+		if (!name)
+			return false;
+		bool same = lua_rawequal(L, -1, idx);
+		lua_pop(L, 1);
+		if (same)
+			return true;
+	}
+}
+
+/* Where pack{} or rule{} was called: the first Lua frame up the stack.
+ * When `table` (a stack index, or 0) is the argument and that frame holds
+ * it in a variable, the table was written further up (a pack's helper,
+ * `local function stride(spec) ... rule(spec) end`), so the place is
+ * where the helper was called with it, `stride { id = ... }`. */
+static void caller_place(lua_State *L, int table, const char **file, int *line)
 {
 	lua_Debug ar;
 	*file = "?";
 	*line = 0;
 	for (int level = 1; lua_getstack(L, level, &ar); level++) {
-		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
-			*file = ar.source && ar.source[0] == '@' ? ar.source + 1 : ar.short_src;
-			*line = ar.currentline;
-			/* ar.source stays valid while the function runs. */
-			return;
+		if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0) {
+			if (*line)
+				return; /* a C function above the helper */
+			continue;
 		}
+		/* ar.source stays valid while the function runs. */
+		*file = ar.source && ar.source[0] == '@' ? ar.source + 1 : ar.short_src;
+		*line = ar.currentline;
+		if (!table || !held_in_local(L, &ar, table))
+			return;
 	}
 }
 
@@ -149,7 +174,7 @@ static int lua_pack(lua_State *L)
 		return luaL_error(L, "pack{} is called twice");
 	const char *file;
 	int line;
-	caller_place(L, &file, &line);
+	caller_place(L, 0, &file, &line);
 	char error[256];
 	const char *name, *version, *description;
 	int snap = snapshot(L, 1, pack_fields, COUNT(pack_fields));
@@ -535,7 +560,7 @@ static int lua_rule(lua_State *L)
 	lua_settop(L, 1);
 	const char *file;
 	int line;
-	caller_place(L, &file, &line);
+	caller_place(L, 1, &file, &line);
 	char error[300] = "";
 	rule r = {
 	    .when = LUA_NOREF, .likelihood = LUA_NOREF, .impact = LUA_NOREF, .pack = (size_t)rules->loading};

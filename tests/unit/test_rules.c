@@ -752,6 +752,34 @@ static void test_requires(void **state)
 	result_free(&r);
 }
 
+/* A rule is placed where its table is written: through a helper that
+ * passes on the table it was given, at the helper's caller; a table
+ * built inside a generator, at its `rule {` line. */
+static void test_rule_place(void **state)
+{
+	(void)state;
+	write_file("h.lua", "local function acme(spec)\n"
+	                    "  spec.category = \"check\"\n"
+	                    "  rule(spec)\n"
+	                    "end\n"
+	                    "local function gen(id)\n"
+	                    "  rule { id = id, category = \"check\", applies = \"process\", title = id,\n"
+	                    "    when = function() return false end, likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                    "end\n"
+	                    "acme {\n"
+	                    "  id = \"H-1\", applies = \"process\", title = \"H\",\n"
+	                    "  when = function() return false end, likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                    "for _, id in ipairs { \"G-1\" } do gen(id) end\n"
+	                    "acme { id = \"H-2\", applies = \"process\", title = \"H\", when = 1 }\n");
+	result r;
+	run_model(&r, "use \"./h.lua\"\n");
+	assert_messages(&r, "error: DIR/h.lua:13: rule H-2: 'when' must be a function, not a number\n"
+	                    "1 error\n");
+	assert_int_equal(tm_rules_find(r.rules, "H-1")->line, 9);
+	assert_int_equal(tm_rules_find(r.rules, "G-1")->line, 6);
+	result_free(&r);
+}
+
 /* Two rules that fire on every process: P-1's findings are CRITICAL,
  * P-2's LOW (7 lines, for the line numbers of what follows them). */
 #define RANKED_RULES                                                                                         \
@@ -887,6 +915,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shared_attr_tables, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finding_requires, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_findings_where, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rule_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
