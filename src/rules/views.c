@@ -4,7 +4,9 @@
  * field and stores it), so a view is built once per run and a field once
  * per view. Views carry the run's generation: one kept in a pack global
  * past its run raises an error instead of reading a freed model. Finding
- * views (phase 2, possibly a million) are small userdata instead. */
+ * views (phase 2, possibly a million) and lists of views (hundreds of
+ * thousands) are small userdata instead. Elements with equal attributes
+ * share one attr table, and equal lists one list ("shared tables"). */
 #include <stdlib.h>
 #include <string.h>
 
