@@ -312,12 +312,10 @@ T.level0 = level0
 -- True for a flow between two parts of the same top-level process (a call
 -- inside one program): no network, so no transport threats, unless the
 -- model gives it a `protocol`.
-local in_process = memo(function(f)
-	if f.kind ~= "flow" then return false end
-	local s, t = f.source, f.target
-	if s == nil or t == nil or T.stated(f, "protocol") then return false end
-	return level0(s) == level0(t)
-end)
+-- (The engine computes it: the flow view's `in_process`.)
+local function in_process(f)
+	return f.in_process == true
+end
 T.in_process = in_process
 
 -- True when the flow's transport is encrypted: `tls true` (or `mtls true`)
@@ -384,22 +382,10 @@ end)
 -- `web.ssr <-> api`), or over a one-way flow drawn before it in the same
 -- file (`web -> browser` after `browser -> web`). A `<->` flow is a call
 -- and its answer, never only an answer.
-local is_response = memo(function(f)
-	if f.bidirectional then return false end
-	local s, t = f.source, f.target
-	if s == nil or t == nil or t.kind == "store" then return false end
-	local home = level0(s)
-	local file, line
-	for _, g in ipairs(t.outflows or {}) do
-		if g ~= f and g.source == t and level0(g.target) == home then
-			if g.bidirectional then return true end
-			file = file or f.file
-			line = line or f.line
-			if g.file == file and g.line < line then return true end
-		end
-	end
-	return false
-end)
+-- (The engine computes it: the flow view's `response`.)
+local function is_response(f)
+	return f.response == true
+end
 T.is_response = is_response
 
 -- Requests into v from outside: untrusted inflows whose target is v (not

@@ -82,37 +82,18 @@ enum {
 	EF_OUTER,
 	EF_SENSITIVITY,
 	EF_CROSSED_BY,
+	EF_IN_PROCESS,
+	EF_RESPONSE,
 	EF_COUNT
 };
-static const char *const element_fields[EF_COUNT + 1] = {"id",
-                                                         "key",
-                                                         "kind",
-                                                         "label",
-                                                         "attr",
-                                                         "file",
-                                                         "line",
-                                                         "parent",
-                                                         "children",
-                                                         "boundaries",
-                                                         "exposure",
-                                                         "opportunity",
-                                                         "assets",
-                                                         "pii",
-                                                         "max_sensitivity",
-                                                         "in_scope",
-                                                         "source",
-                                                         "target",
-                                                         "bidirectional",
-                                                         "crossings",
-                                                         "crosses",
-                                                         "inflows",
-                                                         "outflows",
-                                                         "zone",
-                                                         "members",
-                                                         "outer",
-                                                         "sensitivity",
-                                                         "crossed_by",
-                                                         NULL};
+static const char *const element_fields[EF_COUNT + 1] = {
+    "id",       "key",         "kind",       "label",         "attr",
+    "file",     "line",        "parent",     "children",      "boundaries",
+    "exposure", "opportunity", "assets",     "pii",           "max_sensitivity",
+    "in_scope", "source",      "target",     "bidirectional", "crossings",
+    "crosses",  "inflows",     "outflows",   "zone",          "members",
+    "outer",    "sensitivity", "crossed_by", "in_process",    "response",
+    NULL};
 _Static_assert(sizeof((tm_rules *)0)->element_keys / sizeof *((tm_rules *)0)->element_keys == EF_COUNT,
                "element_keys has a slot per element field");
 
@@ -679,6 +660,52 @@ static bool has_sensitivity(const tm_element *el)
 	return el->max_sensitivity > TM_SENS_NONE && el->max_sensitivity <= TM_SENS_CRITICAL;
 }
 
+/* The top-level (Level 0) process of an element. */
+static const tm_element *level0(const tm_element *el)
+{
+	while (el->parent)
+		el = el->parent;
+	return el;
+}
+
+static const char *file_of(const tm_element *el)
+{
+	return el->decl && el->decl->span.src ? el->decl->span.src->path : NULL;
+}
+
+/* A flow between two parts of one top-level process that states no
+ * `protocol`: a call inside one program (doc/rules.md, `in_process`). */
+static bool flow_in_process(const tm_element *f)
+{
+	if (!f->source || !f->target || tm_element_attr(f, "protocol"))
+		return false;
+	return level0(f->source) == level0(f->target);
+}
+
+/* A one-way flow that answers a call: its target also sends to its
+ * source's program, over a `<->` flow or over a one-way flow written
+ * before it in the same file (doc/rules.md, `response`). */
+static bool flow_is_response(const tm_element *f)
+{
+	const tm_element *s = f->source, *t = f->target;
+	if (f->bidirectional || !s || !t || t->kind == TM_EL_STORE)
+		return false;
+	const tm_element *home = level0(s);
+	const char *file = file_of(f);
+	for (size_t i = 0; i < t->noutflows; i++) {
+		const tm_element *g = t->outflows[i];
+		if (g == f || g->source != t || !g->target || level0(g->target) != home)
+			continue;
+		if (g->bidirectional)
+			return true;
+		const char *other = file_of(g);
+		bool same_file = other == file || (other && file && strcmp(other, file) == 0);
+		if (same_file && g->line < f->line)
+			return true;
+	}
+	return false;
+}
+
 /* The flows crossing each boundary (a flow once per boundary, in model
  * order): one counting pass over the flows, then one filling pass. */
 static const uint32_t *crossed_index(tm_rules *rules)
@@ -828,6 +855,16 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 		if (!flow || !el->target)
 			return false;
 		tm_rules_push_view(L, rules, el->target);
+		return true;
+	case EF_IN_PROCESS:
+		if (!flow)
+			return false;
+		lua_pushboolean(L, flow_in_process(el));
+		return true;
+	case EF_RESPONSE:
+		if (!flow)
+			return false;
+		lua_pushboolean(L, flow_is_response(el));
 		return true;
 	case EF_CROSSED_BY: {
 		if (el->kind != TM_EL_BOUNDARY)

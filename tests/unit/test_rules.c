@@ -752,6 +752,54 @@ static void test_requires(void **state)
 	result_free(&r);
 }
 
+/* The flow facts the engine computes: `response` (a one-way flow that
+ * answers a call its target made: over a <-> flow, or a flow written
+ * before it in the same file) and `in_process` (between two parts of one
+ * top-level process, with no protocol). threatlib's Lua versions of both
+ * gave the same answers on this model. `web -> web.ssr` answers the call
+ * `web.ssr -> web` written before it, protocol or not. */
+static void test_flow_facts(void **state)
+{
+	(void)state;
+	write_file("f.lua", "rule { id = \"F-1\", category = \"check\", applies = \"flow\", title = \"F\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(f) return tostring(f.response) .. \"/\" .. tostring(f.in_process) end }\n"
+	                    "rule { id = \"F-2\", category = \"check\", applies = \"process\", title = \"F\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(p) return tostring(p.response) .. \"/\" .. tostring(p.in_process) end }\n");
+	result r;
+	run_model(&r, "use \"./f.lua\"\n"
+	              "external browser\n"
+	              "process web { process ssr }\n"
+	              "process api\n"
+	              "store db\n"
+	              "flow browser -> web\n"
+	              "flow web -> browser\n"
+	              "flow web.ssr -> api\n"
+	              "flow api -> web.ssr\n"
+	              "flow web.ssr -> web\n"
+	              "flow web -> web.ssr { protocol grpc }\n"
+	              "flow api -> db\n"
+	              "flow db -> api\n"
+	              "flow api <-> browser\n");
+	const struct {
+		const char *id, *detail;
+	} want[] = {
+	    {"F-1@browser->web", "false/false"}, {"F-1@web->browser", "true/false"},
+	    {"F-1@web.ssr->api", "false/false"}, {"F-1@api->web.ssr", "true/false"},
+	    {"F-1@web.ssr->web", "false/true"},  {"F-1@web->web.ssr", "true/false"},
+	    {"F-1@api->db", "false/false"},      {"F-1@db->api", "true/false"},
+	    {"F-1@api->browser", "false/false"}, {"F-2@api", "nil/nil"},
+	};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		const tm_finding *f = finding(&r, want[i].id);
+		if (!f)
+			fail_msg("no finding %s: %s", want[i].id, r.messages);
+		assert_string_equal(f->detail, want[i].detail);
+	}
+	result_free(&r);
+}
+
 /* A rule is placed where its table is written: through a helper that
  * passes on the table it was given, at the helper's caller; a table
  * built inside a generator, at its `rule {` line. */
@@ -916,6 +964,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_finding_requires, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_findings_where, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_place, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flow_facts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
