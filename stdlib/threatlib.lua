@@ -369,13 +369,14 @@ T.untrusted_input = untrusted_input
 
 -- Inflows of v that carry untrusted input (see T.untrusted_input), skipping
 -- in-process calls. Includes the answers v gets on `<->` flows it starts.
-T.untrusted_inflows = memo(function(v)
-	local out = {}
-	for _, f in ipairs(v.inflows or {}) do
-		if untrusted_input(f) and not in_process(f) then out[#out + 1] = f end
-	end
-	return out
-end)
+-- (The engine computes it: the view's `untrusted_inflows`.)
+local NONE = setmetatable({}, { -- what a view without inflows has: read-only, like lists
+	__newindex = function() error("attempt to modify a read-only table", 2) end,
+	__metatable = false,
+})
+function T.untrusted_inflows(v)
+	return v.untrusted_inflows or NONE
+end
 
 -- True when flow f is the answer to a call: its target also sends to its
 -- source (its program), over a `<->` flow (`api -> web.ssr` beside
@@ -390,15 +391,10 @@ T.is_response = is_response
 
 -- Requests into v from outside: untrusted inflows whose target is v (not
 -- the answers to calls v makes), skipping answers to calls of others.
-local requests = memo(function(v)
-	local out = {}
-	for _, f in ipairs(v.inflows or {}) do
-		if f.target == v and untrusted_input(f) and not in_process(f) and not is_response(f) then
-			out[#out + 1] = f
-		end
-	end
-	return out
-end)
+-- (The engine computes it: the view's `requests`.)
+local function requests(v)
+	return v.requests or NONE
+end
 T.requests = requests
 
 -- ---------------------------------------------------------------------------
@@ -407,15 +403,10 @@ T.requests = requests
 -- Calls into v from any other program: inflows whose target is v, that
 -- are not calls inside one program nor answers to calls of v's. Requests
 -- are the calls that come from outside (T.requests).
-local calls = memo(function(v)
-	local out = {}
-	for _, f in ipairs(v.inflows or {}) do
-		if f.target == v and not in_process(f) and not is_response(f) then
-			out[#out + 1] = f
-		end
-	end
-	return out
-end)
+-- (The engine computes it: the view's `calls`.)
+local function calls(v)
+	return v.calls or NONE
+end
 T.calls = calls
 
 -- The flows `per_part(v)` gives for top-level process p and each of its

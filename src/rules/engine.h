@@ -153,7 +153,7 @@ struct tm_rules {
 	 * views.c): a million findings are each read a few times in phase 2. */
 	const char *finding_keys[18];
 	/* And the fields of an element view (ORDER element_fields). */
-	const char *element_keys[30];
+	const char *element_keys[33];
 	int keys;  /* registry ref: those names, kept alive for the pointers */
 	int names; /* registry ref: kind, exposure and sensitivity names (views.c) */
 	tm_findings *findings;

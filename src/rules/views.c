@@ -84,16 +84,45 @@ enum {
 	EF_CROSSED_BY,
 	EF_IN_PROCESS,
 	EF_RESPONSE,
+	EF_REQUESTS,
+	EF_CALLS,
+	EF_UNTRUSTED_INFLOWS,
 	EF_COUNT
 };
-static const char *const element_fields[EF_COUNT + 1] = {
-    "id",       "key",         "kind",       "label",         "attr",
-    "file",     "line",        "parent",     "children",      "boundaries",
-    "exposure", "opportunity", "assets",     "pii",           "max_sensitivity",
-    "in_scope", "source",      "target",     "bidirectional", "crossings",
-    "crosses",  "inflows",     "outflows",   "zone",          "members",
-    "outer",    "sensitivity", "crossed_by", "in_process",    "response",
-    NULL};
+static const char *const element_fields[EF_COUNT + 1] = {"id",
+                                                         "key",
+                                                         "kind",
+                                                         "label",
+                                                         "attr",
+                                                         "file",
+                                                         "line",
+                                                         "parent",
+                                                         "children",
+                                                         "boundaries",
+                                                         "exposure",
+                                                         "opportunity",
+                                                         "assets",
+                                                         "pii",
+                                                         "max_sensitivity",
+                                                         "in_scope",
+                                                         "source",
+                                                         "target",
+                                                         "bidirectional",
+                                                         "crossings",
+                                                         "crosses",
+                                                         "inflows",
+                                                         "outflows",
+                                                         "zone",
+                                                         "members",
+                                                         "outer",
+                                                         "sensitivity",
+                                                         "crossed_by",
+                                                         "in_process",
+                                                         "response",
+                                                         "requests",
+                                                         "calls",
+                                                         "untrusted_inflows",
+                                                         NULL};
 _Static_assert(sizeof((tm_rules *)0)->element_keys / sizeof *((tm_rules *)0)->element_keys == EF_COUNT,
                "element_keys has a slot per element field");
 
@@ -706,6 +735,35 @@ static bool flow_is_response(const tm_element *f)
 	return false;
 }
 
+/* Input that comes from outside: the flow crosses a boundary or comes
+ * from an external entity. */
+static bool flow_untrusted(const tm_element *f)
+{
+	return f->ncrossings > 0 || (f->source && f->source->kind == TM_EL_EXTERNAL);
+}
+
+/* A node's inflows that are requests (untrusted, to it, neither inside
+ * its program nor an answer), calls (the same from anywhere) or
+ * untrusted inflows (untrusted and not inside its program), in order. */
+static void push_inflows_where(lua_State *L, tm_rules *rules, const tm_element *v, int which)
+{
+	tm_element **kept = tm_xmalloc((v->ninflows + 1) * sizeof *kept);
+	size_t n = 0;
+	for (size_t i = 0; i < v->ninflows; i++) {
+		tm_element *f = v->inflows[i];
+		bool keep;
+		if (which == EF_UNTRUSTED_INFLOWS)
+			keep = flow_untrusted(f) && !flow_in_process(f);
+		else
+			keep = f->target == v && (which == EF_CALLS || flow_untrusted(f)) &&
+			       !flow_in_process(f) && !flow_is_response(f);
+		if (keep)
+			kept[n++] = f;
+	}
+	push_view_list(L, rules, kept, n);
+	free(kept);
+}
+
 /* The flows crossing each boundary (a flow once per boundary, in model
  * order): one counting pass over the flows, then one filling pass. */
 static const uint32_t *crossed_index(tm_rules *rules)
@@ -865,6 +923,13 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 		if (!flow)
 			return false;
 		lua_pushboolean(L, flow_is_response(el));
+		return true;
+	case EF_REQUESTS:
+	case EF_CALLS:
+	case EF_UNTRUSTED_INFLOWS:
+		if (!is_node(el))
+			return false;
+		push_inflows_where(L, rules, el, which);
 		return true;
 	case EF_CROSSED_BY: {
 		if (el->kind != TM_EL_BOUNDARY)

@@ -755,7 +755,8 @@ static void test_requires(void **state)
 /* The flow facts the engine computes: `response` (a one-way flow that
  * answers a call its target made: over a <-> flow, or a flow written
  * before it in the same file) and `in_process` (between two parts of one
- * top-level process, with no protocol). threatlib's Lua versions of both
+ * top-level process, with no protocol); and on nodes the inflows they
+ * select: `requests`, `calls`, `untrusted_inflows`. threatlib's Lua versions of both
  * gave the same answers on this model. `web -> web.ssr` answers the call
  * `web.ssr -> web` written before it, protocol or not. */
 static void test_flow_facts(void **state)
@@ -764,9 +765,15 @@ static void test_flow_facts(void **state)
 	write_file("f.lua", "rule { id = \"F-1\", category = \"check\", applies = \"flow\", title = \"F\",\n"
 	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
 	                    "  when = function(f) return tostring(f.response) .. \"/\" .. tostring(f.in_process) end }\n"
-	                    "rule { id = \"F-2\", category = \"check\", applies = \"process\", title = \"F\",\n"
+	                    "local function keys(list)\n"
+	                    "  local out = {}\n"
+	                    "  for i, f in ipairs(list) do out[i] = f.key end\n"
+	                    "  return table.concat(out, \",\")\n"
+	                    "end\n"
+	                    "rule { id = \"F-2\", category = \"check\", applies = { \"process\", \"external\" }, title = \"F\",\n"
 	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
-	                    "  when = function(p) return tostring(p.response) .. \"/\" .. tostring(p.in_process) end }\n");
+	                    "  when = function(p) return tostring(p.response) .. \"/\" .. tostring(p.in_process) .. \" r=\"\n"
+	                    "    .. keys(p.requests) .. \" c=\" .. keys(p.calls) .. \" u=\" .. keys(p.untrusted_inflows) end }\n");
 	result r;
 	run_model(&r, "use \"./f.lua\"\n"
 	              "external browser\n"
@@ -789,7 +796,11 @@ static void test_flow_facts(void **state)
 	    {"F-1@web.ssr->api", "false/false"}, {"F-1@api->web.ssr", "true/false"},
 	    {"F-1@web.ssr->web", "false/true"},  {"F-1@web->web.ssr", "true/false"},
 	    {"F-1@api->db", "false/false"},      {"F-1@db->api", "true/false"},
-	    {"F-1@api->browser", "false/false"}, {"F-2@api", "nil/nil"},
+	    {"F-1@api->browser", "false/false"},
+	    {"F-2@web", "nil/nil r=browser->web c=browser->web u=browser->web"},
+	    {"F-2@web.ssr", "nil/nil r= c= u="},
+	    {"F-2@api", "nil/nil r= c=web.ssr->api u="},
+	    {"F-2@browser", "nil/nil r= c=api->browser u="},
 	};
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
 		const tm_finding *f = finding(&r, want[i].id);
