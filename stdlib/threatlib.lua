@@ -482,16 +482,6 @@ local INDEXED = { protocol = "flow", format = "flow", serialization = "flow",
 	tech = "node", kind = "node", trigger = "node", purpose = "node" }
 local NODE_KINDS = { "process", "store", "external", "boundary" }
 
-local function add_words(set, x)
-	if type(x) == "string" then
-		set[LOWER[x]] = true
-	elseif type(x) == "table" then
-		for _, w in ipairs(x) do
-			if type(w) == "string" then set[LOWER[w]] = true end
-		end
-	end
-end
-
 local word_index = per_model(function() return {} end)
 
 -- The set of (lower-case) words the model states as attribute `name`, on
@@ -505,21 +495,11 @@ function T.model_words(m, name)
 	if set then return set end
 	local where = INDEXED[name]
 	if where == nil then error("T.model_words: no index of `" .. tostring(name) .. "`", 2) end
-	set = {}
-	if where == "flow" then
-		for _, v in ipairs(m.elements("flow")) do
-			local x = v.attr[name]
-			if x ~= nil then add_words(set, x) end
-		end
-	end
-	if where == "node" or name ~= "protocol" then
-		for _, kind in ipairs(where == "node" and NODE_KINDS or { "process" }) do
-			for _, v in ipairs(m.elements(kind)) do
-				local x = v.attr[name]
-				if x ~= nil then add_words(set, x) end
-			end
-		end
-	end
+	-- one pass over the model in C (model.words), which reads attributes
+	-- as views show them and lower-cases them as LOWER does
+	local kinds = where == "node" and NODE_KINDS or name == "protocol" and { "flow" }
+		or { "flow", "process" }
+	set = m.words(name, kinds)
 	index[name] = set
 	return set
 end

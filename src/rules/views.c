@@ -1577,6 +1577,82 @@ static rule_filter *read_finding_filter(lua_State *L, int idx, size_t *count)
 	return filters;
 }
 
+/* Sets set[lower-case text] = true in the table at idx for each string a
+ * view would show for this value: the value itself, or the items of a
+ * list (as threatlib's add_words does with `attr[name]`). */
+static void add_value_words(lua_State *L, int set, const tm_value *value, bool in_list)
+{
+	if (!value)
+		return;
+	switch (value->kind) {
+	case TM_VAL_LIST:
+		for (size_t i = 0; !in_list && value->items && i < value->nitems; i++)
+			add_value_words(L, set, value->items[i], true);
+		return;
+	case TM_VAL_IDENT:
+	case TM_VAL_STRING:
+	case TM_VAL_DATE:
+	case TM_VAL_REF: break;
+	default: return; /* numbers, booleans and blocks are no words */
+	}
+	push_value(L, value);
+	size_t len;
+	const char *text = lua_tolstring(L, -1, &len);
+	luaL_Buffer b;
+	char *lower = luaL_buffinitsize(L, &b, len);
+	for (size_t k = 0; k < len; k++)
+		lower[k] = (char)ascii_lower((unsigned char)text[k]);
+	luaL_pushresultsize(&b, len);
+	lua_pushboolean(L, 1);
+	lua_rawset(L, set);
+	lua_pop(L, 1);
+}
+
+/* words(name [, kinds]), also model:words(...): the set {word = true} of
+ * the lower-case words attribute `name` holds (a word, or a list of them)
+ * on the elements of the given kinds (a kind or a list of kinds; every
+ * kind when left out). One pass over the model in C, for model-wide
+ * indexes such as "which protocols does this model use". */
+static int model_words(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	int arg = first_arg(L, rules);
+	const char *name = luaL_checkstring(L, arg);
+	if (!rules->model)
+		return luaL_error(L, "model.words used outside a run");
+	unsigned kinds = 0;
+	int type = lua_type(L, arg + 1);
+	if (type == LUA_TNONE || type == LUA_TNIL) {
+		kinds = ~0u;
+	} else {
+		size_t n = type == LUA_TTABLE ? lua_rawlen(L, arg + 1) : 1;
+		for (size_t i = 1; i <= n; i++) {
+			if (type == LUA_TTABLE)
+				lua_rawgeti(L, arg + 1, (lua_Integer)i);
+			else
+				lua_pushvalue(L, arg + 1);
+			const char *kind = lua_tostring(L, -1);
+			int k = 0;
+			while (kind && k < TM_EL_COUNT && strcmp(kind, tm_element_kind_names[k]) != 0)
+				k++;
+			if (!kind || k == TM_EL_COUNT)
+				return luaL_error(L, "model.words: unknown element kind '%s'",
+				                  kind ? kind : luaL_typename(L, -1));
+			kinds |= 1u << k;
+			lua_pop(L, 1);
+		}
+	}
+	lua_newtable(L);
+	int set = lua_gettop(L);
+	const tm_model *model = rules->model;
+	for (size_t i = 0; i < model->nelements; i++) {
+		const tm_element *el = model->elements[i];
+		if (el->kind < TM_EL_COUNT && (kinds & (1u << el->kind)))
+			add_value_words(L, set, tm_element_attr(el, name), false);
+	}
+	return 1;
+}
+
 /* findings_where(requires [, unless]), also model:findings_where(...):
  * the phase-2 findings whose fields hold a word of every `requires`
  * entry and of no `unless` one, like a finding rule's filters, as finding
@@ -1755,6 +1831,8 @@ void tm_rules_views_begin(tm_rules *rules, const tm_model *model, int32_t today,
 	lua_setfield(L, -2, "mentions");
 	lua_pushcfunction(L, model_findings_where);
 	lua_setfield(L, -2, "findings_where");
+	lua_pushcfunction(L, model_words);
+	lua_setfield(L, -2, "words");
 	lua_pushcfunction(L, model_finding);
 	lua_setfield(L, -2, "finding");
 	push_threats(L, model);

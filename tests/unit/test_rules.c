@@ -811,6 +811,44 @@ static void test_flow_facts(void **state)
 	result_free(&r);
 }
 
+/* model.words: the lower-case words an attribute holds (a word, a string,
+ * a list of them, a date or a reference as views show it; not numbers,
+ * booleans or blocks) on the elements of the given kinds. */
+static void test_model_words(void **state)
+{
+	(void)state;
+	write_file("w.lua", "local function sorted(set)\n"
+	                    "  local out = {}\n"
+	                    "  for w in pairs(set) do out[#out + 1] = w end\n"
+	                    "  table.sort(out)\n"
+	                    "  return table.concat(out, \",\")\n"
+	                    "end\n"
+	                    "rule { id = \"W-1\", category = \"check\", applies = \"model\", title = \"W\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(m)\n"
+	                    "    return sorted(m:words(\"tech\", \"process\")) .. \" \" .. sorted(m.words(\"tech\"))\n"
+	                    "      .. \" \" .. sorted(m.words(\"tech\", { \"store\", \"flow\" }))\n"
+	                    "  end }\n"
+	                    "rule { id = \"W-2\", category = \"check\", applies = \"model\", title = \"W\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(m) return m.words(\"tech\", \"planet\") end }\n");
+	result r;
+	run_model(&r, "use \"./w.lua\"\n"
+	              "process a { tech Hono }\n"
+	              "process b { tech [\"Next\", react, 3] }\n"
+	              "process e { tech express }\n"
+	              "process c { tech 2026-01-02 }\n"
+	              "process d { tech { x 1 } }\n"
+	              "store s { tech POSTGRES }\n"
+	              "flow a -> b { tech TLS }\n");
+	assert_non_null(strstr(r.messages, "w.lua:15: rule W-2 on model: model.words: unknown element kind 'planet'"));
+	const tm_finding *f = finding(&r, "W-1@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "2026-01-02,express,hono,next,react 2026-01-02,express,hono,next,postgres,react,tls "
+	                               "postgres,tls");
+	result_free(&r);
+}
+
 /* A rule is placed where its table is written: through a helper that
  * passes on the table it was given, at the helper's caller; a table
  * built inside a generator, at its `rule {` line. */
@@ -976,6 +1014,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_findings_where, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flow_facts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_model_words, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
