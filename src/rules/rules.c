@@ -1438,6 +1438,32 @@ static void end_run(tm_rules *rules, bool keep_views)
 	tm_rules_budget(rules, 0, 0, false);
 }
 
+/* Every element's view, in model order, before any rule runs (their
+ * fields still fill in on first use). Views live for the whole run, and
+ * made first, while the collector sleeps, they lie together instead of
+ * among the rules' garbage, and the collector does not trace them over
+ * and over as the heap grows: a tenth of a 100k-element run. */
+static int build_views_step(lua_State *L)
+{
+	tm_rules *rules = lua_touserdata(L, 1);
+	const tm_model *model = rules->model;
+	for (size_t i = 0; i < model->nelements; i++) {
+		tm_rules_push_view(L, rules, model->elements[i]);
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+static void build_views(tm_rules *rules)
+{
+	lua_State *L = rules->L;
+	lua_pushcfunction(L, build_views_step);
+	lua_pushlightuserdata(L, rules);
+	/* Only the memory cap can stop it; the rules then report the same. */
+	if (tm_rules_pcall(rules, 1, 0) != LUA_OK)
+		lua_pop(L, 1);
+}
+
 int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *out, tm_diags *diags)
 {
 	if (!rules || !model || !out || !diags)
@@ -1447,6 +1473,7 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	size_t errors = diags->errors;
 	rules->diags = diags;
 	begin_run(rules, model, today, model->nelements, false);
+	build_views(rules);
 	rule_run r = {.rules = rules,
 	              .mode = RUN_ELEMENTS,
 	              .nitems = model->nelements,
