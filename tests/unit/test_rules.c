@@ -326,6 +326,22 @@ static void test_default_packs_missing(void **state)
 	result_free(&r);
 }
 
+/* A finding's detail per finding id, for the tests that read views
+ * through the detail a rule returns. */
+typedef struct expected_detail {
+	const char *id, *detail;
+} expected_detail;
+
+static void assert_details(result *r, const expected_detail *want, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		const tm_finding *f = finding(r, want[i].id);
+		if (!f)
+			fail_msg("no finding %s: %s", want[i].id, r->messages);
+		assert_string_equal(f->detail, want[i].detail);
+	}
+}
+
 /* A rule that describes a view in its detail, so the test reads it back. */
 static const char *const describe_pack =
     "local function keys(list) local out = {} for i, v in ipairs(list) do out[i] = v.key end\n"
@@ -371,9 +387,7 @@ static void test_views(void **state)
 	              "flow sql: api.dal -> db { data [A-01] }\n"
 	              "flow partner <-> db\n");
 	assert_string_equal(r.messages, "");
-	const struct {
-		const char *id, *detail;
-	} want[] = {
+	const expected_detail want[] = {
 	    {"D-1@user", "external user User exp=internet opp=3 pii=false sens=nil scope=true b= assets= children= "
 	                 "parent=- line=3 in= out=user->api zone=internet attr={}"},
 	    /* a <-> flow is in both lists; db -> partner makes partner reachable */
@@ -397,12 +411,7 @@ static void test_views(void **state)
 	    {"D-1@partner->db", "flow - partner->db exp=internet opp=3 pii=false sens=nil scope=true b= assets= "
 	                        "children= parent=- line=14 src=partner dst=db crosses=true x=TB-1,TB-0 bi=true attr={}"},
 	};
-	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
-		const tm_finding *f = finding(&r, want[i].id);
-		if (!f)
-			fail_msg("no finding %s", want[i].id);
-		assert_string_equal(f->detail, want[i].detail);
-	}
+	assert_details(&r, want, sizeof want / sizeof *want);
 	result_free(&r);
 }
 
@@ -789,9 +798,7 @@ static void test_flow_facts(void **state)
 	              "flow api -> db\n"
 	              "flow db -> api\n"
 	              "flow api <-> browser\n");
-	const struct {
-		const char *id, *detail;
-	} want[] = {
+	const expected_detail want[] = {
 	    {"F-1@browser->web", "false/false"}, {"F-1@web->browser", "true/false"},
 	    {"F-1@web.ssr->api", "false/false"}, {"F-1@api->web.ssr", "true/false"},
 	    {"F-1@web.ssr->web", "false/true"},  {"F-1@web->web.ssr", "true/false"},
@@ -802,12 +809,7 @@ static void test_flow_facts(void **state)
 	    {"F-2@api", "nil/nil r= c=web.ssr->api u="},
 	    {"F-2@browser", "nil/nil r= c=api->browser u="},
 	};
-	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
-		const tm_finding *f = finding(&r, want[i].id);
-		if (!f)
-			fail_msg("no finding %s: %s", want[i].id, r.messages);
-		assert_string_equal(f->detail, want[i].detail);
-	}
+	assert_details(&r, want, sizeof want / sizeof *want);
 	result_free(&r);
 }
 
