@@ -174,6 +174,12 @@ struct tm_rules {
  * name (status, risk, rule, framework, category, pack), or -1; and whether
  * a finding passes every `requires` entry and no `unless` one. */
 int tm_rules_finding_field(const char *name);
+/* Reads a filter table at idx ({ name = word or { words } }: `requires`,
+ * `unless`) into filters in one block from alloc(ud, size): names copied,
+ * words lower-cased, sorted by name. False with a message in error (`what`
+ * names the table) when the table is not such a table. */
+bool tm_rules_read_filters(lua_State *L, int idx, const char *what, void *(*alloc)(void *ud, size_t size),
+                           void *ud, rule_filter **out, size_t *count, char *error, size_t size);
 bool tm_rules_finding_passes(const tm_finding *f, const rule_filter *requires, size_t nrequires,
                              const rule_filter *unless, size_t nunless);
 

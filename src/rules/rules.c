@@ -410,89 +410,117 @@ static bool refs_field(tm_rules *rules, lua_State *L, int table, rule *r, char *
 	return ok;
 }
 
-static char *lower_copy(tm_arena *arena, const char *text, size_t len)
-{
-	char *out = tm_arena_alloc(arena, len + 1);
-	for (size_t i = 0; i < len; i++)
-		out[i] = (text[i] >= 'A' && text[i] <= 'Z') ? (char)(text[i] - 'A' + 'a') : text[i];
-	out[len] = '\0';
-	return out;
-}
-
-/* `requires` / `unless`: { attribute = "word" or { "word", ... }, ... }. */
 static int compare_filters(const void *a, const void *b)
 {
 	return strcmp(((const rule_filter *)a)->attr, ((const rule_filter *)b)->attr);
 }
 
+/* The words of the filter value on top of the stack (a word, or a list
+ * of words), one by one: each is pushed, then popped by the caller. */
+static size_t filter_nwords(lua_State *L)
+{
+	return lua_type(L, -1) == LUA_TSTRING ? 1 : lua_type(L, -1) == LUA_TTABLE ? lua_rawlen(L, -1) : 0;
+}
+
+static void push_filter_word(lua_State *L, size_t i)
+{
+	if (lua_type(L, -1) == LUA_TTABLE)
+		lua_rawgeti(L, -1, (lua_Integer)i + 1);
+	else
+		lua_pushvalue(L, -1);
+}
+
+bool tm_rules_read_filters(lua_State *L, int idx, const char *what, void *(*alloc)(void *ud, size_t size),
+                           void *ud, rule_filter **out, size_t *count, char *error, size_t size)
+{
+	*out = NULL;
+	*count = 0;
+	idx = lua_absindex(L, idx);
+	if (lua_type(L, idx) != LUA_TTABLE) {
+		snprintf(error, size, "'%s' must be a table of attribute names and words, not a %s", what,
+		         luaL_typename(L, idx));
+		return false;
+	}
+	/* One pass checks and measures, the second copies into one block. */
+	size_t n = 0, nwords = 0, bytes = 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			snprintf(error, size, "'%s' keys must be attribute names", what);
+			lua_pop(L, 2);
+			return false;
+		}
+		const char *name = lua_tostring(L, -2);
+		size_t k = filter_nwords(L);
+		if (k == 0) {
+			snprintf(error, size, "'%s.%s' must be a word or a non-empty list of words", what,
+			         name);
+			lua_pop(L, 2);
+			return false;
+		}
+		for (size_t i = 0; i < k; i++) {
+			push_filter_word(L, i);
+			if (lua_type(L, -1) != LUA_TSTRING) {
+				snprintf(error, size, "'%s.%s' must list words as strings", what, name);
+				lua_pop(L, 3);
+				return false;
+			}
+			bytes += lua_rawlen(L, -1) + 1;
+			lua_pop(L, 1);
+		}
+		n++;
+		nwords += k;
+		bytes += strlen(name) + 1;
+		lua_pop(L, 1);
+	}
+	rule_filter *filters = alloc(ud, n * sizeof(rule_filter) + nwords * sizeof(char *) + bytes + 1);
+	const char **words = (const char **)(filters + n);
+	char *text = (char *)(words + nwords);
+	lua_pushnil(L);
+	for (size_t f = 0; lua_next(L, idx); f++) {
+		size_t len = strlen(lua_tostring(L, -2));
+		filters[f].attr = memcpy(text, lua_tostring(L, -2), len + 1);
+		text += len + 1;
+		filters[f].words = words;
+		filters[f].nwords = filter_nwords(L);
+		for (size_t i = 0; i < filters[f].nwords; i++) {
+			push_filter_word(L, i);
+			const char *word = lua_tolstring(L, -1, &len);
+			for (size_t c = 0; c < len; c++)
+				text[c] = (word[c] >= 'A' && word[c] <= 'Z') ? (char)(word[c] - 'A' + 'a')
+				                                             : word[c];
+			text[len] = '\0';
+			*words++ = text;
+			text += len + 1;
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	/* Lua's table order changes from run to run (string hashes are
+	 * seeded): by name, the filters read the same in every run. */
+	qsort(filters, n, sizeof *filters, compare_filters);
+	*out = filters;
+	*count = n;
+	return true;
+}
+
+static void *arena_block(void *arena, size_t size)
+{
+	return tm_arena_alloc(arena, size);
+}
+
+/* `requires` / `unless`: { attribute = "word" or { "word", ... }, ... }. */
 static bool filter_field(tm_rules *rules, lua_State *L, int table, const char *name, rule_filter **out,
                          size_t *count, char *error, size_t size)
 {
-	int type = lua_getfield(L, table, name);
-	bool ok = true;
 	*out = NULL;
 	*count = 0;
-	if (type == LUA_TNIL) {
+	if (lua_getfield(L, table, name) == LUA_TNIL) {
 		lua_pop(L, 1);
 		return true;
 	}
-	if (type != LUA_TTABLE) {
-		snprintf(error, size, "'%s' must be a table of attribute names and words, not a %s", name,
-		         lua_typename(L, type));
-		lua_pop(L, 1);
-		return false;
-	}
-	int filters = lua_gettop(L);
-	size_t n = 0;
-	lua_pushnil(L);
-	while (lua_next(L, filters)) {
-		n++;
-		lua_pop(L, 1);
-	}
-	*out = tm_arena_alloc(rules->arena, sizeof(rule_filter) * (n ? n : 1));
-	lua_pushnil(L);
-	while (ok && lua_next(L, filters)) {
-		if (lua_type(L, -2) != LUA_TSTRING) {
-			snprintf(error, size, "'%s' keys must be attribute names", name);
-			ok = false;
-			break;
-		}
-		rule_filter *filter = &(*out)[(*count)++];
-		filter->attr = tm_arena_strdup(rules->arena, lua_tostring(L, -2));
-		size_t nwords = lua_type(L, -1) == LUA_TSTRING  ? 1
-		                : lua_type(L, -1) == LUA_TTABLE ? lua_rawlen(L, -1)
-		                                                : 0;
-		if (nwords == 0) {
-			snprintf(error, size, "'%s.%s' must be a word or a non-empty list of words", name,
-			         filter->attr);
-			ok = false;
-			break;
-		}
-		filter->words = tm_arena_alloc(rules->arena, sizeof(char *) * nwords);
-		filter->nwords = nwords;
-		for (size_t i = 0; ok && i < nwords; i++) {
-			bool single = lua_type(L, -1) == LUA_TSTRING;
-			if (!single)
-				lua_rawgeti(L, -1, (lua_Integer)i + 1);
-			if (lua_type(L, -1) != LUA_TSTRING) {
-				snprintf(error, size, "'%s.%s' must list words as strings", name,
-				         filter->attr);
-				ok = false;
-			} else {
-				size_t len;
-				const char *word = lua_tolstring(L, -1, &len);
-				filter->words[i] = lower_copy(rules->arena, word, len);
-			}
-			if (!single)
-				lua_pop(L, 1);
-		}
-		lua_pop(L, 1);
-	}
-	lua_settop(L, filters - 1);
-	/* Lua's table order changes from run to run (string hashes are
-	 * seeded): by name, the filters read the same in every run. */
-	if (ok)
-		qsort(*out, *count, sizeof **out, compare_filters);
+	bool ok = tm_rules_read_filters(L, -1, name, arena_block, rules->arena, out, count, error, size);
+	lua_pop(L, 1);
 	return ok;
 }
 
@@ -980,6 +1008,23 @@ static void copy_rule_strings(rule_run *run, rule *r)
 	r->copied_run = run->id;
 }
 
+/* Calls a rule's function (registry ref) on the subject and the model,
+ * leaving its result; with a fresh instruction budget that a pcall
+ * inside it cannot have swallowed. */
+static void call_rule_function(lua_State *L, tm_rules *rules, int ref, int view, int model)
+{
+	rules->ticks = 0;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+	lua_pushvalue(L, view);
+	lua_pushvalue(L, model);
+	lua_call(L, 2, 1);
+	tm_rules_call_done(rules);
+	if (rules->tripped) {
+		lua_pushstring(L, rules->trip_msg);
+		lua_error(L);
+	}
+}
+
 /* Factors from a rule's table or function; raises on a bad value. */
 static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, const uint8_t *fixed,
                              const char *name, const char *const *names, const char *const *interned,
@@ -991,16 +1036,7 @@ static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, con
 		memcpy(out, fixed, count);
 		return;
 	}
-	rules->ticks = 0;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-	lua_pushvalue(L, view);
-	lua_pushvalue(L, model);
-	lua_call(L, 2, 1);
-	tm_rules_call_done(rules);
-	if (rules->tripped) {
-		lua_pushstring(L, rules->trip_msg);
-		lua_error(L);
-	}
+	call_rule_function(L, rules, ref, view, model);
 	if (!lua_istable(L, -1)) {
 		lua_pushfstring(L, "%s returned a %s (expected a table of factors)", name,
 		                luaL_typename(L, -1));
@@ -1139,27 +1175,14 @@ static bool finding_filters_pass(const rule *r, const tm_finding *f)
 	return tm_rules_finding_passes(f, r->requires, r->nrequires, r->unless, r->nunless);
 }
 
-/* The element's attribute as its view shows it: the last one so named. */
-static const tm_value *attribute_of(const tm_element *el, const char *name)
-{
-	const tm_block *block = el->decl ? el->decl->block : NULL;
-	const tm_value *found = NULL;
-	for (size_t i = 0; block && i < block->count; i++) {
-		const tm_attr *attr = block->items[i].attr;
-		if (attr && attr->name && attr->value && strcmp(attr->name, name) == 0)
-			found = attr->value;
-	}
-	return found;
-}
-
 /* A rule's `requires` and `unless` against an element. */
 static bool filters_pass(const rule *r, const tm_element *el)
 {
 	for (size_t i = 0; i < r->nrequires; i++)
-		if (!value_matches(attribute_of(el, r->requires[i].attr), &r->requires[i]))
+		if (!value_matches(tm_element_attr(el, r->requires[i].attr), &r->requires[i]))
 			return false;
 	for (size_t i = 0; i < r->nunless; i++)
-		if (value_matches(attribute_of(el, r->unless[i].attr), &r->unless[i]))
+		if (value_matches(tm_element_attr(el, r->unless[i].attr), &r->unless[i]))
 			return false;
 	return true;
 }
@@ -1169,18 +1192,9 @@ static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, 
                      const char *key, const char *file, uint32_t line)
 {
 	tm_rules *rules = run->rules;
-	rules->ticks = 0;
 	rules->where_line = 0;
 	run->line = r->when_line;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, r->when);
-	lua_pushvalue(L, view);
-	lua_pushvalue(L, model);
-	lua_call(L, 2, 1);
-	tm_rules_call_done(rules);
-	if (rules->tripped) {
-		lua_pushstring(L, rules->trip_msg);
-		lua_error(L);
-	}
+	call_rule_function(L, rules, r->when, view, model);
 	int type = lua_type(L, -1);
 	if (type == LUA_TNIL || (type == LUA_TBOOLEAN && !lua_toboolean(L, -1))) {
 		lua_pop(L, 1);

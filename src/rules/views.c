@@ -689,14 +689,6 @@ static bool has_sensitivity(const tm_element *el)
 	return el->max_sensitivity > TM_SENS_NONE && el->max_sensitivity <= TM_SENS_CRITICAL;
 }
 
-/* The top-level (Level 0) process of an element. */
-static const tm_element *level0(const tm_element *el)
-{
-	while (el->parent)
-		el = el->parent;
-	return el;
-}
-
 static const char *file_of(const tm_element *el)
 {
 	return el->decl && el->decl->span.src ? el->decl->span.src->path : NULL;
@@ -708,7 +700,7 @@ static bool flow_in_process(const tm_element *f)
 {
 	if (!f->source || !f->target || tm_element_attr(f, "protocol"))
 		return false;
-	return level0(f->source) == level0(f->target);
+	return tm_element_level0(f->source) == tm_element_level0(f->target);
 }
 
 /* A one-way flow that answers a call: its target also sends to its
@@ -719,11 +711,11 @@ static bool flow_is_response(const tm_element *f)
 	const tm_element *s = f->source, *t = f->target;
 	if (f->bidirectional || !s || !t || t->kind == TM_EL_STORE)
 		return false;
-	const tm_element *home = level0(s);
+	const tm_element *home = tm_element_level0(s);
 	const char *file = file_of(f);
 	for (size_t i = 0; i < t->noutflows; i++) {
 		const tm_element *g = t->outflows[i];
-		if (g == f || g->source != t || !g->target || level0(g->target) != home)
+		if (g == f || g->source != t || !g->target || tm_element_level0(g->target) != home)
 			continue;
 		if (g->bidirectional)
 			return true;
@@ -839,9 +831,9 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 		return true;
 	case EF_EXPOSURE: push_name(L, rules, NAME_EXPOSURE(exposure_of(el))); return true;
 	case EF_FILE:
-		if (!el->decl || !el->decl->span.src || !el->decl->span.src->path)
+		if (!file_of(el))
 			return false;
-		lua_pushstring(L, el->decl->span.src->path);
+		lua_pushstring(L, file_of(el));
 		return true;
 	case EF_ID:
 		if (!el->id)
@@ -1513,67 +1505,30 @@ static int model_finding(lua_State *L)
 }
 
 /* __index of the model view's data: model.findings, built on first use. */
-/* Reads the filter table at idx (finding field names to a word or a list
- * of words) into filters kept in a userdata it pushes (nothing is pushed
- * for an absent table); raises on a bad table. */
-static rule_filter *read_finding_filter(lua_State *L, int idx, size_t *count)
+/* Memory for a filter read by findings_where: a userdata left on the
+ * stack, so it lives as long as the call. */
+static void *stack_block(void *L, size_t size)
+{
+	return lua_newuserdatauv(L, size, 0);
+}
+
+/* The filter table at idx, or none when absent; raises on a bad table or
+ * a name that is no finding field. */
+static rule_filter *read_finding_filter(lua_State *L, int idx, const char *what, size_t *count)
 {
 	*count = 0;
 	if (lua_isnoneornil(L, idx))
 		return NULL;
-	luaL_checktype(L, idx, LUA_TTABLE);
-	size_t nwords = 0, bytes = 0;
-	lua_pushnil(L);
-	while (lua_next(L, idx)) {
-		if (lua_type(L, -2) != LUA_TSTRING || tm_rules_finding_field(lua_tostring(L, -2)) < 0)
+	rule_filter *filters;
+	char error[200];
+	if (!tm_rules_read_filters(L, idx, what, stack_block, L, &filters, count, error, sizeof error))
+		luaL_error(L, "model.findings_where: %s", error);
+	for (size_t i = 0; i < *count; i++)
+		if (tm_rules_finding_field(filters[i].attr) < 0)
 			luaL_error(L,
 			           "model.findings_where: '%s' is no finding field (status, risk, rule, "
 			           "framework, category, pack)",
-			           lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
-			                                          : luaL_typename(L, -2));
-		(*count)++;
-		size_t n = lua_type(L, -1) == LUA_TTABLE ? lua_rawlen(L, -1) : 1;
-		for (size_t i = 1; i <= n; i++) {
-			if (lua_type(L, -1) == LUA_TTABLE)
-				lua_rawgeti(L, -1, (lua_Integer)i);
-			else
-				lua_pushvalue(L, -1);
-			if (lua_type(L, -1) != LUA_TSTRING)
-				luaL_error(L, "model.findings_where: '%s' must be a word or a list of words",
-				           lua_tostring(L, -3));
-			bytes += lua_rawlen(L, -1) + 1;
-			nwords++;
-			lua_pop(L, 1);
-		}
-		lua_pop(L, 1);
-	}
-	size_t size = *count * sizeof(rule_filter) + nwords * sizeof(char *) + bytes;
-	rule_filter *filters = lua_newuserdatauv(L, size ? size : 1, 0);
-	const char **words = (const char **)(filters + *count);
-	char *text = (char *)(words + nwords);
-	size_t f = 0;
-	lua_pushnil(L);
-	while (lua_next(L, idx)) {
-		rule_filter *filter = &filters[f++];
-		filter->attr = lua_tostring(L, -2); /* the caller's table keeps it */
-		filter->words = words;
-		filter->nwords = lua_type(L, -1) == LUA_TTABLE ? lua_rawlen(L, -1) : 1;
-		for (size_t i = 1; i <= filter->nwords; i++) {
-			if (lua_type(L, -1) == LUA_TTABLE)
-				lua_rawgeti(L, -1, (lua_Integer)i);
-			else
-				lua_pushvalue(L, -1);
-			size_t len;
-			const char *word = lua_tolstring(L, -1, &len);
-			for (size_t k = 0; k < len; k++)
-				text[k] = (char)ascii_lower((unsigned char)word[k]);
-			text[len] = '\0';
-			*words++ = text;
-			text += len + 1;
-			lua_pop(L, 1);
-		}
-		lua_pop(L, 1);
-	}
+			           filters[i].attr);
 	return filters;
 }
 
@@ -1664,8 +1619,8 @@ static int model_findings_where(lua_State *L)
 	luaL_checktype(L, arg, LUA_TTABLE);
 	bool has_unless = lua_gettop(L) > arg; /* before the filters push their storage */
 	size_t nrequires, nunless = 0;
-	const rule_filter *requires = read_finding_filter(L, arg, &nrequires);
-	const rule_filter *unless = has_unless ? read_finding_filter(L, arg + 1, &nunless) : NULL;
+	const rule_filter *requires = read_finding_filter(L, arg, "requires", &nrequires);
+	const rule_filter *unless = has_unless ? read_finding_filter(L, arg + 1, "unless", &nunless) : NULL;
 	lua_createtable(L, 0, 0);
 	lua_Integer n = 0;
 	for (size_t i = 0; rules->findings && i < rules->nfindings_seen; i++) {
