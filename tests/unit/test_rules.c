@@ -491,20 +491,30 @@ static void test_readonly_views(void **state)
 	                    "rule { id = \"W-4\", category = \"tampering\", applies = \"process\", title = \"meta\",\n"
 	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
 	                    "  when = function(v) setmetatable(v, nil) end }\n"
+	                    "rule { id = \"W-5\", category = \"tampering\", applies = \"process\", title = \"list\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(v) v.inflows[1] = v end }\n"
+	                    "rule { id = \"W-6\", category = \"tampering\", applies = \"process\", title = \"sort\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(v) table.sort(v.inflows, function(a, b) return a.key < b.key end) end }\n"
 	                    "rule { id = \"W-9\", category = \"tampering\", applies = \"process\", title = \"read\",\n"
 	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
-	                    "  when = function(v) return v.label .. \"/\" .. v.attr.tech .. \"/\" .. tostring(getmetatable(v)) end }\n");
+	                    "  when = function(v) return v.label .. \"/\" .. v.attr.tech .. \"/\" .. tostring(getmetatable(v))\n"
+	                    "    .. \"/\" .. type(v.inflows) .. \"/\" .. tostring(getmetatable(v.inflows)) .. \"/\" .. v.inflows[1].key end }\n");
 	result r;
-	run_model(&r, "use \"w\"\nprocess web \"Web\" { tech nextjs }\n");
+	run_model(&r, "use \"w\"\nprocess web \"Web\" { tech nextjs }\n"
+	              "external z\nexternal a\nflow z -> web\nflow a -> web\n");
 	assert_int_equal(r.run, TM_ERR_INPUT);
 	assert_messages(&r, "error: DIR/w.lua:3: rule W-1 on web: attempt to modify a read-only table (field 'tech')\n"
 	                    "error: DIR/w.lua:6: rule W-2 on web: attempt to modify a read-only table\n"
 	                    "error: DIR/w.lua:9: rule W-3 on web: attempt to modify a read-only table (field 'label')\n"
 	                    "error: DIR/w.lua:12: rule W-4 on web: cannot change a protected metatable\n"
-	                    "4 errors\n");
+	                    "error: DIR/w.lua:15: rule W-5 on web: attempt to modify a read-only table\n"
+	                    "error: DIR/w.lua:18: rule W-6 on web: attempt to modify a read-only table\n"
+	                    "6 errors\n");
 	const tm_finding *f = finding(&r, "W-9@web");
 	assert_non_null(f);
-	assert_string_equal(f->detail, "Web/nextjs/false");
+	assert_string_equal(f->detail, "Web/nextjs/false/userdata/false/z->web");
 	result_free(&r);
 }
 
