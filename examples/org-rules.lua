@@ -174,8 +174,9 @@ acme {
 		if #crit == 0 or T.yes(s, "encrypted") then return false end
 		return s.key .. " holds " .. T.names(crit) .. " without `encrypted true`"
 	end,
-	likelihood = function(s) return { skill = 2, motive = 3, opportunity = T.opportunity(s),
-		population = 2, discoverability = 2 } end,
+	-- "exposure": the engine measures the store's exposure (T.opportunity)
+	likelihood = { skill = 2, motive = 3, opportunity = "exposure", population = 2,
+		discoverability = 2 },
 	impact = { confidentiality = 3 },
 	mitigation = "Enable volume or database encryption with keys in Vault.",
 	refs = { "CWE-311", "ACME-SEC-POL-4.1" },
@@ -231,9 +232,10 @@ acme {
 		if not T.is(f, "protocol", BANNED) then return false end
 		return f.key .. " uses protocol " .. T.text(f, "protocol")
 	end,
-	likelihood = function(f) return { skill = 2, motive = 2, opportunity = T.opportunity(f),
-		population = 2, discoverability = 3 } end,
-	impact = function(f) return { confidentiality = T.confidentiality(f), compliance = 2 } end,
+	likelihood = { skill = 2, motive = 2, opportunity = "exposure", population = 2,
+		discoverability = 3 },
+	-- "data": the sensitivity of what the flow carries (T.confidentiality)
+	impact = { confidentiality = "data", compliance = 2 },
 	mitigation = "Use https/wss/sftp; inside the cluster, the mesh's mTLS.",
 	refs = { "CWE-319", "ACME-SEC-POL-2.2" },
 }

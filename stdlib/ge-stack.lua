@@ -226,7 +226,7 @@ add(NEXT, {
 		.. "comments and internal route names, and find its weak spots faster. Raised by "
 		.. "`productionBrowserSourceMaps true`; `false` is the safe value.",
 	-- Trivial to fetch and obvious; the gain is reconnaissance.
-	likelihood = function(v) return T.likelihood(v, 3, 1, 2) end,
+	likelihood = T.likelihood_factors(3, 1, 2),
 	impact = { confidentiality = 2 },
 	mitigation = "Set productionBrowserSourceMaps: false (the default); upload source maps to "
 		.. "the error tracker privately instead of serving them.",
@@ -245,8 +245,8 @@ add(NEXT, {
 	description = "The Next.js app states `auth_middleware false`: its API routes and admin "
 		.. "pages rely on the client (hidden links, client-side redirects) instead of a "
 		.. "server-side session check, so anyone who calls the route directly gets through.",
-	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
-	impact = function(v, m) return T.impact(v, M(m), { integrity = 3 }) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
+	impact = T.impact_factors { integrity = 3 },
 	mitigation = "Check the session server-side in middleware.ts for every protected path "
 		.. "(matcher covering /api and /admin) and again in each route handler and server "
 		.. "action that changes data; deny by default.",
@@ -299,7 +299,7 @@ add(NEXT, {
 		return v.key .. " exposes " .. table.concat(bad, ", ") .. " to the browser"
 	end,
 	-- Anyone can read the bundle, and leaked keys are harvested by bots.
-	likelihood = function(v) return T.likelihood(v, 3, 3, 3) end,
+	likelihood = T.likelihood_factors(3, 3, 3),
 	impact = { confidentiality = 3, financial = 2 },
 	mitigation = "Keep secrets in server-only variables (no NEXT_PUBLIC_ prefix), read them in "
 		.. "route handlers or server components, rotate any key that was ever shipped, and "
@@ -326,8 +326,8 @@ add(HONO, {
 	title = "Missing auth middleware on routes",
 	description = "The Hono API states `auth none` (or `partial`): route groups without the "
 		.. "auth middleware accept requests from anyone, who can then act as any user.",
-	likelihood = function(v) return T.likelihood(v, 3, 3, 2) end,
-	impact = function(v, m) return T.impact(v, M(m), { integrity = 3 }) end,
+	likelihood = T.likelihood_factors(3, 3, 2),
+	impact = T.impact_factors { integrity = 3 },
 	mitigation = "Mount the JWT middleware (hono/jwt with the algorithm pinned, keys from "
 		.. "Keycloak's JWKS) on every route group with app.use('/api/*', ...), list the public "
 		.. "routes explicitly, and test that an unauthenticated request to each group gets 401.",
@@ -345,7 +345,7 @@ add(HONO, {
 	title = "Unbounded request body size",
 	description = "The Hono API states `body_limit none`: a few requests with huge bodies "
 		.. "exhaust its memory and take it down for every user.",
-	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = { availability = 2 },
 	mitigation = "Use hono/body-limit on every route that reads a body (e.g. 1 MB, more only "
 		.. "for upload routes) and reject larger requests with 413.",
@@ -372,8 +372,8 @@ add(HONO, {
 		if T.is(v, "validation", SCHEMA) and not T.is(v, "validation", PARTIAL) then return nil end
 		return v.key .. " states " .. shown(v, "validation")
 	end,
-	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
-	impact = function(v) return { integrity = math.max(2, T.integrity(v)) } end,
+	likelihood = T.likelihood_factors(2, 2, 2),
+	impact = { integrity = { "data", 2 } },
 	mitigation = "Validate every route's params, query and body with @hono/zod-validator and "
 		.. "strict schemas (unknown keys rejected), and pass only the parsed object to the "
 		.. "handler.",
@@ -391,7 +391,7 @@ add(HONO, {
 	title = "Missing rate limiting",
 	description = "The Hono API states `rate_limit none`: bots can flood it, brute-force "
 		.. "logins and scrape data at whatever rate the network allows.",
-	likelihood = function(v) return T.likelihood(v, 3, 2, 3) end,
+	likelihood = T.likelihood_factors(3, 2, 3),
 	impact = { availability = 2 },
 	mitigation = "Rate-limit per client and per route (a Hono rate-limiter middleware backed "
 		.. "by Redis), stricter on login and expensive routes, behind the CDN's limits.",
@@ -426,8 +426,8 @@ add(PG, {
 	description = "The database states `rls false` (or `partial`): tenant isolation rests on "
 		.. "every query remembering its WHERE clause, so one forgotten filter or one injection "
 		.. "reads or changes other tenants' rows.",
-	likelihood = function(s) return T.likelihood(s, 2, 3, 1) end,
-	impact = function(s, m) return T.impact(s, M(m), { integrity = math.max(2, T.integrity(s)) }) end,
+	likelihood = T.likelihood_factors(2, 3, 1),
+	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "ALTER TABLE ... ENABLE (and FORCE) ROW LEVEL SECURITY on every "
 		.. "tenant-scoped table, with policies on the tenant id set per transaction "
 		.. "(SET LOCAL app.tenant_id), and a test that queries across tenants return nothing.",
@@ -467,8 +467,8 @@ add(PG, {
 		if #bad == 0 then return nil end
 		return s.key .. " is reached with " .. table.concat(bad, ", ")
 	end,
-	likelihood = function(s) return T.likelihood(s, 2, 2, 1) end,
-	impact = function(s, m) return T.impact(s, M(m), { integrity = 3 }) end,
+	likelihood = T.likelihood_factors(2, 2, 1),
+	impact = T.impact_factors { integrity = 3 },
 	mitigation = "Connect as a least-privilege role per service (NOSUPERUSER NOBYPASSRLS, "
 		.. "no DDL; migrations run as a separate owner role), granted only the tables and "
 		.. "columns it uses.",
@@ -507,7 +507,7 @@ add(PG, {
 	end,
 	-- Needs a position on the network path.
 	likelihood = { skill = 2, motive = 2, opportunity = 2, population = 1, discoverability = 1 },
-	impact = function(s, m) return T.impact(s, M(m), { integrity = 2 }) end,
+	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Require TLS on the server (hostssl only in pg_hba.conf, ssl = on) and "
 		.. "connect with sslmode=verify-full; use client certificates (cert auth) for service "
 		.. "roles.",
@@ -560,8 +560,8 @@ add(K3S, {
 		.. "default-deny NetworkPolicy per namespace, a compromised pod reaches the database, "
 		.. "Vault and every other service directly, and can impersonate a service to them "
 		.. "(the seed's \"service impersonation without mTLS\").",
-	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
-	impact = function(v, m) return T.impact(v, M(m), { confidentiality = 3, integrity = 3 }) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
+	impact = T.impact_factors { confidentiality = 3, integrity = 3 },
 	mitigation = "Apply a default-deny NetworkPolicy (ingress and egress) in every namespace "
 		.. "and allow only the flows in the DFD; add mTLS between services where the data is "
 		.. "sensitive.",
@@ -584,7 +584,7 @@ add(K3S, {
 		if T.text(v, "pod_security") == "restricted" then return nil end
 		return v.key .. " states " .. shown(v, "pod_security") .. ", not restricted"
 	end,
-	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = { integrity = 3, availability = 3 },
 	mitigation = "Label every application namespace pod-security.kubernetes.io/enforce: "
 		.. "restricted, and fix the workloads that fail it (runAsNonRoot, no privilege "
@@ -603,7 +603,7 @@ add(K3S, {
 	title = "Container running as root",
 	description = "The workloads state `run_as_root true`: code execution in a container runs "
 		.. "as uid 0, one kernel or runtime bug away from root on the node.",
-	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = { integrity = 3, availability = 3 },
 	mitigation = "Build images with a non-root USER, set runAsNonRoot: true and a fixed "
 		.. "runAsUser in the securityContext, with a read-only root filesystem.",
@@ -621,7 +621,7 @@ add(K3S, {
 	title = "Pod without resource limits consuming all node resources",
 	description = "The workloads state `resource_limits false`: one pod in a loop or under "
 		.. "attack takes all the node's CPU and memory, and every other pod on it goes down.",
-	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = { availability = 2 },
 	mitigation = "Set CPU and memory requests and limits on every container, and a "
 		.. "LimitRange and ResourceQuota per namespace so none can be deployed without them.",
@@ -705,7 +705,7 @@ add(K3S, {
 		if #bad == 0 then return nil end
 		return v.key .. " trusts " .. table.concat(bad, ", ")
 	end,
-	likelihood = function(v) return T.likelihood(v, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = { integrity = 3 },
 	mitigation = "Pull only from the team's own registry (mirror the base images you use "
 		.. "into it), and enforce the allow-list at admission (Kyverno, or k3s registries.yaml "

@@ -376,7 +376,7 @@ rule {
 	end,
 	-- Easy to try and automate, but few attackers care who is a customer;
 	-- opportunity and population follow exposure.
-	likelihood = function(p) return T.likelihood(p, 2, 1, 2, 1) end,
+	likelihood = T.likelihood_factors(2, 1, 2, 1),
 	impact = function(p, m)
 		return { confidentiality = T.at_least(p, "high") and 2 or 1, compliance = compliance(m) }
 	end,

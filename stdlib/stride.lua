@@ -236,8 +236,8 @@ stride {
 		return "nothing authenticates " .. e.key .. " on " .. flow_keys(missing)
 			.. ": no `auth` on the entity, the flow or the receiver"
 	end,
-	likelihood = function(e) return T.likelihood(e, 2, 2, 2) end,
-	impact = function(e, m) return T.impact(e, m, { integrity = 2 }) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
+	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Authenticate the entity on every request it makes: OIDC/OAuth 2 for people "
 		.. "(Keycloak), signed tokens or mTLS for systems. State it with `auth ...`.",
 	refs = { "CWE-287", "CWE-306", "OWASP A07:2021", "ASVS V2" },
@@ -279,7 +279,7 @@ stride {
 		return e.key .. " reaches " .. T.names(top) .. " (" .. T.sensitivity(e)
 			.. ") without `mfa true`"
 	end,
-	likelihood = function(e) return T.likelihood(e, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = function(e, m)
 		if privileged(e) then return T.impact(e, m, { integrity = 2 }) end
 		return { confidentiality = 2, integrity = 2 }
@@ -359,7 +359,7 @@ stride {
 	end,
 	-- Needs a foothold inside the zone: insider-level opportunity.
 	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
-	impact = function(p, m) return T.impact(p, m, { integrity = max2(T.integrity(p)) }) end,
+	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "Use mTLS (a service mesh, or k3s with cert-manager) or signed service "
 		.. "tokens between services, and NetworkPolicies that allow only the expected callers.",
 	refs = { "CWE-290", "CWE-306", "OWASP A07:2021", "ASVS V9.2" },
@@ -386,7 +386,7 @@ stride {
 		if not serves_users(p, m) then return false end
 		return p.key .. " keeps browser sessions in cookies and states no `secure_cookies true`"
 	end,
-	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	-- One hijacked session exposes one user's data.
 	impact = { confidentiality = 2, integrity = 2 },
 	mitigation = "Set HttpOnly, Secure and SameSite=Lax (or Strict) on session cookies, "
@@ -413,7 +413,7 @@ stride {
 		return cleartext_reason(f)
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
-	impact = function(f) return { integrity = max2(T.integrity(f)) } end,
+	impact = { integrity = { "data", 2 } },
 	mitigation = "Encrypt the channel with TLS 1.2+ (HSTS for browsers, verify-full for "
 		.. "PostgreSQL, mTLS between services) and refuse cleartext connections.",
 	refs = { "CWE-319", "CWE-300", "OWASP A02:2021", "ASVS V9" },
@@ -447,7 +447,7 @@ stride {
 		return f.key .. " comes from external " .. f.source.key .. "; " .. t.key
 			.. " states no `validation`"
 	end,
-	likelihood = function(f) return T.likelihood(f, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = function(f) return { integrity = max2(T.integrity(f.target)) } end,
 	mitigation = "Validate every request against a schema at the boundary (Zod on every "
 		.. "route), reject unknown fields, and re-check business invariants server-side.",
@@ -510,7 +510,7 @@ stride {
 		return "LDAP queries from " .. s.key .. " to " .. t.key .. " without `parameterized true`"
 	end,
 	likelihood = function(f) return T.likelihood(f.source, 2, 2, 2) end,
-	impact = function(f, m) return T.impact(f, m, { integrity = 2 }) end,
+	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Escape every value put in an LDAP filter or DN (RFC 4515) through the "
 		.. "library's filter builder, and bind with a read-only service account.",
 	refs = { "CWE-90", "OWASP A03:2021", "ASVS V5.3" },
@@ -564,8 +564,8 @@ stride {
 		if not program_flows(p, csp, no_csp, "requests") then return false end
 		return p.key .. " renders outside input and states no `csp`"
 	end,
-	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
-	impact = function(p, m) return T.impact(p, m, { integrity = 2 }) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
+	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Rely on the framework's output encoding (no dangerouslySetInnerHTML or "
 		.. "v-html on user data), sanitise rich text, and send a CSP with nonces.",
 	refs = { "CWE-79", "OWASP A03:2021", "ASVS V5.3", "ASVS V14.4" },
@@ -592,7 +592,7 @@ stride {
 		return p.key .. " uses a cookie session (auth " .. tostring(T.text(p, "auth") or "cookies")
 			.. ") without `csrf true` or `samesite`"
 	end,
-	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	-- A forged request acts as one user.
 	impact = { integrity = 2 },
 	mitigation = "Use SameSite=Lax/Strict session cookies and anti-CSRF tokens (or a custom "
@@ -642,8 +642,8 @@ stride {
 		end
 		return false
 	end,
-	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
-	impact = function(p, m) return T.impact(p, m, { integrity = 3, availability = 2 }) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
+	impact = T.impact_factors { integrity = 3, availability = 2 },
 	mitigation = "Accept only data formats (JSON with a schema), or restrict deserialisation "
 		.. "to an allow-list of classes and sign the payloads.",
 	refs = { "CWE-502", "OWASP A08:2021", "ASVS V5.5" },
@@ -677,8 +677,8 @@ stride {
 		end
 		return false
 	end,
-	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
-	impact = function(p, m) return T.impact(p, m, { integrity = 2, availability = 2 }) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
+	impact = T.impact_factors { integrity = 2, availability = 2 },
 	mitigation = "Disable DTDs and external entities in the XML parser, or accept JSON instead.",
 	refs = { "CWE-611", "CWE-776", "OWASP A05:2021", "ASVS V5.5.2" },
 }
@@ -739,7 +739,7 @@ stride {
 		return p.key .. " states no `audit true`"
 	end,
 	-- Repudiation takes someone who may act: a user or an insider.
-	likelihood = function(p) return T.likelihood(p, 2, 2, 1, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 1, 2),
 	impact = { integrity = 1, compliance = 2 },
 	mitigation = "Write an append-only audit log of security-relevant actions (who, what, "
 		.. "when, from where) to a store the process cannot rewrite; keep it per the "
@@ -767,7 +767,7 @@ stride {
 		end
 		return false
 	end,
-	likelihood = function(s) return T.likelihood(s, 2, 2, 1, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 1, 2),
 	impact = { integrity = 2, compliance = 2 },
 	mitigation = "Enable an audit trail on data changes (pgaudit, triggers into an "
 		.. "append-only table, object-store versioning with access logs).",
@@ -800,7 +800,7 @@ stride {
 		return s.key .. " serves people and calls " .. t.key
 			.. " without `identity_propagation true`"
 	end,
-	likelihood = function(f) return T.likelihood(f, 2, 2, 1, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 1, 2),
 	impact = { integrity = 2, compliance = 2 },
 	mitigation = "Forward the user's access token (or exchange it, RFC 8693) with each call, "
 		.. "and have the callee authorise and log on the user's identity.",
@@ -825,7 +825,7 @@ stride {
 		return cleartext_reason(f)
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
-	impact = function(f, m) return T.impact(f, m) end,
+	impact = T.impact_factors(),
 	mitigation = "Encrypt the channel with TLS 1.2+ (HSTS for browsers, sslmode=verify-full "
 		.. "for PostgreSQL, mTLS between services).",
 	refs = { "CWE-319", "OWASP A02:2021", "ASVS V9" },
@@ -863,7 +863,7 @@ stride {
 	-- The data is exposed where the partner keeps it: reaching it means
 	-- breaching the partner, which few attackers can.
 	likelihood = { skill = 1, motive = 2, opportunity = 2, population = 1, discoverability = 1 },
-	impact = function(f, m) return T.impact(f, m) end,
+	impact = T.impact_factors(),
 	mitigation = "Send only the fields the partner needs (pseudonymise where possible), and "
 		.. "cover the transfer by a contract (DPA) and the partner's own controls.",
 	refs = { "CWE-201", "CWE-359", "OWASP A04:2021", "OWASP API3:2023" },
@@ -897,7 +897,7 @@ stride {
 	end,
 	-- A modelling inconsistency first: it takes a breach of the store to matter.
 	likelihood = { skill = 2, motive = 1, opportunity = 1, population = 1, discoverability = 1 },
-	impact = function(f, m) return T.impact(f, m) end,
+	impact = T.impact_factors(),
 	mitigation = "Stop sending data the store does not need, or record in the model that "
 		.. "it keeps it (and protect it accordingly).",
 	refs = { "CWE-359", "CWE-212", "OWASP A04:2021" },
@@ -919,7 +919,7 @@ stride {
 	end,
 	-- Needs access to the storage, a backup or a snapshot: insider-level.
 	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
-	impact = function(s, m) return T.impact(s, m) end,
+	impact = T.impact_factors(),
 	mitigation = "Encrypt volumes and backups (LUKS, cloud KMS), and encrypt PII columns "
 		.. "with keys kept in Vault.",
 	refs = { "CWE-311", "CWE-312", "OWASP A02:2021", "ASVS V6.1" },
@@ -946,7 +946,7 @@ stride {
 		local o = math.min(T.opportunity(s), 2)
 		return { skill = 2, motive = 3, opportunity = o, population = o, discoverability = 2 }
 	end,
-	impact = function(s, m) return T.impact(s, m, { confidentiality = 3 }) end,
+	impact = T.impact_factors { confidentiality = 3 },
 	mitigation = "Move secrets to Vault (AppRole, short-lived credentials); hash passwords "
 		.. "with argon2id or bcrypt; never keep them in plain configuration.",
 	refs = { "CWE-256", "CWE-522", "CWE-798", "OWASP A02:2021", "OWASP A07:2021", "ASVS V2.4",
@@ -975,7 +975,7 @@ stride {
 		if parent(p) then return p.key .. " states `error_handler false`" end
 		return p.key .. " answers requests from outside and states no `error_handler`"
 	end,
-	likelihood = function(p) return T.likelihood(p, 2, 1, 2) end,
+	likelihood = T.likelihood_factors(2, 1, 2),
 	impact = function(p) return { confidentiality = T.at_least(p, "medium") and 2 or 1 } end,
 	mitigation = "Install a global error handler that logs details server-side and returns a "
 		.. "generic message with a correlation id; disable debug modes in production.",
@@ -1029,7 +1029,7 @@ stride {
 		return p.key .. " calls " .. concat(names, ", ")
 			.. " and takes requests from outside, with no `egress_allowlist true`"
 	end,
-	likelihood = function(p) return T.likelihood(p, 2, 2, 1) end,
+	likelihood = T.likelihood_factors(2, 2, 1),
 	-- Reaches the internal network, not (directly) the process's data.
 	impact = { confidentiality = 2, integrity = 2 },
 	mitigation = "Fix outbound destinations in configuration; if URLs come from users, "
@@ -1102,7 +1102,7 @@ stride {
 		end
 		return "requests on " .. f.key .. " reach " .. t.key .. " with no `rate_limit`"
 	end,
-	likelihood = function(f) return T.likelihood(f, 3, 2, 3) end,
+	likelihood = T.likelihood_factors(3, 2, 3),
 	impact = { availability = 2, financial = 1 },
 	mitigation = "Rate-limit per client and per route at the edge (CDN/WAF) and in the API, "
 		.. "with timeouts and back-pressure behind it.",
@@ -1143,7 +1143,7 @@ stride {
 		if parent(p) then return p.key .. " states `body_limit none`" end
 		return p.key .. " takes requests from outside and states no `body_limit`"
 	end,
-	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = { availability = 2 },
 	mitigation = "Limit body size, upload size, page size and query depth (Hono bodyLimit "
 		.. "middleware), and set resource limits on the pod.",
@@ -1164,7 +1164,7 @@ stride {
 		if s.assets[1] == nil and s.inflows[1] == nil then return false end
 		return s.key .. " states no `backup true`"
 	end,
-	likelihood = function(s) return T.likelihood(s, 2, 2, 1) end,
+	likelihood = T.likelihood_factors(2, 2, 1),
 	impact = function(s)
 		return { availability = T.at_least(s, "high") and 3 or 2, integrity = 2 }
 	end,
@@ -1197,7 +1197,7 @@ stride {
 		end
 		return false
 	end,
-	likelihood = function(s) return T.likelihood(s, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = { availability = 2 },
 	mitigation = "Set statement_timeout and a per-role connection limit, size the pool "
 		.. "(PgBouncer), and paginate every list endpoint.",
@@ -1233,8 +1233,8 @@ stride {
 		end
 		return false
 	end,
-	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
-	impact = function(p, m) return T.impact(p, m, { integrity = max2(T.integrity(p)) }) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
+	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "Check authorisation server-side on every route and every object (owner or "
 		.. "tenant check), deny by default, and test admin routes with a regular user.",
 	refs = { "CWE-862", "CWE-285", "CWE-639", "OWASP A01:2021", "OWASP API1:2023", "ASVS V4" },
@@ -1274,8 +1274,8 @@ stride {
 		return "neither `rls true` nor a least-privilege `role` on " .. s.key .. " or on "
 			.. flow_keys(missing)
 	end,
-	likelihood = function(s) return T.likelihood(s, 2, 2, 1) end,
-	impact = function(s, m) return T.impact(s, m, { integrity = max2(T.integrity(s)) }) end,
+	likelihood = T.likelihood_factors(2, 2, 1),
+	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "Connect with a least-privilege role per service (no superuser, no DDL), "
 		.. "and enable row-level security on every tenant-scoped table.",
 	refs = { "CWE-250", "CWE-269", "OWASP A01:2021", "ASVS V4.1" },
@@ -1332,7 +1332,7 @@ stride {
 		if yes(f, "waf") or has(t, "waf") or is_gateway(t) or not T.scoped(t) then return false end
 		return "internet entity " .. s.key .. " reaches " .. t.key .. " with no WAF or gateway"
 	end,
-	likelihood = function(f) return T.likelihood(f, 2, 2, 2) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
 	-- Defence in depth: the impact is what the filter would have stopped.
 	impact = { integrity = 2, availability = 2 },
 	mitigation = "Route internet traffic through a CDN/WAF (BunnyCDN) or an API gateway with "
@@ -1371,8 +1371,8 @@ stride {
 		if not bad then return false end
 		return p.key .. " states " .. concat(bad, ", ")
 	end,
-	likelihood = function(p) return T.likelihood(p, 2, 2, 2) end,
-	impact = function(p, m) return T.impact(p, m, { integrity = 3, availability = 3 }) end,
+	likelihood = T.likelihood_factors(2, 2, 2),
+	impact = T.impact_factors { integrity = 3, availability = 3 },
 	mitigation = "Run as a non-root user with a read-only root filesystem and dropped "
 		.. "capabilities (PodSecurity restricted profile); no hostPath mounts.",
 	refs = { "CWE-250", "CWE-269", "OWASP A05:2021" },

@@ -13,7 +13,8 @@
 --   programs     T.program_requests, T.program_is, T.serves_users
 --   data         T.assets, T.sensitivity, T.pii, T.secrets, T.regulated
 --   factors      T.confidentiality, T.compliance, T.population, T.opportunity,
---                T.likelihood, T.impact
+--                T.likelihood, T.impact; as static tables whose scales the
+--                engine measures: T.likelihood_factors, T.impact_factors
 --   text         T.keys, T.names (for a finding's detail)
 --   packs        T.claim, T.claimed (a stack pack takes over a generic rule)
 --
@@ -759,6 +760,43 @@ function T.impact(v, m, extra, with_data)
 				local have = out[k]
 				if have == nil or x > have then out[k] = x end
 			end
+		end
+	end
+	return out
+end
+
+-- The same factors as static tables, built once when the pack loads:
+-- a factor that names a scale ("exposure", "data", "personal_data") or
+-- a list of values ({ "data", 2 }: the highest counts) is computed by the
+-- engine from each finding's element, with the numbers T.opportunity,
+-- T.confidentiality and T.compliance give, and no Lua call per finding
+-- (doc/rules.md "Factors"). Prefer these to functions of the element.
+--
+--   likelihood = T.likelihood_factors(2, 2, 1)
+--     == function(v) return T.likelihood(v, 2, 2, 1) end
+--   impact = T.impact_factors { integrity = 2 }
+--     == function(v, m) return T.impact(v, m, { integrity = 2 }) end
+function T.likelihood_factors(skill, motive, discoverability, population)
+	return {
+		skill = skill,
+		motive = motive,
+		opportunity = "exposure",
+		population = population or "exposure",
+		discoverability = discoverability,
+	}
+end
+
+function T.impact_factors(extra, with_data)
+	local out = {}
+	if with_data ~= false then
+		out.confidentiality, out.compliance = "data", "personal_data"
+	end
+	for k, x in pairs(extra or {}) do
+		local have = out[k]
+		if have == nil then
+			out[k] = x
+		else
+			out[k] = { have, x } -- the higher wins, as in T.impact
 		end
 	end
 	return out

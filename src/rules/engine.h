@@ -34,6 +34,9 @@ typedef struct rule {
 	int when, likelihood, impact;                /* registry refs; LUA_NOREF: the static factors below */
 	int when_line, likelihood_line, impact_line; /* where each is defined, for messages */
 	uint8_t likelihood_factors[TM_LF_COUNT], impact_factors[TM_IF_COUNT];
+	/* Scales the static tables name (MEASURE_* bits): the factor is the
+	 * highest of its number and those scales of the subject. */
+	uint8_t likelihood_measures[TM_LF_COUNT], impact_measures[TM_IF_COUNT];
 	size_t pack;
 	bool disabled; /* ran out of its budget in this run: not called again */
 	/* Its texts copied into the findings arena once per run, for all
@@ -135,6 +138,7 @@ struct tm_rules {
 	/* Running. */
 	const tm_model *model;       /* NULL outside a run */
 	const tm_model *views_model; /* the model the kept element views show */
+	int gdpr;                    /* the run's model names GDPR: 1, 0, or -1 not asked yet */
 	uint32_t generation;         /* of the views; bumped for every run */
 	int32_t today;
 	int views;      /* registry ref: element views by index + 1 */
@@ -242,6 +246,15 @@ void tm_rules_views_findings(tm_rules *rules, const tm_findings *findings, size_
 void tm_rules_views_end(tm_rules *rules, bool keep);
 /* Pushes the view of an element (built on first use). */
 void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *element);
+
+/* The scales a factor may name instead of a number (doc/rules.md
+ * "Factors"), each 1-3, for an element subject (1 for the model or a
+ * finding, given as NULL): exposure as T.opportunity, data as
+ * T.confidentiality, personal_data as T.compliance. */
+enum { MEASURE_EXPOSURE = 1, MEASURE_DATA = 2, MEASURE_PERSONAL_DATA = 4 };
+uint8_t tm_views_exposure_scale(const tm_element *el);
+uint8_t tm_views_data_scale(const tm_element *el);
+uint8_t tm_views_personal_data_scale(tm_rules *rules, const tm_element *el);
 /* Pushes the view of findings->items[index] for a `finding` rule. */
 void tm_rules_push_finding_view(lua_State *L, tm_rules *rules, size_t index);
 

@@ -219,10 +219,67 @@ static bool is_identifier(const char *text)
 
 /* A table of factors: names from `names`, integers 1-3, at least one.
  * Never raises; false with *error set on a bad table. */
+/* The scales a factor may name (MEASURE_* bits in engine.h, in order). */
+static const char *const measure_names[] = {"exposure", "data", "personal_data"};
+
+/* One factor's value at the top of the stack: an integer 1-3, a scale's
+ * name, or a list of those of which the highest counts. */
+static bool read_factor_value(lua_State *L, const char *key, bool in_list, uint8_t *value, uint8_t *measures,
+                              char *error, size_t size)
+{
+	int type = lua_type(L, -1);
+	if (type == LUA_TNUMBER) {
+		lua_Number n = lua_tonumber(L, -1);
+		if (!(n >= 1 && n <= 3) || n != (lua_Number)(int)n) { /* the range first: NaN, 1e300 */
+			snprintf(error, size, "factor '%s' must be an integer from 1 to 3, not %s", key,
+			         lua_tostring(L, -1));
+			return false;
+		}
+		if ((uint8_t)n > *value)
+			*value = (uint8_t)n;
+		return true;
+	}
+	if (type == LUA_TSTRING) {
+		const char *word = lua_tostring(L, -1);
+		int which = index_of(word, measure_names, COUNT(measure_names));
+		if (which < 0) {
+			const char *suggestion = tm_suggest(word, measure_names, COUNT(measure_names));
+			snprintf(error, size,
+			         "factor '%s': '%s' is not a scale (exposure, data, personal_data)%s%s%s",
+			         key, word, suggestion ? " (did you mean '" : "",
+			         suggestion ? suggestion : "", suggestion ? "'?)" : "");
+			return false;
+		}
+		*measures |= (uint8_t)(1u << which);
+		return true;
+	}
+	if (type == LUA_TTABLE && !in_list) {
+		lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+		if (n < 1 || n > 8) {
+			snprintf(error, size, "factor '%s': a list of values must hold 1 to 8 of them", key);
+			return false;
+		}
+		for (lua_Integer i = 1; i <= n; i++) {
+			lua_rawgeti(L, -1, i);
+			bool ok = read_factor_value(L, key, true, value, measures, error, size);
+			lua_pop(L, 1);
+			if (!ok)
+				return false;
+		}
+		return true;
+	}
+	snprintf(error, size, "factor '%s' must be an integer from 1 to 3%s, not a %s", key,
+	         in_list ? " or a scale" : ", a scale or a list of them", luaL_typename(L, -1));
+	return false;
+}
+
+/* A table of factors: out[i] the number given for factor names[i] (0:
+ * none), measures[i] the scales named for it. */
 static bool read_factors(lua_State *L, int table, const char *const *names, const char *const *interned,
-                         size_t count, uint8_t *out, char *error, size_t size)
+                         size_t count, uint8_t *out, uint8_t *measures, char *error, size_t size)
 {
 	memset(out, 0, count);
+	memset(measures, 0, count);
 	bool any = false;
 	table = lua_absindex(L, table);
 	lua_pushnil(L);
@@ -249,20 +306,10 @@ static bool read_factors(lua_State *L, int table, const char *const *names, cons
 			lua_pop(L, 2);
 			return false;
 		}
-		int isnum = 0;
-		lua_Number value = lua_tonumberx(L, -1, &isnum);
-		if (!isnum || lua_type(L, -1) != LUA_TNUMBER || value != (lua_Number)(int)value ||
-		    value < 1 || value > 3) {
-			if (lua_type(L, -1) == LUA_TNUMBER)
-				snprintf(error, size, "factor '%s' must be an integer from 1 to 3, not %s",
-				         key, lua_tostring(L, -1));
-			else
-				snprintf(error, size, "factor '%s' must be an integer from 1 to 3, not a %s",
-				         key, luaL_typename(L, -1));
+		if (!read_factor_value(L, key, false, &out[which], &measures[which], error, size)) {
 			lua_pop(L, 2);
 			return false;
 		}
-		out[which] = (uint8_t)value;
 		any = true;
 		lua_pop(L, 1);
 	}
@@ -276,7 +323,7 @@ static bool read_factors(lua_State *L, int table, const char *const *names, cons
 /* likelihood/impact at registration: a function (kept as a ref) or a
  * table (checked now). */
 static bool factor_field(lua_State *L, int table, const char *name, const char *const *names, size_t count,
-                         uint8_t *out, bool *is_function, char *error, size_t size)
+                         uint8_t *out, uint8_t *measures, bool *is_function, char *error, size_t size)
 {
 	int type = lua_getfield(L, table, name);
 	*is_function = type == LUA_TFUNCTION;
@@ -286,7 +333,7 @@ static bool factor_field(lua_State *L, int table, const char *name, const char *
 		ok = false;
 	} else if (type == LUA_TTABLE) {
 		char why[200];
-		if (!read_factors(L, -1, names, NULL, count, out, why, sizeof why)) {
+		if (!read_factors(L, -1, names, NULL, count, out, measures, why, sizeof why)) {
 			snprintf(error, size, "%s: %s", name, why);
 			ok = false;
 		}
@@ -654,10 +701,11 @@ static int lua_rule(lua_State *L)
 	}
 	lua_settop(L, snap);
 	bool likelihood_fn = false, impact_fn = false;
-	ok = ok && factor_field(L, snap, "likelihood", tm_likelihood_factor_names, TM_LF_COUNT,
-	                        r.likelihood_factors, &likelihood_fn, error, sizeof error);
+	ok = ok &&
+	     factor_field(L, snap, "likelihood", tm_likelihood_factor_names, TM_LF_COUNT,
+	                  r.likelihood_factors, r.likelihood_measures, &likelihood_fn, error, sizeof error);
 	ok = ok && factor_field(L, snap, "impact", tm_impact_factor_names, TM_IF_COUNT, r.impact_factors,
-	                        &impact_fn, error, sizeof error);
+	                        r.impact_measures, &impact_fn, error, sizeof error);
 	ok = ok && refs_field(rules, L, snap, &r, error, sizeof error);
 	ok = ok && filter_field(rules, L, snap, "requires", &r.requires, &r.nrequires, error, sizeof error);
 	ok = ok && filter_field(rules, L, snap, "unless", &r.unless, &r.nunless, error, sizeof error);
@@ -1025,15 +1073,42 @@ static void call_rule_function(lua_State *L, tm_rules *rules, int ref, int view,
 	}
 }
 
-/* Factors from a rule's table or function; raises on a bad value. */
+/* The factors whose scales are named (measures[i]) raised to those
+ * scales of the subject el: the highest of a factor's values counts. */
+static void apply_measures(tm_rules *rules, const tm_element *el, const uint8_t *measures, size_t count,
+                           uint8_t *out)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (!measures[i])
+			continue;
+		uint8_t scale = 0;
+		if (measures[i] & MEASURE_EXPOSURE)
+			scale = tm_views_exposure_scale(el);
+		if (measures[i] & MEASURE_DATA) {
+			uint8_t data = tm_views_data_scale(el);
+			scale = data > scale ? data : scale;
+		}
+		if (measures[i] & MEASURE_PERSONAL_DATA) {
+			uint8_t personal = tm_views_personal_data_scale(rules, el);
+			scale = personal > scale ? personal : scale;
+		}
+		if (scale > out[i])
+			out[i] = scale;
+	}
+}
+
+/* Factors from a rule's table or function, for subject el (NULL: the
+ * model or a finding); raises on a bad value. */
 static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, const uint8_t *fixed,
-                             const char *name, const char *const *names, const char *const *interned,
-                             size_t count, int view, int model, uint8_t *out)
+                             const uint8_t *fixed_measures, const char *name, const char *const *names,
+                             const char *const *interned, size_t count, int view, int model,
+                             const tm_element *el, uint8_t *out)
 {
 	tm_rules *rules = run->rules;
 	run->line = line;
 	if (ref == LUA_NOREF) {
 		memcpy(out, fixed, count);
+		apply_measures(rules, el, fixed_measures, count, out);
 		return;
 	}
 	call_rule_function(L, rules, ref, view, model);
@@ -1043,10 +1118,13 @@ static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, con
 		lua_error(L);
 	}
 	char error[256];
-	if (!read_factors(L, -1, names, interned, count, out, error, sizeof error)) {
+	uint8_t measures[8]; /* count is TM_LF_COUNT or TM_IF_COUNT */
+	_Static_assert(TM_LF_COUNT <= 8 && TM_IF_COUNT <= 8, "factor counts");
+	if (!read_factors(L, -1, names, interned, count, out, measures, error, sizeof error)) {
 		lua_pushfstring(L, "%s: %s", name, error);
 		lua_error(L);
 	}
+	apply_measures(rules, el, measures, count, out);
 	lua_pop(L, 1);
 }
 
@@ -1206,11 +1284,11 @@ static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, 
 		lua_error(L);
 	}
 	uint8_t likelihood[TM_LF_COUNT], impact[TM_IF_COUNT];
-	evaluate_factors(L, run, r->likelihood, r->likelihood_line, r->likelihood_factors, "likelihood",
-	                 tm_likelihood_factor_names, rules->likelihood_names, TM_LF_COUNT, view, model,
-	                 likelihood);
-	evaluate_factors(L, run, r->impact, r->impact_line, r->impact_factors, "impact",
-	                 tm_impact_factor_names, rules->impact_names, TM_IF_COUNT, view, model, impact);
+	evaluate_factors(L, run, r->likelihood, r->likelihood_line, r->likelihood_factors,
+	                 r->likelihood_measures, "likelihood", tm_likelihood_factor_names,
+	                 rules->likelihood_names, TM_LF_COUNT, view, model, el, likelihood);
+	evaluate_factors(L, run, r->impact, r->impact_line, r->impact_factors, r->impact_measures, "impact",
+	                 tm_impact_factor_names, rules->impact_names, TM_IF_COUNT, view, model, el, impact);
 	size_t detail_len = 0;
 	const char *detail = type == LUA_TSTRING ? lua_tolstring(L, -1, &detail_len) : NULL;
 	add_finding(run, r, el, key, file, line, detail, detail_len, likelihood, impact);

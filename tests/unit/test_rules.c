@@ -61,11 +61,12 @@ typedef struct result {
 
 static const char *const header = "model \"M\" { date 2026-03-24 }\n";
 
-static void run_model(result *r, const char *body)
+/* The model `head` (its model statement) and `body`. */
+static void run_model_headed(result *r, const char *head, const char *body)
 {
 	memset(r, 0, sizeof *r);
 	tm_buf text = TM_BUF_INIT;
-	tm_buf_puts(&text, header);
+	tm_buf_puts(&text, head);
 	tm_buf_puts(&text, body);
 	char path[128];
 	snprintf(path, sizeof path, "%s/model.threat", dir);
@@ -88,6 +89,11 @@ static void run_model(result *r, const char *body)
 	r->messages = tm_buf_detach(&out);
 	if (!r->messages)
 		r->messages = calloc(1, 1);
+}
+
+static void run_model(result *r, const char *body)
+{
+	run_model_headed(r, header, body);
 }
 
 static void result_free(result *r)
@@ -989,6 +995,152 @@ static void test_setmetatable(void **state)
 }
 
 /* A detail is cut at 1000 bytes, on a character boundary, with an ellipsis. */
+/* A factor that names a scale is computed in C from the finding's element
+ * with the numbers threatlib's T.opportunity, T.confidentiality and
+ * T.compliance give: S-1 (static scales) and S-2 (threatlib in Lua) agree
+ * on every element, with and without GDPR; S-3's function returns
+ * scales too. */
+static const char *const scales_pack =
+    "local T = require \"threatlib\"\n"
+    "local every = { \"external\", \"process\", \"store\", \"flow\" }\n"
+    "rule { id = \"S-1\", category = \"check\", applies = every, title = \"S\",\n"
+    "  when = function() return true end,\n"
+    "  likelihood = { opportunity = \"exposure\", population = { \"exposure\", 2 }, skill = 1 },\n"
+    "  impact = { confidentiality = \"data\", compliance = \"personal_data\",\n"
+    "    integrity = { \"data\", 2 }, availability = { 1, \"exposure\", \"data\" } } }\n"
+    "rule { id = \"S-2\", category = \"check\", applies = every, title = \"S\",\n"
+    "  when = function() return true end,\n"
+    "  likelihood = function(v) return { opportunity = T.opportunity(v),\n"
+    "    population = math.max(T.population(v), 2), skill = 1 } end,\n"
+    "  impact = function(v, m) return { confidentiality = T.confidentiality(v),\n"
+    "    compliance = T.compliance(v, m), integrity = math.max(T.integrity(v), 2),\n"
+    "    availability = math.max(T.opportunity(v), T.confidentiality(v)) } end }\n"
+    "rule { id = \"S-3\", category = \"check\", applies = every, title = \"S\",\n"
+    "  when = function() return true end,\n"
+    "  likelihood = function() return T.likelihood_factors(1, 1, 1) end,\n"
+    "  impact = function() return T.impact_factors { integrity = 2, availability = 1 } end }\n";
+
+static const char *const scales_model =
+    "use \"./scales.lua\"\n"
+    "asset A-01 \"e-mail addresses\" { sensitivity high  pii true }\n"
+    "asset A-02 \"prices\" { sensitivity medium }\n"
+    "external user { zone internet }\n"
+    "external partner { zone partner }\n"
+    "process web\n"
+    "process worker\n"
+    "store db { stores [A-01] }\n"
+    "store cache { stores [A-02] }\n"
+    "store empty\n"
+    "flow user -> web\n"
+    "flow partner -> web\n"
+    "flow web -> db\n"
+    "flow db -> worker\n"
+    "flow worker -> db { data [] }\n"
+    "flow worker -> cache\n"
+    "flow worker -> empty { data [A-02] }\n"
+    "flow web <-> user { data [A-02] }\n";
+
+static void assert_same_factors(const result *r, const char *a, const char *b)
+{
+	for (size_t i = 0; i < r->findings.count; i++) {
+		const tm_finding *f = &r->findings.items[i];
+		if (strcmp(f->about->rule, a) != 0)
+			continue;
+		char id[256];
+		snprintf(id, sizeof id, "%s@%s", b, f->element_key);
+		const tm_finding *g = finding(r, id);
+		assert_non_null(g);
+		if (memcmp(f->likelihood_factors, g->likelihood_factors, TM_LF_COUNT) != 0 ||
+		    memcmp(f->impact_factors, g->impact_factors, TM_IF_COUNT) != 0)
+			fail_msg("%s and %s differ", f->id, id);
+	}
+}
+
+static void test_factor_scales(void **state)
+{
+	(void)state;
+	write_file("scales.lua", scales_pack);
+	setenv("THREAT_STDLIB", "stdlib", 1); /* threatlib, from the source tree */
+	for (int gdpr = 0; gdpr < 2; gdpr++) {
+		result r;
+		run_model_headed(&r,
+		                 gdpr ? "model \"M\" { date 2026-03-24  regulatory [\"Gdpr\", PCI] }\n"
+		                      : header,
+		                 scales_model);
+		assert_string_equal(r.messages, "");
+		assert_int_equal(r.run, TM_OK);
+		assert_int_equal(count_rule(&r, "S-1"), 15); /* 7 nodes, 8 flows */
+		assert_same_factors(&r, "S-1", "S-2");
+		const tm_finding *f = finding(&r, "S-1@user->web");
+		assert_non_null(f);
+		assert_int_equal(f->likelihood_factors[TM_LF_OPPORTUNITY], 3);
+		assert_int_equal(f->likelihood_factors[TM_LF_SKILL], 1);
+		assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 1);
+		assert_int_equal(f->impact_factors[TM_IF_COMPLIANCE], 1);
+		/* a flow that states no data counts the store at its end */
+		f = finding(&r, "S-1@web->db");
+		assert_non_null(f);
+		assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 3);
+		assert_int_equal(f->impact_factors[TM_IF_COMPLIANCE], gdpr ? 3 : 2);
+		/* `data []` says it carries nothing */
+		f = finding(&r, "S-1@worker->db");
+		assert_non_null(f);
+		assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 1);
+		assert_int_equal(f->impact_factors[TM_IF_COMPLIANCE], 1);
+		assert_int_equal(f->impact_factors[TM_IF_INTEGRITY], 2);
+		f = finding(&r, "S-1@partner");
+		assert_non_null(f);
+		assert_int_equal(f->likelihood_factors[TM_LF_OPPORTUNITY], 2);
+		assert_int_equal(f->likelihood_factors[TM_LF_POPULATION], 2);
+		/* the helpers' tables, returned by a function */
+		f = finding(&r, "S-3@web->db");
+		assert_non_null(f);
+		assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 3);
+		assert_int_equal(f->impact_factors[TM_IF_INTEGRITY], 2);
+		assert_int_equal(f->impact_factors[TM_IF_AVAILABILITY], 1);
+		assert_int_equal(f->likelihood_factors[TM_LF_OPPORTUNITY],
+		                 finding(&r, "S-2@web->db")->likelihood_factors[TM_LF_OPPORTUNITY]);
+		result_free(&r);
+	}
+	setenv("THREAT_STDLIB", "/nonexistent", 1);
+}
+
+/* A scale's name that is not one, or a list that is empty or nested: an
+ * error at registration, or from the function that returned it. */
+static void test_factor_scale_errors(void **state)
+{
+	(void)state;
+	write_file("badscale.lua",
+	           "local f = function() return true end\n"
+	           "rule { id = \"B-1\", category = \"check\", applies = \"flow\", title = \"T\", when = f,\n"
+	           "  likelihood = { opportunity = \"exposur\" }, impact = { integrity = 1 } }\n"
+	           "rule { id = \"B-2\", category = \"check\", applies = \"flow\", title = \"T\", when = f,\n"
+	           "  likelihood = { skill = {} }, impact = { integrity = 1 } }\n"
+	           "rule { id = \"B-3\", category = \"check\", applies = \"flow\", title = \"T\", when = f,\n"
+	           "  likelihood = { skill = { 1, { 2 } } }, impact = { integrity = 1 } }\n"
+	           "rule { id = \"B-4\", category = \"check\", applies = \"flow\", title = \"T\", when = f,\n"
+	           "  likelihood = { skill = 1e300 }, impact = { integrity = 1 } }\n"
+	           "rule { id = \"OK-1\", category = \"check\", applies = \"flow\", title = \"T\", when = f,\n"
+	           "  likelihood = { skill = 1 }, impact = function() return { integrity = \"dta\" } end }\n");
+	result r;
+	run_model(&r, "use \"./badscale.lua\"\nexternal a\nprocess b\nflow a -> b\n");
+	assert_int_equal(r.load, TM_ERR_INPUT);
+	assert_messages(
+	    &r,
+	    "error: DIR/badscale.lua:2: rule B-1: likelihood: factor 'opportunity': 'exposur' is not a scale "
+	    "(exposure, data, personal_data) (did you mean 'exposure'?)\n"
+	    "error: DIR/badscale.lua:4: rule B-2: likelihood: factor 'skill': a list of values must hold 1 to "
+	    "8 of them\n"
+	    "error: DIR/badscale.lua:6: rule B-3: likelihood: factor 'skill' must be an integer from 1 to 3 or "
+	    "a scale, not a table\n"
+	    "error: DIR/badscale.lua:8: rule B-4: likelihood: factor 'skill' must be an integer from 1 to 3, "
+	    "not 1e+300\n"
+	    "error: DIR/badscale.lua:11: rule OK-1 on a->b: impact: factor 'integrity': 'dta' is not a scale "
+	    "(exposure, data, personal_data) (did you mean 'data'?)\n"
+	    "5 errors\n");
+	result_free(&r);
+}
+
 static void test_long_detail(void **state)
 {
 	(void)state;
@@ -1036,6 +1188,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_requires, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_setmetatable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_factor_scales, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_factor_scale_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_detail, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
