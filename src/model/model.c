@@ -1,4 +1,4 @@
-/* The model's public face: the name tables, the hash index, loading files
+/* The model's public face: the name tables, loading files
  * (with their includes) or text, lookup by id or key, and the attribute
  * readers. Resolution itself is in resolve.c. */
 #ifndef _XOPEN_SOURCE
@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "model/index.h"
+#include "base/strmap.h"
+#include "model/resolve.h"
 #include "threat/status.h"
 
 /* ORDER ELEMENT */
@@ -50,116 +51,6 @@ const char *const tm_exposure_names[4] = {"", "internal", "network", "internet"}
 const char *const tm_sensitivity_names[5] = {"", "low", "medium", "high", "critical"};
 const char *const tm_mitigation_status_names[4] = {"planned", "in_progress", "implemented", "verified"};
 
-/* ---- the index ---- */
-
-typedef struct index_slot {
-	const char *key; /* NULL: empty */
-	uint32_t hash;
-	void *value;
-} index_slot;
-
-struct tm_index {
-	index_slot *slots;
-	size_t cap, count; /* cap is a power of two, kept under 3/4 full */
-};
-
-static uint32_t hash_key(const char *key)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-		h ^= *p;
-		h *= 16777619u;
-	}
-	/* FNV-1a leaves similar short keys ("p12", "p13") in neighbouring
-	 * low bits; a finaliser (murmur3's) spreads them so probes stay short. */
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
-tm_index *tm_model_index_new(size_t expected)
-{
-	tm_index *index = tm_xcalloc(1, sizeof(*index));
-	size_t cap = 16;
-	while (cap * 3 < expected * 4 + 4)
-		cap *= 2;
-	index->slots = tm_xcalloc(cap, sizeof(*index->slots));
-	index->cap = cap;
-	return index;
-}
-
-void tm_model_index_free(tm_index *index)
-{
-	if (!index)
-		return;
-	free(index->slots);
-	free(index);
-}
-
-static index_slot *find_slot(const tm_index *index, const char *key, uint32_t hash)
-{
-	size_t mask = index->cap - 1;
-	for (size_t i = hash & mask;; i = (i + 1) & mask) {
-		index_slot *slot = &index->slots[i];
-		if (!slot->key || (slot->hash == hash && strcmp(slot->key, key) == 0))
-			return slot;
-	}
-}
-
-static void grow(tm_index *index)
-{
-	index_slot *old = index->slots;
-	size_t oldcap = index->cap;
-	index->cap *= 2;
-	index->slots = tm_xcalloc(index->cap, sizeof(*index->slots));
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].key)
-			*find_slot(index, old[i].key, old[i].hash) = old[i];
-	free(old);
-}
-
-void *tm_model_index_get(const tm_index *index, const char *key)
-{
-	if (!index || !key)
-		return NULL;
-	index_slot *slot = find_slot(index, key, hash_key(key));
-	return slot->key ? slot->value : NULL;
-}
-
-static index_slot *upsert(tm_index *index, const char *key, bool *fresh)
-{
-	if ((index->count + 1) * 4 > index->cap * 3)
-		grow(index);
-	uint32_t hash = hash_key(key);
-	index_slot *slot = find_slot(index, key, hash);
-	*fresh = !slot->key;
-	if (*fresh) {
-		slot->key = key;
-		slot->hash = hash;
-		index->count++;
-	}
-	return slot;
-}
-
-void *tm_model_index_add(tm_index *index, const char *key, void *value)
-{
-	bool fresh;
-	index_slot *slot = upsert(index, key, &fresh);
-	if (!fresh)
-		return slot->value;
-	slot->value = value;
-	return NULL;
-}
-
-void tm_model_index_set(tm_index *index, const char *key, void *value)
-{
-	bool fresh;
-	upsert(index, key, &fresh)->value = value;
-}
-
 /* ---- loading ---- */
 
 enum { MAX_INCLUDE_DEPTH = 64 };
@@ -167,7 +58,7 @@ enum { MAX_INCLUDE_DEPTH = 64 };
 typedef struct loader {
 	tm_model *model;
 	tm_diags *diags;
-	tm_index *seen;                           /* real path of every file read -> itself */
+	tm_strmap *seen;                          /* real path of every file read -> itself */
 	const char *chain[MAX_INCLUDE_DEPTH + 1]; /* real paths of the files being read, outermost first */
 	const char *chain_paths[MAX_INCLUDE_DEPTH + 1];
 	size_t depth;
@@ -275,7 +166,7 @@ static void load_file(loader *l, const char *path, const tm_decl *include)
 			free(real);
 			return;
 		}
-		if (tm_model_index_get(l->seen, real)) {
+		if (tm_strmap_get(l->seen, real)) {
 			free(real); /* read already: a file counts once however often it is named */
 			return;
 		}
@@ -298,7 +189,7 @@ static void load_file(loader *l, const char *path, const tm_decl *include)
 	}
 	const char *key = tm_arena_strdup(l->model->arena, real ? real : path);
 	free(real);
-	tm_model_index_add(l->seen, key, (void *)key);
+	tm_strmap_add(l->seen, key, (void *)key);
 	tm_file *file = NULL;
 	tm_parse_file(&file, l->model->arena, src, l->diags);
 	if (!file)
@@ -334,7 +225,7 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_di
 	*out = NULL;
 	size_t errors = diags->errors;
 	tm_model *model = new_model();
-	loader l = {.model = model, .diags = diags, .seen = tm_model_index_new(16)};
+	loader l = {.model = model, .diags = diags, .seen = tm_strmap_new(16)};
 	bool io_failed = false;
 	for (size_t i = 0; i < npaths; i++) {
 		size_t before = model->nfiles, errors_before = diags->errors;
@@ -342,7 +233,7 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_di
 		if (model->nfiles == before && diags->errors > errors_before)
 			io_failed = true;
 	}
-	tm_model_index_free(l.seen);
+	tm_strmap_free(l.seen);
 	if (model->nfiles == 0) {
 		tm_model_free(model);
 		return io_failed ? TM_ERR_IO : TM_ERR_USAGE;
@@ -384,7 +275,7 @@ void tm_model_free(tm_model *model)
 {
 	if (!model)
 		return;
-	tm_model_index_free(model->index);
+	tm_strmap_free(model->index);
 	free(model->files);
 	tm_arena_free(model->arena);
 	free(model);
@@ -396,7 +287,7 @@ tm_element *tm_model_get(const tm_model *model, const char *key)
 {
 	if (!model || !key)
 		return NULL;
-	return tm_model_index_get(model->index, key);
+	return tm_strmap_get(model->index, key);
 }
 
 const tm_value *tm_element_attr(const tm_element *el, const char *name)

@@ -177,7 +177,7 @@ typedef struct tm_model {
 
 	tm_element **elements; /* every element, in declaration order (files in load order) */
 	size_t nelements;
-	struct tm_index *index; /* id/key -> element */
+	struct tm_strmap *index; /* id/key -> element */
 
 	tm_threat *threats;
 	size_t nthreats;

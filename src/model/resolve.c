@@ -15,7 +15,8 @@
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "model/index.h"
+#include "base/strmap.h"
+#include "model/resolve.h"
 
 enum { MAX_BOUNDARY_DEPTH = 256 };
 
@@ -45,9 +46,9 @@ typedef struct resolver {
 	tm_model *m;
 	tm_diags *diags;
 	tm_arena *arena;
-	tm_index *ids;         /* every declared id -> its tm_decl (for "first defined here") */
-	tm_index *pairs;       /* "SRC->DST" of resolved endpoints -> flow, or &ambiguous */
-	tm_index *threat_ids;  /* threat id -> tm_threat */
+	tm_strmap *ids;        /* every declared id -> its tm_decl (for "first defined here") */
+	tm_strmap *pairs;      /* "SRC->DST" of resolved endpoints -> flow, or &ambiguous */
+	tm_strmap *threat_ids; /* threat id -> tm_threat */
 	tm_element **elements; /* heap vector, copied to the arena when complete */
 	size_t capelements;
 	const tm_attr **asset_attr; /* by element: its `stores`, `data` or `handles` */
@@ -140,7 +141,7 @@ static tm_element *lookup_element(resolver *r, const char *name, tm_span span, u
 {
 	if (!name)
 		return NULL;
-	tm_element *el = tm_model_index_get(r->m->index, name);
+	tm_element *el = tm_strmap_get(r->m->index, name);
 	if (el)
 		return el; /* the caller checks the kind; mask only narrows the suggestions */
 	tm_diag *d = tm_diag_error(r->diags, span, "unknown element '%s'", name);
@@ -168,14 +169,14 @@ static const char *arrow(bool bidirectional)
  * built on the first reference that needs it: few models have any. */
 static void index_pairs(resolver *r)
 {
-	r->pairs = tm_model_index_new(16);
+	r->pairs = tm_strmap_new(16);
 	for (size_t i = 0; i < r->m->nelements; i++) {
 		tm_element *flow = r->m->elements[i];
 		if (flow->kind != TM_EL_FLOW || !flow->id || !flow->source)
 			continue;
 		const char *pair = join(r->arena, flow->source->id, "->", flow->target->id);
-		if (tm_model_index_add(r->pairs, pair, flow))
-			tm_model_index_set(r->pairs, pair, &ambiguous);
+		if (tm_strmap_add(r->pairs, pair, flow))
+			tm_strmap_set(r->pairs, pair, &ambiguous);
 	}
 }
 
@@ -189,7 +190,7 @@ static tm_element *lookup_flow(resolver *r, const tm_ref *ref)
 	/* Names are full dotted ids, so "name->target" is both the key of an
 	 * unnamed flow and the pair of endpoints of a named one. */
 	char *key = join(r->arena, ref->name, "->", ref->target);
-	tm_element *flow = tm_model_index_get(r->m->index, key);
+	tm_element *flow = tm_strmap_get(r->m->index, key);
 	if (flow && flow->kind == TM_EL_FLOW)
 		return flow;
 	tm_element *from = lookup_element(r, ref->name, ref->name_span, NODE_KINDS);
@@ -198,12 +199,12 @@ static tm_element *lookup_flow(resolver *r, const tm_ref *ref)
 		return NULL;
 	if (!r->pairs)
 		index_pairs(r);
-	void *found = tm_model_index_get(r->pairs, key);
+	void *found = tm_strmap_get(r->pairs, key);
 	if (!found) {
 		char *back_key = join(r->arena, ref->target, "->", ref->name);
-		void *back = tm_model_index_get(r->m->index, back_key);
+		void *back = tm_strmap_get(r->m->index, back_key);
 		if (!back || ((tm_element *)back)->kind != TM_EL_FLOW)
-			back = tm_model_index_get(r->pairs, back_key);
+			back = tm_strmap_get(r->pairs, back_key);
 		if (back == &ambiguous ||
 		    (back && (ref->bidirectional || ((tm_element *)back)->bidirectional)))
 			found = back;
@@ -260,16 +261,16 @@ static void duplicate(resolver *r, const char *id, const tm_decl *decl, const tm
  * is unique across both. */
 static void register_element(resolver *r, tm_element *el)
 {
-	const tm_element *first = tm_model_index_add(r->m->index, el->id, el);
-	const tm_decl *other = first ? first->decl : tm_model_index_get(r->ids, el->id);
+	const tm_element *first = tm_strmap_add(r->m->index, el->id, el);
+	const tm_decl *other = first ? first->decl : tm_strmap_get(r->ids, el->id);
 	if (other)
 		duplicate(r, el->id, el->decl, other);
 }
 
 static void register_statement(resolver *r, const tm_decl *decl)
 {
-	const tm_element *el = tm_model_index_get(r->m->index, decl->id);
-	const tm_decl *first = tm_model_index_add(r->ids, decl->id, (void *)decl);
+	const tm_element *el = tm_strmap_get(r->m->index, decl->id);
+	const tm_decl *first = tm_strmap_add(r->ids, decl->id, (void *)decl);
 	if (el || first)
 		duplicate(r, decl->id, decl, el ? el->decl : first);
 }
@@ -426,7 +427,7 @@ static tm_element *make_element(resolver *r, const tm_decl *decl, tm_element *pa
 	} else if (decl->target && decl->target->name && decl->target->target) {
 		const tm_ref *ref = decl->target;
 		el->key = join(r->arena, ref->name, "->", ref->target);
-		tm_element *first = tm_model_index_add(m->index, el->key, el);
+		tm_element *first = tm_strmap_add(m->index, el->key, el);
 		if (first) {
 			tm_diag *d =
 			    tm_diag_error(r->diags, ref->span,
@@ -502,8 +503,8 @@ static void collect(resolver *r)
 	size_t ndecls = 0;
 	for (size_t f = 0; f < m->nfiles; f++)
 		ndecls += m->files[f] ? m->files[f]->ndecls : 0;
-	m->index = tm_model_index_new(ndecls);
-	r->ids = tm_model_index_new(16);
+	m->index = tm_strmap_new(ndecls);
+	r->ids = tm_strmap_new(16);
 	size_t capthreats = 0, capmitigations = 0, capaccepts = 0, capuses = 0;
 	tm_use *uses = NULL;
 	for (size_t f = 0; f < m->nfiles; f++) {
@@ -1008,7 +1009,7 @@ static void list_assets(resolver *r, tm_element *el, tm_element ***out, size_t *
 			              "%s lists assets by id, like [A-01, A-02]", name);
 			continue;
 		}
-		tm_element *asset = tm_model_index_get(r->m->index, id);
+		tm_element *asset = tm_strmap_get(r->m->index, id);
 		if (!asset || asset->kind != TM_EL_ASSET) {
 			tm_diag *d =
 			    asset ? tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src),
@@ -1192,7 +1193,7 @@ static const char *finding_ref(resolver *r, const tm_ref *ref)
 		/* Model-level findings (hygiene's) are keyed `model`, unless an
 		 * element is called that. */
 		if (ref->rule && ref->name && !ref->target && strcmp(ref->name, "model") == 0 &&
-		    !tm_model_index_get(r->m->index, "model"))
+		    !tm_strmap_get(r->m->index, "model"))
 			return tm_arena_printf(r->arena, "%s@model", ref->rule);
 		tm_element *el = lookup_ref(r, ref);
 		if (!el || !ref->rule)
@@ -1200,7 +1201,7 @@ static const char *finding_ref(resolver *r, const tm_ref *ref)
 		return tm_arena_printf(r->arena, "%s@%s", ref->rule, el->key);
 	}
 	if (ref->kind == TM_REF_ELEMENT && ref->name && !strchr(ref->name, '.')) {
-		if (tm_model_index_get(r->threat_ids, ref->name))
+		if (tm_strmap_get(r->threat_ids, ref->name))
 			return ref->name;
 		tm_diag *d = tm_diag_error(r->diags, ref->span, "unknown threat '%s'", ref->name);
 		suggest(r, d, ref->name, THREAT_CANDIDATES);
@@ -1293,12 +1294,12 @@ static void resolve_statements(resolver *r)
 {
 	tm_model *m = r->m;
 	m->threats = tm_arena_alloc(r->arena, (r->nthreat_decls + 1) * sizeof(*m->threats));
-	r->threat_ids = tm_model_index_new(r->nthreat_decls);
+	r->threat_ids = tm_strmap_new(r->nthreat_decls);
 	for (size_t i = 0; i < r->nthreat_decls; i++) {
 		tm_threat *threat = &m->threats[m->nthreats++];
 		threat->decl = r->threat_decls[i];
 		threat->id = threat->decl->id;
-		tm_model_index_add(r->threat_ids, threat->id, threat);
+		tm_strmap_add(r->threat_ids, threat->id, threat);
 	}
 	for (size_t i = 0; i < m->nthreats; i++)
 		resolve_threat(r, &m->threats[i]);
@@ -1341,9 +1342,9 @@ void tm_model_resolve(tm_model *model, tm_diags *diags)
 	resolve_attributes(&r);
 	resolve_exposure(&r);
 	resolve_statements(&r);
-	tm_model_index_free(r.ids);
-	tm_model_index_free(r.pairs);
-	tm_model_index_free(r.threat_ids);
+	tm_strmap_free(r.ids);
+	tm_strmap_free(r.pairs);
+	tm_strmap_free(r.threat_ids);
 	free(r.elements);
 	free(r.asset_attr);
 	free(r.threat_decls);
