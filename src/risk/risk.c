@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/date.h"
+#include "base/strmap.h"
 #include "base/xalloc.h"
 
 const char *const tm_score_level_names[4] = {"", "Low", "Medium", "High"};
@@ -186,35 +187,73 @@ void tm_risk_add_threats(tm_findings *set, const tm_model *model)
 	}
 }
 
-/* The finding ids, sorted, so that each of the model's references is a
- * binary search even with hundreds of thousands of findings. Ids may repeat;
- * a reference then applies to every finding with that id. */
-typedef struct id_entry {
-	const char *id;
-	size_t index;
-} id_entry;
+/* The findings the model's mitigations and acceptances name, by id: a
+ * name's findings (ids may repeat) as a chain through `next`, in the
+ * order of the set. One pass over the findings, however many there are,
+ * and none at all for a model that names no finding. */
+typedef struct named_findings {
+	size_t head, tail; /* SIZE_MAX: none */
+} named_findings;
 
-static int compare_entries(const void *a, const void *b)
+typedef struct finding_names {
+	tm_strmap *map; /* name -> named_findings */
+	named_findings *lists;
+	size_t *next; /* per finding: the next with the same id, or SIZE_MAX */
+} finding_names;
+
+static void names_add(finding_names *names, size_t *count, const char *name)
 {
-	const id_entry *x = a, *y = b;
-	int c = strcmp(x->id, y->id);
-	if (c)
-		return c;
-	return x->index < y->index ? -1 : x->index > y->index;
+	if (name && !tm_strmap_get(names->map, name)) {
+		names->lists[*count] = (named_findings){SIZE_MAX, SIZE_MAX};
+		tm_strmap_add(names->map, name, &names->lists[(*count)++]);
+	}
 }
 
-/* The first entry with this id, or `count` when there is none. */
-static size_t find_first(const id_entry *entries, size_t count, const char *id)
+static void names_init(finding_names *names, const tm_findings *set, const tm_model *model)
 {
-	size_t lo = 0, hi = count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(entries[mid].id, id) < 0)
-			lo = mid + 1;
+	size_t nmitigations = model ? model->nmitigations : 0;
+	size_t nacceptances = model ? model->nacceptances : 0;
+	size_t total = nacceptances;
+	for (size_t m = 0; m < nmitigations; m++)
+		total += model->mitigations[m].nmitigates;
+	*names = (finding_names){0};
+	if (total == 0)
+		return;
+	names->map = tm_strmap_new(total);
+	names->lists = tm_xmalloc(total * sizeof(*names->lists));
+	size_t count = 0;
+	for (size_t m = 0; m < nmitigations; m++)
+		for (size_t k = 0; k < model->mitigations[m].nmitigates; k++)
+			names_add(names, &count, model->mitigations[m].mitigates[k]);
+	for (size_t a = 0; a < nacceptances; a++)
+		names_add(names, &count, model->acceptances[a].finding);
+	names->next = tm_xmalloc((set->count ? set->count : 1) * sizeof(*names->next));
+	for (size_t i = 0; i < set->count; i++) {
+		const char *id = set->items[i].id;
+		named_findings *list = id ? tm_strmap_get(names->map, id) : NULL;
+		if (!list)
+			continue;
+		names->next[i] = SIZE_MAX;
+		if (list->head == SIZE_MAX)
+			list->head = i;
 		else
-			hi = mid;
+			names->next[list->tail] = i;
+		list->tail = i;
 	}
-	return lo < count && strcmp(entries[lo].id, id) == 0 ? lo : count;
+}
+
+/* The first finding with this id, or SIZE_MAX; then names->next[i]. */
+static size_t names_first(const finding_names *names, const char *name)
+{
+	const named_findings *list = name && names->map ? tm_strmap_get(names->map, name) : NULL;
+	return list ? list->head : SIZE_MAX;
+}
+
+static void names_free(finding_names *names)
+{
+	tm_strmap_free(names->map);
+	free(names->lists);
+	free(names->next);
 }
 
 /* Which of two acceptances of one finding counts: a false-positive verdict,
@@ -258,20 +297,17 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 	if (!set)
 		return;
 	size_t count = set->count;
-	id_entry *entries = tm_xmalloc(count * sizeof(*entries));
-	int *best = tm_xmalloc(count * sizeof(*best));   /* highest mitigation status, -1: none */
-	size_t *nmit = tm_xcalloc(count, sizeof(*nmit)); /* mitigation references per finding */
-	size_t n = 0;
+	int *best = tm_xmalloc((count ? count : 1) * sizeof(*best)); /* highest mitigation status, -1: none */
+	size_t *nmit = tm_xcalloc(count ? count : 1, sizeof(*nmit)); /* mitigation references per finding */
 	for (size_t i = 0; i < count; i++) {
 		tm_finding *finding = &set->items[i];
 		finding->mitigations = NULL;
 		finding->nmitigations = 0;
 		finding->acceptance = NULL;
 		best[i] = -1;
-		if (finding->id)
-			entries[n++] = (id_entry){finding->id, i};
 	}
-	qsort(entries, n, sizeof(*entries), compare_entries);
+	finding_names names;
+	names_init(&names, set, model);
 
 	size_t nmitigations = model ? model->nmitigations : 0;
 	size_t nacceptances = model ? model->nacceptances : 0;
@@ -284,8 +320,8 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 			const char *name = mitigation->mitigates[k];
 			if (!name)
 				continue;
-			size_t at = find_first(entries, n, name);
-			if (at == n) {
+			size_t at = names_first(&names, name);
+			if (at == SIZE_MAX) {
 				if (strchr(name, '@') && diags) {
 					tm_span span = mitigation->mitigates_spans
 					                   ? mitigation->mitigates_spans[k]
@@ -297,11 +333,10 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 				}
 				continue;
 			}
-			for (; at < n && strcmp(entries[at].id, name) == 0; at++) {
-				size_t index = entries[at].index;
-				nmit[index]++;
-				if ((int)mitigation->status > best[index])
-					best[index] = (int)mitigation->status;
+			for (; at != SIZE_MAX; at = names.next[at]) {
+				nmit[at]++;
+				if ((int)mitigation->status > best[at])
+					best[at] = (int)mitigation->status;
 			}
 		}
 	}
@@ -316,16 +351,12 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 	for (size_t m = 0; m < nmitigations; m++) {
 		const tm_mitigation *mitigation = &model->mitigations[m];
 		for (size_t k = 0; k < mitigation->nmitigates; k++) {
-			const char *name = mitigation->mitigates[k];
-			if (!name)
-				continue;
-			for (size_t at = find_first(entries, n, name);
-			     at < n && strcmp(entries[at].id, name) == 0; at++) {
-				size_t index = entries[at].index;
-				tm_finding *finding = &set->items[index];
-				if (nmit[index] == m)
+			for (size_t at = names_first(&names, mitigation->mitigates[k]); at != SIZE_MAX;
+			     at = names.next[at]) {
+				tm_finding *finding = &set->items[at];
+				if (nmit[at] == m)
 					continue;
-				nmit[index] = m;
+				nmit[at] = m;
 				finding->mitigations[finding->nmitigations++] =
 				    mitigation->id ? mitigation->id : "";
 			}
@@ -337,15 +368,15 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 		const char *name = acceptance->finding;
 		if (!name)
 			continue;
-		size_t at = find_first(entries, n, name);
-		if (at == n) {
+		size_t at = names_first(&names, name);
+		if (at == SIZE_MAX) {
 			if (strchr(name, '@') && diags)
 				tm_diag_warning(diags, acceptance->finding_span,
 				                "acceptance of %s names a finding no rule raised", name);
 			continue;
 		}
-		for (; at < n && strcmp(entries[at].id, name) == 0; at++) {
-			tm_finding *finding = &set->items[entries[at].index];
+		for (; at != SIZE_MAX; at = names.next[at]) {
+			tm_finding *finding = &set->items[at];
 			if (acceptance_better(acceptance, finding->acceptance))
 				finding->acceptance = acceptance;
 		}
@@ -356,7 +387,7 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 		finding->status = status_of(finding->acceptance, best[i], today);
 		finding->due = tm_risk_due(finding->risk, finding->found);
 	}
-	free(entries);
+	names_free(&names);
 	free(best);
 	free(nmit);
 }
