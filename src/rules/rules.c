@@ -36,10 +36,13 @@
 #define CALL_TICKS           10000u /* x HOOK_INTERVAL (10,000) = 100 million instructions */
 #define PACK_MEMORY          ((size_t)256 * 1024 * 1024)
 #define VIEW_MEMORY_PER_ITEM ((size_t)2048)
-/* The collector sleeps through a run until the heap holds this much more
- * than at its start: a small model's run then frees nothing early (a
- * tenth of its time went to collecting), and a large one's is collected
- * as before. The memory cap still collects in full before it refuses. */
+/* The collector sleeps through a run until the rules have grown the heap
+ * by this much, or by as much as the element views took if that is more:
+ * a small model's run then frees nothing early (a tenth of its time went
+ * to collecting), and a large one's is not collected while the views are
+ * still filling in their fields: each filled view's table is traced
+ * again, which cost a tenth of a 100k-element run. The memory cap still
+ * collects in full before it refuses. */
 #define GC_START_BYTES ((size_t)32 * 1024 * 1024)
 
 const char *const tm_rules_default_packs[4] = {"stride", "linddun", "ge-stack", "hygiene"};
@@ -1565,7 +1568,11 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	size_t errors = diags->errors;
 	rules->diags = diags;
 	begin_run(rules, model, today, model->nelements, false);
+	size_t before_views = rules->mem_used;
 	build_views(rules);
+	size_t views = rules->mem_used - before_views;
+	if (rules->gc_start)
+		rules->gc_start = rules->mem_used + (views > GC_START_BYTES ? views : GC_START_BYTES);
 	rule_run r = {.rules = rules,
 	              .mode = RUN_ELEMENTS,
 	              .nitems = model->nelements,
