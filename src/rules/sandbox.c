@@ -25,7 +25,6 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "base/pages.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
 #include "rules/patterns.h"
@@ -54,9 +53,11 @@ static uint64_t now_ns(void)
  * come from 4 MB chunks instead, handed out in allocation order (a view's
  * tables sit side by side) and recycled through one free list per 8-byte
  * size class; Lua always passes a block's size back, so blocks carry no
- * header. The chunks are 2 MB-aligned so the kernel can back them with
- * huge pages: fewer page faults and TLB misses on a heap of views. */
-#define CHUNK_BYTES (2 * TM_HUGE_PAGE)
+ * header. The chunks are ordinary pages, not the huge pages the model's
+ * arena takes: faulting in a heap that grows 4 MB at a time as huge pages
+ * cost the kernel twice the time at 100k elements (compacting memory to
+ * find them), more than the TLB misses they save. */
+#define CHUNK_BYTES ((size_t)4 << 20)
 
 static size_t size_class(size_t size)
 {
@@ -71,7 +72,7 @@ static void heap_init(tm_heap *heap)
 
 static bool heap_grow(tm_heap *heap)
 {
-	char *chunk = tm_pages_map(CHUNK_BYTES);
+	char *chunk = malloc(CHUNK_BYTES);
 	if (!chunk)
 		return false;
 	*(void **)chunk = heap->chunks;
@@ -156,7 +157,7 @@ static void heap_drop(tm_heap *heap)
 	}
 	for (void *chunk = heap->chunks; chunk;) {
 		void *next = *(void **)chunk;
-		tm_pages_unmap(chunk, CHUNK_BYTES);
+		free(chunk);
 		chunk = next;
 	}
 	heap_init(heap);
