@@ -56,7 +56,8 @@ const tm_attr *tm_block_get(const tm_block *block, const char *name)
 	const tm_attr *found = NULL;
 	for (size_t i = 0; i < block->count; i++) {
 		const tm_attr *attr = block->items[i].attr;
-		if (attr && strcmp(attr->name, name) == 0)
+		/* the first letters differ for most pairs: no call for those */
+		if (attr && attr->name[0] == name[0] && strcmp(attr->name, name) == 0)
 			found = attr;
 	}
 	return found;

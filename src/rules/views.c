@@ -925,7 +925,8 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	case EF_ID:
 		if (!el->id)
 			return false;
-		lua_pushstring(L, el->id);
+		/* unique to the element: luaS_new's pointer cache would miss */
+		lua_pushlstring(L, el->id, strlen(el->id));
 		return true;
 	case EF_IN_SCOPE: lua_pushboolean(L, el->in_scope); return true;
 	case EF_INFLOWS:
@@ -936,7 +937,7 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	case EF_KEY:
 		if (!el->key)
 			return false;
-		lua_pushstring(L, el->key);
+		lua_pushlstring(L, el->key, strlen(el->key));
 		return true;
 	case EF_KIND:
 		if (el->kind >= TM_EL_COUNT)
@@ -947,7 +948,7 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 		const char *label = el->label ? el->label : el->key;
 		if (!label)
 			return false;
-		lua_pushstring(L, label);
+		lua_pushlstring(L, label, strlen(label));
 		return true;
 	}
 	case EF_LINE: lua_pushinteger(L, el->line); return true;
