@@ -27,6 +27,9 @@
 #include "session/session.h"
 #include "threat/status.h"
 
+/* How many of the slowest rules `check --timings` lists. */
+#define SLOWEST_RULES 10
+
 static const char usage_text[] =
     "usage: threat COMMAND [ARGS]\n"
     "\n"
@@ -121,6 +124,43 @@ void tm_cli_write(const tm_buf *out)
 	fflush(stdout);
 }
 
+/* The rules that took longest first; equal times by id. */
+static const tm_rules *timed_rules; /* for compare_rule_time only */
+static int compare_rule_time(const void *a, const void *b)
+{
+	const tm_rule_info *x = tm_rules_info(timed_rules, *(const size_t *)a);
+	const tm_rule_info *y = tm_rules_info(timed_rules, *(const size_t *)b);
+	if (x->seconds != y->seconds)
+		return x->seconds > y->seconds ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* `--timings` beyond the first line: each stage, then the rules that took
+ * longest, for a pack author looking for a slow rule. */
+static void print_stage_timings(const tm_session *session)
+{
+	const tm_session_timings *t = &session->timings;
+	fprintf(stderr, "timings: load %.3f s, rules %.3f s, phase 2 %.3f s, tracking and sorting %.3f s\n",
+	        t->load, t->rules, t->phase2, t->track);
+	size_t count = tm_rules_count(session->rules);
+	if (!count)
+		return;
+	size_t *order = tm_xcalloc(count, sizeof(*order));
+	for (size_t i = 0; i < count; i++)
+		order[i] = i;
+	timed_rules = session->rules;
+	qsort(order, count, sizeof(*order), compare_rule_time);
+	for (size_t i = 0; i < count && i < SLOWEST_RULES; i++) {
+		const tm_rule_info *info = tm_rules_info(session->rules, order[i]);
+		if (!info->calls)
+			break;
+		fprintf(stderr, "timings: rule %s %.2f ms, %zu call%s, %zu finding%s (%s)\n", info->id,
+		        info->seconds * 1e3, info->calls, info->calls == 1 ? "" : "s", info->raised,
+		        info->raised == 1 ? "" : "s", info->pack);
+	}
+	free(order);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
@@ -174,7 +214,7 @@ static int cmd_check(int argc, char **argv)
 		                   fail_on);
 		goto out;
 	}
-	tm_session_options options = {.no_rules = no_rules};
+	tm_session_options options = {.no_rules = no_rules, .profile_rules = timings};
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 
@@ -205,9 +245,11 @@ static int cmd_check(int argc, char **argv)
 	}
 	tm_cli_write(&text);
 	tm_buf_free(&text);
-	if (timings)
+	if (timings) {
 		fprintf(stderr, "timings: load and analysis %.3f s, output %.3f s\n", analysed - started,
 		        tm_cli_seconds() - analysed);
+		print_stage_timings(session);
+	}
 	if (session->rules_failed)
 		goto out;
 	status = (fail_on && tm_session_count_failing(session, threshold)) || !all_met ? 1 : 0;

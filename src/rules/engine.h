@@ -139,6 +139,7 @@ struct tm_rules {
 	const tm_model *model;       /* NULL outside a run */
 	const tm_model *views_model; /* the model the kept element views show */
 	int gdpr;                    /* the run's model names GDPR: 1, 0, or -1 not asked yet */
+	bool profile;                /* measure each rule (tm_rules_profile) */
 	uint32_t generation;         /* of the views; bumped for every run */
 	int32_t today;
 	int views;      /* registry ref: element views by index + 1 */
@@ -246,6 +247,9 @@ void tm_rules_views_findings(tm_rules *rules, const tm_findings *findings, size_
 void tm_rules_views_end(tm_rules *rules, bool keep);
 /* Pushes the view of an element (built on first use). */
 void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *element);
+
+/* CLOCK_MONOTONIC in nanoseconds (sandbox.c): deadlines and profiles. */
+uint64_t tm_rules_now_ns(void);
 
 /* The scales a factor may name instead of a number (doc/rules.md
  * "Factors"), each 1-3, for an element subject (1 for the model or a

@@ -1393,8 +1393,18 @@ static int run_batch(lua_State *L)
 			            (el ? filters_pass(r, el)
 			                : run->mode != RUN_FINDINGS ||
 			                      finding_filters_pass(r, &run->out->items[run->item]));
-			if (!r->disabled && pass)
+			if (r->disabled || !pass)
+				continue;
+			if (!rules->profile) {
 				evaluate(L, run, r, view, model, el, key, file, line);
+				continue;
+			}
+			size_t before = run->out->count;
+			uint64_t started = tm_rules_now_ns();
+			evaluate(L, run, r, view, model, el, key, file, line);
+			r->info.seconds += (double)(tm_rules_now_ns() - started) / 1e9;
+			r->info.calls++;
+			r->info.raised += run->out->count - before;
 		}
 		lua_settop(L, model);
 	}
@@ -1613,6 +1623,12 @@ int tm_rules_run_phase2(tm_rules *rules, const tm_model *model, int32_t today, t
 	end_run(rules, false);
 	rules->diags = NULL;
 	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+}
+
+void tm_rules_profile(tm_rules *rules, bool on)
+{
+	if (rules)
+		rules->profile = on;
 }
 
 size_t tm_rules_count(const tm_rules *rules)

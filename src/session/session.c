@@ -2,10 +2,27 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/xalloc.h"
 #include "rules/rules.h"
 #include "threat/status.h"
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The time since *mark, and *mark moved to now. */
+static double lap(double *mark)
+{
+	double now = seconds_now();
+	double seconds = now - *mark;
+	*mark = now;
+	return seconds;
+}
 
 int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
                     const tm_session_options *options)
@@ -18,8 +35,12 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 	for (size_t i = 0; i < npaths; i++)
 		session->paths[i] = tm_xstrdup(paths[i]);
 	tm_findings_init(&session->findings);
+	tm_session_timings *timings = &session->timings;
+	double mark = seconds_now();
 
-	if (tm_model_load(&session->model, paths, npaths, &session->diags) != TM_OK || !session->model) {
+	int loaded = tm_model_load(&session->model, paths, npaths, &session->diags);
+	timings->load = lap(&mark);
+	if (loaded != TM_OK || !session->model) {
 		session->model_failed = true;
 		return TM_ERR_INPUT;
 	}
@@ -27,24 +48,29 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 	if (!options->no_rules) {
 		if (tm_rules_load(&session->rules, model, &session->diags) != TM_OK)
 			session->rules_failed = true;
+		tm_rules_profile(session->rules, options->profile_rules);
 		if (tm_rules_run(session->rules, model, options->today, &session->findings,
 		                 &session->diags) != TM_OK)
 			session->rules_failed = true;
+		timings->rules = lap(&mark);
 	}
 	tm_risk_add_threats(&session->findings, model);
 	/* Phase-2 rules (hygiene) judge statuses, so track once quietly first;
 	 * the final pass, over their findings too, reports stale references. */
 	if (session->rules) {
 		tm_risk_track(&session->findings, model, options->today, NULL);
+		timings->track = lap(&mark);
 		if (tm_rules_run_phase2(session->rules, model, options->today, &session->findings,
 		                        &session->diags) != TM_OK)
 			session->rules_failed = true;
 		/* Only the rule infos are needed from here on: the Lua state
 		 * and its views go before any writer allocates its output. */
 		tm_rules_finish(session->rules);
+		timings->phase2 = lap(&mark);
 	}
 	tm_risk_track(&session->findings, model, options->today, &session->diags);
 	tm_findings_sort(&session->findings);
+	timings->track += lap(&mark);
 	return session->rules_failed ? TM_ERR_INPUT : TM_OK;
 }
 

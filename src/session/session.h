@@ -16,9 +16,18 @@
 struct tm_rules;
 
 typedef struct tm_session_options {
-	int32_t today; /* days since epoch (see tm_date_today) */
-	bool no_rules; /* parse, resolve and score hand-written threats only */
+	int32_t today;      /* days since epoch (see tm_date_today) */
+	bool no_rules;      /* parse, resolve and score hand-written threats only */
+	bool profile_rules; /* measure each rule (tm_rule_info's seconds, calls, raised) */
 } tm_session_options;
+
+/* Seconds each stage of tm_session_open took (`--timings`). */
+typedef struct tm_session_timings {
+	double load;   /* read, parse and resolve the files */
+	double rules;  /* load the packs, make the views, run the element rules */
+	double phase2; /* model and finding rules */
+	double track;  /* hand-written threats, tracking and sorting */
+} tm_session_timings;
 
 typedef struct tm_session {
 	char **paths; /* the files asked for, for reload */
@@ -30,6 +39,7 @@ typedef struct tm_session {
 	tm_diags diags;         /* everything the stages reported */
 	bool model_failed;      /* the model has errors: no findings were computed */
 	bool rules_failed;      /* a pack failed to load or a rule raised an error */
+	tm_session_timings timings;
 } tm_session;
 
 /* Runs the whole pipeline. Returns TM_OK, or TM_ERR_INPUT when the model or

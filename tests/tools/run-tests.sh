@@ -2,7 +2,7 @@
 # Runs the test suites against one build directory and keeps going after a
 # failure, so one run shows every failure.
 #
-#   tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz]
+#   tests/tools/run-tests.sh BUILD [SUITE]
 #
 #   unit    every BUILD/tests/test_* (one per tests/unit/test_*.c; a missing
 #           binary fails); each binary counts as one
@@ -11,6 +11,8 @@
 #           `packs: N passed, N failed` gives the counts, else its status
 #           counts as one
 #   fuzz    BUILD/fuzz-replay tests/fuzz/corpus; counts as one
+#   repl, docs, query, robustness, timings
+#           the scripts in tests/repl and tests/tools; each check counts
 #
 # The last line is always `N passed, N failed`; the exit status is 1 when
 # anything failed. Sanitizer options make a sanitized build (build-san)
@@ -19,15 +21,15 @@
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz]" >&2
+	echo "usage: tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz|repl|docs|query|robustness|timings]" >&2
 	exit 2
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 only=${2:-all}
-case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness) ;; *)
-	echo "run-tests: unknown suite '$only' (unit, golden, packs or fuzz)" >&2
+case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings) ;; *)
+	echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness or timings)" >&2
 	exit 2
 	;;
 esac
@@ -192,8 +194,20 @@ run_robustness() {
 	}
 }
 
+# check --timings: its stage and rule lines, the report unchanged.
+run_timings() {
+	timeout -k 5 "$limit" tests/tools/timings.sh "$build/threat" >"$log" 2>&1
+	local status=$?
+	grep -E '^FAIL|^  ' "$log" | head -n 20
+	add_counts timings || {
+		echo "timings: FAILED (exit $status)"
+		failed=$((failed + 1))
+	}
+}
+
 case $only in
-all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness ;;
+all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings ;;
+timings) run_timings ;;
 query) run_query ;;
 robustness) run_robustness ;;
 docs) run_docs ;;

@@ -61,6 +61,8 @@ typedef struct result {
 
 static const char *const header = "model \"M\" { date 2026-03-24 }\n";
 
+static bool profiling; /* run_model measures each rule (tm_rules_profile) */
+
 /* The model `head` (its model statement) and `body`. */
 static void run_model_headed(result *r, const char *head, const char *body)
 {
@@ -80,6 +82,7 @@ static void run_model_headed(result *r, const char *head, const char *body)
 	int32_t today = tm_date_from_ymd(2026, 6, 1);
 	tm_findings_init(&r->findings);
 	r->load = tm_rules_load(&r->rules, r->model, &r->diags);
+	tm_rules_profile(r->rules, profiling);
 	r->run = tm_rules_run(r->rules, r->model, today, &r->findings, &r->diags);
 	tm_risk_add_threats(&r->findings, r->model);
 	tm_risk_track(&r->findings, r->model, today, &r->diags);
@@ -1141,6 +1144,44 @@ static void test_factor_scale_errors(void **state)
 	result_free(&r);
 }
 
+/* With the profile on, each rule counts the subjects `when` was called
+ * for and the findings it raised, phase 2 included; off, nothing. */
+static void test_profile(void **state)
+{
+	(void)state;
+	write_file("p.lua", "rule { id = \"P-1\", category = \"check\", applies = \"flow\", title = \"P\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(f) return f.source.key == \"a\" end }\n"
+	                    "rule { id = \"P-2\", category = \"check\", applies = \"finding\", title = \"P\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  requires = { rule = \"P-1\" }, when = function() return true end }\n"
+	                    "rule { id = \"P-3\", category = \"check\", applies = \"store\", title = \"P\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function() return true end }\n");
+	const char *body = "use \"./p.lua\"\nexternal a\nexternal b\nprocess c\nflow a -> c\nflow b -> c\nflow c -> a\n";
+	for (int on = 0; on < 2; on++) {
+		profiling = on;
+		result r;
+		run_model(&r, body);
+		profiling = false;
+		assert_string_equal(r.messages, "");
+		const tm_rule_info *p1 = tm_rules_find(r.rules, "P-1");
+		const tm_rule_info *p2 = tm_rules_find(r.rules, "P-2");
+		const tm_rule_info *p3 = tm_rules_find(r.rules, "P-3");
+		assert_non_null(p1);
+		assert_non_null(p2);
+		assert_non_null(p3);
+		assert_int_equal(count_rule(&r, "P-1"), 1);
+		assert_int_equal(p1->calls, on ? 3 : 0);
+		assert_int_equal(p1->raised, on ? 1 : 0);
+		assert_int_equal(p2->calls, on ? 1 : 0); /* only the P-1 finding passes `requires` */
+		assert_int_equal(p2->raised, on ? 1 : 0);
+		assert_int_equal(p3->calls, 0); /* no store */
+		assert_true(p1->seconds >= 0.0 && (on || p1->seconds == 0.0));
+		result_free(&r);
+	}
+}
+
 static void test_long_detail(void **state)
 {
 	(void)state;
@@ -1190,6 +1231,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_setmetatable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_factor_scales, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_factor_scale_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_detail, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `check --timings`: the report on standard output is the same as without
+# it; standard error has the overall line, the stages, and at most ten
+# rules, slowest first, whose call and finding counts are the run's.
+#
+#   tests/tools/timings.sh THREAT_BIN
+set -u
+bin=$1
+work=$(mktemp -d "${TMPDIR:-/tmp}/threat-timings.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+ok() {
+	echo "ok   $1"
+	passed=$((passed + 1))
+}
+fail() {
+	echo "FAIL $1"
+	sed 's/^/  | /' "$work/err" | head -14
+	failed=$((failed + 1))
+}
+
+model=examples/ge-webapp/model.threat
+NO_COLOR=1 "$bin" check --today 2026-06-01 "$model" >"$work/plain" 2>/dev/null
+NO_COLOR=1 "$bin" check --timings --today 2026-06-01 "$model" >"$work/timed" 2>"$work/err"
+if cmp -s "$work/plain" "$work/timed"; then ok "the report is unchanged"; else fail "the report changed"; fi
+
+if sed -n 1p "$work/err" | grep -qE '^timings: load and analysis [0-9]+\.[0-9]{3} s, output [0-9]+\.[0-9]{3} s$'; then
+	ok "overall line"
+else
+	fail "overall line"
+fi
+stage='^timings: load [0-9.]+ s, rules [0-9.]+ s, phase 2 [0-9.]+ s, tracking and sorting [0-9.]+ s$'
+if sed -n 2p "$work/err" | grep -qE "$stage"; then ok "stage line"; else fail "stage line"; fi
+
+rule='^timings: rule ([A-Za-z0-9_-]+) ([0-9]+\.[0-9]{2}) ms, ([0-9]+) calls?, ([0-9]+) findings? \(([a-z-]+)\)$'
+grep -E '^timings: rule ' "$work/err" >"$work/rules"
+n=$(wc -l <"$work/rules")
+bad=$(grep -cvE "$rule" "$work/rules")
+if [ "$n" -ge 1 ] && [ "$n" -le 10 ] && [ "$bad" = 0 ]; then ok "$n rule lines"; else fail "rule lines ($n, $bad malformed)"; fi
+if sed -E "s/$rule/\\2/" "$work/rules" | sort -g -r -c 2>/dev/null; then
+	ok "slowest first"
+else
+	fail "not slowest first"
+fi
+
+# Each listed rule's findings are the ones the JSON output counts for it.
+"$bin" check --format json --today 2026-06-01 "$model" >"$work/json" 2>/dev/null
+mismatch=0
+while read -r id raised; do
+	have=$(grep -cE "\"rule\": \"$id\"" "$work/json")
+	[ "$have" = "$raised" ] || { echo "  $id: --timings says $raised, JSON has $have"; mismatch=1; }
+done < <(sed -E "s/$rule/\\1 \\4/" "$work/rules")
+if [ $mismatch = 0 ]; then ok "finding counts match the report"; else fail "finding counts"; fi
+
+echo "timings: $passed passed, $failed failed"
+[ $failed = 0 ]
