@@ -172,38 +172,27 @@ run_docs() {
 	[ $status = 0 ] || show_log 60
 }
 
-# threat query equals check --format json filtered by the same condition.
-run_query() {
-	timeout -k 5 "$limit" tests/tools/query-vs-check.sh "$build/threat" >"$log" 2>&1
+# Runs a tests/tools script whose last line is `NAME: N passed, N failed`,
+# showing its failures.
+run_script() {
+	local name=$1 script=$2
+	timeout -k 5 "$limit" "$script" "$build/threat" >"$log" 2>&1
 	local status=$?
 	grep -E '^FAIL|^  ' "$log" | head -n 20
-	add_counts query-vs-check || {
-		echo "query-vs-check: FAILED (exit $status)"
+	add_counts "$name" || {
+		echo "$name: FAILED (exit $status)"
 		failed=$((failed + 1))
 	}
 }
+
+# threat query equals check --format json filtered by the same condition.
+run_query() { run_script query-vs-check tests/tools/query-vs-check.sh; }
 
 # Bad input of every kind: exit 2 with a message, quickly.
-run_robustness() {
-	timeout -k 5 "$limit" tests/tools/robustness.sh "$build/threat" >"$log" 2>&1
-	local status=$?
-	grep -E '^FAIL' "$log" | head -n 20
-	add_counts robustness || {
-		echo "robustness: FAILED (exit $status)"
-		failed=$((failed + 1))
-	}
-}
+run_robustness() { run_script robustness tests/tools/robustness.sh; }
 
 # check --timings: its stage and rule lines, the report unchanged.
-run_timings() {
-	timeout -k 5 "$limit" tests/tools/timings.sh "$build/threat" >"$log" 2>&1
-	local status=$?
-	grep -E '^FAIL|^  ' "$log" | head -n 20
-	add_counts timings || {
-		echo "timings: FAILED (exit $status)"
-		failed=$((failed + 1))
-	}
-}
+run_timings() { run_script timings tests/tools/timings.sh; }
 
 case $only in
 all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings ;;
