@@ -1043,6 +1043,13 @@ static const char *const scales_model =
     "flow worker -> empty { data [A-02] }\n"
     "flow web <-> user { data [A-02] }\n";
 
+typedef struct expected_factor {
+	const char *finding;
+	bool impact; /* else likelihood */
+	int factor;  /* TM_LF_* or TM_IF_* */
+	int value;
+} expected_factor;
+
 static void assert_same_factors(const result *r, const char *a, const char *b)
 {
 	for (size_t i = 0; i < r->findings.count; i++) {
@@ -1074,35 +1081,35 @@ static void test_factor_scales(void **state)
 		assert_int_equal(r.run, TM_OK);
 		assert_int_equal(count_rule(&r, "S-1"), 15); /* 7 nodes, 8 flows */
 		assert_same_factors(&r, "S-1", "S-2");
-		const tm_finding *f = finding(&r, "S-1@user->web");
-		assert_non_null(f);
-		assert_int_equal(f->likelihood_factors[TM_LF_OPPORTUNITY], 3);
-		assert_int_equal(f->likelihood_factors[TM_LF_SKILL], 1);
-		assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 1);
-		assert_int_equal(f->impact_factors[TM_IF_COMPLIANCE], 1);
-		/* a flow that states no data counts the store at its end */
-		f = finding(&r, "S-1@web->db");
-		assert_non_null(f);
-		assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 3);
-		assert_int_equal(f->impact_factors[TM_IF_COMPLIANCE], gdpr ? 3 : 2);
-		/* `data []` says it carries nothing */
-		f = finding(&r, "S-1@worker->db");
-		assert_non_null(f);
-		assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 1);
-		assert_int_equal(f->impact_factors[TM_IF_COMPLIANCE], 1);
-		assert_int_equal(f->impact_factors[TM_IF_INTEGRITY], 2);
-		f = finding(&r, "S-1@partner");
-		assert_non_null(f);
-		assert_int_equal(f->likelihood_factors[TM_LF_OPPORTUNITY], 2);
-		assert_int_equal(f->likelihood_factors[TM_LF_POPULATION], 2);
-		/* the helpers' tables, returned by a function */
-		f = finding(&r, "S-3@web->db");
-		assert_non_null(f);
-		assert_int_equal(f->impact_factors[TM_IF_CONFIDENTIALITY], 3);
-		assert_int_equal(f->impact_factors[TM_IF_INTEGRITY], 2);
-		assert_int_equal(f->impact_factors[TM_IF_AVAILABILITY], 1);
-		assert_int_equal(f->likelihood_factors[TM_LF_OPPORTUNITY],
-		                 finding(&r, "S-2@web->db")->likelihood_factors[TM_LF_OPPORTUNITY]);
+		const expected_factor want[] = {
+		    {"S-1@user->web", false, TM_LF_OPPORTUNITY, 3},
+		    {"S-1@user->web", false, TM_LF_SKILL, 1},
+		    {"S-1@user->web", true, TM_IF_CONFIDENTIALITY, 1},
+		    {"S-1@user->web", true, TM_IF_COMPLIANCE, 1},
+		    /* a flow that states no data counts the store at its end */
+		    {"S-1@web->db", true, TM_IF_CONFIDENTIALITY, 3},
+		    {"S-1@web->db", true, TM_IF_COMPLIANCE, gdpr ? 3 : 2},
+		    /* `data []` says it carries nothing */
+		    {"S-1@worker->db", true, TM_IF_CONFIDENTIALITY, 1},
+		    {"S-1@worker->db", true, TM_IF_COMPLIANCE, 1},
+		    {"S-1@worker->db", true, TM_IF_INTEGRITY, 2},
+		    {"S-1@partner", false, TM_LF_OPPORTUNITY, 2},
+		    {"S-1@partner", false, TM_LF_POPULATION, 2},
+		    /* the helpers' tables, returned by a function */
+		    {"S-3@web->db", true, TM_IF_CONFIDENTIALITY, 3},
+		    {"S-3@web->db", true, TM_IF_INTEGRITY, 2},
+		    {"S-3@web->db", true, TM_IF_AVAILABILITY, 1},
+		    {"S-3@web->db", false, TM_LF_OPPORTUNITY, 3},
+		};
+		for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+			const tm_finding *f = finding(&r, want[i].finding);
+			assert_non_null(f);
+			int have = want[i].impact ? f->impact_factors[want[i].factor]
+			                          : f->likelihood_factors[want[i].factor];
+			if (have != want[i].value)
+				fail_msg("%s: factor %d is %d, not %d", want[i].finding, want[i].factor, have,
+				         want[i].value);
+		}
 		result_free(&r);
 	}
 	setenv("THREAT_STDLIB", "/nonexistent", 1);
