@@ -120,6 +120,37 @@ static void field(tm_buf *out, const char *name, const char *value)
 	tm_buf_putc(out, '\n');
 }
 
+/* A field whose value is a list of ", "-separated parts, wrapped at 76
+ * columns under the value's first column. */
+static void wrapped_field(tm_buf *out, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return;
+	tm_buf_printf(out, "  %-11s ", name);
+	size_t column = 14;
+	const char *p = value;
+	while (*p) {
+		const char *comma = strstr(p, ", ");
+		size_t part = comma ? (size_t)(comma - p) + 1 : strlen(p);
+		if (p != value && column + 1 + part > 76) {
+			tm_buf_puts(out, "\n              ");
+			column = 14;
+		} else if (p != value) {
+			tm_buf_putc(out, ' ');
+			column++;
+		}
+		tm_buf sub = TM_BUF_INIT;
+		tm_buf_put(&sub, p, part);
+		tm_term_sanitize(out, tm_buf_str(&sub));
+		tm_buf_free(&sub);
+		column += part;
+		p += part;
+		if (*p == ' ')
+			p++;
+	}
+	tm_buf_putc(out, '\n');
+}
+
 /* Prints a paragraph wrapped at 76 columns, indented by two spaces. */
 static void paragraph(tm_buf *out, const char *heading, const char *text)
 {
@@ -172,6 +203,11 @@ void tm_out_rule_explain(tm_buf *out, const tm_rule_info *info)
 	field(out, "only when", info->only_when);
 	field(out, "not when", info->not_when);
 	paragraph(out, "Description", info->description);
+	if (info->likelihood || info->impact) {
+		tm_buf_puts(out, "\nScoring (OWASP Risk Rating)\n");
+		wrapped_field(out, "likelihood", info->likelihood);
+		wrapped_field(out, "impact", info->impact);
+	}
 	paragraph(out, "Mitigation", info->mitigation);
 	if (info->nrefs) {
 		tm_buf refs = TM_BUF_INIT;

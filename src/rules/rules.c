@@ -610,6 +610,43 @@ static const char *filters_text(tm_arena *arena, const rule_filter *filters, siz
 	return copy;
 }
 
+/* A rule's likelihood or impact in words, for `threat rules ID`: "skill
+ * 2, opportunity from exposure, integrity from data (at least 2)", or where
+ * the function that computes them is. */
+static const char *factors_text(tm_arena *arena, const char *const *names, size_t count,
+                                const uint8_t *fixed, const uint8_t *measures, bool function,
+                                const char *file, int line)
+{
+	tm_buf text = TM_BUF_INIT;
+	if (function)
+		tm_buf_printf(&text, "computed by a function (%s:%d)", file, line);
+	for (size_t i = 0; !function && i < count; i++) {
+		if (!fixed[i] && !measures[i])
+			continue;
+		tm_buf_printf(&text, "%s%s", text.len ? ", " : "", names[i]);
+		if (!measures[i]) {
+			tm_buf_printf(&text, " %d", fixed[i]);
+			continue;
+		}
+		tm_buf_puts(&text, " from ");
+		size_t shown = 0, nmeasures = 0;
+		for (size_t m = 0; m < COUNT(measure_names); m++)
+			nmeasures += (measures[i] >> m) & 1u;
+		for (size_t m = 0; m < COUNT(measure_names); m++) {
+			if (!((measures[i] >> m) & 1u))
+				continue;
+			tm_buf_printf(&text, "%s%s", shown == 0 ? "" : shown + 1 == nmeasures ? " or " : ", ",
+			              measure_names[m]);
+			shown++;
+		}
+		if (fixed[i])
+			tm_buf_printf(&text, " (at least %d)", fixed[i]);
+	}
+	const char *copy = tm_arena_strdup(arena, tm_buf_str(&text));
+	tm_buf_free(&text);
+	return copy;
+}
+
 /* Finding fields a finding rule's `requires`/`unless` may name. */
 static const char *const finding_filter_fields[] = {"status",    "risk",     "rule",
                                                     "framework", "category", "pack"};
@@ -759,6 +796,11 @@ static int lua_rule(lua_State *L)
 		r.impact_line = defined_at(L, line);
 		r.impact = luaL_ref(L, LUA_REGISTRYINDEX);
 	}
+	r.info.likelihood = factors_text(rules->arena, tm_likelihood_factor_names, TM_LF_COUNT,
+	                                 r.likelihood_factors, r.likelihood_measures, likelihood_fn,
+	                                 r.info.file, r.likelihood_line);
+	r.info.impact = factors_text(rules->arena, tm_impact_factor_names, TM_IF_COUNT, r.impact_factors,
+	                             r.impact_measures, impact_fn, r.info.file, r.impact_line);
 	TM_VEC_PUSH(rules->rules, rules->nrules, rules->caprules, r);
 	return 0;
 }

@@ -19,6 +19,9 @@ typedef struct tm_rule_info {
 	const char *applies; /* as written: "flow", or "process, store" for a list */
 	/* `requires` and `unless` in words ("tech is hono or express"), or NULL */
 	const char *only_when, *not_when;
+	/* The factors in words ("skill 2, opportunity from exposure"), or
+	 * where the function that computes them is defined */
+	const char *likelihood, *impact;
 	const char **refs;
 	size_t nrefs;
 	const char *file; /* the pack file, as shown in messages */

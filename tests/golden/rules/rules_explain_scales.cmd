@@ -1,0 +1,1 @@
+rules --pack tests/golden/rules/explain/scales.lua S-1
