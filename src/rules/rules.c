@@ -220,8 +220,6 @@ static bool is_identifier(const char *text)
 	return true;
 }
 
-/* A table of factors: names from `names`, integers 1-3, at least one.
- * Never raises; false with *error set on a bad table. */
 /* The scales a factor may name (MEASURE_* bits in engine.h, in order). */
 static const char *const measure_names[] = {"exposure", "data", "personal_data"};
 
@@ -276,8 +274,9 @@ static bool read_factor_value(lua_State *L, const char *key, bool in_list, uint8
 	return false;
 }
 
-/* A table of factors: out[i] the number given for factor names[i] (0:
- * none), measures[i] the scales named for it. */
+/* A table of factors, names from `names`, at least one: out[i] the number
+ * given for factor names[i] (0: none), measures[i] the scales named for
+ * it. Never raises; false with *error set on a bad table. */
 static bool read_factors(lua_State *L, int table, const char *const *names, const char *const *interned,
                          size_t count, uint8_t *out, uint8_t *measures, char *error, size_t size)
 {
