@@ -770,7 +770,7 @@ end
 -- a list of values ({ "data", 2 }: the highest counts) is computed by the
 -- engine from each finding's element, with the numbers T.opportunity,
 -- T.confidentiality and T.compliance give, and no Lua call per finding
--- (doc/rules.md "Factors"). Prefer these to functions of the element.
+-- (doc/rules.md "The pack API"). Prefer these to functions of the element.
 --
 --   likelihood = T.likelihood_factors(2, 2, 1)
 --     == function(v) return T.likelihood(v, 2, 2, 1) end

@@ -664,7 +664,7 @@ static tm_exposure exposure_of(const tm_element *el)
 	return TM_EXPOSURE_INTERNAL;
 }
 
-/* ---- the scales a factor may name (doc/rules.md "Factors") ----
+/* ---- the scales a factor may name (doc/rules.md "The pack API") ----
  * Each is threatlib's helper of the same meaning, computed from the
  * model instead of the view: T.opportunity, T.confidentiality and
  * T.compliance. test_rules checks that both give the same numbers. */
