@@ -251,8 +251,8 @@ void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *element
 /* CLOCK_MONOTONIC in nanoseconds (sandbox.c): deadlines and profiles. */
 uint64_t tm_rules_now_ns(void);
 
-/* The scales a factor may name instead of a number (doc/rules.md
- * "Factors"), each 1-3, for an element subject (1 for the model or a
+/* The scales a factor may name instead of a number (doc/rules.md "The
+ * pack API"), each 1-3, for an element subject (1 for the model or a
  * finding, given as NULL): exposure as T.opportunity, data as
  * T.confidentiality, personal_data as T.compliance. */
 enum { MEASURE_EXPOSURE = 1, MEASURE_DATA = 2, MEASURE_PERSONAL_DATA = 4 };
