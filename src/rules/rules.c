@@ -612,9 +612,8 @@ static const char *filters_text(tm_arena *arena, const rule_filter *filters, siz
 /* A rule's likelihood or impact in words, for `threat rules ID`: "skill
  * 2, opportunity from exposure, integrity from data (at least 2)", or where
  * the function that computes them is. */
-static const char *factors_text(tm_arena *arena, const char *const *names, size_t count,
-                                const uint8_t *fixed, const uint8_t *measures, bool function,
-                                const char *file, int line)
+static const char *factors_text(tm_arena *arena, const char *const *names, size_t count, const uint8_t *fixed,
+                                const uint8_t *measures, bool function, const char *file, int line)
 {
 	tm_buf text = TM_BUF_INIT;
 	if (function)
@@ -634,7 +633,10 @@ static const char *factors_text(tm_arena *arena, const char *const *names, size_
 		for (size_t m = 0; m < COUNT(measure_names); m++) {
 			if (!((measures[i] >> m) & 1u))
 				continue;
-			tm_buf_printf(&text, "%s%s", shown == 0 ? "" : shown + 1 == nmeasures ? " or " : ", ",
+			tm_buf_printf(&text, "%s%s",
+			              shown == 0               ? ""
+			              : shown + 1 == nmeasures ? " or "
+			                                       : ", ",
 			              measure_names[m]);
 			shown++;
 		}
@@ -795,9 +797,9 @@ static int lua_rule(lua_State *L)
 		r.impact_line = defined_at(L, line);
 		r.impact = luaL_ref(L, LUA_REGISTRYINDEX);
 	}
-	r.info.likelihood = factors_text(rules->arena, tm_likelihood_factor_names, TM_LF_COUNT,
-	                                 r.likelihood_factors, r.likelihood_measures, likelihood_fn,
-	                                 r.info.file, r.likelihood_line);
+	r.info.likelihood =
+	    factors_text(rules->arena, tm_likelihood_factor_names, TM_LF_COUNT, r.likelihood_factors,
+	                 r.likelihood_measures, likelihood_fn, r.info.file, r.likelihood_line);
 	r.info.impact = factors_text(rules->arena, tm_impact_factor_names, TM_IF_COUNT, r.impact_factors,
 	                             r.impact_measures, impact_fn, r.info.file, r.impact_line);
 	TM_VEC_PUSH(rules->rules, rules->nrules, rules->caprules, r);
