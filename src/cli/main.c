@@ -135,8 +135,47 @@ static int compare_rule_time(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-/* `--timings` beyond the first line: each stage, then the rules that took
- * longest, for a pack author looking for a slow rule. */
+/* One pack's share of a profiled run. */
+typedef struct pack_time {
+	const char *pack;
+	double seconds;
+	size_t rules, raised;
+} pack_time;
+
+static int compare_pack_time(const void *a, const void *b)
+{
+	const pack_time *x = a, *y = b;
+	if (x->seconds != y->seconds)
+		return x->seconds > y->seconds ? -1 : 1;
+	return strcmp(x->pack, y->pack);
+}
+
+/* Each pack's rules together, the slowest pack first. Rules come grouped
+ * by pack (tm_rules_info), so a pack is a run of equal names. */
+static void print_pack_timings(const tm_rules *rules, size_t count)
+{
+	pack_time *packs = tm_xcalloc(count, sizeof(*packs));
+	size_t npacks = 0;
+	for (size_t i = 0; i < count; i++) {
+		const tm_rule_info *info = tm_rules_info(rules, i);
+		const char *pack = info->pack ? info->pack : "";
+		if (!npacks || strcmp(packs[npacks - 1].pack, pack) != 0)
+			packs[npacks++] = (pack_time){.pack = pack};
+		pack_time *p = &packs[npacks - 1];
+		p->seconds += info->seconds;
+		p->rules++;
+		p->raised += info->raised;
+	}
+	qsort(packs, npacks, sizeof(*packs), compare_pack_time);
+	for (size_t i = 0; i < npacks; i++)
+		fprintf(stderr, "timings: pack %s %.2f ms, %zu rule%s, %zu finding%s\n", packs[i].pack,
+		        packs[i].seconds * 1e3, packs[i].rules, packs[i].rules == 1 ? "" : "s",
+		        packs[i].raised, packs[i].raised == 1 ? "" : "s");
+	free(packs);
+}
+
+/* `--timings` beyond the first line: each stage, each pack, then the rules
+ * that took longest, for a pack author looking for a slow rule. */
 static void print_stage_timings(const tm_session *session)
 {
 	const tm_session_timings *t = &session->timings;
@@ -145,6 +184,7 @@ static void print_stage_timings(const tm_session *session)
 	size_t count = tm_rules_count(session->rules);
 	if (!count)
 		return;
+	print_pack_timings(session->rules, count);
 	size_t *order = tm_xcalloc(count, sizeof(*order));
 	for (size_t i = 0; i < count; i++)
 		order[i] = i;

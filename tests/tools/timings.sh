@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `check --timings`: the report on standard output is the same as without
-# it; standard error has the overall line, the stages, and at most ten
-# rules, slowest first, whose call and finding counts are the run's.
+# it; standard error has the overall line, the stages, each pack, and at
+# most ten rules, slowest first, whose call and finding counts are the
+# run's.
 #
 #   tests/tools/timings.sh THREAT_BIN
 set -u
@@ -54,6 +55,20 @@ while read -r id raised; do
 	[ "$have" = "$raised" ] || { echo "  $id: --timings says $raised, JSON has $have"; mismatch=1; }
 done < <(sed -E "s/$rule/\\1 \\4/" "$work/rules")
 if [ $mismatch = 0 ]; then ok "finding counts match the report"; else fail "finding counts"; fi
+
+# One line per pack loaded, slowest first; their findings add up to the
+# generated findings in the report (ids RULE@KEY; hand-written threats
+# have no pack).
+packline='^timings: pack ([a-z-]+) ([0-9]+\.[0-9]{2}) ms, ([0-9]+) rules?, ([0-9]+) findings?$'
+grep -E '^timings: pack ' "$work/err" >"$work/packs"
+sum=$(sed -E "s/$packline/\4/" "$work/packs" | awk '{ s += $1 } END { print s + 0 }')
+generated=$(grep -cE '^      "id": "[^"]*@' "$work/json")
+if [ "$(wc -l <"$work/packs")" = 4 ] && ! grep -qvE "$packline" "$work/packs" &&
+	sed -E "s/$packline/\2/" "$work/packs" | sort -g -r -c 2>/dev/null && [ "$sum" = "$generated" ]; then
+	ok "pack lines ($sum findings)"
+else
+	fail "pack lines ($sum findings, the report has $generated)"
+fi
 
 # Without the rules: the stage line, and no rule lines.
 NO_COLOR=1 "$bin" check --no-rules --timings --today 2026-06-01 "$model" >/dev/null 2>"$work/err"
