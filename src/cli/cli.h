@@ -14,8 +14,6 @@ void tm_cli_print_diags(const tm_diags *diags);
 bool tm_cli_option(int argc, char **argv, int *i, const char *name, const char **value);
 bool tm_cli_today(const char *text, int32_t *today);
 void tm_cli_write(const tm_buf *out);
-/* A monotonic clock in seconds, for --timings. */
-double tm_cli_seconds(void);
 
 /* The document commands (cmd_report.c): `threat report`, `threat dfd`,
  * `threat new`. Each takes the arguments after the command name and

@@ -18,6 +18,7 @@
 #include <readline/readline.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/diag.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
@@ -96,9 +97,9 @@ int tm_cli_cmd_query(int argc, char **argv)
 		goto out;
 	}
 	const char *paths[1] = {file};
-	double started = tm_cli_seconds();
+	double started = tm_clock_seconds();
 	tm_session_open(&session, paths, 1, &options);
-	double loaded = tm_cli_seconds();
+	double loaded = tm_clock_seconds();
 	tm_cli_print_diags(&session->diags);
 	if (session->model_failed)
 		goto out;
@@ -109,7 +110,7 @@ int tm_cli_cmd_query(int argc, char **argv)
 	/* For the benchmark: the query's own time, apart from the load. */
 	if (timings)
 		fprintf(stderr, "timings: load %.3f s, query %.3f s\n", loaded - started,
-		        tm_cli_seconds() - loaded);
+		        tm_clock_seconds() - loaded);
 	tm_cli_print_diags(&diags);
 	if (result != TM_OK)
 		goto out;

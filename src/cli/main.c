@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/date.h"
 #include "base/diag.h"
 #include "base/xalloc.h"
@@ -109,13 +109,6 @@ bool tm_cli_today(const char *text, int32_t *today)
 		tm_cli_usage_error("SOURCE_DATE_EPOCH must be a number of seconds, not '%s'",
 		                   getenv("SOURCE_DATE_EPOCH"));
 	return false;
-}
-
-double tm_cli_seconds(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
 void tm_cli_write(const tm_buf *out)
@@ -258,9 +251,9 @@ static int cmd_check(int argc, char **argv)
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 
-	double started = tm_cli_seconds();
+	double started = tm_clock_seconds();
 	tm_session_open(&session, files, nfiles, &options);
-	double analysed = tm_cli_seconds();
+	double analysed = tm_clock_seconds();
 	tm_cli_print_diags(&session->diags);
 	if (session->model_failed)
 		goto out;
@@ -287,7 +280,7 @@ static int cmd_check(int argc, char **argv)
 	tm_buf_free(&text);
 	if (timings) {
 		fprintf(stderr, "timings: load and analysis %.3f s, output %.3f s\n", analysed - started,
-		        tm_cli_seconds() - analysed);
+		        tm_clock_seconds() - analysed);
 		print_stage_timings(session);
 	}
 	if (session->rules_failed)

@@ -248,9 +248,6 @@ void tm_rules_views_end(tm_rules *rules, bool keep);
 /* Pushes the view of an element (built on first use). */
 void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *element);
 
-/* CLOCK_MONOTONIC in nanoseconds (sandbox.c): deadlines and profiles. */
-uint64_t tm_rules_now_ns(void);
-
 /* The scales a factor may name instead of a number (doc/rules.md "The
  * pack API"), each 1-3, for an element subject (1 for the model or a
  * finding, given as NULL): exposure as T.opportunity, data as

@@ -21,6 +21,7 @@
 
 #include <lauxlib.h>
 
+#include "base/clock.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
 #include "threat/status.h"
@@ -1443,9 +1444,9 @@ static int run_batch(lua_State *L)
 				continue;
 			}
 			size_t before = run->out->count;
-			uint64_t started = tm_rules_now_ns();
+			uint64_t started = tm_clock_ns();
 			evaluate(L, run, r, view, model, el, key, file, line);
-			r->info.seconds += (double)(tm_rules_now_ns() - started) / 1e9;
+			r->info.seconds += (double)(tm_clock_ns() - started) / 1e9;
 			r->info.calls++;
 			r->info.raised += run->out->count - before;
 		}

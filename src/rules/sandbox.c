@@ -19,12 +19,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "base/clock.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
 #include "rules/patterns.h"
@@ -37,13 +37,6 @@
 tm_rules *tm_rules_of(lua_State *L)
 {
 	return *(tm_rules **)lua_getextraspace(L);
-}
-
-uint64_t tm_rules_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- the heap ----
@@ -214,13 +207,13 @@ static void hook(lua_State *L, lua_Debug *ar)
 			remember_place(rules, ar);
 		/* A loop of slow C calls (big:upper()) runs few instructions
 		 * per second: the deadline is checked on every line too. */
-		if (!rules->deadline || tm_rules_now_ns() <= rules->deadline)
+		if (!rules->deadline || tm_clock_ns() <= rules->deadline)
 			return;
 		over_time = true;
 	} else {
 		rules->ticks++;
 		over_ticks = rules->tick_limit && rules->ticks > rules->tick_limit;
-		over_time = rules->deadline && tm_rules_now_ns() > rules->deadline;
+		over_time = rules->deadline && tm_clock_ns() > rules->deadline;
 	}
 	if (!over_ticks && !over_time) {
 		if (!(rules->hook_mask & LUA_MASKLINE) && lua_getinfo(L, "Sl", ar))
@@ -267,8 +260,8 @@ static void on_tick(int signal)
 		return;
 	/* Past the deadline the hook fires at the next instruction: a loop
 	 * of slow C calls may run only a few instructions a second.
-	 * (clock_gettime is async-signal-safe.) */
-	if (rules->deadline && tm_rules_now_ns() > rules->deadline)
+	 * (tm_clock_ns is async-signal-safe.) */
+	if (rules->deadline && tm_clock_ns() > rules->deadline)
 		lua_sethook(rules->L, hook, LUA_MASKCOUNT, 1);
 	/* Otherwise an armed (or tripped) hook is left alone: re-arming
 	 * would restart its count. */
@@ -328,7 +321,7 @@ void tm_rules_watch_end(tm_rules *rules)
 
 void tm_rules_budget(tm_rules *rules, double seconds, uint32_t tick_limit, bool sample_lines)
 {
-	rules->deadline = seconds > 0 ? tm_rules_now_ns() + (uint64_t)(seconds * 1e9) : 0;
+	rules->deadline = seconds > 0 ? tm_clock_ns() + (uint64_t)(seconds * 1e9) : 0;
 	rules->tick_limit = tick_limit;
 	rules->ticks = 0;
 	rules->tripped = false;

@@ -2,23 +2,16 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/xalloc.h"
 #include "rules/rules.h"
 #include "threat/status.h"
 
-static double seconds_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The time since *mark, and *mark moved to now. */
 static double lap(double *mark)
 {
-	double now = seconds_now();
+	double now = tm_clock_seconds();
 	double seconds = now - *mark;
 	*mark = now;
 	return seconds;
@@ -36,7 +29,7 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 		session->paths[i] = tm_xstrdup(paths[i]);
 	tm_findings_init(&session->findings);
 	tm_session_timings *timings = &session->timings;
-	double mark = seconds_now();
+	double mark = tm_clock_seconds();
 
 	int loaded = tm_model_load(&session->model, paths, npaths, &session->diags);
 	timings->load = lap(&mark);
