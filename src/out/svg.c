@@ -4,6 +4,7 @@
  * and only `dfd --format svg` and `report --format html` need Graphviz
  * installed (doc/report.md). The DOT goes through a temporary file, so
  * there is only one pipe to read and no deadlock. */
+#include "base/clock.h"
 #include "base/file.h"
 #include "out/report.h"
 
@@ -11,7 +12,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <spawn.h>
-#include <time.h>
 #include <signal.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -58,13 +58,10 @@ static void read_all(int fd, tm_buf *out, size_t max)
  * model `dot` can lay out for many minutes. False when time ran out. */
 static bool read_until(int fd, tm_buf *out, double seconds)
 {
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	double deadline = tm_clock_seconds() + seconds;
 	char chunk[65536];
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		double left =
-		    seconds - ((double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9);
+		double left = deadline - tm_clock_seconds();
 		if (left <= 0)
 			return false;
 		struct pollfd wait_for = {.fd = fd, .events = POLLIN};
