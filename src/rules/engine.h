@@ -249,13 +249,14 @@ void tm_rules_views_end(tm_rules *rules, bool keep);
 void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *element);
 
 /* The scales a factor may name instead of a number (doc/rules.md "The
- * pack API"), each 1-3, for an element subject (1 for the model or a
+ * pack API"), each 1-3, of an element subject (all 1 for the model or a
  * finding, given as NULL): exposure as T.opportunity, data as
  * T.confidentiality, personal_data as T.compliance. */
 enum { MEASURE_EXPOSURE = 1, MEASURE_DATA = 2, MEASURE_PERSONAL_DATA = 4 };
-uint8_t tm_views_exposure_scale(const tm_element *el);
-uint8_t tm_views_data_scale(const tm_element *el);
-uint8_t tm_views_personal_data_scale(tm_rules *rules, const tm_element *el);
+typedef struct tm_scales {
+	uint8_t exposure, data, personal_data;
+} tm_scales;
+void tm_views_scales(tm_rules *rules, const tm_element *el, tm_scales *out);
 /* Pushes the view of findings->items[index] for a `finding` rule. */
 void tm_rules_push_finding_view(lua_State *L, tm_rules *rules, size_t index);
 

@@ -1120,42 +1120,51 @@ static void call_rule_function(lua_State *L, tm_rules *rules, int ref, int view,
 	}
 }
 
+/* A finding's subject, with its scales measured the first time a factor
+ * names one: once per finding, for its likelihood and impact together. */
+typedef struct scaled_subject {
+	const tm_element *el; /* NULL: the model or a finding */
+	tm_scales scales;
+	bool measured;
+} scaled_subject;
+
 /* The factors whose scales are named (measures[i]) raised to those
- * scales of the subject el: the highest of a factor's values counts. */
-static void apply_measures(tm_rules *rules, const tm_element *el, const uint8_t *measures, size_t count,
+ * scales of the subject: the highest of a factor's values counts. */
+static void apply_measures(tm_rules *rules, scaled_subject *subject, const uint8_t *measures, size_t count,
                            uint8_t *out)
 {
 	for (size_t i = 0; i < count; i++) {
 		if (!measures[i])
 			continue;
+		if (!subject->measured) {
+			tm_views_scales(rules, subject->el, &subject->scales);
+			subject->measured = true;
+		}
+		const tm_scales *scales = &subject->scales;
 		uint8_t scale = 0;
-		if (measures[i] & MEASURE_EXPOSURE)
-			scale = tm_views_exposure_scale(el);
-		if (measures[i] & MEASURE_DATA) {
-			uint8_t data = tm_views_data_scale(el);
-			scale = data > scale ? data : scale;
-		}
-		if (measures[i] & MEASURE_PERSONAL_DATA) {
-			uint8_t personal = tm_views_personal_data_scale(rules, el);
-			scale = personal > scale ? personal : scale;
-		}
+		if ((measures[i] & MEASURE_EXPOSURE) && scales->exposure > scale)
+			scale = scales->exposure;
+		if ((measures[i] & MEASURE_DATA) && scales->data > scale)
+			scale = scales->data;
+		if ((measures[i] & MEASURE_PERSONAL_DATA) && scales->personal_data > scale)
+			scale = scales->personal_data;
 		if (scale > out[i])
 			out[i] = scale;
 	}
 }
 
-/* Factors from a rule's table or function, for subject el (NULL: the
- * model or a finding); raises on a bad value. */
+/* Factors from a rule's table or function, for the subject; raises on a
+ * bad value. */
 static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, const uint8_t *fixed,
                              const uint8_t *fixed_measures, const char *name, const char *const *names,
                              const char *const *interned, size_t count, int view, int model,
-                             const tm_element *el, uint8_t *out)
+                             scaled_subject *subject, uint8_t *out)
 {
 	tm_rules *rules = run->rules;
 	run->line = line;
 	if (ref == LUA_NOREF) {
 		memcpy(out, fixed, count);
-		apply_measures(rules, el, fixed_measures, count, out);
+		apply_measures(rules, subject, fixed_measures, count, out);
 		return;
 	}
 	call_rule_function(L, rules, ref, view, model);
@@ -1171,7 +1180,7 @@ static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, con
 		lua_pushfstring(L, "%s: %s", name, error);
 		lua_error(L);
 	}
-	apply_measures(rules, el, measures, count, out);
+	apply_measures(rules, subject, measures, count, out);
 	lua_pop(L, 1);
 }
 
@@ -1331,11 +1340,13 @@ static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, 
 		lua_error(L);
 	}
 	uint8_t likelihood[TM_LF_COUNT], impact[TM_IF_COUNT];
+	scaled_subject subject = {.el = el};
 	evaluate_factors(L, run, r->likelihood, r->likelihood_line, r->likelihood_factors,
 	                 r->likelihood_measures, "likelihood", tm_likelihood_factor_names,
-	                 rules->likelihood_names, TM_LF_COUNT, view, model, el, likelihood);
+	                 rules->likelihood_names, TM_LF_COUNT, view, model, &subject, likelihood);
 	evaluate_factors(L, run, r->impact, r->impact_line, r->impact_factors, r->impact_measures, "impact",
-	                 tm_impact_factor_names, rules->impact_names, TM_IF_COUNT, view, model, el, impact);
+	                 tm_impact_factor_names, rules->impact_names, TM_IF_COUNT, view, model, &subject,
+	                 impact);
 	size_t detail_len = 0;
 	const char *detail = type == LUA_TSTRING ? lua_tolstring(L, -1, &detail_len) : NULL;
 	add_finding(run, r, el, key, file, line, detail, detail_len, likelihood, impact);

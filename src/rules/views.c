@@ -9,6 +9,7 @@
  * share one attr table, and equal lists one list ("shared tables"). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <lauxlib.h>
 
@@ -664,93 +665,6 @@ static tm_exposure exposure_of(const tm_element *el)
 	return TM_EXPOSURE_INTERNAL;
 }
 
-/* ---- the scales a factor may name (doc/rules.md "The pack API") ----
- * Each is threatlib's helper of the same meaning, computed from the
- * model instead of the view: T.opportunity, T.confidentiality and
- * T.compliance. test_rules checks that both give the same numbers. */
-
-uint8_t tm_views_exposure_scale(const tm_element *el)
-{
-	return el ? (uint8_t)exposure_of(el) : 1;
-}
-
-/* A flow that states no `data` counts what the store at either end
- * holds (threatlib's store_ends). */
-static void store_ends(const tm_element *el, const tm_element **a, const tm_element **b)
-{
-	*a = *b = NULL;
-	if (el->kind != TM_EL_FLOW || tm_element_attr(el, "data"))
-		return;
-	if (el->source && el->source->kind == TM_EL_STORE)
-		*a = el->source;
-	if (el->target && el->target->kind == TM_EL_STORE)
-		*b = el->target;
-}
-
-static int sensitivity_rank(const tm_element *el)
-{
-	return el && el->max_sensitivity > TM_SENS_NONE && el->max_sensitivity <= TM_SENS_CRITICAL
-	           ? (int)el->max_sensitivity
-	           : 0;
-}
-
-uint8_t tm_views_data_scale(const tm_element *el)
-{
-	if (!el)
-		return 1;
-	const tm_element *a, *b;
-	store_ends(el, &a, &b);
-	int rank = sensitivity_rank(el);
-	if (sensitivity_rank(a) > rank)
-		rank = sensitivity_rank(a);
-	if (sensitivity_rank(b) > rank)
-		rank = sensitivity_rank(b);
-	return rank >= TM_SENS_HIGH ? 3 : rank == TM_SENS_MEDIUM ? 2 : 1;
-}
-
-static bool is_gdpr(const tm_value *value)
-{
-	static const char gdpr[] = "gdpr";
-	if (!value || (value->kind != TM_VAL_IDENT && value->kind != TM_VAL_STRING) || !value->text ||
-	    value->len != sizeof gdpr - 1)
-		return false;
-	for (size_t i = 0; i < value->len; i++) {
-		char c = value->text[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != gdpr[i])
-			return false;
-	}
-	return true;
-}
-
-/* Whether the model's `regulatory` names GDPR, any case (T.regulated). */
-static bool model_under_gdpr(const tm_model *model)
-{
-	const tm_attr *attr = model && model->meta.decl ? tm_decl_attr(model->meta.decl, "regulatory") : NULL;
-	const tm_value *reg = attr ? attr->value : NULL;
-	if (reg && reg->kind == TM_VAL_LIST) {
-		for (size_t i = 0; reg->items && i < reg->nitems; i++)
-			if (is_gdpr(reg->items[i]))
-				return true;
-		return false;
-	}
-	return is_gdpr(reg);
-}
-
-uint8_t tm_views_personal_data_scale(tm_rules *rules, const tm_element *el)
-{
-	if (!el)
-		return 1;
-	const tm_element *a, *b;
-	store_ends(el, &a, &b);
-	if (!el->pii && !(a && a->pii) && !(b && b->pii))
-		return 1;
-	if (rules->gdpr < 0)
-		rules->gdpr = model_under_gdpr(rules->model);
-	return rules->gdpr ? 3 : 2;
-}
-
 static bool is_node(const tm_element *el)
 {
 	return el->kind == TM_EL_EXTERNAL || el->kind == TM_EL_PROCESS || el->kind == TM_EL_STORE;
@@ -774,6 +688,66 @@ static void push_name(lua_State *L, const tm_rules *rules, int which)
 static bool has_sensitivity(const tm_element *el)
 {
 	return el->max_sensitivity > TM_SENS_NONE && el->max_sensitivity <= TM_SENS_CRITICAL;
+}
+
+/* ---- the scales a factor may name (doc/rules.md "The pack API") ----
+ * Each is threatlib's helper of the same meaning, computed from the
+ * model instead of the view: T.opportunity, T.confidentiality and
+ * T.compliance. test_rules checks that both give the same numbers. */
+
+static int sensitivity_rank(const tm_element *el)
+{
+	return el && has_sensitivity(el) ? (int)el->max_sensitivity : 0;
+}
+
+/* Whether the model's `regulatory` names GDPR, any case (T.regulated). */
+static bool is_gdpr(const tm_value *value)
+{
+	return value && (value->kind == TM_VAL_IDENT || value->kind == TM_VAL_STRING) && value->text &&
+	       value->len == 4 && strncasecmp(value->text, "gdpr", 4) == 0;
+}
+
+static bool model_under_gdpr(const tm_model *model)
+{
+	const tm_attr *attr = model && model->meta.decl ? tm_decl_attr(model->meta.decl, "regulatory") : NULL;
+	const tm_value *reg = attr ? attr->value : NULL;
+	if (reg && reg->kind == TM_VAL_LIST) {
+		for (size_t i = 0; reg->items && i < reg->nitems; i++)
+			if (is_gdpr(reg->items[i]))
+				return true;
+		return false;
+	}
+	return is_gdpr(reg);
+}
+
+void tm_views_scales(tm_rules *rules, const tm_element *el, tm_scales *out)
+{
+	*out = (tm_scales){1, 1, 1};
+	if (!el)
+		return;
+	out->exposure = (uint8_t)exposure_of(el);
+	/* A flow that states no `data` counts what the store at either end
+	 * holds (threatlib's store_ends). */
+	const tm_element *ends[2] = {NULL, NULL};
+	if (el->kind == TM_EL_FLOW && !tm_element_attr(el, "data")) {
+		if (el->source && el->source->kind == TM_EL_STORE)
+			ends[0] = el->source;
+		if (el->target && el->target->kind == TM_EL_STORE)
+			ends[1] = el->target;
+	}
+	int rank = sensitivity_rank(el);
+	bool pii = el->pii;
+	for (size_t i = 0; i < 2; i++) {
+		if (sensitivity_rank(ends[i]) > rank)
+			rank = sensitivity_rank(ends[i]);
+		pii = pii || (ends[i] && ends[i]->pii);
+	}
+	out->data = rank >= TM_SENS_HIGH ? 3 : rank == TM_SENS_MEDIUM ? 2 : 1;
+	if (pii) {
+		if (rules->gdpr < 0)
+			rules->gdpr = model_under_gdpr(rules->model);
+		out->personal_data = rules->gdpr ? 3 : 2;
+	}
 }
 
 static const char *file_of(const tm_element *el)
