@@ -1614,14 +1614,20 @@ static int build_views_step(lua_State *L)
 	return 0;
 }
 
+/* The collector then sleeps until the rules have grown the heap by as
+ * much as the views took (GC_START_BYTES). */
 static void build_views(tm_rules *rules)
 {
 	lua_State *L = rules->L;
+	size_t before = rules->mem_used;
 	lua_pushcfunction(L, build_views_step);
 	lua_pushlightuserdata(L, rules);
 	/* Only the memory cap can stop it; the rules then report the same. */
 	if (tm_rules_pcall(rules, 1, 0) != LUA_OK)
 		lua_pop(L, 1);
+	size_t views = rules->mem_used - before;
+	if (rules->gc_start)
+		rules->gc_start = rules->mem_used + (views > GC_START_BYTES ? views : GC_START_BYTES);
 }
 
 int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *out, tm_diags *diags)
@@ -1633,11 +1639,7 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	size_t errors = diags->errors;
 	rules->diags = diags;
 	begin_run(rules, model, today, model->nelements, false);
-	size_t before_views = rules->mem_used;
 	build_views(rules);
-	size_t views = rules->mem_used - before_views;
-	if (rules->gc_start)
-		rules->gc_start = rules->mem_used + (views > GC_START_BYTES ? views : GC_START_BYTES);
 	rule_run r = {.rules = rules,
 	              .mode = RUN_ELEMENTS,
 	              .nitems = model->nelements,
