@@ -581,12 +581,18 @@ static int list_next(lua_State *L)
 	return 1;
 }
 
-static int list_pairs(lua_State *L)
+/* __pairs of a userdata whose `next` is a C function: next, self, nil. */
+static int pairs_with(lua_State *L, lua_CFunction next)
 {
-	lua_pushcfunction(L, list_next);
+	lua_pushcfunction(L, next);
 	lua_pushvalue(L, 1);
 	lua_pushnil(L);
 	return 3;
+}
+
+static int list_pairs(lua_State *L)
+{
+	return pairs_with(L, list_next);
 }
 
 static void push_view_list(lua_State *L, tm_rules *rules, tm_element *const *elements, size_t count)
@@ -1490,10 +1496,7 @@ static int finding_next(lua_State *L)
 
 static int finding_pairs(lua_State *L)
 {
-	lua_pushcfunction(L, finding_next);
-	lua_pushvalue(L, 1);
-	lua_pushnil(L);
-	return 3;
+	return pairs_with(L, finding_next);
 }
 
 static int finding_tostring(lua_State *L)
