@@ -117,54 +117,25 @@ void tm_cli_write(const tm_buf *out)
 	fflush(stdout);
 }
 
-/* The rules that took longest first; equal times by id. */
-static const tm_rules *timed_rules; /* for compare_rule_time only */
-static int compare_rule_time(const void *a, const void *b)
-{
-	const tm_rule_info *x = tm_rules_info(timed_rules, *(const size_t *)a);
-	const tm_rule_info *y = tm_rules_info(timed_rules, *(const size_t *)b);
-	if (x->seconds != y->seconds)
-		return x->seconds > y->seconds ? -1 : 1;
-	return strcmp(x->id, y->id);
-}
-
-/* One pack's share of a profiled run. */
-typedef struct pack_time {
-	const char *pack;
+/* A rule or a pack in `--timings`. */
+typedef struct timed_item {
+	const char *name, *pack;
 	double seconds;
-	size_t rules, raised;
-} pack_time;
+	size_t rules, calls, raised;
+} timed_item;
 
-static int compare_pack_time(const void *a, const void *b)
+/* The slowest first; equal times by name. */
+static int slowest_first(const void *a, const void *b)
 {
-	const pack_time *x = a, *y = b;
+	const timed_item *x = a, *y = b;
 	if (x->seconds != y->seconds)
 		return x->seconds > y->seconds ? -1 : 1;
-	return strcmp(x->pack, y->pack);
+	return strcmp(x->name, y->name);
 }
 
-/* Each pack's rules together, the slowest pack first. Rules come grouped
- * by pack (tm_rules_info), so a pack is a run of equal names. */
-static void print_pack_timings(const tm_rules *rules, size_t count)
+static const char *plural_s(size_t n)
 {
-	pack_time *packs = tm_xcalloc(count, sizeof(*packs));
-	size_t npacks = 0;
-	for (size_t i = 0; i < count; i++) {
-		const tm_rule_info *info = tm_rules_info(rules, i);
-		const char *pack = info->pack ? info->pack : "";
-		if (!npacks || strcmp(packs[npacks - 1].pack, pack) != 0)
-			packs[npacks++] = (pack_time){.pack = pack};
-		pack_time *p = &packs[npacks - 1];
-		p->seconds += info->seconds;
-		p->rules++;
-		p->raised += info->raised;
-	}
-	qsort(packs, npacks, sizeof(*packs), compare_pack_time);
-	for (size_t i = 0; i < npacks; i++)
-		fprintf(stderr, "timings: pack %s %.2f ms, %zu rule%s, %zu finding%s\n", packs[i].pack,
-		        packs[i].seconds * 1e3, packs[i].rules, packs[i].rules == 1 ? "" : "s",
-		        packs[i].raised, packs[i].raised == 1 ? "" : "s");
-	free(packs);
+	return n == 1 ? "" : "s";
 }
 
 /* `--timings` beyond the first line: each stage, each pack, then the rules
@@ -177,21 +148,34 @@ static void print_stage_timings(const tm_session *session)
 	size_t count = tm_rules_count(session->rules);
 	if (!count)
 		return;
-	print_pack_timings(session->rules, count);
-	size_t *order = tm_xcalloc(count, sizeof(*order));
-	for (size_t i = 0; i < count; i++)
-		order[i] = i;
-	timed_rules = session->rules;
-	qsort(order, count, sizeof(*order), compare_rule_time);
-	for (size_t i = 0; i < count && i < SLOWEST_RULES; i++) {
-		const tm_rule_info *info = tm_rules_info(session->rules, order[i]);
-		if (!info->calls)
-			break;
-		fprintf(stderr, "timings: rule %s %.2f ms, %zu call%s, %zu finding%s (%s)\n", info->id,
-		        info->seconds * 1e3, info->calls, info->calls == 1 ? "" : "s", info->raised,
-		        info->raised == 1 ? "" : "s", info->pack);
+	timed_item *rules = tm_xcalloc(count, sizeof(*rules));
+	timed_item *packs = tm_xcalloc(count, sizeof(*packs));
+	size_t npacks = 0;
+	for (size_t i = 0; i < count; i++) {
+		const tm_rule_info *info = tm_rules_info(session->rules, i);
+		const char *pack = info->pack ? info->pack : "";
+		rules[i] = (timed_item){info->id, pack, info->seconds, 1, info->calls, info->raised};
+		/* rules come grouped by pack (tm_rules_info) */
+		if (!npacks || strcmp(packs[npacks - 1].name, pack) != 0)
+			packs[npacks++] = (timed_item){.name = pack, .pack = pack};
+		timed_item *p = &packs[npacks - 1];
+		p->seconds += info->seconds;
+		p->rules++;
+		p->calls += info->calls;
+		p->raised += info->raised;
 	}
-	free(order);
+	qsort(packs, npacks, sizeof(*packs), slowest_first);
+	qsort(rules, count, sizeof(*rules), slowest_first);
+	for (size_t i = 0; i < npacks; i++)
+		fprintf(stderr, "timings: pack %s %.2f ms, %zu rule%s, %zu finding%s\n", packs[i].name,
+		        packs[i].seconds * 1e3, packs[i].rules, plural_s(packs[i].rules), packs[i].raised,
+		        plural_s(packs[i].raised));
+	for (size_t i = 0; i < count && i < SLOWEST_RULES && rules[i].calls; i++)
+		fprintf(stderr, "timings: rule %s %.2f ms, %zu call%s, %zu finding%s (%s)\n", rules[i].name,
+		        rules[i].seconds * 1e3, rules[i].calls, plural_s(rules[i].calls), rules[i].raised,
+		        plural_s(rules[i].raised), rules[i].pack);
+	free(rules);
+	free(packs);
 }
 
 static int cmd_check(int argc, char **argv)
