@@ -1719,6 +1719,21 @@ static int model_lazy(lua_State *L)
 
 /* ---- runs ---- */
 
+/* The shared metatable of a kind of read-only userdata (view lists,
+ * finding views): its methods, an optional __name for messages, and
+ * __metatable false so packs cannot reach it. */
+static void push_userdata_mt(lua_State *L, const luaL_Reg *methods, const char *name)
+{
+	lua_createtable(L, 0, 6);
+	luaL_setfuncs(L, methods, 0);
+	if (name) {
+		lua_pushstring(L, name);
+		lua_setfield(L, -2, "__name");
+	}
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+}
+
 void tm_rules_views_open(tm_rules *rules)
 {
 	lua_State *L = rules->L;
@@ -1731,19 +1746,12 @@ void tm_rules_views_open(tm_rules *rules)
 	seal(L);
 	rules->empty = luaL_ref(L, LUA_REGISTRYINDEX);
 
-	lua_createtable(L, 0, 6);
-	lua_pushcfunction(L, list_index);
-	lua_setfield(L, -2, "__index");
-	lua_pushcfunction(L, list_len);
-	lua_setfield(L, -2, "__len");
-	lua_pushcfunction(L, list_pairs);
-	lua_setfield(L, -2, "__pairs");
-	lua_pushcfunction(L, ro_newindex);
-	lua_setfield(L, -2, "__newindex");
-	lua_pushliteral(L, "view list");
-	lua_setfield(L, -2, "__name");
-	lua_pushboolean(L, 0);
-	lua_setfield(L, -2, "__metatable");
+	static const luaL_Reg list_methods[] = {{"__index", list_index},
+	                                        {"__len", list_len},
+	                                        {"__pairs", list_pairs},
+	                                        {"__newindex", ro_newindex},
+	                                        {NULL, NULL}};
+	push_userdata_mt(L, list_methods, "view list");
 	rules->list_mt = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_newuserdatauv(L, 0, 1);
 	lua_newtable(L);
@@ -1752,17 +1760,12 @@ void tm_rules_views_open(tm_rules *rules)
 	lua_setmetatable(L, -2);
 	rules->empty_list = luaL_ref(L, LUA_REGISTRYINDEX);
 
-	lua_createtable(L, 0, 5);
-	lua_pushcfunction(L, finding_index);
-	lua_setfield(L, -2, "__index");
-	lua_pushcfunction(L, ro_newindex);
-	lua_setfield(L, -2, "__newindex");
-	lua_pushcfunction(L, finding_pairs);
-	lua_setfield(L, -2, "__pairs");
-	lua_pushcfunction(L, finding_tostring);
-	lua_setfield(L, -2, "__tostring");
-	lua_pushboolean(L, 0);
-	lua_setfield(L, -2, "__metatable");
+	static const luaL_Reg finding_methods[] = {{"__index", finding_index},
+	                                           {"__newindex", ro_newindex},
+	                                           {"__pairs", finding_pairs},
+	                                           {"__tostring", finding_tostring},
+	                                           {NULL, NULL}};
+	push_userdata_mt(L, finding_methods, NULL);
 	rules->finding_mt = luaL_ref(L, LUA_REGISTRYINDEX);
 
 	rules->views = rules->kinds = rules->model_view = rules->attrs.tables = rules->lists.tables =
