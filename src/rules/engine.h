@@ -145,7 +145,7 @@ struct tm_rules {
 	int views;      /* registry ref: element views by index + 1 */
 	int model_view; /* registry ref */
 	int kinds;      /* registry ref: model.elements(kind) arrays */
-	int lazy_mt;    /* registry ref: metatable of an element view's data */
+	int view_mt;    /* registry ref: the metatable every element view shares */
 	int empty;      /* registry ref: the shared empty read-only array */
 	int list_mt;    /* registry ref: metatable of view lists (userdata) */
 	int empty_list; /* registry ref: the shared empty view list */

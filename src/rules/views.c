@@ -1,12 +1,13 @@
-/* The views rules see (doc/rules.md "Views"). An element view is an empty
- * proxy whose metatable reads a data table; the data table fills itself
- * field by field on first access (its own metatable's __index builds the
- * field and stores it), so a view is built once per run and a field once
- * per view. Views carry the run's generation: one kept in a pack global
- * past its run raises an error instead of reading a freed model. Finding
- * views (phase 2, possibly a million) and lists of views (hundreds of
- * thousands) are small userdata instead. Elements with equal attributes
- * share one attr table, and equal lists one list ("shared tables"). */
+/* The views rules see (doc/rules.md "Views"). An element view is a small
+ * userdata (the element's index, kind and the run's generation) with one
+ * metatable shared by all views; its __index builds a field on first
+ * access and keeps the costly ones (strings, attribute tables, lists) in
+ * the view's user values, so a view is built once per run and such a
+ * field once per view. A view kept in a pack global past its run raises
+ * an error instead of reading a freed model. Finding views (phase 2,
+ * possibly a million) and lists of views are userdata too. Elements with
+ * equal attributes share one attr table (a read-only proxy), and equal
+ * lists one list ("shared tables"). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,8 +17,6 @@
 #include "base/date.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
-
-static char view_key; /* data[&view_key] = generation << 32 | element index */
 
 /* ---- read-only proxies ---- */
 
@@ -138,29 +137,119 @@ static int element_field_of(const tm_rules *rules, const char *key)
 	return EF_COUNT;
 }
 
-static const tm_element *element_of_data(lua_State *L, tm_rules *rules, int data)
+/* An element view is a full userdata: this record, then a user value
+ * for each field kept once built (cache_slot). One shared metatable
+ * serves every view, so a field read costs one C call and no hash
+ * lookups through per-view proxies. */
+typedef struct view_ref {
+	uint32_t generation; /* of the run that made it */
+	uint32_t index;      /* into model->elements */
+	uint8_t kind;        /* the element's, so a kept field is found without it */
+} view_ref;
+
+/* The user value that keeps a built field of a view of each kind, or 0
+ * for the fields that are cheaper to build again than to keep (names,
+ * numbers, booleans read off the element, the view of one other
+ * element, lists that are always empty for the kind). Strings, attribute
+ * tables, lists and the flow facts that scan other flows are kept. */
+#define COMMON_SLOTS                                                                                         \
+	[EF_ID] = 1, [EF_KEY] = 2, [EF_LABEL] = 3, [EF_ATTR] = 4, [EF_BOUNDARIES] = 5, [EF_ASSETS] = 6
+#define NODE_SLOTS                                                                                           \
+	COMMON_SLOTS, [EF_CHILDREN] = 7, [EF_INFLOWS] = 8, [EF_OUTFLOWS] = 9, [EF_REQUESTS] = 10,            \
+	              [EF_CALLS] = 11, [EF_UNTRUSTED_INFLOWS] = 12
+static const uint8_t cache_slot[TM_EL_COUNT][EF_COUNT] = {
+    [TM_EL_EXTERNAL] = {NODE_SLOTS},
+    [TM_EL_PROCESS] = {NODE_SLOTS},
+    [TM_EL_STORE] = {NODE_SLOTS},
+    [TM_EL_FLOW] = {COMMON_SLOTS, [EF_CROSSINGS] = 7, [EF_IN_PROCESS] = 8, [EF_RESPONSE] = 9},
+    [TM_EL_BOUNDARY] = {COMMON_SLOTS, [EF_CHILDREN] = 7, [EF_MEMBERS] = 8, [EF_CROSSED_BY] = 9},
+    [TM_EL_ASSET] = {COMMON_SLOTS, [EF_CHILDREN] = 7},
+    [TM_EL_ACTOR] = {COMMON_SLOTS, [EF_CHILDREN] = 7},
+};
+#undef NODE_SLOTS
+#undef COMMON_SLOTS
+
+/* How many user values a view of each kind has: its highest slot. */
+static int slots_of(tm_element_kind kind)
 {
-	if (lua_rawgetp(L, data, &view_key) != LUA_TNUMBER) {
-		lua_pop(L, 1);
-		return NULL;
-	}
-	lua_Integer code = lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	uint32_t generation = (uint32_t)((uint64_t)code >> 32);
-	size_t index = (size_t)(code & 0xffffffff);
-	if (!rules->model || generation != rules->generation || index >= rules->model->nelements)
-		luaL_error(L, "a view was kept past the run that made it");
-	return rules->model->elements[index];
+	int most = 0;
+	for (int i = 0; kind < TM_EL_COUNT && i < EF_COUNT; i++)
+		if (cache_slot[kind][i] > most)
+			most = cache_slot[kind][i];
+	return most;
 }
 
-/* pairs(view): every field of an element view is built first. */
+static const view_ref *live_view(lua_State *L, tm_rules *rules, int idx)
+{
+	const view_ref *ref = lua_touserdata(L, idx);
+	if (!ref || !rules->model || ref->generation != rules->generation ||
+	    ref->index >= rules->model->nelements)
+		luaL_error(L, "a view was kept past the run that made it");
+	return ref;
+}
+
+static const tm_element *element_of_view(lua_State *L, tm_rules *rules, int idx)
+{
+	return rules->model->elements[live_view(L, rules, idx)->index];
+}
+
+/* Pushes field `which` of the view at idx (built and kept on first use);
+ * false, with nothing pushed, when the element has no such field. */
+static bool push_view_field(lua_State *L, tm_rules *rules, int idx, int which)
+{
+	const view_ref *ref = live_view(L, rules, idx);
+	int slot = ref->kind < TM_EL_COUNT ? cache_slot[ref->kind][which] : 0;
+	if (slot) {
+		if (lua_getiuservalue(L, idx, slot) != LUA_TNIL)
+			return true;
+		lua_pop(L, 1);
+	}
+	if (!push_element_field(L, rules, rules->model->elements[ref->index], which))
+		return false;
+	if (slot) {
+		lua_pushvalue(L, -1);
+		lua_setiuservalue(L, idx, slot);
+	}
+	return true;
+}
+
+/* pairs over a read-only proxy: its data table's entries. */
 static int ro_next(lua_State *L)
 {
 	push_data(L, 1);
-	int data = lua_gettop(L);
 	lua_pushvalue(L, 2);
-	while (lua_next(L, data)) {
-		if (lua_type(L, -2) != LUA_TLIGHTUSERDATA)
+	if (lua_next(L, -2))
+		return 2;
+	lua_pushnil(L);
+	return 1;
+}
+
+static int ro_pairs(lua_State *L)
+{
+	lua_pushcfunction(L, ro_next);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+/* pairs(view): its fields in the order of element_fields, each built as
+ * it is reached; the fields the element does not have are skipped. */
+static int view_next(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	int which = 0;
+	if (!lua_isnil(L, 2)) {
+		which =
+		    lua_type(L, 2) == LUA_TSTRING ? element_field_of(rules, lua_tostring(L, 2)) : EF_COUNT;
+		if (which == EF_COUNT)
+			return luaL_error(L, "invalid key to 'next'");
+		which++;
+	}
+	for (; which < EF_COUNT; which++) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, rules->keys);
+		lua_rawgeti(L, -1, which + 1);
+		lua_remove(L, -2);
+		if (push_view_field(L, rules, 1, which))
 			return 2;
 		lua_pop(L, 1);
 	}
@@ -168,21 +257,9 @@ static int ro_next(lua_State *L)
 	return 1;
 }
 
-static int ro_pairs(lua_State *L)
+static int view_pairs(lua_State *L)
 {
-	tm_rules *rules = tm_rules_of(L);
-	push_data(L, 1);
-	int data = lua_gettop(L);
-	const tm_element *el = element_of_data(L, rules, data);
-	if (el) {
-		for (int i = 0; i < EF_COUNT; i++) {
-			lua_pushstring(L, element_fields[i]);
-			if (lua_rawget(L, data) == LUA_TNIL && push_element_field(L, rules, el, i))
-				lua_setfield(L, data, element_fields[i]);
-			lua_pop(L, 1);
-		}
-	}
-	lua_pushcfunction(L, ro_next);
+	lua_pushcfunction(L, view_next);
 	lua_pushvalue(L, 1);
 	lua_pushnil(L);
 	return 3;
@@ -1011,21 +1088,25 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	}
 }
 
-/* __index of an element view's data: builds a field and keeps it. */
-static int view_lazy(lua_State *L)
+/* __index of an element view. */
+static int view_index(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
 	if (lua_type(L, 2) != LUA_TSTRING)
 		return 0;
 	int which = element_field_of(rules, lua_tostring(L, 2));
-	if (which == EF_COUNT)
-		return 0; /* not a field: no need to find the element */
-	const tm_element *el = element_of_data(L, rules, 1);
-	if (!el || !push_element_field(L, rules, el, which))
+	if (which == EF_COUNT || !push_view_field(L, rules, 1, which))
 		return 0;
-	lua_pushvalue(L, 2);
-	lua_pushvalue(L, -2);
-	lua_rawset(L, 1);
+	return 1;
+}
+
+/* tostring(view): "process api", not an address that changes per run. */
+static int view_tostring(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	const tm_element *el = element_of_view(L, rules, 1);
+	const char *kind = el->kind < TM_EL_COUNT ? tm_element_kind_names[el->kind] : "element";
+	lua_pushfstring(L, "%s %s", kind, el->key ? el->key : el->id ? el->id : "?");
 	return 1;
 }
 
@@ -1038,16 +1119,12 @@ void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *el)
 		return;
 	}
 	lua_pop(L, 1);
-	/* Sized for the fields rules read, so it is not rehashed as they
-	 * arrive: a node or flow gathers a dozen or more, the others fewer. */
-	bool busy = is_node(el) || el->kind == TM_EL_FLOW;
-	lua_createtable(L, 0, busy ? 16 : 8);
-	lua_pushinteger(
-	    L, (lua_Integer)(((uint64_t)rules->generation << 32) | (uint64_t)(el->index & 0xffffffff)));
-	lua_rawsetp(L, -2, &view_key);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->lazy_mt);
+	view_ref *ref = lua_newuserdatauv(L, sizeof *ref, slots_of(el->kind));
+	ref->generation = rules->generation;
+	ref->index = (uint32_t)el->index;
+	ref->kind = (uint8_t)el->kind;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->view_mt);
 	lua_setmetatable(L, -2);
-	seal_hash(L);
 	lua_pushvalue(L, -1);
 	lua_rawseti(L, -3, (lua_Integer)el->index + 1);
 	lua_remove(L, -2);
@@ -1737,10 +1814,13 @@ static void push_userdata_mt(lua_State *L, const luaL_Reg *methods, const char *
 void tm_rules_views_open(tm_rules *rules)
 {
 	lua_State *L = rules->L;
-	lua_createtable(L, 0, 1);
-	lua_pushcfunction(L, view_lazy);
-	lua_setfield(L, -2, "__index");
-	rules->lazy_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+	static const luaL_Reg view_methods[] = {{"__index", view_index},
+	                                        {"__newindex", ro_newindex},
+	                                        {"__pairs", view_pairs},
+	                                        {"__tostring", view_tostring},
+	                                        {NULL, NULL}};
+	push_userdata_mt(L, view_methods, NULL);
+	rules->view_mt = luaL_ref(L, LUA_REGISTRYINDEX);
 
 	lua_newtable(L);
 	seal(L);
