@@ -23,9 +23,9 @@ WARN   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wwrite-strings -Werror
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
-          -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP \
+          -pthread -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP \
           -DTM_STDLIB_DIR='"$(PREFIX)/share/threat/stdlib"'
-LDLIBS := $(PKG_LIBS) -lm
+LDLIBS := $(PKG_LIBS) -lm -pthread
 
 ifneq ($(SANITIZE),)
   BUILD := build-san

@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
-#include <sys/time.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -247,10 +249,18 @@ static void hook(lua_State *L, lua_Debug *ar)
  * instructions as before, and the engine disarms it after each call
  * (tm_rules_call_done). A call that loops therefore still meets its limit,
  * a millisecond late. Lua's own interpreter sets hooks from a signal
- * handler the same way (lua.c, laction). One engine runs at a time. */
-static tm_rules *volatile watched;
+ * handler the same way (lua.c, laction).
+ *
+ * Engines may run on several threads at once (parallel.c), so each thread
+ * has its own timer, on its own CPU clock, whose signal goes to that
+ * thread only (SIGEV_THREAD_ID) and arms that thread's engine: no thread
+ * ever touches another's Lua state. The signal's action is installed
+ * while any thread watches and restored after the last. */
+static _Thread_local tm_rules *volatile watched;
+static _Thread_local timer_t watch_timer;
+static pthread_mutex_t action_lock = PTHREAD_MUTEX_INITIALIZER;
+static int action_users;
 static struct sigaction saved_action;
-static struct itimerval saved_timer;
 
 static void on_tick(int signal)
 {
@@ -269,40 +279,75 @@ static void on_tick(int signal)
 		lua_sethook(rules->L, hook, LUA_MASKCOUNT, HOOK_INTERVAL);
 }
 
+static bool action_take(void)
+{
+	bool ok = true;
+	pthread_mutex_lock(&action_lock);
+	if (action_users == 0) {
+		struct sigaction action;
+		memset(&action, 0, sizeof action);
+		action.sa_handler = on_tick;
+		action.sa_flags = SA_RESTART;
+		sigemptyset(&action.sa_mask);
+		ok = sigaction(SIGVTALRM, &action, &saved_action) == 0;
+	}
+	if (ok)
+		action_users++;
+	pthread_mutex_unlock(&action_lock);
+	return ok;
+}
+
+static void action_release(void)
+{
+	pthread_mutex_lock(&action_lock);
+	if (--action_users == 0) {
+		/* A tick may already be pending; ignoring the signal discards
+		 * it (POSIX), so restoring a default action cannot end the
+		 * process. */
+		struct sigaction ignore;
+		memset(&ignore, 0, sizeof ignore);
+		ignore.sa_handler = SIG_IGN;
+		sigemptyset(&ignore.sa_mask);
+		sigaction(SIGVTALRM, &ignore, NULL);
+		sigaction(SIGVTALRM, &saved_action, NULL);
+	}
+	pthread_mutex_unlock(&action_lock);
+}
+
 static void watch_stop(tm_rules *rules)
 {
 	if (watched != rules)
 		return;
-	setitimer(ITIMER_VIRTUAL, &saved_timer, NULL);
-	/* A tick may already be pending; ignoring the signal discards it
-	 * (POSIX), so restoring a default action cannot end the process. */
-	struct sigaction ignore;
-	memset(&ignore, 0, sizeof ignore);
-	ignore.sa_handler = SIG_IGN;
-	sigemptyset(&ignore.sa_mask);
-	sigaction(SIGVTALRM, &ignore, NULL);
-	sigaction(SIGVTALRM, &saved_action, NULL);
+	timer_delete(watch_timer);
+	/* A tick still pending for this thread finds no engine. */
 	watched = NULL;
+	action_release();
 }
 
-/* Starts the timer; false (the hook then stays on) when another engine is
- * watched or the system refuses. */
+/* Starts this thread's timer; false (the hook then stays on) when this
+ * thread already watches another engine or the system refuses. */
 static bool watch_start(tm_rules *rules)
 {
 	if (watched)
 		return watched == rules;
-	struct sigaction action;
-	memset(&action, 0, sizeof action);
-	action.sa_handler = on_tick;
-	action.sa_flags = SA_RESTART;
-	sigemptyset(&action.sa_mask);
-	if (sigaction(SIGVTALRM, &action, &saved_action) != 0)
+	if (!action_take())
 		return false;
+	struct sigevent event;
+	memset(&event, 0, sizeof event);
+	event.sigev_notify = SIGEV_THREAD_ID;
+	event.sigev_signo = SIGVTALRM;
+	event._sigev_un._tid = (pid_t)syscall(SYS_gettid);
 	watched = rules;
-	struct itimerval every = {{0, 1000}, {0, 1000}};
-	if (setitimer(ITIMER_VIRTUAL, &every, &saved_timer) != 0) {
-		sigaction(SIGVTALRM, &saved_action, NULL);
+	struct itimerspec every = {{0, 1000000}, {0, 1000000}};
+	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &event, &watch_timer) != 0) {
 		watched = NULL;
+		action_release();
+		return false;
+	}
+	if (timer_settime(watch_timer, 0, &every, NULL) != 0) {
+		timer_delete(watch_timer);
+		watched = NULL;
+		action_release();
 		return false;
 	}
 	return true;

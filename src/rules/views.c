@@ -1598,15 +1598,19 @@ void tm_rules_push_finding_view(lua_State *L, tm_rules *rules, size_t index)
 	push_finding(L, rules, index);
 }
 
-static const tm_findings *sorted_findings; /* for the qsort below only */
+typedef struct id_entry {
+	const char *id;
+	size_t index;
+} id_entry;
+
+/* By id, then (for equal ids) by position, so the first one wins. */
 static int compare_finding_ids(const void *a, const void *b)
 {
-	const tm_finding *x = &sorted_findings->items[*(const size_t *)a];
-	const tm_finding *y = &sorted_findings->items[*(const size_t *)b];
-	int c = strcmp(x->id ? x->id : "", y->id ? y->id : "");
+	const id_entry *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
 	if (c)
 		return c;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : *(const size_t *)a > *(const size_t *)b;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 /* finding(id), also callable as model:finding(id). */
@@ -1619,12 +1623,16 @@ static int model_finding(lua_State *L)
 		return luaL_error(L, "model.finding is only available to model and finding rules");
 	size_t count = rules->nfindings_seen;
 	if (!rules->findings_by_id) {
+		id_entry *entries = tm_xmalloc(sizeof *entries * (count + 1));
+		for (size_t i = 0; i < count; i++) {
+			const char *fid = rules->findings->items[i].id;
+			entries[i] = (id_entry){fid ? fid : "", i};
+		}
+		qsort(entries, count, sizeof *entries, compare_finding_ids);
 		rules->findings_by_id = tm_xmalloc(sizeof(size_t) * (count + 1));
 		for (size_t i = 0; i < count; i++)
-			rules->findings_by_id[i] = i;
-		sorted_findings = rules->findings;
-		qsort(rules->findings_by_id, count, sizeof(size_t), compare_finding_ids);
-		sorted_findings = NULL;
+			rules->findings_by_id[i] = entries[i].index;
+		free(entries);
 	}
 	size_t lo = 0, hi = count;
 	while (lo < hi) {

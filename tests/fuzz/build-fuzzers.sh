@@ -54,7 +54,7 @@ harnesses=(${FUZZ_TARGETS:-check session})
 for harness in "${harnesses[@]}"; do
 	echo "fuzz: link $out/fuzz_$harness"
 	"$cc" "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer -o "$out/fuzz_$harness" \
-		"tests/fuzz/fuzz_$harness.c" "${objs[@]}" "${pkg_libs[@]}" -lm
+		"tests/fuzz/fuzz_$harness.c" "${objs[@]}" "${pkg_libs[@]}" -lm -pthread
 done
 
 # Keywords and punctuation help the mutator get past the lexer quickly.
