@@ -84,18 +84,25 @@ static chunk *new_chunk(size_t payload)
 }
 #endif
 
+#ifdef TM_ARENA_DEBUG
+/* Debug builds: every allocation is a block of its own, listed here. */
+static void *keep_block(tm_arena *arena, void *block)
+{
+	if (arena->nblocks == arena->capblocks) {
+		arena->capblocks = arena->capblocks ? arena->capblocks * 2 : 64;
+		arena->blocks = tm_xrealloc(arena->blocks, arena->capblocks * sizeof(void *));
+	}
+	arena->blocks[arena->nblocks++] = block;
+	return block;
+}
+#endif
+
 static void *bump(tm_arena *arena, size_t size, size_t align)
 {
 	arena->used += size;
 #ifdef TM_ARENA_DEBUG
 	(void)align;
-	if (arena->nblocks == arena->capblocks) {
-		arena->capblocks = arena->capblocks ? arena->capblocks * 2 : 64;
-		arena->blocks = tm_xrealloc(arena->blocks, arena->capblocks * sizeof(void *));
-	}
-	void *block = tm_xcalloc(1, size ? size : 1);
-	arena->blocks[arena->nblocks++] = block;
-	return block;
+	return keep_block(arena, tm_xcalloc(1, size ? size : 1));
 #else
 	chunk *c = arena->head;
 	size_t offset = c ? (c->used + align - 1) & ~(align - 1) : 0;
@@ -122,6 +129,34 @@ static void *bump(tm_arena *arena, size_t size, size_t align)
 	c->used = offset + size;
 	return mem;
 #endif
+}
+
+void tm_arena_absorb(tm_arena *arena, tm_arena *other)
+{
+	if (!other)
+		return;
+	/* Behind the current chunk, whose free space stays in use. */
+	if (other->head) {
+		chunk *last = other->head;
+		while (last->next)
+			last = last->next;
+		if (arena->head) {
+			last->next = arena->head->next;
+			arena->head->next = other->head;
+		} else {
+			arena->head = other->head;
+		}
+	}
+	for (size_t i = 0; i < other->nadopted; i++)
+		tm_arena_adopt(arena, other->adopted[i]);
+#ifdef TM_ARENA_DEBUG
+	for (size_t i = 0; i < other->nblocks; i++)
+		keep_block(arena, other->blocks[i]);
+	free(other->blocks);
+#endif
+	arena->used += other->used;
+	free(other->adopted);
+	free(other);
 }
 
 void *tm_arena_alloc(tm_arena *arena, size_t size)

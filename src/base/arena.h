@@ -22,6 +22,9 @@ char *tm_arena_printf(tm_arena *arena, const char *fmt, ...) __attribute__((form
 /* Makes the arena own a block from malloc: it is freed with the arena.
  * (A large file read into memory is kept, not copied.) */
 void tm_arena_adopt(tm_arena *arena, void *block);
+/* Makes `arena` own everything `other` holds, and frees `other`: what was
+ * allocated from either stays valid until `arena` is freed. */
+void tm_arena_absorb(tm_arena *arena, tm_arena *other);
 /* Bytes handed out so far (for the benchmark's memory figures). */
 size_t tm_arena_used(const tm_arena *arena);
 

@@ -62,22 +62,33 @@ void tm_diag_note(tm_diag *diag, tm_span span, const char *fmt, ...)
 	diag->notes[diag->nnotes++] = note;
 }
 
+static void free_diag(tm_diag *diag)
+{
+	free(diag->message);
+	for (size_t j = 0; j < diag->nnotes; j++)
+		free(diag->notes[j].message);
+	free(diag->notes);
+}
+
 void tm_diags_free(tm_diags *diags)
 {
-	for (size_t i = 0; i < diags->count; i++) {
-		free(diags->items[i].message);
-		for (size_t j = 0; j < diags->items[i].nnotes; j++)
-			free(diags->items[i].notes[j].message);
-		free(diags->items[i].notes);
-	}
+	for (size_t i = 0; i < diags->count; i++)
+		free_diag(&diags->items[i]);
 	free(diags->items);
 	memset(diags, 0, sizeof(*diags));
 }
 
 void tm_diags_append(tm_diags *to, tm_diags *from)
 {
-	for (size_t i = 0; i < from->count; i++)
-		TM_VEC_PUSH(to->items, to->count, to->cap, from->items[i]);
+	/* As if from's had been reported to `to`: errors past the cap are
+	 * counted, not kept. */
+	size_t errors = to->errors;
+	for (size_t i = 0; i < from->count; i++) {
+		if (from->items[i].severity == TM_SEV_ERROR && ++errors > TM_DIAG_MAX_ERRORS)
+			free_diag(&from->items[i]);
+		else
+			TM_VEC_PUSH(to->items, to->count, to->cap, from->items[i]);
+	}
 	to->errors += from->errors;
 	to->warnings += from->warnings;
 	free(from->items);

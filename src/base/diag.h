@@ -44,7 +44,8 @@ tm_diag *tm_diag_warning(tm_diags *diags, tm_span span, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void tm_diag_note(tm_diag *diag, tm_span span, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Moves every diagnostic of `from` to the end of `to`. */
+/* Moves every diagnostic of `from` to the end of `to`, keeping the cap on
+ * errors as if they had been reported to `to`. */
 void tm_diags_append(tm_diags *to, tm_diags *from);
 
 /* Prints every diagnostic sorted by file and place, then "N errors". */

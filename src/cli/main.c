@@ -143,8 +143,11 @@ static const char *plural_s(size_t n)
 static void print_stage_timings(const tm_session *session)
 {
 	const tm_session_timings *t = &session->timings;
-	fprintf(stderr, "timings: load %.3f s, rules %.3f s, phase 2 %.3f s, tracking and sorting %.3f s\n",
-	        t->load, t->rules, t->phase2, t->track);
+	size_t engines = tm_rules_engines(session->rules);
+	fprintf(stderr,
+	        "timings: load %.3f s, rules %.3f s on %zu engine%s, phase 2 %.3f s, tracking and sorting "
+	        "%.3f s\n",
+	        t->load, t->rules, engines, engines == 1 ? "" : "s", t->phase2, t->track);
 	size_t count = tm_rules_count(session->rules);
 	if (!count)
 		return;
@@ -473,6 +476,13 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("threat %s\n", TM_VERSION);
 		return 0;
+	}
+	const char *jobs = getenv("THREAT_JOBS");
+	if (jobs && *jobs && !tm_rules_parse_jobs(jobs)) {
+		fprintf(stderr,
+		        "threat: error: THREAT_JOBS must be a number of engines from 1 to %d, not '%s'\n",
+		        TM_RULES_MAX_ENGINES, jobs);
+		return 2;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)

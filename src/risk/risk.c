@@ -120,6 +120,20 @@ void tm_findings_free(tm_findings *set)
 	memset(set, 0, sizeof(*set));
 }
 
+void tm_findings_append(tm_findings *set, tm_findings *more)
+{
+	if (set->cap - set->count < more->count) {
+		set->cap = set->count + more->count;
+		set->items = tm_xrealloc(set->items, set->cap * sizeof *set->items);
+	}
+	if (more->count)
+		memcpy(set->items + set->count, more->items, more->count * sizeof *more->items);
+	set->count += more->count;
+	tm_arena_absorb(set->arena, more->arena);
+	free(more->items);
+	memset(more, 0, sizeof *more);
+}
+
 tm_finding *tm_findings_add(tm_findings *set)
 {
 	/* Dates start as "none" rather than 1970-01-01, so a producer that

@@ -89,6 +89,10 @@ void tm_findings_free(tm_findings *set);
  * (pointer valid until the next add). */
 tm_finding *tm_findings_add(tm_findings *set);
 
+/* Moves every finding of `more`, with the strings they point at, to the
+ * end of `set`; `more` is left empty (free to init again). */
+void tm_findings_append(tm_findings *set, tm_findings *more);
+
 /* Fills likelihood, impact, their levels and the risk from the factors. */
 void tm_risk_score(tm_finding *finding);
 

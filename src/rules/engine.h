@@ -140,6 +140,8 @@ struct tm_rules {
 	const tm_model *views_model; /* the model the kept element views show */
 	int gdpr;                    /* the run's model names GDPR: 1, 0, or -1 not asked yet */
 	bool profile;                /* measure each rule (tm_rules_profile) */
+	uint32_t runs;               /* runs so far: each rule's texts are copied once per run */
+	size_t engines;              /* engines the last element run used (parallel.c) */
 	uint32_t generation;         /* of the views; bumped for every run */
 	int32_t today;
 	int views;      /* registry ref: element views by index + 1 */
@@ -187,6 +189,12 @@ bool tm_rules_read_filters(lua_State *L, int idx, const char *what, void *(*allo
                            void *ud, rule_filter **out, size_t *count, char *error, size_t size);
 bool tm_rules_finding_passes(const tm_finding *f, const rule_filter *requires, size_t nrequires,
                              const rule_filter *unless, size_t nunless);
+
+/* The element run (phase 1) of elements [from, to) of the model, on this
+ * engine alone (rules.c); tm_rules_run shares a run out among engines
+ * (parallel.c). */
+int tm_rules_run_range(tm_rules *rules, const tm_model *model, int32_t today, size_t from, size_t to,
+                       tm_findings *out, tm_diags *diags);
 
 /* The engine of a lua_State. */
 tm_rules *tm_rules_of(lua_State *L);

@@ -935,22 +935,28 @@ static void load_pack(tm_rules *rules, const char *name, const char *base, const
 		      compare_rules_by_id);
 }
 
-static const tm_rules *sorting; /* for compare_by_id only */
+typedef struct id_entry {
+	const char *id;
+	size_t index;
+} id_entry;
+
 static int compare_by_id(const void *a, const void *b)
 {
-	return strcmp(sorting->rules[*(const size_t *)a].info.id, sorting->rules[*(const size_t *)b].info.id);
+	return strcmp(((const id_entry *)a)->id, ((const id_entry *)b)->id);
 }
 
 /* Indexes the loaded rules: by id, and by what they apply to. */
 static void index_rules(tm_rules *rules)
 {
+	id_entry *entries = tm_xmalloc(sizeof *entries * (rules->nrules + 1));
+	for (size_t i = 0; i < rules->nrules; i++)
+		entries[i] = (id_entry){rules->rules[i].info.id, i};
+	qsort(entries, rules->nrules, sizeof *entries, compare_by_id);
 	free(rules->by_id);
 	rules->by_id = tm_xmalloc(sizeof(size_t) * (rules->nrules + 1));
 	for (size_t i = 0; i < rules->nrules; i++)
-		rules->by_id[i] = i;
-	sorting = rules;
-	qsort(rules->by_id, rules->nrules, sizeof(size_t), compare_by_id);
-	sorting = NULL;
+		rules->by_id[i] = entries[i].index;
+	free(entries);
 	for (int a = 0; a < APPLIES_COUNT; a++) {
 		free(rules->applies[a]);
 		rules->applies[a] = tm_xmalloc(sizeof(size_t) * (rules->nrules + 1));
@@ -1071,8 +1077,6 @@ typedef struct rule_run {
 	const void *file_of;
 	const char *file_copy;
 } rule_run;
-
-static uint32_t run_counter;
 
 static const char *copy(tm_findings *out, const char *text)
 {
@@ -1598,17 +1602,23 @@ static void end_run(tm_rules *rules, bool keep_views)
 	tm_rules_budget(rules, 0, 0, false);
 }
 
-/* Every element's view, in model order, before any rule runs (their
- * fields still fill in on first use). Views live for the whole run, and
- * made first, while the collector sleeps, they lie together instead of
- * among the rules' garbage, and the collector does not trace them over
- * and over as the heap grows: a tenth of a 100k-element run. */
+/* The views of the run's elements, in model order, before any rule runs
+ * (their fields still fill in on first use; the views of other elements
+ * a rule reaches are made then). Views live for the whole run, and made
+ * first, while the collector sleeps, they lie together instead of among
+ * the rules' garbage, and the collector does not trace them over and
+ * over as the heap grows: a tenth of a 100k-element run. */
+typedef struct view_range {
+	tm_rules *rules;
+	size_t from, to;
+} view_range;
+
 static int build_views_step(lua_State *L)
 {
-	tm_rules *rules = lua_touserdata(L, 1);
-	const tm_model *model = rules->model;
-	for (size_t i = 0; i < model->nelements; i++) {
-		tm_rules_push_view(L, rules, model->elements[i]);
+	const view_range *range = lua_touserdata(L, 1);
+	tm_rules *rules = range->rules;
+	for (size_t i = range->from; i < range->to; i++) {
+		tm_rules_push_view(L, rules, rules->model->elements[i]);
 		lua_pop(L, 1);
 	}
 	return 0;
@@ -1616,12 +1626,13 @@ static int build_views_step(lua_State *L)
 
 /* The collector then sleeps until the rules have grown the heap by as
  * much as the views took (GC_START_BYTES). */
-static void build_views(tm_rules *rules)
+static void build_views(tm_rules *rules, size_t from, size_t to)
 {
 	lua_State *L = rules->L;
 	size_t before = rules->mem_used;
+	view_range range = {rules, from, to};
 	lua_pushcfunction(L, build_views_step);
-	lua_pushlightuserdata(L, rules);
+	lua_pushlightuserdata(L, &range);
 	/* Only the memory cap can stop it; the rules then report the same. */
 	if (tm_rules_pcall(rules, 1, 0) != LUA_OK)
 		lua_pop(L, 1);
@@ -1630,21 +1641,21 @@ static void build_views(tm_rules *rules)
 		rules->gc_start = rules->mem_used + (views > GC_START_BYTES ? views : GC_START_BYTES);
 }
 
-int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *out, tm_diags *diags)
+int tm_rules_run_range(tm_rules *rules, const tm_model *model, int32_t today, size_t from, size_t to,
+                       tm_findings *out, tm_diags *diags)
 {
-	if (!rules || !model || !out || !diags)
-		return TM_ERR_USAGE;
 	if (!rules->L)
 		return TM_ERR_INPUT;
 	size_t errors = diags->errors;
 	rules->diags = diags;
 	begin_run(rules, model, today, model->nelements, false);
-	build_views(rules);
+	build_views(rules, from, to);
 	rule_run r = {.rules = rules,
 	              .mode = RUN_ELEMENTS,
-	              .nitems = model->nelements,
+	              .item = from,
+	              .nitems = to,
 	              .out = out,
-	              .id = ++run_counter};
+	              .id = ++rules->runs};
 	run_mode(rules, &r);
 	end_run(rules, true);
 	rules->diags = NULL;
@@ -1667,14 +1678,14 @@ int tm_rules_run_phase2(tm_rules *rules, const tm_model *model, int32_t today, t
 	size_t seen = findings->count;
 	begin_run(rules, model, today, model->nelements + seen, true);
 	tm_rules_views_findings(rules, findings, seen);
-	rule_run r = {.rules = rules, .mode = RUN_MODEL, .nitems = 1, .out = findings, .id = ++run_counter};
+	rule_run r = {.rules = rules, .mode = RUN_MODEL, .nitems = 1, .out = findings, .id = ++rules->runs};
 	run_mode(rules, &r);
 	if (!rules->deadline_hit) {
 		rule_run f = {.rules = rules,
 		              .mode = RUN_FINDINGS,
 		              .nitems = seen,
 		              .out = findings,
-		              .id = ++run_counter};
+		              .id = ++rules->runs};
 		run_mode(rules, &f);
 	}
 	end_run(rules, false);

@@ -49,8 +49,16 @@ int tm_rules_load_names(tm_rules **out, const char *const *names, size_t count, 
 /* Phase 1: every element rule for every in-scope element it applies to;
  * each raised finding is appended to `out` and scored. A rule that raises
  * an error or returns a bad value gets a diagnostic and the run goes on;
- * the result is then TM_ERR_INPUT. */
+ * the result is then TM_ERR_INPUT. A large model's elements are shared
+ * out among engines on threads of their own (THREAT_JOBS, parallel.c);
+ * the findings and messages come out as one engine would give them. */
 int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *out, tm_diags *diags);
+/* How many engines the last tm_rules_run used (1 before any). */
+size_t tm_rules_engines(const tm_rules *rules);
+/* The number of engines THREAT_JOBS asks for (1 to TM_RULES_MAX_ENGINES),
+ * or 0 when text is not such a number. */
+#define TM_RULES_MAX_ENGINES 16
+size_t tm_rules_parse_jobs(const char *text);
 /* Phase 2: `model` and `finding` rules, which see model.findings (the
  * findings already in `findings`); their findings are appended likewise.
  * Call it after tm_rules_run on the same model. */

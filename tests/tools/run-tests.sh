@@ -11,7 +11,7 @@
 #           `packs: N passed, N failed` gives the counts, else its status
 #           counts as one
 #   fuzz    BUILD/fuzz-replay tests/fuzz/corpus; counts as one
-#   repl, docs, query, robustness, timings
+#   repl, docs, query, robustness, timings, engines
 #           the scripts in tests/repl and tests/tools; each check counts
 #
 # The last line is always `N passed, N failed`; the exit status is 1 when
@@ -21,15 +21,15 @@
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz|repl|docs|query|robustness|timings]" >&2
+	echo "usage: tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz|repl|docs|query|robustness|timings|engines]" >&2
 	exit 2
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 only=${2:-all}
-case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings) ;; *)
-	echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness or timings)" >&2
+case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines) ;; *)
+	echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings or engines)" >&2
 	exit 2
 	;;
 esac
@@ -194,8 +194,12 @@ run_robustness() { run_script robustness tests/tools/robustness.sh; }
 # check --timings: its stage and rule lines, the report unchanged.
 run_timings() { run_script timings tests/tools/timings.sh; }
 
+# Several rule engines give what one gives (THREAT_JOBS).
+run_engines() { run_script engines tests/tools/engines.sh; }
+
 case $only in
-all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings ;;
+all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines ;;
+engines) run_engines ;;
 timings) run_timings ;;
 query) run_query ;;
 robustness) run_robustness ;;

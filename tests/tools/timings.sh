@@ -33,7 +33,7 @@ if sed -n 1p "$work/lines" | grep -qE '^timings: load and analysis [0-9]+\.[0-9]
 else
 	fail "overall line"
 fi
-stage='^timings: load [0-9.]+ s, rules [0-9.]+ s, phase 2 [0-9.]+ s, tracking and sorting [0-9.]+ s$'
+stage='^timings: load [0-9.]+ s, rules [0-9.]+ s on [0-9]+ engines?, phase 2 [0-9.]+ s, tracking and sorting [0-9.]+ s$'
 if sed -n 2p "$work/lines" | grep -qE "$stage"; then ok "stage line"; else fail "stage line"; fi
 
 rule='^timings: rule ([A-Za-z0-9_-]+) ([0-9]+\.[0-9]{2}) ms, ([0-9]+) calls?, ([0-9]+) findings? \(([a-z-]+)\)$'

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "base/date.h"
+#include "base/diag.h"
 #include "risk/risk.h"
 
 static int32_t day(const char *text)
@@ -194,6 +195,69 @@ static void test_score(void **state)
 	tm_findings_free(&set);
 	assert_null(set.items);
 	assert_int_equal(set.count, 0);
+}
+
+/* Findings an engine on another thread raised join the set with the
+ * strings they point at (tm_arena_absorb), after the set's own. */
+static void test_append(void **state)
+{
+	(void)state;
+	tm_findings set, more;
+	tm_findings_init(&set);
+	tm_findings_init(&more);
+	for (int i = 0; i < 3; i++)
+		tm_findings_add(&set)->id = tm_arena_printf(set.arena, "A-%d@x", i);
+	/* enough text for several of the helper arena's chunks */
+	for (int i = 0; i < 5000; i++)
+		tm_findings_add(&more)->id = tm_arena_printf(more.arena, "B-%04d@%0100d", i, i);
+	size_t used = tm_arena_used(set.arena) + tm_arena_used(more.arena);
+	tm_findings_append(&set, &more);
+	assert_int_equal(set.count, 5003);
+	assert_int_equal(more.count, 0);
+	assert_null(more.arena);
+	assert_null(more.items);
+	assert_int_equal(tm_arena_used(set.arena), used);
+	assert_string_equal(set.items[2].id, "A-2@x");
+	assert_true(strncmp(set.items[3].id, "B-0000@", 7) == 0);
+	assert_true(strncmp(set.items[5002].id, "B-4999@", 7) == 0);
+	/* the set's arena still hands out memory after taking the other's */
+	tm_findings_add(&set)->id = tm_arena_printf(set.arena, "C-%d@x", 1);
+	assert_string_equal(set.items[5003].id, "C-1@x");
+	tm_findings_append(&set, &more); /* an empty one adds nothing */
+	assert_int_equal(set.count, 5004);
+	tm_findings_free(&set);
+}
+
+/* Messages moved from one list to another keep the cap on errors as if
+ * they had been reported there: warnings all, errors up to the cap. */
+static void test_diags_append(void **state)
+{
+	(void)state;
+	tm_diags to = {0}, from = {0};
+	tm_span none = {0};
+	for (int i = 0; i < 15; i++)
+		tm_diag_error(&to, none, "first %d", i);
+	for (int i = 0; i < 10; i++) {
+		tm_diag_warning(&from, none, "warning %d", i);
+		tm_diag_error(&from, none, "second %d", i);
+	}
+	tm_diags_append(&to, &from);
+	assert_int_equal(to.errors, 25);
+	assert_int_equal(to.warnings, 10);
+	size_t kept = 0, warnings = 0;
+	for (size_t i = 0; i < to.count; i++) {
+		if (to.items[i].severity == TM_SEV_ERROR)
+			kept++;
+		else
+			warnings++;
+	}
+	assert_int_equal(kept, TM_DIAG_MAX_ERRORS);
+	assert_int_equal(warnings, 10);
+	assert_string_equal(to.items[to.count - 1].message, "warning 9");
+	assert_string_equal(to.items[15].message, "warning 0");
+	assert_string_equal(to.items[16].message, "second 0");
+	assert_int_equal(from.count, 0);
+	tm_diags_free(&to);
 }
 
 static void test_add_zeroed(void **state)
@@ -720,6 +784,8 @@ int main(void)
 	    cmocka_unit_test(test_due),
 	    cmocka_unit_test(test_score),
 	    cmocka_unit_test(test_add_zeroed),
+	    cmocka_unit_test(test_append),
+	    cmocka_unit_test(test_diags_append),
 	    FIXTURE_TEST(test_add_threats),
 	    FIXTURE_TEST(test_track_statuses),
 	    FIXTURE_TEST(test_track_precedence),

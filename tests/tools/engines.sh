@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Several rule engines (THREAT_JOBS, src/rules/parallel.c) give what one
+# gives, byte for byte: findings, documents, messages and their order,
+# exit status, and --timings' counts. A model of 2,000 elements or more
+# gets two engines by default.
+#
+#   tests/tools/engines.sh THREAT_BIN
+set -u
+bin=$1
+case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
+work=$(mktemp -d "${TMPDIR:-/tmp}/threat-engines.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+today=2026-06-01
+
+ok() {
+	echo "ok   $1"
+	passed=$((passed + 1))
+}
+fail() {
+	echo "FAIL $1"
+	[ -n "${2:-}" ] && sed 's/^/  | /' "$2" | head -14
+	failed=$((failed + 1))
+}
+
+# run JOBS NAME ARGS...: output in $work/NAME.JOBS, status appended.
+run() {
+	local jobs=$1 name=$2
+	shift 2
+	NO_COLOR=1 THREAT_JOBS=$jobs "$bin" "$@" >"$work/$name.$jobs" 2>&1
+	echo "exit $?" >>"$work/$name.$jobs"
+}
+
+# same NAME LABEL: one engine's output against two's and three's.
+same() {
+	local name=$1 label=$2 jobs
+	for jobs in 2 3; do
+		if cmp -s "$work/$name.1" "$work/$name.$jobs"; then
+			ok "$label: $jobs engines = 1"
+		else
+			diff "$work/$name.1" "$work/$name.$jobs" >"$work/diff"
+			fail "$label: $jobs engines differ from 1" "$work/diff"
+		fi
+	done
+}
+
+for model in examples/*.threat examples/*/*.threat; do
+	name=$(echo "$model" | tr / _)
+	for jobs in 1 2 3; do
+		run $jobs "$name.json" check --format json --today $today "$model"
+		run $jobs "$name.md" report --format md --today $today "$model"
+	done
+	same "$name.json" "$model check"
+	same "$name.md" "$model report"
+done
+
+# A pack whose rule fails on every element: the messages come in element
+# order, as many as one engine keeps (20), then the same count.
+cat >"$work/fails.lua" <<'EOF'
+rule { id = "F-1", category = "check", applies = "process", title = "fails",
+  likelihood = { skill = 1 }, impact = { integrity = 1 },
+  when = function(v) if v.key:sub(-1) == "7" then return true end error("no " .. v.key) end }
+EOF
+{
+	echo 'model "Fails" { date 2026-01-01 }'
+	echo 'use "./fails.lua"'
+	for i in $(seq 1 40); do echo "process p$i"; done
+} >"$work/fails.threat"
+for jobs in 1 2 3; do
+	(cd "$work" && run $jobs fails check --today $today fails.threat)
+done
+same fails "a rule failing on 40 elements"
+if grep -q '^too many errors' "$work/fails.1" && grep -q 'rule F-1 on p1: ' "$work/fails.1"; then
+	ok "the failing pack's messages are there"
+else
+	fail "the failing pack's messages" "$work/fails.1"
+fi
+
+# A model past the threshold: two engines unless told otherwise, the same
+# report, and --timings counts the same calls and findings per pack.
+gen=$work/gen
+if ${CC:-cc} -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O1 -o "$gen" tests/bench/gen.c 2>"$work/cc"; then
+	"$gen" model 1000 "$work/big.threat"
+	for jobs in 1 2 3; do
+		run $jobs big check --format json --today $today "$work/big.threat"
+		NO_COLOR=1 THREAT_JOBS=$jobs "$bin" check --timings --today $today "$work/big.threat" \
+			>/dev/null 2>"$work/timed.$jobs"
+		sed -nE 's/^timings: pack ([a-z-]+) [0-9.]+ ms, (.*)$/\1 \2/p' "$work/timed.$jobs" | sort >"$work/packs.$jobs"
+	done
+	same big "a 3,000-element model"
+	same packs "--timings per-pack counts"
+	"$bin" check --timings --today $today "$work/big.threat" >/dev/null 2>"$work/timed.default"
+	if grep -qE '^timings: load .* on 2 engines, ' "$work/timed.default"; then
+		ok "a large model gets two engines"
+	else
+		fail "a large model gets two engines" "$work/timed.default"
+	fi
+	if grep -qE '^timings: load .* on 1 engine, ' "$work/timed.1"; then
+		ok "THREAT_JOBS=1 runs one engine"
+	else
+		fail "THREAT_JOBS=1 runs one engine" "$work/timed.1"
+	fi
+	"$bin" check --timings --today $today examples/hello.threat >/dev/null 2>"$work/timed.small"
+	if grep -qE '^timings: load .* on 1 engine, ' "$work/timed.small"; then
+		ok "a small model gets one engine"
+	else
+		fail "a small model gets one engine" "$work/timed.small"
+	fi
+else
+	fail "cannot build tests/bench/gen.c" "$work/cc"
+fi
+
+# A value that is not a number of engines is a usage error, not ignored.
+for bad in x 0 17 -1 2x; do
+	THREAT_JOBS=$bad "$bin" check --today $today examples/hello.threat >/dev/null 2>"$work/err"
+	status=$?
+	if [ $status = 2 ] && grep -q "THREAT_JOBS must be a number of engines from 1 to 16, not '$bad'" "$work/err"; then
+		ok "THREAT_JOBS=$bad is refused"
+	else
+		fail "THREAT_JOBS=$bad (exit $status)" "$work/err"
+	fi
+done
+
+echo "engines: $passed passed, $failed failed"
+[ "$failed" = 0 ]
