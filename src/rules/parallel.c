@@ -11,10 +11,10 @@
  * Phase 2 and everything after run on the first engine alone. */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/task.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
 #include "threat/status.h"
@@ -87,15 +87,14 @@ typedef struct share {
 	int32_t today;
 	bool profile;
 	size_t from, to;
-	pthread_t thread;
-	bool started;
+	tm_task task;
 	tm_rules *engine; /* NULL: could not be loaded; the first engine runs the range */
 	tm_findings findings;
 	tm_diags diags;
 	int status;
 } share;
 
-static void *run_share(void *arg)
+static void run_share(void *arg)
 {
 	share *s = arg;
 	/* The packs loaded once already on the first engine and reported
@@ -106,14 +105,13 @@ static void *run_share(void *arg)
 	if (!s->engine->L) {
 		tm_rules_free(s->engine);
 		s->engine = NULL;
-		return NULL;
+		return;
 	}
 	s->engine->profile = s->profile;
 	s->status =
 	    tm_rules_run_range(s->engine, s->model, s->today, s->from, s->to, &s->findings, &s->diags);
 	/* The Lua state goes now, on this thread, while the others still run. */
 	tm_rules_finish(s->engine);
-	return NULL;
 }
 
 /* Adds a helper's measurements to the first engine's rules: both loaded
@@ -155,16 +153,15 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 		             .from = cut[i],
 		             .to = cut[i + 1]};
 		tm_findings_init(&s->findings);
-		s->started = pthread_create(&s->thread, NULL, run_share, s) == 0;
+		tm_task_start(&s->task, run_share, s);
 	}
 	int status = tm_rules_run_range(rules, model, today, 0, cut[1], out, diags);
 	for (size_t i = 1; i < engines; i++) {
 		share *s = &shares[i];
-		if (s->started)
-			pthread_join(s->thread, NULL);
+		tm_task_wait(&s->task);
 		if (!s->engine) {
-			/* No thread or no Lua state for it: the first engine runs
-			 * the range, after its own. */
+			/* No Lua state for it: the first engine runs the range,
+			 * after its own. */
 			rules->engines--;
 			tm_findings_free(&s->findings);
 			tm_diags_free(&s->diags);
