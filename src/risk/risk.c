@@ -1,5 +1,6 @@
 #include "risk/risk.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -410,11 +411,16 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
  * comparisons of a large sort end there, without reaching into the
  * findings (a million of them do not fit in the cache). */
 typedef struct sort_entry {
-	uint64_t head, tail;
-	const tm_finding *finding;
+	uint64_t head, tail; /* the id's first 16 bytes, big-endian */
+	const char *id;      /* in an arena: stays put while findings are added */
 	size_t position;
 	int risk;
 } sort_entry;
+
+struct tm_findings_order {
+	sort_entry *entries;
+	size_t count;
+};
 
 static void id_prefix(const char *id, uint64_t *head, uint64_t *tail)
 {
@@ -439,34 +445,47 @@ static int compare_findings(const void *a, const void *b)
 		return x->head < y->head ? -1 : 1;
 	if (x->tail != y->tail)
 		return x->tail < y->tail ? -1 : 1;
-	const char *xid = x->finding->id ? x->finding->id : "";
-	const char *yid = y->finding->id ? y->finding->id : "";
-	int c = strcmp(xid, yid);
+	int c = strcmp(x->id, y->id);
 	if (c)
 		return c;
 	/* Equal ids keep their insertion order, whatever qsort does. */
 	return x->position < y->position ? -1 : x->position > y->position;
 }
 
-void tm_findings_sort(tm_findings *set)
+/* Sort entries for findings [from, to), in their order. */
+static sort_entry *entries_of(const tm_findings *set, size_t from, size_t to)
 {
-	if (!set || set->count < 2)
-		return;
-	size_t count = set->count;
-	sort_entry *order = tm_xmalloc(count * sizeof(*order));
-	for (size_t i = 0; i < count; i++) {
+	sort_entry *entries = tm_xmalloc((to > from ? to - from : 1) * sizeof(*entries));
+	for (size_t i = from; i < to; i++) {
 		const tm_finding *finding = &set->items[i];
-		order[i] = (sort_entry){.finding = finding, .position = i, .risk = (int)finding->risk};
-		id_prefix(finding->id ? finding->id : "", &order[i].head, &order[i].tail);
+		sort_entry *e = &entries[i - from];
+		*e = (sort_entry){
+		    .id = finding->id ? finding->id : "", .position = i, .risk = (int)finding->risk};
+		id_prefix(e->id, &e->head, &e->tail);
 	}
-	qsort(order, count, sizeof(*order), compare_findings);
-	/* Permute in place along cycles: one spare finding instead of a
-	 * second copy of a possibly large array. */
-	size_t *source = tm_xmalloc(count * sizeof(*source));
-	for (size_t i = 0; i < count; i++)
-		source[i] = order[i].position;
-	free(order);
-	for (size_t start = 0; start < count; start++) {
+	return entries;
+}
+
+tm_findings_order *tm_findings_order_new(const tm_findings *set)
+{
+	tm_findings_order *order = tm_xcalloc(1, sizeof(*order));
+	order->count = set->count;
+	order->entries = entries_of(set, 0, set->count);
+	return order;
+}
+
+void tm_findings_order_sort(void *order)
+{
+	tm_findings_order *o = order;
+	qsort(o->entries, o->count, sizeof(*o->entries), compare_findings);
+}
+
+/* Puts the findings in the order of `source` (source[i]: the position of
+ * the finding that goes to i), in place along cycles: one spare finding
+ * instead of a second copy of a possibly large array. */
+static void permute(tm_findings *set, size_t *source)
+{
+	for (size_t start = 0; start < set->count; start++) {
 		if (source[start] == start)
 			continue;
 		tm_finding spare = set->items[start];
@@ -482,5 +501,34 @@ void tm_findings_sort(tm_findings *set)
 			to = from;
 		}
 	}
+}
+
+void tm_findings_sort_ordered(tm_findings *set, tm_findings_order *order)
+{
+	size_t count = set->count, first = order->count < count ? order->count : count;
+	/* The findings added since the order was taken, sorted, then merged
+	 * with it: positions break ties, so this is the one full sort. */
+	sort_entry *later = entries_of(set, first, count);
+	qsort(later, count - first, sizeof(*later), compare_findings);
+	size_t *source = tm_xmalloc((count ? count : 1) * sizeof(*source));
+	size_t a = 0, b = 0, nlater = count - first;
+	for (size_t i = 0; i < count; i++) {
+		bool from_first =
+		    b == nlater || (a < first && compare_findings(&order->entries[a], &later[b]) < 0);
+		source[i] = from_first ? order->entries[a++].position : later[b++].position;
+	}
+	free(later);
+	free(order->entries);
+	free(order);
+	permute(set, source);
 	free(source);
+}
+
+void tm_findings_sort(tm_findings *set)
+{
+	if (!set || set->count < 2)
+		return;
+	tm_findings_order *order = tm_findings_order_new(set);
+	tm_findings_order_sort(order);
+	tm_findings_sort_ordered(set, order);
 }

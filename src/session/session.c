@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/task.h"
 #include "base/xalloc.h"
 #include "rules/rules.h"
 #include "threat/status.h"
@@ -48,6 +49,11 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 		timings->rules = lap(&mark);
 	}
 	tm_risk_add_threats(&session->findings, model);
+	/* The findings so far are sorted on another thread while phase 2
+	 * runs (it reads them in their present order, and only adds more). */
+	tm_findings_order *order = tm_findings_order_new(&session->findings);
+	tm_task sorting;
+	tm_task_start(&sorting, tm_findings_order_sort, order);
 	/* Phase-2 rules (hygiene) judge statuses, so track once quietly first;
 	 * the final pass, over their findings too, reports stale references. */
 	if (session->rules) {
@@ -62,7 +68,8 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 		timings->phase2 = lap(&mark);
 	}
 	tm_risk_track(&session->findings, model, options->today, &session->diags);
-	tm_findings_sort(&session->findings);
+	tm_task_wait(&sorting);
+	tm_findings_sort_ordered(&session->findings, order);
 	timings->track += lap(&mark);
 	return session->rules_failed ? TM_ERR_INPUT : TM_OK;
 }
