@@ -48,6 +48,18 @@ static void maybe_flush(tm_buf *buf)
 		tm_buf_flush(buf);
 }
 
+void tm_buf_take(tm_buf *buf, tm_buf *more)
+{
+	if (buf->sink) {
+		tm_buf_flush(buf);
+		if (more->len)
+			fwrite(more->data, 1, more->len, buf->sink);
+	} else {
+		tm_buf_put(buf, more->data ? more->data : "", more->len);
+	}
+	tm_buf_free(more);
+}
+
 void tm_buf_put(tm_buf *buf, const void *data, size_t len)
 {
 	reserve(buf, len);

@@ -32,6 +32,9 @@ void tm_buf_fill(tm_buf *buf, char c, size_t count);
 const char *tm_buf_str(const tm_buf *buf);
 /* Writes what is held to the sink (if any) and empties the buffer. */
 void tm_buf_flush(tm_buf *buf);
+/* Appends everything `more` holds (straight to the sink, if any) and
+ * frees `more`. */
+void tm_buf_take(tm_buf *buf, tm_buf *more);
 /* Hands the text to the caller (free()) and resets the buffer. */
 char *tm_buf_detach(tm_buf *buf);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/date.h"
+#include "base/task.h"
 #include "base/xalloc.h"
 #include "out/term.h"
 
@@ -19,6 +20,8 @@
 #define WANTED_TITLE_WIDTH 30
 #define MIN_ELEMENT_WIDTH  10
 #define NO_SLOT            ((size_t)-1)
+/* From this many findings, the report is written by three threads. */
+#define PARALLEL_ROWS 20000
 
 /* ORDER RISK */
 static const char *const risk_colors[5] = {"\033[2m", "\033[36m", "\033[33m", "\033[31m", "\033[1;31m"};
@@ -335,17 +338,31 @@ static columns measure(const tm_findings *findings, int width)
 {
 	columns col = {strlen("RISK"),  strlen("ID"),     strlen("ELEMENT"),
 	               strlen("TITLE"), strlen("STATUS"), strlen("DUE")};
+	/* Findings of one element, one rule or one due date share the very
+	 * string or date: each is measured once per run of them. */
+	const char *last_element = NULL, *last_title = NULL;
+	int32_t last_due = TM_NO_DATE;
+	bool measured_due = false;
 	for (size_t i = 0; i < findings->count; i++) {
 		const tm_finding *finding = &findings->items[i];
-		char due[11];
-		due_cell(due, finding->due);
+		if (!measured_due || finding->due != last_due) {
+			char due[11];
+			due_cell(due, finding->due);
+			col.due = max_size(col.due, strlen(due));
+			last_due = finding->due;
+			measured_due = true;
+		}
 		col.risk = max_size(col.risk, strlen(table_name(tm_risk_names, 5, (int)finding->risk)));
 		col.id = max_size(col.id, text_width(finding->id));
-		col.element = max_size(col.element, text_width(element_cell(finding)));
-		col.title = max_size(col.title, text_width(finding->about->title));
+		const char *element = element_cell(finding);
+		if (element != last_element)
+			col.element = max_size(col.element, text_width(element));
+		last_element = element;
+		if (finding->about->title != last_title)
+			col.title = max_size(col.title, text_width(finding->about->title));
+		last_title = finding->about->title;
 		col.status =
 		    max_size(col.status, strlen(table_name(tm_status_names, 6, (int)finding->status)));
-		col.due = max_size(col.due, strlen(due));
 	}
 	if (width > 0) {
 		/* two columns of margin, two between columns */
@@ -406,22 +423,76 @@ static void finding_row(tm_buf *out, const tm_finding *finding, const columns *c
 	}
 }
 
-static void findings_section(tm_buf *out, const tm_findings *findings, const tm_out_options *opts)
+static void rows(tm_buf *out, const tm_findings *findings, size_t from, size_t to, const columns *col,
+                 const tm_out_options *opts)
 {
-	columns col = measure(findings, opts->width);
+	for (size_t i = from; i < to; i++)
+		finding_row(out, &findings->items[i], col, opts);
+}
+
+static void table_heading(tm_buf *out, const columns *col)
+{
 	tm_buf_puts(out, "\nFindings\n  ");
-	cell(out, "RISK", col.risk);
+	cell(out, "RISK", col->risk);
 	tm_buf_puts(out, "  ");
-	cell(out, "ID", col.id);
+	cell(out, "ID", col->id);
 	tm_buf_puts(out, "  ");
-	cell(out, "ELEMENT", col.element);
+	cell(out, "ELEMENT", col->element);
 	tm_buf_puts(out, "  ");
-	cell(out, "TITLE", col.title);
+	cell(out, "TITLE", col->title);
 	tm_buf_puts(out, "  ");
-	cell(out, "STATUS", col.status);
+	cell(out, "STATUS", col->status);
 	tm_buf_puts(out, "  DUE\n");
-	for (size_t i = 0; i < findings->count; i++)
-		finding_row(out, &findings->items[i], &col, opts);
+}
+
+/* A part of the report written on another thread, into a buffer of its
+ * own. */
+typedef struct text_job {
+	tm_task task;
+	tm_buf buf;
+	const tm_model *model;
+	const tm_findings *findings;
+	size_t from, to;
+	const columns *col;
+	const tm_out_options *opts;
+} text_job;
+
+static void model_sections_of_job(void *arg)
+{
+	text_job *job = arg;
+	header(&job->buf, job->model);
+	boundaries_section(&job->buf, job->model);
+}
+
+static void rows_of_job(void *arg)
+{
+	text_job *job = arg;
+	rows(&job->buf, job->findings, job->from, job->to, job->col, job->opts);
+}
+
+/* A large report in three parts at once: the model's sections and the
+ * second half of the table on other threads, the table's measure and
+ * first half on this one; then each is written in its place. */
+static void large_report(tm_buf *out, const tm_model *model, const tm_findings *findings,
+                         const tm_out_options *opts)
+{
+	text_job sections = {.model = model};
+	if (model)
+		tm_task_start(&sections.task, model_sections_of_job, &sections);
+	size_t count = findings->count;
+	columns col = measure(findings, opts->width);
+	text_job second = {.findings = findings, .from = count / 2, .to = count, .col = &col, .opts = opts};
+	tm_task_start(&second.task, rows_of_job, &second);
+	tm_buf first = TM_BUF_INIT;
+	rows(&first, findings, 0, count / 2, &col, opts);
+	if (model) {
+		tm_task_wait(&sections.task);
+		tm_buf_take(out, &sections.buf);
+	}
+	table_heading(out, &col);
+	tm_buf_take(out, &first);
+	tm_task_wait(&second.task);
+	tm_buf_take(out, &second.buf);
 }
 
 /* `12 findings: 1 CRITICAL, 3 HIGH, 5 MEDIUM, 2 LOW, 1 INFO — 8 open, 2 planned`:
@@ -467,11 +538,18 @@ void tm_out_check_text(tm_buf *out, const tm_model *model, const tm_findings *fi
 		opts = &plain;
 	if (!findings)
 		findings = &none;
-	if (model) {
-		header(out, model);
-		boundaries_section(out, model);
+	if (findings->count >= PARALLEL_ROWS) {
+		large_report(out, model, findings, opts);
+	} else {
+		if (model) {
+			header(out, model);
+			boundaries_section(out, model);
+		}
+		if (findings->count) {
+			columns col = measure(findings, opts->width);
+			table_heading(out, &col);
+			rows(out, findings, 0, findings->count, &col, opts);
+		}
 	}
-	if (findings->count)
-		findings_section(out, findings, opts);
 	summary(out, findings);
 }
