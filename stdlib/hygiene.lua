@@ -72,22 +72,24 @@ end
 -- already in the table, and doubling each would bury them. Computed once
 -- per model (when and impact both ask); the risk is tested first, since
 -- most findings are below HIGH.
+local SHOWN = 8 -- ids HYG-01 lists; the rest are counted
+
 local unanswered_of = T.per_model(function(m)
-	local ids, critical = {}, false
-	-- Filtered in C (the same test as SERIOUS, `open` and reviewable):
-	-- only these findings get a view.
-	local open = m.findings_where({ risk = { "high", "critical" }, status = "open" },
-		{ framework = "hygiene", category = "check" })
-	for i, f in ipairs(open) do
-		ids[i] = f.id
-		critical = critical or f.risk == "CRITICAL"
-	end
-	return { ids = ids, critical = critical }
+	-- Filtered in C (the same test as SERIOUS, `open` and reviewable);
+	-- only the findings listed get a view.
+	local not_ours = { framework = "hygiene", category = "check" }
+	local open = m.findings_where({ risk = { "high", "critical" }, status = "open" }, not_ours)
+	local ids = {}
+	for i = 1, math.min(#open, SHOWN) do ids[i] = open[i].id end
+	local critical = #m.findings_where({ risk = "critical", status = "open" }, not_ours) > 0
+	return { ids = ids, count = #open, critical = critical }
 end)
 
+-- The first SHOWN ids of the open HIGH and CRITICAL findings, how many
+-- there are, and whether one is CRITICAL.
 local function unanswered(m)
 	local u = unanswered_of(m)
-	return u.ids, u.critical
+	return u.ids, u.count, u.critical
 end
 
 hygiene {
@@ -100,17 +102,15 @@ hygiene {
 		.. "finding. Answered by a `mitigation` that `mitigates` each of them, or an `accept` "
 		.. "with a reason, `by` and `until`. An acceptance that has expired is HYG-02's.",
 	when = function(m)
-		local ids = unanswered(m)
-		if #ids == 0 then return false end
-		local shown = {}
-		for i = 1, math.min(#ids, 8) do shown[i] = ids[i] end
-		local more = #ids > 8 and (" and " .. (#ids - 8) .. " more") or ""
-		return #ids .. (#ids == 1 and " finding is" or " findings are")
-			.. " open with no mitigation or acceptance: " .. table.concat(shown, ", ") .. more
+		local ids, count = unanswered(m)
+		if count == 0 then return false end
+		local more = count > SHOWN and (" and " .. (count - SHOWN) .. " more") or ""
+		return count .. (count == 1 and " finding is" or " findings are")
+			.. " open with no mitigation or acceptance: " .. table.concat(ids, ", ") .. more
 	end,
 	likelihood = SEEN,
 	impact = function(m)
-		local _, critical = unanswered(m)
+		local _, _, critical = unanswered(m)
 		return { compliance = critical and 3 or 2 }
 	end,
 	mitigation = "Write a `mitigation` that names each finding in `mitigates`, or `accept` it "

@@ -144,14 +144,15 @@ struct tm_rules {
 	size_t engines;              /* engines the last element run used (parallel.c) */
 	uint32_t generation;         /* of the views; bumped for every run */
 	int32_t today;
-	int views;      /* registry ref: element views by index + 1 */
-	int model_view; /* registry ref */
-	int kinds;      /* registry ref: model.elements(kind) arrays */
-	int view_mt;    /* registry ref: the metatable every element view shares */
-	int empty;      /* registry ref: the shared empty read-only array */
-	int list_mt;    /* registry ref: metatable of view lists (userdata) */
-	int empty_list; /* registry ref: the shared empty view list */
-	int finding_mt; /* registry ref: metatable of finding views (userdata) */
+	int views;           /* registry ref: element views by index + 1 */
+	int model_view;      /* registry ref */
+	int kinds;           /* registry ref: model.elements(kind) arrays */
+	int view_mt;         /* registry ref: the metatable every element view shares */
+	int empty;           /* registry ref: the shared empty read-only array */
+	int list_mt;         /* registry ref: metatable of view lists (userdata) */
+	int empty_list;      /* registry ref: the shared empty view list */
+	int finding_mt;      /* registry ref: metatable of finding views (userdata) */
+	int finding_list_mt; /* registry ref: metatable of finding lists (userdata) */
 	/* The factor names as Lua strings (kept in the registry, so these
 	 * pointers stay valid): a returned table's keys compare by pointer. */
 	const char *likelihood_names[TM_LF_COUNT];

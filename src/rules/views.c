@@ -1593,6 +1593,78 @@ static void push_finding(lua_State *L, tm_rules *rules, size_t index)
 	lua_setmetatable(L, -2);
 }
 
+/* ---- finding lists ----
+ * model.findings and findings_where give a userdata of the findings'
+ * indices: a finding's view is made when the list is indexed, so a list of
+ * a million findings costs eight bytes each, and a rule pays only for the
+ * findings it reads. */
+typedef struct finding_list {
+	uint32_t generation; /* of the run that made it */
+	size_t count;
+	size_t index[]; /* into rules->findings */
+} finding_list;
+
+static const finding_list *finding_list_of(lua_State *L, tm_rules *rules, int idx)
+{
+	const finding_list *list = lua_touserdata(L, idx);
+	if (!list || !rules->findings || list->generation != rules->generation)
+		luaL_error(L, "a finding list was kept past the run that made it");
+	return list;
+}
+
+/* list[i]: the i-th finding's view; nil past the end or for another key. */
+static bool push_list_finding(lua_State *L, tm_rules *rules, const finding_list *list, lua_Integer i)
+{
+	if (i < 1 || (lua_Unsigned)i > list->count)
+		return false;
+	push_finding(L, rules, list->index[i - 1]);
+	return true;
+}
+
+static int finding_list_index(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	const finding_list *list = finding_list_of(L, rules, 1);
+	int exact = 0;
+	lua_Integer i = lua_tointegerx(L, 2, &exact);
+	return exact && push_list_finding(L, rules, list, i) ? 1 : 0;
+}
+
+static int finding_list_len(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)finding_list_of(L, tm_rules_of(L), 1)->count);
+	return 1;
+}
+
+static int finding_list_next(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	const finding_list *list = finding_list_of(L, rules, 1);
+	lua_Integer i = lua_isnil(L, 2) ? 1 : luaL_checkinteger(L, 2) + 1;
+	lua_pushinteger(L, i);
+	if (push_list_finding(L, rules, list, i))
+		return 2;
+	lua_pushnil(L);
+	return 1;
+}
+
+static int finding_list_pairs(lua_State *L)
+{
+	return pairs_with(L, finding_list_next);
+}
+
+/* Pushes a finding list of these indices. */
+static void push_finding_list(lua_State *L, tm_rules *rules, const size_t *indices, size_t count)
+{
+	finding_list *list = lua_newuserdatauv(L, sizeof *list + count * sizeof *list->index, 0);
+	list->generation = rules->generation;
+	list->count = count;
+	if (count)
+		memcpy(list->index, indices, count * sizeof *indices);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->finding_list_mt);
+	lua_setmetatable(L, -2);
+}
+
 void tm_rules_push_finding_view(lua_State *L, tm_rules *rules, size_t index)
 {
 	push_finding(L, rules, index);
@@ -1771,16 +1843,14 @@ static int model_findings_where(lua_State *L)
 	size_t nrequires, nunless = 0;
 	const rule_filter *requires = read_finding_filter(L, arg, "requires", &nrequires);
 	const rule_filter *unless = has_unless ? read_finding_filter(L, arg + 1, "unless", &nunless) : NULL;
-	lua_createtable(L, 0, 0);
-	lua_Integer n = 0;
-	for (size_t i = 0; rules->findings && i < rules->nfindings_seen; i++) {
-		if (!tm_rules_finding_passes(&rules->findings->items[i], requires, nrequires, unless,
-		                             nunless))
-			continue;
-		push_finding(L, rules, i);
-		lua_rawseti(L, -2, ++n);
-	}
-	seal(L);
+	size_t seen = rules->findings ? rules->nfindings_seen : 0;
+	/* The indices in a userdata first, so a memory error frees them. */
+	size_t *indices = lua_newuserdatauv(L, (seen ? seen : 1) * sizeof *indices, 0);
+	size_t n = 0;
+	for (size_t i = 0; i < seen; i++)
+		if (tm_rules_finding_passes(&rules->findings->items[i], requires, nrequires, unless, nunless))
+			indices[n++] = i;
+	push_finding_list(L, rules, indices, n);
 	return 1;
 }
 
@@ -1790,12 +1860,10 @@ static int model_lazy(lua_State *L)
 	if (lua_type(L, 2) != LUA_TSTRING || strcmp(lua_tostring(L, 2), "findings") != 0 || !rules->findings)
 		return 0;
 	size_t count = rules->nfindings_seen;
-	lua_createtable(L, (int)count, 0);
-	for (size_t i = 0; i < count; i++) {
-		push_finding(L, rules, i);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	seal(L);
+	size_t *indices = lua_newuserdatauv(L, (count ? count : 1) * sizeof *indices, 0);
+	for (size_t i = 0; i < count; i++)
+		indices[i] = i;
+	push_finding_list(L, rules, indices, count);
 	lua_pushvalue(L, 2);
 	lua_pushvalue(L, -2);
 	lua_rawset(L, 1);
@@ -1855,6 +1923,14 @@ void tm_rules_views_open(tm_rules *rules)
 	                                           {NULL, NULL}};
 	push_userdata_mt(L, finding_methods, NULL);
 	rules->finding_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+
+	static const luaL_Reg finding_list_methods[] = {{"__index", finding_list_index},
+	                                                {"__len", finding_list_len},
+	                                                {"__pairs", finding_list_pairs},
+	                                                {"__newindex", ro_newindex},
+	                                                {NULL, NULL}};
+	push_userdata_mt(L, finding_list_methods, "finding list");
+	rules->finding_list_mt = luaL_ref(L, LUA_REGISTRYINDEX);
 
 	rules->views = rules->kinds = rules->model_view = rules->attrs.tables = rules->lists.tables =
 	    LUA_NOREF;

@@ -987,6 +987,38 @@ static void test_findings_where(void **state)
 	result_free(&r);
 }
 
+/* model.findings and findings_where are read-only lists of finding views,
+ * made as they are indexed: #, [i], ipairs and pairs work; other keys are
+ * nil; assignment and table.sort are refused. */
+static void test_finding_lists(void **state)
+{
+	(void)state;
+	write_file("l.lua", RANKED_RULES
+	                    "rule { id = \"L-1\", category = \"check\", applies = \"model\", title = \"L\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(m)\n"
+	                    "    local all, high = m.findings, m.findings_where { risk = \"critical\" }\n"
+	                    "    local ids, walked = {}, {}\n"
+	                    "    for i, f in ipairs(all) do ids[#ids + 1] = i .. \"=\" .. f.id end\n"
+	                    "    for i, f in pairs(high) do walked[#walked + 1] = i .. \"=\" .. f.id end\n"
+	                    "    local set = pcall(function() all[1] = 1 end)\n"
+	                    "    local sorted = pcall(table.sort, all, function(a, b) return a.id > b.id end)\n"
+	                    "    return #all .. \" \" .. table.concat(ids, \",\") .. \" | \" .. table.concat(walked, \",\")\n"
+	                    "      .. \" | \" .. tostring(all[0]) .. \" \" .. tostring(all[#all + 1]) .. \" \" .. tostring(all.id)\n"
+	                    "      .. \" \" .. type(all) .. \" \" .. tostring(set) .. \" \" .. tostring(sorted)\n"
+	                    "      .. \" \" .. tostring(m.findings == all)\n"
+	                    "  end }\n");
+	const char *model = "use \"./l.lua\"\nprocess a\nprocess b\n";
+	result r;
+	run_model(&r, model);
+	assert_string_equal(r.messages, "");
+	const tm_finding *f = finding(&r, "L-1@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "4 1=P-1@a,2=P-2@a,3=P-1@b,4=P-2@b | 1=P-1@a,2=P-1@b | nil nil nil userdata "
+	                               "false false true");
+	result_free(&r);
+}
+
 /* The sandbox's setmetatable keeps Lua's results and messages, and
  * refuses __gc: a finalizer runs with hooks off, beyond every budget. */
 static void test_setmetatable(void **state)
@@ -1242,6 +1274,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shared_attr_tables, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_finding_requires, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_findings_where, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_finding_lists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flow_facts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_model_words, setup, teardown),
