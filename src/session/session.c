@@ -9,6 +9,9 @@
 #include "rules/rules.h"
 #include "threat/status.h"
 
+/* From this many findings, sorting them is worth a thread. */
+#define BACKGROUND_SORT_MIN 10000
+
 /* The time since *mark, and *mark moved to now. */
 static double lap(double *mark)
 {
@@ -50,10 +53,14 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 	}
 	tm_risk_add_threats(&session->findings, model);
 	/* The findings so far are sorted on another thread while phase 2
-	 * runs (it reads them in their present order, and only adds more). */
+	 * runs (it reads them in their present order, and only adds more);
+	 * a few are sorted at once. */
 	tm_findings_order *order = tm_findings_order_new(&session->findings);
-	tm_task sorting;
-	tm_task_start(&sorting, tm_findings_order_sort, order);
+	tm_task sorting = {0};
+	if (session->findings.count >= BACKGROUND_SORT_MIN)
+		tm_task_start(&sorting, tm_findings_order_sort, order);
+	else
+		tm_findings_order_sort(order);
 	/* Phase-2 rules (hygiene) judge statuses, so track once quietly first;
 	 * the final pass, over their findings too, reports stale references. */
 	if (session->rules) {

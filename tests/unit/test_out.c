@@ -778,6 +778,64 @@ static void test_check_text(void **state)
 	free(text);
 }
 
+/* A report of 20,000 findings or more is written in parts on several
+ * threads (check_text.c): the parts come out in their places, whole, the
+ * same into a buffer and through a sink, and as the one-thread writer
+ * lays them out. */
+static void test_check_text_large(void **state)
+{
+	fixture *fx = *state;
+	enum { N = 25001 };
+	tm_finding_about about = {.title = "Title"};
+	tm_findings many;
+	tm_findings_init(&many);
+	for (int i = 0; i < N; i++) {
+		tm_finding *f = tm_findings_add(&many);
+		f->id = tm_arena_printf(many.arena, "R-%05d@e%05d", i, i);
+		f->element_key = tm_arena_printf(many.arena, "e%05d", i);
+		f->about = &about;
+		f->risk = TM_RISK_INFO;
+		f->status = TM_STATUS_OPEN;
+		f->due = TM_NO_DATE;
+		f->detail = i % 3 == 0 ? tm_arena_printf(many.arena, "detail %d", i) : NULL;
+	}
+	tm_buf expected = TM_BUF_INIT;
+	tm_buf_puts(&expected, expected_text_head);
+	tm_buf_puts(&expected, "Findings\n  RISK  ID              ELEMENT  TITLE  STATUS  DUE\n");
+	for (int i = 0; i < N; i++) {
+		tm_buf_printf(&expected, "  INFO  R-%05d@e%05d  e%05d   Title  open    -\n", i, i, i);
+		if (i % 3 == 0)
+			tm_buf_printf(&expected, "          detail %d\n", i);
+	}
+	tm_buf_printf(&expected, "\n%d findings: 0 CRITICAL, 0 HIGH, 0 MEDIUM, 0 LOW, %d INFO — %d open\n", N, N, N);
+
+	tm_out_options opts = {false, 0};
+	tm_buf held = TM_BUF_INIT;
+	tm_out_check_text(&held, &fx->model, &many, &opts);
+	assert_string_equal(tm_buf_str(&held), tm_buf_str(&expected));
+
+	FILE *sink = tmpfile();
+	assert_non_null(sink);
+	tm_buf streamed = TM_BUF_INIT;
+	streamed.sink = sink;
+	tm_out_check_text(&streamed, &fx->model, &many, &opts);
+	tm_buf_flush(&streamed);
+	tm_buf_free(&streamed);
+	long size = ftell(sink);
+	assert_int_equal((size_t)size, expected.len);
+	char *back = malloc((size_t)size + 1);
+	rewind(sink);
+	assert_int_equal(fread(back, 1, (size_t)size, sink), (size_t)size);
+	back[size] = '\0';
+	assert_string_equal(back, tm_buf_str(&expected));
+	free(back);
+	fclose(sink);
+
+	tm_buf_free(&held);
+	tm_buf_free(&expected);
+	tm_findings_free(&many);
+}
+
 static void test_check_text_width(void **state)
 {
 	fixture *fx = *state;
@@ -921,6 +979,7 @@ int main(void)
 		cmocka_unit_test(test_check_json_empty),
 		cmocka_unit_test_setup_teardown(test_check_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_width, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_text_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_color, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_empty, setup, teardown),

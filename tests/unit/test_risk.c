@@ -738,6 +738,38 @@ static void test_sort(void **state)
 		assert_string_equal(fx->set.items[i].id, want[i]);
 }
 
+/* The order taken before more findings are added (phase 2 adds them
+ * while the order is sorted on another thread) sorts them all as one sort
+ * would, equal ids in insertion order across the two parts too. */
+static void test_sort_ordered(void **state)
+{
+	fixture *fx = *state;
+	add_titled(fx, "B@1", TM_RISK_LOW, "first B@1");
+	add_finding(fx, "A@1", TM_RISK_CRITICAL);
+	add_finding(fx, "C@1", TM_RISK_HIGH);
+	add_finding(fx, "A@2", TM_RISK_LOW);
+	tm_findings_order *order = tm_findings_order_new(&fx->set);
+	tm_findings_order_sort(order);
+	add_titled(fx, "B@1", TM_RISK_LOW, "second B@1");
+	add_finding(fx, "T-10", TM_RISK_INFO);
+	add_finding(fx, "T-02", TM_RISK_INFO);
+	add_finding(fx, "A@0", TM_RISK_HIGH);
+	add_finding(fx, "A@1", TM_RISK_CRITICAL);
+	tm_findings_sort_ordered(&fx->set, order);
+	static const char *const want[] = {"A@1", "A@1", "A@0", "C@1", "A@2", "B@1", "B@1", "T-02", "T-10"};
+	assert_int_equal(fx->set.count, 9);
+	for (size_t i = 0; i < 9; i++)
+		assert_string_equal(fx->set.items[i].id, want[i]);
+	assert_string_equal(fx->set.items[5].about->title, "first B@1");
+	assert_string_equal(fx->set.items[6].about->title, "second B@1");
+	/* nothing added after the order: it is the whole sort */
+	order = tm_findings_order_new(&fx->set);
+	tm_findings_order_sort(order);
+	tm_findings_sort_ordered(&fx->set, order);
+	for (size_t i = 0; i < 9; i++)
+		assert_string_equal(fx->set.items[i].id, want[i]);
+}
+
 /* Half a million findings with references to many of them: tracking and
  * sorting must stay near n log n (a quadratic scan would take minutes). */
 static void test_large(void **state)
@@ -793,6 +825,7 @@ int main(void)
 	    FIXTURE_TEST(test_track_stale_references),
 	    FIXTURE_TEST(test_track_empty),
 	    FIXTURE_TEST(test_sort),
+	    FIXTURE_TEST(test_sort_ordered),
 	    FIXTURE_TEST(test_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
