@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs `check` on every example under valgrind and fails on any memory error
+# Runs `check` on every example under valgrind, on one rule engine and on
+# two (threads), and fails on any memory error
 # or leak (definite, indirect or possible). `make valgrind` calls it with an
 # unsanitized build; check itself may exit 0 or 1 (findings), not 2.
 #
@@ -35,17 +36,20 @@ log=$(mktemp "${TMPDIR:-/tmp}/valgrind.XXXXXX")
 trap 'rm -f "$log"' EXIT
 passed=0
 failed=0
-for example in "${examples[@]}"; do
+# Each example on one rule engine, and on two (threads, THREAT_JOBS).
+for run in "${examples[@]/#/1:}" "${examples[@]/#/2:}"; do
+	jobs=${run%%:*} example=${run#*:}
 	# A part another file includes (no `model` statement) is checked
 	# through that file.
 	grep -q '^model ' "$example" || continue
-	env -u THREAT_PATH NO_COLOR=1 valgrind -q --leak-check=full \
+	env -u THREAT_PATH NO_COLOR=1 THREAT_JOBS="$jobs" valgrind -q --leak-check=full \
 		--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
 		--error-exitcode=3 --log-file="$log" \
 		"$bin" check --today 2026-06-01 "$example" >/dev/null 2>&1
 	status=$?
+	label="$example ($jobs engine$([ "$jobs" = 1 ] || echo s))"
 	if [ $status = 0 ] || [ $status = 1 ]; then
-		echo "valgrind: $example ok"
+		echo "valgrind: $label ok"
 		passed=$((passed + 1))
 	else
 		case $status in
@@ -53,7 +57,7 @@ for example in "${examples[@]}"; do
 		2) why="check reported bad input" ;;
 		*) why="exit $status" ;;
 		esac
-		echo "valgrind: $example FAILED ($why)"
+		echo "valgrind: $label FAILED ($why)"
 		[ $status = 2 ] && NO_COLOR=1 "$bin" check --today 2026-06-01 "$example" 2>&1 >/dev/null | head -n 20 | sed 's/^/    /'
 		head -n 80 "$log" | sed 's/^/    /'
 		failed=$((failed + 1))
