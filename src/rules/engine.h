@@ -142,6 +142,7 @@ struct tm_rules {
 	bool profile;                /* measure each rule (tm_rules_profile) */
 	uint32_t runs;               /* runs so far: each rule's texts are copied once per run */
 	size_t engines;              /* engines the last element run used (parallel.c) */
+	const tm_model *loaded_from; /* the model whose `use` statements tm_rules_load followed */
 	uint32_t generation;         /* of the views; bumped for every run */
 	int32_t today;
 	int views;           /* registry ref: element views by index + 1 */

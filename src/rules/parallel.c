@@ -1,5 +1,5 @@
-/* The element run shared out among engines (doc/architecture.md, "Two
- * engines"). A Lua state runs on one thread at a time, so a large model's
+/* The element run shared out among engines (doc/rules.md, "Engines";
+ * doc/architecture.md, "Threads"). A Lua state runs on one thread at a time, so a large model's
  * elements are cut into consecutive ranges of about equal work, and each
  * range beyond the first runs on an engine of its own, loaded with the
  * same packs, on a thread of its own. The model is read-only meanwhile.
@@ -10,7 +10,6 @@
  *
  * Phase 2 and everything after run on the first engine alone. */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,7 +136,9 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 		return TM_ERR_USAGE;
 	if (!rules->L)
 		return TM_ERR_INPUT;
-	size_t engines = engines_for(model);
+	/* A helper loads its packs from the model's `use` statements, as
+	 * tm_rules_load did: an engine loaded by name runs alone. */
+	size_t engines = rules->loaded_from == model ? engines_for(model) : 1;
 	rules->engines = engines;
 	if (engines == 1)
 		return tm_rules_run_range(rules, model, today, 0, model->nelements, out, diags);

@@ -1030,6 +1030,7 @@ int tm_rules_load(tm_rules **out, const tm_model *model, tm_diags *diags)
 	size_t errors = diags->errors;
 	tm_rules *rules = engine_new(diags);
 	*out = rules;
+	rules->loaded_from = model;
 	if (rules->L) {
 		if (!model || model->nuses == 0) {
 			for (size_t i = 0; i < COUNT(tm_rules_default_packs); i++)

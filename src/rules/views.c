@@ -1625,6 +1625,8 @@ static int finding_list_index(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
 	const finding_list *list = finding_list_of(L, rules, 1);
+	if (lua_type(L, 2) != LUA_TNUMBER)
+		return 0; /* list["1"] is nil, as in a table */
 	int exact = 0;
 	lua_Integer i = lua_tointegerx(L, 2, &exact);
 	return exact && push_list_finding(L, rules, list, i) ? 1 : 0;

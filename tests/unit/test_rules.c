@@ -1005,6 +1005,7 @@ static void test_finding_lists(void **state)
 	                    "    local sorted = pcall(table.sort, all, function(a, b) return a.id > b.id end)\n"
 	                    "    return #all .. \" \" .. table.concat(ids, \",\") .. \" | \" .. table.concat(walked, \",\")\n"
 	                    "      .. \" | \" .. tostring(all[0]) .. \" \" .. tostring(all[#all + 1]) .. \" \" .. tostring(all.id)\n"
+	                    "      .. \" \" .. tostring(all[\"1\"]) .. \" \" .. all[2.0].id\n"
 	                    "      .. \" \" .. type(all) .. \" \" .. tostring(set) .. \" \" .. tostring(sorted)\n"
 	                    "      .. \" \" .. tostring(m.findings == all)\n"
 	                    "  end }\n");
@@ -1014,8 +1015,8 @@ static void test_finding_lists(void **state)
 	assert_string_equal(r.messages, "");
 	const tm_finding *f = finding(&r, "L-1@model");
 	assert_non_null(f);
-	assert_string_equal(f->detail, "4 1=P-1@a,2=P-2@a,3=P-1@b,4=P-2@b | 1=P-1@a,2=P-1@b | nil nil nil userdata "
-	                               "false false true");
+	assert_string_equal(f->detail, "4 1=P-1@a,2=P-2@a,3=P-1@b,4=P-2@b | 1=P-1@a,2=P-1@b | nil nil nil nil P-2@a "
+	                               "userdata false false true");
 	result_free(&r);
 }
 
