@@ -143,6 +143,7 @@ struct tm_rules {
 	uint32_t runs;               /* runs so far: each rule's texts are copied once per run */
 	size_t engines;              /* engines the last element run used (parallel.c) */
 	const tm_model *loaded_from; /* the model whose `use` statements tm_rules_load followed */
+	bool quiet;                  /* print says nothing (a helper engine's load) */
 	uint32_t generation;         /* of the views; bumped for every run */
 	int32_t today;
 	int views;           /* registry ref: element views by index + 1 */
@@ -197,6 +198,11 @@ bool tm_rules_finding_passes(const tm_finding *f, const rule_filter *requires, s
  * (parallel.c). */
 int tm_rules_run_range(tm_rules *rules, const tm_model *model, int32_t today, size_t from, size_t to,
                        tm_findings *out, tm_diags *diags);
+
+/* Loads the packs as tm_rules_load does, for a helper engine of a run
+ * (parallel.c): its messages go nowhere and `print` at load is silent,
+ * since the first engine's load showed them. */
+int tm_rules_load_helper(tm_rules **out, const tm_model *model);
 
 /* The engine of a lua_State. */
 tm_rules *tm_rules_of(lua_State *L);

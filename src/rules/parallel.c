@@ -96,11 +96,7 @@ typedef struct share {
 static void run_share(void *arg)
 {
 	share *s = arg;
-	/* The packs loaded once already on the first engine and reported
-	 * their errors there: the helper's own load says the same again. */
-	tm_diags load_diags = {0};
-	tm_rules_load(&s->engine, s->model, &load_diags);
-	tm_diags_free(&load_diags);
+	tm_rules_load_helper(&s->engine, s->model);
 	if (!s->engine->L) {
 		tm_rules_free(s->engine);
 		s->engine = NULL;

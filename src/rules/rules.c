@@ -1025,11 +1025,11 @@ static tm_rules *engine_new(tm_diags *diags)
 	return rules;
 }
 
-int tm_rules_load(tm_rules **out, const tm_model *model, tm_diags *diags)
+/* The packs the model's `use` statements name (none: the default ones),
+ * then the index of their rules. */
+static int load_model_packs(tm_rules *rules, const tm_model *model, tm_diags *diags)
 {
 	size_t errors = diags->errors;
-	tm_rules *rules = engine_new(diags);
-	*out = rules;
 	rules->loaded_from = model;
 	if (rules->L) {
 		if (!model || model->nuses == 0) {
@@ -1045,6 +1045,25 @@ int tm_rules_load(tm_rules **out, const tm_model *model, tm_diags *diags)
 	index_rules(rules);
 	rules->diags = NULL;
 	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+}
+
+int tm_rules_load(tm_rules **out, const tm_model *model, tm_diags *diags)
+{
+	tm_rules *rules = engine_new(diags);
+	*out = rules;
+	return load_model_packs(rules, model, diags);
+}
+
+int tm_rules_load_helper(tm_rules **out, const tm_model *model)
+{
+	tm_diags ignored = {0};
+	tm_rules *rules = engine_new(&ignored);
+	*out = rules;
+	rules->quiet = true;
+	int status = load_model_packs(rules, model, &ignored);
+	rules->quiet = false;
+	tm_diags_free(&ignored);
+	return status;
 }
 
 int tm_rules_load_names(tm_rules **out, const char *const *names, size_t count, const char *base_dir,

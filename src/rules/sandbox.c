@@ -590,19 +590,27 @@ int tm_rules_pcall(tm_rules *rules, int nargs, int nresults)
 	return status;
 }
 
-/* print writes to stderr: stdout carries reports. */
+/* print writes to stderr: stdout carries reports. A line goes out in one
+ * write, so two engines' lines do not mix; a helper engine loading the
+ * packs again says nothing (the first engine's load said it). */
 static int sandbox_print(lua_State *L)
 {
 	int n = lua_gettop(L);
+	luaL_Buffer line;
+	luaL_buffinit(L, &line);
 	for (int i = 1; i <= n; i++) {
-		size_t len;
-		const char *text = luaL_tolstring(L, i, &len);
 		if (i > 1)
-			fputc('\t', stderr);
-		fwrite(text, 1, len, stderr);
-		lua_pop(L, 1);
+			luaL_addchar(&line, '\t');
+		luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&line);
 	}
-	fputc('\n', stderr);
+	luaL_addchar(&line, '\n');
+	luaL_pushresult(&line);
+	if (tm_rules_of(L)->quiet)
+		return 0;
+	size_t len;
+	const char *text = lua_tolstring(L, -1, &len);
+	fwrite(text, 1, len, stderr);
 	fflush(stderr);
 	return 0;
 }

@@ -77,6 +77,30 @@ else
 	fail "the failing pack's messages" "$work/fails.1"
 fi
 
+# print: a helper engine's load is silent (the pack printed once), and the
+# rules print from each engine (in the order the engines get there).
+cat >"$work/prints.lua" <<'EOF'
+print("loading", 1, true)
+rule { id = "P-1", category = "check", applies = "process", title = "prints",
+  likelihood = { skill = 1 }, impact = { integrity = 1 },
+  when = function(v) if v.key == "p1" or v.key == "p40" then print("at", v.key) end return false end }
+EOF
+{
+	echo 'model "Prints" { date 2026-01-01 }'
+	echo 'use "./prints.lua"'
+	for i in $(seq 1 40); do echo "process p$i"; done
+} >"$work/prints.threat"
+for jobs in 1 3; do
+	(cd "$work" && THREAT_JOBS=$jobs "$bin" check --today $today prints.threat 2>&1 >/dev/null | sort >"prints.$jobs")
+done
+if cmp -s "$work/prints.1" "$work/prints.3" && [ "$(grep -c '^loading' "$work/prints.3")" = 1 ] &&
+	[ "$(wc -l <"$work/prints.3")" = 3 ]; then
+	ok "print: once at load, once per element"
+else
+	diff "$work/prints.1" "$work/prints.3" >"$work/diff"
+	fail "print with three engines" "$work/diff"
+fi
+
 # A model past the threshold: two engines unless told otherwise, the same
 # report, and --timings counts the same calls and findings per pack.
 gen=$work/gen
