@@ -144,8 +144,15 @@ static int element_field_of(const tm_rules *rules, const char *key)
 typedef struct view_ref {
 	uint32_t generation; /* of the run that made it */
 	uint32_t index;      /* into model->elements */
-	uint8_t kind;        /* the element's, so a kept field is found without it */
+	/* The element's small fields, copied when the view is made (from the
+	 * cache line that gives its index): the fields rules read most are
+	 * answered without reaching the element again, which a large model
+	 * keeps far away in memory. */
+	uint8_t kind, exposure, max_sensitivity;
+	uint8_t flags; /* VIEW_IN_SCOPE, ... */
 } view_ref;
+
+enum { VIEW_IN_SCOPE = 1, VIEW_PII = 2, VIEW_BIDIRECTIONAL = 4, VIEW_CROSSES = 8 };
 
 /* The user value that keeps a built field of a view of each kind, or 0
  * for the fields that are cheaper to build again than to keep (names,
@@ -193,11 +200,60 @@ static const tm_element *element_of_view(lua_State *L, tm_rules *rules, int idx)
 	return rules->model->elements[live_view(L, rules, idx)->index];
 }
 
+/* Slots in rules->names: kinds, then exposures, then sensitivities. */
+#define NAME_KIND(kind)        (1 + (int)(kind))
+#define NAME_EXPOSURE(exp)     (1 + TM_EL_COUNT + (int)(exp))
+#define NAME_SENSITIVITY(sens) (1 + TM_EL_COUNT + 4 + (int)(sens))
+#define NAME_INTERNET          (1 + TM_EL_COUNT + 4 + 5)
+#define NAME_COUNT             NAME_INTERNET
+static void push_name(lua_State *L, const tm_rules *rules, int which);
+static tm_exposure exposure_of(const tm_element *el);
+
+/* A field answered from the view's copy of the element's small fields:
+ * 1 when pushed, 0 when the element has no such field, -1 when it is not
+ * one of those. */
+static int push_small_field(lua_State *L, tm_rules *rules, const view_ref *ref, int which)
+{
+	bool flow = ref->kind == TM_EL_FLOW;
+	bool sensitive = ref->max_sensitivity > TM_SENS_NONE && ref->max_sensitivity <= TM_SENS_CRITICAL;
+	switch (which) {
+	case EF_KIND:
+		if (ref->kind >= TM_EL_COUNT)
+			return 0;
+		push_name(L, rules, NAME_KIND(ref->kind));
+		return 1;
+	case EF_EXPOSURE: push_name(L, rules, NAME_EXPOSURE(ref->exposure)); return 1;
+	case EF_OPPORTUNITY: lua_pushinteger(L, (lua_Integer)ref->exposure); return 1;
+	case EF_IN_SCOPE: lua_pushboolean(L, ref->flags & VIEW_IN_SCOPE); return 1;
+	case EF_PII: lua_pushboolean(L, ref->flags & VIEW_PII); return 1;
+	case EF_BIDIRECTIONAL:
+		if (!flow)
+			return 0;
+		lua_pushboolean(L, ref->flags & VIEW_BIDIRECTIONAL);
+		return 1;
+	case EF_CROSSES:
+		if (!flow)
+			return 0;
+		lua_pushboolean(L, ref->flags & VIEW_CROSSES);
+		return 1;
+	case EF_MAX_SENSITIVITY:
+	case EF_SENSITIVITY:
+		if (!sensitive || (which == EF_SENSITIVITY && ref->kind != TM_EL_ASSET))
+			return 0;
+		push_name(L, rules, NAME_SENSITIVITY(ref->max_sensitivity));
+		return 1;
+	default: return -1;
+	}
+}
+
 /* Pushes field `which` of the view at idx (built and kept on first use);
  * false, with nothing pushed, when the element has no such field. */
 static bool push_view_field(lua_State *L, tm_rules *rules, int idx, int which)
 {
 	const view_ref *ref = live_view(L, rules, idx);
+	int small = push_small_field(L, rules, ref, which);
+	if (small >= 0)
+		return small;
 	int slot = ref->kind < TM_EL_COUNT ? cache_slot[ref->kind][which] : 0;
 	if (slot) {
 		if (lua_getiuservalue(L, idx, slot) != LUA_TNIL)
@@ -761,13 +817,6 @@ static void push_name(lua_State *L, const tm_rules *rules, int which)
 	lua_remove(L, -2);
 }
 
-/* Slots in rules->names: kinds, then exposures, then sensitivities. */
-#define NAME_KIND(kind)        (1 + (int)(kind))
-#define NAME_EXPOSURE(exp)     (1 + TM_EL_COUNT + (int)(exp))
-#define NAME_SENSITIVITY(sens) (1 + TM_EL_COUNT + 4 + (int)(sens))
-#define NAME_INTERNET          (1 + TM_EL_COUNT + 4 + 5)
-#define NAME_COUNT             NAME_INTERNET
-
 static bool has_sensitivity(const tm_element *el)
 {
 	return el->max_sensitivity > TM_SENS_NONE && el->max_sensitivity <= TM_SENS_CRITICAL;
@@ -957,23 +1006,12 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	}
 	case EF_ASSETS: push_shared_list(L, rules, el->assets, el->nassets); return true;
 	case EF_BOUNDARIES: push_shared_list(L, rules, el->boundaries, el->nboundaries); return true;
-	case EF_BIDIRECTIONAL:
-		if (!flow)
-			return false;
-		lua_pushboolean(L, el->bidirectional);
-		return true;
 	case EF_CHILDREN: push_view_list(L, rules, el->children, el->nchildren); return true;
 	case EF_CROSSINGS:
 		if (!flow)
 			return false;
 		push_shared_list(L, rules, el->crossings, el->ncrossings);
 		return true;
-	case EF_CROSSES:
-		if (!flow)
-			return false;
-		lua_pushboolean(L, el->ncrossings > 0);
-		return true;
-	case EF_EXPOSURE: push_name(L, rules, NAME_EXPOSURE(exposure_of(el))); return true;
 	case EF_FILE:
 		if (!file_of(el))
 			return false;
@@ -985,7 +1023,6 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 		/* unique to the element: luaS_new's pointer cache would miss */
 		lua_pushlstring(L, el->id, strlen(el->id));
 		return true;
-	case EF_IN_SCOPE: lua_pushboolean(L, el->in_scope); return true;
 	case EF_INFLOWS:
 		if (!is_node(el))
 			return false;
@@ -996,11 +1033,6 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 			return false;
 		lua_pushlstring(L, el->key, strlen(el->key));
 		return true;
-	case EF_KIND:
-		if (el->kind >= TM_EL_COUNT)
-			return false;
-		push_name(L, rules, NAME_KIND(el->kind));
-		return true;
 	case EF_LABEL: {
 		const char *label = el->label ? el->label : el->key;
 		if (!label)
@@ -1009,17 +1041,11 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 		return true;
 	}
 	case EF_LINE: lua_pushinteger(L, el->line); return true;
-	case EF_MAX_SENSITIVITY:
-		if (!has_sensitivity(el))
-			return false;
-		push_name(L, rules, NAME_SENSITIVITY(el->max_sensitivity));
-		return true;
 	case EF_MEMBERS:
 		if (el->kind != TM_EL_BOUNDARY)
 			return false;
 		push_view_list(L, rules, el->members, el->nmembers);
 		return true;
-	case EF_OPPORTUNITY: lua_pushinteger(L, (lua_Integer)exposure_of(el)); return true;
 	case EF_OUTFLOWS:
 		if (!is_node(el))
 			return false;
@@ -1035,16 +1061,10 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 			return false;
 		tm_rules_push_view(L, rules, el->parent);
 		return true;
-	case EF_PII: lua_pushboolean(L, el->pii); return true;
 	case EF_SOURCE:
 		if (!flow || !el->source)
 			return false;
 		tm_rules_push_view(L, rules, el->source);
-		return true;
-	case EF_SENSITIVITY:
-		if (el->kind != TM_EL_ASSET || !has_sensitivity(el))
-			return false;
-		push_name(L, rules, NAME_SENSITIVITY(el->max_sensitivity));
 		return true;
 	case EF_TARGET:
 		if (!flow || !el->target)
@@ -1123,6 +1143,11 @@ void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *el)
 	ref->generation = rules->generation;
 	ref->index = (uint32_t)el->index;
 	ref->kind = (uint8_t)el->kind;
+	ref->exposure = (uint8_t)exposure_of(el);
+	ref->max_sensitivity = el->max_sensitivity;
+	ref->flags =
+	    (uint8_t)((el->in_scope ? VIEW_IN_SCOPE : 0) | (el->pii ? VIEW_PII : 0) |
+	              (el->bidirectional ? VIEW_BIDIRECTIONAL : 0) | (el->ncrossings ? VIEW_CROSSES : 0));
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->view_mt);
 	lua_setmetatable(L, -2);
 	lua_pushvalue(L, -1);
