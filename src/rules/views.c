@@ -150,7 +150,15 @@ typedef struct view_ref {
 	 * keeps far away in memory. */
 	uint8_t kind, exposure, max_sensitivity;
 	uint8_t flags; /* VIEW_IN_SCOPE, ... */
+	/* The elements it links to, as index + 1 (0: none), so that reading
+	 * the link reaches neither element: a flow's source and target, any
+	 * other element's parent and a boundary's outer one. */
+	uint32_t link[2];
 } view_ref;
+
+/* link[] of each kind: LINK_SOURCE and LINK_TARGET for flows, LINK_PARENT
+ * and LINK_OUTER for the others. */
+enum { LINK_SOURCE = 0, LINK_TARGET = 1, LINK_PARENT = 0, LINK_OUTER = 1 };
 
 enum { VIEW_IN_SCOPE = 1, VIEW_PII = 2, VIEW_BIDIRECTIONAL = 4, VIEW_CROSSES = 8 };
 
@@ -207,6 +215,7 @@ static const tm_element *element_of_view(lua_State *L, tm_rules *rules, int idx)
 #define NAME_INTERNET          (1 + TM_EL_COUNT + 4 + 5)
 #define NAME_COUNT             NAME_INTERNET
 static void push_name(lua_State *L, const tm_rules *rules, int which);
+static int push_linked_view(lua_State *L, tm_rules *rules, uint32_t link);
 static tm_exposure exposure_of(const tm_element *el);
 
 /* A field answered from the view's copy of the element's small fields:
@@ -242,6 +251,14 @@ static int push_small_field(lua_State *L, tm_rules *rules, const view_ref *ref, 
 			return 0;
 		push_name(L, rules, NAME_SENSITIVITY(ref->max_sensitivity));
 		return 1;
+	case EF_SOURCE:
+	case EF_TARGET:
+		if (!flow)
+			return -1;
+		return push_linked_view(L, rules, ref->link[which == EF_SOURCE ? LINK_SOURCE : LINK_TARGET]);
+	case EF_PARENT: return flow ? -1 : push_linked_view(L, rules, ref->link[LINK_PARENT]);
+	case EF_OUTER:
+		return ref->kind != TM_EL_BOUNDARY ? 0 : push_linked_view(L, rules, ref->link[LINK_OUTER]);
 	default: return -1;
 	}
 }
@@ -1051,25 +1068,10 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 			return false;
 		push_view_list(L, rules, el->outflows, el->noutflows);
 		return true;
-	case EF_OUTER:
-		if (el->kind != TM_EL_BOUNDARY || !el->outer)
-			return false;
-		tm_rules_push_view(L, rules, el->outer);
-		return true;
 	case EF_PARENT:
 		if (!el->parent)
 			return false;
 		tm_rules_push_view(L, rules, el->parent);
-		return true;
-	case EF_SOURCE:
-		if (!flow || !el->source)
-			return false;
-		tm_rules_push_view(L, rules, el->source);
-		return true;
-	case EF_TARGET:
-		if (!flow || !el->target)
-			return false;
-		tm_rules_push_view(L, rules, el->target);
 		return true;
 	case EF_IN_PROCESS:
 		if (!flow)
@@ -1130,15 +1132,22 @@ static int view_tostring(lua_State *L)
 	return 1;
 }
 
-void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *el)
+static uint32_t link_of(const tm_element *el)
+{
+	return el ? el->index + 1 : 0;
+}
+
+/* Pushes the view of element `index`, made now if it is not yet. */
+static void push_view_at(lua_State *L, tm_rules *rules, uint32_t index)
 {
 	luaL_checkstack(L, 8, "views nested too deeply");
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->views);
-	if (lua_rawgeti(L, -1, (lua_Integer)el->index + 1) != LUA_TNIL) {
+	if (lua_rawgeti(L, -1, (lua_Integer)index + 1) != LUA_TNIL) {
 		lua_remove(L, -2);
 		return;
 	}
 	lua_pop(L, 1);
+	const tm_element *el = rules->model->elements[index];
 	view_ref *ref = lua_newuserdatauv(L, sizeof *ref, slots_of(el->kind));
 	ref->generation = rules->generation;
 	ref->index = (uint32_t)el->index;
@@ -1148,11 +1157,32 @@ void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *el)
 	ref->flags =
 	    (uint8_t)((el->in_scope ? VIEW_IN_SCOPE : 0) | (el->pii ? VIEW_PII : 0) |
 	              (el->bidirectional ? VIEW_BIDIRECTIONAL : 0) | (el->ncrossings ? VIEW_CROSSES : 0));
+	if (el->kind == TM_EL_FLOW) {
+		ref->link[LINK_SOURCE] = link_of(el->source);
+		ref->link[LINK_TARGET] = link_of(el->target);
+	} else {
+		ref->link[LINK_PARENT] = link_of(el->parent);
+		ref->link[LINK_OUTER] = link_of(el->kind == TM_EL_BOUNDARY ? el->outer : NULL);
+	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->view_mt);
 	lua_setmetatable(L, -2);
 	lua_pushvalue(L, -1);
-	lua_rawseti(L, -3, (lua_Integer)el->index + 1);
+	lua_rawseti(L, -3, (lua_Integer)index + 1);
 	lua_remove(L, -2);
+}
+
+void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *el)
+{
+	push_view_at(L, rules, el->index);
+}
+
+/* A linked view (view_ref.link): 1 when pushed, 0 for none. */
+static int push_linked_view(lua_State *L, tm_rules *rules, uint32_t link)
+{
+	if (!link)
+		return 0;
+	push_view_at(L, rules, link - 1);
+	return 1;
 }
 
 /* ---- the model view ---- */
