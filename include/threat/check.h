@@ -33,7 +33,11 @@ typedef struct tm_check_finding {
  * and scores and tracks the findings. Returns TM_OK, TM_ERR_INPUT (the
  * model or a pack has errors: see tm_check_diagnostics), or TM_ERR_USAGE
  * (a malformed `today`). *out is set whenever memory could be had, also on
- * errors, and must be freed with tm_check_free. */
+ * errors, and must be freed with tm_check_free. The packs' budgets use a
+ * CPU timer that signals SIGVTALRM to the thread running them (the
+ * caller's handler for it is put back before this returns); on a large
+ * model they run on threads of their own, joined before this returns
+ * (THREAT_JOBS, doc/rules.md "Engines"). */
 int tm_check_open(tm_check **out, const char *const *paths, size_t npaths, const tm_check_options *options);
 void tm_check_free(tm_check *check);
 
