@@ -29,7 +29,11 @@ typedef struct rule {
 	 * none may. Checked in C, so `when` is not called where it cannot
 	 * fire. Strings in the engine's arena. */
 	rule_filter *requires, *unless;
-	size_t nrequires, nunless;                   /* strings in the engine's arena */
+	size_t nrequires, nunless; /* strings in the engine's arena */
+	/* Rules with equal filters share a number (index_rules): an element
+	 * is tested once for a run of them, such as a stack's rules in
+	 * ge-stack, which all require its `tech`. */
+	size_t filter_group;
 	unsigned applies;                            /* 1u << kind, 1u << APPLIES_MODEL, ... */
 	int when, likelihood, impact;                /* registry refs; LUA_NOREF: the static factors below */
 	int when_line, likelihood_line, impact_line; /* where each is defined, for messages */

@@ -945,9 +945,43 @@ static int compare_by_id(const void *a, const void *b)
 	return strcmp(((const id_entry *)a)->id, ((const id_entry *)b)->id);
 }
 
+static bool same_filter_list(const rule_filter *a, size_t na, const rule_filter *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++) {
+		if (strcmp(a[i].attr, b[i].attr) != 0 || a[i].nwords != b[i].nwords)
+			return false;
+		for (size_t w = 0; w < a[i].nwords; w++)
+			if (strcmp(a[i].words[w], b[i].words[w]) != 0)
+				return false;
+	}
+	return true;
+}
+
+/* Numbers the rules' filters: equal `requires` and `unless` (sorted by
+ * name when read), equal number. */
+static void group_filters(tm_rules *rules)
+{
+	for (size_t i = 0; i < rules->nrules; i++) {
+		rule *r = &rules->rules[i];
+		r->filter_group = i;
+		for (size_t j = 0; j < i; j++) {
+			const rule *q = &rules->rules[j];
+			if (q->filter_group == j &&
+			    same_filter_list(r->requires, r->nrequires, q->requires, q->nrequires) &&
+			    same_filter_list(r->unless, r->nunless, q->unless, q->nunless)) {
+				r->filter_group = j;
+				break;
+			}
+		}
+	}
+}
+
 /* Indexes the loaded rules: by id, and by what they apply to. */
 static void index_rules(tm_rules *rules)
 {
+	group_filters(rules);
 	id_entry *entries = tm_xmalloc(sizeof *entries * (rules->nrules + 1));
 	for (size_t i = 0; i < rules->nrules; i++)
 		entries[i] = (id_entry){rules->rules[i].info.id, i};
@@ -1466,12 +1500,21 @@ static int run_batch(lua_State *L)
 		if (!subject(L, run, &list, &count, &el, &key, &file, &line))
 			continue;
 		int view = lua_gettop(L);
+		size_t tested_group = SIZE_MAX; /* the filters last tested on this element */
+		bool tested_pass = false;
 		for (; run->rule < count; run->rule++) {
 			rule *r = &rules->rules[list[run->rule]];
-			bool pass = !(r->nrequires | r->nunless) ||
-			            (el ? filters_pass(r, el)
-			                : run->mode != RUN_FINDINGS ||
-			                      finding_filters_pass(r, &run->out->items[run->item]));
+			bool pass = !(r->nrequires | r->nunless);
+			if (!pass && el) {
+				if (r->filter_group != tested_group) {
+					tested_group = r->filter_group;
+					tested_pass = filters_pass(r, el);
+				}
+				pass = tested_pass;
+			} else if (!pass) {
+				pass = run->mode != RUN_FINDINGS ||
+				       finding_filters_pass(r, &run->out->items[run->item]);
+			}
 			if (r->disabled || !pass)
 				continue;
 			if (!rules->profile) {

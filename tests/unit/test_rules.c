@@ -798,6 +798,41 @@ static void test_requires(void **state)
 	result_free(&r);
 }
 
+/* Rules with equal filters are tested once per element for a run of them
+ * (filter_group): a rule in between with other filters, and the same
+ * words in another order, still get their own answers. */
+static void test_requires_groups(void **state)
+{
+	(void)state;
+	write_file("g.lua", "local function r(id, requires, unless)\n"
+	                    "  rule { id = id, category = \"tampering\", applies = \"process\", title = id,\n"
+	                    "    requires = requires, unless = unless, when = function() return true end,\n"
+	                    "    likelihood = { skill = 1 }, impact = { integrity = 1 } }\n"
+	                    "end\n"
+	                    "r(\"G-1\", { tech = { \"a\", \"b\" } })\n"
+	                    "r(\"G-2\", { tech = { \"a\", \"b\" } })\n"
+	                    "r(\"G-3\", { tech = \"b\" })\n"
+	                    "r(\"G-4\", { tech = { \"a\", \"b\" } })\n"
+	                    "r(\"G-5\", { tech = { \"b\", \"a\" } })\n"
+	                    "r(\"G-6\", { tech = { \"a\", \"b\" } }, { kind = \"x\" })\n");
+	result r;
+	run_model(&r, "use \"./g.lua\"\n"
+	              "process p { tech a }\n"
+	              "process q { tech b  kind x }\n"
+	              "process s { tech c }\n");
+	assert_string_equal(r.messages, "");
+	static const char *const found[] = {"G-1@p", "G-2@p", "G-4@p", "G-5@p", "G-6@p", "G-1@q",
+	                                    "G-2@q", "G-3@q", "G-4@q", "G-5@q"};
+	static const char *const not_found[] = {"G-3@p", "G-6@q", "G-1@s", "G-5@s"};
+	for (size_t i = 0; i < sizeof found / sizeof *found; i++)
+		if (!finding(&r, found[i]))
+			fail_msg("%s is missing", found[i]);
+	for (size_t i = 0; i < sizeof not_found / sizeof *not_found; i++)
+		assert_null(finding(&r, not_found[i]));
+	assert_int_equal(r.findings.count, 10);
+	result_free(&r);
+}
+
 /* The flow facts the engine computes: `response` (a one-way flow that
  * answers a call its target made: over a <-> flow, or a flow written
  * before it in the same file) and `in_process` (between two parts of one
@@ -1287,6 +1322,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_phase2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_requires, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_requires_groups, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_setmetatable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_factor_scales, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_factor_scale_errors, setup, teardown),
