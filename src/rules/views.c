@@ -2047,10 +2047,25 @@ void tm_rules_views_begin(tm_rules *rules, const tm_model *model, int32_t today,
 {
 	lua_State *L = rules->L;
 	reuse = reuse && rules->views != LUA_NOREF && rules->views_model == model;
+	/* Phase 2 keeps phase 1's model view too (the same model, the same
+	 * day), so what packs cached per model (threatlib's per_model: word
+	 * indexes, the model's personal data...) is not worked out again;
+	 * only its findings are phase 2's own. */
+	bool same_model_view = reuse && rules->model_view != LUA_NOREF && rules->today == today;
 	tm_rules_views_end(rules, reuse);
 	rules->model = model;
 	rules->gdpr = -1;
 	rules->today = today;
+	if (same_model_view) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, rules->model_view);
+		push_data(L, -1);
+		lua_pushliteral(L, "findings");
+		lua_pushnil(L);
+		lua_rawset(L, -3);
+		lua_pop(L, 2);
+		return;
+	}
+	unref(L, &rules->model_view);
 	if (!reuse) {
 		rules->generation++;
 		rules->views_model = model;
@@ -2116,8 +2131,8 @@ void tm_rules_views_end(tm_rules *rules, bool keep)
 		rules->crossed_flows = NULL;
 		shared_drop(L, &rules->attrs);
 		shared_drop(L, &rules->lists);
+		unref(L, &rules->model_view);
 	}
-	unref(L, &rules->model_view);
 	rules->model = NULL;
 	rules->findings = NULL;
 	rules->nfindings_seen = 0;
