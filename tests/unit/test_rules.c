@@ -696,12 +696,16 @@ static void test_require(void **state)
 	result_free(&r);
 }
 
+/* Phase 2: finding and model rules over the findings; the model view is
+ * phase 1's (what a pack kept per model view carries over). */
 static void test_phase2(void **state)
 {
 	(void)state;
 	write_file("p2.lua",
+	           "local phase1 = setmetatable({}, { __mode = \"k\" })\n"
 	           "rule { id = \"P-1\", category = \"tampering\", applies = \"process\", title = \"base\",\n"
-	           "  likelihood = { skill = 3 }, impact = { integrity = 3 }, when = function() return true end }\n"
+	           "  likelihood = { skill = 3 }, impact = { integrity = 3 },\n"
+	           "  when = function(v, m) phase1[m] = m.findings == nil and \"seen\" or \"?\" return true end }\n"
 	           "rule { id = \"H-1\", category = \"check\", applies = \"finding\", title = \"unmitigated\",\n"
 	           "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
 	           "  when = function(f, model)\n"
@@ -714,7 +718,8 @@ static void test_phase2(void **state)
 	           "    return #m.findings .. \" \" .. f.status .. \" \" .. f.mitigations[1] .. \" \" .. m.today ..\n"
 	           "      \" \" .. m.meta.name .. \" \" .. m.meta.date .. \" \" .. #m.elements(\"process\") .. \" \" ..\n"
 	           "      #m.elements() .. \" \" .. m.mitigations[1].mitigates[1] .. \" \" .. m.threats[1].on ..\n"
-	           "      \" \" .. tostring(m.finding(\"nope\")) .. \" \" .. tostring(model == m) end }\n");
+	           "      \" \" .. tostring(m.finding(\"nope\")) .. \" \" .. tostring(model == m) ..\n"
+	           "      \" \" .. tostring(phase1[m]) end }\n");
 	result r;
 	run_model(&r, "use \"p2\"\nprocess a\nprocess b\n"
 	              "threat T-1 \"hand\" { category spoofing  on a\n"
@@ -730,7 +735,7 @@ static void test_phase2(void **state)
 	assert_null(finding(&r, "H-1@T-1"));   /* INFO */
 	f = finding(&r, "H-2@model");
 	assert_non_null(f);
-	assert_string_equal(f->detail, "3 planned M-1 2026-06-01 M 2026-03-24 2 2 P-1@b a nil true");
+	assert_string_equal(f->detail, "3 planned M-1 2026-06-01 M 2026-03-24 2 2 P-1@b a nil true seen");
 	assert_int_equal(r.findings.count, 5);
 	result_free(&r);
 }
