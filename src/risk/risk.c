@@ -505,7 +505,13 @@ static void permute(tm_findings *set, size_t *source)
 
 void tm_findings_sort_ordered(tm_findings *set, tm_findings_order *order)
 {
-	size_t count = set->count, first = order->count < count ? order->count : count;
+	size_t count = set->count, first = order->count;
+	if (first > count) {
+		/* Fewer findings than when the order was taken: it no longer
+		 * describes them. */
+		order->count = 0;
+		first = 0;
+	}
 	/* The findings added since the order was taken, sorted, then merged
 	 * with it: positions break ties, so this is the one full sort. */
 	sort_entry *later = entries_of(set, first, count);

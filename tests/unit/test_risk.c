@@ -768,6 +768,16 @@ static void test_sort_ordered(void **state)
 	tm_findings_sort_ordered(&fx->set, order);
 	for (size_t i = 0; i < 9; i++)
 		assert_string_equal(fx->set.items[i].id, want[i]);
+	/* fewer findings than the order knew: they are sorted afresh */
+	order = tm_findings_order_new(&fx->set);
+	tm_findings_order_sort(order);
+	fx->set.items[0].risk = TM_RISK_INFO;
+	fx->set.items[0].id = "Z@9";
+	fx->set.count = 3;
+	tm_findings_sort_ordered(&fx->set, order);
+	assert_string_equal(fx->set.items[0].id, "A@1");
+	assert_string_equal(fx->set.items[1].id, "A@0");
+	assert_string_equal(fx->set.items[2].id, "Z@9");
 }
 
 /* Half a million findings with references to many of them: tracking and
