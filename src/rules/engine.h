@@ -147,6 +147,8 @@ struct tm_rules {
 	uint32_t runs;               /* runs so far: each rule's texts are copied once per run */
 	size_t engines;              /* engines the last element run used (parallel.c) */
 	const tm_model *loaded_from; /* the model whose `use` statements tm_rules_load followed */
+	bool load_failed;            /* loading them reported an error */
+	double load_seconds;         /* and took this long */
 	bool quiet;                  /* print says nothing (a helper engine's load) */
 	uint32_t generation;         /* of the views; bumped for every run */
 	int32_t today;

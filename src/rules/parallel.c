@@ -6,7 +6,8 @@
  * Each engine writes its own findings and diagnostics; they are joined in
  * range order, which is the order one engine would have produced, so the
  * output is the same byte for byte. The cut depends only on the model and
- * the packs (never on the machine), so it is the same on every machine.
+ * the packs (never on the machine's cores), so it is the same on every
+ * machine.
  *
  * Phase 2 and everything after run on the first engine alone. */
 #include <errno.h>
@@ -36,12 +37,20 @@ size_t tm_rules_parse_jobs(const char *text)
 	return (size_t)n;
 }
 
+/* A helper engine loads the packs again: when that took longer than this
+ * on the first engine (a pack doing heavy work as it loads), or failed
+ * (a pack that loops until its budget stops it), one engine runs them
+ * all rather than pay for it twice. */
+#define HELPER_LOAD_MAX_SECONDS 0.25
+
 /* THREAT_JOBS=N asks for N engines whatever the model's size (1: one
  * engine, for a pack that keeps state from one element to the next;
  * the CLI refuses a bad value); otherwise a large model gets
  * DEFAULT_ENGINES. Never more engines than elements. */
-static size_t engines_for(const tm_model *model)
+static size_t engines_for(const tm_rules *rules, const tm_model *model)
 {
+	if (rules->load_failed || rules->load_seconds > HELPER_LOAD_MAX_SECONDS)
+		return 1;
 	size_t engines = tm_rules_parse_jobs(getenv("THREAT_JOBS"));
 	if (!engines)
 		engines = model->nelements < PARALLEL_MIN_ELEMENTS ? 1 : DEFAULT_ENGINES;
@@ -134,7 +143,7 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 		return TM_ERR_INPUT;
 	/* A helper loads its packs from the model's `use` statements, as
 	 * tm_rules_load did: an engine loaded by name runs alone. */
-	size_t engines = rules->loaded_from == model ? engines_for(model) : 1;
+	size_t engines = rules->loaded_from == model ? engines_for(rules, model) : 1;
 	rules->engines = engines;
 	if (engines == 1)
 		return tm_rules_run_range(rules, model, today, 0, model->nelements, out, diags);

@@ -1064,6 +1064,7 @@ static tm_rules *engine_new(tm_diags *diags)
 static int load_model_packs(tm_rules *rules, const tm_model *model, tm_diags *diags)
 {
 	size_t errors = diags->errors;
+	uint64_t started = tm_clock_ns();
 	rules->loaded_from = model;
 	if (rules->L) {
 		if (!model || model->nuses == 0) {
@@ -1078,7 +1079,9 @@ static int load_model_packs(tm_rules *rules, const tm_model *model, tm_diags *di
 	}
 	index_rules(rules);
 	rules->diags = NULL;
-	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+	rules->load_failed = diags->errors > errors;
+	rules->load_seconds = (double)(tm_clock_ns() - started) / 1e9;
+	return rules->load_failed ? TM_ERR_INPUT : TM_OK;
 }
 
 int tm_rules_load(tm_rules **out, const tm_model *model, tm_diags *diags)

@@ -101,6 +101,37 @@ else
 	fail "print with three engines" "$work/diff"
 fi
 
+# A pack that fails to load (here: loops until its budget stops it), or
+# that takes long to load, is not loaded again for a second engine: one
+# engine runs everything, and the run takes no longer than with one.
+for jobs in 1 2; do
+	(cd tests/packs && THREAT_JOBS=$jobs timeout 9 "$bin" check --today $today loop.threat >"$work/loop.$jobs" 2>&1)
+	echo "exit $?" >>"$work/loop.$jobs"
+done
+if cmp -s "$work/loop.1" "$work/loop.2" && ! grep -q '^exit 124' "$work/loop.2"; then
+	ok "a pack that loops as it loads: one load, the same report"
+else
+	diff "$work/loop.1" "$work/loop.2" >"$work/diff"
+	fail "a pack that loops as it loads" "$work/diff"
+fi
+cat >"$work/slow.lua" <<'EOF'
+local t = os.clock()
+while os.clock() - t < 0.4 do end
+rule { id = "S-1", category = "check", applies = "process", title = "slow to load",
+  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() return true end }
+EOF
+{
+	echo 'model "Slow" { date 2026-01-01 }'
+	echo 'use "./slow.lua"'
+	for i in $(seq 1 10); do echo "process p$i"; done
+} >"$work/slow.threat"
+(cd "$work" && THREAT_JOBS=2 "$bin" check --timings --today $today slow.threat >/dev/null 2>"slow.err")
+if grep -qE '^timings: load .* on 1 engine, ' "$work/slow.err"; then
+	ok "a pack slow to load: one engine"
+else
+	fail "a pack slow to load: one engine" "$work/slow.err"
+fi
+
 # A model past the threshold: two engines unless told otherwise, the same
 # report, and --timings counts the same calls and findings per pack.
 gen=$work/gen
