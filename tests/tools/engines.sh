@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Several rule engines (THREAT_JOBS, src/rules/parallel.c) give what one
 # gives, byte for byte: findings, documents, messages and their order,
-# exit status, and --timings' counts. A model of 2,000 elements or more
-# gets two engines by default.
+# exit status, and --timings' counts; the hostile packs stay stopped. A
+# model of 2,000 elements or more gets two engines by default.
 #
 #   tests/tools/engines.sh THREAT_BIN
 set -u
@@ -164,6 +164,15 @@ if ${CC:-cc} -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O1 -o "$gen" 
 	fi
 else
 	fail "cannot build tests/bench/gen.c" "$work/cc"
+fi
+
+# Every hostile pack (tests/packs) with two engines: the same exit status
+# and messages as with one, within the same time limits.
+if THREAT_JOBS=2 bash tests/packs/run.sh "$bin" >"$work/packs" 2>&1; then
+	ok "hostile packs with two engines"
+else
+	grep -E '^ *FAIL' "$work/packs" >"$work/diff"
+	fail "hostile packs with two engines" "$work/diff"
 fi
 
 # A value that is not a number of engines is a usage error, not ignored.
