@@ -1650,11 +1650,12 @@ static void push_finding(lua_State *L, tm_rules *rules, size_t index)
 
 /* ---- finding lists ----
  * model.findings and findings_where give a userdata of the findings'
- * indices: a finding's view is made when the list is indexed, so a list of
- * a million findings costs eight bytes each, and a rule pays only for the
- * findings it reads. */
+ * indices: a finding's view is made when the list is indexed, so a list
+ * costs eight bytes a finding (model.findings, which holds them all in
+ * order, none), and a rule pays only for the findings it reads. */
 typedef struct finding_list {
 	uint32_t generation; /* of the run that made it */
+	bool every;          /* model.findings: the i-th finding is findings[i], no index */
 	size_t count;
 	size_t index[]; /* into rules->findings */
 } finding_list;
@@ -1672,7 +1673,7 @@ static bool push_list_finding(lua_State *L, tm_rules *rules, const finding_list 
 {
 	if (i < 1 || (lua_Unsigned)i > list->count)
 		return false;
-	push_finding(L, rules, list->index[i - 1]);
+	push_finding(L, rules, list->every ? (size_t)i - 1 : list->index[i - 1]);
 	return true;
 }
 
@@ -1710,14 +1711,17 @@ static int finding_list_pairs(lua_State *L)
 	return pairs_with(L, finding_list_next);
 }
 
-/* Pushes a finding list of these indices. */
+/* Pushes a finding list of these indices, or of every finding seen
+ * (indices NULL). */
 static void push_finding_list(lua_State *L, tm_rules *rules, const size_t *indices, size_t count)
 {
-	finding_list *list = lua_newuserdatauv(L, sizeof *list + count * sizeof *list->index, 0);
+	size_t stored = indices ? count : 0;
+	finding_list *list = lua_newuserdatauv(L, sizeof *list + stored * sizeof *list->index, 0);
 	list->generation = rules->generation;
+	list->every = !indices;
 	list->count = count;
-	if (count)
-		memcpy(list->index, indices, count * sizeof *indices);
+	if (stored)
+		memcpy(list->index, indices, stored * sizeof *indices);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->finding_list_mt);
 	lua_setmetatable(L, -2);
 }
@@ -1916,11 +1920,7 @@ static int model_lazy(lua_State *L)
 	tm_rules *rules = tm_rules_of(L);
 	if (lua_type(L, 2) != LUA_TSTRING || strcmp(lua_tostring(L, 2), "findings") != 0 || !rules->findings)
 		return 0;
-	size_t count = rules->nfindings_seen;
-	size_t *indices = lua_newuserdatauv(L, (count ? count : 1) * sizeof *indices, 0);
-	for (size_t i = 0; i < count; i++)
-		indices[i] = i;
-	push_finding_list(L, rules, indices, count);
+	push_finding_list(L, rules, NULL, rules->nfindings_seen);
 	lua_pushvalue(L, 2);
 	lua_pushvalue(L, -2);
 	lua_rawset(L, 1);
