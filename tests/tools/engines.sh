@@ -45,6 +45,17 @@ same() {
 	done
 }
 
+# The comparisons below mean something only if the engines asked for
+# really run, small models included.
+for jobs in 2 3; do
+	THREAT_JOBS=$jobs "$bin" check --timings --today $today examples/ge-webapp/model.threat >/dev/null 2>"$work/err"
+	if grep -qE "^timings: load .* on $jobs engines, " "$work/err"; then
+		ok "THREAT_JOBS=$jobs runs $jobs engines"
+	else
+		fail "THREAT_JOBS=$jobs runs $jobs engines" "$work/err"
+	fi
+done
+
 for model in examples/*.threat examples/*/*.threat; do
 	name=$(echo "$model" | tr / _)
 	for jobs in 1 2 3; do
