@@ -713,17 +713,29 @@ static void test_track_empty(void **state)
 	assert_int_equal(fx->set.items[0].due, TM_NO_DATE);
 }
 
-static void test_sort(void **state)
+/* The findings test_sort and test_sort_ordered sort, in two parts: the
+ * second repeats an id of the first. */
+static void add_first_part(fixture *fx)
 {
-	fixture *fx = *state;
 	add_titled(fx, "B@1", TM_RISK_LOW, "first B@1");
 	add_finding(fx, "A@1", TM_RISK_CRITICAL);
 	add_finding(fx, "C@1", TM_RISK_HIGH);
 	add_finding(fx, "A@2", TM_RISK_LOW);
+}
+
+static void add_second_part(fixture *fx)
+{
 	add_titled(fx, "B@1", TM_RISK_LOW, "second B@1");
 	add_finding(fx, "T-10", TM_RISK_INFO);
 	add_finding(fx, "T-02", TM_RISK_INFO);
 	add_finding(fx, "A@0", TM_RISK_HIGH);
+}
+
+static void test_sort(void **state)
+{
+	fixture *fx = *state;
+	add_first_part(fx);
+	add_second_part(fx);
 	tm_findings_sort(&fx->set);
 	static const char *const want[] = {"A@1", "A@0", "C@1", "A@2", "B@1", "B@1", "T-02", "T-10"};
 	assert_int_equal(fx->set.count, 8);
@@ -744,16 +756,10 @@ static void test_sort(void **state)
 static void test_sort_ordered(void **state)
 {
 	fixture *fx = *state;
-	add_titled(fx, "B@1", TM_RISK_LOW, "first B@1");
-	add_finding(fx, "A@1", TM_RISK_CRITICAL);
-	add_finding(fx, "C@1", TM_RISK_HIGH);
-	add_finding(fx, "A@2", TM_RISK_LOW);
+	add_first_part(fx);
 	tm_findings_order *order = tm_findings_order_new(&fx->set);
 	tm_findings_order_sort(order);
-	add_titled(fx, "B@1", TM_RISK_LOW, "second B@1");
-	add_finding(fx, "T-10", TM_RISK_INFO);
-	add_finding(fx, "T-02", TM_RISK_INFO);
-	add_finding(fx, "A@0", TM_RISK_HIGH);
+	add_second_part(fx);
 	add_finding(fx, "A@1", TM_RISK_CRITICAL);
 	tm_findings_sort_ordered(&fx->set, order);
 	static const char *const want[] = {"A@1", "A@1", "A@0", "C@1", "A@2", "B@1", "B@1", "T-02", "T-10"};
