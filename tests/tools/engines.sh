@@ -5,24 +5,8 @@
 # model of 2,000 elements or more gets two engines by default.
 #
 #   tests/tools/engines.sh THREAT_BIN
-set -u
-bin=$1
-case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/threat-engines.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
+. "$(dirname "$0")/checks.sh" engines "$1"
 today=2026-06-01
-
-ok() {
-	echo "ok   $1"
-	passed=$((passed + 1))
-}
-fail() {
-	echo "FAIL $1"
-	[ -n "${2:-}" ] && sed 's/^/  | /' "$2" | head -14
-	failed=$((failed + 1))
-}
 
 # run JOBS NAME ARGS...: output in $work/NAME.JOBS, status appended.
 run() {
@@ -197,5 +181,4 @@ for bad in x 0 17 -1 2x; do
 	fi
 done
 
-echo "engines: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

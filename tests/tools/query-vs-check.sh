@@ -5,12 +5,7 @@
 # Python expression over one finding `f` of check's JSON.
 #
 #   tests/tools/query-vs-check.sh THREAT_BIN
-set -u
-bin=$1
-work=$(mktemp -d "${TMPDIR:-/tmp}/threat-qvc.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
+. "$(dirname "$0")/checks.sh" query-vs-check "$1"
 today=2026-04-01
 levels='{"INFO":0,"LOW":1,"MEDIUM":2,"HIGH":3,"CRITICAL":4}'
 
@@ -64,5 +59,4 @@ if [ "${selected:-0}" -lt 20 ]; then
 	failed=$((failed + 1))
 fi
 echo "($selected findings compared)"
-echo "query-vs-check: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary

@@ -5,12 +5,7 @@
 # nothing behind it is not tried (it would block by design).
 #
 #   tests/tools/robustness.sh THREAT_BIN
-set -u
-bin=$1
-work=$(mktemp -d "${TMPDIR:-/tmp}/threat-robust.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
+. "$(dirname "$0")/checks.sh" robustness "$1"
 
 # expect NAME EXPECTED-STDERR-SUBSTRING ARGS...
 expect() {
@@ -85,5 +80,4 @@ if [ -w /dev/full ]; then
 	done
 fi
 
-echo "robustness: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary
