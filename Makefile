@@ -34,7 +34,8 @@ ifneq ($(SANITIZE),)
 endif
 
 LIB_SRC  := $(sort $(wildcard src/base/*.c src/lang/*.c src/model/*.c \
-              src/risk/*.c src/rules/*.c src/session/*.c src/diff/*.c src/out/*.c \
+              src/risk/*.c src/rules/*.c src/session/*.c src/diff/*.c src/render/*.c \
+              src/review/*.c src/template/*.c src/api/*.c \
               src/query/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -47,7 +48,7 @@ LIB := $(BUILD)/libthreat.a
 BIN := $(BUILD)/threat
 
 .PHONY: all build deps test unit golden golden-update packs fuzz-replay fuzz bench \
-        install clean headertest format format-check valgrind rules-reference
+        install clean headertest layers format format-check valgrind rules-reference
 # `make` first installs what the build needs (quietly, only when missing),
 # then builds in a fresh make so pkg-config sees the new packages.
 all: deps
@@ -84,6 +85,7 @@ deps:
 	@tests/tools/install-deps.sh
 
 test: deps
+	@tests/tools/layers.sh
 	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session
 	@tests/tools/run-tests.sh $(BUILD)
 
@@ -115,6 +117,10 @@ valgrind: all
 # The rule reference is generated from the packs themselves.
 rules-reference: all
 	@tests/tools/rules-reference.sh $(BUILD)/threat > doc/rules-reference.md
+
+# No module includes a header of a layer above it (tests/tools/layers.sh).
+layers:
+	@tests/tools/layers.sh
 
 headertest:
 	@for h in include/threat.h include/threat/*.h; do \

@@ -22,7 +22,7 @@
 #include "base/diag.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
-#include "out/term.h"
+#include "render/term.h"
 #include "query/query.h"
 #include "session/session.h"
 #include "threat/status.h"

@@ -1,6 +1,6 @@
 /* The document commands: `threat report`, `threat dfd` and `threat new`.
  * They parse arguments, run the pipeline (tm_session_open) and hand the
- * result to a writer of src/out/report.h; writing to -o goes through a
+ * result to a writer of src/render/report.h; writing to -o goes through a
  * temporary file and a rename, so a reader never sees half a report. */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,8 @@
 #include "base/xalloc.h"
 #include "base/file.h"
 #include "cli/cli.h"
-#include "out/report.h"
+#include "render/report.h"
+#include "template/template.h"
 #include "session/session.h"
 #include "threat/status.h"
 
@@ -146,11 +147,11 @@ int tm_cli_cmd_report(int argc, char **argv)
 	if (!session)
 		goto out;
 	if (strcmp(args.format, "json") == 0)
-		tm_out_report_json(&text, session);
+		tm_render_report_json(&text, session);
 	else if (strcmp(args.format, "html") == 0)
-		tm_out_report_html(&text, session, &warnings);
+		tm_render_report_html(&text, session, &warnings);
 	else
-		tm_out_report_md(&text, session);
+		tm_render_report_md(&text, session);
 	if (warnings.len)
 		fprintf(stderr, "threat: warning: %s", tm_buf_str(&warnings));
 	status = write_output(args.output, &text, session);
@@ -187,12 +188,12 @@ int tm_cli_cmd_dfd(int argc, char **argv)
 		goto out;
 	const tm_model *model = session->model;
 	if (strcmp(args.format, "mermaid") == 0) {
-		tm_out_dfd_mermaid(&text, model, &session->findings, level);
+		tm_render_dfd_mermaid(&text, model, &session->findings, level);
 	} else if (strcmp(args.format, "dot") == 0) {
-		tm_out_dfd_dot(&text, model, &session->findings, level, model->meta.name);
+		tm_render_dfd_dot(&text, model, &session->findings, level, model->meta.name);
 	} else {
-		tm_out_dfd_dot(&dot, model, &session->findings, level, model->meta.name);
-		if (tm_out_svg(&text, tm_buf_str(&dot), dot.len, &errors) != TM_OK) {
+		tm_render_dfd_dot(&dot, model, &session->findings, level, model->meta.name);
+		if (tm_render_svg(&text, tm_buf_str(&dot), dot.len, &errors) != TM_OK) {
 			fprintf(stderr, "threat: error: %s", tm_buf_str(&errors));
 			goto out;
 		}
@@ -242,7 +243,7 @@ int tm_cli_cmd_new(int argc, char **argv)
 	if (!tm_cli_today(today_text, &today))
 		return 2;
 	tm_buf text = TM_BUF_INIT;
-	if (tm_out_template(&text, template_name, today) != TM_OK) {
+	if (tm_template_write(&text, template_name, today) != TM_OK) {
 		tm_cli_usage_error("unknown template '%s' (there is ge-webapp)", template_name);
 		tm_buf_free(&text);
 		return 2;

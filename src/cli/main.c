@@ -16,12 +16,12 @@
 #include "cli/cli.h"
 #include "lang/fmt.h"
 #include "diff/diff.h"
-#include "out/diff_out.h"
-#include "out/out.h"
-#include "out/report.h"
-#include "out/rules_text.h"
-#include "out/selfcheck.h"
-#include "out/term.h"
+#include "render/diff_out.h"
+#include "render/render.h"
+#include "render/report.h"
+#include "render/rules_text.h"
+#include "review/selfcheck.h"
+#include "render/term.h"
 #include "risk/risk.h"
 #include "rules/rules.h"
 #include "session/session.h"
@@ -250,18 +250,18 @@ static int cmd_check(int argc, char **argv)
 	if (strcmp(format, "sarif") != 0)
 		text.sink = stdout;
 	if (strcmp(format, "json") == 0) {
-		tm_out_check_json(&text, session->model, &session->findings);
+		tm_render_check_json(&text, session->model, &session->findings);
 	} else if (strcmp(format, "sarif") == 0) {
-		tm_out_sarif(&text, session);
+		tm_render_sarif(&text, session);
 	} else {
-		tm_out_options out_options = {.color = tm_term_color(stdout),
+		tm_render_options out_options = {.color = tm_term_color(stdout),
 		                              .width = tm_term_columns(stdout)};
-		tm_out_check_text(&text, session->model, &session->findings, &out_options);
+		tm_render_check_text(&text, session->model, &session->findings, &out_options);
 	}
 	bool all_met = true;
 	if (self_check) {
 		tm_buf_putc(&text, '\n');
-		tm_out_selfcheck(&text, session, tm_term_color(stdout), &all_met);
+		tm_review_selfcheck(&text, session, tm_term_color(stdout), &all_met);
 	}
 	tm_cli_write(&text);
 	tm_buf_free(&text);
@@ -364,11 +364,11 @@ static int cmd_rules(int argc, char **argv)
 			tm_buf_free(&text);
 			goto out;
 		}
-		tm_out_rule_explain(&text, info);
+		tm_render_rule_explain(&text, info);
 	} else if (strcmp(format, "md") == 0) {
-		tm_out_rules_markdown(&text, rules);
+		tm_render_rules_markdown(&text, rules);
 	} else {
-		tm_out_rules_table(&text, rules);
+		tm_render_rules_table(&text, rules);
 	}
 	tm_cli_write(&text);
 	tm_buf_free(&text);
@@ -439,11 +439,11 @@ static int cmd_diff(int argc, char **argv)
 	tm_diff_compute(&diff, before, after);
 	tm_buf text = TM_BUF_INIT;
 	if (strcmp(format, "json") == 0) {
-		tm_out_diff_json(&text, &diff);
+		tm_render_diff_json(&text, &diff);
 	} else {
-		tm_out_options out_options = {.color = tm_term_color(stdout),
+		tm_render_options out_options = {.color = tm_term_color(stdout),
 		                              .width = tm_term_columns(stdout)};
-		tm_out_diff_text(&text, &diff, &out_options);
+		tm_render_diff_text(&text, &diff, &out_options);
 	}
 	tm_cli_write(&text);
 	tm_buf_free(&text);

@@ -10,9 +10,9 @@
 
 #include "base/date.h"
 #include "base/xalloc.h"
-#include "out/out.h"
-#include "out/report.h"
-#include "out/term.h"
+#include "render/render.h"
+#include "render/report.h"
+#include "render/term.h"
 #include "rules/rules.h"
 #include "session/session.h"
 #include "threat/status.h"
@@ -109,7 +109,7 @@ static char *controls_text(const tm_element *boundary)
 	if (!controls || !controls->value)
 		return NULL;
 	tm_buf text = TM_BUF_INIT;
-	tm_out_value_text(&text, controls->value);
+	tm_render_value_text(&text, controls->value);
 	if (!text.len) {
 		tm_buf_free(&text);
 		return NULL;
@@ -309,10 +309,10 @@ static int run_threats(tm_buf *out, tm_query *query, const tm_session *session, 
 	view_of(&view, items, count);
 	free(items);
 	if (opts->json) {
-		tm_out_check_json(out, session->model, &view);
+		tm_render_check_json(out, session->model, &view);
 	} else {
-		tm_out_options out_opts = {.color = opts->color, .width = opts->width};
-		tm_out_check_text(out, NULL, &view, &out_opts);
+		tm_render_options out_opts = {.color = opts->color, .width = opts->width};
+		tm_render_check_text(out, NULL, &view, &out_opts);
 	}
 	free(view.items);
 	return TM_OK;
@@ -1073,9 +1073,9 @@ static int run_summary(tm_buf *out, const tm_session *session, const tm_query_ou
 		tm_json_init(&json, out);
 		tm_json_begin_object(&json);
 		tm_json_key(&json, "model");
-		tm_out_model_json(&json, model);
+		tm_render_model_json(&json, model);
 		tm_json_key(&json, "summary");
-		tm_out_summary_json(&json, findings);
+		tm_render_summary_json(&json, findings);
 		tm_json_end_object(&json);
 		tm_buf_putc(out, '\n');
 		return TM_OK;

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "base/buf.h"
-#include "out/out.h"
-#include "out/report.h"
-#include "out/selfcheck.h"
+#include "render/render.h"
+#include "render/report.h"
+#include "review/selfcheck.h"
 #include "session/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,18 +53,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tm_buf out = TM_BUF_INIT;
 	tm_diags_render(&out, &session->diags, false);
 	if (!session->model_failed) {
-		tm_out_options text = {.color = true, .width = 80};
-		tm_out_check_text(&out, session->model, &session->findings, &text);
-		tm_out_check_json(&out, session->model, &session->findings);
-		tm_out_sarif(&out, session);
-		tm_out_report_md(&out, session);
-		tm_out_report_json(&out, session);
+		tm_render_options text = {.color = true, .width = 80};
+		tm_render_check_text(&out, session->model, &session->findings, &text);
+		tm_render_check_json(&out, session->model, &session->findings);
+		tm_render_sarif(&out, session);
+		tm_render_report_md(&out, session);
+		tm_render_report_json(&out, session);
 		for (int level = 0; level <= 1; level++) {
-			tm_out_dfd_dot(&out, session->model, &session->findings, level, "fuzz");
-			tm_out_dfd_mermaid(&out, session->model, &session->findings, level);
+			tm_render_dfd_dot(&out, session->model, &session->findings, level, "fuzz");
+			tm_render_dfd_mermaid(&out, session->model, &session->findings, level);
 		}
 		bool all_met;
-		tm_out_selfcheck(&out, session, false, &all_met);
+		tm_review_selfcheck(&out, session, false, &all_met);
 	}
 	tm_buf_free(&out);
 	tm_session_free(session);

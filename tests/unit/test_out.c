@@ -15,9 +15,9 @@
 #include <cmocka.h>
 
 #include "base/date.h"
-#include "out/json.h"
-#include "out/out.h"
-#include "out/term.h"
+#include "render/json.h"
+#include "render/render.h"
+#include "render/term.h"
 
 /* ---- the fixture: a small model and three findings ---- */
 
@@ -647,7 +647,7 @@ static void test_check_json(void **state)
 {
 	fixture *fx = *state;
 	tm_buf buf = TM_BUF_INIT;
-	tm_out_check_json(&buf, &fx->model, &fx->findings);
+	tm_render_check_json(&buf, &fx->model, &fx->findings);
 	assert_string_equal(tm_buf_str(&buf), expected_json);
 	tm_buf_free(&buf);
 }
@@ -661,7 +661,7 @@ static void test_check_json_hostile(void **state)
 	fx->model.meta.name = NULL;
 	fx->model.meta.decl = NULL;
 	tm_buf buf = TM_BUF_INIT;
-	tm_out_check_json(&buf, &fx->model, &fx->findings);
+	tm_render_check_json(&buf, &fx->model, &fx->findings);
 	const char *text = tm_buf_str(&buf);
 	assert_non_null(strstr(text, "  \"model\": {\n    \"name\": null\n  },\n"));
 	assert_non_null(
@@ -678,7 +678,7 @@ static void test_check_json_empty(void **state)
 	model.meta.name = "Empty";
 	tm_findings none = {0};
 	tm_buf buf = TM_BUF_INIT;
-	tm_out_check_json(&buf, &model, &none);
+	tm_render_check_json(&buf, &model, &none);
 	assert_string_equal(tm_buf_str(&buf), "{\n"
 	                                      "  \"model\": {\n"
 	                                      "    \"name\": \"Empty\"\n"
@@ -715,9 +715,9 @@ static const char *const expected_text_summary =
 
 static char *text_of(fixture *fx, bool color, int width)
 {
-	tm_out_options opts = {color, width};
+	tm_render_options opts = {color, width};
 	tm_buf buf = TM_BUF_INIT;
-	tm_out_check_text(&buf, &fx->model, &fx->findings, &opts);
+	tm_render_check_text(&buf, &fx->model, &fx->findings, &opts);
 	return tm_buf_detach(&buf);
 }
 
@@ -809,16 +809,16 @@ static void test_check_text_large(void **state)
 	}
 	tm_buf_printf(&expected, "\n%d findings: 0 CRITICAL, 0 HIGH, 0 MEDIUM, 0 LOW, %d INFO — %d open\n", N, N, N);
 
-	tm_out_options opts = {false, 0};
+	tm_render_options opts = {false, 0};
 	tm_buf held = TM_BUF_INIT;
-	tm_out_check_text(&held, &fx->model, &many, &opts);
+	tm_render_check_text(&held, &fx->model, &many, &opts);
 	assert_string_equal(tm_buf_str(&held), tm_buf_str(&expected));
 
 	FILE *sink = tmpfile();
 	assert_non_null(sink);
 	tm_buf streamed = TM_BUF_INIT;
 	streamed.sink = sink;
-	tm_out_check_text(&streamed, &fx->model, &many, &opts);
+	tm_render_check_text(&streamed, &fx->model, &many, &opts);
 	tm_buf_flush(&streamed);
 	tm_buf_free(&streamed);
 	long size = ftell(sink);
@@ -935,7 +935,7 @@ static void test_check_text_empty(void **state)
 	/* a model with nothing in it, and no options */
 	tm_model model = {0};
 	tm_buf buf = TM_BUF_INIT;
-	tm_out_check_text(&buf, &model, NULL, NULL);
+	tm_render_check_text(&buf, &model, NULL, NULL);
 	assert_string_equal(tm_buf_str(&buf), "(unnamed model): 0 elements, 0 flows, 0 boundaries\n"
 	                                      "\n"
 	                                      "Trust boundaries\n"

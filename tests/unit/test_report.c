@@ -1,4 +1,4 @@
-/* Unit tests for the document writers (src/out/report.h, escape.h): the
+/* Unit tests for the document writers (src/render/report.h, escape.h): the
  * escaping functions on hostile text, and the report, DFD and SARIF
  * writers on a model loaded from text with hand-written threats only (no
  * rule packs), so the expectations do not move when the packs change. */
@@ -13,8 +13,9 @@
 #include <cmocka.h>
 
 #include "base/date.h"
-#include "out/escape.h"
-#include "out/report.h"
+#include "render/escape.h"
+#include "render/report.h"
+#include "template/template.h"
 #include "risk/risk.h"
 #include "session/session.h"
 #include "threat/status.h"
@@ -175,7 +176,7 @@ static void test_report_md_tables_keep_columns(void **state)
 	(void)state;
 	tm_session *session = session_new(hostile_model);
 	tm_buf out = TM_BUF_INIT;
-	tm_out_report_md(&out, session);
+	tm_render_report_md(&out, session);
 	const char *text = tm_buf_str(&out);
 
 	assert_non_null(strstr(text, "# Threat Model: Acme \\| B.V. - Evil \\| \\<script\\>x()\\</script\\>\n"));
@@ -222,7 +223,7 @@ static void test_report_html_has_no_raw_markup(void **state)
 	tm_buf out = TM_BUF_INIT, warnings = TM_BUF_INIT;
 	/* a missing Graphviz still gives a whole report, with the DOT shown */
 	setenv("THREAT_DOT", "/nonexistent/dot", 1);
-	tm_out_report_html(&out, session, &warnings);
+	tm_render_report_html(&out, session, &warnings);
 	unsetenv("THREAT_DOT");
 	const char *text = tm_buf_str(&out);
 	assert_non_null(strstr(text, "<!DOCTYPE html>"));
@@ -253,7 +254,7 @@ static void test_dfd_levels(void **state)
 	const tm_model *model = session->model;
 	tm_buf out = TM_BUF_INIT;
 
-	tm_out_dfd_dot(&out, model, &session->findings, 0, model->meta.name);
+	tm_render_dfd_dot(&out, model, &session->findings, 0, model->meta.name);
 	const char *dot = tm_buf_str(&out);
 	/* web.part -> db and web -> db become one arrow; web.part -> web vanishes */
 	size_t web = tm_model_get(model, "web")->index, db = tm_model_get(model, "db")->index;
@@ -274,7 +275,7 @@ static void test_dfd_levels(void **state)
 	assert_non_null(strstr(dot, "[label=\"form |\\n<script>steal()</script>\""));
 
 	tm_buf_clear(&out);
-	tm_out_dfd_dot(&out, model, &session->findings, 1, NULL);
+	tm_render_dfd_dot(&out, model, &session->findings, 1, NULL);
 	dot = tm_buf_str(&out);
 	size_t part = tm_model_get(model, "web.part")->index;
 	snprintf(arrow, sizeof arrow, "subgraph cluster_%zu {", web);
@@ -286,7 +287,7 @@ static void test_dfd_levels(void **state)
 	assert_non_null(strstr(dot, arrow)); /* browser -> web ends at the cluster */
 
 	tm_buf_clear(&out);
-	tm_out_dfd_mermaid(&out, model, &session->findings, 0);
+	tm_render_dfd_mermaid(&out, model, &session->findings, 0);
 	const char *mermaid = tm_buf_str(&out);
 	assert_int_equal(strncmp(mermaid, "flowchart TB\n", 13), 0);
 	assert_non_null(strstr(mermaid, "[\"#quot;]#59;evil[label=#quot;pwned\"]"));
@@ -325,9 +326,9 @@ static void test_dfd_long_label(void **state)
 	for (int format = 0; format < 2; format++) {
 		tm_buf_clear(&out);
 		if (format)
-			tm_out_dfd_mermaid(&out, session->model, &session->findings, 0);
+			tm_render_dfd_mermaid(&out, session->model, &session->findings, 0);
 		else
-			tm_out_dfd_dot(&out, session->model, &session->findings, 0, "m");
+			tm_render_dfd_dot(&out, session->model, &session->findings, 0, "m");
 		const char *line = tm_buf_str(&out);
 		assert_non_null(strstr(line, "xxx…"));
 		while (*line) {
@@ -346,7 +347,7 @@ static void test_sarif(void **state)
 	(void)state;
 	tm_session *session = session_new(hostile_model);
 	tm_buf out = TM_BUF_INIT;
-	tm_out_sarif(&out, session);
+	tm_render_sarif(&out, session);
 	const char *sarif = tm_buf_str(&out);
 	assert_non_null(strstr(sarif, "\"version\": \"2.1.0\""));
 	assert_non_null(strstr(sarif, "\"name\": \"threat\""));
@@ -376,7 +377,7 @@ static void test_report_json(void **state)
 	(void)state;
 	tm_session *session = session_new(hostile_model);
 	tm_buf out = TM_BUF_INIT;
-	tm_out_report_json(&out, session);
+	tm_render_report_json(&out, session);
 	const char *json = tm_buf_str(&out);
 	assert_non_null(strstr(json, "\"name\": \"Evil | <script>x()</script>\""));
 	assert_non_null(strstr(json, "\"today\": \"2026-06-01\""));
@@ -393,7 +394,7 @@ static void test_template(void **state)
 {
 	(void)state;
 	tm_buf out = TM_BUF_INIT;
-	assert_int_equal(tm_out_template(&out, "ge-webapp", day("2026-06-01")), TM_OK);
+	assert_int_equal(tm_template_write(&out, "ge-webapp", day("2026-06-01")), TM_OK);
 	const char *text = tm_buf_str(&out);
 	assert_non_null(strstr(text, "  date 2026-06-01"));
 	assert_non_null(strstr(text, "  next_review 2026-09-01"));
@@ -407,7 +408,7 @@ static void test_template(void **state)
 	tm_model_free(model);
 	tm_diags_free(&diags);
 	tm_buf_clear(&out);
-	assert_int_equal(tm_out_template(&out, "nope", 0), TM_ERR_USAGE);
+	assert_int_equal(tm_template_write(&out, "nope", 0), TM_ERR_USAGE);
 	tm_buf_free(&out);
 }
 

@@ -1,4 +1,4 @@
-#include "out/term.h"
+#include "render/term.h"
 
 #include <stdlib.h>
 #include <string.h>

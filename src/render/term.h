@@ -2,8 +2,8 @@
  * text is on screen, truncation to a width, and sanitising labels so that
  * text from a model can never drive the terminal (an ESC in a label is
  * printed as '?', not obeyed). */
-#ifndef TM_OUT_TERM_H
-#define TM_OUT_TERM_H
+#ifndef TM_RENDER_TERM_H
+#define TM_RENDER_TERM_H
 
 #include <stdbool.h>
 #include <stddef.h>

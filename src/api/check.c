@@ -4,7 +4,7 @@
 
 #include "base/date.h"
 #include "base/xalloc.h"
-#include "out/out.h"
+#include "render/render.h"
 #include "session/session.h"
 #include "threat/check.h"
 
@@ -89,6 +89,6 @@ char *tm_check_json(const tm_check *check)
 	if (!check->session || check->session->model_failed)
 		return NULL;
 	tm_buf text = TM_BUF_INIT;
-	tm_out_check_json(&text, check->session->model, &check->session->findings);
+	tm_render_check_json(&text, check->session->model, &check->session->findings);
 	return tm_buf_detach(&text);
 }

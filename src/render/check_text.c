@@ -1,5 +1,5 @@
-#include "out/out.h"
-#include "out/report.h"
+#include "render/render.h"
+#include "render/report.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "base/date.h"
 #include "base/task.h"
 #include "base/xalloc.h"
-#include "out/term.h"
+#include "render/term.h"
 
 #define COLOR_RESET "\033[0m"
 /* Indentation of nested boundaries stops growing here, so a pathological
@@ -221,7 +221,7 @@ static void boundary_lines(tm_buf *out, const boundary_node *node, int depth)
 	const tm_attr *controls = tm_decl_attr(boundary->decl, "controls");
 	if (controls && controls->value) {
 		tm_buf text = TM_BUF_INIT;
-		tm_out_value_text(&text, controls->value);
+		tm_render_value_text(&text, controls->value);
 		if (text.len) {
 			tm_buf_puts(out, " — controls: ");
 			sanitize(out, tm_buf_str(&text));
@@ -388,7 +388,7 @@ static columns measure(const tm_findings *findings, int width)
 }
 
 static void finding_row(tm_buf *out, const tm_finding *finding, const columns *col,
-                        const tm_out_options *opts)
+                        const tm_render_options *opts)
 {
 	const char *risk = table_name(tm_risk_names, 5, (int)finding->risk);
 	char due[11];
@@ -424,7 +424,7 @@ static void finding_row(tm_buf *out, const tm_finding *finding, const columns *c
 }
 
 static void rows(tm_buf *out, const tm_findings *findings, size_t from, size_t to, const columns *col,
-                 const tm_out_options *opts)
+                 const tm_render_options *opts)
 {
 	for (size_t i = from; i < to; i++)
 		finding_row(out, &findings->items[i], col, opts);
@@ -454,7 +454,7 @@ typedef struct text_job {
 	const tm_findings *findings;
 	size_t from, to;
 	const columns *col;
-	const tm_out_options *opts;
+	const tm_render_options *opts;
 } text_job;
 
 static void model_sections_of_job(void *arg)
@@ -474,7 +474,7 @@ static void rows_of_job(void *arg)
  * second half of the table on other threads, the table's measure and
  * first half on this one; then each is written in its place. */
 static void large_report(tm_buf *out, const tm_model *model, const tm_findings *findings,
-                         const tm_out_options *opts)
+                         const tm_render_options *opts)
 {
 	text_job sections = {.model = model};
 	if (model)
@@ -529,10 +529,10 @@ static void summary(tm_buf *out, const tm_findings *findings)
 	tm_buf_putc(out, '\n');
 }
 
-void tm_out_check_text(tm_buf *out, const tm_model *model, const tm_findings *findings,
-                       const tm_out_options *opts)
+void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings *findings,
+                       const tm_render_options *opts)
 {
-	static const tm_out_options plain = {false, 0};
+	static const tm_render_options plain = {false, 0};
 	static const tm_findings none = {0};
 	if (!opts)
 		opts = &plain;

@@ -1,9 +1,9 @@
-#include "out/rules_text.h"
+#include "render/rules_text.h"
 
 #include <ctype.h>
 #include <string.h>
 
-#include "out/term.h"
+#include "render/term.h"
 
 static const char *or_empty(const char *text)
 {
@@ -17,7 +17,7 @@ static void cell(tm_buf *out, const char *text, size_t width)
 	tm_buf_fill(out, ' ', width - used + 2);
 }
 
-void tm_out_rules_table(tm_buf *out, const tm_rules *rules)
+void tm_render_rules_table(tm_buf *out, const tm_rules *rules)
 {
 	size_t count = tm_rules_count(rules);
 	size_t w_id = 2, w_fw = 9, w_cat = 8, w_pack = 4;
@@ -82,7 +82,7 @@ static void md_cell(tm_buf *out, const char *text)
 	}
 }
 
-void tm_out_rules_markdown(tm_buf *out, const tm_rules *rules)
+void tm_render_rules_markdown(tm_buf *out, const tm_rules *rules)
 {
 	size_t count = tm_rules_count(rules);
 	const char *pack = NULL;
@@ -186,7 +186,7 @@ static void paragraph(tm_buf *out, const char *heading, const char *text)
 	tm_buf_free(&line);
 }
 
-void tm_out_rule_explain(tm_buf *out, const tm_rule_info *info)
+void tm_render_rule_explain(tm_buf *out, const tm_rule_info *info)
 {
 	tm_term_sanitize(out, or_empty(info->id));
 	tm_buf_puts(out, ": ");

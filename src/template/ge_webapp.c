@@ -4,7 +4,7 @@
  * Vault, payment and e-mail providers) with the template's Trust Boundaries
  * and Assets tables, written to check cleanly and to teach by its comments.
  * @DATE@ and @NEXT_REVIEW@ are filled in with today and today + 3 months. */
-#include "out/report.h"
+#include "template/template.h"
 
 #include <string.h>
 
@@ -190,9 +190,9 @@ static const char ge_webapp[] =
     "# acceptance with a reason, who accepted it, and until when:\n"
     "# accept STRIDE-R-01@api \"Audit trail is kept by the platform\" { by victoria  until 2026-12-31 }\n";
 
-const char *const tm_out_template_names[] = {"ge-webapp", NULL};
+const char *const tm_template_names[] = {"ge-webapp", NULL};
 
-int tm_out_template(tm_buf *out, const char *name, int32_t today)
+int tm_template_write(tm_buf *out, const char *name, int32_t today)
 {
 	if (!name || strcmp(name, "ge-webapp") != 0)
 		return TM_ERR_USAGE;

@@ -1,10 +1,10 @@
-#include "out/report.h"
+#include "render/report.h"
 
 #include <string.h>
 
 #include "base/date.h"
 
-void tm_out_value_text(tm_buf *out, const tm_value *value)
+void tm_render_value_text(tm_buf *out, const tm_value *value)
 {
 	if (!value)
 		return;
@@ -19,7 +19,7 @@ void tm_out_value_text(tm_buf *out, const tm_value *value)
 		for (size_t i = 0; i < value->nitems; i++) {
 			if (i)
 				tm_buf_puts(out, ", ");
-			tm_out_value_text(out, value->items[i]);
+			tm_render_value_text(out, value->items[i]);
 		}
 		break;
 	case TM_VAL_NUMBER:
@@ -51,26 +51,26 @@ void tm_out_value_text(tm_buf *out, const tm_value *value)
 				tm_buf_puts(out, ", ");
 			tm_buf_puts(out, attr->name ? attr->name : "");
 			tm_buf_putc(out, ' ');
-			tm_out_value_text(out, attr->value);
+			tm_render_value_text(out, attr->value);
 		}
 		break;
 	}
 }
 
-const char *tm_out_meta_text(const tm_model *model, const char *name, tm_buf *scratch)
+const char *tm_render_meta_text(const tm_model *model, const char *name, tm_buf *scratch)
 {
 	const tm_block *block = model && model->meta.decl ? model->meta.decl->block : NULL;
 	const tm_attr *attr = block ? tm_block_get(block, name) : NULL;
 	if (!attr || !attr->value)
 		return NULL;
 	tm_buf_clear(scratch);
-	tm_out_value_text(scratch, attr->value);
+	tm_render_value_text(scratch, attr->value);
 	if (!scratch->len)
 		return NULL;
 	return tm_buf_str(scratch);
 }
 
-void tm_out_title_case(tm_buf *out, const char *category)
+void tm_render_title_case(tm_buf *out, const char *category)
 {
 	bool word_start = true;
 	for (const char *p = category ? category : ""; *p; p++) {
@@ -91,7 +91,7 @@ void tm_out_title_case(tm_buf *out, const char *category)
 	}
 }
 
-bool tm_out_finding_is_open(const tm_finding *finding)
+bool tm_render_finding_is_open(const tm_finding *finding)
 {
 	return finding->status == TM_STATUS_OPEN || finding->status == TM_STATUS_EXPIRED ||
 	       finding->status == TM_STATUS_PLANNED;
@@ -113,7 +113,7 @@ static bool equals_nocase(const char *a, const char *b)
 	return *a == *b;
 }
 
-tm_report_section tm_out_finding_section(const tm_finding *finding)
+tm_report_section tm_render_finding_section(const tm_finding *finding)
 {
 	if (equals_nocase(finding->about->framework, "LINDDUN"))
 		return TM_SECTION_LINDDUN;
@@ -124,7 +124,7 @@ tm_report_section tm_out_finding_section(const tm_finding *finding)
 	return TM_SECTION_STRIDE;
 }
 
-bool tm_out_model_has_pii(const tm_model *model)
+bool tm_render_model_has_pii(const tm_model *model)
 {
 	for (size_t i = 0; model && i < model->nelements; i++)
 		if (model->elements[i] && model->elements[i]->pii)
@@ -132,7 +132,7 @@ bool tm_out_model_has_pii(const tm_model *model)
 	return false;
 }
 
-void tm_out_flow_ends(tm_buf *out, const tm_element *flow)
+void tm_render_flow_ends(tm_buf *out, const tm_element *flow)
 {
 	tm_buf_puts(out, flow->source && flow->source->key ? flow->source->key : "?");
 	tm_buf_puts(out, flow->bidirectional ? " \xE2\x86\x94 " : " \xE2\x86\x92 "); /* ↔ → */

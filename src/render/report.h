@@ -4,8 +4,8 @@
  * tm_buf, never print and never read the clock ("today" is the session's),
  * and escape every text they embed (out/escape.h). doc/report.md describes
  * the documents. */
-#ifndef TM_OUT_REPORT_H
-#define TM_OUT_REPORT_H
+#ifndef TM_RENDER_REPORT_H
+#define TM_RENDER_REPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,15 +22,15 @@
  * disappear); level 1 expands each process with children into a cluster
  * holding them. Levels above 1 expand further. findings may be NULL (no
  * heat map). `title` (or NULL) is drawn above the diagram. */
-void tm_out_dfd_dot(tm_buf *out, const tm_model *model, const tm_findings *findings, int level,
+void tm_render_dfd_dot(tm_buf *out, const tm_model *model, const tm_findings *findings, int level,
                     const char *title);
-void tm_out_dfd_mermaid(tm_buf *out, const tm_model *model, const tm_findings *findings, int level);
+void tm_render_dfd_mermaid(tm_buf *out, const tm_model *model, const tm_findings *findings, int level);
 
 /* Renders DOT text to an SVG document by running Graphviz's `dot -Tsvg`
  * (the program named by $THREAT_DOT, else `dot` on PATH). Returns TM_OK,
  * or TM_ERR_IO with a one-line reason (and dot's own messages) in
  * `errors`. */
-int tm_out_svg(tm_buf *svg, const char *dot, size_t len, tm_buf *errors);
+int tm_render_svg(tm_buf *svg, const char *dot, size_t len, tm_buf *errors);
 
 /* ---- the threat-model report ---- */
 
@@ -39,18 +39,18 @@ int tm_out_svg(tm_buf *svg, const char *dot, size_t len, tm_buf *errors);
  * Assets, Threats (STRIDE), Privacy Threats (LINDDUN) when the model holds
  * PII or has such findings, Open Questions, Mitigations, Residual Risks,
  * Review Schedule. */
-void tm_out_report_md(tm_buf *out, const tm_session *session);
+void tm_render_report_md(tm_buf *out, const tm_session *session);
 
 /* One self-contained HTML file (inline CSS, no scripts, nothing fetched)
  * with the Markdown report's content and the Level 0 DFD as inline SVG.
  * When Graphviz cannot render, the diagram's DOT source is shown instead
  * and the reason is appended to `warnings` (the report is still whole). */
-void tm_out_report_html(tm_buf *out, const tm_session *session, tm_buf *warnings);
+void tm_render_report_html(tm_buf *out, const tm_session *session, tm_buf *warnings);
 
 /* The whole model (meta, elements, flows with their crossings, boundaries,
  * assets, actors, threats, mitigations, acceptances) and the findings with
  * their summary, as one JSON object and a newline. */
-void tm_out_report_json(tm_buf *out, const tm_session *session);
+void tm_render_report_json(tm_buf *out, const tm_session *session);
 
 /* ---- SARIF 2.1.0 (sarif.c) ---- */
 
@@ -58,39 +58,31 @@ void tm_out_report_json(tm_buf *out, const tm_session *session);
  * finding, a result per finding (level from the risk, location in the
  * .threat file, fingerprint from the finding id, suppressions for accepted,
  * false-positive and mitigated findings). */
-void tm_out_sarif(tm_buf *out, const tm_session *session);
-
-/* ---- `threat new` (template_ge_webapp.c) ---- */
-
-/* Writes the named template as a .threat model that checks cleanly, its
- * `date` set to today and `next_review` to today + 3 months. Returns TM_OK,
- * or TM_ERR_USAGE for a name not in tm_out_template_names. */
-int tm_out_template(tm_buf *out, const char *name, int32_t today);
-extern const char *const tm_out_template_names[]; /* NULL-terminated */
+void tm_render_sarif(tm_buf *out, const tm_session *session);
 
 /* ---- helpers shared by the writers (report_util.c) ---- */
 
 /* An attribute value as plain text: lists joined with ", ", dates as
  * YYYY-MM-DD, references as written. Not escaped. */
-void tm_out_value_text(tm_buf *out, const tm_value *value);
+void tm_render_value_text(tm_buf *out, const tm_value *value);
 /* The text of an attribute of the `model` statement, or NULL when absent
  * (the returned string lives in `scratch`, which the caller frees). */
-const char *tm_out_meta_text(const tm_model *model, const char *name, tm_buf *scratch);
+const char *tm_render_meta_text(const tm_model *model, const char *name, tm_buf *scratch);
 /* "information_disclosure" -> "Information Disclosure". */
-void tm_out_title_case(tm_buf *out, const char *category);
+void tm_render_title_case(tm_buf *out, const char *category);
 /* The risk is live: the finding is open, expired or only planned. */
-bool tm_out_finding_is_open(const tm_finding *finding);
+bool tm_render_finding_is_open(const tm_finding *finding);
 /* Which report section a finding belongs to. */
 typedef enum tm_report_section {
 	TM_SECTION_STRIDE,
 	TM_SECTION_LINDDUN,
 	TM_SECTION_QUESTIONS
 } tm_report_section;
-tm_report_section tm_out_finding_section(const tm_finding *finding);
+tm_report_section tm_render_finding_section(const tm_finding *finding);
 /* True when any asset or element of the model holds PII. */
-bool tm_out_model_has_pii(const tm_model *model);
+bool tm_render_model_has_pii(const tm_model *model);
 /* A flow's ends as "src → dst" or "src ↔ dst" with element keys. */
-void tm_out_flow_ends(tm_buf *out, const tm_element *flow);
+void tm_render_flow_ends(tm_buf *out, const tm_element *flow);
 
 /* ---- the report's document, shared by Markdown and HTML (report_md.c) ----
  * The content is written once against this small interface; each format
@@ -131,6 +123,6 @@ struct tm_doc {
 };
 
 /* Writes the whole report through doc->ops. */
-void tm_out_report_doc(tm_doc *doc);
+void tm_render_report_doc(tm_doc *doc);
 
 #endif

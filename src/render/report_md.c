@@ -2,13 +2,13 @@
  * in the team's practice), written once through the tm_doc interface, and
  * its Markdown backend. report_html.c supplies the HTML backend, so both
  * formats carry the same content in the same order. */
-#include "out/report.h"
+#include "render/report.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "base/date.h"
-#include "out/escape.h"
+#include "render/escape.h"
 #include "threat/status.h"
 
 #define DASH "\xE2\x80\x94" /* U+2014, for "not stated" */
@@ -137,7 +137,7 @@ static const char *attr_text(const tm_element *el, const char *name, tm_buf *scr
 	if (!value)
 		return NULL;
 	tm_buf_clear(scratch);
-	tm_out_value_text(scratch, value);
+	tm_render_value_text(scratch, value);
 	return scratch->len ? tm_buf_str(scratch) : NULL;
 }
 
@@ -146,7 +146,7 @@ static const char *attr_text(const tm_element *el, const char *name, tm_buf *scr
 static void header(tm_doc *doc, const tm_model *model)
 {
 	tm_buf scratch = TM_BUF_INIT, title = TM_BUF_INIT;
-	const char *client = tm_out_meta_text(model, "client", &scratch);
+	const char *client = tm_render_meta_text(model, "client", &scratch);
 	tm_buf_puts(&title, "Threat Model: ");
 	if (client) {
 		tm_buf_puts(&title, client);
@@ -168,7 +168,7 @@ static void header(tm_doc *doc, const tm_model *model)
 		doc->ops->strong(doc, tm_buf_str(&label));
 		tm_buf_free(&label);
 		text(doc, " ");
-		const char *value = tm_out_meta_text(model, fields[i][1], &scratch);
+		const char *value = tm_render_meta_text(model, fields[i][1], &scratch);
 		if (!value)
 			text(doc, DASH);
 		else if (strcmp(fields[i][1], "status") == 0)
@@ -217,13 +217,13 @@ static void context(tm_doc *doc, const tm_model *model)
 	tm_buf scratch = TM_BUF_INIT, list = TM_BUF_INIT;
 	doc->ops->heading(doc, 2, "Project Context");
 	doc->ops->list_begin(doc);
-	context_item(doc, "Client", tm_out_meta_text(model, "client", &scratch));
+	context_item(doc, "Client", tm_render_meta_text(model, "client", &scratch));
 	tm_buf_clear(&list);
-	squeeze(&list, tm_out_meta_text(model, "description", &scratch));
+	squeeze(&list, tm_render_meta_text(model, "description", &scratch));
 	context_item(doc, "Description", tm_buf_str(&list));
 
 	/* the stack as stated, else the technologies the elements name */
-	const char *stack = tm_out_meta_text(model, "stack", &scratch);
+	const char *stack = tm_render_meta_text(model, "stack", &scratch);
 	tm_buf_clear(&list);
 	if (stack) {
 		tm_buf_puts(&list, stack);
@@ -251,8 +251,8 @@ static void context(tm_doc *doc, const tm_model *model)
 		tm_buf_free(&tech);
 	}
 	context_item(doc, "Stack", tm_buf_str(&list));
-	context_item(doc, "Auth", tm_out_meta_text(model, "auth", &scratch));
-	context_item(doc, "Hosting", tm_out_meta_text(model, "hosting", &scratch));
+	context_item(doc, "Auth", tm_render_meta_text(model, "auth", &scratch));
+	context_item(doc, "Hosting", tm_render_meta_text(model, "hosting", &scratch));
 
 	tm_buf_clear(&list);
 	for (size_t i = 0; i < model->nelements; i++) {
@@ -276,7 +276,7 @@ static void context(tm_doc *doc, const tm_model *model)
 	if (sensitivity > TM_SENS_NONE && sensitivity <= TM_SENS_CRITICAL)
 		upper(&list, tm_sensitivity_names[sensitivity]);
 	context_item(doc, "Data sensitivity", tm_buf_str(&list));
-	context_item(doc, "Regulatory", tm_out_meta_text(model, "regulatory", &scratch));
+	context_item(doc, "Regulatory", tm_render_meta_text(model, "regulatory", &scratch));
 
 	tm_buf_clear(&list);
 	for (size_t i = 0; i < model->nelements; i++) {
@@ -358,7 +358,7 @@ static void boundaries(tm_doc *doc, const tm_model *model)
 			doc->ops->code(doc, flow->key);
 			if (flow->id) {
 				tm_buf ends = TM_BUF_INIT;
-				tm_out_flow_ends(&ends, flow);
+				tm_render_flow_ends(&ends, flow);
 				textf(doc, " (%s)", tm_buf_str(&ends));
 				tm_buf_free(&ends);
 			}
@@ -418,11 +418,11 @@ static void summary(tm_doc *doc, const tm_findings *findings, tm_report_section 
 	size_t counts[5] = {0}, total = 0, open = 0;
 	for (size_t i = 0; i < findings->count; i++) {
 		const tm_finding *f = &findings->items[i];
-		if (tm_out_finding_section(f) != section || (int)f->risk < 0 || f->risk > TM_RISK_CRITICAL)
+		if (tm_render_finding_section(f) != section || (int)f->risk < 0 || f->risk > TM_RISK_CRITICAL)
 			continue;
 		counts[f->risk]++;
 		total++;
-		if (tm_out_finding_is_open(f))
+		if (tm_render_finding_is_open(f))
 			open++;
 	}
 	tm_buf line = TM_BUF_INIT;
@@ -491,12 +491,12 @@ static void threat_table(tm_doc *doc, const tm_model *model, const tm_findings *
 	doc->ops->table_begin(doc, headers, 9);
 	for (size_t i = 0; i < findings->count; i++) {
 		const tm_finding *f = &findings->items[i];
-		if (tm_out_finding_section(f) != section)
+		if (tm_render_finding_section(f) != section)
 			continue;
 		doc->ops->row_begin(doc);
 		code_cell(doc, f->id);
 		tm_buf_clear(&scratch);
-		tm_out_title_case(&scratch, f->about->category);
+		tm_render_title_case(&scratch, f->about->category);
 		cell(doc, tm_buf_str(&scratch));
 		doc->ops->cell_begin(doc, NULL);
 		text(doc, f->about->title && *f->about->title ? f->about->title : DASH);
@@ -527,7 +527,7 @@ static size_t section_count(const tm_findings *findings, tm_report_section secti
 {
 	size_t n = 0;
 	for (size_t i = 0; i < findings->count; i++)
-		if (tm_out_finding_section(&findings->items[i]) == section)
+		if (tm_render_finding_section(&findings->items[i]) == section)
 			n++;
 	return n;
 }
@@ -540,7 +540,7 @@ static void threats(tm_doc *doc, const tm_model *model, const tm_findings *findi
 		threat_table(doc, model, findings, TM_SECTION_STRIDE);
 
 	size_t privacy = section_count(findings, TM_SECTION_LINDDUN);
-	if (privacy || tm_out_model_has_pii(model)) {
+	if (privacy || tm_render_model_has_pii(model)) {
 		doc->ops->heading(doc, 2, "Privacy Threats (LINDDUN)");
 		if (privacy) {
 			summary(doc, findings, TM_SECTION_LINDDUN);
@@ -566,7 +566,7 @@ static void threats(tm_doc *doc, const tm_model *model, const tm_findings *findi
 	doc->ops->table_begin(doc, headers, 5);
 	for (size_t i = 0; i < findings->count; i++) {
 		const tm_finding *f = &findings->items[i];
-		if (tm_out_finding_section(f) != TM_SECTION_QUESTIONS)
+		if (tm_render_finding_section(f) != TM_SECTION_QUESTIONS)
 			continue;
 		doc->ops->row_begin(doc);
 		code_cell(doc, f->id);
@@ -746,7 +746,7 @@ static void review(tm_doc *doc, const tm_model *model, int32_t today)
 		size_t count = v->kind == TM_VAL_LIST ? v->nitems : 1;
 		for (size_t i = 0; i < count; i++) {
 			tm_buf_clear(&scratch);
-			tm_out_value_text(&scratch, v->kind == TM_VAL_LIST ? v->items[i] : v);
+			tm_render_value_text(&scratch, v->kind == TM_VAL_LIST ? v->items[i] : v);
 			doc->ops->row_begin(doc);
 			cell(doc, tm_buf_str(&scratch));
 			for (int c = 0; c < 3; c++) {
@@ -771,7 +771,7 @@ static void review(tm_doc *doc, const tm_model *model, int32_t today)
 	tm_buf_free(&scratch);
 }
 
-void tm_out_report_doc(tm_doc *doc)
+void tm_render_report_doc(tm_doc *doc)
 {
 	const tm_session *session = doc->session;
 	const tm_model *model = session->model;
@@ -893,7 +893,7 @@ static void md_table_end(tm_doc *doc)
 static void md_diagram(tm_doc *doc)
 {
 	tm_buf_puts(doc->out, "```mermaid\n");
-	tm_out_dfd_mermaid(doc->out, doc->session->model, &doc->session->findings, 0);
+	tm_render_dfd_mermaid(doc->out, doc->session->model, &doc->session->findings, 0);
 	tm_buf_puts(doc->out, "```\n\n");
 }
 
@@ -904,12 +904,12 @@ static const tm_doc_ops md_ops = {
     md_diagram,
 };
 
-void tm_out_report_md(tm_buf *out, const tm_session *session)
+void tm_render_report_md(tm_buf *out, const tm_session *session)
 {
 	if (!session || !session->model)
 		return;
 	tm_doc doc = {.ops = &md_ops, .out = out, .session = session};
-	tm_out_report_doc(&doc);
+	tm_render_report_doc(&doc);
 	tm_buf_puts(out, "---\n\n*Generated by threat ");
 	tm_buf_puts(out, TM_VERSION);
 	tm_buf_puts(out, " from the model; edit the model, not this file.*\n");

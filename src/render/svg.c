@@ -6,7 +6,7 @@
  * there is only one pipe to read and no deadlock. */
 #include "base/clock.h"
 #include "base/file.h"
-#include "out/report.h"
+#include "render/report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,7 +87,7 @@ static double dot_timeout(void)
 	return seconds > 0 ? seconds : 60;
 }
 
-int tm_out_svg(tm_buf *svg, const char *dot, size_t len, tm_buf *errors)
+int tm_render_svg(tm_buf *svg, const char *dot, size_t len, tm_buf *errors)
 {
 	const char *program = getenv("THREAT_DOT");
 	if (!program || !*program)

@@ -13,8 +13,8 @@
  *
  * The writer does not check that keys and values alternate: callers are
  * code, not input, and the unit tests check their shapes. */
-#ifndef TM_OUT_JSON_H
-#define TM_OUT_JSON_H
+#ifndef TM_RENDER_JSON_H
+#define TM_RENDER_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "out/out.h"
+#include "render/render.h"
 
 #include <string.h>
 
@@ -9,7 +9,7 @@ static const char *const meta_names[] = {
     "status", "sensitivity", "regulatory", "next_review", "description",
 };
 
-void tm_out_model_json(tm_json *json, const tm_model *model)
+void tm_render_model_json(tm_json *json, const tm_model *model)
 {
 	tm_json_begin_object(json);
 	tm_json_key(json, "name");
@@ -35,7 +35,7 @@ static void table_name(tm_json *json, const char *const *names, size_t count, in
 		tm_json_null(json);
 }
 
-void tm_out_finding_json(tm_json *json, const tm_finding *finding)
+void tm_render_finding_json(tm_json *json, const tm_finding *finding)
 {
 	tm_json_begin_object(json);
 	tm_json_key(json, "id");
@@ -82,7 +82,7 @@ void tm_out_finding_json(tm_json *json, const tm_finding *finding)
 	tm_json_end_object(json);
 }
 
-void tm_out_summary_json(tm_json *json, const tm_findings *findings)
+void tm_render_summary_json(tm_json *json, const tm_findings *findings)
 {
 	size_t counts[5] = {0};
 	for (size_t i = 0; findings && i < findings->count; i++) {
@@ -98,20 +98,20 @@ void tm_out_summary_json(tm_json *json, const tm_findings *findings)
 	tm_json_end_object(json);
 }
 
-void tm_out_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings)
+void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings)
 {
 	tm_json json;
 	tm_json_init(&json, out);
 	tm_json_begin_object(&json);
 	tm_json_key(&json, "model");
-	tm_out_model_json(&json, model);
+	tm_render_model_json(&json, model);
 	tm_json_key(&json, "findings");
 	tm_json_begin_array(&json);
 	for (size_t i = 0; findings && i < findings->count; i++)
-		tm_out_finding_json(&json, &findings->items[i]);
+		tm_render_finding_json(&json, &findings->items[i]);
 	tm_json_end_array(&json);
 	tm_json_key(&json, "summary");
-	tm_out_summary_json(&json, findings);
+	tm_render_summary_json(&json, findings);
 	tm_json_end_object(&json);
 	tm_buf_putc(out, '\n');
 }

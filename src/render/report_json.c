@@ -1,10 +1,10 @@
 /* `report --format json`: the whole model and its findings as data, for
  * tools that build their own documents. Every list is in declaration
  * order; the findings are in the session's order (risk, then id). */
-#include "out/report.h"
+#include "render/report.h"
 
 #include "base/date.h"
-#include "out/out.h"
+#include "render/render.h"
 
 static void string_or_null(tm_json *json, const char *key, const char *value)
 {
@@ -178,7 +178,7 @@ static void kind_list(tm_json *json, const tm_model *model, const char *key, tm_
 	tm_json_end_array(json);
 }
 
-void tm_out_report_json(tm_buf *out, const tm_session *session)
+void tm_render_report_json(tm_buf *out, const tm_session *session)
 {
 	if (!session || !session->model)
 		return;
@@ -187,7 +187,7 @@ void tm_out_report_json(tm_buf *out, const tm_session *session)
 	tm_json_init(&json, out);
 	tm_json_begin_object(&json);
 	tm_json_key(&json, "model");
-	tm_out_model_json(&json, model);
+	tm_render_model_json(&json, model);
 	tm_json_key(&json, "today");
 	tm_json_date(&json, session->options.today);
 
@@ -268,10 +268,10 @@ void tm_out_report_json(tm_buf *out, const tm_session *session)
 	tm_json_key(&json, "findings");
 	tm_json_begin_array(&json);
 	for (size_t i = 0; i < session->findings.count; i++)
-		tm_out_finding_json(&json, &session->findings.items[i]);
+		tm_render_finding_json(&json, &session->findings.items[i]);
 	tm_json_end_array(&json);
 	tm_json_key(&json, "summary");
-	tm_out_summary_json(&json, &session->findings);
+	tm_render_summary_json(&json, &session->findings);
 	tm_json_end_object(&json);
 	tm_buf_putc(out, '\n');
 }

@@ -1,8 +1,8 @@
 /* `threat check --self-check`: the seed's SELF_CHECK list (shared/seed,
  * "BEFORE_COMPLETING_THREAT_MODEL") with each item answered from the model,
  * its findings and the packs that ran. */
-#ifndef TM_OUT_SELFCHECK_H
-#define TM_OUT_SELFCHECK_H
+#ifndef TM_REVIEW_SELFCHECK_H
+#define TM_REVIEW_SELFCHECK_H
 
 #include <stdbool.h>
 
@@ -14,6 +14,6 @@
  * never fails), then a summary line. *all_met is false while an item is
  * unmet (the caller exits 1), and when the session has no usable model.
  * session->options.today is "today" (next review, expired acceptances). */
-void tm_out_selfcheck(tm_buf *out, const tm_session *session, bool color, bool *all_met);
+void tm_review_selfcheck(tm_buf *out, const tm_session *session, bool color, bool *all_met);
 
 #endif

@@ -20,14 +20,14 @@
  * that stands for the process itself inside its cluster (n<index> of the
  * process in both formats), because neither Graphviz (lhead) nor Mermaid
  * (a link to the subgraph) can end an arrow at a cluster from inside it. */
-#include "out/report.h"
+#include "render/report.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "out/escape.h"
-#include "out/term.h"
+#include "render/escape.h"
+#include "render/term.h"
 
 /* Deeper boundary or parent chains than this are treated as broken. */
 #define MAX_DEPTH 64
@@ -253,7 +253,7 @@ static void heat(layout *lay, const tm_findings *findings)
 {
 	for (size_t i = 0; findings && i < findings->count; i++) {
 		const tm_finding *finding = &findings->items[i];
-		if (!finding->element || !tm_out_finding_is_open(finding))
+		if (!finding->element || !tm_render_finding_is_open(finding))
 			continue;
 		int risk = (int)finding->risk;
 		if (risk < 0 || risk > TM_RISK_CRITICAL)
@@ -698,7 +698,7 @@ static void dot_legend(tm_buf *out, const layout *lay)
 	tm_buf_puts(out, "\t</TABLE>>];\n");
 }
 
-void tm_out_dfd_dot(tm_buf *out, const tm_model *model, const tm_findings *findings, int level,
+void tm_render_dfd_dot(tm_buf *out, const tm_model *model, const tm_findings *findings, int level,
                     const char *title)
 {
 	layout lay;
@@ -825,7 +825,7 @@ static void mermaid_end(tm_buf *out, const layout *lay, size_t el, size_t other)
 	mermaid_name(out, lay, el);
 }
 
-void tm_out_dfd_mermaid(tm_buf *out, const tm_model *model, const tm_findings *findings, int level)
+void tm_render_dfd_mermaid(tm_buf *out, const tm_model *model, const tm_findings *findings, int level)
 {
 	layout lay;
 	layout_build(&lay, model, findings, level);

@@ -6,7 +6,7 @@
  * the finding id, which is stable across edits. Accepted, false-positive
  * and mitigated findings carry an inSource suppression, since the
  * decision is written in the model. */
-#include "out/report.h"
+#include "render/report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,8 @@
 
 #include "base/date.h"
 #include "base/xalloc.h"
-#include "out/escape.h"
-#include "out/json.h"
+#include "render/escape.h"
+#include "render/json.h"
 #include "rules/rules.h"
 #include "threat/status.h"
 
@@ -373,7 +373,7 @@ static bool valid_finding(const tm_finding *f)
 	       (int)f->status >= 0 && f->status <= TM_STATUS_FALSE_POSITIVE;
 }
 
-void tm_out_sarif(tm_buf *out, const tm_session *session)
+void tm_render_sarif(tm_buf *out, const tm_session *session)
 {
 	const tm_findings *findings = session ? &session->findings : NULL;
 	size_t count = findings ? findings->count : 0;

@@ -3,46 +3,46 @@
  * never read the clock and never show addresses, so the same model gives
  * the same bytes. Every text they embed from the model is escaped for the
  * format it goes into. */
-#ifndef TM_OUT_OUT_H
-#define TM_OUT_OUT_H
+#ifndef TM_RENDER_RENDER_H
+#define TM_RENDER_RENDER_H
 
 #include <stdbool.h>
 
 #include "base/buf.h"
 #include "model/model.h"
-#include "out/json.h"
+#include "render/json.h"
 #include "risk/risk.h"
 
-typedef struct tm_out_options {
+typedef struct tm_render_options {
 	bool color; /* ANSI colours (see tm_term_color) */
 	int width;  /* terminal columns, 0 = unlimited (not a tty; see tm_term_columns) */
-} tm_out_options;
+} tm_render_options;
 
 /* `threat check` as text: a header line with the model's counts, the trust
  * boundaries (nested ones indented under their outer) with their controls
  * and the flows that cross them, the findings table in the set's order
  * (the caller sorts with tm_findings_sort) and a summary line. opts may be
  * NULL (no colour, no width limit). */
-void tm_out_check_text(tm_buf *out, const tm_model *model, const tm_findings *findings,
-                       const tm_out_options *opts);
+void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings *findings,
+                       const tm_render_options *opts);
 
 /* SPEC §4: {"model": {...}, "findings": [...], "summary": {...}} and a
  * trailing newline. */
-void tm_out_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings);
+void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings);
 
 /* One finding as the JSON object of SPEC §4 (query and report reuse it):
  * id, rule, framework, category, element, title, detail, likelihood,
  * impact, likelihood_level, impact_level, risk, status, due, mitigations,
  * file, line, in that order. */
-void tm_out_finding_json(struct tm_json *json, const tm_finding *finding);
+void tm_render_finding_json(struct tm_json *json, const tm_finding *finding);
 
 /* The model's "name" and the meta attributes of its `model` statement
  * (client, version, date, author, reviewers, status, sensitivity,
  * regulatory, next_review, description: those present, in that order) as
  * one JSON object. */
-void tm_out_model_json(struct tm_json *json, const tm_model *model);
+void tm_render_model_json(struct tm_json *json, const tm_model *model);
 
 /* {"CRITICAL": n, "HIGH": n, "MEDIUM": n, "LOW": n, "INFO": n}. */
-void tm_out_summary_json(struct tm_json *json, const tm_findings *findings);
+void tm_render_summary_json(struct tm_json *json, const tm_findings *findings);
 
 #endif

@@ -1,9 +1,9 @@
-#include "out/diff_out.h"
+#include "render/diff_out.h"
 
 #include <string.h>
 
-#include "out/json.h"
-#include "out/term.h"
+#include "render/json.h"
+#include "render/term.h"
 
 static const char *const change_marks[] = {"+", "-", "~"};
 static const char *const change_names[] = {"added", "removed", "changed"};
@@ -56,7 +56,7 @@ static void finding_line(tm_buf *out, const tm_finding_change *change, bool colo
 	              change->change == TM_CHANGE_REMOVED ? "gone" : tm_status_names[f->status]);
 }
 
-void tm_out_diff_text(tm_buf *out, const tm_diff *diff, const tm_out_options *opts)
+void tm_render_diff_text(tm_buf *out, const tm_diff *diff, const tm_render_options *opts)
 {
 	bool color = opts && opts->color;
 	if (!diff->nelements && !diff->nfindings) {
@@ -81,7 +81,7 @@ void tm_out_diff_text(tm_buf *out, const tm_diff *diff, const tm_out_options *op
 	              counts[TM_CHANGE_REMOVED], counts[TM_CHANGE_CHANGED]);
 }
 
-void tm_out_diff_json(tm_buf *out, const tm_diff *diff)
+void tm_render_diff_json(tm_buf *out, const tm_diff *diff)
 {
 	tm_json json;
 	tm_json_init(&json, out);
@@ -115,12 +115,12 @@ void tm_out_diff_json(tm_buf *out, const tm_diff *diff)
 		tm_json_string(&json, change_names[c->change]);
 		tm_json_key(&json, "before");
 		if (c->before)
-			tm_out_finding_json(&json, c->before);
+			tm_render_finding_json(&json, c->before);
 		else
 			tm_json_null(&json);
 		tm_json_key(&json, "after");
 		if (c->after)
-			tm_out_finding_json(&json, c->after);
+			tm_render_finding_json(&json, c->after);
 		else
 			tm_json_null(&json);
 		tm_json_end_object(&json);

@@ -1,11 +1,11 @@
-#include "out/escape.h"
+#include "render/escape.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "out/term.h"
+#include "render/term.h"
 
 #define NEWLINE ((uint32_t)'\n')
 

@@ -1,11 +1,11 @@
-#include "out/json.h"
+#include "render/json.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/date.h"
-#include "out/term.h"
+#include "render/term.h"
 
 void tm_json_init(tm_json *json, tm_buf *out)
 {

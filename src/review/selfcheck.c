@@ -1,9 +1,9 @@
-#include "out/selfcheck.h"
+#include "review/selfcheck.h"
 
 #include <string.h>
 
 #include "base/date.h"
-#include "out/term.h"
+#include "render/term.h"
 #include "rules/rules.h"
 
 #define COLOR_RESET  "\033[0m"
@@ -460,7 +460,7 @@ static item_state check_wiki(const tm_session *session, tm_buf *reason)
 	return ITEM_MANUAL;
 }
 
-void tm_out_selfcheck(tm_buf *out, const tm_session *session, bool color, bool *all_met)
+void tm_review_selfcheck(tm_buf *out, const tm_session *session, bool color, bool *all_met)
 {
 	*all_met = false;
 	if (!session || !session->model || session->model_failed) {

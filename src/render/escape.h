@@ -4,8 +4,8 @@
  * function appends to `out`; NULL text appends nothing. Invalid UTF-8
  * becomes U+FFFD, and controls and bidirectional overrides (which could
  * reorder the text around a label) become U+FFFD too; a tab is a space. */
-#ifndef TM_OUT_ESCAPE_H
-#define TM_OUT_ESCAPE_H
+#ifndef TM_RENDER_ESCAPE_H
+#define TM_RENDER_ESCAPE_H
 
 #include <stdbool.h>
 #include <stddef.h>
