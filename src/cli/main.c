@@ -255,7 +255,7 @@ static int cmd_check(int argc, char **argv)
 		tm_render_sarif(&text, session);
 	} else {
 		tm_render_options out_options = {.color = tm_term_color(stdout),
-		                              .width = tm_term_columns(stdout)};
+		                                 .width = tm_term_columns(stdout)};
 		tm_render_check_text(&text, session->model, &session->findings, &out_options);
 	}
 	bool all_met = true;
@@ -442,7 +442,7 @@ static int cmd_diff(int argc, char **argv)
 		tm_render_diff_json(&text, &diff);
 	} else {
 		tm_render_options out_options = {.color = tm_term_color(stdout),
-		                              .width = tm_term_columns(stdout)};
+		                                 .width = tm_term_columns(stdout)};
 		tm_render_diff_text(&text, &diff, &out_options);
 	}
 	tm_cli_write(&text);

@@ -530,7 +530,7 @@ static void summary(tm_buf *out, const tm_findings *findings)
 }
 
 void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings *findings,
-                       const tm_render_options *opts)
+                          const tm_render_options *opts)
 {
 	static const tm_render_options plain = {false, 0};
 	static const tm_findings none = {0};

@@ -699,7 +699,7 @@ static void dot_legend(tm_buf *out, const layout *lay)
 }
 
 void tm_render_dfd_dot(tm_buf *out, const tm_model *model, const tm_findings *findings, int level,
-                    const char *title)
+                       const char *title)
 {
 	layout lay;
 	layout_build(&lay, model, findings, level);

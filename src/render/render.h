@@ -24,7 +24,7 @@ typedef struct tm_render_options {
  * (the caller sorts with tm_findings_sort) and a summary line. opts may be
  * NULL (no colour, no width limit). */
 void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings *findings,
-                       const tm_render_options *opts);
+                          const tm_render_options *opts);
 
 /* SPEC §4: {"model": {...}, "findings": [...], "summary": {...}} and a
  * trailing newline. */

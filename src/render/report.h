@@ -23,7 +23,7 @@
  * holding them. Levels above 1 expand further. findings may be NULL (no
  * heat map). `title` (or NULL) is drawn above the diagram. */
 void tm_render_dfd_dot(tm_buf *out, const tm_model *model, const tm_findings *findings, int level,
-                    const char *title);
+                       const char *title);
 void tm_render_dfd_mermaid(tm_buf *out, const tm_model *model, const tm_findings *findings, int level);
 
 /* Renders DOT text to an SVG document by running Graphviz's `dot -Tsvg`
