@@ -29,7 +29,7 @@ LDLIBS := $(PKG_LIBS) -lm -pthread
 
 ifneq ($(SANITIZE),)
   BUILD := build-san
-  ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1 -DTM_ARENA_DEBUG -Wno-format-truncation
+  ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1 -DTM_ARENA_DEBUG -DTM_DEBUG -Wno-format-truncation
   LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 

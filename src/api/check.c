@@ -8,16 +8,35 @@
 #include "session/session.h"
 #include "threat/check.h"
 
+void tm_set_oom_handler(void (*handler)(size_t size))
+{
+	tm_xalloc_set_oom_handler(handler);
+}
+
 struct tm_check {
 	tm_session *session;
 	char *diagnostics;
 	char (*dues)[11]; /* one "YYYY-MM-DD" per finding */
 };
 
+int tm_check_options_init(tm_check_options *options, unsigned int version)
+{
+	if (version != TM_CHECK_OPTIONS_VERSION)
+		return TM_ERR_USAGE;
+	*options = (tm_check_options)TM_CHECK_OPTIONS_INIT;
+	return TM_OK;
+}
+
 int tm_check_open(tm_check **out, const char *const *paths, size_t npaths, const tm_check_options *options)
 {
 	tm_check *check = tm_xcalloc(1, sizeof(*check));
 	*out = check;
+	if (options && options->version != TM_CHECK_OPTIONS_VERSION) {
+		check->diagnostics =
+		    tm_xstrdup("error: tm_check_options of an unknown version: set them up with "
+		               "TM_CHECK_OPTIONS_INIT or tm_check_options_init\n");
+		return TM_ERR_USAGE;
+	}
 	tm_session_options session_options = {.no_rules = options && options->no_rules};
 	if (!tm_date_today(options ? options->today : NULL, &session_options.today)) {
 		check->diagnostics = tm_xstrdup("error: today must be a date like 2026-03-24\n");

@@ -28,7 +28,8 @@ typedef struct chunk {
 struct tm_arena {
 	chunk *head;
 	size_t used;
-	size_t next_size; /* of the next ordinary chunk */
+	size_t next_size;  /* of the next ordinary chunk */
+	uint32_t sequence; /* the number tm_arena_next_number gives next */
 	void **adopted;
 	size_t nadopted, capadopted;
 #ifdef TM_ARENA_DEBUG
@@ -202,6 +203,11 @@ char *tm_arena_printf(tm_arena *arena, const char *fmt, ...)
 void tm_arena_adopt(tm_arena *arena, void *block)
 {
 	TM_VEC_PUSH(arena->adopted, arena->nadopted, arena->capadopted, block);
+}
+
+uint32_t tm_arena_next_number(tm_arena *arena)
+{
+	return arena->sequence++;
 }
 
 size_t tm_arena_used(const tm_arena *arena)

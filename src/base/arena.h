@@ -5,6 +5,7 @@
 #define TM_BASE_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct tm_arena tm_arena;
 
@@ -25,6 +26,9 @@ void tm_arena_adopt(tm_arena *arena, void *block);
 /* Makes `arena` own everything `other` holds, and frees `other`: what was
  * allocated from either stays valid until `arena` is freed. */
 void tm_arena_absorb(tm_arena *arena, tm_arena *other);
+/* 0, 1, 2, ... for what the arena owns and must keep in creation order
+ * (its sources: diagnostics sort by file in the order files were loaded). */
+uint32_t tm_arena_next_number(tm_arena *arena);
 /* Bytes handed out so far (for the benchmark's memory figures). */
 size_t tm_arena_used(const tm_arena *arena);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/invariant.h"
 #include "base/xalloc.h"
 
 static void reserve(tm_buf *buf, size_t extra)
@@ -16,6 +17,7 @@ static void reserve(tm_buf *buf, size_t extra)
 		cap *= 2;
 	buf->data = tm_xrealloc(buf->data, cap);
 	buf->cap = cap;
+	tm_assert(buf->len + extra < buf->cap);
 }
 
 void tm_buf_free(tm_buf *buf)

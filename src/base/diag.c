@@ -201,6 +201,12 @@ static int compare_diags(const void *a, const void *b)
 	uint32_t xf = x->span.src ? x->span.src->id + 1 : 0, yf = y->span.src ? y->span.src->id + 1 : 0;
 	if (xf != yf)
 		return xf < yf ? -1 : 1;
+	if (x->span.src != y->span.src) {
+		/* Numbered by different arenas (a query beside its model). */
+		int by_path = strcmp(x->span.src->path, y->span.src->path);
+		if (by_path)
+			return by_path;
+	}
 	if (x->span.start != y->span.start)
 		return x->span.start < y->span.start ? -1 : 1;
 	return x < y ? -1 : x > y;

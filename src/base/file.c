@@ -48,6 +48,30 @@ static void sync_folder(const char *file)
 	free(folder);
 }
 
+/* Creates a new file "TARGET.tmp-PID-N" beside target with the given
+ * permission bits (less the umask, applied by the kernel), trying a few N
+ * when a name is taken. Returns its descriptor and its name in *tmp (to be
+ * freed), or -1 with errno set. */
+static int create_beside(const char *target, mode_t mode, char **tmp)
+{
+	size_t size = strlen(target) + 64;
+	char *name = tm_xmalloc(size);
+	for (unsigned attempt = 0; attempt < 100; attempt++) {
+		snprintf(name, size, "%s.tmp-%ld-%u", target, (long)getpid(), attempt);
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd >= 0) {
+			*tmp = name;
+			return fd;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	int err = errno;
+	free(name);
+	errno = err;
+	return -1;
+}
+
 int tm_file_write_atomic(const char *path, const char *data, size_t len, char *why, size_t why_size)
 {
 	int status = -1, fd = -1, err = 0;
@@ -59,31 +83,17 @@ int tm_file_write_atomic(const char *path, const char *data, size_t len, char *w
 	const char *target = real ? real : path;
 	struct stat st;
 	bool exists = stat(target, &st) == 0;
-	mode_t mode;
-	if (exists) {
+	if (exists && access(target, W_OK) != 0) {
 		/* The rename below would replace a read-only file too: refuse, as
 		 * writing it in place would. */
-		if (access(target, W_OK) != 0) {
-			err = errno;
-			what = "cannot write it";
-			goto out;
-		}
-		mode = st.st_mode & 07777;
-	} else {
-		mode_t mask = umask(0);
-		umask(mask);
-		mode = 0666 & ~mask;
+		err = errno;
+		what = "cannot write it";
+		goto out;
 	}
-	size_t n = strlen(target);
-	tmp = tm_xmalloc(n + sizeof ".XXXXXX");
-	memcpy(tmp, target, n);
-	memcpy(tmp + n, ".XXXXXX", sizeof ".XXXXXX");
-	fd = mkstemp(tmp);
+	fd = create_beside(target, exists ? (st.st_mode & 07777) : 0666, &tmp);
 	if (fd < 0) {
 		err = errno;
 		what = "cannot create a temporary file beside it";
-		free(tmp);
-		tmp = NULL;
 		goto out;
 	}
 	if (tm_file_write_all(fd, data, len) != 0) {
@@ -91,7 +101,9 @@ int tm_file_write_atomic(const char *path, const char *data, size_t len, char *w
 		what = "cannot write the new text";
 		goto out;
 	}
-	if (fchmod(fd, mode) != 0) {
+	/* A new file keeps what the kernel gave it (0666 less the umask); an
+	 * existing one gets its own bits back, which the umask may have cut. */
+	if (exists && fchmod(fd, st.st_mode & 07777) != 0) {
 		err = errno;
 		what = "cannot set its permissions";
 		goto out;

@@ -6,14 +6,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/invariant.h"
 #include "base/xalloc.h"
-
-static uint32_t next_source_id;
 
 tm_source *tm_source_from_text(tm_arena *arena, const char *path, const char *text, size_t len)
 {
 	tm_source *src = tm_arena_alloc(arena, sizeof(*src));
-	src->id = next_source_id++;
+	src->id = tm_arena_next_number(arena);
 	src->path = tm_arena_strdup(arena, path);
 	src->text = tm_arena_strndup(arena, text, len);
 	src->len = len;
@@ -78,7 +77,7 @@ tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t w
 	text[len] = '\0';
 	tm_arena_adopt(arena, text);
 	tm_source *src = tm_arena_alloc(arena, sizeof(*src));
-	src->id = next_source_id++;
+	src->id = tm_arena_next_number(arena);
 	src->path = tm_arena_strdup(arena, path);
 	src->text = text;
 	src->len = len;
@@ -119,6 +118,7 @@ void tm_source_position(const tm_source *csrc, uint32_t offset, uint32_t *line, 
 	for (uint32_t i = src->line_starts[lo]; i < offset; i++)
 		if (((unsigned char)src->text[i] & 0xC0) != 0x80)
 			col++;
+	tm_assert(lo < src->nlines && src->line_starts[lo] <= offset);
 	*line = lo + 1;
 	*column = col;
 }

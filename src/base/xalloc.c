@@ -1,13 +1,26 @@
 #include "base/xalloc.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Configuration of the process, not state of a run: set once by the client
+ * before any work, read on the failure path only. */
+static _Atomic(tm_oom_handler) oom_handler;
+
+void tm_xalloc_set_oom_handler(tm_oom_handler handler)
+{
+	atomic_store(&oom_handler, handler);
+}
+
 static void out_of_memory(size_t size)
 {
+	tm_oom_handler handler = atomic_load(&oom_handler);
+	if (handler)
+		handler(size);
 	fprintf(stderr, "threat: out of memory (asked for %zu bytes)\n", size);
-	exit(2);
+	abort();
 }
 
 void *tm_xmalloc(size_t size)

@@ -466,8 +466,21 @@ static const command commands[] = {
     {"repl", tm_cli_cmd_repl},
 };
 
+/* The CLI's answer to running out of memory: a message and exit 2, the
+ * status of bad input (a model too large for the machine). */
+static void out_of_memory(size_t size)
+{
+	char message[96];
+	int n =
+	    snprintf(message, sizeof message, "threat: error: out of memory (asked for %zu bytes)\n", size);
+	if (n > 0 && write(STDERR_FILENO, message, (size_t)n) < 0)
+		_exit(2);
+	_exit(2);
+}
+
 int main(int argc, char **argv)
 {
+	tm_xalloc_set_oom_handler(out_of_memory);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage_text, argc < 2 ? stderr : stdout);

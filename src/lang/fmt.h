@@ -22,7 +22,7 @@ char *tm_fmt_file(const tm_file *file);
  * before freeing the arena). On parse errors reports them to diags, leaves
  * the file untouched and returns TM_ERR_INPUT. With check=true it only
  * compares and sets *changed; otherwise, when the text differs, it rewrites
- * the file atomically (a temporary "PATH.XXXXXX" in the same folder, fsync,
+ * the file atomically (a temporary "PATH.tmp-PID-N" in the same folder, fsync,
  * the original's permission bits, rename over the original; a symbolic link
  * is followed, not replaced). On any failure the original is untouched and
  * the temporary removed. Returns TM_OK, TM_ERR_INPUT or TM_ERR_IO (with a

@@ -34,7 +34,9 @@ static void test_findings_of_a_model(void **state)
 	                         "  likelihood { skill 2 motive 2 }  impact { confidentiality 3 }\n"
 	                         "}\n");
 	const char *paths[] = {path};
-	tm_check_options options = {.today = "2026-04-01", .no_rules = 1};
+	tm_check_options options = TM_CHECK_OPTIONS_INIT;
+	options.today = "2026-04-01";
+	options.no_rules = 1;
 	tm_check *check;
 	assert_int_equal(tm_check_open(&check, paths, 1, &options), TM_OK);
 	assert_int_equal(tm_check_error_count(check), 0);
@@ -78,9 +80,30 @@ static void test_bad_today(void **state)
 {
 	(void)state;
 	const char *paths[] = {"/nonexistent.threat"};
-	tm_check_options options = {.today = "2026-02-30"};
+	tm_check_options options;
+	assert_int_equal(tm_check_options_init(&options, TM_CHECK_OPTIONS_VERSION), TM_OK);
+	options.today = "2026-02-30";
 	tm_check *check;
 	assert_int_equal(tm_check_open(&check, paths, 1, &options), TM_ERR_USAGE);
+	assert_int_equal(tm_check_finding_count(check), 0);
+	tm_check_free(check);
+}
+
+static void test_options_of_unknown_version(void **state)
+{
+	(void)state;
+	tm_check_options options;
+	assert_int_equal(tm_check_options_init(&options, TM_CHECK_OPTIONS_VERSION + 1), TM_ERR_USAGE);
+	assert_int_equal(tm_check_options_init(&options, TM_CHECK_OPTIONS_VERSION), TM_OK);
+	assert_int_equal(options.version, TM_CHECK_OPTIONS_VERSION);
+	assert_null(options.today);
+	options.version = 0; /* a client that never set them up */
+	const char *paths[] = {"/nonexistent.threat"};
+	tm_check *check;
+	assert_int_equal(tm_check_open(&check, paths, 1, &options), TM_ERR_USAGE);
+	assert_string_equal(tm_check_diagnostics(check),
+	                    "error: tm_check_options of an unknown version: set them up with "
+	                    "TM_CHECK_OPTIONS_INIT or tm_check_options_init\n");
 	assert_int_equal(tm_check_finding_count(check), 0);
 	tm_check_free(check);
 }
@@ -91,6 +114,7 @@ int main(void)
 		cmocka_unit_test(test_findings_of_a_model),
 		cmocka_unit_test(test_errors_are_rendered),
 		cmocka_unit_test(test_bad_today),
+		cmocka_unit_test(test_options_of_unknown_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
