@@ -743,7 +743,10 @@ static void boundary_chains(resolver *r)
 	free(stack);
 }
 
-static void resolve_boundaries(resolver *r)
+/* Resolves each boundary's member list: a member boundary gets its `outer`
+ * one, and every element listed is returned as a listing (element,
+ * boundary, place) for place_elements. */
+static listing *collect_members(resolver *r, size_t *nlisted)
 {
 	tm_model *m = r->m;
 	listing *listings = NULL;
@@ -793,9 +796,16 @@ static void resolve_boundaries(resolver *r)
 			b->members[b->nmembers++] = member;
 		}
 	}
-	break_cycles(r);
-	boundary_chains(r);
+	*nlisted = nlistings;
+	return listings;
+}
 
+/* Gives each element its innermost boundary and, through it, its chain of
+ * boundaries (el->boundaries, innermost first), reporting an element in
+ * two boundaries that overlap without nesting. Takes the listings. */
+static void place_elements(resolver *r, listing *listings, size_t nlistings)
+{
+	tm_model *m = r->m;
 	/* Group the listings by element (counting sort), then walk elements in
 	 * order: a parent comes before its children, whose chains extend it. */
 	size_t *start = tm_xcalloc(m->nelements + 2, sizeof(size_t));
@@ -851,9 +861,15 @@ static void resolve_boundaries(resolver *r)
 	}
 	free(start);
 	free(sorted);
+}
 
-	/* Crossings: the boundaries that hold exactly one end. Both chains end
-	 * at the outermost boundary, so the shared part is a common suffix. */
+/* Each flow's crossings (the boundaries that hold exactly one end,
+ * innermost first) and the boundaries that hold both ends. Both ends'
+ * chains end at the outermost boundary, so the shared part is a common
+ * suffix. */
+static void compute_crossings(resolver *r)
+{
+	tm_model *m = r->m;
 	for (size_t i = 0; i < m->nelements; i++) {
 		tm_element *flow = m->elements[i];
 		if (flow->kind != TM_EL_FLOW || !flow->source)
@@ -879,6 +895,16 @@ static void resolve_boundaries(resolver *r)
 				flow->crossings[flow->ncrossings++] = ct[b++];
 		}
 	}
+}
+
+static void resolve_boundaries(resolver *r)
+{
+	size_t nlistings;
+	listing *listings = collect_members(r, &nlistings);
+	break_cycles(r);
+	boundary_chains(r);
+	place_elements(r, listings, nlistings);
+	compute_crossings(r);
 }
 
 /* ---- pass 4: exposure ----
