@@ -135,8 +135,8 @@ static void group(tm_summary *summary, const tm_findings *set)
 	for (size_t i = 0; i < count; i++) {
 		const tm_finding *finding = &set->items[i];
 		cell_of[i] = NO_CELL;
-		if (!finding->element_key || !*finding->element_key || !valid_risk(finding->risk) ||
-		    !valid_status(finding->status))
+		if (!finding->element_key || !*finding->element_key || !*rule_of(finding) ||
+		    !valid_risk(finding->risk) || !valid_status(finding->status))
 			continue;
 		size_t slot;
 		if (finding->about && finding->about == last_about) {

@@ -53,7 +53,8 @@ typedef struct tm_summary {
 	const tm_finding **overdue;
 	size_t noverdue;
 	/* Highest risk first, then the most findings, then by rule id, then
-	 * status order. Findings without an element are never grouped. */
+	 * status order. Findings without an element or a rule id are never
+	 * grouped. */
 	tm_summary_group *groups;
 	size_t ngroups;
 } tm_summary;
