@@ -531,8 +531,9 @@ static void finding_list(tm_buf *out, const tm_finding *const *list, size_t coun
 		finding_row(out, list[i], &col, opts, false);
 }
 
-/* `    web, api, db, … and 4 more: threats where …`: the elements of a
- * group, wrapped at the terminal's width (WRAP_WIDTH when unlimited). */
+/* `    web, api, db, …` and `    and 4 more: threats where …`: the
+ * elements of a group, wrapped at the terminal's width (WRAP_WIDTH when
+ * unlimited), and the query that lists them all. */
 static void group_elements(tm_buf *out, const tm_summary_group *group, const tm_render_options *opts)
 {
 	size_t wrap = opts->width > 0 ? (size_t)opts->width : WRAP_WIDTH;
@@ -557,7 +558,9 @@ static void group_elements(tm_buf *out, const tm_summary_group *group, const tm_
 		column += width;
 	}
 	if (shown < group->count) {
-		tm_buf_printf(out, " and %zu more: threats where rule = ", group->count - shown);
+		tm_buf_putc(out, '\n');
+		tm_buf_fill(out, ' ', GROUP_INDENT);
+		tm_buf_printf(out, "and %zu more: threats where rule = ", group->count - shown);
 		sanitize(out, group->rule);
 		tm_buf_printf(out, " and risk = %s and status = %s", tm_risk_names[group->risk],
 		              tm_status_names[group->status]);

@@ -75,12 +75,15 @@ static void consider_top(tm_summary *summary, const tm_finding *finding)
 	summary->top[at] = finding;
 }
 
+/* Highest risk first, then the longest overdue, then by id. */
 static int compare_overdue(const void *pa, const void *pb)
 {
 	const tm_finding *a = *(const tm_finding *const *)pa, *b = *(const tm_finding *const *)pb;
+	if (a->risk != b->risk)
+		return a->risk > b->risk ? -1 : 1;
 	if (a->due != b->due)
 		return a->due < b->due ? -1 : 1;
-	return by_risk_then_id(a, b);
+	return strcmp(id_of(a), id_of(b));
 }
 
 static int compare_by_id(const void *pa, const void *pb)

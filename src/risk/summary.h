@@ -48,8 +48,8 @@ typedef struct tm_summary {
 	 * then by id: at most TM_SUMMARY_TOP. */
 	const tm_finding *top[TM_SUMMARY_TOP];
 	size_t ntop;
-	/* Every overdue finding, the longest overdue first (due date), then
-	 * highest risk, then by id. */
+	/* Every overdue finding, highest risk first, then the longest overdue
+	 * (earliest due date), then by id. */
 	const tm_finding **overdue;
 	size_t noverdue;
 	/* Highest risk first, then the most findings, then by rule id, then

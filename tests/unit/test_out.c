@@ -861,8 +861,8 @@ static void test_check_text_large(void **state)
 	              "\n"
 	              "Repeated findings (one rule, risk and status on 3 or more elements)\n"
 	              "  INFO  R on %d elements (open): Title\n"
-	              "    e00000, e00001, e00002, e00003, e00004, e00005, e00006, e00007, e00008, e00009"
-	              " and %d more: threats where rule = R and risk = INFO and status = open\n",
+	              "    e00000, e00001, e00002, e00003, e00004, e00005, e00006, e00007, e00008, e00009\n"
+	              "    and %d more: threats where rule = R and risk = INFO and status = open\n",
 	              N, N, N, N, N - 10);
 	tm_buf_puts(&expected, expected_text_boundaries);
 	tm_buf_puts(&expected, "Findings\n  RISK  ID              ELEMENT  TITLE  STATUS  DUE\n");

@@ -116,8 +116,7 @@ static void test_counts(void **state)
 	assert_string_equal(summary.top[0]->id, "RULE-A@a");
 	assert_string_equal(summary.top[1]->id, "RULE-A@b");
 	assert_string_equal(summary.top[2]->id, "RULE-B@b");
-	/* the three open or expired findings are all past their dates: the
-	 * longest overdue first */
+	/* the three open or expired findings are all past their dates */
 	assert_int_equal(summary.noverdue, 3);
 	assert_string_equal(summary.overdue[0]->id, "RULE-A@a");
 	assert_string_equal(summary.overdue[1]->id, "RULE-A@b");
@@ -184,11 +183,12 @@ static void test_overdue_order(void **state)
 	tm_findings_mark_overdue(&set, day("2026-04-01"));
 	tm_summary summary;
 	tm_summary_compute(&summary, &set);
-	/* earliest due date first, then highest risk, then id */
+	/* highest risk first, then the earliest due date, then id; due today
+	 * is not overdue */
 	assert_int_equal(summary.noverdue, 4);
-	assert_string_equal(summary.overdue[0]->id, "RULE-B@later");
-	assert_string_equal(summary.overdue[1]->id, "RULE-A@tie");
-	assert_string_equal(summary.overdue[2]->id, "RULE-B@late");
+	assert_string_equal(summary.overdue[0]->id, "RULE-A@tie");
+	assert_string_equal(summary.overdue[1]->id, "RULE-B@late");
+	assert_string_equal(summary.overdue[2]->id, "RULE-B@later");
 	assert_string_equal(summary.overdue[3]->id, "RULE-A@same");
 	tm_summary_free(&summary);
 	tm_findings_free(&set);
