@@ -542,16 +542,17 @@ static void group_elements(tm_buf *out, const tm_summary_group *group, const tm_
 	tm_buf_fill(out, ' ', GROUP_INDENT);
 	for (size_t i = 0; i < shown; i++) {
 		const char *key = group->findings[i]->element_key;
-		size_t width = text_width(key) + (i + 1 < group->count ? 1 : 0);
+		size_t width = text_width(key);
 		if (i) {
 			tm_buf_putc(out, ',');
-			if (column + 2 + width > wrap) {
+			column++;
+			if (column + 1 + width > wrap) {
 				tm_buf_putc(out, '\n');
 				tm_buf_fill(out, ' ', GROUP_INDENT);
 				column = GROUP_INDENT;
 			} else {
 				tm_buf_putc(out, ' ');
-				column += 2;
+				column++;
 			}
 		}
 		sanitize(out, key);

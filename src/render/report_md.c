@@ -318,7 +318,8 @@ static void summary_section(tm_doc *doc, const tm_findings *findings, int32_t to
 	if (summary.noverdue) {
 		doc->ops->heading(doc, 3, "Overdue");
 		doc->ops->paragraph_begin(doc);
-		text(doc, "Open or expired findings whose due date has passed: highest risk first, then the longest "
+		text(doc, "Open or expired findings whose due date has passed: highest risk first, then the "
+		          "longest "
 		          "overdue.");
 		doc->ops->paragraph_end(doc);
 		finding_list(doc, summary.overdue, summary.noverdue);

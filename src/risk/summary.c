@@ -233,8 +233,12 @@ void tm_summary_compute(tm_summary *summary, const tm_findings *set)
 	for (size_t i = 0; i < set->count; i++)
 		if (set->items[i].overdue)
 			summary->overdue[summary->noverdue++] = &set->items[i];
-	if (summary->noverdue > 1)
-		qsort(summary->overdue, summary->noverdue, sizeof *summary->overdue, compare_overdue);
+	/* in a session's order (risk, then id) they mostly are sorted already */
+	for (size_t i = 1; i < summary->noverdue; i++)
+		if (compare_overdue(&summary->overdue[i - 1], &summary->overdue[i]) > 0) {
+			qsort(summary->overdue, summary->noverdue, sizeof *summary->overdue, compare_overdue);
+			break;
+		}
 	group(summary, set);
 }
 

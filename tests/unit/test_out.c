@@ -945,6 +945,42 @@ static void test_check_text_width(void **state)
 	free(text);
 }
 
+/* A group's elements wrap at the terminal's width; the line that names
+ * the rest is the query that lists them. */
+static void test_check_text_group_wraps(void **state)
+{
+	fixture *fx = *state;
+	tm_finding_about about = {.rule = "R-01", .title = "Repeated"};
+	tm_findings many;
+	tm_findings_init(&many);
+	for (int i = 0; i < 12; i++) {
+		tm_finding *f = tm_findings_add(&many);
+		f->id = tm_arena_printf(many.arena, "R-01@element-%02d", i);
+		f->element_key = tm_arena_printf(many.arena, "element-%02d", i);
+		f->about = &about;
+		f->risk = TM_RISK_LOW;
+		f->status = TM_STATUS_PLANNED;
+		f->due = TM_NO_DATE;
+	}
+	tm_render_options opts = {true, 40};
+	tm_buf buf = TM_BUF_INIT;
+	tm_render_check_text(&buf, &fx->model, &many, &opts);
+	assert_non_null(strstr(tm_buf_str(&buf),
+	                       "\nRepeated findings (one rule, risk and status on 3 or more elements)\n"
+	                       "  \033[36mLOW\033[0m  R-01 on 12 elements (planned): Repeated\n"
+	                       "    element-00, element-01, element-02,\n"
+	                       "    element-03, element-04, element-05,\n"
+	                       "    element-06, element-07, element-08,\n"
+	                       "    element-09\n"
+	                       "    and 2 more: threats where rule = R-01 and risk = LOW and status = planned\n"
+	                       "\nTrust boundaries\n"));
+	/* planned findings are neither open risks to list nor overdue */
+	assert_null(strstr(tm_buf_str(&buf), "Highest open risks"));
+	assert_null(strstr(tm_buf_str(&buf), "\nOverdue\n"));
+	tm_buf_free(&buf);
+	tm_findings_free(&many);
+}
+
 static void test_check_text_color(void **state)
 {
 	fixture *fx = *state;
@@ -1057,6 +1093,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_width, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_text_group_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_color, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_empty, setup, teardown),
