@@ -2,6 +2,7 @@
 #include "render/report.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -585,14 +586,26 @@ static void group_lines(tm_buf *out, const tm_summary *summary, const tm_render_
 			tm_buf_puts(out, COLOR_RESET);
 		tm_buf_puts(out, "  ");
 		sanitize(out, group->rule);
-		tm_buf_printf(out, " on %zu %s (%s", group->count, group->noun,
-		              tm_status_names[group->status]);
-		if (group->overdue)
-			tm_buf_printf(out, ", %zu overdue", group->overdue);
-		tm_buf_puts(out, ")");
+		char counts[128];
+		int written = snprintf(counts, sizeof counts, " on %zu %s (%s", group->count, group->noun,
+		                       tm_status_names[group->status]);
+		if (group->overdue && written > 0 && (size_t)written < sizeof counts)
+			snprintf(counts + written, sizeof counts - (size_t)written, ", %zu overdue)",
+			         group->overdue);
+		else if (written > 0 && (size_t)written < sizeof counts)
+			snprintf(counts + written, sizeof counts - (size_t)written, ")");
+		tm_buf_puts(out, counts);
 		if (group->about && group->about->title && *group->about->title) {
 			tm_buf_puts(out, ": ");
-			sanitize(out, group->about->title);
+			/* the title gets what is left of the line, as in the table */
+			size_t used = 2 + strlen(tm_risk_names[group->risk]) + 2 + text_width(group->rule) +
+			              strlen(counts) + 2;
+			size_t room = (size_t)-1;
+			if (opts->width > 0)
+				room = (size_t)opts->width > used + MIN_TITLE_WIDTH
+				           ? (size_t)opts->width - used
+				           : MIN_TITLE_WIDTH;
+			fit(out, group->about->title, room);
 		}
 		tm_buf_putc(out, '\n');
 		group_elements(out, group, opts);

@@ -950,7 +950,7 @@ static void test_check_text_width(void **state)
 static void test_check_text_group_wraps(void **state)
 {
 	fixture *fx = *state;
-	tm_finding_about about = {.rule = "R-01", .title = "Repeated"};
+	tm_finding_about about = {.rule = "R-01", .title = "Repeated across the model"};
 	tm_findings many;
 	tm_findings_init(&many);
 	for (int i = 0; i < 12; i++) {
@@ -967,7 +967,7 @@ static void test_check_text_group_wraps(void **state)
 	tm_render_check_text(&buf, &fx->model, &many, &opts);
 	assert_non_null(strstr(tm_buf_str(&buf),
 	                       "\nRepeated findings (one rule, risk and status on 3 or more elements)\n"
-	                       "  \033[36mLOW\033[0m  R-01 on 12 elements (planned): Repeated\n"
+	                       "  \033[36mLOW\033[0m  R-01 on 12 elements (planned): Repeated ac…\n"
 	                       "    element-00, element-01, element-02,\n"
 	                       "    element-03, element-04, element-05,\n"
 	                       "    element-06, element-07, element-08,\n"
