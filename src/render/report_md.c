@@ -280,12 +280,15 @@ static void summary_section(tm_doc *doc, const tm_findings *findings, int32_t to
 	tm_summary_compute(&summary, findings);
 	doc->ops->heading(doc, 2, "Summary");
 	doc->ops->paragraph_begin(doc);
-	char date[11] = "";
-	if (today != TM_NO_DATE)
-		tm_date_format(today, date);
 	tm_buf line = TM_BUF_INIT;
-	tm_buf_printf(&line, "%zu %s, %zu overdue on %s.", summary.total,
-	              summary.total == 1 ? "finding" : "findings", summary.noverdue, date);
+	tm_buf_printf(&line, "%zu %s, %zu overdue", summary.total,
+	              summary.total == 1 ? "finding" : "findings", summary.noverdue);
+	if (today != TM_NO_DATE) {
+		char date[11];
+		tm_date_format(today, date);
+		tm_buf_printf(&line, " on %s", date);
+	}
+	tm_buf_putc(&line, '.');
 	text(doc, tm_buf_str(&line));
 	tm_buf_free(&line);
 	doc->ops->paragraph_end(doc);
