@@ -402,6 +402,10 @@ static void add_values(words *w, const tm_session *s, int field)
 	case TM_QF_ELEMENT: add_elements(w, s, false, false); break;
 	case TM_QF_BOUNDARY: add_elements(w, s, false, true); break;
 	case TM_QF_ID: add_findings(w, s); break;
+	case TM_QF_OVERDUE:
+		words_add(w, "true");
+		words_add(w, "false");
+		break;
 	case TM_QF_RULE:
 	case TM_QF_FRAMEWORK:
 	case TM_QF_CATEGORY:

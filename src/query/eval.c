@@ -143,6 +143,7 @@ static bool compare(const tm_query_node *node, const tm_finding *f)
 	case TM_QF_LIKELIHOOD: return compare_order(node->op, shown(f->likelihood), node->number);
 	case TM_QF_IMPACT: return compare_order(node->op, shown(f->impact), node->number);
 	case TM_QF_BOUNDARY: return compare_boundary(node, f);
+	case TM_QF_OVERDUE: return (f->overdue == (node->level == 1)) == (node->op == TM_QOP_EQ);
 	default: return false;
 	}
 }
@@ -251,7 +252,7 @@ static bool bind(tm_query_node *node, const tm_model *model, tm_arena *arena, tm
 
 /* ---- the index ---- */
 
-/* The text fields the index interns, ORDER FIELD up to TM_QF_TITLE. */
+/* The text fields the index interns (text_field), by ORDER FIELD. */
 #define NTEXT       TM_QF_COUNT
 #define NO_POSITION UINT32_MAX
 
@@ -281,7 +282,7 @@ struct tm_query_index {
 static bool text_field(int field)
 {
 	return field != TM_QF_RISK && field != TM_QF_LIKELIHOOD && field != TM_QF_IMPACT &&
-	       field != TM_QF_BOUNDARY;
+	       field != TM_QF_BOUNDARY && field != TM_QF_OVERDUE;
 }
 
 static const char *text_value(int field, const tm_finding *f)
@@ -468,6 +469,7 @@ static bool row_matches(const tm_query_node *cond, const tm_query_index *ix, siz
 		bool in = row_in_marked(cond, ix, row);
 		return cond->op == TM_QOP_EQ || cond->op == TM_QOP_MATCH ? in : !in;
 	}
+	case TM_QF_OVERDUE: return compare(cond, &ix->findings->items[row]);
 	default: return cond->hits && cond->hits[ix->codes[cond->field][row]];
 	}
 }
@@ -517,7 +519,8 @@ static const char *text_key(tm_query_field field, const tm_finding *f)
 	case TM_QF_STATUS:
 	case TM_QF_RISK:
 	case TM_QF_LIKELIHOOD:
-	case TM_QF_IMPACT: return NULL;
+	case TM_QF_IMPACT:
+	case TM_QF_OVERDUE: return NULL;
 	case TM_QF_BOUNDARY: {
 		const char *text = innermost_boundary(f);
 		return text ? text : "";
@@ -533,6 +536,7 @@ static double number_key(tm_query_field field, const tm_finding *f)
 	case TM_QF_RISK: return (double)f->risk;
 	case TM_QF_LIKELIHOOD: return f->likelihood;
 	case TM_QF_IMPACT: return f->impact;
+	case TM_QF_OVERDUE: return f->overdue ? 1 : 0;
 	default: return 0;
 	}
 }

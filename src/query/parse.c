@@ -18,8 +18,8 @@ const char *const tm_query_command_names[TM_QC_COUNT + 1] = {
 
 /* ORDER FIELD */
 const char *const tm_query_field_names[TM_QF_COUNT + 1] = {
-    "id",         "rule",   "framework", "category", "element", "kind",  "risk",
-    "likelihood", "impact", "status",    "boundary", "pack",    "title", NULL,
+    "id",     "rule",   "framework", "category", "element", "kind",    "risk", "likelihood",
+    "impact", "status", "boundary",  "pack",     "title",   "overdue", NULL,
 };
 
 const char *const tm_query_op_names[TM_QOP_COUNT] = {"=", "!=", "<", "<=", ">", ">=", "~", "!~"};
@@ -258,7 +258,7 @@ static bool parse_field(parser *p, tm_query_field *out, const char *after)
 		if (diag && !suggest(p, diag, p->tok.text, tm_query_field_names, NULL, TM_QF_COUNT))
 			tm_diag_note(diag, (tm_span){0},
 			             "the fields are id, rule, framework, category, element, kind, risk, "
-			             "likelihood, impact, status, boundary, pack and title");
+			             "likelihood, impact, status, boundary, pack, title and overdue");
 		return false;
 	}
 	*out = (tm_query_field)field;
@@ -286,7 +286,12 @@ static bool check_comparison(parser *p, tm_query_node *node)
 	bool text_op = node->op == TM_QOP_MATCH || node->op == TM_QOP_NOMATCH;
 	uint32_t op_start = node->op_span.start, op_end = node->op_span.end;
 	uint32_t v_start = node->value_span.start, v_end = node->value_span.end;
-	if (field == TM_QF_RISK || numeric_field(field)) {
+	if (field == TM_QF_OVERDUE) {
+		if (node->op != TM_QOP_EQ && node->op != TM_QOP_NE) {
+			error_at(p, op_start, op_end, "'%s' is true or false: use = or !=", name);
+			return false;
+		}
+	} else if (field == TM_QF_RISK || numeric_field(field)) {
 		if (text_op) {
 			error_at(p, op_start, op_end,
 			         "'%s' compares by level or number: use = != < <= > >=", name);
@@ -339,6 +344,17 @@ static bool check_comparison(parser *p, tm_query_node *node)
 				return false;
 			}
 			node->level = status;
+		}
+		break;
+	case TM_QF_OVERDUE:
+		if (strcasecmp(node->value, "true") == 0) {
+			node->level = 1;
+		} else if (strcasecmp(node->value, "false") == 0) {
+			node->level = 0;
+		} else {
+			error_at(p, v_start, v_end, "'overdue' compares with true or false, not '%s'",
+			         node->value);
+			return false;
 		}
 		break;
 	case TM_QF_KIND:

@@ -55,7 +55,8 @@ typedef enum tm_query_field {
 	TM_QF_STATUS,
 	TM_QF_BOUNDARY,
 	TM_QF_PACK,
-	TM_QF_TITLE, /* beyond SPEC §5: the finding's title */
+	TM_QF_TITLE,   /* beyond SPEC §5: the finding's title */
+	TM_QF_OVERDUE, /* true or false: open or expired, and due before today */
 	TM_QF_COUNT
 } tm_query_field;
 extern const char *const tm_query_field_names[TM_QF_COUNT + 1];

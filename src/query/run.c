@@ -559,6 +559,8 @@ static void explain(tm_buf *out, const tm_model *model, const tm_finding *f)
 		tm_date_format(f->due, date);
 		tm_buf_printf(out, ", due %s", date);
 	}
+	if (f->overdue)
+		tm_buf_puts(out, ", overdue");
 	tm_buf_putc(out, '\n');
 	tm_buf_printf(out, "  %-12s ", "rule:");
 	tm_term_sanitize(out, f->about->rule);
@@ -1074,8 +1076,11 @@ static int run_summary(tm_buf *out, const tm_session *session, const tm_query_ou
 		tm_json_begin_object(&json);
 		tm_json_key(&json, "model");
 		tm_render_model_json(&json, model);
+		tm_summary summary;
+		tm_summary_compute(&summary, findings);
 		tm_json_key(&json, "summary");
-		tm_render_summary_json(&json, findings);
+		tm_render_summary_json(&json, &summary);
+		tm_summary_free(&summary);
 		tm_json_end_object(&json);
 		tm_buf_putc(out, '\n');
 		return TM_OK;
@@ -1102,13 +1107,12 @@ static int run_summary(tm_buf *out, const tm_session *session, const tm_query_ou
 	tm_buf_puts(out, *sep == ' ' ? " none\n" : "\n");
 	tm_buf_printf(out, "  %-12s %zu of %zu flows cross a trust boundary\n", "crossings:", crossing,
 	              kinds[TM_EL_FLOW]);
-	size_t risks[5] = {0}, statuses[6] = {0}, pressing = 0;
+	tm_summary summary;
+	tm_summary_compute(&summary, findings);
+	const size_t *risks = summary.by_risk, *statuses = summary.by_status;
+	size_t pressing = 0;
 	for (size_t i = 0; i < findings->count; i++) {
 		const tm_finding *f = &findings->items[i];
-		if ((int)f->risk >= 0 && f->risk <= TM_RISK_CRITICAL)
-			risks[f->risk]++;
-		if ((int)f->status >= 0 && f->status <= TM_STATUS_FALSE_POSITIVE)
-			statuses[f->status]++;
 		if (f->risk >= TM_RISK_HIGH &&
 		    (f->status == TM_STATUS_OPEN || f->status == TM_STATUS_EXPIRED))
 			pressing++;
@@ -1125,6 +1129,8 @@ static int run_summary(tm_buf *out, const tm_session *session, const tm_query_ou
 		sep = ", ";
 	}
 	tm_buf_puts(out, *sep == ' ' ? " -\n" : "\n");
+	tm_buf_printf(out, "  %-12s %zu\n", "overdue:", summary.noverdue);
+	tm_summary_free(&summary);
 	/* frameworks in order of first appearance */
 	const char **names = NULL;
 	size_t *counts = NULL, nnames = 0, capnames = 0, capcounts = 0, ncounts = 0;
@@ -1213,9 +1219,10 @@ static const char *const help_lines[][2] = {
                 "      threats where risk >= high and status = open\n"
                 "      threats where boundary = TB-01 and not category = spoofing by likelihood desc\n"
                 "    FIELD: id rule framework category element kind risk likelihood impact\n"
-                "           status boundary pack title\n"
+                "           status boundary pack title overdue\n"
                 "    OP: = != < <= > >= ~ (contains, any case) !~ (does not contain)\n"
-                "    risk compares by level: INFO < LOW < MEDIUM < HIGH < CRITICAL.\n"},
+                "    risk compares by level: INFO < LOW < MEDIUM < HIGH < CRITICAL.\n"
+                "    overdue is true or false: threats where overdue = true\n"},
     {"elements", "elements [KIND]\n"
                  "    Every element (or those of one kind: external process store flow\n"
                  "    boundary asset actor) with its exposure and number of findings.\n"},
@@ -1229,7 +1236,7 @@ static const char *const help_lines[][2] = {
              "    with each trust boundary crossed and its controls.\n"},
     {"explain", "explain FINDING-ID\n"
                 "    Why a finding fired: rule, element, detail, factors and the arithmetic.\n"},
-    {"summary", "summary\n    Counts of elements, crossings and findings by risk and status.\n"},
+    {"summary", "summary\n    Counts of elements, crossings, findings by risk and status, and overdue.\n"},
     {"rules", "rules\n    The rules of the loaded packs.\n"},
     {"reload", "reload\n    Re-reads the model's files; a broken edit keeps the last good model.\n"},
     {"load", "load FILE\n    Opens another model.\n"},

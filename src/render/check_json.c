@@ -67,6 +67,8 @@ void tm_render_finding_json(tm_json *json, const tm_finding *finding)
 	table_name(json, tm_status_names, 6, (int)finding->status);
 	tm_json_key(json, "due");
 	tm_json_date(json, finding->due);
+	tm_json_key(json, "overdue");
+	tm_json_bool(json, finding->overdue);
 	tm_json_key(json, "mitigations");
 	tm_json_begin_array(json);
 	for (size_t i = 0; i < finding->nmitigations; i++)
@@ -82,20 +84,63 @@ void tm_render_finding_json(tm_json *json, const tm_finding *finding)
 	tm_json_end_object(json);
 }
 
-void tm_render_summary_json(tm_json *json, const tm_findings *findings)
+void tm_render_summary_json(tm_json *json, const tm_summary *summary)
 {
-	size_t counts[5] = {0};
-	for (size_t i = 0; findings && i < findings->count; i++) {
-		tm_risk risk = findings->items[i].risk;
-		if ((int)risk >= TM_RISK_INFO && risk <= TM_RISK_CRITICAL)
-			counts[risk]++;
-	}
 	tm_json_begin_object(json);
 	for (int risk = TM_RISK_CRITICAL; risk >= TM_RISK_INFO; risk--) {
 		tm_json_key(json, tm_risk_names[risk]);
-		tm_json_int(json, (int64_t)counts[risk]);
+		tm_json_int(json, (int64_t)summary->by_risk[risk]);
+	}
+	tm_json_key(json, "total");
+	tm_json_int(json, (int64_t)summary->total);
+	tm_json_key(json, "statuses");
+	tm_json_begin_object(json);
+	for (int status = TM_STATUS_OPEN; status <= TM_STATUS_FALSE_POSITIVE; status++) {
+		tm_json_key(json, tm_status_names[status]);
+		tm_json_int(json, (int64_t)summary->by_status[status]);
 	}
 	tm_json_end_object(json);
+	tm_json_key(json, "overdue");
+	tm_json_int(json, (int64_t)summary->noverdue);
+	tm_json_key(json, "top");
+	tm_json_begin_array(json);
+	for (size_t i = 0; i < summary->ntop; i++)
+		tm_json_string(json, summary->top[i]->id);
+	tm_json_end_array(json);
+	tm_json_end_object(json);
+}
+
+void tm_render_groups_json(tm_json *json, const tm_summary *summary)
+{
+	tm_json_begin_array(json);
+	for (size_t k = 0; k < summary->ngroups; k++) {
+		const tm_summary_group *group = &summary->groups[k];
+		tm_json_begin_object(json);
+		tm_json_key(json, "rule");
+		tm_json_string(json, group->rule);
+		tm_json_key(json, "title");
+		tm_json_string(json, group->about ? group->about->title : NULL);
+		tm_json_key(json, "risk");
+		table_name(json, tm_risk_names, 5, (int)group->risk);
+		tm_json_key(json, "status");
+		table_name(json, tm_status_names, 6, (int)group->status);
+		tm_json_key(json, "count");
+		tm_json_int(json, (int64_t)group->count);
+		tm_json_key(json, "overdue");
+		tm_json_int(json, (int64_t)group->overdue);
+		tm_json_key(json, "elements");
+		tm_json_begin_array(json);
+		for (size_t i = 0; i < group->count; i++)
+			tm_json_string(json, group->findings[i]->element_key);
+		tm_json_end_array(json);
+		tm_json_key(json, "findings");
+		tm_json_begin_array(json);
+		for (size_t i = 0; i < group->count; i++)
+			tm_json_string(json, group->findings[i]->id);
+		tm_json_end_array(json);
+		tm_json_end_object(json);
+	}
+	tm_json_end_array(json);
 }
 
 void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings)
@@ -110,8 +155,13 @@ void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings 
 	for (size_t i = 0; findings && i < findings->count; i++)
 		tm_render_finding_json(&json, &findings->items[i]);
 	tm_json_end_array(&json);
+	tm_summary summary;
+	tm_summary_compute(&summary, findings);
+	tm_json_key(&json, "groups");
+	tm_render_groups_json(&json, &summary);
 	tm_json_key(&json, "summary");
-	tm_render_summary_json(&json, findings);
+	tm_render_summary_json(&json, &summary);
+	tm_summary_free(&summary);
 	tm_json_end_object(&json);
 	tm_buf_putc(out, '\n');
 }

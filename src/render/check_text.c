@@ -2,6 +2,7 @@
 #include "render/report.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,13 @@
 #define NO_SLOT            ((size_t)-1)
 /* From this many findings, the report is written by three threads. */
 #define PARALLEL_ROWS 20000
+/* The summary shows this many overdue findings and elements of a group,
+ * then says how many more there are and the query that lists them. */
+#define SHOWN_OVERDUE        TM_SUMMARY_TOP
+#define SHOWN_GROUP_ELEMENTS 10
+#define GROUP_INDENT         4
+/* Where a group's elements wrap when the width is unlimited (a file, a PR). */
+#define WRAP_WIDTH 100
 
 /* ORDER RISK */
 static const char *const risk_colors[5] = {"\033[2m", "\033[36m", "\033[33m", "\033[31m", "\033[1;31m"};
@@ -334,61 +342,92 @@ typedef struct columns {
 	size_t risk, id, element, title, status, due;
 } columns;
 
+/* What measuring a run of findings remembers: findings of one element,
+ * one rule or one due date share the very string or date, so each is
+ * measured once per run of them. */
+typedef struct measure_state {
+	const char *last_element, *last_title;
+	int32_t last_due;
+	bool measured_due;
+} measure_state;
+
+static columns columns_of_headings(void)
+{
+	return (columns){strlen("RISK"),  strlen("ID"),     strlen("ELEMENT"),
+	                 strlen("TITLE"), strlen("STATUS"), strlen("DUE")};
+}
+
+static void measure_one(columns *col, measure_state *state, const tm_finding *finding)
+{
+	if (!state->measured_due || finding->due != state->last_due) {
+		char due[11];
+		due_cell(due, finding->due);
+		col->due = max_size(col->due, strlen(due));
+		state->last_due = finding->due;
+		state->measured_due = true;
+	}
+	col->risk = max_size(col->risk, strlen(table_name(tm_risk_names, 5, (int)finding->risk)));
+	col->id = max_size(col->id, text_width(finding->id));
+	const char *element = element_cell(finding);
+	if (element != state->last_element)
+		col->element = max_size(col->element, text_width(element));
+	state->last_element = element;
+	if (finding->about->title != state->last_title)
+		col->title = max_size(col->title, text_width(finding->about->title));
+	state->last_title = finding->about->title;
+	col->status = max_size(col->status, strlen(table_name(tm_status_names, 6, (int)finding->status)));
+	if (finding->overdue)
+		col->due = max_size(col->due, strlen("YYYY-MM-DD overdue"));
+}
+
+/* Narrows the columns to a terminal `width` columns wide (0: unlimited). */
+static void fit_columns(columns *col, int width)
+{
+	if (width <= 0)
+		return;
+	/* two columns of margin, two between columns */
+	size_t fixed = 2 + col->risk + 2 + col->id + 2 + col->element + 2 + 2 + col->status + 2 + col->due;
+	size_t room = (size_t)width > fixed ? (size_t)width - fixed : 0;
+	/* The element is mostly repeated in the id after '@', the title is
+	 * not: narrow ELEMENT before cutting TITLE short. IDs are never cut,
+	 * they are what people copy into mitigations. */
+	size_t wanted = col->title < WANTED_TITLE_WIDTH ? col->title : WANTED_TITLE_WIDTH;
+	if (room < wanted && col->element > MIN_ELEMENT_WIDTH) {
+		size_t give = col->element - MIN_ELEMENT_WIDTH;
+		if (give > wanted - room)
+			give = wanted - room;
+		col->element -= give;
+		room += give;
+	}
+	if (room < MIN_TITLE_WIDTH)
+		room = MIN_TITLE_WIDTH;
+	if (col->title > room)
+		col->title = room;
+}
+
 static columns measure(const tm_findings *findings, int width)
 {
-	columns col = {strlen("RISK"),  strlen("ID"),     strlen("ELEMENT"),
-	               strlen("TITLE"), strlen("STATUS"), strlen("DUE")};
-	/* Findings of one element, one rule or one due date share the very
-	 * string or date: each is measured once per run of them. */
-	const char *last_element = NULL, *last_title = NULL;
-	int32_t last_due = TM_NO_DATE;
-	bool measured_due = false;
-	for (size_t i = 0; i < findings->count; i++) {
-		const tm_finding *finding = &findings->items[i];
-		if (!measured_due || finding->due != last_due) {
-			char due[11];
-			due_cell(due, finding->due);
-			col.due = max_size(col.due, strlen(due));
-			last_due = finding->due;
-			measured_due = true;
-		}
-		col.risk = max_size(col.risk, strlen(table_name(tm_risk_names, 5, (int)finding->risk)));
-		col.id = max_size(col.id, text_width(finding->id));
-		const char *element = element_cell(finding);
-		if (element != last_element)
-			col.element = max_size(col.element, text_width(element));
-		last_element = element;
-		if (finding->about->title != last_title)
-			col.title = max_size(col.title, text_width(finding->about->title));
-		last_title = finding->about->title;
-		col.status =
-		    max_size(col.status, strlen(table_name(tm_status_names, 6, (int)finding->status)));
-	}
-	if (width > 0) {
-		/* two columns of margin, two between columns */
-		size_t fixed = 2 + col.risk + 2 + col.id + 2 + col.element + 2 + 2 + col.status + 2 + col.due;
-		size_t room = (size_t)width > fixed ? (size_t)width - fixed : 0;
-		/* The element is mostly repeated in the id after '@', the title is
-		 * not: narrow ELEMENT before cutting TITLE short. IDs are never cut,
-		 * they are what people copy into mitigations. */
-		size_t wanted = col.title < WANTED_TITLE_WIDTH ? col.title : WANTED_TITLE_WIDTH;
-		if (room < wanted && col.element > MIN_ELEMENT_WIDTH) {
-			size_t give = col.element - MIN_ELEMENT_WIDTH;
-			if (give > wanted - room)
-				give = wanted - room;
-			col.element -= give;
-			room += give;
-		}
-		if (room < MIN_TITLE_WIDTH)
-			room = MIN_TITLE_WIDTH;
-		if (col.title > room)
-			col.title = room;
-	}
+	columns col = columns_of_headings();
+	measure_state state = {0};
+	for (size_t i = 0; i < findings->count; i++)
+		measure_one(&col, &state, &findings->items[i]);
+	fit_columns(&col, width);
 	return col;
 }
 
+static columns measure_list(const tm_finding *const *list, size_t count, int width)
+{
+	columns col = columns_of_headings();
+	measure_state state = {0};
+	for (size_t i = 0; i < count; i++)
+		measure_one(&col, &state, list[i]);
+	fit_columns(&col, width);
+	return col;
+}
+
+/* One row of the table, and the finding's detail under it when `detail`. */
 static void finding_row(tm_buf *out, const tm_finding *finding, const columns *col,
-                        const tm_render_options *opts)
+                        const tm_render_options *opts, bool detail)
 {
 	const char *risk = table_name(tm_risk_names, 5, (int)finding->risk);
 	char due[11];
@@ -410,8 +449,10 @@ static void finding_row(tm_buf *out, const tm_finding *finding, const columns *c
 	cell(out, table_name(tm_status_names, 6, (int)finding->status), col->status);
 	tm_buf_puts(out, "  ");
 	tm_buf_puts(out, due);
+	if (finding->overdue)
+		tm_buf_puts(out, " overdue");
 	tm_buf_putc(out, '\n');
-	if (finding->detail && *finding->detail) {
+	if (detail && finding->detail && *finding->detail) {
 		size_t at = 2 + col->risk + 2 + 2; /* under the ID column, two further in */
 		tm_buf_fill(out, ' ', at);
 		size_t room = (size_t)-1;
@@ -427,12 +468,12 @@ static void rows(tm_buf *out, const tm_findings *findings, size_t from, size_t t
                  const tm_render_options *opts)
 {
 	for (size_t i = from; i < to; i++)
-		finding_row(out, &findings->items[i], col, opts);
+		finding_row(out, &findings->items[i], col, opts, true);
 }
 
-static void table_heading(tm_buf *out, const columns *col)
+static void column_headings(tm_buf *out, const columns *col)
 {
-	tm_buf_puts(out, "\nFindings\n  ");
+	tm_buf_puts(out, "  ");
 	cell(out, "RISK", col->risk);
 	tm_buf_puts(out, "  ");
 	cell(out, "ID", col->id);
@@ -443,6 +484,157 @@ static void table_heading(tm_buf *out, const columns *col)
 	tm_buf_puts(out, "  ");
 	cell(out, "STATUS", col->status);
 	tm_buf_puts(out, "  DUE\n");
+}
+
+static void table_heading(tm_buf *out, const columns *col)
+{
+	tm_buf_puts(out, "\nFindings\n");
+	column_headings(out, col);
+}
+
+/* `12 findings: 1 CRITICAL, 3 HIGH, 5 MEDIUM, 2 LOW, 1 INFO — 8 open, 2 planned`:
+ * all five risk counts always (so the line reads the same every time), the
+ * statuses only when some finding has them. */
+static void counts_line(tm_buf *out, const tm_summary *summary)
+{
+	plural(out, summary->total, "finding", "findings");
+	const char *sep = ": ";
+	for (int risk = TM_RISK_CRITICAL; risk >= TM_RISK_INFO; risk--) {
+		tm_buf_printf(out, "%s%zu %s", sep, summary->by_risk[risk], tm_risk_names[risk]);
+		sep = ", ";
+	}
+	sep = " — ";
+	for (int status = TM_STATUS_OPEN; status <= TM_STATUS_FALSE_POSITIVE; status++) {
+		if (!summary->by_status[status])
+			continue;
+		tm_buf_printf(out, "%s%zu %s", sep, summary->by_status[status], tm_status_names[status]);
+		sep = ", ";
+	}
+	tm_buf_putc(out, '\n');
+}
+
+static void totals(tm_buf *out, const tm_summary *summary)
+{
+	if (!summary->total) {
+		tm_buf_puts(out, "\nNo findings.\n");
+		return;
+	}
+	tm_buf_putc(out, '\n');
+	counts_line(out, summary);
+}
+
+static void finding_list(tm_buf *out, const tm_finding *const *list, size_t count,
+                         const tm_render_options *opts)
+{
+	columns col = measure_list(list, count, opts->width);
+	column_headings(out, &col);
+	for (size_t i = 0; i < count; i++)
+		finding_row(out, list[i], &col, opts, false);
+}
+
+/* `    web, api, db, …` and `    and 4 more: threats where …`: the
+ * elements of a group, wrapped at the terminal's width (WRAP_WIDTH when
+ * unlimited), and the query that lists them all. */
+static void group_elements(tm_buf *out, const tm_summary_group *group, const tm_render_options *opts)
+{
+	size_t wrap = opts->width > 0 ? (size_t)opts->width : WRAP_WIDTH;
+	size_t shown = group->count < SHOWN_GROUP_ELEMENTS ? group->count : SHOWN_GROUP_ELEMENTS;
+	size_t column = GROUP_INDENT;
+	tm_buf_fill(out, ' ', GROUP_INDENT);
+	for (size_t i = 0; i < shown; i++) {
+		const char *key = group->findings[i]->element_key;
+		size_t width = text_width(key);
+		if (i) {
+			tm_buf_putc(out, ',');
+			column++;
+			if (column + 1 + width > wrap) {
+				tm_buf_putc(out, '\n');
+				tm_buf_fill(out, ' ', GROUP_INDENT);
+				column = GROUP_INDENT;
+			} else {
+				tm_buf_putc(out, ' ');
+				column++;
+			}
+		}
+		sanitize(out, key);
+		column += width;
+	}
+	if (shown < group->count) {
+		tm_buf_putc(out, '\n');
+		tm_buf_fill(out, ' ', GROUP_INDENT);
+		tm_buf_printf(out, "and %zu more: threats where rule = ", group->count - shown);
+		sanitize(out, group->rule);
+		tm_buf_printf(out, " and risk = %s and status = %s", tm_risk_names[group->risk],
+		              tm_status_names[group->status]);
+	}
+	tm_buf_putc(out, '\n');
+}
+
+/* `  HIGH  STRIDE-T-01 on 14 flows (open, 2 overdue): Title` and its elements. */
+static void group_lines(tm_buf *out, const tm_summary *summary, const tm_render_options *opts)
+{
+	tm_buf_printf(out, "\nRepeated findings (one rule, risk and status on %d or more elements)\n",
+	              TM_SUMMARY_GROUP_MIN);
+	for (size_t k = 0; k < summary->ngroups; k++) {
+		const tm_summary_group *group = &summary->groups[k];
+		tm_buf_puts(out, "  ");
+		bool color = opts->color;
+		if (color)
+			tm_buf_puts(out, risk_colors[group->risk]);
+		tm_buf_puts(out, tm_risk_names[group->risk]);
+		if (color)
+			tm_buf_puts(out, COLOR_RESET);
+		tm_buf_puts(out, "  ");
+		sanitize(out, group->rule);
+		char counts[128];
+		int written = snprintf(counts, sizeof counts, " on %zu %s (%s", group->count, group->noun,
+		                       tm_status_names[group->status]);
+		if (group->overdue && written > 0 && (size_t)written < sizeof counts)
+			snprintf(counts + written, sizeof counts - (size_t)written, ", %zu overdue)",
+			         group->overdue);
+		else if (written > 0 && (size_t)written < sizeof counts)
+			snprintf(counts + written, sizeof counts - (size_t)written, ")");
+		tm_buf_puts(out, counts);
+		if (group->about && group->about->title && *group->about->title) {
+			tm_buf_puts(out, ": ");
+			/* the title gets what is left of the line, as in the table */
+			size_t used = 2 + strlen(tm_risk_names[group->risk]) + 2 + text_width(group->rule) +
+			              strlen(counts) + 2;
+			size_t room = (size_t)-1;
+			if (opts->width > 0)
+				room = (size_t)opts->width > used + MIN_TITLE_WIDTH
+				           ? (size_t)opts->width - used
+				           : MIN_TITLE_WIDTH;
+			fit(out, group->about->title, room);
+		}
+		tm_buf_putc(out, '\n');
+		group_elements(out, group, opts);
+	}
+}
+
+/* The summary the text opens with: counts, the highest open risks, the
+ * overdue findings and the repeated ones (risk/summary.h). */
+static void summary_section(tm_buf *out, const tm_summary *summary, const tm_render_options *opts)
+{
+	if (!summary->total)
+		return;
+	tm_buf_puts(out, "\nSummary\n  ");
+	counts_line(out, summary);
+	tm_buf_printf(out, "  %zu overdue\n", summary->noverdue);
+	if (summary->ntop) {
+		tm_buf_puts(out, "\nHighest open risks\n");
+		finding_list(out, summary->top, summary->ntop, opts);
+	}
+	if (summary->noverdue) {
+		size_t shown = summary->noverdue < SHOWN_OVERDUE ? summary->noverdue : SHOWN_OVERDUE;
+		tm_buf_puts(out, "\nOverdue\n");
+		finding_list(out, summary->overdue, shown, opts);
+		if (shown < summary->noverdue)
+			tm_buf_printf(out, "  and %zu more: threats where overdue = true\n",
+			              summary->noverdue - shown);
+	}
+	if (summary->ngroups)
+		group_lines(out, summary, opts);
 }
 
 /* A part of the report written on another thread, into a buffer of its
@@ -460,7 +652,6 @@ typedef struct text_job {
 static void model_sections_of_job(void *arg)
 {
 	text_job *job = arg;
-	header(&job->buf, job->model);
 	boundaries_section(&job->buf, job->model);
 }
 
@@ -474,7 +665,7 @@ static void rows_of_job(void *arg)
  * second half of the table on other threads, the table's measure and
  * first half on this one; then each is written in its place. */
 static void large_report(tm_buf *out, const tm_model *model, const tm_findings *findings,
-                         const tm_render_options *opts)
+                         const tm_summary *summary, const tm_render_options *opts)
 {
 	text_job sections = {.model = model};
 	if (model)
@@ -486,6 +677,8 @@ static void large_report(tm_buf *out, const tm_model *model, const tm_findings *
 	tm_buf first = TM_BUF_INIT;
 	rows(&first, findings, 0, count / 2, &col, opts);
 	if (model) {
+		header(out, model);
+		summary_section(out, summary, opts);
 		tm_task_wait(&sections.task);
 		tm_buf_take(out, &sections.buf);
 	}
@@ -493,40 +686,6 @@ static void large_report(tm_buf *out, const tm_model *model, const tm_findings *
 	tm_buf_take(out, &first);
 	tm_task_wait(&second.task);
 	tm_buf_take(out, &second.buf);
-}
-
-/* `12 findings: 1 CRITICAL, 3 HIGH, 5 MEDIUM, 2 LOW, 1 INFO — 8 open, 2 planned`:
- * all five risk counts always (so the line reads the same every time), the
- * statuses only when some finding has them. */
-static void summary(tm_buf *out, const tm_findings *findings)
-{
-	if (!findings->count) {
-		tm_buf_puts(out, "\nNo findings.\n");
-		return;
-	}
-	size_t risks[5] = {0}, statuses[6] = {0};
-	for (size_t i = 0; i < findings->count; i++) {
-		const tm_finding *finding = &findings->items[i];
-		if ((int)finding->risk >= TM_RISK_INFO && finding->risk <= TM_RISK_CRITICAL)
-			risks[finding->risk]++;
-		if ((int)finding->status >= TM_STATUS_OPEN && finding->status <= TM_STATUS_FALSE_POSITIVE)
-			statuses[finding->status]++;
-	}
-	tm_buf_putc(out, '\n');
-	plural(out, findings->count, "finding", "findings");
-	const char *sep = ": ";
-	for (int risk = TM_RISK_CRITICAL; risk >= TM_RISK_INFO; risk--) {
-		tm_buf_printf(out, "%s%zu %s", sep, risks[risk], tm_risk_names[risk]);
-		sep = ", ";
-	}
-	sep = " — ";
-	for (int status = TM_STATUS_OPEN; status <= TM_STATUS_FALSE_POSITIVE; status++) {
-		if (!statuses[status])
-			continue;
-		tm_buf_printf(out, "%s%zu %s", sep, statuses[status], tm_status_names[status]);
-		sep = ", ";
-	}
-	tm_buf_putc(out, '\n');
 }
 
 void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings *findings,
@@ -538,11 +697,14 @@ void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings 
 		opts = &plain;
 	if (!findings)
 		findings = &none;
+	tm_summary summary;
+	tm_summary_compute(&summary, findings);
 	if (findings->count >= PARALLEL_ROWS) {
-		large_report(out, model, findings, opts);
+		large_report(out, model, findings, &summary, opts);
 	} else {
 		if (model) {
 			header(out, model);
+			summary_section(out, &summary, opts);
 			boundaries_section(out, model);
 		}
 		if (findings->count) {
@@ -551,5 +713,6 @@ void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings 
 			rows(out, findings, 0, findings->count, &col, opts);
 		}
 	}
-	summary(out, findings);
+	totals(out, &summary);
+	tm_summary_free(&summary);
 }

@@ -12,6 +12,7 @@
 #include "model/model.h"
 #include "render/json.h"
 #include "risk/risk.h"
+#include "risk/summary.h"
 
 typedef struct tm_render_options {
 	bool color; /* ANSI colours (see tm_term_color) */
@@ -26,14 +27,14 @@ typedef struct tm_render_options {
 void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings *findings,
                           const tm_render_options *opts);
 
-/* SPEC §4: {"model": {...}, "findings": [...], "summary": {...}} and a
- * trailing newline. */
+/* SPEC §4: {"model": {...}, "findings": [...], "groups": [...],
+ * "summary": {...}} and a trailing newline (doc/report.md, "The summary"). */
 void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings);
 
 /* One finding as the JSON object of SPEC §4 (query and report reuse it):
  * id, rule, framework, category, element, title, detail, likelihood,
- * impact, likelihood_level, impact_level, risk, status, due, mitigations,
- * file, line, in that order. */
+ * impact, likelihood_level, impact_level, risk, status, due, overdue,
+ * mitigations, file, line, in that order. */
 void tm_render_finding_json(struct tm_json *json, const tm_finding *finding);
 
 /* The model's "name" and the meta attributes of its `model` statement
@@ -42,7 +43,13 @@ void tm_render_finding_json(struct tm_json *json, const tm_finding *finding);
  * one JSON object. */
 void tm_render_model_json(struct tm_json *json, const tm_model *model);
 
-/* {"CRITICAL": n, "HIGH": n, "MEDIUM": n, "LOW": n, "INFO": n}. */
-void tm_render_summary_json(struct tm_json *json, const tm_findings *findings);
+/* {"CRITICAL": n, "HIGH": n, "MEDIUM": n, "LOW": n, "INFO": n, "total": n,
+ * "statuses": {"open": n, ...every status}, "overdue": n, "top": [ids of
+ * the highest open risks]}. */
+void tm_render_summary_json(struct tm_json *json, const tm_summary *summary);
+/* The summary's groups: [{"rule", "title", "risk", "status", "count",
+ * "overdue", "elements": [keys], "findings": [ids]}], in the summary's
+ * order. */
+void tm_render_groups_json(struct tm_json *json, const tm_summary *summary);
 
 #endif

@@ -270,8 +270,13 @@ void tm_render_report_json(tm_buf *out, const tm_session *session)
 	for (size_t i = 0; i < session->findings.count; i++)
 		tm_render_finding_json(&json, &session->findings.items[i]);
 	tm_json_end_array(&json);
+	tm_summary summary;
+	tm_summary_compute(&summary, &session->findings);
+	tm_json_key(&json, "groups");
+	tm_render_groups_json(&json, &summary);
 	tm_json_key(&json, "summary");
-	tm_render_summary_json(&json, &session->findings);
+	tm_render_summary_json(&json, &summary);
+	tm_summary_free(&summary);
 	tm_json_end_object(&json);
 	tm_buf_putc(out, '\n');
 }

@@ -9,6 +9,7 @@
 
 #include "base/date.h"
 #include "render/escape.h"
+#include "risk/summary.h"
 #include "threat/status.h"
 
 #define DASH "\xE2\x80\x94" /* U+2014, for "not stated" */
@@ -115,6 +116,20 @@ static void status_cell(tm_doc *doc, tm_status status)
 	doc->ops->cell_end(doc);
 }
 
+/* A finding's status, and `overdue` when it is. */
+static void finding_status_cell(tm_doc *doc, const tm_finding *f)
+{
+	char css[64];
+	snprintf(css, sizeof css, "status status-%s%s", status_name(f->status), f->overdue ? " overdue" : "");
+	doc->ops->cell_begin(doc, css);
+	text(doc, status_name(f->status));
+	if (f->overdue) {
+		text(doc, ", ");
+		doc->ops->strong(doc, "overdue");
+	}
+	doc->ops->cell_end(doc);
+}
+
 static const tm_mitigation *find_mitigation(const tm_model *model, const char *id)
 {
 	for (size_t i = 0; id && i < model->nmitigations; i++)
@@ -179,6 +194,142 @@ static void header(tm_doc *doc, const tm_model *model)
 	doc->ops->paragraph_end(doc);
 	tm_buf_free(&scratch);
 	tm_buf_free(&title);
+}
+
+/* ------------------------------------------------------------ summary */
+
+static void count_cell(tm_doc *doc, size_t count)
+{
+	char num[32];
+	snprintf(num, sizeof num, "%zu", count);
+	doc->ops->cell_begin(doc, NULL);
+	text(doc, num);
+	doc->ops->cell_end(doc);
+}
+
+/* ID, threat, element, risk, status, due: the summary's lists. */
+static void finding_list(tm_doc *doc, const tm_finding *const *list, size_t count)
+{
+	static const char *const headers[] = {"ID", "threat", "element", "risk", "status", "due"};
+	doc->ops->table_begin(doc, headers, 6);
+	for (size_t i = 0; i < count; i++) {
+		const tm_finding *f = list[i];
+		doc->ops->row_begin(doc);
+		code_cell(doc, f->id);
+		cell(doc, f->about->title);
+		if (f->element_key && *f->element_key)
+			code_cell(doc, f->element_key);
+		else
+			cell(doc, "model");
+		risk_cell(doc, f->risk);
+		finding_status_cell(doc, f);
+		doc->ops->cell_begin(doc, "date");
+		date_text(doc, f->due);
+		doc->ops->cell_end(doc);
+		doc->ops->row_end(doc);
+	}
+	doc->ops->table_end(doc);
+}
+
+static void repeated(tm_doc *doc, const tm_summary *summary)
+{
+	doc->ops->heading(doc, 3, "Repeated findings");
+	char line[160];
+	snprintf(line, sizeof line,
+	         "A rule raised with one risk and one status on %d or more elements is one root cause: "
+	         "each finding's ID is the rule, @, and the element.",
+	         TM_SUMMARY_GROUP_MIN);
+	doc->ops->paragraph_begin(doc);
+	text(doc, line);
+	doc->ops->paragraph_end(doc);
+	static const char *const headers[] = {"rule", "threat", "risk", "status", "count", "elements"};
+	doc->ops->table_begin(doc, headers, 6);
+	for (size_t k = 0; k < summary->ngroups; k++) {
+		const tm_summary_group *group = &summary->groups[k];
+		doc->ops->row_begin(doc);
+		code_cell(doc, group->rule);
+		cell(doc, group->about ? group->about->title : NULL);
+		risk_cell(doc, group->risk);
+		status_cell(doc, group->status);
+		doc->ops->cell_begin(doc, NULL);
+		char count[96];
+		snprintf(count, sizeof count, "%zu %s", group->count, group->noun);
+		text(doc, count);
+		if (group->overdue) {
+			snprintf(count, sizeof count, ", %zu overdue", group->overdue);
+			text(doc, count);
+		}
+		doc->ops->cell_end(doc);
+		doc->ops->cell_begin(doc, NULL);
+		for (size_t i = 0; i < group->count; i++) {
+			if (i)
+				text(doc, ", ");
+			doc->ops->code(doc, group->findings[i]->element_key);
+		}
+		doc->ops->cell_end(doc);
+		doc->ops->row_end(doc);
+	}
+	doc->ops->table_end(doc);
+}
+
+/* Counts by risk and status, the highest open risks, the overdue findings
+ * and the repeated ones (risk/summary.h), before the details. */
+static void summary_section(tm_doc *doc, const tm_findings *findings, int32_t today)
+{
+	tm_summary summary;
+	tm_summary_compute(&summary, findings);
+	doc->ops->heading(doc, 2, "Summary");
+	doc->ops->paragraph_begin(doc);
+	tm_buf line = TM_BUF_INIT;
+	tm_buf_printf(&line, "%zu %s, %zu overdue", summary.total,
+	              summary.total == 1 ? "finding" : "findings", summary.noverdue);
+	if (today != TM_NO_DATE) {
+		char date[11];
+		tm_date_format(today, date);
+		tm_buf_printf(&line, " on %s", date);
+	}
+	tm_buf_putc(&line, '.');
+	text(doc, tm_buf_str(&line));
+	tm_buf_free(&line);
+	doc->ops->paragraph_end(doc);
+	if (summary.total) {
+		static const char *const headers[] = {"risk",     "open",    "planned",        "mitigated",
+		                                      "accepted", "expired", "false positive", "total"};
+		doc->ops->table_begin(doc, headers, 8);
+		for (int risk = TM_RISK_CRITICAL; risk >= TM_RISK_INFO; risk--) {
+			doc->ops->row_begin(doc);
+			risk_cell(doc, (tm_risk)risk);
+			for (int status = TM_STATUS_OPEN; status <= TM_STATUS_FALSE_POSITIVE; status++)
+				count_cell(doc, summary.by_risk_status[risk][status]);
+			count_cell(doc, summary.by_risk[risk]);
+			doc->ops->row_end(doc);
+		}
+		doc->ops->row_begin(doc);
+		doc->ops->cell_begin(doc, NULL);
+		doc->ops->strong(doc, "total");
+		doc->ops->cell_end(doc);
+		for (int status = TM_STATUS_OPEN; status <= TM_STATUS_FALSE_POSITIVE; status++)
+			count_cell(doc, summary.by_status[status]);
+		count_cell(doc, summary.total);
+		doc->ops->row_end(doc);
+		doc->ops->table_end(doc);
+	}
+	if (summary.ntop) {
+		doc->ops->heading(doc, 3, "Highest open risks");
+		finding_list(doc, summary.top, summary.ntop);
+	}
+	if (summary.noverdue) {
+		doc->ops->heading(doc, 3, "Overdue");
+		doc->ops->paragraph_begin(doc);
+		text(doc, "Open or expired findings whose due date has passed: highest risk first, then the "
+		          "longest "
+		          "overdue.");
+		doc->ops->paragraph_end(doc);
+		finding_list(doc, summary.overdue, summary.noverdue);
+	}
+	if (summary.ngroups)
+		repeated(doc, &summary);
+	tm_summary_free(&summary);
 }
 
 /* ---------------------------------------------------- project context */
@@ -513,7 +664,7 @@ static void threat_table(tm_doc *doc, const tm_model *model, const tm_findings *
 		number_text(doc, f->impact);
 		doc->ops->cell_end(doc);
 		risk_cell(doc, f->risk);
-		status_cell(doc, f->status);
+		finding_status_cell(doc, f);
 		doc->ops->cell_begin(doc, NULL);
 		mitigation_text(doc, model, f);
 		doc->ops->cell_end(doc);
@@ -777,6 +928,7 @@ void tm_render_report_doc(tm_doc *doc)
 	const tm_model *model = session->model;
 	const tm_findings *findings = &session->findings;
 	header(doc, model);
+	summary_section(doc, findings, session->options.today);
 	context(doc, model);
 	diagram(doc);
 	boundaries(doc, model);

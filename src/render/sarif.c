@@ -362,6 +362,8 @@ static void result(tm_json *json, const tm_finding *f, size_t index, const tm_mo
 	tm_json_number(json, f->impact);
 	tm_json_key(json, "due");
 	tm_json_date(json, f->due);
+	tm_json_key(json, "overdue");
+	tm_json_bool(json, f->overdue);
 	tm_json_end_object(json);
 	tm_json_end_object(json);
 	tm_buf_free(&scratch);

@@ -70,6 +70,7 @@ typedef struct tm_finding {
 	tm_status status;
 	int32_t found;            /* first appearance: the threat's `found`, else the model's date */
 	int32_t due;              /* TM_NO_DATE: none */
+	bool overdue;             /* open or expired and due before today (risk/summary.h) */
 	const char **mitigations; /* ids of the mitigations naming it */
 	size_t nmitigations;
 	const tm_acceptance *acceptance; /* the acceptance covering it, or NULL */

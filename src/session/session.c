@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/task.h"
 #include "base/xalloc.h"
+#include "risk/summary.h"
 #include "rules/rules.h"
 #include "threat/status.h"
 
@@ -75,6 +76,7 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 		timings->phase2 = lap(&mark);
 	}
 	tm_risk_track(&session->findings, model, options->today, &session->diags);
+	tm_findings_mark_overdue(&session->findings, options->today);
 	tm_task_wait(&sorting);
 	tm_findings_sort_ordered(&session->findings, order);
 	timings->track += lap(&mark);

@@ -100,6 +100,12 @@ check "Tab lists the boundary ids" "$(screen | grep -qE 'TB-01 +TB-02' && echo 1
 keys C-u 'explain T-0' Tab Tab
 sleep 0.3
 check "Tab lists the finding ids" "$(screen | grep -qE 'T-01 +T-02 +T-03 +T-04 +T-05' && echo 1 || echo 0)"
+keys C-u 'threats where overdue = tr' Tab
+sleep 0.3
+check "Tab completes true for overdue" "$(prompt_line | grep -qF 'overdue = true' && echo 1 || echo 0)"
+keys Enter
+wait_for 'Token replay at the IdP'
+check "the overdue query runs" "$(screen | grep -qF '1 finding: 0 CRITICAL, 0 HIGH, 1 MEDIUM' && echo 1 || echo 0)"
 
 # Ctrl-C: the line is dropped, the session goes on.
 keys C-u 'this line is abandoned'

@@ -588,6 +588,7 @@ static const char *const expected_json =
     "      \"risk\": \"CRITICAL\",\n"
     "      \"status\": \"planned\",\n"
     "      \"due\": \"2026-03-25\",\n"
+    "      \"overdue\": false,\n"
     "      \"mitigations\": [\n"
     "        \"M-01\",\n"
     "        \"M-02\"\n"
@@ -610,6 +611,7 @@ static const char *const expected_json =
     "      \"risk\": \"HIGH\",\n"
     "      \"status\": \"open\",\n"
     "      \"due\": \"2026-03-31\",\n"
+    "      \"overdue\": false,\n"
     "      \"mitigations\": [],\n"
     "      \"file\": \"model.threat\",\n"
     "      \"line\": 12\n"
@@ -629,17 +631,32 @@ static const char *const expected_json =
     "      \"risk\": \"LOW\",\n"
     "      \"status\": \"accepted\",\n"
     "      \"due\": null,\n"
+    "      \"overdue\": false,\n"
     "      \"mitigations\": [],\n"
     "      \"file\": null,\n"
     "      \"line\": null\n"
     "    }\n"
     "  ],\n"
+    "  \"groups\": [],\n"
     "  \"summary\": {\n"
     "    \"CRITICAL\": 1,\n"
     "    \"HIGH\": 1,\n"
     "    \"MEDIUM\": 0,\n"
     "    \"LOW\": 1,\n"
-    "    \"INFO\": 0\n"
+    "    \"INFO\": 0,\n"
+    "    \"total\": 3,\n"
+    "    \"statuses\": {\n"
+    "      \"open\": 1,\n"
+    "      \"planned\": 1,\n"
+    "      \"mitigated\": 0,\n"
+    "      \"accepted\": 1,\n"
+    "      \"expired\": 0,\n"
+    "      \"false_positive\": 0\n"
+    "    },\n"
+    "    \"overdue\": 0,\n"
+    "    \"top\": [\n"
+    "      \"STRIDE-I-02@browser->web\"\n"
+    "    ]\n"
     "  }\n"
     "}\n";
 
@@ -684,12 +701,24 @@ static void test_check_json_empty(void **state)
 	                                      "    \"name\": \"Empty\"\n"
 	                                      "  },\n"
 	                                      "  \"findings\": [],\n"
+	                                      "  \"groups\": [],\n"
 	                                      "  \"summary\": {\n"
 	                                      "    \"CRITICAL\": 0,\n"
 	                                      "    \"HIGH\": 0,\n"
 	                                      "    \"MEDIUM\": 0,\n"
 	                                      "    \"LOW\": 0,\n"
-	                                      "    \"INFO\": 0\n"
+	                                      "    \"INFO\": 0,\n"
+	                                      "    \"total\": 0,\n"
+	                                      "    \"statuses\": {\n"
+	                                      "      \"open\": 0,\n"
+	                                      "      \"planned\": 0,\n"
+	                                      "      \"mitigated\": 0,\n"
+	                                      "      \"accepted\": 0,\n"
+	                                      "      \"expired\": 0,\n"
+	                                      "      \"false_positive\": 0\n"
+	                                      "    },\n"
+	                                      "    \"overdue\": 0,\n"
+	                                      "    \"top\": []\n"
 	                                      "  }\n"
 	                                      "}\n");
 	tm_buf_free(&buf);
@@ -697,8 +726,10 @@ static void test_check_json_empty(void **state)
 
 /* ---- `check` as text ---- */
 
-static const char *const expected_text_head =
-    "Customer \"Portal\": 5 elements (1 external, 2 process, 1 store, 1 asset), 3 flows, 3 boundaries\n"
+static const char *const expected_text_model =
+    "Customer \"Portal\": 5 elements (1 external, 2 process, 1 store, 1 asset), 3 flows, 3 boundaries\n";
+
+static const char *const expected_text_boundaries =
     "\n"
     "Trust boundaries\n"
     "  TB-01 \"Cluster\"\n"
@@ -721,10 +752,20 @@ static char *text_of(fixture *fx, bool color, int width)
 	return tm_buf_detach(&buf);
 }
 
-static void assert_text(const char *text, const char *table)
+/* The summary section of the fixture's findings, for a given table of the
+ * highest open risks. */
+static const char *const expected_text_counts =
+    "\n"
+    "Summary\n"
+    "  3 findings: 1 CRITICAL, 1 HIGH, 0 MEDIUM, 1 LOW, 0 INFO — 1 open, 1 planned, 1 accepted\n";
+
+static void assert_text(const char *text, const char *summary, const char *table)
 {
 	tm_buf expected = TM_BUF_INIT;
-	tm_buf_puts(&expected, expected_text_head);
+	tm_buf_puts(&expected, expected_text_model);
+	tm_buf_puts(&expected, expected_text_counts);
+	tm_buf_puts(&expected, summary);
+	tm_buf_puts(&expected, expected_text_boundaries);
 	tm_buf_puts(&expected, table);
 	tm_buf_puts(&expected, expected_text_summary);
 	assert_string_equal(text, tm_buf_str(&expected));
@@ -749,18 +790,29 @@ static size_t column_of(const char *line, size_t len, const char *word)
 static void test_check_text(void **state)
 {
 	fixture *fx = *state;
+	fx->items[1].overdue = true;
 	char *text = text_of(fx, false, 0);
-	/* no width: nothing is cut; the wide title sets the column */
+	/* no width: nothing is cut; the wide title sets the column. The open
+	 * finding is the highest open risk, and overdue. */
 	assert_text(text,
+	            "  1 overdue\n"
+	            "\n"
+	            "Highest open risks\n"
+	            "  RISK  ID                        ELEMENT       TITLE                             STATUS  DUE\n"
+	            "  HIGH  STRIDE-I-02@browser->web  browser->web  数据泄露 via 🔥 unencrypted flow  open    2026-03-31 overdue\n"
+	            "\n"
+	            "Overdue\n"
+	            "  RISK  ID                        ELEMENT       TITLE                             STATUS  DUE\n"
+	            "  HIGH  STRIDE-I-02@browser->web  browser->web  数据泄露 via 🔥 unencrypted flow  open    2026-03-31 overdue\n",
 	            "Findings\n"
 	            "  RISK      ID                        ELEMENT       TITLE                             STATUS    DUE\n"
 	            "  CRITICAL  T-01                      web           Session hijacking via XSS         planned   2026-03-25\n"
-	            "  HIGH      STRIDE-I-02@browser->web  browser->web  数据泄露 via 🔥 unencrypted flow  open      2026-03-31\n"
+	            "  HIGH      STRIDE-I-02@browser->web  browser->web  数据泄露 via 🔥 unencrypted flow  open      2026-03-31 overdue\n"
 	            "              the flow has no tls\n"
 	            "  LOW       HYGIENE-01@model          -             No next review scheduled          accepted  -\n");
 	/* every row's STATUS and DUE start in the header's display column,
 	 * whatever the byte lengths of the wide characters before them */
-	const char *table = strstr(text, "  RISK");
+	const char *table = strstr(text, "  RISK      ");
 	assert_non_null(table);
 	size_t status_column = column_of(table, strcspn(table, "\n"), "STATUS");
 	size_t due_column = column_of(table, strcspn(table, "\n"), "DUE");
@@ -786,7 +838,7 @@ static void test_check_text_large(void **state)
 {
 	fixture *fx = *state;
 	enum { N = 25001 };
-	tm_finding_about about = {.title = "Title"};
+	tm_finding_about about = {.rule = "R", .title = "Title"};
 	tm_findings many;
 	tm_findings_init(&many);
 	for (int i = 0; i < N; i++) {
@@ -800,7 +852,19 @@ static void test_check_text_large(void **state)
 		f->detail = i % 3 == 0 ? tm_arena_printf(many.arena, "detail %d", i) : NULL;
 	}
 	tm_buf expected = TM_BUF_INIT;
-	tm_buf_puts(&expected, expected_text_head);
+	tm_buf_puts(&expected, expected_text_model);
+	/* INFO is no open risk to list; one rule on every element is a group */
+	tm_buf_printf(&expected,
+	              "\nSummary\n"
+	              "  %d findings: 0 CRITICAL, 0 HIGH, 0 MEDIUM, 0 LOW, %d INFO — %d open\n"
+	              "  0 overdue\n"
+	              "\n"
+	              "Repeated findings (one rule, risk and status on 3 or more elements)\n"
+	              "  INFO  R on %d elements (open): Title\n"
+	              "    e00000, e00001, e00002, e00003, e00004, e00005, e00006, e00007, e00008, e00009\n"
+	              "    and %d more: threats where rule = R and risk = INFO and status = open\n",
+	              N, N, N, N, N - 10);
+	tm_buf_puts(&expected, expected_text_boundaries);
 	tm_buf_puts(&expected, "Findings\n  RISK  ID              ELEMENT  TITLE  STATUS  DUE\n");
 	for (int i = 0; i < N; i++) {
 		tm_buf_printf(&expected, "  INFO  R-%05d@e%05d  e%05d   Title  open    -\n", i, i, i);
@@ -843,7 +907,13 @@ static void test_check_text_width(void **state)
 	 * ELEMENT gives up 2 (down to its floor of 10) and TITLE gets 18; the
 	 * emoji and the space after it fit in the 17 columns before the "…" */
 	char *text = text_of(fx, false, 90);
-	assert_text(text, "Findings\n"
+	assert_text(text,
+	            "  0 overdue\n"
+	            "\n"
+	            "Highest open risks\n"
+	            "  RISK  ID                        ELEMENT     TITLE                     STATUS  DUE\n"
+	            "  HIGH  STRIDE-I-02@browser->web  browser->…  数据泄露 via 🔥 unencry…  open    2026-03-31\n",
+	            "Findings\n"
 	                  "  RISK      ID                        ELEMENT     TITLE               STATUS    DUE\n"
 	                  "  CRITICAL  T-01                      web         Session hijacking…  planned   2026-03-25\n"
 	                  "  HIGH      STRIDE-I-02@browser->web  browser->…  数据泄露 via 🔥 u…  open      2026-03-31\n"
@@ -860,13 +930,55 @@ static void test_check_text_width(void **state)
 	 * cut to what is left of the line */
 	fx->items[1].detail = "the flow carries PII over plain HTTP between the browser and the web tier";
 	text = text_of(fx, false, 40);
-	assert_text(text, "Findings\n"
+	assert_text(text,
+	            "  0 overdue\n"
+	            "\n"
+	            "Highest open risks\n"
+	            "  RISK  ID                        ELEMENT     TITLE         STATUS  DUE\n"
+	            "  HIGH  STRIDE-I-02@browser->web  browser->…  数据泄露 vi…  open    2026-03-31\n",
+	            "Findings\n"
 	                  "  RISK      ID                        ELEMENT     TITLE         STATUS    DUE\n"
 	                  "  CRITICAL  T-01                      web         Session hij…  planned   2026-03-25\n"
 	                  "  HIGH      STRIDE-I-02@browser->web  browser->…  数据泄露 vi…  open      2026-03-31\n"
 	                  "              the flow carries PII over…\n"
 	                  "  LOW       HYGIENE-01@model          -           No next rev…  accepted  -\n");
 	free(text);
+}
+
+/* A group's elements wrap at the terminal's width; the line that names
+ * the rest is the query that lists them. */
+static void test_check_text_group_wraps(void **state)
+{
+	fixture *fx = *state;
+	tm_finding_about about = {.rule = "R-01", .title = "Repeated across the model"};
+	tm_findings many;
+	tm_findings_init(&many);
+	for (int i = 0; i < 12; i++) {
+		tm_finding *f = tm_findings_add(&many);
+		f->id = tm_arena_printf(many.arena, "R-01@element-%02d", i);
+		f->element_key = tm_arena_printf(many.arena, "element-%02d", i);
+		f->about = &about;
+		f->risk = TM_RISK_LOW;
+		f->status = TM_STATUS_PLANNED;
+		f->due = TM_NO_DATE;
+	}
+	tm_render_options opts = {true, 40};
+	tm_buf buf = TM_BUF_INIT;
+	tm_render_check_text(&buf, &fx->model, &many, &opts);
+	assert_non_null(strstr(tm_buf_str(&buf),
+	                       "\nRepeated findings (one rule, risk and status on 3 or more elements)\n"
+	                       "  \033[36mLOW\033[0m  R-01 on 12 elements (planned): Repeated ac…\n"
+	                       "    element-00, element-01, element-02,\n"
+	                       "    element-03, element-04, element-05,\n"
+	                       "    element-06, element-07, element-08,\n"
+	                       "    element-09\n"
+	                       "    and 2 more: threats where rule = R-01 and risk = LOW and status = planned\n"
+	                       "\nTrust boundaries\n"));
+	/* planned findings are neither open risks to list nor overdue */
+	assert_null(strstr(tm_buf_str(&buf), "Highest open risks"));
+	assert_null(strstr(tm_buf_str(&buf), "\nOverdue\n"));
+	tm_buf_free(&buf);
+	tm_findings_free(&many);
 }
 
 static void test_check_text_color(void **state)
@@ -926,7 +1038,8 @@ static void test_check_text_empty(void **state)
 	fx->findings.count = 0;
 	char *text = text_of(fx, true, 80);
 	tm_buf expected = TM_BUF_INIT;
-	tm_buf_puts(&expected, expected_text_head);
+	tm_buf_puts(&expected, expected_text_model);
+	tm_buf_puts(&expected, expected_text_boundaries);
 	tm_buf_puts(&expected, "No findings.\n");
 	assert_string_equal(text, tm_buf_str(&expected));
 	tm_buf_free(&expected);
@@ -980,6 +1093,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_width, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_text_group_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_color, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_empty, setup, teardown),

@@ -320,7 +320,7 @@ static void test_errors(void **state)
 	                                                     "      |                               ^\n"
 	                                                     "note: the fields are id, rule, framework, category, "
 	                                                     "element, kind, risk, likelihood, impact, status, "
-	                                                     "boundary, pack and title\n"
+	                                                     "boundary, pack, title and overdue\n"
 	                                                     "1 error\n");
 }
 
@@ -646,6 +646,41 @@ static void assert_output(fixture *fx, const char *text, const char *expected)
 	free(out);
 }
 
+/* `overdue` is true or false: the flag the session sets on open and
+ * expired findings past their due date. */
+static void test_overdue(void **state)
+{
+	(void)state;
+	fixture *fx = build();
+	fx->findings.items[0].overdue = true; /* STRIDE-E-01@api, open */
+	fx->findings.items[4].overdue = true; /* STRIDE-S-01@browser, open */
+	assert_true(tm_date_parse("2026-03-31", 10, &fx->findings.items[0].due));
+	assert_selects(fx, "threats where overdue = true", "STRIDE-E-01@api,STRIDE-S-01@browser");
+	assert_selects(fx, "threats where overdue = TRUE and risk >= high", "STRIDE-E-01@api");
+	assert_selects(fx, "threats where overdue = false",
+	               "STRIDE-I-01@sql,STRIDE-T-01@browser->api,LINDDUN-L-01@db,HYG-03@model");
+	assert_selects(fx, "threats where overdue != true",
+	               "STRIDE-I-01@sql,STRIDE-T-01@browser->api,LINDDUN-L-01@db,HYG-03@model");
+	assert_selects(fx, "threats where not overdue = false", "STRIDE-E-01@api,STRIDE-S-01@browser");
+	assert_selects(fx, "threats by overdue desc limit 2", "STRIDE-E-01@api,STRIDE-S-01@browser");
+	parse_error("threats where overdue > true", "query:1:23: error: 'overdue' is true or false: use = or !=\n"
+	                                            "    1 | threats where overdue > true\n"
+	                                            "      |                       ^\n"
+	                                            "1 error\n");
+	parse_error("threats where overdue = yes",
+	            "query:1:25: error: 'overdue' compares with true or false, not 'yes'\n"
+	            "    1 | threats where overdue = yes\n"
+	            "      |                         ^~~\n"
+	            "1 error\n");
+	char *out = run(fx, "explain STRIDE-E-01@api", TM_OK, NULL);
+	assert_non_null(strstr(out, "\n  status:      open, due 2026-03-31, overdue\n"));
+	free(out);
+	out = run(fx, "explain STRIDE-T-01@browser->api", TM_OK, NULL);
+	assert_non_null(strstr(out, "\n  status:      open\n"));
+	free(out);
+	destroy(fx);
+}
+
 static void test_commands_output(void **state)
 {
 	(void)state;
@@ -756,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_overdue),
 		cmocka_unit_test(test_unknown_boundary),
 		cmocka_unit_test(test_commands_output),
 		cmocka_unit_test(test_json),
