@@ -47,6 +47,11 @@ const char *const tm_element_kind_names[TM_EL_COUNT] = {
     "external", "process", "store", "flow", "boundary", "asset", "actor",
 };
 const char *const tm_exposure_names[4] = {"", "internal", "network", "internet"};
+/* The same words the stride pack takes for a gateway (STRIDE-E-04). */
+const char *const tm_pass_through_kinds[] = {
+    "cdn",     "waf",         "load_balancer", "reverse_proxy", "proxy",
+    "gateway", "api_gateway", "ingress",       "edge",          NULL,
+};
 /* ORDER SENSITIVITY */
 const char *const tm_sensitivity_names[5] = {"", "low", "medium", "high", "critical"};
 const char *const tm_mitigation_status_names[4] = {"planned", "in_progress", "implemented", "verified"};
@@ -317,4 +322,138 @@ const tm_element *tm_element_level0(const tm_element *el)
 	while (el && el->parent)
 		el = el->parent;
 	return el;
+}
+
+/* ---- exposure ---- */
+
+/* How many hops of a path of requests `why` walks back: enough for any
+ * real chain; a longer one is shown with its start and its last hops. */
+enum { WHY_MAX_HOPS = 16 };
+
+tm_exposure tm_zone_exposure(const char *zone)
+{
+	if (!zone || strcmp(zone, "internet") == 0)
+		return TM_EXPOSURE_INTERNET;
+	return strcmp(zone, "internal") == 0 ? TM_EXPOSURE_INTERNAL : TM_EXPOSURE_NETWORK;
+}
+
+bool tm_element_passes_through(const tm_element *el)
+{
+	if (!el || el->kind != TM_EL_PROCESS)
+		return false;
+	const char *kind = tm_element_attr_text(el, "kind");
+	for (size_t i = 0; kind && tm_pass_through_kinds[i]; i++)
+		if (strcmp(kind, tm_pass_through_kinds[i]) == 0)
+			return true;
+	return false;
+}
+
+static tm_exposure known_exposure(const tm_element *el)
+{
+	return el && el->exposure >= TM_EXPOSURE_INTERNAL && el->exposure <= TM_EXPOSURE_INTERNET
+	           ? el->exposure
+	           : TM_EXPOSURE_INTERNAL;
+}
+
+tm_exposure tm_flow_exposure(const tm_element *flow, const tm_element **end)
+{
+	const tm_element *from = flow->source;
+	tm_exposure exposure = known_exposure(from);
+	const tm_element *target = flow->target;
+	if (flow->bidirectional && target && target->kind == TM_EL_EXTERNAL &&
+	    known_exposure(target) > exposure) {
+		from = target;
+		exposure = known_exposure(target);
+	}
+	if (end)
+		*end = from;
+	return exposure;
+}
+
+static void put_zone(tm_buf *out, const tm_element *external)
+{
+	tm_buf_printf(out, "%s (zone %s)", external->key, external->zone ? external->zone : "internet");
+}
+
+/* A process or store at Level 0 has a reason when a path of requests
+ * reaches it, or when it is internal; a model built without the resolver
+ * may give an exposure and no path. */
+static bool node_has_why(const tm_element *el)
+{
+	return (el->exposed_by && el->exposure_origin) || el->exposure <= TM_EXPOSURE_INTERNAL;
+}
+
+/* The path of requests that reaches a process or store at Level 0, walked
+ * back from it along exposed_by. */
+static void node_why(tm_buf *out, const tm_element *el)
+{
+	const tm_element *origin = el->exposure_origin;
+	if (!el->exposed_by || !origin) {
+		tm_buf_puts(out, "no request from an external entity reaches it");
+		return;
+	}
+	/* hops[0] is el, then the element that sends it requests, and so on. */
+	const tm_element *hops[WHY_MAX_HOPS];
+	size_t nhops = 0;
+	const tm_element *at = el;
+	while (at && at != origin && nhops < WHY_MAX_HOPS) {
+		hops[nhops++] = at;
+		at = at->exposed_by;
+	}
+	bool complete = at == origin;
+	bool relayed = complete;
+	for (size_t i = 1; i < nhops; i++)
+		relayed = relayed && tm_element_passes_through(hops[i]);
+	if (relayed || el->exposure == TM_EXPOSURE_INTERNET) {
+		tm_buf_puts(out, "takes requests from ");
+		put_zone(out, origin);
+		if (nhops > 1) {
+			tm_buf_puts(out, complete ? " through " : " through …, ");
+			for (size_t i = nhops - 1; i >= 1; i--)
+				tm_buf_printf(out, "%s%s", hops[i]->key, i > 1 ? ", " : "");
+			tm_buf_puts(out, " (pass-through)");
+		}
+		return;
+	}
+	tm_buf_printf(out, "takes requests from %s, further in from ", el->exposed_by->key);
+	put_zone(out, origin);
+	tm_buf_printf(out, ": %s%s", origin->key, complete ? "" : " -> …");
+	for (size_t i = nhops; i-- > 0;)
+		tm_buf_printf(out, " -> %s%s", hops[i]->key,
+		              i && tm_element_passes_through(hops[i]) ? " (pass-through)" : "");
+}
+
+bool tm_element_exposure_why(tm_buf *out, const tm_element *el)
+{
+	if (!el)
+		return false;
+	switch (el->kind) {
+	case TM_EL_EXTERNAL:
+		tm_buf_printf(out, "external entity in zone %s", el->zone ? el->zone : "internet");
+		return true;
+	case TM_EL_PROCESS:
+	case TM_EL_STORE: {
+		const tm_element *top = tm_element_level0(el);
+		if (!node_has_why(top))
+			return false;
+		if (top != el)
+			tm_buf_printf(out, "as part of %s: ", top->key);
+		node_why(out, top);
+		return true;
+	}
+	case TM_EL_FLOW: {
+		if (!el->source || !el->target || el->source->kind == TM_EL_FLOW ||
+		    el->target->kind == TM_EL_FLOW)
+			return false;
+		const tm_element *end = NULL;
+		tm_exposure exposure = tm_flow_exposure(el, &end);
+		tm_buf_puts(out, end == el->source ? "requests come from " : "replies come from ");
+		if (end->kind == TM_EL_EXTERNAL)
+			put_zone(out, end);
+		else
+			tm_buf_printf(out, "%s (%s)", end->key, tm_exposure_names[exposure]);
+		return true;
+	}
+	default: return false;
+	}
 }

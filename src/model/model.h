@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/diag.h"
 #include "lang/ast.h"
 
@@ -33,6 +34,10 @@ typedef enum tm_exposure {
 	TM_EXPOSURE_INTERNET = 3
 } tm_exposure;
 extern const char *const tm_exposure_names[4]; /* [1] "internal", [2] "network", [3] "internet" */
+/* The `kind` values of a pass-through process (a CDN, WAF, load balancer,
+ * reverse proxy or gateway): it hands requests on rather than ending them,
+ * so what lies behind it is as exposed as it is. NULL-terminated. */
+extern const char *const tm_pass_through_kinds[];
 
 /* Sensitivity of assets and of the model: ORDER SENSITIVITY */
 typedef enum tm_sensitivity {
@@ -74,6 +79,12 @@ struct tm_element {
 	/* assets an element stores (`stores`) or a flow carries (`data`);
 	 * an asset itself: sensitivity and pii */
 	tm_element **assets;
+
+	/* process, store: the element whose requests give it its exposure (the
+	 * hop before it on a shortest path of requests from an external), and
+	 * the external that path starts at; NULL when no request from an
+	 * external reaches it. A child has its top-level process's. */
+	tm_element *exposed_by, *exposure_origin;
 
 	/* The counts and small fields last, in 32 bits, so the structure packs
 	 * without holes: a large model has hundreds of thousands of elements,
@@ -210,5 +221,22 @@ const char *tm_element_attr_text(const tm_element *el, const char *name);
 
 /* The top-level ancestor (Level 0) of an element: itself when it has no parent. */
 const tm_element *tm_element_level0(const tm_element *el);
+
+/* Exposure (doc/language.md "Exposure"). An external's follows its zone:
+ * internet (also when zone is NULL), internal, else network. */
+tm_exposure tm_zone_exposure(const char *zone);
+/* A process whose `kind` is one of tm_pass_through_kinds. */
+bool tm_element_passes_through(const tm_element *el);
+/* A flow's exposure: its source's, since the source sends the requests; a
+ * `<->` flow to an external takes the higher of that and the external's,
+ * since its replies come from outside. *end (when not NULL) is set to the
+ * end whose exposure it takes. An end without an exposure counts as
+ * internal. */
+tm_exposure tm_flow_exposure(const tm_element *flow, const tm_element **end);
+/* Why an element has its exposure, in words ("takes requests from browser
+ * (zone internet) through cdn (pass-through)"), appended to out; false
+ * (nothing appended) when there is nothing to say: an element kind without
+ * exposure, or a model whose exposure was not computed by the resolver. */
+bool tm_element_exposure_why(tm_buf *out, const tm_element *el);
 
 #endif

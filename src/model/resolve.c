@@ -4,7 +4,7 @@
  *      mitigations, acceptances; duplicate ids and flow keys
  *   2. flows: endpoints, inflows/outflows, the endpoint-pair index
  *   3. boundaries: members, nesting, each element's chain, crossings
- *   4. exposure: reachability from external entities at Level 0
+ *   4. exposure: how far requests from external entities reach, at Level 0
  *   5. attributes: type checks, in_scope, assets, pii, sensitivity
  *   6. threats, mitigations, acceptances: references and value checks
  * Every error is reported and resolution goes on; nothing here assumes the
@@ -882,45 +882,50 @@ static void resolve_boundaries(resolver *r)
 }
 
 /* ---- pass 4: exposure ----
- * Flows are rolled up to their Level-0 ends (a flow to api.dal counts as a
- * flow to api) and followed in their direction, both ways for <->. An
- * element is `internet` when a path runs to it from an external whose zone
- * is internet (the default), `network` when one runs from any other
- * external, `internal` otherwise; an external is at least what its own
- * zone says. Children take their Level-0 ancestor's exposure; a flow
- * takes its source's (the higher of its two ends when it runs both ways),
- * since that is who can put data on it. */
+ * A flow is a request from its source to its target; a <-> flow adds the
+ * reply, which makes nobody reachable. Requests are rolled up to their
+ * Level-0 ends (a request to api.dal is one to api). A pass-through
+ * process (tm_pass_through_kinds) hands the requests it takes on; any
+ * other process or store ends them, and an external's requests are its
+ * own. So a process or store is
+ *   internet  when requests from an internet-zone external reach it
+ *             directly or only through pass-through processes (the edge);
+ *   network   when requests from some external reach it otherwise: further
+ *             in, behind an element that ends them, or from an external
+ *             in another zone;
+ *   internal  when none does.
+ * An external's exposure is its zone's. Children take their Level-0
+ * ancestor's exposure, a flow its request source's (tm_flow_exposure).
+ * Two breadth-first floods, so exposed_by records a shortest path: the
+ * first from the internet-zone externals through pass-through processes,
+ * the second from everything the first reached and the other externals. */
 
-static void flood(const tm_model *m, const size_t *first, const size_t *edges, size_t *queue, size_t nqueue,
-                  tm_exposure level)
+/* Marks the element at index `to` with `level`, reached by a request from
+ * `from`, unless it already has an exposure. */
+static bool expose(tm_model *m, size_t to, tm_element *from, tm_exposure level)
 {
-	for (size_t head = 0; head < nqueue; head++) {
-		size_t v = queue[head];
-		for (size_t e = first[v]; e < first[v + 1]; e++) {
-			tm_element *next = m->elements[edges[e]];
-			if (next->exposure >= level)
-				continue;
-			next->exposure = level;
-			queue[nqueue++] = edges[e];
-		}
-	}
+	tm_element *next = m->elements[to];
+	if (next->kind == TM_EL_EXTERNAL || next->exposure)
+		return false;
+	next->exposure = level;
+	next->exposed_by = from;
+	next->exposure_origin = from->kind == TM_EL_EXTERNAL ? from : from->exposure_origin;
+	return true;
 }
 
 static void resolve_exposure(resolver *r)
 {
 	tm_model *m = r->m;
 	size_t n = m->nelements;
+	/* The requests, as adjacency lists by Level-0 source: edges[first[s]..first[s+1]). */
 	size_t *first = tm_xcalloc(n + 2, sizeof(size_t));
 	for (size_t i = 0; i < n; i++) {
 		tm_element *flow = m->elements[i];
 		if (flow->kind != TM_EL_FLOW || !flow->source)
 			continue;
 		size_t s = tm_element_level0(flow->source)->index, t = tm_element_level0(flow->target)->index;
-		if (s == t)
-			continue;
-		first[s + 1]++;
-		if (flow->bidirectional)
-			first[t + 1]++;
+		if (s != t)
+			first[s + 1]++;
 	}
 	for (size_t i = 0; i < n; i++)
 		first[i + 1] += first[i];
@@ -932,53 +937,71 @@ static void resolve_exposure(resolver *r)
 		if (flow->kind != TM_EL_FLOW || !flow->source)
 			continue;
 		size_t s = tm_element_level0(flow->source)->index, t = tm_element_level0(flow->target)->index;
-		if (s == t)
-			continue;
-		edges[fill[s]++] = t;
-		if (flow->bidirectional)
-			edges[fill[t]++] = s;
+		if (s != t)
+			edges[fill[s]++] = t;
 	}
 	free(fill);
 
-	/* Everything starts below internal so the floods can mark it. */
-	for (size_t i = 0; i < n; i++)
-		if (NODE_KINDS & (1u << m->elements[i]->kind))
-			m->elements[i]->exposure = 0;
+	/* Processes and stores start unmarked (0) so the floods can mark them. */
 	size_t *queue = tm_xmalloc((n + 1) * sizeof(size_t));
-	for (int pass = 0; pass < 2; pass++) {
-		tm_exposure level = pass == 0 ? TM_EXPOSURE_INTERNET : TM_EXPOSURE_NETWORK;
-		size_t nqueue = 0;
-		for (size_t i = 0; i < n; i++) {
-			tm_element *el = m->elements[i];
-			if (el->kind != TM_EL_EXTERNAL || el->exposure >= level)
-				continue;
-			bool internet = el->zone && strcmp(el->zone, "internet") == 0;
-			if (internet == (pass == 0)) {
-				el->exposure = level;
+	size_t nqueue = 0;
+	for (size_t i = 0; i < n; i++) {
+		tm_element *el = m->elements[i];
+		el->exposed_by = el->exposure_origin = NULL;
+		if (el->kind == TM_EL_EXTERNAL) {
+			el->exposure = tm_zone_exposure(el->zone);
+			if (el->exposure == TM_EXPOSURE_INTERNET)
 				queue[nqueue++] = i;
-			}
+		} else if (el->kind == TM_EL_PROCESS || el->kind == TM_EL_STORE) {
+			el->exposure = 0;
 		}
-		flood(m, first, edges, queue, nqueue, level);
+	}
+	/* The edge: from the internet, on through pass-through processes only.
+	 * Everything marked stays in the queue, in the order it was reached,
+	 * to start the second flood. */
+	size_t origins = nqueue;
+	for (size_t head = 0; head < nqueue; head++) {
+		tm_element *from = m->elements[queue[head]];
+		if (head >= origins && !tm_element_passes_through(from))
+			continue;
+		for (size_t e = first[queue[head]]; e < first[queue[head] + 1]; e++)
+			if (expose(m, edges[e], from, TM_EXPOSURE_INTERNET))
+				queue[nqueue++] = edges[e];
+	}
+	/* Further in: from everything reached so far, then from the externals
+	 * in other zones, through anything but an external. */
+	size_t reached = nqueue - origins;
+	memmove(queue, queue + origins, reached * sizeof(size_t));
+	nqueue = reached;
+	for (size_t i = 0; i < n; i++)
+		if (m->elements[i]->kind == TM_EL_EXTERNAL &&
+		    m->elements[i]->exposure != TM_EXPOSURE_INTERNET)
+			queue[nqueue++] = i;
+	for (size_t head = 0; head < nqueue; head++) {
+		tm_element *from = m->elements[queue[head]];
+		for (size_t e = first[queue[head]]; e < first[queue[head] + 1]; e++)
+			if (expose(m, edges[e], from, TM_EXPOSURE_NETWORK))
+				queue[nqueue++] = edges[e];
 	}
 	free(queue);
 	free(first);
 	free(edges);
+
 	for (size_t i = 0; i < n; i++) {
 		tm_element *el = m->elements[i];
-		if (!(NODE_KINDS & (1u << el->kind)))
+		if (el->kind != TM_EL_PROCESS && el->kind != TM_EL_STORE)
 			continue;
-		const tm_element *top = tm_element_level0(el);
+		tm_element *top = (tm_element *)tm_element_level0(el);
 		if (top->exposure == 0)
-			((tm_element *)top)->exposure = TM_EXPOSURE_INTERNAL;
+			top->exposure = TM_EXPOSURE_INTERNAL;
 		el->exposure = top->exposure;
+		el->exposed_by = top->exposed_by;
+		el->exposure_origin = top->exposure_origin;
 	}
 	for (size_t i = 0; i < n; i++) {
 		tm_element *flow = m->elements[i];
-		if (flow->kind != TM_EL_FLOW || !flow->source)
-			continue;
-		flow->exposure = flow->source->exposure;
-		if (flow->bidirectional && flow->target->exposure > flow->exposure)
-			flow->exposure = flow->target->exposure;
+		if (flow->kind == TM_EL_FLOW && flow->source)
+			flow->exposure = tm_flow_exposure(flow, NULL);
 	}
 }
 
