@@ -80,12 +80,6 @@ struct tm_element {
 	 * an asset itself: sensitivity and pii */
 	tm_element **assets;
 
-	/* process, store: the element whose requests give it its exposure (the
-	 * hop before it on a shortest path of requests from an external), and
-	 * the external that path starts at; NULL when no request from an
-	 * external reaches it. A child has its top-level process's. */
-	tm_element *exposed_by, *exposure_origin;
-
 	/* The counts and small fields last, in 32 bits, so the structure packs
 	 * without holes: a large model has hundreds of thousands of elements,
 	 * and a source holds at most 64 MiB. */
@@ -233,10 +227,23 @@ bool tm_element_passes_through(const tm_element *el);
  * end whose exposure it takes. An end without an exposure counts as
  * internal. */
 tm_exposure tm_flow_exposure(const tm_element *flow, const tm_element **end);
+/* The path of requests behind each element's exposure, by element index:
+ * `via` sends it the requests that give it its exposure (the hop before it
+ * on a shortest path from an external), `origin` is the external that path
+ * starts at; both NULL for an external and for an element no request
+ * reaches; a child has its top-level process's. `level` is the exposure the
+ * path gives, as the resolver stored it. Computed on demand (the model
+ * keeps only the levels): free() the array. */
+typedef struct tm_exposure_path {
+	tm_element *via, *origin;
+	uint8_t level; /* a tm_exposure; 0 for kinds without one */
+} tm_exposure_path;
+tm_exposure_path *tm_model_exposure_paths(const tm_model *model);
 /* Why an element has its exposure, in words ("takes requests from browser
- * (zone internet) through cdn (pass-through)"), appended to out; false
- * (nothing appended) when there is nothing to say: an element kind without
- * exposure, or a model whose exposure was not computed by the resolver. */
-bool tm_element_exposure_why(tm_buf *out, const tm_element *el);
+ * (zone internet) through cdn (pass-through)"), appended to out; paths from
+ * tm_model_exposure_paths. False (nothing appended) when there is nothing
+ * to say: a kind without exposure, or an exposure the paths do not give
+ * (a model not built by the resolver). */
+bool tm_element_exposure_why(tm_buf *out, const tm_element *el, const tm_exposure_path *paths);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "base/xalloc.h"
 #include "base/strmap.h"
+#include "model/exposure.h"
 #include "model/resolve.h"
 
 enum { MAX_BOUNDARY_DEPTH = 256 };
@@ -882,123 +883,20 @@ static void resolve_boundaries(resolver *r)
 }
 
 /* ---- pass 4: exposure ----
- * A flow is a request from its source to its target; a <-> flow adds the
- * reply, which makes nobody reachable. Requests are rolled up to their
- * Level-0 ends (a request to api.dal is one to api). A pass-through
- * process (tm_pass_through_kinds) hands the requests it takes on; any
- * other process or store ends them, and an external's requests are its
- * own. So a process or store is
- *   internet  when requests from an internet-zone external reach it
- *             directly or only through pass-through processes (the edge);
- *   network   when requests from some external reach it otherwise: further
- *             in, behind an element that ends them, or from an external
- *             in another zone;
- *   internal  when none does.
- * An external's exposure is its zone's. Children take their Level-0
- * ancestor's exposure, a flow its request source's (tm_flow_exposure).
- * Two breadth-first floods, so exposed_by records a shortest path: the
- * first from the internet-zone externals through pass-through processes,
- * the second from everything the first reached and the other externals. */
-
-/* Marks the element at index `to` with `level`, reached by a request from
- * `from`, unless it already has an exposure. */
-static bool expose(tm_model *m, size_t to, tm_element *from, tm_exposure level)
-{
-	tm_element *next = m->elements[to];
-	if (next->kind == TM_EL_EXTERNAL || next->exposure)
-		return false;
-	next->exposure = level;
-	next->exposed_by = from;
-	next->exposure_origin = from->kind == TM_EL_EXTERNAL ? from : from->exposure_origin;
-	return true;
-}
+ * How far requests from the externals reach (exposure.c has the rule):
+ * each external, process and store gets its level, and each flow its
+ * request source's (tm_flow_exposure). */
 
 static void resolve_exposure(resolver *r)
 {
 	tm_model *m = r->m;
-	size_t n = m->nelements;
-	/* The requests, as adjacency lists by Level-0 source: edges[first[s]..first[s+1]). */
-	size_t *first = tm_xcalloc(n + 2, sizeof(size_t));
-	for (size_t i = 0; i < n; i++) {
-		tm_element *flow = m->elements[i];
-		if (flow->kind != TM_EL_FLOW || !flow->source)
-			continue;
-		size_t s = tm_element_level0(flow->source)->index, t = tm_element_level0(flow->target)->index;
-		if (s != t)
-			first[s + 1]++;
-	}
-	for (size_t i = 0; i < n; i++)
-		first[i + 1] += first[i];
-	size_t *edges = tm_xmalloc((first[n] + 1) * sizeof(size_t));
-	size_t *fill = tm_xmalloc((n + 1) * sizeof(size_t));
-	memcpy(fill, first, n * sizeof(size_t));
-	for (size_t i = 0; i < n; i++) {
-		tm_element *flow = m->elements[i];
-		if (flow->kind != TM_EL_FLOW || !flow->source)
-			continue;
-		size_t s = tm_element_level0(flow->source)->index, t = tm_element_level0(flow->target)->index;
-		if (s != t)
-			edges[fill[s]++] = t;
-	}
-	free(fill);
-
-	/* Processes and stores start unmarked (0) so the floods can mark them. */
-	size_t *queue = tm_xmalloc((n + 1) * sizeof(size_t));
-	size_t nqueue = 0;
-	for (size_t i = 0; i < n; i++) {
-		tm_element *el = m->elements[i];
-		el->exposed_by = el->exposure_origin = NULL;
-		if (el->kind == TM_EL_EXTERNAL) {
-			el->exposure = tm_zone_exposure(el->zone);
-			if (el->exposure == TM_EXPOSURE_INTERNET)
-				queue[nqueue++] = i;
-		} else if (el->kind == TM_EL_PROCESS || el->kind == TM_EL_STORE) {
-			el->exposure = 0;
-		}
-	}
-	/* The edge: from the internet, on through pass-through processes only.
-	 * Everything marked stays in the queue, in the order it was reached,
-	 * to start the second flood. */
-	size_t origins = nqueue;
-	for (size_t head = 0; head < nqueue; head++) {
-		tm_element *from = m->elements[queue[head]];
-		if (head >= origins && !tm_element_passes_through(from))
-			continue;
-		for (size_t e = first[queue[head]]; e < first[queue[head] + 1]; e++)
-			if (expose(m, edges[e], from, TM_EXPOSURE_INTERNET))
-				queue[nqueue++] = edges[e];
-	}
-	/* Further in: from everything reached so far, then from the externals
-	 * in other zones, through anything but an external. */
-	size_t reached = nqueue - origins;
-	memmove(queue, queue + origins, reached * sizeof(size_t));
-	nqueue = reached;
-	for (size_t i = 0; i < n; i++)
-		if (m->elements[i]->kind == TM_EL_EXTERNAL &&
-		    m->elements[i]->exposure != TM_EXPOSURE_INTERNET)
-			queue[nqueue++] = i;
-	for (size_t head = 0; head < nqueue; head++) {
-		tm_element *from = m->elements[queue[head]];
-		for (size_t e = first[queue[head]]; e < first[queue[head] + 1]; e++)
-			if (expose(m, edges[e], from, TM_EXPOSURE_NETWORK))
-				queue[nqueue++] = edges[e];
-	}
-	free(queue);
-	free(first);
-	free(edges);
-
-	for (size_t i = 0; i < n; i++) {
-		tm_element *el = m->elements[i];
-		if (el->kind != TM_EL_PROCESS && el->kind != TM_EL_STORE)
-			continue;
-		tm_element *top = (tm_element *)tm_element_level0(el);
-		if (top->exposure == 0)
-			top->exposure = TM_EXPOSURE_INTERNAL;
-		el->exposure = top->exposure;
-		el->exposed_by = top->exposed_by;
-		el->exposure_origin = top->exposure_origin;
-	}
-	for (size_t i = 0; i < n; i++) {
+	uint8_t *level = tm_xmalloc(m->nelements + 1);
+	tm_exposure_flood(m, level, NULL, NULL);
+	for (size_t i = 0; i < m->nelements; i++)
+		if (NODE_KINDS & (1u << m->elements[i]->kind))
+			m->elements[i]->exposure = level[i];
+	free(level);
+	for (size_t i = 0; i < m->nelements; i++) {
 		tm_element *flow = m->elements[i];
 		if (flow->kind == TM_EL_FLOW && flow->source)
 			flow->exposure = tm_flow_exposure(flow, NULL);

@@ -346,6 +346,7 @@ static int run_elements(tm_buf *out, tm_query *query, const tm_session *session,
 {
 	const tm_model *model = session->model;
 	size_t *counts = findings_per_element(session);
+	tm_exposure_path *paths = opts->json ? tm_model_exposure_paths(model) : NULL;
 	tm_json json;
 	table t = {0};
 	static const char *const head[] = {"ID", "KIND", "LABEL", "EXPOSURE", "FINDINGS"};
@@ -377,7 +378,7 @@ static int run_elements(tm_buf *out, tm_query *query, const tm_session *session,
 			tm_json_string(&json, strcmp(exposure, "-") ? exposure : NULL);
 			tm_json_key(&json, "exposure_reason");
 			tm_buf why = TM_BUF_INIT;
-			if (strcmp(exposure, "-") != 0 && tm_element_exposure_why(&why, el))
+			if (strcmp(exposure, "-") != 0 && tm_element_exposure_why(&why, el, paths))
 				tm_json_string(&json, tm_buf_str(&why));
 			else
 				tm_json_null(&json);
@@ -415,6 +416,7 @@ static int run_elements(tm_buf *out, tm_query *query, const tm_session *session,
 	}
 	table_free(&t);
 	free(counts);
+	free(paths);
 	return TM_OK;
 }
 
@@ -807,8 +809,10 @@ static void show_element(tm_buf *out, const tm_session *session, const tm_elemen
 		tm_buf line = TM_BUF_INIT;
 		tm_buf_puts(&line, exposure_of(el));
 		tm_buf why = TM_BUF_INIT;
-		if (tm_element_exposure_why(&why, el))
+		tm_exposure_path *paths = tm_model_exposure_paths(model);
+		if (tm_element_exposure_why(&why, el, paths))
 			tm_buf_printf(&line, " — %s", tm_buf_str(&why));
+		free(paths);
 		field_line(out, "exposure:", tm_buf_str(&line));
 		tm_buf_free(&why);
 		tm_buf_free(&line);

@@ -301,9 +301,29 @@ static tm_exposure exposure(const tm_model *m, const char *key)
 static void assert_why(const tm_model *m, const char *key, const char *expected)
 {
 	tm_buf why = TM_BUF_INIT;
-	assert_true(tm_element_exposure_why(&why, tm_model_get(m, key)));
+	tm_exposure_path *paths = tm_model_exposure_paths(m);
+	assert_true(tm_element_exposure_why(&why, tm_model_get(m, key), paths));
 	assert_string_equal(tm_buf_str(&why), expected);
 	tm_buf_free(&why);
+	free(paths);
+}
+
+/* The element that sends `key` the requests behind its exposure, and the
+ * external they start at. */
+static void assert_via(const tm_model *m, const char *key, const char *via, const char *origin)
+{
+	tm_exposure_path *paths = tm_model_exposure_paths(m);
+	const tm_exposure_path *path = &paths[tm_model_get(m, key)->index];
+	if (via) {
+		assert_non_null(path->via);
+		assert_string_equal(path->via->key, via);
+		assert_string_equal(path->origin->key, origin);
+	} else {
+		assert_null(path->via);
+		assert_null(path->origin);
+	}
+	assert_int_equal(path->level, tm_model_get(m, key)->exposure);
+	free(paths);
 }
 
 static void test_exposure(void **state)
@@ -340,11 +360,11 @@ static void test_exposure(void **state)
 	assert_int_equal(exposure(m, "island->cron"), TM_EXPOSURE_INTERNAL);
 	assert_int_equal(exposure(m, "user->web.handler"), TM_EXPOSURE_INTERNET);
 	assert_int_equal(exposure(m, "batch->db"), TM_EXPOSURE_NETWORK);
-	assert_ptr_equal(tm_model_get(m, "web.handler")->exposed_by, tm_model_get(m, "user"));
-	assert_ptr_equal(tm_model_get(m, "svc")->exposed_by, tm_model_get(m, "web"));
-	assert_ptr_equal(tm_model_get(m, "svc")->exposure_origin, tm_model_get(m, "user"));
-	assert_null(tm_model_get(m, "island")->exposed_by);
-	assert_null(tm_model_get(m, "erp")->exposed_by);
+	assert_via(m, "web.handler", "user", "user");
+	assert_via(m, "svc", "web", "user");
+	assert_via(m, "db", "batch", "erp");
+	assert_via(m, "island", NULL, NULL);
+	assert_via(m, "erp", NULL, NULL);
 	tm_model_free(m);
 }
 
@@ -364,7 +384,7 @@ static void test_exposure_reply_does_not_expose(void **state)
 	assert_int_equal(exposure(m, "web"), TM_EXPOSURE_INTERNET);
 	/* web <-> api: api takes web's requests, web only api's replies. */
 	assert_int_equal(exposure(m, "api"), TM_EXPOSURE_NETWORK);
-	assert_ptr_equal(tm_model_get(m, "api")->exposed_by, tm_model_get(m, "web"));
+	assert_via(m, "api", "web", "browser");
 	/* The reply from the internet does not make the poller reachable... */
 	assert_int_equal(exposure(m, "poller"), TM_EXPOSURE_INTERNAL);
 	assert_why(m, "poller", "no request from an external entity reaches it");
@@ -485,8 +505,7 @@ static void test_exposure_paths(void **state)
 		tm_buf_printf(&text, "process p%d\nflow p%d -> p%d\n", i, i - 1, i);
 	tm_model *m = load_ok(tm_buf_str(&text));
 	tm_buf_free(&text);
-	assert_ptr_equal(tm_model_get(m, "api")->exposed_by, tm_model_get(m, "web"));
-	assert_ptr_equal(tm_model_get(m, "api")->exposure_origin, tm_model_get(m, "browser"));
+	assert_via(m, "api", "web", "browser");
 	assert_int_equal(exposure(m, "p19"), TM_EXPOSURE_NETWORK);
 	assert_why(m, "p19", "takes requests from p18, further in from browser (zone internet): browser -> … -> "
 	                     "p4 -> p5 -> p6 -> p7 -> p8 -> p9 -> p10 -> p11 -> p12 -> p13 -> p14 -> p15 -> p16 -> "
