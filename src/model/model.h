@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/diag.h"
 #include "lang/ast.h"
 
@@ -33,6 +34,10 @@ typedef enum tm_exposure {
 	TM_EXPOSURE_INTERNET = 3
 } tm_exposure;
 extern const char *const tm_exposure_names[4]; /* [1] "internal", [2] "network", [3] "internet" */
+/* The `kind` values of a pass-through process (a CDN, WAF, load balancer,
+ * reverse proxy or gateway): it hands requests on rather than ending them,
+ * so what lies behind it is as exposed as it is. NULL-terminated. */
+extern const char *const tm_pass_through_kinds[];
 
 /* Sensitivity of assets and of the model: ORDER SENSITIVITY */
 typedef enum tm_sensitivity {
@@ -210,5 +215,35 @@ const char *tm_element_attr_text(const tm_element *el, const char *name);
 
 /* The top-level ancestor (Level 0) of an element: itself when it has no parent. */
 const tm_element *tm_element_level0(const tm_element *el);
+
+/* Exposure (doc/language.md "Exposure"). An external's follows its zone:
+ * internet (also when zone is NULL), internal, else network. */
+tm_exposure tm_zone_exposure(const char *zone);
+/* A process whose `kind` is one of tm_pass_through_kinds. */
+bool tm_element_passes_through(const tm_element *el);
+/* A flow's exposure: its source's, since the source sends the requests; a
+ * `<->` flow to an external takes the higher of that and the external's,
+ * since its replies come from outside. *end (when not NULL) is set to the
+ * end whose exposure it takes. An end without an exposure counts as
+ * internal. */
+tm_exposure tm_flow_exposure(const tm_element *flow, const tm_element **end);
+/* The path of requests behind each element's exposure, by element index:
+ * `via` sends it the requests that give it its exposure (the hop before it
+ * on a shortest path from an external), `origin` is the external that path
+ * starts at; both NULL for an external and for an element no request
+ * reaches; a child has its top-level process's. `level` is the exposure the
+ * path gives, as the resolver stored it. Computed on demand (the model
+ * keeps only the levels): free() the array. */
+typedef struct tm_exposure_path {
+	tm_element *via, *origin;
+	uint8_t level; /* a tm_exposure; 0 for kinds without one */
+} tm_exposure_path;
+tm_exposure_path *tm_model_exposure_paths(const tm_model *model);
+/* Why an element has its exposure, in words ("takes requests from browser
+ * (zone internet) through cdn (pass-through)"), appended to out; paths from
+ * tm_model_exposure_paths. False (nothing appended) when there is nothing
+ * to say: a kind without exposure, or an exposure the paths do not give
+ * (a model not built by the resolver). */
+bool tm_element_exposure_why(tm_buf *out, const tm_element *el, const tm_exposure_path *paths);
 
 #endif

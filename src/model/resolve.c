@@ -4,7 +4,7 @@
  *      mitigations, acceptances; duplicate ids and flow keys
  *   2. flows: endpoints, inflows/outflows, the endpoint-pair index
  *   3. boundaries: members, nesting, each element's chain, crossings
- *   4. exposure: reachability from external entities at Level 0
+ *   4. exposure: how far requests from external entities reach, at Level 0
  *   5. attributes: type checks, in_scope, assets, pii, sensitivity
  *   6. threats, mitigations, acceptances: references and value checks
  * Every error is reported and resolution goes on; nothing here assumes the
@@ -16,6 +16,7 @@
 
 #include "base/xalloc.h"
 #include "base/strmap.h"
+#include "model/exposure.h"
 #include "model/resolve.h"
 
 enum { MAX_BOUNDARY_DEPTH = 256 };
@@ -908,103 +909,23 @@ static void resolve_boundaries(resolver *r)
 }
 
 /* ---- pass 4: exposure ----
- * Flows are rolled up to their Level-0 ends (a flow to api.dal counts as a
- * flow to api) and followed in their direction, both ways for <->. An
- * element is `internet` when a path runs to it from an external whose zone
- * is internet (the default), `network` when one runs from any other
- * external, `internal` otherwise; an external is at least what its own
- * zone says. Children take their Level-0 ancestor's exposure; a flow
- * takes its source's (the higher of its two ends when it runs both ways),
- * since that is who can put data on it. */
-
-static void flood(const tm_model *m, const size_t *first, const size_t *edges, size_t *queue, size_t nqueue,
-                  tm_exposure level)
-{
-	for (size_t head = 0; head < nqueue; head++) {
-		size_t v = queue[head];
-		for (size_t e = first[v]; e < first[v + 1]; e++) {
-			tm_element *next = m->elements[edges[e]];
-			if (next->exposure >= level)
-				continue;
-			next->exposure = level;
-			queue[nqueue++] = edges[e];
-		}
-	}
-}
+ * How far requests from the externals reach (exposure.c has the rule):
+ * each external, process and store gets its level, and each flow its
+ * request source's (tm_flow_exposure). */
 
 static void resolve_exposure(resolver *r)
 {
 	tm_model *m = r->m;
-	size_t n = m->nelements;
-	size_t *first = tm_xcalloc(n + 2, sizeof(size_t));
-	for (size_t i = 0; i < n; i++) {
-		tm_element *flow = m->elements[i];
-		if (flow->kind != TM_EL_FLOW || !flow->source)
-			continue;
-		size_t s = tm_element_level0(flow->source)->index, t = tm_element_level0(flow->target)->index;
-		if (s == t)
-			continue;
-		first[s + 1]++;
-		if (flow->bidirectional)
-			first[t + 1]++;
-	}
-	for (size_t i = 0; i < n; i++)
-		first[i + 1] += first[i];
-	size_t *edges = tm_xmalloc((first[n] + 1) * sizeof(size_t));
-	size_t *fill = tm_xmalloc((n + 1) * sizeof(size_t));
-	memcpy(fill, first, n * sizeof(size_t));
-	for (size_t i = 0; i < n; i++) {
-		tm_element *flow = m->elements[i];
-		if (flow->kind != TM_EL_FLOW || !flow->source)
-			continue;
-		size_t s = tm_element_level0(flow->source)->index, t = tm_element_level0(flow->target)->index;
-		if (s == t)
-			continue;
-		edges[fill[s]++] = t;
-		if (flow->bidirectional)
-			edges[fill[t]++] = s;
-	}
-	free(fill);
-
-	/* Everything starts below internal so the floods can mark it. */
-	for (size_t i = 0; i < n; i++)
+	uint8_t *level = tm_xmalloc(m->nelements + 1);
+	tm_exposure_flood(m, level, NULL, NULL);
+	for (size_t i = 0; i < m->nelements; i++)
 		if (NODE_KINDS & (1u << m->elements[i]->kind))
-			m->elements[i]->exposure = 0;
-	size_t *queue = tm_xmalloc((n + 1) * sizeof(size_t));
-	for (int pass = 0; pass < 2; pass++) {
-		tm_exposure level = pass == 0 ? TM_EXPOSURE_INTERNET : TM_EXPOSURE_NETWORK;
-		size_t nqueue = 0;
-		for (size_t i = 0; i < n; i++) {
-			tm_element *el = m->elements[i];
-			if (el->kind != TM_EL_EXTERNAL || el->exposure >= level)
-				continue;
-			bool internet = el->zone && strcmp(el->zone, "internet") == 0;
-			if (internet == (pass == 0)) {
-				el->exposure = level;
-				queue[nqueue++] = i;
-			}
-		}
-		flood(m, first, edges, queue, nqueue, level);
-	}
-	free(queue);
-	free(first);
-	free(edges);
-	for (size_t i = 0; i < n; i++) {
-		tm_element *el = m->elements[i];
-		if (!(NODE_KINDS & (1u << el->kind)))
-			continue;
-		const tm_element *top = tm_element_level0(el);
-		if (top->exposure == 0)
-			((tm_element *)top)->exposure = TM_EXPOSURE_INTERNAL;
-		el->exposure = top->exposure;
-	}
-	for (size_t i = 0; i < n; i++) {
+			m->elements[i]->exposure = level[i];
+	free(level);
+	for (size_t i = 0; i < m->nelements; i++) {
 		tm_element *flow = m->elements[i];
-		if (flow->kind != TM_EL_FLOW || !flow->source)
-			continue;
-		flow->exposure = flow->source->exposure;
-		if (flow->bidirectional && flow->target->exposure > flow->exposure)
-			flow->exposure = flow->target->exposure;
+		if (flow->kind == TM_EL_FLOW && flow->source)
+			flow->exposure = tm_flow_exposure(flow, NULL);
 	}
 }
 

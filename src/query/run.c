@@ -333,9 +333,11 @@ static size_t *findings_per_element(const tm_session *session)
 	return counts;
 }
 
+/* Externals, processes, stores and flows have an exposure. */
 static const char *exposure_of(const tm_element *el)
 {
-	if (el->kind != TM_EL_EXTERNAL && el->kind != TM_EL_PROCESS && el->kind != TM_EL_STORE)
+	if (el->kind != TM_EL_EXTERNAL && el->kind != TM_EL_PROCESS && el->kind != TM_EL_STORE &&
+	    el->kind != TM_EL_FLOW)
 		return "-";
 	return (int)el->exposure >= 1 && el->exposure <= 3 ? tm_exposure_names[el->exposure] : "-";
 }
@@ -344,6 +346,7 @@ static int run_elements(tm_buf *out, tm_query *query, const tm_session *session,
 {
 	const tm_model *model = session->model;
 	size_t *counts = findings_per_element(session);
+	tm_exposure_path *paths = opts->json ? tm_model_exposure_paths(model) : NULL;
 	tm_json json;
 	table t = {0};
 	static const char *const head[] = {"ID", "KIND", "LABEL", "EXPOSURE", "FINDINGS"};
@@ -373,6 +376,13 @@ static int run_elements(tm_buf *out, tm_query *query, const tm_session *session,
 			tm_json_key(&json, "exposure");
 			const char *exposure = exposure_of(el);
 			tm_json_string(&json, strcmp(exposure, "-") ? exposure : NULL);
+			tm_json_key(&json, "exposure_reason");
+			tm_buf why = TM_BUF_INIT;
+			if (strcmp(exposure, "-") != 0 && tm_element_exposure_why(&why, el, paths))
+				tm_json_string(&json, tm_buf_str(&why));
+			else
+				tm_json_null(&json);
+			tm_buf_free(&why);
 			tm_json_key(&json, "findings");
 			tm_json_int(&json, (int64_t)counts[i]);
 			tm_json_end_object(&json);
@@ -406,6 +416,7 @@ static int run_elements(tm_buf *out, tm_query *query, const tm_session *session,
 	}
 	table_free(&t);
 	free(counts);
+	free(paths);
 	return TM_OK;
 }
 
@@ -796,8 +807,18 @@ static void show_element(tm_buf *out, const tm_session *session, const tm_elemen
 	}
 	if (el->kind == TM_EL_EXTERNAL && el->zone)
 		field_line(out, "zone:", el->zone);
-	if (strcmp(exposure_of(el), "-") != 0)
-		field_line(out, "exposure:", exposure_of(el));
+	if (strcmp(exposure_of(el), "-") != 0) {
+		tm_buf line = TM_BUF_INIT;
+		tm_buf_puts(&line, exposure_of(el));
+		tm_buf why = TM_BUF_INIT;
+		tm_exposure_path *paths = tm_model_exposure_paths(model);
+		if (tm_element_exposure_why(&why, el, paths))
+			tm_buf_printf(&line, " — %s", tm_buf_str(&why));
+		free(paths);
+		field_line(out, "exposure:", tm_buf_str(&line));
+		tm_buf_free(&why);
+		tm_buf_free(&line);
+	}
 	if (el->kind == TM_EL_BOUNDARY) {
 		if (el->outer)
 			field_line(out, "inside:", key_of(el->outer));
@@ -1227,7 +1248,8 @@ static const char *const help_lines[][2] = {
                  "    Every element (or those of one kind: external process store flow\n"
                  "    boundary asset actor) with its exposure and number of findings.\n"},
     {"show", "show ID\n"
-             "    One element: attributes, boundaries, flows in and out, its findings.\n"
+             "    One element: exposure and why, attributes, boundaries, flows in and out,\n"
+             "    its findings.\n"
              "    Given a finding id, the same as explain.\n"},
     {"flows", "flows [crossing BOUNDARY]\n"
               "    Every flow, or those that cross the boundary.\n"},

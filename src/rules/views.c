@@ -804,20 +804,14 @@ static void push_view_or_nil(lua_State *L, tm_rules *rules, const tm_element *el
 }
 
 /* Exposure as the view shows it: the resolver's, else a flow's from the
- * end(s) data leaves, else internal. */
+ * end that sends its requests (tm_flow_exposure), else internal. */
 static tm_exposure exposure_of(const tm_element *el)
 {
 	if (el->exposure >= TM_EXPOSURE_INTERNAL && el->exposure <= TM_EXPOSURE_INTERNET)
 		return el->exposure;
-	if (el->kind == TM_EL_FLOW && el->source && el->source->kind != TM_EL_FLOW) {
-		tm_exposure exposure = exposure_of(el->source);
-		if (el->bidirectional && el->target && el->target->kind != TM_EL_FLOW) {
-			tm_exposure other = exposure_of(el->target);
-			if (other > exposure)
-				exposure = other;
-		}
-		return exposure;
-	}
+	if (el->kind == TM_EL_FLOW && el->source && el->target && el->source->kind != TM_EL_FLOW &&
+	    el->target->kind != TM_EL_FLOW)
+		return tm_flow_exposure(el, NULL);
 	return TM_EXPOSURE_INTERNAL;
 }
 

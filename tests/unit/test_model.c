@@ -290,6 +290,42 @@ static void test_nested_crossings(void **state)
 	tm_model_free(m);
 }
 
+static tm_exposure exposure(const tm_model *m, const char *key)
+{
+	const tm_element *el = tm_model_get(m, key);
+	assert_non_null(el);
+	return (tm_exposure)el->exposure;
+}
+
+/* Asserts the reason tm_element_exposure_why gives for an element. */
+static void assert_why(const tm_model *m, const char *key, const char *expected)
+{
+	tm_buf why = TM_BUF_INIT;
+	tm_exposure_path *paths = tm_model_exposure_paths(m);
+	assert_true(tm_element_exposure_why(&why, tm_model_get(m, key), paths));
+	assert_string_equal(tm_buf_str(&why), expected);
+	tm_buf_free(&why);
+	free(paths);
+}
+
+/* The element that sends `key` the requests behind its exposure, and the
+ * external they start at. */
+static void assert_via(const tm_model *m, const char *key, const char *via, const char *origin)
+{
+	tm_exposure_path *paths = tm_model_exposure_paths(m);
+	const tm_exposure_path *path = &paths[tm_model_get(m, key)->index];
+	if (via) {
+		assert_non_null(path->via);
+		assert_string_equal(path->via->key, via);
+		assert_string_equal(path->origin->key, origin);
+	} else {
+		assert_null(path->via);
+		assert_null(path->origin);
+	}
+	assert_int_equal(path->level, tm_model_get(m, key)->exposure);
+	free(paths);
+}
+
 static void test_exposure(void **state)
 {
 	(void)state;
@@ -308,35 +344,172 @@ static void test_exposure(void **state)
 	                      "flow batch -> db\n"
 	                      "flow island <-> cron\n"
 	                      "flow svc -> erp\n");
-	assert_int_equal(tm_model_get(m, "user")->exposure, TM_EXPOSURE_INTERNET);
-	assert_int_equal(tm_model_get(m, "web")->exposure, TM_EXPOSURE_INTERNET);
-	assert_int_equal(tm_model_get(m, "web.handler")->exposure, TM_EXPOSURE_INTERNET);
-	assert_int_equal(tm_model_get(m, "svc")->exposure, TM_EXPOSURE_INTERNET);
-	/* erp is reachable from the internet through svc, so is batch. */
-	assert_int_equal(tm_model_get(m, "erp")->exposure, TM_EXPOSURE_INTERNET);
-	assert_int_equal(tm_model_get(m, "batch")->exposure, TM_EXPOSURE_INTERNET);
-	assert_int_equal(tm_model_get(m, "db")->exposure, TM_EXPOSURE_INTERNET);
-	/* A <-> flow from a non-internet external reaches island. */
-	assert_int_equal(tm_model_get(m, "cron")->exposure, TM_EXPOSURE_NETWORK);
-	assert_int_equal(tm_model_get(m, "island")->exposure, TM_EXPOSURE_NETWORK);
-	assert_int_equal(tm_model_get(m, "island->cron")->exposure, TM_EXPOSURE_NETWORK);
-	assert_int_equal(tm_model_get(m, "batch->db")->exposure, TM_EXPOSURE_INTERNET);
+	assert_int_equal(exposure(m, "user"), TM_EXPOSURE_INTERNET);
+	assert_int_equal(exposure(m, "web"), TM_EXPOSURE_INTERNET);
+	assert_int_equal(exposure(m, "web.handler"), TM_EXPOSURE_INTERNET);
+	/* web ends the user's requests: svc lies further in. */
+	assert_int_equal(exposure(m, "svc"), TM_EXPOSURE_NETWORK);
+	/* An external's exposure is its zone's, whoever sends it requests. */
+	assert_int_equal(exposure(m, "erp"), TM_EXPOSURE_NETWORK);
+	assert_int_equal(exposure(m, "cron"), TM_EXPOSURE_INTERNAL);
+	/* Only the partner reaches batch, and db behind it. */
+	assert_int_equal(exposure(m, "batch"), TM_EXPOSURE_NETWORK);
+	assert_int_equal(exposure(m, "db"), TM_EXPOSURE_NETWORK);
+	/* island sends requests and gets replies: nothing reaches it. */
+	assert_int_equal(exposure(m, "island"), TM_EXPOSURE_INTERNAL);
+	assert_int_equal(exposure(m, "island->cron"), TM_EXPOSURE_INTERNAL);
+	assert_int_equal(exposure(m, "user->web.handler"), TM_EXPOSURE_INTERNET);
+	assert_int_equal(exposure(m, "batch->db"), TM_EXPOSURE_NETWORK);
+	assert_via(m, "web.handler", "user", "user");
+	assert_via(m, "svc", "web", "user");
+	assert_via(m, "db", "batch", "erp");
+	assert_via(m, "island", NULL, NULL);
+	assert_via(m, "erp", NULL, NULL);
 	tm_model_free(m);
+}
 
-	m = load_ok("model \"m\"\n"
-	            "external erp { zone partner }\n"
-	            "process batch\n"
-	            "process inner\n"
-	            "process back\n"
-	            "flow erp -> batch\n"
-	            "flow back -> erp\n" /* against the direction: back stays internal */
-	            "flow inner -> back\n");
-	assert_int_equal(tm_model_get(m, "erp")->exposure, TM_EXPOSURE_NETWORK);
-	assert_int_equal(tm_model_get(m, "batch")->exposure, TM_EXPOSURE_NETWORK);
-	assert_int_equal(tm_model_get(m, "back")->exposure, TM_EXPOSURE_INTERNAL);
-	assert_int_equal(tm_model_get(m, "inner")->exposure, TM_EXPOSURE_INTERNAL);
-	assert_int_equal(tm_model_get(m, "back->erp")->exposure, TM_EXPOSURE_INTERNAL);
-	assert_int_equal(tm_model_get(m, "erp->batch")->exposure, TM_EXPOSURE_NETWORK);
+static void test_exposure_reply_does_not_expose(void **state)
+{
+	(void)state;
+	tm_model *m = load_ok("model \"m\"\n"
+	                      "external browser\n"
+	                      "external feed \"Public price feed\"\n"
+	                      "process web\n"
+	                      "process api\n"
+	                      "process poller\n"
+	                      "flow browser <-> web\n"
+	                      "flow web <-> api\n"
+	                      "flow api <-> browser\n" /* api asks the browser: it is not reached */
+	                      "flow poller <-> feed\n");
+	assert_int_equal(exposure(m, "web"), TM_EXPOSURE_INTERNET);
+	/* web <-> api: api takes web's requests, web only api's replies. */
+	assert_int_equal(exposure(m, "api"), TM_EXPOSURE_NETWORK);
+	assert_via(m, "api", "web", "browser");
+	/* The reply from the internet does not make the poller reachable... */
+	assert_int_equal(exposure(m, "poller"), TM_EXPOSURE_INTERNAL);
+	assert_why(m, "poller", "no request from an external entity reaches it");
+	/* ...but the flow carries what the internet sends back. */
+	assert_int_equal(exposure(m, "poller->feed"), TM_EXPOSURE_INTERNET);
+	assert_why(m, "poller->feed", "replies come from feed (zone internet)");
+	assert_int_equal(exposure(m, "web->api"), TM_EXPOSURE_INTERNET);
+	assert_why(m, "web->api", "requests come from web (internet)");
+	assert_int_equal(exposure(m, "api->browser"), TM_EXPOSURE_INTERNET);
+	tm_model_free(m);
+}
+
+static void test_exposure_pass_through(void **state)
+{
+	(void)state;
+	tm_model *m = load_ok("model \"m\"\n"
+	                      "external browser\n"
+	                      "process cdn { kind cdn }\n"
+	                      "process waf { kind waf }\n"
+	                      "process web { process pages }\n"
+	                      "process api\n"
+	                      "process lb { kind load_balancer }\n"
+	                      "process billing\n"
+	                      "store db\n"
+	                      "flow browser <-> cdn\n"
+	                      "flow cdn <-> waf\n"
+	                      "flow waf <-> web.pages\n"
+	                      "flow web <-> api\n"
+	                      "flow api -> lb\n"
+	                      "flow lb -> billing\n"
+	                      "flow sql: api <-> db\n");
+	assert_true(tm_element_passes_through(tm_model_get(m, "cdn")));
+	assert_true(tm_element_passes_through(tm_model_get(m, "lb")));
+	assert_false(tm_element_passes_through(tm_model_get(m, "web")));
+	assert_int_equal(exposure(m, "cdn"), TM_EXPOSURE_INTERNET);
+	assert_int_equal(exposure(m, "waf"), TM_EXPOSURE_INTERNET);
+	assert_int_equal(exposure(m, "web"), TM_EXPOSURE_INTERNET);
+	assert_int_equal(exposure(m, "web.pages"), TM_EXPOSURE_INTERNET);
+	assert_why(m, "cdn", "takes requests from browser (zone internet)");
+	assert_why(m, "web", "takes requests from browser (zone internet) through cdn, waf (pass-through)");
+	assert_why(m, "web.pages",
+	           "as part of web: takes requests from browser (zone internet) through cdn, waf (pass-through)");
+	/* web ends the requests: what lies behind it is network, and a
+	 * pass-through further in does not bring the internet back. */
+	assert_int_equal(exposure(m, "api"), TM_EXPOSURE_NETWORK);
+	assert_int_equal(exposure(m, "lb"), TM_EXPOSURE_NETWORK);
+	assert_int_equal(exposure(m, "billing"), TM_EXPOSURE_NETWORK);
+	assert_int_equal(exposure(m, "db"), TM_EXPOSURE_NETWORK);
+	assert_why(m, "api",
+	           "takes requests from web, further in from browser (zone internet): "
+	           "browser -> cdn (pass-through) -> waf (pass-through) -> web -> api");
+	assert_why(m, "billing",
+	           "takes requests from lb, further in from browser (zone internet): "
+	           "browser -> cdn (pass-through) -> waf (pass-through) -> web -> api -> lb (pass-through) -> billing");
+	assert_int_equal(exposure(m, "sql"), TM_EXPOSURE_NETWORK);
+	assert_why(m, "sql", "requests come from api (network)");
+	assert_why(m, "browser", "external entity in zone internet");
+	tm_model_free(m);
+}
+
+static void test_exposure_zones(void **state)
+{
+	(void)state;
+	tm_model *m = load_ok("model \"m\"\n"
+	                      "external admin \"Back-office PC\" { zone internal }\n"
+	                      "external partner { zone partner }\n"
+	                      "external idp { zone partner }\n"
+	                      "process backoffice\n"
+	                      "process hooks\n"
+	                      "process gw { kind api_gateway }\n"
+	                      "process reports\n"
+	                      "store db\n"
+	                      "flow admin <-> backoffice\n"
+	                      "flow backoffice -> admin\n" /* pushes to the client: still internal */
+	                      "flow backoffice <-> idp\n"
+	                      "flow partner -> gw\n"
+	                      "flow gw -> hooks\n"
+	                      "flow hooks -> db\n"
+	                      "flow reports <-> db\n");
+	/* A client in zone internal stays internal, though it gets replies
+	 * and requests; what it calls is reached from outside, at network. */
+	assert_int_equal(exposure(m, "admin"), TM_EXPOSURE_INTERNAL);
+	assert_why(m, "admin", "external entity in zone internal");
+	assert_int_equal(exposure(m, "backoffice"), TM_EXPOSURE_NETWORK);
+	assert_why(m, "backoffice", "takes requests from admin (zone internal)");
+	assert_int_equal(exposure(m, "admin->backoffice"), TM_EXPOSURE_INTERNAL);
+	assert_why(m, "admin->backoffice", "requests come from admin (zone internal)");
+	/* A <-> flow to a partner takes the higher of the two. */
+	assert_int_equal(exposure(m, "backoffice->idp"), TM_EXPOSURE_NETWORK);
+	/* Partner only: network, through a pass-through too. */
+	assert_int_equal(exposure(m, "partner"), TM_EXPOSURE_NETWORK);
+	assert_int_equal(exposure(m, "gw"), TM_EXPOSURE_NETWORK);
+	assert_int_equal(exposure(m, "hooks"), TM_EXPOSURE_NETWORK);
+	assert_why(m, "hooks", "takes requests from partner (zone partner) through gw (pass-through)");
+	assert_int_equal(exposure(m, "db"), TM_EXPOSURE_NETWORK);
+	assert_why(m, "db", "takes requests from hooks, further in from partner (zone partner): "
+	                    "partner -> gw (pass-through) -> hooks -> db");
+	/* reports only asks db: no request reaches it. */
+	assert_int_equal(exposure(m, "reports"), TM_EXPOSURE_INTERNAL);
+	assert_int_equal(exposure(m, "reports->db"), TM_EXPOSURE_INTERNAL);
+	assert_int_equal(tm_zone_exposure(NULL), TM_EXPOSURE_INTERNET);
+	assert_int_equal(tm_zone_exposure("internet"), TM_EXPOSURE_INTERNET);
+	assert_int_equal(tm_zone_exposure("partner"), TM_EXPOSURE_NETWORK);
+	assert_int_equal(tm_zone_exposure("internal"), TM_EXPOSURE_INTERNAL);
+	tm_model_free(m);
+}
+
+/* The internet is preferred when it reaches an element as soon as a
+ * partner does, and a path longer than the reason shows is cut. */
+static void test_exposure_paths(void **state)
+{
+	(void)state;
+	tm_buf text = TM_BUF_INIT;
+	tm_buf_puts(&text, "model \"m\"\nexternal partner { zone partner }\nexternal browser\n"
+	                   "process web\nprocess api\nflow browser -> web\nflow web -> api\nflow partner -> api\n"
+	                   "process p0\nflow api -> p0\n");
+	for (int i = 1; i < 20; i++)
+		tm_buf_printf(&text, "process p%d\nflow p%d -> p%d\n", i, i - 1, i);
+	tm_model *m = load_ok(tm_buf_str(&text));
+	tm_buf_free(&text);
+	assert_via(m, "api", "web", "browser");
+	assert_int_equal(exposure(m, "p19"), TM_EXPOSURE_NETWORK);
+	assert_why(m, "p19", "takes requests from p18, further in from browser (zone internet): browser -> … -> "
+	                     "p4 -> p5 -> p6 -> p7 -> p8 -> p9 -> p10 -> p11 -> p12 -> p13 -> p14 -> p15 -> p16 -> "
+	                     "p17 -> p18 -> p19");
 	tm_model_free(m);
 }
 
@@ -785,6 +958,10 @@ int main(void)
 	    cmocka_unit_test(test_boundaries_and_crossings),
 	    cmocka_unit_test(test_nested_crossings),
 	    cmocka_unit_test(test_exposure),
+	    cmocka_unit_test(test_exposure_reply_does_not_expose),
+	    cmocka_unit_test(test_exposure_pass_through),
+	    cmocka_unit_test(test_exposure_zones),
+	    cmocka_unit_test(test_exposure_paths),
 	    cmocka_unit_test(test_assets_and_scope),
 	    cmocka_unit_test(test_statements),
 	    cmocka_unit_test(test_flow_references),

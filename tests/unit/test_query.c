@@ -723,6 +723,11 @@ static void test_commands_output(void **state)
 	assert_non_null(strstr(show, "  boundaries:  TB-1\n"));
 	assert_non_null(strstr(show, "  flows in\n    browser -> api \"requests\"  crosses TB-1\n"));
 	assert_non_null(strstr(show, "STRIDE-E-01@api"));
+	assert_non_null(strstr(show, "  exposure:    internet — takes requests from browser (zone internet)\n"));
+	free(show);
+	/* The fixture gives db an exposure its flows do not: no reason. */
+	show = run(fx, "show db", TM_OK, NULL);
+	assert_non_null(strstr(show, "  exposure:    internet\n"));
 	free(show);
 
 	tm_buf errors = TM_BUF_INIT;

@@ -399,15 +399,16 @@ static void test_views(void **state)
 	const expected_detail want[] = {
 	    {"D-1@user", "external user User exp=internet opp=3 pii=false sens=nil scope=true b= assets= children= "
 	                 "parent=- line=3 in= out=user->api zone=internet attr={}"},
-	    /* a <-> flow is in both lists; db -> partner makes partner reachable */
-	    {"D-1@partner", "external partner partner exp=internet opp=3 pii=false sens=nil scope=true b= assets= "
+	    /* a <-> flow is in both lists; an external's exposure is its zone's */
+	    {"D-1@partner", "external partner partner exp=network opp=2 pii=false sens=nil scope=true b= assets= "
 	                    "children= parent=- line=4 in=partner->db out=partner->db zone=partner attr={zone=partner}"},
 	    {"D-1@api", "process api API exp=internet opp=3 pii=true sens=high scope=true b=TB-1,TB-0 assets=A-01 "
 	                "children=api.dal parent=- line=5 in=user->api out= attr={limits={rps=10} peer=user->api "
 	                "port=443 ratio=0.5 since=2026-01-02 tags={1=a 2=b} tech=hono}"},
 	    {"D-1@api.dal", "process api.dal DAL exp=internet opp=3 pii=true sens=high scope=true b=TB-1,TB-0 "
 	                    "assets=A-01 children= parent=api line=6 in= out=sql attr={}"},
-	    {"D-1@db", "store db db exp=internet opp=3 pii=true sens=high scope=true b=TB-1,TB-0 assets=A-01 "
+	    /* api ends the user's requests: db lies further in */
+	    {"D-1@db", "store db db exp=network opp=2 pii=true sens=high scope=true b=TB-1,TB-0 assets=A-01 "
 	               "children= parent=- line=8 in=sql,partner->db out=partner->db attr={stores={1=A-01}}"},
 	    {"D-1@A-01", "asset A-01 PII exp=internal opp=1 pii=true sens=high scope=true b= assets= children= "
 	                 "parent=- line=9 own=high attr={pii=true sensitivity=high}"},
@@ -417,7 +418,7 @@ static void test_views(void **state)
 	                      "parent=- line=12 src=user dst=api crosses=true x=TB-1,TB-0 bi=false attr={}"},
 	    {"D-1@sql", "flow sql sql exp=internet opp=3 pii=true sens=high scope=true b=TB-1,TB-0 assets=A-01 "
 	                "children= parent=- line=13 src=api.dal dst=db crosses=false x= bi=false attr={data={1=A-01}}"},
-	    {"D-1@partner->db", "flow - partner->db exp=internet opp=3 pii=false sens=nil scope=true b= assets= "
+	    {"D-1@partner->db", "flow - partner->db exp=network opp=2 pii=false sens=nil scope=true b= assets= "
 	                        "children= parent=- line=14 src=partner dst=db crosses=true x=TB-1,TB-0 bi=true attr={}"},
 	};
 	assert_details(&r, want, sizeof want / sizeof *want);

@@ -1,0 +1,1 @@
+query {} elements --format json
