@@ -157,5 +157,24 @@ else
 	fail "doc/rules-reference.md is out of date: run make rules-reference"
 fi
 
+# doc/attributes.md is what `threat rules --attributes --format md` prints,
+# after its header (make attributes-reference regenerates it).
+if tests/tools/attributes-reference.sh "$bin" | cmp -s - doc/attributes.md; then
+	pass
+else
+	fail "doc/attributes.md is out of date: run make attributes-reference"
+fi
+
+# Every example is free of warnings: each attribute it writes is one the
+# packs it uses read (doc/attributes.md).
+for example in examples/hello.threat examples/ge-webapp/model.threat examples/org/model.threat; do
+	if "$bin" check --strict --today 2026-04-01 "$example" >/dev/null 2>"$work/example.err" &&
+		! grep -q 'warning' "$work/example.err"; then
+		pass
+	else
+		fail "$example is not warning-free: $(head -3 "$work/example.err")"
+	fi
+done
+
 echo "docs: $passed passed, $failed failed"
 [ $failed = 0 ]
