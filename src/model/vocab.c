@@ -291,6 +291,9 @@ bool tm_vocab_free_form(const char *name)
 
 /* ---- the check ---- */
 
+/* An enum message lists at most this many values. */
+#define MAX_VALUES_SHOWN 10
+
 typedef struct checker {
 	const tm_vocab *vocab;
 	tm_diags *diags;
@@ -401,8 +404,11 @@ static void check_enum_word(checker *c, const tm_attr_decl *decl, const tm_value
 {
 	if (value->kind != TM_VAL_IDENT || !value->text || enum_has(decl, value->text))
 		return;
+	/* a long list is left to `threat rules --attributes` */
 	tm_buf values = TM_BUF_INIT;
-	for (size_t i = 0; i < decl->nvalues; i++)
+	if (decl->nvalues > MAX_VALUES_SHOWN)
+		tm_buf_printf(&values, "%zu values: see `threat rules --attributes`", decl->nvalues);
+	for (size_t i = 0; decl->nvalues <= MAX_VALUES_SHOWN && i < decl->nvalues; i++)
 		tm_buf_printf(&values, "%s%s", i ? ", " : "", decl->values[i]);
 	tm_diag *d = report(c, tm_value_span(value, src), "'%s' is not a value of %s (%s)", value->text,
 	                    decl->name, tm_buf_str(&values));
@@ -425,8 +431,8 @@ static void check_attr(checker *c, const tm_attr *attr, int kind, const char *wh
 			tm_diag_note(d, no_span(), "did you mean '%s'?", suggestion);
 		else
 			tm_diag_note(d, no_span(),
-			             "no loaded pack reads it: declare it in a pack with attribute {}, or "
-			             "start a free-form note's name with `x-` or `note`");
+			             "no loaded pack declares it (`threat rules --attributes` lists those "
+			             "they do); a free-form note's name starts with `x-` or `note`");
 		return;
 	}
 	if (!(decl->kinds & (1u << kind))) {

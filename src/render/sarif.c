@@ -391,7 +391,7 @@ static void notifications(tm_json *json, const tm_diags *diags, const char *cwd)
 		tm_buf_clear(&scratch);
 		tm_buf_puts(&scratch, d->message);
 		for (size_t j = 0; j < d->nnotes; j++)
-			tm_buf_printf(&scratch, " (%s)", d->notes[j].message);
+			tm_buf_printf(&scratch, "; %s", d->notes[j].message);
 		tm_json_string(json, tm_buf_str(&scratch));
 		tm_json_end_object(json);
 		if (d->span.src) {
