@@ -200,6 +200,21 @@ static bool valid_name(const char *name)
 
 bool tm_vocab_declare(tm_vocab *vocab, const tm_attr_decl *decl, const char *by, char *error, size_t size)
 {
+	if (decl->name && strlen(decl->name) > TM_VOCAB_MAX_NAME) {
+		snprintf(error, size, "an attribute name is longer than %d bytes", TM_VOCAB_MAX_NAME);
+		return false;
+	}
+	if (decl->doc && strlen(decl->doc) > TM_VOCAB_MAX_DOC) {
+		snprintf(error, size, "'%s': 'doc' is longer than %d bytes (one line)", decl->name, TM_VOCAB_MAX_DOC);
+		return false;
+	}
+	for (size_t i = 0; i < decl->nvalues; i++) {
+		if (strlen(decl->values[i]) > TM_VOCAB_MAX_NAME || !decl->values[i][0]) {
+			snprintf(error, size, "'%s': an enum value is empty or longer than %d bytes",
+			         decl->name ? decl->name : "", TM_VOCAB_MAX_NAME);
+			return false;
+		}
+	}
 	if (!decl->name || !valid_name(decl->name)) {
 		snprintf(error, size,
 		         "'%s' is not an attribute name (a letter or _, then letters, digits, _ and -)",
@@ -231,6 +246,13 @@ bool tm_vocab_declare(tm_vocab *vocab, const tm_attr_decl *decl, const char *by,
 			         tm_attr_type_names[known->type], known->declared_by[0]);
 			return false;
 		}
+		if (known->nvalues + decl->nvalues > TM_VOCAB_MAX_VALUES) {
+			snprintf(error, size, "'%s' would have more than %d values", decl->name, TM_VOCAB_MAX_VALUES);
+			return false;
+		}
+	} else if (vocab->count == TM_VOCAB_MAX_ATTRIBUTES) {
+		snprintf(error, size, "more than %d attributes are declared", TM_VOCAB_MAX_ATTRIBUTES);
+		return false;
 	} else {
 		known = tm_arena_alloc(vocab->arena, sizeof(*known));
 		memset(known, 0, sizeof(*known));

@@ -52,6 +52,14 @@ typedef struct tm_attr_decl {
 
 typedef struct tm_vocab tm_vocab;
 
+/* What a vocabulary holds at most, so a hostile pack cannot make the C
+ * side grow without bound: declarations, the length of a name, of its
+ * documentation and of an enum word, and an enum's words. */
+#define TM_VOCAB_MAX_ATTRIBUTES 4096
+#define TM_VOCAB_MAX_NAME       64
+#define TM_VOCAB_MAX_DOC        500
+#define TM_VOCAB_MAX_VALUES     256
+
 /* A vocabulary holding the language's own attributes. */
 tm_vocab *tm_vocab_new(void);
 void tm_vocab_free(tm_vocab *vocab);
