@@ -205,7 +205,8 @@ bool tm_vocab_declare(tm_vocab *vocab, const tm_attr_decl *decl, const char *by,
 		return false;
 	}
 	if (decl->doc && strlen(decl->doc) > TM_VOCAB_MAX_DOC) {
-		snprintf(error, size, "'%s': 'doc' is longer than %d bytes (one line)", decl->name, TM_VOCAB_MAX_DOC);
+		snprintf(error, size, "'%s': 'doc' is longer than %d bytes (one line)", decl->name,
+		         TM_VOCAB_MAX_DOC);
 		return false;
 	}
 	for (size_t i = 0; i < decl->nvalues; i++) {
@@ -247,7 +248,8 @@ bool tm_vocab_declare(tm_vocab *vocab, const tm_attr_decl *decl, const char *by,
 			return false;
 		}
 		if (known->nvalues + decl->nvalues > TM_VOCAB_MAX_VALUES) {
-			snprintf(error, size, "'%s' would have more than %d values", decl->name, TM_VOCAB_MAX_VALUES);
+			snprintf(error, size, "'%s' would have more than %d values", decl->name,
+			         TM_VOCAB_MAX_VALUES);
 			return false;
 		}
 	} else if (vocab->count == TM_VOCAB_MAX_ATTRIBUTES) {
