@@ -310,7 +310,10 @@ int tm_vocab_type_of(const char *word)
 
 bool tm_vocab_free_form(const char *name)
 {
-	return strncmp(name, "x-", 2) == 0 || strncmp(name, "note", 4) == 0;
+	/* called for every attribute of a model: no library call */
+	if (name[0] == 'x')
+		return name[1] == '-';
+	return name[0] == 'n' && name[1] == 'o' && name[2] == 't' && name[3] == 'e';
 }
 
 /* ---- the check ---- */
@@ -442,14 +445,50 @@ static void check_enum_word(checker *c, const tm_attr_decl *decl, const tm_value
 		tm_diag_note(d, no_span(), "did you mean '%s'?", suggestion);
 }
 
-static void check_attr(checker *c, const tm_attr *attr, int kind, const char *what, const tm_source *src)
+/* A statement being checked, with the process it lies in: its name is
+ * only spelled out for a message. */
+typedef struct subject {
+	const tm_decl *decl;
+	const struct subject *parent;
+	int kind; /* a TM_VK_ kind */
+} subject;
+
+static void dotted_id(tm_buf *out, const subject *s)
+{
+	if (s->parent && s->parent->decl->id) {
+		dotted_id(out, s->parent);
+		tm_buf_putc(out, '.');
+	}
+	tm_buf_puts(out, s->decl->id);
+}
+
+/* "process api.dal", "flow web->api", "model" */
+static void subject_text(tm_buf *out, const subject *s)
+{
+	const tm_decl *decl = s->decl;
+	tm_buf_puts(out, tm_decl_keywords[decl->kind]);
+	if (decl->id) {
+		tm_buf_putc(out, ' ');
+		dotted_id(out, s);
+	} else if (decl->target && decl->target->name && decl->target->target) {
+		tm_buf_printf(out, " %s->%s", decl->target->name, decl->target->target);
+	}
+}
+
+static void check_attr(checker *c, const tm_attr *attr, const subject *s)
 {
 	if (!attr->name || !attr->value || tm_vocab_free_form(attr->name))
 		return;
 	const tm_attr_decl *decl = tm_vocab_find(c->vocab, attr->name);
+	const tm_source *src = s->decl->span.src;
+	int kind = s->kind;
 	tm_span name_span = tm_attr_name_span(attr, src);
 	if (!decl) {
-		tm_diag *d = report(c, name_span, "unknown attribute '%s' on %s", attr->name, what);
+		tm_buf what = TM_BUF_INIT;
+		subject_text(&what, s);
+		tm_diag *d =
+		    report(c, name_span, "unknown attribute '%s' on %s", attr->name, tm_buf_str(&what));
+		tm_buf_free(&what);
 		const char *suggestion = closest(attr->name, c->names, c->vocab->count);
 		if (suggestion)
 			tm_diag_note(d, no_span(), "did you mean '%s'?", suggestion);
@@ -504,37 +543,19 @@ static int vocab_kind(tm_decl_kind kind)
 	}
 }
 
-/* "process api", "flow web->api", "model" */
-static void decl_text(tm_buf *out, const tm_decl *decl, const char *parent_id)
-{
-	tm_buf_puts(out, tm_decl_keywords[decl->kind]);
-	if (decl->id) {
-		tm_buf_putc(out, ' ');
-		if (parent_id)
-			tm_buf_printf(out, "%s.", parent_id);
-		tm_buf_puts(out, decl->id);
-	} else if (decl->target && decl->target->name && decl->target->target) {
-		tm_buf_printf(out, " %s->%s", decl->target->name, decl->target->target);
-	}
-}
-
-static void check_decl(checker *c, const tm_decl *decl, const char *parent_id)
+static void check_decl(checker *c, const tm_decl *decl, const subject *parent)
 {
 	int kind = vocab_kind(decl->kind);
 	if (kind < 0 || !decl->block)
 		return;
-	tm_buf what = TM_BUF_INIT;
-	decl_text(&what, decl, parent_id);
-	/* the dotted id of a child's own children */
-	const char *id = tm_buf_str(&what) + strlen(tm_decl_keywords[decl->kind]) + 1;
+	subject self = {decl, parent, kind};
 	const tm_block *block = decl->block;
 	for (size_t i = 0; i < block->count; i++) {
 		if (block->items[i].attr)
-			check_attr(c, block->items[i].attr, kind, tm_buf_str(&what), decl->span.src);
+			check_attr(c, block->items[i].attr, &self);
 		else if (block->items[i].decl)
-			check_decl(c, block->items[i].decl, decl->id ? id : NULL);
+			check_decl(c, block->items[i].decl, &self);
 	}
-	tm_buf_free(&what);
 }
 
 size_t tm_vocab_check(const tm_vocab *vocab, const tm_model *model, tm_diags *diags, bool strict)
