@@ -265,11 +265,11 @@ static void declare_attribute(tm_rules *rules, lua_State *L, int table, const ch
 	for (size_t i = 0; i < napplies; i++) {
 		int kind = tm_vocab_kind_of(applies[i]);
 		if (kind < 0)
-			luaL_error(L,
-			           "attribute{} '%s': unknown kind '%s' in 'applies' (external, process, "
-			           "store, flow, "
-			           "boundary, asset, actor, model, threat, mitigation, accept)",
-			           name, applies[i]);
+			luaL_error(
+			    L,
+			    "attribute{} '%s': unknown kind '%s' in 'applies' (external, process, store, "
+			    "flow, boundary, asset, actor, model, threat, mitigation, accept)",
+			    name, applies[i]);
 		decl.kinds |= 1u << kind;
 	}
 	if (!napplies)
