@@ -7,7 +7,7 @@
 --
 -- and run `threat rules --pack acme` to list the rules. The pack reuses the
 -- helpers of the built-in packs through `require "threatlib"` (found in the
--- installed stdlib/), and adds its own vocabulary:
+-- installed stdlib/), and declares its own vocabulary with attribute{}:
 --
 --   owner "team"          on internet-facing processes
 --   region "eu-west-1"    on externals that receive personal data
@@ -22,6 +22,26 @@ pack {
 	version = "1.0",
 	description = "Acme house rules: ownership, EU data residency, DPAs, protected "
 		.. "critical stores, explicit protocols",
+}
+
+-- The attributes the house rules read, added to the vocabulary `threat
+-- check` holds a model to (doc/rules.md "attribute"). `owner` extends the
+-- language's attribute to processes, `zone` gets one more value.
+attribute {
+	{ name = "owner", applies = "process", type = "text",
+		doc = "the team that owns the process" },
+	{ name = "region", applies = "external", type = "text",
+		doc = "where the external entity keeps the data: `eu-west-1`, `us-east-1`..." },
+	{ name = "transfer_mechanism", applies = "external", type = "control",
+		doc = "the GDPR transfer mechanism for a region outside the EU/EEA: `\"SCC\"`" },
+	{ name = "dpa", applies = "external", type = "control",
+		doc = "a data processing agreement covers the vendor: `true` or its reference" },
+	{ name = "third_party", applies = "external", type = "bool",
+		doc = "the external entity is a third party (a vendor, a processor)" },
+	{ name = "backup", applies = "store", type = "control",
+		doc = "the store is backed up" },
+	{ name = "zone", applies = "external", type = "enum", values = { "third_party" },
+		doc = "where the external entity sits" },
 }
 
 local function acme(spec)

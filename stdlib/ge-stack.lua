@@ -43,6 +43,42 @@ pack {
 		.. "`tech`: a bad setting is a threat, an unstated one an open question",
 }
 
+-- The attributes the rules read (besides threatlib's and the language's).
+attribute {
+	{ name = "productionBrowserSourceMaps", applies = "process", type = "bool",
+		doc = "Next.js ships source maps to browsers (want `false`)" },
+	{ name = "auth_middleware", applies = "process", type = "bool",
+		doc = "Next.js middleware checks the session on protected routes" },
+	{ name = "public_env", applies = "process", type = "list",
+		doc = "the `NEXT_PUBLIC_` variables: each must be truly public" },
+	{ name = "body_limit", applies = { "process", "flow" }, type = "control",
+		doc = "the largest request body accepted: `\"1mb\"`" },
+	{ name = "validation", applies = { "process", "flow" }, type = "control",
+		doc = "input validation: `zod`, `valibot`, `true`..." },
+	{ name = "rate_limit", applies = { "process", "flow" }, type = "control",
+		doc = "requests are rate-limited" },
+	{ name = "rls", applies = "store", type = "bool",
+		doc = "row-level security is enforced" },
+	{ name = "role", applies = { "store", "flow", "external" }, type = "text",
+		doc = "the database role the application connects as (not a superuser)" },
+	{ name = "slow_query_log", applies = "store", type = "control",
+		doc = "slow queries are logged" },
+	{ name = "network_policies", applies = { "process", "boundary" }, type = "control",
+		doc = "Kubernetes network policies restrict pod traffic" },
+	{ name = "pod_security", applies = { "process", "boundary" }, type = "enum", values = { "restricted", "baseline", "privileged" },
+		doc = "the Pod Security Standard enforced (want `restricted`)" },
+	{ name = "run_as_root", applies = { "process", "boundary" }, type = "bool",
+		doc = "the program runs as root" },
+	{ name = "resource_limits", applies = { "process", "boundary" }, type = "control",
+		doc = "pods have CPU and memory limits" },
+	{ name = "image_signing", applies = { "process", "boundary" }, type = "control",
+		doc = "only signed images are admitted" },
+	{ name = "secrets_as_env", applies = { "process", "boundary" }, type = "bool",
+		doc = "secrets are passed as environment variables (want `false`)" },
+	{ name = "registries", applies = { "process", "boundary" }, type = "list",
+		doc = "the registries images may come from" },
+}
+
 local M = T.model
 
 -- Words that say a control covers only part of what it should (`rls

@@ -50,6 +50,40 @@ pack {
 		.. "personal data, scored for GDPR",
 }
 
+-- The attributes the rules read (besides threatlib's and the language's).
+attribute {
+	{ name = "pseudonymised", applies = { "process", "store", "flow" }, type = "bool",
+		doc = "personal data is pseudonymised" },
+	{ name = "anonymised", applies = { "process", "store", "flow" }, type = "bool",
+		doc = "personal data is anonymised" },
+	{ name = "dpa", applies = { "flow", "external" }, type = "control",
+		doc = "a data processing agreement covers the recipient: `true` or its reference" },
+	{ name = "minimised", applies = { "flow", "process" }, type = "bool",
+		doc = "only the data the recipient needs is sent (data minimisation)" },
+	{ name = "log_redaction", applies = "process", type = "control",
+		doc = "personal data is redacted from the logs" },
+	{ name = "log_retention", applies = { "process", "store" }, type = "control",
+		doc = "how long audit and access logs are kept: `\"90d\"`" },
+	{ name = "access_log", applies = { "process", "store" }, type = "control",
+		doc = "reads of personal data are logged" },
+	{ name = "enumeration_safe", applies = "process", type = "bool",
+		doc = "sign-in and reset answers do not reveal whether an account exists" },
+	{ name = "subject_rights", applies = { "model", "external", "process" }, type = "control",
+		doc = "how data subjects exercise their rights (access, erasure...)" },
+	{ name = "dpia", applies = "model", type = "control",
+		doc = "the data protection impact assessment: `true` or its reference" },
+	{ name = "retention", applies = "store", type = "control",
+		doc = "how long personal data is kept: `\"2y\"`; `forever` does not answer" },
+	{ name = "lawful_basis", applies = "process", type = "control",
+		doc = "the GDPR lawful basis for the processing" },
+	{ name = "consent", applies = { "process", "external" }, type = "control",
+		doc = "the data subject's consent is collected" },
+	{ name = "notice", applies = { "process", "external" }, type = "control",
+		doc = "a privacy notice is shown where personal data is collected" },
+	{ name = "audit", applies = { "process", "store", "flow" }, type = "control",
+		doc = "actions or changes are written to an audit trail" },
+}
+
 local M = T.model
 
 -- Compliance impact: 3 under GDPR, else 2 (the element holds PII, or the

@@ -40,6 +40,24 @@
 
 local T = {}
 
+-- The attributes the helpers read beyond the language's own (`tech`,
+-- `kind`, `protocol`, `tls`...), declared for every pack that requires
+-- threatlib (doc/rules.md "attribute").
+attribute {
+	{ name = "mtls", applies = { "flow", "process", "store", "external" }, type = "control",
+		doc = "mutual TLS: the two ends authenticate each other with certificates" },
+	{ name = "secret", applies = "asset", type = "bool",
+		doc = "the asset is a secret (a key, a token, a password)" },
+	{ name = "trigger", applies = { "process", "store", "external", "boundary" }, type = "text",
+		doc = "what starts it: `cron`, `webhook`, `queue`... (hygiene reads it)" },
+	{ name = "purpose", applies = { "process", "store", "external", "boundary" }, type = "text",
+		doc = "why it processes personal data (linddun; hygiene reads its words)" },
+	{ name = "format", applies = { "flow", "process" }, type = "text",
+		doc = "the payload's format: `json`, `xml`, `protobuf`, `java-serialization`..." },
+	{ name = "serialization", applies = { "flow", "process" }, type = "text",
+		doc = "the serialisation library or format a program parses" },
+}
+
 local type, pairs, ipairs, select, setmetatable = type, pairs, ipairs, select, setmetatable
 
 -- Words that state the absence of a control.

@@ -108,6 +108,6 @@ char *tm_check_json(const tm_check *check)
 	if (!check->session || check->session->model_failed)
 		return NULL;
 	tm_buf text = TM_BUF_INIT;
-	tm_render_check_json(&text, check->session->model, &check->session->findings);
+	tm_render_check_json(&text, check->session->model, &check->session->findings, &check->session->diags);
 	return tm_buf_detach(&text);
 }

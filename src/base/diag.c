@@ -212,12 +212,32 @@ static int compare_diags(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void tm_diags_render(tm_buf *out, const tm_diags *diags, bool color)
+const tm_diag **tm_diags_sorted(const tm_diags *diags)
 {
 	const tm_diag **sorted = tm_xmalloc(sizeof(*sorted) * (diags->count + 1));
 	for (size_t i = 0; i < diags->count; i++)
 		sorted[i] = &diags->items[i];
 	qsort(sorted, diags->count, sizeof(*sorted), compare_diags);
+	return sorted;
+}
+
+bool tm_note_suggestion(const tm_note *note, char *out, size_t size)
+{
+	static const char prefix[] = "did you mean '", suffix[] = "'?";
+	const char *text = note->message;
+	size_t len = text ? strlen(text) : 0;
+	size_t np = sizeof prefix - 1, ns = sizeof suffix - 1;
+	if (len <= np + ns || strncmp(text, prefix, np) != 0 || strcmp(text + len - ns, suffix) != 0 ||
+	    len - np - ns >= size)
+		return false;
+	memcpy(out, text + np, len - np - ns);
+	out[len - np - ns] = '\0';
+	return true;
+}
+
+void tm_diags_render(tm_buf *out, const tm_diags *diags, bool color)
+{
+	const tm_diag **sorted = tm_diags_sorted(diags);
 	for (size_t i = 0; i < diags->count; i++) {
 		const tm_diag *diag = sorted[i];
 		bool error = diag->severity == TM_SEV_ERROR;

@@ -51,6 +51,14 @@ void tm_diags_append(tm_diags *to, tm_diags *from);
 /* Prints every diagnostic sorted by file and place, then "N errors". */
 void tm_diags_render(tm_buf *out, const tm_diags *diags, bool color);
 
+/* The diagnostics in the order tm_diags_render prints them (by file and
+ * place), as a malloc'd array the caller frees. */
+const tm_diag **tm_diags_sorted(const tm_diags *diags);
+
+/* The name a note "did you mean 'NAME'?" suggests, copied into `out`
+ * (at most `size` bytes); false when the note is not such a suggestion. */
+bool tm_note_suggestion(const tm_note *note, char *out, size_t size);
+
 /* The "did you mean" helper: the candidate closest to `name` by edit
  * distance, or NULL when none is close enough to be a plausible typo. */
 const char *tm_suggest(const char *name, const char *const *candidates, size_t count);

@@ -41,7 +41,7 @@ int tm_cli_cmd_query(int argc, char **argv)
 	tm_query *query = NULL;
 	tm_session *session = NULL;
 	int status = 2;
-	bool timings = false;
+	bool timings = false, strict = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
 		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
@@ -50,6 +50,8 @@ int tm_cli_cmd_query(int argc, char **argv)
 			format = value;
 		} else if (strcmp(argv[i], "--timings") == 0) {
 			timings = true;
+		} else if (strcmp(argv[i], "--strict") == 0) {
+			strict = true;
 		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
 			if (!value)
 				goto out;
@@ -76,7 +78,7 @@ int tm_cli_cmd_query(int argc, char **argv)
 		tm_cli_usage_error("unknown format '%s' for query (text, json)", format);
 		goto out;
 	}
-	tm_session_options options = {0};
+	tm_session_options options = {.strict = strict};
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 	/* A mistyped query is reported before a large model is loaded. */
@@ -168,7 +170,7 @@ static bool open_model(repl *r, const char *path)
 		r->failed = true;
 		return false;
 	}
-	if (fresh->model_failed)
+	if (fresh->model_failed || (r->options.strict && fresh->rules_failed))
 		r->failed = true;
 	tm_session_free(r->session);
 	r->session = fresh;
@@ -624,12 +626,15 @@ int tm_cli_cmd_repl(int argc, char **argv)
 {
 	const char *today_text = NULL;
 	const char *file = NULL;
+	bool strict = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
 		if (tm_cli_option(argc, argv, &i, "--today", &value)) {
 			if (!value)
 				return 2;
 			today_text = value;
+		} else if (strcmp(argv[i], "--strict") == 0) {
+			strict = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("repl has no option %s", argv[i]);
 			return 2;
@@ -640,7 +645,7 @@ int tm_cli_cmd_repl(int argc, char **argv)
 			return 2;
 		}
 	}
-	repl r = {0};
+	repl r = {.options.strict = strict};
 	if (!tm_cli_today(today_text, &r.options.today))
 		return 2;
 	r.interactive = isatty(STDIN_FILENO);

@@ -67,6 +67,7 @@ typedef struct doc_args {
 	const char *format, *output, *today, *level;
 	const char **files;
 	size_t nfiles;
+	bool strict;
 } doc_args;
 
 /* Parses FILE... [--format F] [-o OUT] [--today D] [--level N] (level
@@ -93,6 +94,8 @@ static bool parse_doc_args(const char *command, int argc, char **argv, bool allo
 			if (!value)
 				return false;
 			args->level = value;
+		} else if (strcmp(argv[i], "--strict") == 0) {
+			args->strict = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			char message[64];
 			snprintf(message, sizeof message, "%s has no option %%s", command);
@@ -115,7 +118,7 @@ static bool parse_doc_args(const char *command, int argc, char **argv, bool allo
  * errors (exit 2). */
 static tm_session *open_session(const doc_args *args)
 {
-	tm_session_options options = {0};
+	tm_session_options options = {.strict = args->strict};
 	if (!tm_cli_today(args->today, &options.today))
 		return NULL;
 	tm_session *session = NULL;

@@ -34,7 +34,8 @@ static const char usage_text[] =
     "usage: threat COMMAND [ARGS]\n"
     "\n"
     "  check  FILE...  [--fail-on LEVEL] [--format text|json|sarif] [--today D]\n"
-    "                  [--self-check]   check a model and list its findings;\n"
+    "                  [--self-check] [--strict]\n"
+    "                                   check a model and list its findings;\n"
     "                                   --self-check answers the review checklist\n"
     "  report FILE     [--format md|json|html] [-o OUT] [--today D]\n"
     "                                   the threat-model document\n"
@@ -48,9 +49,12 @@ static const char usage_text[] =
     "  query  FILE QUERY [--format text|json] [--today D]\n"
     "                                   ask the model a question (doc/query.md)\n"
     "  repl   [FILE] [--today D]        explore a model interactively\n"
-    "  rules  [--pack NAME] [--format text|md] [RULE-ID]\n"
-    "                                   list the rules of the packs, or explain one\n"
+    "  rules  [--pack NAME] [--format text|md] [--attributes] [RULE-ID]\n"
+    "                                   list the rules of the packs, explain one,\n"
+    "                                   or list the attribute vocabulary\n"
     "\n"
+    "Every command that loads a model takes --strict: attributes outside the\n"
+    "packs' vocabulary are errors rather than warnings.\n"
     "Exit status: 0 fine; 1 findings at or above --fail-on, or fmt --check found\n"
     "changes; 2 bad input (syntax, meaning, usage, a failing rule pack).\n"
     "Documentation: doc/language.md, doc/rules.md, doc/risk.md.\n";
@@ -184,7 +188,7 @@ static void print_stage_timings(const tm_session *session)
 static int cmd_check(int argc, char **argv)
 {
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
-	bool no_rules = false, self_check = false, timings = false;
+	bool no_rules = false, self_check = false, timings = false, strict = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
 	size_t nfiles = 0;
 	int status = 2;
@@ -209,6 +213,8 @@ static int cmd_check(int argc, char **argv)
 			self_check = true;
 		} else if (strcmp(argv[i], "--timings") == 0) {
 			timings = true;
+		} else if (strcmp(argv[i], "--strict") == 0) {
+			strict = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("check has no option %s", argv[i]);
 			goto out;
@@ -234,7 +240,7 @@ static int cmd_check(int argc, char **argv)
 		                   fail_on);
 		goto out;
 	}
-	tm_session_options options = {.no_rules = no_rules, .profile_rules = timings};
+	tm_session_options options = {.no_rules = no_rules, .profile_rules = timings, .strict = strict};
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 
@@ -250,7 +256,7 @@ static int cmd_check(int argc, char **argv)
 	if (strcmp(format, "sarif") != 0)
 		text.sink = stdout;
 	if (strcmp(format, "json") == 0) {
-		tm_render_check_json(&text, session->model, &session->findings);
+		tm_render_check_json(&text, session->model, &session->findings, &session->diags);
 	} else if (strcmp(format, "sarif") == 0) {
 		tm_render_sarif(&text, session);
 	} else {
@@ -323,6 +329,7 @@ static int cmd_rules(int argc, char **argv)
 	const char **packs = tm_xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t npacks = 0;
 	const char *explain = NULL, *format = "text";
+	bool attributes = false;
 	int status = 2;
 	tm_rules *rules = NULL;
 	tm_diags diags = {0};
@@ -336,6 +343,8 @@ static int cmd_rules(int argc, char **argv)
 			if (!value)
 				goto out;
 			format = value;
+		} else if (strcmp(argv[i], "--attributes") == 0) {
+			attributes = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("rules has no option %s", argv[i]);
 			goto out;
@@ -351,13 +360,21 @@ static int cmd_rules(int argc, char **argv)
 		tm_cli_usage_error("unknown format '%s' for rules (text, md)", format);
 		goto out;
 	}
+	if (attributes && explain) {
+		tm_cli_usage_error("--attributes lists the vocabulary; leave out '%s'", explain);
+		goto out;
+	}
 	int loaded = npacks ? tm_rules_load_names(&rules, packs, npacks, ".", &diags)
 	                    : tm_rules_load_names(&rules, tm_rules_default_packs, 4, ".", &diags);
 	tm_cli_print_diags(&diags);
 	if (loaded != TM_OK)
 		goto out;
 	tm_buf text = TM_BUF_INIT;
-	if (explain) {
+	if (attributes && strcmp(format, "md") == 0) {
+		tm_render_vocab_markdown(&text, tm_rules_vocab(rules));
+	} else if (attributes) {
+		tm_render_vocab_text(&text, tm_rules_vocab(rules));
+	} else if (explain) {
 		const tm_rule_info *info = tm_rules_find(rules, explain);
 		if (!info) {
 			tm_cli_usage_error("no rule '%s' in the loaded packs (see 'threat rules')", explain);
@@ -388,6 +405,7 @@ static int cmd_diff(int argc, char **argv)
 	const char *paths[2];
 	int npaths = 0, status = 2;
 	tm_session *before = NULL, *after = NULL;
+	bool strict = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
 		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
@@ -402,6 +420,8 @@ static int cmd_diff(int argc, char **argv)
 			if (!value)
 				return 2;
 			today_text = value;
+		} else if (strcmp(argv[i], "--strict") == 0) {
+			strict = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("diff has no option %s", argv[i]);
 			return 2;
@@ -426,7 +446,7 @@ static int cmd_diff(int argc, char **argv)
 		                   fail_on);
 		return 2;
 	}
-	tm_session_options options = {0};
+	tm_session_options options = {.strict = strict};
 	if (!tm_cli_today(today_text, &options.today))
 		return 2;
 	tm_session_open(&before, &paths[0], 1, &options);

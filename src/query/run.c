@@ -309,7 +309,7 @@ static int run_threats(tm_buf *out, tm_query *query, const tm_session *session, 
 	view_of(&view, items, count);
 	free(items);
 	if (opts->json) {
-		tm_render_check_json(out, session->model, &view);
+		tm_render_check_json(out, session->model, &view, NULL);
 	} else {
 		tm_render_options out_opts = {.color = opts->color, .width = opts->width};
 		tm_render_check_text(out, NULL, &view, &out_opts);

@@ -1,5 +1,6 @@
 #include "render/render.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The model statement's attributes that describe the document, in the
@@ -143,7 +144,68 @@ void tm_render_groups_json(tm_json *json, const tm_summary *summary)
 	tm_json_end_array(json);
 }
 
-void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings)
+/* "file", "line", "column" of a place (null without one). */
+static void place_json(tm_json *json, tm_span span)
+{
+	uint32_t line = 0, column = 0;
+	if (span.src)
+		tm_source_position(span.src, span.start, &line, &column);
+	tm_json_key(json, "file");
+	if (span.src)
+		tm_json_string(json, span.src->path);
+	else
+		tm_json_null(json);
+	tm_json_key(json, "line");
+	if (span.src)
+		tm_json_int(json, line);
+	else
+		tm_json_null(json);
+	tm_json_key(json, "column");
+	if (span.src)
+		tm_json_int(json, column);
+	else
+		tm_json_null(json);
+}
+
+void tm_render_diags_json(tm_json *json, const tm_diags *diags)
+{
+	const tm_diag **sorted = tm_diags_sorted(diags);
+	tm_json_begin_array(json);
+	for (size_t i = 0; i < diags->count; i++) {
+		const tm_diag *d = sorted[i];
+		tm_json_begin_object(json);
+		tm_json_key(json, "severity");
+		tm_json_string(json, d->severity == TM_SEV_ERROR ? "error" : "warning");
+		tm_json_key(json, "message");
+		tm_json_string(json, d->message);
+		place_json(json, d->span);
+		tm_json_key(json, "notes");
+		tm_json_begin_array(json);
+		char suggestion[128] = "";
+		for (size_t j = 0; j < d->nnotes; j++) {
+			const tm_note *note = &d->notes[j];
+			if (!suggestion[0])
+				tm_note_suggestion(note, suggestion, sizeof suggestion);
+			tm_json_begin_object(json);
+			tm_json_key(json, "message");
+			tm_json_string(json, note->message);
+			if (note->span.src)
+				place_json(json, note->span);
+			tm_json_end_object(json);
+		}
+		tm_json_end_array(json);
+		if (suggestion[0]) {
+			tm_json_key(json, "suggestion");
+			tm_json_string(json, suggestion);
+		}
+		tm_json_end_object(json);
+	}
+	tm_json_end_array(json);
+	free(sorted);
+}
+
+void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings,
+                          const tm_diags *diags)
 {
 	tm_json json;
 	tm_json_init(&json, out);
@@ -162,6 +224,10 @@ void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings 
 	tm_json_key(&json, "summary");
 	tm_render_summary_json(&json, &summary);
 	tm_summary_free(&summary);
+	if (diags) {
+		tm_json_key(&json, "diagnostics");
+		tm_render_diags_json(&json, diags);
+	}
 	tm_json_end_object(&json);
 	tm_buf_putc(out, '\n');
 }

@@ -28,8 +28,17 @@ void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings 
                           const tm_render_options *opts);
 
 /* SPEC §4: {"model": {...}, "findings": [...], "groups": [...],
- * "summary": {...}} and a trailing newline (doc/report.md, "The summary"). */
-void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings);
+ * "summary": {...}} and a trailing newline (doc/report.md, "The summary");
+ * with diags, a last key "diagnostics" lists them (tm_render_diags_json). */
+void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings,
+                          const tm_diags *diags);
+
+/* The diagnostics as a JSON array, in the order the text shows them: each
+ * {"severity", "message", "file", "line", "column", "notes": [{"message",
+ * and "file", "line", "column" when the note has a place}], and
+ * "suggestion" when a note says "did you mean"}; file, line and column
+ * are null for a diagnostic without a place. */
+void tm_render_diags_json(struct tm_json *json, const tm_diags *diags);
 
 /* One finding as the JSON object of SPEC §4 (query and report reuse it):
  * id, rule, framework, category, element, title, detail, likelihood,

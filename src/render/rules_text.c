@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "model/vocab.h"
 #include "render/term.h"
 
 static const char *or_empty(const char *text)
@@ -216,4 +217,80 @@ void tm_render_rule_explain(tm_buf *out, const tm_rule_info *info)
 		paragraph(out, "References", tm_buf_str(&refs));
 		tm_buf_free(&refs);
 	}
+}
+
+/* "process, flow" */
+static void vocab_kinds(tm_buf *out, unsigned kinds)
+{
+	size_t n = 0;
+	for (int k = 0; k < TM_VK_COUNT; k++)
+		if (kinds & (1u << k))
+			tm_buf_printf(out, "%s%s", n++ ? ", " : "", tm_vocab_kind_names[k]);
+}
+
+/* "enum: internet, partner, internal" or "bool" */
+static void vocab_type(tm_buf *out, const tm_attr_decl *decl)
+{
+	tm_buf_puts(out, tm_attr_type_names[decl->type]);
+	for (size_t i = 0; i < decl->nvalues; i++)
+		tm_buf_printf(out, "%s%s", i ? ", " : ": ", decl->values[i]);
+}
+
+static void vocab_declarers(tm_buf *out, const tm_attr_decl *decl)
+{
+	for (size_t i = 0; i < decl->ndeclared_by; i++)
+		tm_buf_printf(out, "%s%s", i ? ", " : "", decl->declared_by[i]);
+}
+
+void tm_render_vocab_text(tm_buf *out, const struct tm_vocab *vocab)
+{
+	size_t count = tm_vocab_count(vocab);
+	tm_buf scratch = TM_BUF_INIT;
+	for (size_t i = 0; i < count; i++) {
+		const tm_attr_decl *decl = tm_vocab_get(vocab, i);
+		tm_term_sanitize(out, decl->name);
+		tm_buf_puts(out, "  ");
+		tm_buf_clear(&scratch);
+		vocab_type(&scratch, decl);
+		tm_buf_puts(&scratch, "  on ");
+		vocab_kinds(&scratch, decl->kinds);
+		tm_buf_puts(&scratch, "  (");
+		vocab_declarers(&scratch, decl);
+		tm_buf_puts(&scratch, ")");
+		tm_term_sanitize(out, tm_buf_str(&scratch));
+		tm_buf_puts(out, "\n    ");
+		tm_term_sanitize(out, decl->doc);
+		tm_buf_putc(out, '\n');
+	}
+	tm_buf_free(&scratch);
+	tm_buf_printf(out, "%zu attribute%s\n", count, count == 1 ? "" : "s");
+}
+
+void tm_render_vocab_markdown(tm_buf *out, const struct tm_vocab *vocab)
+{
+	size_t count = tm_vocab_count(vocab);
+	tm_buf scratch = TM_BUF_INIT;
+	tm_buf_puts(out, "| attribute | applies to | type | declared by | meaning |\n");
+	tm_buf_puts(out, "|---|---|---|---|---|\n");
+	for (size_t i = 0; i < count; i++) {
+		const tm_attr_decl *decl = tm_vocab_get(vocab, i);
+		tm_buf_puts(out, "| ");
+		md_cell(out, decl->name);
+		tm_buf_puts(out, " | ");
+		tm_buf_clear(&scratch);
+		vocab_kinds(&scratch, decl->kinds);
+		md_cell(out, tm_buf_str(&scratch));
+		tm_buf_puts(out, " | ");
+		tm_buf_clear(&scratch);
+		vocab_type(&scratch, decl);
+		md_cell(out, tm_buf_str(&scratch));
+		tm_buf_puts(out, " | ");
+		tm_buf_clear(&scratch);
+		vocab_declarers(&scratch, decl);
+		md_cell(out, tm_buf_str(&scratch));
+		tm_buf_puts(out, " | ");
+		md_cell(out, decl->doc);
+		tm_buf_puts(out, " |\n");
+	}
+	tm_buf_free(&scratch);
 }

@@ -369,6 +369,72 @@ static void result(tm_json *json, const tm_finding *f, size_t index, const tm_mo
 	tm_buf_free(&scratch);
 }
 
+/* The diagnostics (attribute warnings, stale references...) as the run's
+ * tool notifications, each at its place in the .threat file. */
+static void notifications(tm_json *json, const tm_diags *diags, const char *cwd)
+{
+	const tm_diag **sorted = tm_diags_sorted(diags);
+	tm_buf scratch = TM_BUF_INIT;
+	tm_json_key(json, "invocations");
+	tm_json_begin_array(json);
+	tm_json_begin_object(json);
+	tm_json_key(json, "executionSuccessful");
+	tm_json_bool(json, diags->errors == 0);
+	tm_json_key(json, "toolExecutionNotifications");
+	tm_json_begin_array(json);
+	for (size_t i = 0; i < diags->count; i++) {
+		const tm_diag *d = sorted[i];
+		tm_json_begin_object(json);
+		tm_json_key(json, "level");
+		tm_json_string(json, d->severity == TM_SEV_ERROR ? "error" : "warning");
+		tm_json_key(json, "message");
+		tm_json_begin_object(json);
+		tm_json_key(json, "text");
+		tm_buf_clear(&scratch);
+		tm_buf_puts(&scratch, d->message);
+		for (size_t j = 0; j < d->nnotes; j++)
+			tm_buf_printf(&scratch, "; %s", d->notes[j].message);
+		tm_json_string(json, tm_buf_str(&scratch));
+		tm_json_end_object(json);
+		if (d->span.src) {
+			uint32_t line, column;
+			tm_source_position(d->span.src, d->span.start, &line, &column);
+			tm_json_key(json, "locations");
+			tm_json_begin_array(json);
+			tm_json_begin_object(json);
+			tm_json_key(json, "physicalLocation");
+			tm_json_begin_object(json);
+			tm_json_key(json, "artifactLocation");
+			tm_json_begin_object(json);
+			tm_buf_clear(&scratch);
+			bool relative = artifact_uri(&scratch, d->span.src->path, cwd);
+			tm_json_key(json, "uri");
+			tm_json_string(json, tm_buf_str(&scratch));
+			if (relative) {
+				tm_json_key(json, "uriBaseId");
+				tm_json_string(json, "%SRCROOT%");
+			}
+			tm_json_end_object(json);
+			tm_json_key(json, "region");
+			tm_json_begin_object(json);
+			tm_json_key(json, "startLine");
+			tm_json_int(json, line);
+			tm_json_key(json, "startColumn");
+			tm_json_int(json, column);
+			tm_json_end_object(json);
+			tm_json_end_object(json);
+			tm_json_end_object(json);
+			tm_json_end_array(json);
+		}
+		tm_json_end_object(json);
+	}
+	tm_json_end_array(json);
+	tm_json_end_object(json);
+	tm_json_end_array(json);
+	tm_buf_free(&scratch);
+	free(sorted);
+}
+
 static bool valid_finding(const tm_finding *f)
 {
 	return f->id && f->about->rule && (int)f->risk >= 0 && f->risk <= TM_RISK_CRITICAL &&
@@ -445,6 +511,8 @@ void tm_render_sarif(tm_buf *out, const tm_session *session)
 		       cwd);
 	}
 	tm_json_end_array(&json);
+	if (session && session->diags.count)
+		notifications(&json, &session->diags, cwd);
 	tm_json_end_object(&json);
 	tm_json_end_array(&json);
 	tm_json_end_object(&json);

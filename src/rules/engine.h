@@ -105,6 +105,7 @@ struct tm_rules {
 
 	pack *packs;
 	size_t npacks, cappacks;
+	struct tm_vocab *vocab; /* the language's attributes and those the packs declare */
 	rule *rules;
 	size_t nrules, caprules;
 	size_t *by_id; /* rule indices sorted by id */

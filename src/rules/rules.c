@@ -23,6 +23,7 @@
 
 #include "base/clock.h"
 #include "base/xalloc.h"
+#include "model/vocab.h"
 #include "rules/engine.h"
 #include "threat/status.h"
 
@@ -52,6 +53,7 @@ static const char *const rule_fields[] = {"id",          "framework", "category"
                                           "description", "when",      "likelihood", "impact",  "mitigation",
                                           "refs",        "requires",  "unless"};
 static const char *const pack_fields[] = {"name", "version", "description"};
+static const char *const attribute_fields[] = {"name", "applies", "type", "values", "doc"};
 
 #define COUNT(array) (sizeof(array) / sizeof(*(array)))
 
@@ -196,6 +198,135 @@ static int lua_pack(lua_State *L)
 	if (description)
 		p->description = tm_arena_strdup(rules->arena, description);
 	p->declared = true;
+	return 0;
+}
+
+static char *stem_of(const char *path);
+
+/* A list of strings (or one string) in field `name` of the table at
+ * `table`, copied into `out` (at most `max`); false with *error set when
+ * it is anything else. */
+static bool words_field(lua_State *L, int table, const char *name, const char **out, size_t max,
+                        size_t *count, char *error, size_t size)
+{
+	*count = 0;
+	int type = lua_getfield(L, table, name);
+	if (type == LUA_TSTRING) {
+		out[(*count)++] = lua_tostring(L, -1);
+		lua_pop(L, 1); /* the string stays alive in the declaration table */
+		return true;
+	}
+	if (type != LUA_TTABLE) {
+		lua_pop(L, 1);
+		snprintf(error, size, "'%s' must be a string or a list of strings", name);
+		return false;
+	}
+	lua_Integer n = luaL_len(L, -1);
+	for (lua_Integer i = 1; i <= n; i++) {
+		if (lua_geti(L, -1, i) != LUA_TSTRING || *count == max) {
+			lua_pop(L, 2);
+			snprintf(error, size,
+			         *count == max ? "'%s' has more than %zu items" : "'%s' must list strings",
+			         name, max);
+			return false;
+		}
+		out[(*count)++] = lua_tostring(L, -1);
+		lua_pop(L, 1); /* kept alive by the list, which stays in the declaration */
+	}
+	lua_pop(L, 1);
+	return true;
+}
+
+/* One declaration of attribute{} at stack index `table`. */
+static void declare_attribute(tm_rules *rules, lua_State *L, int table, const char *file, int line)
+{
+	char error[256];
+	const char *name = NULL, *type_word = NULL, *doc = NULL;
+	/* the declaration's fields are read into a snapshot, which keeps the
+	 * strings alive */
+	int snap = snapshot(L, table, attribute_fields, COUNT(attribute_fields));
+	if (!string_field(L, snap, "name", &name, error, sizeof error) ||
+	    !string_field(L, snap, "type", &type_word, error, sizeof error) ||
+	    !string_field(L, snap, "doc", &doc, error, sizeof error))
+		luaL_error(L, "attribute{}: %s", error);
+	if (!name)
+		luaL_error(L, "attribute{}: 'name' is required");
+	if (!doc || !*doc)
+		luaL_error(L,
+		           "attribute{} '%s': 'doc' is required (one line for `threat rules --attributes`)",
+		           name);
+	warn_unknown_fields(rules, L, table, attribute_fields, COUNT(attribute_fields), file, line,
+	                    "attribute{}");
+	const char *applies[TM_VK_COUNT + 1];
+	size_t napplies;
+	if (!words_field(L, snap, "applies", applies, TM_VK_COUNT, &napplies, error, sizeof error))
+		luaL_error(L, "attribute{} '%s': %s", name, error);
+	tm_attr_decl decl = {.name = name, .doc = doc};
+	for (size_t i = 0; i < napplies; i++) {
+		int kind = tm_vocab_kind_of(applies[i]);
+		if (kind < 0)
+			luaL_error(
+			    L,
+			    "attribute{} '%s': unknown kind '%s' in 'applies' (external, process, store, "
+			    "flow, boundary, asset, actor, model, threat, mitigation, accept)",
+			    name, applies[i]);
+		decl.kinds |= 1u << kind;
+	}
+	if (!napplies)
+		luaL_error(L, "attribute{} '%s': 'applies' names no kind", name);
+	const char *values[256];
+	size_t nvalues = 0;
+	lua_getfield(L, snap, "values");
+	bool has_values = !lua_isnil(L, -1);
+	lua_pop(L, 1);
+	if (has_values &&
+	    !words_field(L, snap, "values", values, COUNT(values), &nvalues, error, sizeof error))
+		luaL_error(L, "attribute{} '%s': %s", name, error);
+	int type = type_word ? tm_vocab_type_of(type_word) : has_values ? TM_AT_ENUM : -1;
+	if (type < 0)
+		luaL_error(L,
+		           "attribute{} '%s': %s%s%s (bool, control, enum, number, date, text, list, ids, "
+		           "reference, block, any)",
+		           name, type_word ? "unknown type '" : "'type' is required",
+		           type_word ? type_word : "", type_word ? "'" : "");
+	decl.type = (tm_attr_type)type;
+	decl.values = values;
+	decl.nvalues = nvalues;
+	/* Named after the pack that declares it, or after the module (threatlib). */
+	const pack *p = &rules->packs[rules->loading];
+	char *stem = strcmp(file, p->path) == 0 ? NULL : stem_of(file);
+	bool ok = tm_vocab_declare(rules->vocab, &decl, stem ? stem : p->name, error, sizeof error);
+	free(stem);
+	if (!ok)
+		luaL_error(L, "attribute{}: %s", error);
+	lua_pop(L, 1); /* the snapshot */
+}
+
+/* attribute { name = ..., applies = ..., type = ..., doc = ... }, or a list
+ * of such tables: the attributes the pack reads (doc/rules.md). */
+static int lua_attribute(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	if (rules->loading < 0)
+		return luaL_error(L, "attribute{} may only be called while the pack loads");
+	luaL_checktype(L, 1, LUA_TTABLE);
+	const char *file;
+	int line;
+	caller_place(L, 0, &file, &line);
+	if (lua_rawgeti(L, 1, 1) == LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_Integer n = luaL_len(L, 1);
+		for (lua_Integer i = 1; i <= n; i++) {
+			if (lua_rawgeti(L, 1, i) != LUA_TTABLE)
+				return luaL_error(L, "attribute{}: item %d of the list is not a table",
+				                  (int)i);
+			declare_attribute(rules, L, lua_gettop(L), file, line);
+			lua_pop(L, 1);
+		}
+		return 0;
+	}
+	lua_pop(L, 1);
+	declare_attribute(rules, L, 1, file, line);
 	return 0;
 }
 
@@ -1030,6 +1161,7 @@ static tm_rules *engine_new(tm_diags *diags)
 	tm_rules *rules = tm_xcalloc(1, sizeof *rules);
 	rules->arena = tm_arena_new();
 	rules->diags = diags;
+	rules->vocab = tm_vocab_new();
 	rules->loading = -1;
 	rules->views = rules->kinds = rules->model_view = rules->attrs.tables = rules->lists.tables =
 	    LUA_NOREF;
@@ -1055,6 +1187,8 @@ static tm_rules *engine_new(tm_diags *diags)
 	lua_setfield(L, -2, "pack");
 	lua_pushcfunction(L, lua_rule);
 	lua_setfield(L, -2, "rule");
+	lua_pushcfunction(L, lua_attribute);
+	lua_setfield(L, -2, "attribute");
 	lua_pop(L, 1);
 	return rules;
 }
@@ -1775,6 +1909,11 @@ const tm_rule_info *tm_rules_info(const tm_rules *rules, size_t index)
 	return rules && index < rules->nrules ? &rules->rules[index].info : NULL;
 }
 
+const struct tm_vocab *tm_rules_vocab(const tm_rules *rules)
+{
+	return rules ? rules->vocab : NULL;
+}
+
 const tm_rule_info *tm_rules_find(const tm_rules *rules, const char *id)
 {
 	if (!rules || !id || !rules->by_id)
@@ -1817,6 +1956,7 @@ void tm_rules_free(tm_rules *rules)
 		free(rules->path_dirs[i]);
 	free(rules->path_dirs);
 	free(rules->stdlib_dir);
+	tm_vocab_free(rules->vocab);
 	tm_arena_free(rules->arena);
 	free(rules);
 }

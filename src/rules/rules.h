@@ -78,6 +78,9 @@ size_t tm_rules_count(const tm_rules *rules);
 /* Rules sorted by pack load order, then id; NULL past the end. */
 const tm_rule_info *tm_rules_info(const tm_rules *rules, size_t index);
 const tm_rule_info *tm_rules_find(const tm_rules *rules, const char *id);
+/* The attribute vocabulary: the language's attributes and those the
+ * loaded packs declare with attribute{} (model/vocab.h). */
+const struct tm_vocab *tm_rules_vocab(const tm_rules *rules);
 void tm_rules_free(tm_rules *rules);
 
 #endif

@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/task.h"
 #include "base/xalloc.h"
+#include "model/vocab.h"
 #include "risk/summary.h"
 #include "rules/rules.h"
 #include "threat/status.h"
@@ -45,6 +46,10 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 	const tm_model *model = session->model;
 	if (!options->no_rules) {
 		if (tm_rules_load(&session->rules, model, &session->diags) != TM_OK)
+			session->rules_failed = true;
+		/* The vocabulary is complete once the packs have loaded. */
+		if (tm_vocab_check(tm_rules_vocab(session->rules), model, &session->diags, options->strict) &&
+		    options->strict)
 			session->rules_failed = true;
 		tm_rules_profile(session->rules, options->profile_rules);
 		if (tm_rules_run(session->rules, model, options->today, &session->findings,

@@ -19,6 +19,7 @@ typedef struct tm_session_options {
 	int32_t today;      /* days since epoch (see tm_date_today) */
 	bool no_rules;      /* parse, resolve and score hand-written threats only */
 	bool profile_rules; /* measure each rule (tm_rule_info's seconds, calls, raised) */
+	bool strict;        /* attributes outside the packs' vocabulary are errors, not warnings */
 } tm_session_options;
 
 /* Seconds each stage of tm_session_open took (`--timings`). */
@@ -38,7 +39,9 @@ typedef struct tm_session {
 	tm_findings findings;   /* sorted: risk descending, then id */
 	tm_diags diags;         /* everything the stages reported */
 	bool model_failed;      /* the model has errors: no findings were computed */
-	bool rules_failed;      /* a pack failed to load or a rule raised an error */
+	/* a pack failed to load, a rule raised an error, or (strict) an
+	 * attribute is outside the vocabulary */
+	bool rules_failed;
 	tm_session_timings timings;
 } tm_session;
 

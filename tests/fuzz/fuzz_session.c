@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!session->model_failed) {
 		tm_render_options text = {.color = true, .width = 80};
 		tm_render_check_text(&out, session->model, &session->findings, &text);
-		tm_render_check_json(&out, session->model, &session->findings);
+		tm_render_check_json(&out, session->model, &session->findings, &session->diags);
 		tm_render_sarif(&out, session);
 		tm_render_report_md(&out, session);
 		tm_render_report_json(&out, session);

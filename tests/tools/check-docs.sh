@@ -9,8 +9,10 @@
 #     header's column count (the examples' reports too);
 #   - SARIF from `check --format sarif` on the goldens and the examples is
 #     valid against the SARIF 2.1.0 schema (tests/tools/validate-sarif.py);
-#   - `threat new` gives a model that checks cleanly (exit 0), and `report
-#     -o` writes the same bytes as standard output.
+#   - `threat new` gives a model that checks cleanly (`--strict`, exit 0),
+#     and `report -o` writes the same bytes as standard output;
+#   - doc/rules-reference.md and doc/attributes.md are what the tool
+#     generates, and every example is free of warnings (`check --strict`).
 #
 #   tests/tools/check-docs.sh THREAT_BIN
 #
@@ -139,7 +141,7 @@ done
 
 # `threat new` checks cleanly and refuses to overwrite.
 if "$bin" new -o "$work/new.threat" 2>/dev/null; then
-	if "$bin" check "$work/new.threat" >/dev/null 2>"$work/new.err"; then pass; else fail "the ge-webapp template does not check cleanly: $(head -n 5 "$work/new.err")"; fi
+	if "$bin" check --strict "$work/new.threat" >/dev/null 2>"$work/new.err"; then pass; else fail "the ge-webapp template does not check cleanly: $(head -n 5 "$work/new.err")"; fi
 	if "$bin" new -o "$work/new.threat" 2>/dev/null; then fail "new -o overwrote an existing file"; else pass; fi
 else
 	fail "new -o exited $?"
@@ -156,6 +158,25 @@ if tests/tools/rules-reference.sh "$bin" | cmp -s - doc/rules-reference.md; then
 else
 	fail "doc/rules-reference.md is out of date: run make rules-reference"
 fi
+
+# doc/attributes.md is what `threat rules --attributes --format md` prints,
+# after its header (make attributes-reference regenerates it).
+if tests/tools/attributes-reference.sh "$bin" | cmp -s - doc/attributes.md; then
+	pass
+else
+	fail "doc/attributes.md is out of date: run make attributes-reference"
+fi
+
+# Every example is free of warnings: each attribute it writes is one the
+# packs it uses read (doc/attributes.md).
+for example in "${examples[@]}" examples/org/model.threat; do
+	if "$bin" check --strict --today 2026-04-01 "$example" >/dev/null 2>"$work/example.err" &&
+		! grep -q 'warning' "$work/example.err"; then
+		pass
+	else
+		fail "$example is not warning-free: $(head -3 "$work/example.err")"
+	fi
+done
 
 echo "docs: $passed passed, $failed failed"
 [ $failed = 0 ]

@@ -664,7 +664,7 @@ static void test_check_json(void **state)
 {
 	fixture *fx = *state;
 	tm_buf buf = TM_BUF_INIT;
-	tm_render_check_json(&buf, &fx->model, &fx->findings);
+	tm_render_check_json(&buf, &fx->model, &fx->findings, NULL);
 	assert_string_equal(tm_buf_str(&buf), expected_json);
 	tm_buf_free(&buf);
 }
@@ -678,7 +678,7 @@ static void test_check_json_hostile(void **state)
 	fx->model.meta.name = NULL;
 	fx->model.meta.decl = NULL;
 	tm_buf buf = TM_BUF_INIT;
-	tm_render_check_json(&buf, &fx->model, &fx->findings);
+	tm_render_check_json(&buf, &fx->model, &fx->findings, NULL);
 	const char *text = tm_buf_str(&buf);
 	assert_non_null(strstr(text, "  \"model\": {\n    \"name\": null\n  },\n"));
 	assert_non_null(
@@ -694,8 +694,9 @@ static void test_check_json_empty(void **state)
 	tm_model model = {0};
 	model.meta.name = "Empty";
 	tm_findings none = {0};
+	tm_diags diags = {0};
 	tm_buf buf = TM_BUF_INIT;
-	tm_render_check_json(&buf, &model, &none);
+	tm_render_check_json(&buf, &model, &none, &diags);
 	assert_string_equal(tm_buf_str(&buf), "{\n"
 	                                      "  \"model\": {\n"
 	                                      "    \"name\": \"Empty\"\n"
@@ -719,9 +720,68 @@ static void test_check_json_empty(void **state)
 	                                      "    },\n"
 	                                      "    \"overdue\": 0,\n"
 	                                      "    \"top\": []\n"
-	                                      "  }\n"
+	                                      "  },\n"
+	                                      "  \"diagnostics\": []\n"
 	                                      "}\n");
 	tm_buf_free(&buf);
+}
+
+/* The diagnostics array: in place order, each with its place, notes and
+ * suggestion; placeless ones first, with null places; text escaped. */
+static void test_check_json_diagnostics(void **state)
+{
+	(void)state;
+	tm_arena *arena = tm_arena_new();
+	const char *text = "model \"m\"\nprocess api { rate_limt true }\n";
+	tm_source *src = tm_source_from_text(arena, "m.threat", text, strlen(text));
+	tm_diags diags = {0};
+	tm_diag *d = tm_diag_warning(&diags, (tm_span){src, 24, 33}, "unknown attribute '%s' on process api",
+	                             "rate_limt");
+	tm_diag_note(d, (tm_span){0}, "did you mean 'rate_limit'?");
+	d = tm_diag_error(&diags, (tm_span){0}, "pack \"x\"\n failed");
+	tm_diag_note(d, (tm_span){src, 0, 5}, "used here");
+	tm_model model = {0};
+	tm_findings none = {0};
+	tm_buf buf = TM_BUF_INIT;
+	tm_render_check_json(&buf, &model, &none, &diags);
+	const char *expected = "  \"diagnostics\": [\n"
+	                       "    {\n"
+	                       "      \"severity\": \"error\",\n"
+	                       "      \"message\": \"pack \\\"x\\\"\\n failed\",\n"
+	                       "      \"file\": null,\n"
+	                       "      \"line\": null,\n"
+	                       "      \"column\": null,\n"
+	                       "      \"notes\": [\n"
+	                       "        {\n"
+	                       "          \"message\": \"used here\",\n"
+	                       "          \"file\": \"m.threat\",\n"
+	                       "          \"line\": 1,\n"
+	                       "          \"column\": 1\n"
+	                       "        }\n"
+	                       "      ]\n"
+	                       "    },\n"
+	                       "    {\n"
+	                       "      \"severity\": \"warning\",\n"
+	                       "      \"message\": \"unknown attribute 'rate_limt' on process api\",\n"
+	                       "      \"file\": \"m.threat\",\n"
+	                       "      \"line\": 2,\n"
+	                       "      \"column\": 15,\n"
+	                       "      \"notes\": [\n"
+	                       "        {\n"
+	                       "          \"message\": \"did you mean 'rate_limit'?\"\n"
+	                       "        }\n"
+	                       "      ],\n"
+	                       "      \"suggestion\": \"rate_limit\"\n"
+	                       "    }\n"
+	                       "  ]\n"
+	                       "}\n";
+	const char *out = tm_buf_str(&buf);
+	if (!strstr(out, expected))
+		print_error("got:\n%s", out);
+	assert_non_null(strstr(out, expected));
+	tm_buf_free(&buf);
+	tm_diags_free(&diags);
+	tm_arena_free(arena);
 }
 
 /* ---- `check` as text ---- */
@@ -1090,6 +1150,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_json_hostile, setup, teardown),
 		cmocka_unit_test(test_check_json_empty),
+		cmocka_unit_test(test_check_json_diagnostics),
 		cmocka_unit_test_setup_teardown(test_check_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_width, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_text_large, setup, teardown),

@@ -768,7 +768,7 @@ static void test_json(void **state)
 	tm_findings_init(&one);
 	*tm_findings_add(&one) = fx->findings.items[3];
 	tm_buf expected = TM_BUF_INIT;
-	tm_render_check_json(&expected, &fx->model, &one);
+	tm_render_check_json(&expected, &fx->model, &one, NULL);
 	assert_string_equal(tm_buf_str(&out), tm_buf_str(&expected));
 	assert_non_null(strstr(tm_buf_str(&out), "\"LINDDUN-L-01@db\""));
 	assert_non_null(strstr(tm_buf_str(&out), "\"MEDIUM\": 1"));

@@ -1,0 +1,1 @@
+check --format sarif --today 2026-04-01 {}

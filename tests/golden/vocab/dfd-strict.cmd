@@ -1,0 +1,1 @@
+dfd --strict --format mermaid {}

@@ -1,0 +1,1 @@
+query --strict {} 'threats where risk >= HIGH limit 3'

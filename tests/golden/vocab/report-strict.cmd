@@ -1,0 +1,1 @@
+report --strict --today 2026-04-01 {}

@@ -1,0 +1,1 @@
+rules --attributes --pack stride --pack examples/org-rules.lua --format md

@@ -1,0 +1,1 @@
+check --format json --today 2026-04-01 {}
