@@ -39,6 +39,7 @@ typedef struct tm_session {
 	tm_diags diags;         /* everything the stages reported */
 	bool model_failed;      /* the model has errors: no findings were computed */
 	bool rules_failed;      /* a pack failed to load or a rule raised an error */
+	bool tracking_failed;   /* a mitigation or acceptance names a finding no rule raised */
 	tm_session_timings timings;
 } tm_session;
 
