@@ -786,14 +786,30 @@ static bool at_line_start(const parser *p, tm_token tok)
 	return tok.start == 0 || p->src->text[tok.start - 1] == '\n';
 }
 
+/* A word at the start of a line, outside brackets, that reads as a
+ * statement with a misspelt keyword (`proces web`): recovery stops there
+ * too, so that mistake is reported and not skipped with the broken
+ * statement before it. */
+static bool misspelt_statement(const parser *p, tm_token tok)
+{
+	if (tok.kind != TM_TOK_IDENT || tok.newlines == 0 || p->brackets > 0 ||
+	    p->next.kind != TM_TOK_IDENT || tok_len(tok) > 16)
+		return false;
+	char word[17];
+	snprintf(word, sizeof word, "%.*s", tok_len(tok), tok_text(p, tok));
+	return tm_suggest(word, tm_decl_keywords, TM_DECL_COUNT) != NULL;
+}
+
 /* Skips to the next token that can start a statement: a keyword at the
  * start of a line, outside brackets, or any keyword in column 1 (so an
- * unclosed '{' does not swallow the rest of the file). */
+ * unclosed '{' does not swallow the rest of the file), or a misspelt one. */
 static void synchronize(parser *p)
 {
 	p->panic = false;
 	while (!check(p, TM_TOK_EOF)) {
 		tm_token tok = p->current;
+		if (misspelt_statement(p, tok))
+			return;
 		if (tok.kind == TM_TOK_IDENT && tok.newlines > 0 &&
 		    tm_decl_kind_of(tok_text(p, tok), (size_t)tok_len(tok)) != TM_DECL_COUNT &&
 		    (p->brackets <= 0 || at_line_start(p, tok))) {

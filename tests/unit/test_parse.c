@@ -294,6 +294,23 @@ static void test_recovery_garbage(void **state)
 	assert_int_equal(p.file->nlost, 1);
 	assert_string_equal(p.file->lost[0], "web");
 	done(&p);
+
+	/* Recovery from the broken statement before it stops at a misspelt
+	 * keyword, so that mistake is reported too; an attribute that runs
+	 * on after a stray ']' is not taken for one. */
+	parse(&p, "store c { t ~ }\nproces d \"z\"\nstore e { x ]\n  tls true\n}\nextrenal f\n");
+	assert_int_equal(p.diags.errors, 4);
+	assert_error_at(&p, 0, "unexpected character '~'", 1, 13);
+	assert_error_at(&p, 1,
+	                "expected a statement (model, use, include, asset, actor, external, process, store, boundary, "
+	                "flow, threat, mitigation, accept), found 'proces'",
+	                2, 1);
+	assert_error_at(&p, 2, "expected a value for 'x', found ']'", 3, 13);
+	assert_error_at(&p, 3,
+	                "expected a statement (model, use, include, asset, actor, external, process, store, boundary, "
+	                "flow, threat, mitigation, accept), found 'extrenal'",
+	                6, 1);
+	done(&p);
 }
 
 /* Recovery always moves on: a file of nothing but errors ends, and the
