@@ -2,7 +2,9 @@
  * grammar rule (its rule in the comment above it, as in Lua's lparser.c).
  * On an error it records a diagnostic, abandons the statement (panic mode)
  * and resynchronises at the next statement keyword, so one run reports
- * every independent mistake (clox's synchronize). */
+ * every independent mistake (clox's synchronize). It notes what the
+ * abandoned statement would have declared (tm_file.lost), so the rest of
+ * the file can still be resolved without errors that only follow from it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
