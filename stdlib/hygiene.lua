@@ -363,20 +363,64 @@ local function second_phase(id)
 	return key == "model" or (key ~= nil and key:find("@", 1, true) ~= nil)
 end
 
+-- Patterns in `mitigates` and `accept` (a '*' in the rule or the element):
+-- the finding ids they name, matched as `threat check` matches them
+-- (doc/language.md, "Patterns"): '*' is any run of characters; the
+-- element part is the key after the id's first '@', or in the arrow form
+-- `SRC->DST` the ends of a flow, either way round for a flow (or a
+-- pattern) written with <->.
+local function glob(g)
+	local escaped = g:gsub("[%^%$%(%)%%%.%[%]%+%-%?]", "%%%0")
+	return "^" .. escaped:gsub("%*", ".*") .. "$"
+end
+
+local function compile_pattern(text)
+	local rule, rest = text:match("^([^@]*)@(.*)$")
+	if not rule then return nil end
+	local p = { rule = glob(rule), text = text }
+	local src, arrow, dst = rest:match("^(.-)(<?%->)(.*)$")
+	if src and (src:find("*", 1, true) or dst:find("*", 1, true)) then
+		p.source, p.target, p.both = glob(src), glob(dst), arrow == "<->"
+	else
+		p.element = glob(rest)
+		-- a key second-phase findings have: those are not in model.findings
+		p.second_phase = ("model"):find(p.element) ~= nil or rest:find("@", 1, true) ~= nil
+	end
+	return p
+end
+
+local function pattern_matches(p, f, m)
+	local rule, key = f.id:match("^([^@]*)@(.*)$")
+	if not rule or not rule:find(p.rule) then return false end
+	if p.element then return key:find(p.element) ~= nil end
+	local e = m.get(key)
+	if not e or e.kind ~= "flow" then return false end
+	local s, t = e.source.key, e.target.key
+	if s:find(p.source) and t:find(p.target) then return true end
+	return (p.both or e.bidirectional) and t:find(p.source) ~= nil and s:find(p.target) ~= nil
+end
+
 hygiene {
 	id = "HYG-09",
 	applies = "model",
 	title = "Stale references to findings",
 	description = "A mitigation or acceptance names a finding (`RULE@ELEMENT`) that no rule "
-		.. "raised any more: the element was renamed, the pack changed, or the threat is "
-		.. "gone, so the decision no longer covers anything. Answered by pointing the "
-		.. "reference at the current finding id, or removing it.",
+		.. "raised any more, or a pattern (`STRIDE-T-*@api`) that names no finding: the "
+		.. "element was renamed, the pack changed, or the threat is gone, so the decision "
+		.. "no longer covers anything. Answered by pointing the reference at the current "
+		.. "finding id, or removing it.",
 	when = function(v, m)
 		m = m or model
-		local stale = {}
+		local stale, patterns = {}, {}
 		local function check(owner, id)
-			if type(id) == "string" and id:find("@", 1, true) and not second_phase(id)
-				and m.finding(id) == nil then
+			if type(id) ~= "string" or not id:find("@", 1, true) then return end
+			if id:find("*", 1, true) then
+				local p = compile_pattern(id)
+				if p then
+					p.owner = owner
+					patterns[#patterns + 1] = p
+				end
+			elseif not second_phase(id) and m.finding(id) == nil then
 				stale[#stale + 1] = owner .. " -> " .. id
 			end
 		end
@@ -384,6 +428,25 @@ hygiene {
 			for _, id in ipairs(x.mitigates or {}) do check(x.id, id) end
 		end
 		for _, a in ipairs(m.acceptances or {}) do check("accept", a.finding) end
+		-- One pass over the findings for every pattern, only when there are
+		-- patterns; it stops once each has matched.
+		local unmatched = #patterns
+		if unmatched > 0 then
+			for _, f in ipairs(m.findings or {}) do
+				for _, p in ipairs(patterns) do
+					if not p.matched and pattern_matches(p, f, m) then
+						p.matched = true
+						unmatched = unmatched - 1
+					end
+				end
+				if unmatched == 0 then break end
+			end
+		end
+		for _, p in ipairs(patterns) do
+			if not p.matched and not p.second_phase then
+				stale[#stale + 1] = p.owner .. " -> " .. p.text
+			end
+		end
 		if #stale == 0 then return false end
 		return table.concat(stale, ", ")
 	end,

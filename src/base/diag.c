@@ -266,7 +266,7 @@ void tm_diags_render(tm_buf *out, const tm_diags *diags, bool color)
 	}
 }
 
-static size_t edit_distance(const char *a, const char *b, size_t limit)
+size_t tm_edit_distance(const char *a, const char *b, size_t limit)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 64 || lb > 64)
@@ -295,14 +295,19 @@ static size_t edit_distance(const char *a, const char *b, size_t limit)
 	return row[lb];
 }
 
-const char *tm_suggest(const char *name, const char *const *candidates, size_t count)
+size_t tm_suggest_limit(const char *name)
 {
 	size_t len = strlen(name);
-	size_t limit = len < 3 ? 1 : len < 6 ? 2 : 3;
+	return len < 3 ? 1 : len < 6 ? 2 : 3;
+}
+
+const char *tm_suggest(const char *name, const char *const *candidates, size_t count)
+{
+	size_t limit = tm_suggest_limit(name);
 	const char *best = NULL;
 	size_t best_distance = limit + 1;
 	for (size_t i = 0; i < count; i++) {
-		size_t d = edit_distance(name, candidates[i], limit);
+		size_t d = tm_edit_distance(name, candidates[i], limit);
 		if (d < best_distance || (d == best_distance && best && strcmp(candidates[i], best) < 0)) {
 			best = candidates[i];
 			best_distance = d;

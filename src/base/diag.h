@@ -62,5 +62,11 @@ bool tm_note_suggestion(const tm_note *note, char *out, size_t size);
 /* The "did you mean" helper: the candidate closest to `name` by edit
  * distance, or NULL when none is close enough to be a plausible typo. */
 const char *tm_suggest(const char *name, const char *const *candidates, size_t count);
+/* How far a typo `name` may be from what was meant, for tm_suggest and
+ * its kin: 1 edit for names under 3 characters, 2 under 6, else 3. */
+size_t tm_suggest_limit(const char *name);
+/* The edit distance of a and b, or limit + 1 when it is above limit (or
+ * either is longer than 64 characters). */
+size_t tm_edit_distance(const char *a, const char *b, size_t limit);
 
 #endif

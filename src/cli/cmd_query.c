@@ -117,7 +117,7 @@ int tm_cli_cmd_query(int argc, char **argv)
 	if (result != TM_OK)
 		goto out;
 	tm_cli_write(&out);
-	status = session->rules_failed ? 2 : 0;
+	status = session->rules_failed || session->tracking_failed ? 2 : 0;
 out:
 	tm_query_free(query);
 	tm_session_free(session);

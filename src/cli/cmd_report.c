@@ -158,7 +158,7 @@ int tm_cli_cmd_report(int argc, char **argv)
 	if (warnings.len)
 		fprintf(stderr, "threat: warning: %s", tm_buf_str(&warnings));
 	status = write_output(args.output, &text, session);
-	if (status == 0 && session->rules_failed)
+	if (status == 0 && (session->rules_failed || session->tracking_failed))
 		status = 2;
 out:
 	tm_buf_free(&text);
@@ -202,7 +202,7 @@ int tm_cli_cmd_dfd(int argc, char **argv)
 		}
 	}
 	status = write_output(args.output, &text, session);
-	if (status == 0 && session->rules_failed)
+	if (status == 0 && (session->rules_failed || session->tracking_failed))
 		status = 2;
 out:
 	tm_buf_free(&text);

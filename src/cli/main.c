@@ -276,7 +276,7 @@ static int cmd_check(int argc, char **argv)
 		        tm_clock_seconds() - analysed);
 		print_stage_timings(session);
 	}
-	if (session->rules_failed)
+	if (session->rules_failed || session->tracking_failed)
 		goto out;
 	status = (fail_on && tm_session_count_failing(session, threshold)) || !all_met ? 1 : 0;
 out:
@@ -453,7 +453,8 @@ static int cmd_diff(int argc, char **argv)
 	tm_session_open(&after, &paths[1], 1, &options);
 	tm_cli_print_diags(&before->diags);
 	tm_cli_print_diags(&after->diags);
-	if (before->model_failed || after->model_failed || before->rules_failed || after->rules_failed)
+	if (before->model_failed || after->model_failed || before->rules_failed || after->rules_failed ||
+	    before->tracking_failed || after->tracking_failed)
 		goto out;
 	tm_diff diff;
 	tm_diff_compute(&diff, before, after);

@@ -51,6 +51,7 @@ typedef struct tm_ref {
 	const char *target; /* FLOW: the destination; NULL when the reference names one element */
 	tm_span target_span;
 	bool bidirectional; /* written with <-> */
+	bool pattern;       /* FINDING: the rule or the element has a '*' (doc/language.md, "Patterns") */
 } tm_ref;
 
 typedef enum tm_value_kind {
@@ -148,6 +149,16 @@ typedef struct tm_file {
 	tm_comment *comments; /* every comment, in source order (arena copy) */
 	size_t ncomments;
 	bool damaged; /* a syntax error cut a statement short: the tree is partial */
+	/* What the statements cut short would have declared: their ids (a
+	 * child's is covered by its top-level id), a flow's `SRC->DST`, or
+	 * `model`. References to these are not reported as unknown, so the
+	 * rest of the file can still be resolved. */
+	const char **lost;
+	size_t nlost;
+	/* A statement was lost whose declarations are unknown (no id, an
+	 * unclosed block, a lost include): resolving would report errors that
+	 * only follow from the syntax error, so the model is not resolved. */
+	bool unsound;
 } tm_file;
 
 /* Parses one file. Errors go to diags; the tree holds whatever parsed, so

@@ -36,7 +36,9 @@ const char *tm_token_kind_name(tm_token_kind kind)
 	case TM_TOK_DOT: return "'.'";
 	case TM_TOK_ARROW: return "'->'";
 	case TM_TOK_BIARROW: return "'<->'";
-	case TM_TOK_ERROR: return "invalid token";
+	case TM_TOK_PATTERN: return "pattern";
+	case TM_TOK_ERROR:
+	case TM_TOK_INVALID: return "invalid token";
 	}
 	return "token";
 }
@@ -72,10 +74,10 @@ static uint32_t utf8_length(const char *p, size_t avail)
 	return need;
 }
 
-/* Checks that [start, end) is valid UTF-8; reports the first bad byte. */
-static bool check_utf8(tm_lexer *lex, uint32_t start, uint32_t end)
+/* The first byte in [start, end) that is not valid UTF-8, or end. */
+static uint32_t first_bad_utf8(const char *bytes, uint32_t start, uint32_t end)
 {
-	const unsigned char *text = (const unsigned char *)lex->src->text;
+	const unsigned char *text = (const unsigned char *)bytes;
 	for (uint32_t i = start; i < end;) {
 		unsigned char c = text[i];
 		if (c < 0x80) {
@@ -90,14 +92,28 @@ static bool check_utf8(tm_lexer *lex, uint32_t start, uint32_t end)
 		} else if (ok && n == 4) {
 			ok = !(c == 0xF0 && text[i + 1] < 0x90) && !(c == 0xF4 && text[i + 1] >= 0x90);
 		}
-		if (!ok) {
-			tm_diag_error(lex->diags, span_of(lex, i, i + 1),
-			              "invalid UTF-8 byte 0x%02X: a .threat file must be UTF-8 text", c);
-			return false;
-		}
+		if (!ok)
+			return i;
 		i += n;
 	}
-	return true;
+	return end;
+}
+
+static void report_bad_utf8(const tm_lexer *lex, uint32_t at)
+{
+	tm_diag_error(lex->diags, span_of(lex, at, at + 1),
+	              "invalid UTF-8 byte 0x%02X: a .threat file must be UTF-8 text",
+	              (unsigned char)lex->src->text[at]);
+}
+
+/* Checks that [start, end) is valid UTF-8; reports the first bad byte. */
+static bool check_utf8(tm_lexer *lex, uint32_t start, uint32_t end)
+{
+	uint32_t bad = first_bad_utf8(lex->src->text, start, end);
+	if (bad == end)
+		return true;
+	report_bad_utf8(lex, bad);
+	return false;
 }
 
 static void add_comment(tm_lexer *lex, uint32_t start, uint32_t end, uint16_t newlines)
@@ -229,13 +245,8 @@ static tm_token lex_number(tm_lexer *lex, uint32_t start)
 		uint32_t end = i;
 		while (end < len && (is_ident_char(text[end]) || text[end] == '-' || text[end] == '.'))
 			end++;
-		tm_diag *d = tm_diag_error(lex->diags, span_of(lex, start, end),
-		                           "invalid number or date '%.*s'", (int)(end - start), text + start);
-		tm_diag_note(
-		    d, (tm_span){0},
-		    "numbers are like 2 or 1.5, dates like 2026-03-24, and identifiers start with a letter");
 		lex->pos = end;
-		return (tm_token){TM_TOK_ERROR, start, end, 0};
+		return (tm_token){TM_TOK_INVALID, start, end, 0};
 	}
 	lex->pos = i;
 	return (tm_token){kind, start, i, 0};
@@ -283,18 +294,23 @@ tm_token tm_lex_next(tm_lexer *lex)
 		return tok;
 	char c = text[start];
 	char next = start + 1 < len ? text[start + 1] : '\0';
-	if (is_ident_start(c)) {
+	if (is_ident_start(c) || c == '*') {
+		/* A word; one with a '*' in it is a pattern (STRIDE-T-*, *). */
+		bool star = c == '*';
 		uint32_t i = start + 1;
 		for (;;) {
-			if (i < len && is_ident_char(text[i]))
+			if (i < len && (is_ident_char(text[i]) || text[i] == '*')) {
+				star = star || text[i] == '*';
 				i++;
-			else if (i + 1 < len && text[i] == '-' && is_ident_char(text[i + 1]))
-				i += 2;
-			else
+			} else if (i + 1 < len && text[i] == '-' &&
+			           (is_ident_char(text[i + 1]) || text[i + 1] == '*')) {
+				i++;
+			} else {
 				break;
+			}
 		}
 		lex->pos = i;
-		tok.kind = TM_TOK_IDENT;
+		tok.kind = star ? TM_TOK_PATTERN : TM_TOK_IDENT;
 		tok.end = i;
 		return tok;
 	}
@@ -346,30 +362,41 @@ tm_token tm_lex_next(tm_lexer *lex)
 			tok.start = tok.end = len;
 			return tok;
 		}
+		/* Reported by the parser, if it does not skip it (tm_lex_report). */
+		kind = TM_TOK_INVALID;
 		width = utf8_length(text + start, len - start);
-		unsigned char u = (unsigned char)c;
-		if (u >= 0x80 && (width == 1 || !check_utf8(lex, start, start + width))) {
-			if (width == 1)
-				tm_diag_error(lex->diags, span_of(lex, start, start + 1),
-				              "invalid UTF-8 byte 0x%02X: a .threat file must be UTF-8 text",
-				              u);
+		if ((unsigned char)c >= 0x80 && first_bad_utf8(text, start, start + width) != start + width)
 			width = 1;
-		} else if (u < 0x20 || u == 0x7f) {
-			tm_diag_error(lex->diags, span_of(lex, start, start + 1),
-			              "unexpected control character 0x%02X", u);
-		} else if (c == '-') {
-			tm_diag *d =
-			    tm_diag_error(lex->diags, span_of(lex, start, start + 1), "unexpected '-'");
-			tm_diag_note(d, (tm_span){0}, "a flow's arrow is '->' (or '<->' for both ways)");
-		} else {
-			tm_diag_error(lex->diags, span_of(lex, start, start + width),
-			              "unexpected character '%.*s'", (int)width, text + start);
-		}
 	}
 	lex->pos = start + width;
 	tok.kind = kind;
 	tok.end = start + width;
 	return tok;
+}
+
+void tm_lex_report(const tm_lexer *lex, tm_token tok)
+{
+	const char *text = lex->src->text;
+	uint32_t start = tok.start, width = tok.end - tok.start;
+	unsigned char u = (unsigned char)text[start];
+	if (is_digit(text[start])) {
+		tm_diag *d = tm_diag_error(lex->diags, span_of(lex, start, tok.end),
+		                           "invalid number or date '%.*s'", (int)width, text + start);
+		tm_diag_note(
+		    d, (tm_span){0},
+		    "numbers are like 2 or 1.5, dates like 2026-03-24, and identifiers start with a letter");
+	} else if (u >= 0x80 && first_bad_utf8(text, start, tok.end) != tok.end) {
+		report_bad_utf8(lex, start);
+	} else if (u < 0x20 || u == 0x7f) {
+		tm_diag_error(lex->diags, span_of(lex, start, start + 1),
+		              "unexpected control character 0x%02X", u);
+	} else if (text[start] == '-') {
+		tm_diag *d = tm_diag_error(lex->diags, span_of(lex, start, start + 1), "unexpected '-'");
+		tm_diag_note(d, (tm_span){0}, "a flow's arrow is '->' (or '<->' for both ways)");
+	} else {
+		tm_diag_error(lex->diags, span_of(lex, start, tok.end), "unexpected character '%.*s'",
+		              (int)width, text + start);
+	}
 }
 
 static size_t put_utf8(char *dst, uint32_t cp)

@@ -12,6 +12,7 @@
 typedef enum tm_token_kind {
 	TM_TOK_EOF,
 	TM_TOK_IDENT,   /* letters, digits, _, and - before a letter or digit */
+	TM_TOK_PATTERN, /* a word with '*' in it, as finding patterns use: STRIDE-T-*, legacy_* */
 	TM_TOK_STRING,  /* "..." */
 	TM_TOK_TSTRING, /* """...""" */
 	TM_TOK_NUMBER,  /* 12, 1.5 */
@@ -29,7 +30,8 @@ typedef enum tm_token_kind {
 	TM_TOK_DOT,
 	TM_TOK_ARROW,   /* -> */
 	TM_TOK_BIARROW, /* <-> */
-	TM_TOK_ERROR    /* a diagnostic was already reported */
+	TM_TOK_ERROR,   /* a diagnostic was already reported */
+	TM_TOK_INVALID  /* characters that form no token, not yet reported: tm_lex_report */
 } tm_token_kind;
 
 typedef struct tm_token {
@@ -54,6 +56,12 @@ typedef struct tm_lexer {
 void tm_lex_init(tm_lexer *lex, const tm_source *src, tm_diags *diags);
 tm_token tm_lex_next(tm_lexer *lex);
 const char *tm_token_kind_name(tm_token_kind kind);
+
+/* Reports why a TM_TOK_INVALID token is no token. The parser calls it
+ * when it meets one where it expects something else, and not for those it
+ * skips while recovering from an earlier error, so a line of garbage is
+ * one error, not one per byte. */
+void tm_lex_report(const tm_lexer *lex, tm_token tok);
 
 /* Decodes a string token's contents (escapes, or the indentation rule of
  * """ strings) into dst; reports bad escapes. Returns the length. */

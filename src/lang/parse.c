@@ -2,7 +2,9 @@
  * grammar rule (its rule in the comment above it, as in Lua's lparser.c).
  * On an error it records a diagnostic, abandons the statement (panic mode)
  * and resynchronises at the next statement keyword, so one run reports
- * every independent mistake (clox's synchronize). */
+ * every independent mistake (clox's synchronize). It notes what the
+ * abandoned statement would have declared (tm_file.lost), so the rest of
+ * the file can still be resolved without errors that only follow from it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,11 @@ typedef struct parser {
 	tm_token current, next; /* one token of lookahead beyond current */
 	tm_token previous;
 	bool panic;
-	bool damaged; /* panicked at least once */
+	bool damaged;       /* panicked at least once */
+	bool unsound;       /* a lost statement may have declared something unnamed (tm_file) */
+	tm_decl *statement; /* the top-level statement being parsed */
+	const char **lost;  /* what the statements cut short would have declared */
+	size_t nlost, caplost;
 	int depth;    /* nesting of blocks, lists and child declarations */
 	int brackets; /* open { and [ seen, for resynchronising */
 	/* Attribute names and bare-word values repeat across a model
@@ -86,6 +92,7 @@ static void describe(const parser *p, tm_token tok, char *out, size_t size)
 	switch (tok.kind) {
 	case TM_TOK_EOF: snprintf(out, size, "the end of the file"); break;
 	case TM_TOK_IDENT:
+	case TM_TOK_PATTERN:
 	case TM_TOK_NUMBER:
 	case TM_TOK_DATE:
 		snprintf(out, size, "'%.*s'", tok_len(tok) > 40 ? 40 : tok_len(tok), tok_text(p, tok));
@@ -103,6 +110,10 @@ static tm_diag *error_at(parser *p, tm_token tok, const char *fmt, const char *w
 	p->panic = true;
 	if (tok.kind == TM_TOK_ERROR)
 		return NULL; /* the lexer already explained it */
+	if (tok.kind == TM_TOK_INVALID) {
+		tm_lex_report(&p->lex, tok);
+		return NULL;
+	}
 	char found[64];
 	describe(p, tok, found, sizeof found);
 	tm_span span = tok_span(p, tok);
@@ -173,6 +184,7 @@ static char *string_value(parser *p, tm_token tok, size_t *len)
 static bool enter(parser *p)
 {
 	if (++p->depth > MAX_DEPTH) {
+		p->unsound = true;
 		tm_diag *d =
 		    error_at(p, p->current, "nesting is too deep (more than 200 levels)%.0s%.0s", "");
 		tm_diag_note(d, (tm_span){0}, "split the structure up: no model needs this depth");
@@ -186,11 +198,30 @@ static void leave(parser *p)
 	p->depth--;
 }
 
-/* path = IDENT { "." IDENT } */
-static bool parse_path(parser *p, const char **text, tm_span *span)
+/* A word of a path: an id, or where patterns are allowed (a finding's
+ * element) a pattern too; *pattern is set when it is one. */
+static bool path_word(const parser *p, bool patterns, bool *pattern)
 {
-	if (!check(p, TM_TOK_IDENT)) {
-		expected(p, "an element id");
+	if (check(p, TM_TOK_PATTERN) && patterns) {
+		*pattern = true;
+		return true;
+	}
+	return check(p, TM_TOK_IDENT);
+}
+
+/* path = IDENT { "." IDENT }; in a finding pattern, PATTERN may stand for
+ * any IDENT */
+static bool parse_path(parser *p, const char **text, tm_span *span, bool patterns, bool *pattern)
+{
+	if (!path_word(p, patterns, pattern)) {
+		if (!check(p, TM_TOK_PATTERN)) {
+			expected(p, "an element id");
+			return false;
+		}
+		tm_diag *d = error_at(p, p->current, "%sunexpected pattern %s", "");
+		tm_diag_note(d, (tm_span){0},
+		             "a '*' stands only in a finding id of `mitigates` or `accept`, like "
+		             "STRIDE-T-*@api or *@legacy_*");
 		return false;
 	}
 	tm_token first = p->current;
@@ -198,7 +229,7 @@ static bool parse_path(parser *p, const char **text, tm_span *span)
 	tm_token last = first;
 	while (check(p, TM_TOK_DOT)) {
 		advance(p);
-		if (!check(p, TM_TOK_IDENT)) {
+		if (!path_word(p, patterns, pattern)) {
 			expected(p, "a child id after '.'");
 			return false;
 		}
@@ -223,32 +254,34 @@ static bool parse_path(parser *p, const char **text, tm_span *span)
 }
 
 /* ref_tail = path [ ( "->" | "<->" ) path ], filling name/target of ref */
-static bool parse_ref_tail(parser *p, tm_ref *ref)
+static bool parse_ref_tail(parser *p, tm_ref *ref, bool patterns)
 {
-	if (!parse_path(p, &ref->name, &ref->name_span))
+	if (!parse_path(p, &ref->name, &ref->name_span, patterns, &ref->pattern))
 		return false;
 	if (check(p, TM_TOK_ARROW) || check(p, TM_TOK_BIARROW)) {
 		ref->bidirectional = check(p, TM_TOK_BIARROW);
 		advance(p);
-		if (!parse_path(p, &ref->target, &ref->target_span))
+		if (!parse_path(p, &ref->target, &ref->target_span, patterns, &ref->pattern))
 			return false;
 	}
 	return true;
 }
 
-/* finding_ref = IDENT "@" ref_tail | ref_tail */
+/* finding_ref = ( IDENT | PATTERN ) "@" ref_tail | ref_tail
+ * (a finding's element may hold patterns, nothing else may) */
 static bool parse_ref(parser *p, tm_ref *ref)
 {
 	tm_token first = p->current;
-	if (check(p, TM_TOK_IDENT) && p->next.kind == TM_TOK_AT) {
+	if ((check(p, TM_TOK_IDENT) || check(p, TM_TOK_PATTERN)) && p->next.kind == TM_TOK_AT) {
 		ref->kind = TM_REF_FINDING;
+		ref->pattern = check(p, TM_TOK_PATTERN);
 		ref->rule = copy_token(p, first);
 		advance(p);
 		advance(p);
-		if (!parse_ref_tail(p, ref))
+		if (!parse_ref_tail(p, ref, true))
 			return false;
 	} else {
-		if (!parse_ref_tail(p, ref))
+		if (!parse_ref_tail(p, ref, false))
 			return false;
 		ref->kind = ref->target ? TM_REF_FLOW : TM_REF_ELEMENT;
 	}
@@ -331,9 +364,10 @@ static tm_value *parse_value(parser *p, const char *attr_name)
 		value->start = value->block->span.start;
 		value->end = value->block->span.end;
 		return value;
+	case TM_TOK_PATTERN:
 	case TM_TOK_IDENT:
-		if (p->next.kind != TM_TOK_AT && p->next.kind != TM_TOK_DOT && p->next.kind != TM_TOK_ARROW &&
-		    p->next.kind != TM_TOK_BIARROW) {
+		if (tok.kind == TM_TOK_IDENT && p->next.kind != TM_TOK_AT && p->next.kind != TM_TOK_DOT &&
+		    p->next.kind != TM_TOK_ARROW && p->next.kind != TM_TOK_BIARROW) {
 			if (is_word(p, tok, "true") || is_word(p, tok, "false")) {
 				value->kind = TM_VAL_BOOL;
 				value->boolean = is_word(p, tok, "true");
@@ -406,6 +440,7 @@ static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
 		if (accept_tok(p, TM_TOK_SEMICOLON))
 			continue;
 		if (check(p, TM_TOK_EOF)) {
+			p->unsound = true; /* everything after the '{' went into the block */
 			if (!p->panic) {
 				p->panic = true;
 				tm_diag *d = tm_diag_error(p->diags, tok_span(p, open),
@@ -497,6 +532,8 @@ static tm_decl *new_decl(parser *p, tm_decl_kind kind, tm_token keyword)
 	decl->kind = kind;
 	decl->span = tok_span(p, keyword);
 	decl->newlines = keyword.newlines;
+	if (p->depth == 0)
+		p->statement = decl;
 	return decl;
 }
 
@@ -549,7 +586,8 @@ static tm_decl *parse_boundary(parser *p)
 		size_t count = 0, cap = 0;
 		while (!check(p, TM_TOK_RANGLE)) {
 			tm_ref member = {.kind = TM_REF_ELEMENT};
-			if (!parse_path(p, &member.name, &member.name_span))
+			bool pattern = false;
+			if (!parse_path(p, &member.name, &member.name_span, false, &pattern))
 				goto fail;
 			member.span = member.name_span;
 			TM_VEC_PUSH(members, count, cap, member);
@@ -585,8 +623,10 @@ static tm_decl *parse_flow(parser *p)
 	}
 	tm_ref *ref = tm_arena_alloc(p->arena, sizeof(*ref));
 	ref->kind = TM_REF_FLOW;
+	decl->target = ref; /* early, so a flow cut short still tells its ends */
 	tm_token first = p->current;
-	if (!parse_path(p, &ref->name, &ref->name_span))
+	bool pattern = false;
+	if (!parse_path(p, &ref->name, &ref->name_span, false, &pattern))
 		return NULL;
 	if (!check(p, TM_TOK_ARROW) && !check(p, TM_TOK_BIARROW)) {
 		tm_diag *d = expected(p, "'->' or '<->' after the flow's source");
@@ -596,10 +636,9 @@ static tm_decl *parse_flow(parser *p)
 	}
 	ref->bidirectional = check(p, TM_TOK_BIARROW);
 	advance(p);
-	if (!parse_path(p, &ref->target, &ref->target_span))
+	if (!parse_path(p, &ref->target, &ref->target_span, false, &pattern))
 		return NULL;
 	ref->span = (tm_span){p->src, first.start, p->previous.end};
-	decl->target = ref;
 	parse_label(p, decl);
 	return parse_tail(p, decl, false) ? decl : NULL;
 }
@@ -609,7 +648,7 @@ static tm_decl *parse_accept(parser *p)
 {
 	tm_decl *decl = new_decl(p, TM_DECL_ACCEPT, p->previous);
 	tm_ref *ref = tm_arena_alloc(p->arena, sizeof(*ref));
-	if (!check(p, TM_TOK_IDENT)) {
+	if (!check(p, TM_TOK_IDENT) && !(check(p, TM_TOK_PATTERN) && p->next.kind == TM_TOK_AT)) {
 		tm_diag *d = expected(p, "the finding to accept (RULE@ELEMENT or a threat id)");
 		tm_diag_note(d, (tm_span){0},
 		             "for example: accept STRIDE-R-01@api \"reason\" { by victoria }");
@@ -645,6 +684,11 @@ static tm_decl *parse_string_statement(parser *p, tm_decl_kind kind)
 	return parse_tail(p, decl, false) ? decl : NULL;
 }
 
+static void lose(parser *p, const char *name)
+{
+	TM_VEC_PUSH(p->lost, p->nlost, p->caplost, name);
+}
+
 /* statement = model | use | include | element | boundary | flow | accept */
 static tm_decl *parse_statement(parser *p)
 {
@@ -665,6 +709,13 @@ static tm_decl *parse_statement(parser *p)
 		}
 		if (d && keyword.kind == TM_TOK_RBRACE)
 			tm_diag_note(d, (tm_span){0}, "this '}' closes nothing");
+		/* A misspelt keyword (`proces web`) still tells the id it meant
+		 * to declare; a stray '}' declares nothing; anything else might
+		 * have declared anything. */
+		if (keyword.kind == TM_TOK_IDENT && p->next.kind == TM_TOK_IDENT)
+			lose(p, copy_token(p, p->next));
+		else if (keyword.kind != TM_TOK_RBRACE)
+			p->unsound = true;
 		advance(p);
 		return NULL;
 	}
@@ -684,25 +735,94 @@ static tm_decl *parse_statement(parser *p)
 	return decl;
 }
 
+/* Records what a statement a syntax error cut short would have declared
+ * (tm_file.lost), or that it cannot be told (tm_file.unsound). */
+static void lose_statement(parser *p, const tm_decl *decl)
+{
+	switch (decl->kind) {
+	case TM_DECL_MODEL: lose(p, "model"); break;
+	case TM_DECL_USE:
+	case TM_DECL_INCLUDE: p->unsound = true; break;
+	case TM_DECL_ACCEPT: break;
+	case TM_DECL_MITIGATION:
+		if (decl->id)
+			lose(p, decl->id);
+		break;
+	case TM_DECL_FLOW:
+		/* A flow is named by its ends as well as by its id. */
+		if (decl->id)
+			lose(p, decl->id);
+		if (decl->target && decl->target->name && decl->target->target) {
+			lose(p,
+			     tm_arena_printf(p->arena, "%s->%s", decl->target->name, decl->target->target));
+		} else {
+			p->unsound = true;
+		}
+		break;
+	default:
+		if (decl->id)
+			lose(p, decl->id);
+		else
+			p->unsound = true;
+		break;
+	}
+}
+
+/* A statement keyword the recovery skips: a declaration written inside
+ * the broken statement (a child), or one it swallowed. */
+static void lose_skipped(parser *p, tm_token tok)
+{
+	if (tok.kind != TM_TOK_IDENT || p->next.kind != TM_TOK_IDENT)
+		return; /* an attribute named like a keyword, as `mitigation "..."` */
+	tm_decl_kind kind = tm_decl_kind_of(tok_text(p, tok), (size_t)tok_len(tok));
+	if (kind == TM_DECL_COUNT || kind == TM_DECL_ACCEPT)
+		return;
+	if (kind == TM_DECL_FLOW)
+		p->unsound = true; /* its ends are further on */
+	else
+		lose(p, copy_token(p, p->next));
+}
+
 static bool at_line_start(const parser *p, tm_token tok)
 {
 	return tok.start == 0 || p->src->text[tok.start - 1] == '\n';
 }
 
+/* A word at the start of a line, outside brackets, that reads as a
+ * statement with a misspelt keyword (`proces web`): recovery stops there
+ * too, so that mistake is reported and not skipped with the broken
+ * statement before it. */
+static bool misspelt_statement(const parser *p, tm_token tok)
+{
+	if (tok.kind != TM_TOK_IDENT || tok.newlines == 0 || p->brackets > 0 ||
+	    p->next.kind != TM_TOK_IDENT || tok_len(tok) > 16)
+		return false;
+	char word[17];
+	snprintf(word, sizeof word, "%.*s", tok_len(tok), tok_text(p, tok));
+	return tm_suggest(word, tm_decl_keywords, TM_DECL_COUNT) != NULL;
+}
+
 /* Skips to the next token that can start a statement: a keyword at the
  * start of a line, outside brackets, or any keyword in column 1 (so an
- * unclosed '{' does not swallow the rest of the file). */
+ * unclosed '{' does not swallow the rest of the file), or a misspelt one. */
 static void synchronize(parser *p)
 {
 	p->panic = false;
 	while (!check(p, TM_TOK_EOF)) {
 		tm_token tok = p->current;
+		if (misspelt_statement(p, tok))
+			return;
 		if (tok.kind == TM_TOK_IDENT && tok.newlines > 0 &&
 		    tm_decl_kind_of(tok_text(p, tok), (size_t)tok_len(tok)) != TM_DECL_COUNT &&
 		    (p->brackets <= 0 || at_line_start(p, tok))) {
+			/* Inside brackets, a statement at the start of a line may
+			 * have been a child the broken statement held. */
+			if (p->brackets > 0)
+				p->unsound = true;
 			p->brackets = 0;
 			return;
 		}
+		lose_skipped(p, tok);
 		advance(p);
 	}
 }
@@ -722,12 +842,15 @@ size_t tm_parse_file(tm_file **out, tm_arena *arena, const tm_source *src, tm_di
 			continue;
 		p.depth = 0;
 		p.brackets = 0;
+		p.statement = NULL;
 		tm_decl *decl = parse_statement(&p);
 		if (decl) {
 			TM_VEC_PUSH(decls, count, cap, decl);
 		}
 		if (p.panic || !decl) {
 			p.damaged = true;
+			if (decl || p.statement)
+				lose_statement(&p, decl ? decl : p.statement);
 			synchronize(&p);
 		}
 	}
@@ -738,6 +861,10 @@ size_t tm_parse_file(tm_file **out, tm_arena *arena, const tm_source *src, tm_di
 	file->comments = tm_arena_memdup(arena, p.lex.comments, p.lex.ncomments * sizeof(tm_comment));
 	file->ncomments = p.lex.ncomments;
 	file->damaged = p.damaged;
+	file->lost = tm_arena_memdup(arena, p.lost, p.nlost * sizeof(*p.lost));
+	file->nlost = p.nlost;
+	file->unsound = p.unsound;
+	free(p.lost);
 	free(decls);
 	free(p.lex.comments);
 	free(p.words);

@@ -212,10 +212,14 @@ static tm_model *new_model(void)
 	return model;
 }
 
-static bool any_damaged(const tm_model *model)
+/* Whether a syntax error lost statements whose declarations the parser
+ * could not name (tm_file.unsound): resolving the rest would then report
+ * errors that only follow from it. Lost statements it could name do not
+ * stop resolution; the resolver leaves references to them alone. */
+static bool any_unsound(const tm_model *model)
 {
 	for (size_t i = 0; i < model->nfiles; i++)
-		if (model->files[i]->damaged)
+		if (model->files[i]->unsound)
 			return true;
 	return false;
 }
@@ -238,9 +242,10 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_di
 		tm_model_free(model);
 		return io_failed ? TM_ERR_IO : TM_ERR_USAGE;
 	}
-	/* Syntax errors first: resolving a tree that did not parse would only
-	 * add errors that follow from the first ones. */
-	if (!any_damaged(model))
+	/* Syntax errors first; the statements after them are resolved too
+	 * when what the broken ones declared is known (doc/language.md,
+	 * "Errors"). */
+	if (!any_unsound(model))
 		tm_model_resolve(model, diags);
 	*out = model;
 	if (io_failed)
@@ -265,7 +270,7 @@ int tm_model_load_text(tm_model **out, const char *path, const char *text, size_
 				tm_diag_error(diags, file->decls[i]->span,
 				              "include needs a model read from a file");
 	}
-	if (!any_damaged(model))
+	if (!any_unsound(model))
 		tm_model_resolve(model, diags);
 	*out = model;
 	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
@@ -279,6 +284,69 @@ void tm_model_free(tm_model *model)
 	free(model->files);
 	tm_arena_free(model->arena);
 	free(model);
+}
+
+/* ---- finding patterns ---- */
+
+bool tm_glob_match(const char *glob, const char *text)
+{
+	/* Greedy with one backtrack point, the last '*': linear for the
+	 * short ids it sees, never exponential. */
+	const char *star = NULL, *resume = NULL;
+	while (*text) {
+		if (*glob == '*') {
+			star = glob++;
+			resume = text;
+		} else if (*glob == *text) {
+			glob++;
+			text++;
+		} else if (star) {
+			glob = star + 1;
+			text = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (*glob == '*')
+		glob++;
+	return *glob == '\0';
+}
+
+/* The rule part of a finding id ("STRIDE-T-01@api" -> "STRIDE-T-01") matched
+ * without copying it: the glob against the text up to the '@'. */
+static bool rule_matches(const char *glob, const char *id, size_t len)
+{
+	char small[128];
+	if (len < sizeof small) {
+		memcpy(small, id, len);
+		small[len] = '\0';
+		return tm_glob_match(glob, small);
+	}
+	char *copy = tm_xmalloc(len + 1);
+	memcpy(copy, id, len);
+	copy[len] = '\0';
+	bool matches = tm_glob_match(glob, copy);
+	free(copy);
+	return matches;
+}
+
+bool tm_finding_pattern_matches(const tm_finding_pattern *pattern, const char *id, const tm_element *element)
+{
+	const char *at = id ? strchr(id, '@') : NULL;
+	if (!pattern || !at)
+		return false; /* hand-written threats are named by their ids */
+	if (!rule_matches(pattern->rule, id, (size_t)(at - id)))
+		return false;
+	if (pattern->element)
+		return tm_glob_match(pattern->element, at + 1);
+	if (!element || element->kind != TM_EL_FLOW || !element->source || !element->target)
+		return false;
+	if (tm_glob_match(pattern->source, element->source->key) &&
+	    tm_glob_match(pattern->target, element->target->key))
+		return true;
+	return (pattern->bidirectional || element->bidirectional) &&
+	       tm_glob_match(pattern->source, element->target->key) &&
+	       tm_glob_match(pattern->target, element->source->key);
 }
 
 /* ---- readers ---- */

@@ -139,10 +139,34 @@ typedef enum tm_mitigation_status {
 } tm_mitigation_status;
 extern const char *const tm_mitigation_status_names[4];
 
+/* A pattern over generated finding ids (doc/language.md, "Patterns"):
+ * STRIDE-T-04@*, STRIDE-T-*@api, *@legacy_*, *@web->*. Each glob's '*'
+ * matches any run of characters; the rest matches itself. */
+typedef struct tm_finding_pattern {
+	const char *text;    /* canonical, as mitigates/finding hold it */
+	const char *rule;    /* glob over the rule id (the id before its first '@') */
+	const char *element; /* glob over the element key (the id after its first '@'); NULL: arrow form */
+	const char *source, *target; /* arrow form: globs over a flow's source and target keys */
+	bool bidirectional;          /* arrow form written with <-> */
+} tm_finding_pattern;
+
+/* Whether `glob` matches all of `text`: '*' stands for any run of
+ * characters, every other character for itself. */
+bool tm_glob_match(const char *glob, const char *text);
+
+/* Whether a generated finding ("RULE@KEY", on `element`, NULL for a
+ * model-level finding) is one the pattern names. In the arrow form the
+ * finding must be on a flow whose ends match; a flow that runs both ways,
+ * or a pattern written with <->, also matches the other way round, as a
+ * reference `a -> b` finds a `<->` flow written `b <-> a`. */
+bool tm_finding_pattern_matches(const tm_finding_pattern *pattern, const char *id, const tm_element *element);
+
 typedef struct tm_mitigation {
 	const char *id, *title;
 	const tm_decl *decl;
-	const char **mitigates; /* threat ids and finding ids ("RULE@KEY"), as resolved keys */
+	const char *
+	    *mitigates; /* threat ids and finding ids ("RULE@KEY"), as resolved keys, or patterns' texts */
+	const tm_finding_pattern **patterns; /* per entry: its pattern, or NULL for an id */
 	tm_span *mitigates_spans;
 	size_t nmitigates;
 	tm_mitigation_status status;
@@ -151,7 +175,8 @@ typedef struct tm_mitigation {
 } tm_mitigation;
 
 typedef struct tm_acceptance {
-	const char *finding; /* "T-01" or "RULE@KEY" with the key canonical */
+	const char *finding; /* "T-01" or "RULE@KEY" with the key canonical, or a pattern's text */
+	const tm_finding_pattern *pattern; /* when it accepts by a pattern, else NULL */
 	tm_span finding_span;
 	const char *reason;  /* the label */
 	const char *by;      /* or NULL */

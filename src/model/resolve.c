@@ -50,6 +50,7 @@ typedef struct resolver {
 	tm_strmap *ids;        /* every declared id -> its tm_decl (for "first defined here") */
 	tm_strmap *pairs;      /* "SRC->DST" of resolved endpoints -> flow, or &ambiguous */
 	tm_strmap *threat_ids; /* threat id -> tm_threat */
+	tm_strmap *lost; /* what statements cut short by a syntax error declared (tm_file.lost), or NULL */
 	tm_element **elements; /* heap vector, copied to the arena when complete */
 	size_t capelements;
 	const tm_attr **asset_attr; /* by element: its `stores`, `data` or `handles` */
@@ -137,6 +138,27 @@ static void suggest_from(tm_diag *d, const char *name, const char *const *names,
 
 /* ---- lookups ---- */
 
+/* Whether a name is (or lies inside) one a statement cut short by a syntax
+ * error declared: a reference to it is not reported, since the syntax
+ * error already was. */
+static bool lost_name(const resolver *r, const char *name)
+{
+	if (!r->lost || !name)
+		return false;
+	if (tm_strmap_get(r->lost, name))
+		return true;
+	const char *dot = strchr(name, '.');
+	if (!dot)
+		return false;
+	char top[256];
+	size_t len = (size_t)(dot - name);
+	if (len >= sizeof top)
+		return false;
+	memcpy(top, name, len);
+	top[len] = '\0';
+	return tm_strmap_get(r->lost, top) != NULL;
+}
+
 /* The element (or named flow) `name`, or NULL after an error. */
 static tm_element *lookup_element(resolver *r, const char *name, tm_span span, unsigned mask)
 {
@@ -145,6 +167,8 @@ static tm_element *lookup_element(resolver *r, const char *name, tm_span span, u
 	tm_element *el = tm_strmap_get(r->m->index, name);
 	if (el)
 		return el; /* the caller checks the kind; mask only narrows the suggestions */
+	if (lost_name(r, name))
+		return NULL;
 	tm_diag *d = tm_diag_error(r->diags, span, "unknown element '%s'", name);
 	suggest(r, d, name, mask);
 	return NULL;
@@ -232,6 +256,9 @@ static tm_element *lookup_flow(resolver *r, const tm_ref *ref)
 	}
 	tm_span span = tm_span_join(ref->name_span, ref->target_span);
 	if (!found) {
+		if (r->lost && (tm_strmap_get(r->lost, key) ||
+		                tm_strmap_get(r->lost, join(r->arena, ref->target, "->", ref->name))))
+			return NULL;
 		tm_diag *d = tm_diag_error(r->diags, span, "no flow %s %s %s", from->id,
 		                           arrow(ref->bidirectional), to->id);
 		tm_diag_note(d, no_span(),
@@ -553,7 +580,7 @@ static void collect(resolver *r)
 	if (m->nuses)
 		memcpy(m->uses, uses, m->nuses * sizeof(*uses));
 	free(uses);
-	if (!m->meta.decl)
+	if (!m->meta.decl && !lost_name(r, "model"))
 		tm_diag_error(r->diags, no_span(),
 		              "no `model` statement: add `model \"Name\" { ... }` to one of the files");
 }
@@ -957,6 +984,8 @@ static void list_assets(resolver *r, tm_element *el, tm_element ***out, size_t *
 			continue;
 		}
 		tm_element *asset = tm_strmap_get(r->m->index, id);
+		if (!asset && lost_name(r, id))
+			continue;
 		if (!asset || asset->kind != TM_EL_ASSET) {
 			tm_diag *d =
 			    asset ? tm_diag_error(r->diags, tm_value_span(item, el->decl->span.src),
@@ -1132,10 +1161,56 @@ static void resolve_threat(resolver *r, tm_threat *threat)
 		threat->mitigation = value_text(mitigation->value);
 }
 
-/* A threat id or a finding, as the canonical string mitigations and
- * acceptances store ("T-01", "RULE@KEY"); NULL after an error. */
-static const char *finding_ref(resolver *r, const tm_ref *ref)
+/* One side of a pattern: a glob as written, or an exact path that must
+ * name an element, as its key. NULL after an error. */
+static const char *pattern_part(resolver *r, const char *text, tm_span span, unsigned mask)
 {
+	if (strchr(text, '*'))
+		return text;
+	tm_element *el = lookup_element(r, text, span, mask);
+	return el ? el->key : NULL;
+}
+
+/* RULE@ELEMENT with a '*' in it (doc/language.md, "Patterns"): the parts
+ * without one must name what exists, as in a plain finding id. */
+static const tm_finding_pattern *finding_pattern(resolver *r, const tm_ref *ref)
+{
+	tm_finding_pattern *pattern = tm_arena_alloc(r->arena, sizeof(*pattern));
+	pattern->rule = ref->rule;
+	if (ref->target && (strchr(ref->name, '*') || strchr(ref->target, '*'))) {
+		pattern->source = pattern_part(r, ref->name, ref->name_span, NODE_KINDS);
+		pattern->target = pattern_part(r, ref->target, ref->target_span, NODE_KINDS);
+		if (!pattern->source || !pattern->target)
+			return NULL;
+		pattern->bidirectional = ref->bidirectional;
+		pattern->text = tm_arena_printf(r->arena, "%s@%s%s%s", ref->rule, pattern->source,
+		                                arrow(ref->bidirectional), pattern->target);
+		return pattern;
+	}
+	if (!ref->target && strchr(ref->name, '*')) {
+		pattern->element = ref->name;
+	} else if (!ref->target && strcmp(ref->name, "model") == 0 && !tm_strmap_get(r->m->index, "model")) {
+		pattern->element = "model";
+	} else {
+		tm_element *el = lookup_ref(r, ref);
+		if (!el)
+			return NULL;
+		pattern->element = el->key;
+	}
+	pattern->text = tm_arena_printf(r->arena, "%s@%s", ref->rule, pattern->element);
+	return pattern;
+}
+
+/* A threat id or a finding, as the canonical string mitigations and
+ * acceptances store ("T-01", "RULE@KEY", a pattern's text); NULL after an
+ * error. A pattern is also returned in *pattern (else NULL). */
+static const char *finding_ref(resolver *r, const tm_ref *ref, const tm_finding_pattern **pattern)
+{
+	*pattern = NULL;
+	if (ref->kind == TM_REF_FINDING && ref->pattern && ref->rule && ref->name) {
+		*pattern = finding_pattern(r, ref);
+		return *pattern ? (*pattern)->text : NULL;
+	}
 	if (ref->kind == TM_REF_FINDING) {
 		/* Model-level findings (hygiene's) are keyed `model`, unless an
 		 * element is called that. */
@@ -1150,6 +1225,8 @@ static const char *finding_ref(resolver *r, const tm_ref *ref)
 	if (ref->kind == TM_REF_ELEMENT && ref->name && !strchr(ref->name, '.')) {
 		if (tm_strmap_get(r->threat_ids, ref->name))
 			return ref->name;
+		if (lost_name(r, ref->name))
+			return NULL;
 		tm_diag *d = tm_diag_error(r->diags, ref->span, "unknown threat '%s'", ref->name);
 		suggest(r, d, ref->name, THREAT_CANDIDATES);
 		return NULL;
@@ -1184,26 +1261,29 @@ static void resolve_mitigation(resolver *r, tm_mitigation *mit)
 	    list->kind == TM_VAL_LIST ? list->items : (tm_value *const *)&mitigates->value;
 	size_t nitems = list->kind == TM_VAL_LIST ? list->nitems : 1;
 	mit->mitigates = tm_arena_alloc(r->arena, (nitems + 1) * sizeof(*mit->mitigates));
+	mit->patterns = tm_arena_alloc(r->arena, (nitems + 1) * sizeof(*mit->patterns));
 	mit->mitigates_spans = tm_arena_alloc(r->arena, (nitems + 1) * sizeof(*mit->mitigates_spans));
 	for (size_t k = 0; k < nitems; k++) {
 		const tm_value *item = items[k];
 		if (!item)
 			continue;
 		const char *key = NULL;
+		const tm_finding_pattern *pattern = NULL;
 		if (item->kind == TM_VAL_IDENT) {
 			tm_ref ref = {.kind = TM_REF_ELEMENT,
 			              .span = tm_value_span(item, mit->decl->span.src),
 			              .name = item->text,
 			              .name_span = tm_value_span(item, mit->decl->span.src)};
-			key = finding_ref(r, &ref);
+			key = finding_ref(r, &ref, &pattern);
 		} else if (item->kind == TM_VAL_REF) {
-			key = finding_ref(r, item->ref);
+			key = finding_ref(r, item->ref, &pattern);
 		} else {
 			tm_diag *d = tm_diag_error(r->diags, tm_value_span(item, mit->decl->span.src),
 			                           "mitigates lists threat ids and findings");
 			tm_diag_note(d, no_span(), "for example mitigates [T-01, STRIDE-T-01@web->api]");
 		}
 		if (key) {
+			mit->patterns[mit->nmitigates] = pattern;
 			mit->mitigates[mit->nmitigates] = key;
 			mit->mitigates_spans[mit->nmitigates++] = tm_value_span(item, mit->decl->span.src);
 		}
@@ -1218,7 +1298,7 @@ static void resolve_accept(resolver *r, tm_acceptance *acc)
 	acc->until = date_attr(r, block, "until");
 	if (decl->target) {
 		acc->finding_span = decl->target->span;
-		acc->finding = finding_ref(r, decl->target);
+		acc->finding = finding_ref(r, decl->target, &acc->pattern);
 	}
 	const tm_attr *by = block_attr(block, "by");
 	if (by && by->value) {
@@ -1267,6 +1347,14 @@ static void resolve_statements(resolver *r)
 void tm_model_resolve(tm_model *model, tm_diags *diags)
 {
 	resolver r = {.m = model, .diags = diags, .arena = model->arena};
+	for (size_t i = 0; i < model->nfiles; i++) {
+		const tm_file *file = model->files[i];
+		for (size_t k = 0; file && k < file->nlost; k++) {
+			if (!r.lost)
+				r.lost = tm_strmap_new(16);
+			tm_strmap_set(r.lost, file->lost[k], (void *)file->lost[k]);
+		}
+	}
 	collect(&r);
 	size_t n = model->nelements + 1;
 	r.outer_span = tm_xcalloc(n, sizeof(*r.outer_span));
@@ -1292,6 +1380,7 @@ void tm_model_resolve(tm_model *model, tm_diags *diags)
 	tm_strmap_free(r.ids);
 	tm_strmap_free(r.pairs);
 	tm_strmap_free(r.threat_ids);
+	tm_strmap_free(r.lost);
 	free(r.elements);
 	free(r.asset_attr);
 	free(r.threat_decls);

@@ -146,6 +146,22 @@ static const tm_finding *find_finding(const tm_findings *findings, const char *i
 	return NULL;
 }
 
+/* What an acceptance covers, for its risk: the finding it names, or of
+ * those its pattern names the one of highest risk. */
+static const tm_finding *accepted_finding(const tm_findings *findings, const tm_acceptance *a)
+{
+	if (!a->pattern)
+		return find_finding(findings, a->finding);
+	const tm_finding *top = NULL;
+	for (size_t i = 0; i < findings->count; i++) {
+		const tm_finding *f = &findings->items[i];
+		if ((!top || f->risk > top->risk) &&
+		    tm_finding_pattern_matches(a->pattern, f->id, f->element))
+			top = f;
+	}
+	return top;
+}
+
 static const char *attr_text(const tm_element *el, const char *name, tm_buf *scratch)
 {
 	const tm_value *value = tm_element_attr(el, name);
@@ -792,7 +808,7 @@ static void residual(tm_doc *doc, const tm_model *model, const tm_findings *find
 		doc->ops->table_begin(doc, headers, 6);
 		for (size_t i = 0; i < model->nacceptances; i++) {
 			const tm_acceptance *a = &model->acceptances[i];
-			const tm_finding *f = find_finding(findings, a->finding);
+			const tm_finding *f = accepted_finding(findings, a);
 			doc->ops->row_begin(doc);
 			code_cell(doc, a->finding);
 			if (f)

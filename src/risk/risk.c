@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/date.h"
+#include "base/diag.h"
 #include "base/strmap.h"
 #include "base/xalloc.h"
 
@@ -307,6 +309,165 @@ static tm_status status_of(const tm_acceptance *acceptance, int best_mitigation,
 	return TM_STATUS_OPEN;
 }
 
+/* The findings each pattern of the model's mitigations and acceptances
+ * names, as positions in the set. The patterns are numbered in the order
+ * the passes below meet them: the mitigations' entries, then the
+ * acceptances. One pass over the findings for all of them. */
+typedef struct pattern_hits {
+	size_t **hits; /* per pattern: positions, ascending */
+	size_t *nhits;
+	size_t count;
+} pattern_hits;
+
+static void hits_init(pattern_hits *ph, const tm_findings *set, const tm_model *model)
+{
+	*ph = (pattern_hits){0};
+	size_t nmitigations = model ? model->nmitigations : 0;
+	size_t nacceptances = model ? model->nacceptances : 0;
+	for (size_t m = 0; m < nmitigations; m++)
+		for (size_t k = 0; k < model->mitigations[m].nmitigates; k++)
+			if (model->mitigations[m].patterns && model->mitigations[m].patterns[k])
+				ph->count++;
+	for (size_t a = 0; a < nacceptances; a++)
+		if (model->acceptances[a].pattern)
+			ph->count++;
+	if (ph->count == 0)
+		return;
+	const tm_finding_pattern **patterns = tm_xmalloc(ph->count * sizeof(*patterns));
+	size_t j = 0;
+	for (size_t m = 0; m < nmitigations; m++)
+		for (size_t k = 0; k < model->mitigations[m].nmitigates; k++)
+			if (model->mitigations[m].patterns && model->mitigations[m].patterns[k])
+				patterns[j++] = model->mitigations[m].patterns[k];
+	for (size_t a = 0; a < nacceptances; a++)
+		if (model->acceptances[a].pattern)
+			patterns[j++] = model->acceptances[a].pattern;
+	ph->hits = tm_xcalloc(ph->count, sizeof(*ph->hits));
+	ph->nhits = tm_xcalloc(ph->count, sizeof(*ph->nhits));
+	size_t *cap = tm_xcalloc(ph->count, sizeof(*cap));
+	for (size_t i = 0; i < set->count; i++) {
+		const tm_finding *finding = &set->items[i];
+		for (j = 0; j < ph->count; j++)
+			if (tm_finding_pattern_matches(patterns[j], finding->id, finding->element))
+				TM_VEC_PUSH(ph->hits[j], ph->nhits[j], cap[j], i);
+	}
+	free(cap);
+	free(patterns);
+}
+
+static void hits_free(pattern_hits *ph)
+{
+	for (size_t j = 0; j < ph->count; j++)
+		free(ph->hits[j]);
+	free(ph->hits);
+	free(ph->nhits);
+}
+
+/* The positions one entry of a mitigation or acceptance names: a
+ * pattern's hits (advancing *pattern_index), or the chain of an id. */
+typedef struct named {
+	const size_t *hits; /* a pattern's, or NULL for an id */
+	size_t nhits, at;   /* at: for an id, the current position or SIZE_MAX */
+} named;
+
+static named named_first(const finding_names *names, const pattern_hits *ph, const char *name, bool pattern,
+                         size_t *pattern_index)
+{
+	if (pattern) {
+		size_t j = (*pattern_index)++;
+		return (named){ph->hits[j], ph->nhits[j], ph->nhits[j] ? ph->hits[j][0] : SIZE_MAX};
+	}
+	return (named){NULL, 0, names_first(names, name)};
+}
+
+static size_t named_next(const finding_names *names, named *n, size_t *k)
+{
+	if (n->hits)
+		return ++*k < n->nhits ? n->hits[*k] : SIZE_MAX;
+	return names->next[n->at];
+}
+
+/* "did you mean" for a finding id no rule raised: the raised ids closest
+ * to it (at most three, at the smallest distance, in id order). */
+static void suggest_raised(tm_diag *d, const char *name, const tm_findings *set)
+{
+	if (!d)
+		return; /* past the error cap: do not pay for a search nobody sees */
+	enum { SHOWN = 3 };
+	const char *best[SHOWN];
+	size_t nbest = 0, limit = tm_suggest_limit(name), best_distance = limit + 1;
+	size_t len = strlen(name);
+	for (size_t i = 0; i < set->count; i++) {
+		const char *id = set->items[i].id;
+		if (!id || !strchr(id, '@'))
+			continue;
+		size_t idlen = strlen(id);
+		if ((idlen > len ? idlen - len : len - idlen) > limit)
+			continue;
+		size_t distance = tm_edit_distance(name, id, limit);
+		if (distance > best_distance || distance > limit)
+			continue;
+		if (distance < best_distance) {
+			best_distance = distance;
+			nbest = 0;
+		}
+		bool seen = false;
+		for (size_t b = 0; b < nbest; b++)
+			seen = seen || strcmp(best[b], id) == 0;
+		if (seen)
+			continue;
+		/* keep the SHOWN first in id order */
+		size_t at = nbest;
+		while (at > 0 && strcmp(best[at - 1], id) > 0)
+			at--;
+		if (at >= SHOWN)
+			continue;
+		if (nbest < SHOWN)
+			nbest++;
+		memmove(&best[at + 1], &best[at], (nbest - 1 - at) * sizeof(*best));
+		best[at] = id;
+	}
+	if (nbest == 0)
+		return;
+	tm_buf text = TM_BUF_INIT;
+	for (size_t b = 0; b < nbest; b++)
+		tm_buf_printf(&text, "%s'%s'", b == 0 ? "" : b + 1 == nbest ? " or " : ", ", best[b]);
+	tm_diag_note(d, (tm_span){0}, "did you mean %s?", tm_buf_str(&text));
+	tm_buf_free(&text);
+}
+
+static tm_span entry_span(const tm_mitigation *mitigation, size_t k)
+{
+	return mitigation->mitigates_spans ? mitigation->mitigates_spans[k]
+	       : mitigation->decl          ? mitigation->decl->span
+	                                   : (tm_span){0};
+}
+
+/* A generated finding id (RULE@KEY) that no rule raised is an error that
+ * names the closest raised ids; a pattern that names no finding is only
+ * a warning, since it may wait for findings to come. Hand-written threat
+ * ids were checked by the resolver. */
+static void report_unmatched(tm_diags *diags, const tm_findings *set, tm_span span, const char *name,
+                             bool pattern, const tm_mitigation *mitigation)
+{
+	const char *id = mitigation && mitigation->id ? mitigation->id : "a mitigation";
+	if (pattern) {
+		if (mitigation)
+			tm_diag_warning(diags, span, "%s mitigates %s, a pattern that matches no finding", id,
+			                name);
+		else
+			tm_diag_warning(diags, span,
+			                "acceptance of %s names a pattern that matches no finding", name);
+		return;
+	}
+	if (!strchr(name, '@'))
+		return;
+	tm_diag *d =
+	    mitigation ? tm_diag_error(diags, span, "%s mitigates %s, which no rule raised", id, name)
+	               : tm_diag_error(diags, span, "acceptance of %s names a finding no rule raised", name);
+	suggest_raised(d, name, set);
+}
+
 void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_diags *diags)
 {
 	if (!set)
@@ -323,32 +484,28 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 	}
 	finding_names names;
 	names_init(&names, set, model);
+	pattern_hits ph;
+	hits_init(&ph, set, model);
 
 	size_t nmitigations = model ? model->nmitigations : 0;
 	size_t nacceptances = model ? model->nacceptances : 0;
 
 	/* First pass over the mitigations: count, so each finding's list is
-	 * one arena allocation; warn about stale references once. */
+	 * one arena allocation; report what names nothing, once. */
+	size_t pattern_index = 0;
 	for (size_t m = 0; m < nmitigations; m++) {
 		const tm_mitigation *mitigation = &model->mitigations[m];
 		for (size_t k = 0; k < mitigation->nmitigates; k++) {
 			const char *name = mitigation->mitigates[k];
+			bool pattern = mitigation->patterns && mitigation->patterns[k];
 			if (!name)
 				continue;
-			size_t at = names_first(&names, name);
-			if (at == SIZE_MAX) {
-				if (strchr(name, '@') && diags) {
-					tm_span span = mitigation->mitigates_spans
-					                   ? mitigation->mitigates_spans[k]
-					               : mitigation->decl ? mitigation->decl->span
-					                                  : (tm_span){0};
-					tm_diag_warning(diags, span, "%s mitigates %s, which no rule raised",
-					                mitigation->id ? mitigation->id : "a mitigation",
-					                name);
-				}
-				continue;
-			}
-			for (; at != SIZE_MAX; at = names.next[at]) {
+			named n = named_first(&names, &ph, name, pattern, &pattern_index);
+			if (n.at == SIZE_MAX && diags)
+				report_unmatched(diags, set, entry_span(mitigation, k), name, pattern,
+				                 mitigation);
+			for (size_t h = 0, at = n.at; at != SIZE_MAX; at = named_next(&names, &n, &h)) {
+				n.at = at;
 				nmit[at]++;
 				if ((int)mitigation->status > best[at])
 					best[at] = (int)mitigation->status;
@@ -362,12 +519,17 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 		nmit[i] = SIZE_MAX; /* from here on: the last mitigation listed */
 	}
 	/* Second pass: fill the lists; a mitigation that names one finding
-	 * twice is listed once. */
+	 * twice (by two ids, or an id and a pattern) is listed once. */
+	pattern_index = 0;
 	for (size_t m = 0; m < nmitigations; m++) {
 		const tm_mitigation *mitigation = &model->mitigations[m];
 		for (size_t k = 0; k < mitigation->nmitigates; k++) {
-			for (size_t at = names_first(&names, mitigation->mitigates[k]); at != SIZE_MAX;
-			     at = names.next[at]) {
+			bool pattern = mitigation->patterns && mitigation->patterns[k];
+			if (!mitigation->mitigates[k])
+				continue;
+			named n = named_first(&names, &ph, mitigation->mitigates[k], pattern, &pattern_index);
+			for (size_t h = 0, at = n.at; at != SIZE_MAX; at = named_next(&names, &n, &h)) {
+				n.at = at;
 				tm_finding *finding = &set->items[at];
 				if (nmit[at] == m)
 					continue;
@@ -381,16 +543,14 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 	for (size_t a = 0; a < nacceptances; a++) {
 		const tm_acceptance *acceptance = &model->acceptances[a];
 		const char *name = acceptance->finding;
+		bool pattern = acceptance->pattern != NULL;
 		if (!name)
 			continue;
-		size_t at = names_first(&names, name);
-		if (at == SIZE_MAX) {
-			if (strchr(name, '@') && diags)
-				tm_diag_warning(diags, acceptance->finding_span,
-				                "acceptance of %s names a finding no rule raised", name);
-			continue;
-		}
-		for (; at != SIZE_MAX; at = names.next[at]) {
+		named n = named_first(&names, &ph, name, pattern, &pattern_index);
+		if (n.at == SIZE_MAX && diags)
+			report_unmatched(diags, set, acceptance->finding_span, name, pattern, NULL);
+		for (size_t h = 0, at = n.at; at != SIZE_MAX; at = named_next(&names, &n, &h)) {
+			n.at = at;
 			tm_finding *finding = &set->items[at];
 			if (acceptance_better(acceptance, finding->acceptance))
 				finding->acceptance = acceptance;
@@ -402,6 +562,7 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 		finding->status = status_of(finding->acceptance, best[i], today);
 		finding->due = tm_risk_due(finding->risk, finding->found);
 	}
+	hits_free(&ph);
 	names_free(&names);
 	free(best);
 	free(nmit);

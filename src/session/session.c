@@ -80,12 +80,17 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 		tm_rules_finish(session->rules);
 		timings->phase2 = lap(&mark);
 	}
-	tm_risk_track(&session->findings, model, options->today, &session->diags);
+	/* What mitigations and acceptances name is judged against what the
+	 * rules raised, so only when every rule ran. */
+	bool judged = session->rules && !session->rules_failed;
+	size_t errors = session->diags.errors;
+	tm_risk_track(&session->findings, model, options->today, judged ? &session->diags : NULL);
+	session->tracking_failed = session->diags.errors > errors;
 	tm_findings_mark_overdue(&session->findings, options->today);
 	tm_task_wait(&sorting);
 	tm_findings_sort_ordered(&session->findings, order);
 	timings->track += lap(&mark);
-	return session->rules_failed ? TM_ERR_INPUT : TM_OK;
+	return session->rules_failed || session->tracking_failed ? TM_ERR_INPUT : TM_OK;
 }
 
 int tm_session_reload(tm_session **session, tm_session **failed)

@@ -42,6 +42,7 @@ typedef struct tm_session {
 	/* a pack failed to load, a rule raised an error, or (strict) an
 	 * attribute is outside the vocabulary */
 	bool rules_failed;
+	bool tracking_failed; /* a mitigation or acceptance names a finding no rule raised */
 	tm_session_timings timings;
 } tm_session;
 

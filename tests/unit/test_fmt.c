@@ -57,7 +57,8 @@ static bool same_str(const char *a, const char *b)
 static bool same_ref(const tm_ref *a, const tm_ref *b)
 {
 	return a->kind == b->kind && same_str(a->rule, b->rule) && same_str(a->name, b->name) &&
-	       same_str(a->target, b->target) && a->bidirectional == b->bidirectional;
+	       same_str(a->target, b->target) && a->bidirectional == b->bidirectional &&
+	       a->pattern == b->pattern;
 }
 
 static bool same_block(const tm_block *a, const tm_block *b);
@@ -221,6 +222,20 @@ static void test_flows_and_refs(void **state)
 	check_fmt("accept STRIDE-R-01@api \"Audit\" { by victoria  until 2026-09-01 }",
 	          "accept STRIDE-R-01@api \"Audit\" { by victoria  until 2026-09-01 }\n");
 	check_fmt("accept T-01", "accept T-01\n");
+}
+
+/* Patterns in `mitigates` and `accept` come back as written; only the
+ * spaces around an arrow go, as in any finding id. */
+static void test_patterns(void **state)
+{
+	(void)state;
+	check_fmt("mitigation M-01 { mitigates [STRIDE-T-04@*, STRIDE-T-*@api, *@legacy_*, *@api.*] }",
+	          "mitigation M-01 { mitigates [STRIDE-T-04@*, STRIDE-T-*@api, *@legacy_*, *@api.*] }\n");
+	check_fmt("mitigation M-02 { mitigates [STRIDE-I-*@web -> *, *@* <-> db, S-*-0*@a*.b->c] }",
+	          "mitigation M-02 { mitigates [STRIDE-I-*@web->*, *@*<->db, S-*-0*@a*.b->c] }\n");
+	check_fmt("accept *@legacy_* \"Retired\" { by victoria }",
+	          "accept *@legacy_* \"Retired\" { by victoria }\n");
+	check_fmt("accept STRIDE-*-0*@*->erp", "accept STRIDE-*-0*@*->erp\n");
 }
 
 static void test_values(void **state)
@@ -854,6 +869,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_statements),
 		cmocka_unit_test(test_flows_and_refs),
+		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_triple_strings),

@@ -27,6 +27,9 @@ static void lex_all(lexed *l, const char *text)
 	tm_lex_init(&l->lex, l->src, &l->diags);
 	do {
 		l->tokens[l->count] = tm_lex_next(&l->lex);
+		/* as the parser does for a token it does not skip */
+		if (l->tokens[l->count].kind == TM_TOK_INVALID)
+			tm_lex_report(&l->lex, l->tokens[l->count]);
 	} while (l->tokens[l->count++].kind != TM_TOK_EOF && l->count < 64);
 }
 
@@ -62,8 +65,8 @@ static void test_identifiers_with_dashes(void **state)
 	assert_token(&l, 8, TM_TOK_ARROW, "->");
 	assert_token(&l, 9, TM_TOK_IDENT, "api");
 	assert_token(&l, 10, TM_TOK_IDENT, "a");
-	/* a lone '-' is an error token */
-	assert_int_equal(l.tokens[11].kind, TM_TOK_ERROR);
+	/* a lone '-' is an invalid token */
+	assert_int_equal(l.tokens[11].kind, TM_TOK_INVALID);
 	assert_int_equal(l.diags.errors, 1);
 	assert_string_equal(l.diags.items[0].message, "unexpected '-'");
 	done(&l);
@@ -95,7 +98,7 @@ static void test_numbers_and_dates(void **state)
 	assert_token(&l, 2, TM_TOK_DATE, "2026-03-24");
 	/* the lexer takes the date's shape; the parser validates the calendar */
 	assert_token(&l, 3, TM_TOK_DATE, "2026-02-30");
-	assert_int_equal(l.tokens[4].kind, TM_TOK_ERROR);
+	assert_int_equal(l.tokens[4].kind, TM_TOK_INVALID);
 	assert_int_equal(l.diags.errors, 1);
 	assert_string_equal(l.diags.items[0].message, "invalid number or date '12abc'");
 	done(&l);
@@ -168,6 +171,58 @@ static void test_binary_input(void **state)
 	done(&l);
 }
 
+/* Words with '*' are patterns; '-' joins a '*' as it joins a letter, so
+ * the arrow of a flow key still separates. */
+static void test_patterns(void **state)
+{
+	(void)state;
+	lexed l;
+	lex_all(&l, "STRIDE-T-*@* *@legacy_* web->* *->db a*b-*-c");
+	assert_token(&l, 0, TM_TOK_PATTERN, "STRIDE-T-*");
+	assert_token(&l, 1, TM_TOK_AT, "@");
+	assert_token(&l, 2, TM_TOK_PATTERN, "*");
+	assert_token(&l, 3, TM_TOK_PATTERN, "*");
+	assert_token(&l, 4, TM_TOK_AT, "@");
+	assert_token(&l, 5, TM_TOK_PATTERN, "legacy_*");
+	assert_token(&l, 6, TM_TOK_IDENT, "web");
+	assert_token(&l, 7, TM_TOK_ARROW, "->");
+	assert_token(&l, 8, TM_TOK_PATTERN, "*");
+	assert_token(&l, 9, TM_TOK_PATTERN, "*");
+	assert_token(&l, 10, TM_TOK_ARROW, "->");
+	assert_token(&l, 11, TM_TOK_IDENT, "db");
+	assert_token(&l, 12, TM_TOK_PATTERN, "a*b-*-c");
+	assert_int_equal(l.diags.errors, 0);
+	done(&l);
+}
+
+/* Characters that form no token are reported only when asked: the
+ * parser skips those after an error without a word. */
+static void test_invalid_tokens_wait_for_the_parser(void **state)
+{
+	(void)state;
+	tm_arena *arena = tm_arena_new();
+	const char *text = "a \x01 b ~ 9z";
+	tm_source *src = tm_source_from_text(arena, "t.threat", text, strlen(text));
+	tm_diags diags = {0};
+	tm_lexer lex;
+	tm_lex_init(&lex, src, &diags);
+	assert_int_equal(tm_lex_next(&lex).kind, TM_TOK_IDENT);
+	tm_token control = tm_lex_next(&lex);
+	assert_int_equal(control.kind, TM_TOK_INVALID);
+	assert_int_equal(tm_lex_next(&lex).kind, TM_TOK_IDENT);
+	assert_int_equal(tm_lex_next(&lex).kind, TM_TOK_INVALID);
+	assert_int_equal(tm_lex_next(&lex).kind, TM_TOK_INVALID);
+	assert_int_equal(tm_lex_next(&lex).kind, TM_TOK_EOF);
+	assert_int_equal(diags.errors, 0);
+	tm_lex_report(&lex, control);
+	assert_int_equal(diags.errors, 1);
+	assert_string_equal(diags.items[0].message, "unexpected control character 0x01");
+	assert_int_equal(diags.items[0].span.start, 2);
+	free(lex.comments);
+	tm_diags_free(&diags);
+	tm_arena_free(arena);
+}
+
 static void test_invalid_utf8(void **state)
 {
 	(void)state;
@@ -185,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_numbers_and_dates),       cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_string_errors),           cmocka_unit_test(test_comments_and_newlines),
 		cmocka_unit_test(test_binary_input),            cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_patterns),                cmocka_unit_test(test_invalid_tokens_wait_for_the_parser),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -802,6 +802,70 @@ static void test_many_errors(void **state)
 	tm_model_free(m);
 }
 
+/* Loads text with errors and returns every diagnostic rendered. */
+static char *load_rendered(const char *text)
+{
+	tm_diags diags = {0};
+	tm_model *m = NULL;
+	assert_int_equal(tm_model_load_text(&m, "t.threat", text, strlen(text), &diags), TM_ERR_INPUT);
+	char *shown = render(&diags);
+	tm_diags_free(&diags);
+	tm_model_free(m);
+	return shown;
+}
+
+/* After syntax errors the rest is resolved when what the broken
+ * statements declared is known: an independent mistake further on is
+ * reported, a reference to what a broken statement declared is not. */
+static void test_errors_after_syntax_errors(void **state)
+{
+	(void)state;
+	char *shown = load_rendered("model \"m\" { date 2026-03-24 }\n"
+	                            "process api \"API\" { tags [linux, aws:ec2] }\n"
+	                            "asset A-01 \"PII\" { pii = true }\n"
+	                            "flow api -> dbb \"q\" { data [A-01] }\n"
+	                            "flow sql: api.dal -> db\n"
+	                            "store db \"DB\"\n"
+	                            "threat T-01 \"x\" { category spoofing  on api\n"
+	                            "  likelihood { skill 1 } impact { integrity 1 } }\n"
+	                            "mitigation M-01 \"y\" { mitigates [T-01, T-02, STRIDE-T-01@api->db] }\n");
+	assert_string_equal(shown, "t.threat:2:37: error: expected ',' or ']' in the list, found ':'\n"
+	                           "    2 | process api \"API\" { tags [linux, aws:ec2] }\n"
+	                           "      |                                     ^\n"
+	                           "t.threat:2:26: note: the list starts here\n"
+	                           "    2 | process api \"API\" { tags [linux, aws:ec2] }\n"
+	                           "      |                          ^\n"
+	                           "t.threat:3:24: error: unexpected character '='\n"
+	                           "    3 | asset A-01 \"PII\" { pii = true }\n"
+	                           "      |                        ^\n"
+	                           "t.threat:4:13: error: unknown element 'dbb'\n"
+	                           "    4 | flow api -> dbb \"q\" { data [A-01] }\n"
+	                           "      |             ^~~\n"
+	                           "note: did you mean 'db'?\n"
+	                           "t.threat:9:40: error: unknown threat 'T-02'\n"
+	                           "    9 | mitigation M-01 \"y\" { mitigates [T-01, T-02, STRIDE-T-01@api->db] }\n"
+	                           "      |                                        ^~~~\n"
+	                           "note: did you mean 'T-01'?\n"
+	                           "4 errors\n");
+	free(shown);
+
+	/* A statement whose id was never read might have declared anything:
+	 * then only the syntax error is reported. */
+	shown = load_rendered("process \"API\"\nflow api -> dbb\n");
+	assert_string_equal(shown, "t.threat:1:9: error: expected an id after 'process', found a string\n"
+	                           "    1 | process \"API\"\n"
+	                           "      |         ^~~~~\n"
+	                           "note: write the id first, then the label: process ID \"label\"\n"
+	                           "1 error\n");
+	free(shown);
+
+	/* A broken model statement: no "no `model` statement" on top. */
+	shown = load_rendered("model \"m\" { date [ }\nprocess a\n");
+	assert_null(strstr(shown, "no `model` statement"));
+	assert_non_null(strstr(shown, "1 error\n"));
+	free(shown);
+}
+
 /* ---- files ---- */
 
 static char *write_temp(const char *dir, const char *name, const char *text)
@@ -967,6 +1031,7 @@ int main(void)
 	    cmocka_unit_test(test_flow_references),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_many_errors),
+	    cmocka_unit_test(test_errors_after_syntax_errors),
 	    cmocka_unit_test(test_files_and_includes),
 	    cmocka_unit_test(test_robust),
 	};

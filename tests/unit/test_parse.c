@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
 #include "base/arena.h"
+#include "base/buf.h"
 #include "lang/ast.h"
 
 typedef struct parsed {
@@ -172,6 +175,204 @@ static void test_unclosed_block_and_children(void **state)
 	done(&p);
 }
 
+/* The carets of a rendered error: its line and the caret line under it. */
+static void assert_rendered(const parsed *p, const char *expected)
+{
+	tm_buf out = TM_BUF_INIT;
+	tm_diags_render(&out, &p->diags, false);
+	tm_buf_puts(&out, "");
+	assert_string_equal(tm_buf_str(&out), expected);
+	tm_buf_free(&out);
+}
+
+/* Two syntax errors in two statements: exactly two errors, each at its
+ * place; what the broken statements declared is known, so the file can
+ * still be resolved. */
+static void test_recovery_two_statements(void **state)
+{
+	(void)state;
+	parsed p;
+	parse(&p, "process api \"API\" {\n"
+	          "  tags [linux, aws:ec2]\n"
+	          "  tech hono\n"
+	          "}\n"
+	          "store db { engine [mysql postgres] }\n"
+	          "flow api -> db \"q\"\n");
+	assert_int_equal(p.diags.errors, 2);
+	assert_rendered(&p, "t.threat:2:19: error: expected ',' or ']' in the list, found ':'\n"
+	                    "    2 |   tags [linux, aws:ec2]\n"
+	                    "      |                   ^\n"
+	                    "t.threat:2:8: note: the list starts here\n"
+	                    "    2 |   tags [linux, aws:ec2]\n"
+	                    "      |        ^\n"
+	                    "t.threat:5:26: error: expected ',' or ']' in the list, found 'postgres'\n"
+	                    "    5 | store db { engine [mysql postgres] }\n"
+	                    "      |                          ^~~~~~~~\n"
+	                    "t.threat:5:19: note: the list starts here\n"
+	                    "    5 | store db { engine [mysql postgres] }\n"
+	                    "      |                   ^\n"
+	                    "2 errors\n");
+	assert_true(p.file->damaged);
+	assert_false(p.file->unsound);
+	assert_int_equal(p.file->nlost, 2);
+	assert_string_equal(p.file->lost[0], "api");
+	assert_string_equal(p.file->lost[1], "db");
+	assert_int_equal(p.file->ndecls, 1);
+	assert_int_equal(p.file->decls[0]->kind, TM_DECL_FLOW);
+	done(&p);
+}
+
+/* An error inside a child's block: the whole top-level statement goes,
+ * its children with it (covered by its id); the next one is parsed. */
+static void test_recovery_nested_block(void **state)
+{
+	(void)state;
+	parsed p;
+	parse(&p, "process api {\n"
+	          "  process auth \"Auth\" {\n"
+	          "    mode = strict\n"
+	          "    store cache\n"
+	          "  }\n"
+	          "  zone [a b]\n"
+	          "}\n"
+	          "store db \"DB\"\n"
+	          "flow a b\n");
+	assert_int_equal(p.diags.errors, 2);
+	assert_error_at(&p, 0, "unexpected character '='", 3, 10);
+	assert_error_at(&p, 1, "expected '->' or '<->' after the flow's source, found 'b'", 9, 8);
+	assert_int_equal(p.file->ndecls, 1);
+	assert_string_equal(p.file->decls[0]->id, "db");
+	assert_int_equal(p.file->nlost, 2);
+	assert_string_equal(p.file->lost[0], "api");
+	assert_string_equal(p.file->lost[1], "cache"); /* a child skipped over */
+	/* a flow whose ends are not known: its key is not */
+	assert_true(p.file->unsound);
+	done(&p);
+}
+
+/* A block still open when the file ends: one error at its '{', and the
+ * file cannot be resolved (everything after went into the block). */
+static void test_recovery_unterminated_block(void **state)
+{
+	(void)state;
+	parsed p;
+	parse(&p, "model \"m\" { date 2026-03-24 }\n"
+	          "process api \"API\" {\n"
+	          "  tech hono\n"
+	          "  process auth\n");
+	assert_int_equal(p.diags.errors, 1);
+	assert_error_at(&p, 0, "unclosed block: this '{' has no matching '}'", 2, 19);
+	assert_int_equal(p.file->ndecls, 1);
+	assert_true(p.file->unsound);
+	done(&p);
+}
+
+/* A line of garbage is one error, not one per byte; the statement on the
+ * next line is parsed. */
+static void test_recovery_garbage(void **state)
+{
+	(void)state;
+	parsed p;
+	parse(&p, "\x01\x02\xff garbage ~~ \\ \x7f\n"
+	          "process a \"x\" { k [1 2] }\n"
+	          "store b { t ~ ~ }\n"
+	          "external c\n");
+	assert_int_equal(p.diags.errors, 3);
+	assert_error_at(&p, 0, "unexpected control character 0x01", 1, 1);
+	assert_error_at(&p, 1, "expected ',' or ']' in the list, found '2'", 2, 22);
+	assert_error_at(&p, 2, "unexpected character '~'", 3, 13);
+	assert_int_equal(p.file->ndecls, 1);
+	assert_string_equal(p.file->decls[0]->id, "c");
+	/* the garbage might have declared anything */
+	assert_true(p.file->unsound);
+	done(&p);
+
+	/* A misspelt keyword still tells the id it meant. */
+	parse(&p, "proces web \"Web\" { tech nextjs }\nstore db\n");
+	assert_int_equal(p.diags.errors, 1);
+	assert_false(p.file->unsound);
+	assert_int_equal(p.file->nlost, 1);
+	assert_string_equal(p.file->lost[0], "web");
+	done(&p);
+
+	/* Recovery from the broken statement before it stops at a misspelt
+	 * keyword, so that mistake is reported too; an attribute that runs
+	 * on after a stray ']' is not taken for one. */
+	parse(&p, "store c { t ~ }\nproces d \"z\"\nstore e { x ]\n  tls true\n}\nextrenal f\n");
+	assert_int_equal(p.diags.errors, 4);
+	assert_error_at(&p, 0, "unexpected character '~'", 1, 13);
+	assert_error_at(&p, 1,
+	                "expected a statement (model, use, include, asset, actor, external, process, store, boundary, "
+	                "flow, threat, mitigation, accept), found 'proces'",
+	                2, 1);
+	assert_error_at(&p, 2, "expected a value for 'x', found ']'", 3, 13);
+	assert_error_at(&p, 3,
+	                "expected a statement (model, use, include, asset, actor, external, process, store, boundary, "
+	                "flow, threat, mitigation, accept), found 'extrenal'",
+	                6, 1);
+	done(&p);
+}
+
+/* Recovery always moves on: a file of nothing but errors ends, and the
+ * errors past the cap are counted, not kept. */
+static void test_recovery_terminates(void **state)
+{
+	(void)state;
+	size_t n = 5000;
+	char *text = malloc(n * 32 + 1);
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "store s%zu { x ] }\n", i % 10);
+	parsed p;
+	parse(&p, text);
+	assert_int_equal(p.diags.errors, n);
+	assert_int_equal(p.diags.count, TM_DIAG_MAX_ERRORS);
+	assert_int_equal(p.file->ndecls, 0);
+	done(&p);
+	free(text);
+
+	parse(&p, "} } ] ) {\n{ [ \"\n");
+	assert_int_equal(p.diags.errors, 2); /* the '}' and the unterminated string */
+	done(&p);
+}
+
+/* Patterns: in a finding id of a value, and nowhere else. */
+static void test_patterns(void **state)
+{
+	(void)state;
+	parsed p;
+	parse(&p, "mitigation M-01 { mitigates [STRIDE-T-*@api, *@legacy_*, R@web->*, T-01@a.*] }\n"
+	          "accept *@*<->db \"r\"\n");
+	assert_int_equal(p.diags.errors, 0);
+	const tm_value *list = tm_decl_attr(p.file->decls[0], "mitigates")->value;
+	assert_int_equal(list->nitems, 4);
+	const tm_ref *r = list->items[0]->ref;
+	assert_int_equal(r->kind, TM_REF_FINDING);
+	assert_true(r->pattern);
+	assert_string_equal(r->rule, "STRIDE-T-*");
+	assert_string_equal(r->name, "api");
+	r = list->items[2]->ref;
+	assert_string_equal(r->rule, "R");
+	assert_string_equal(r->name, "web");
+	assert_string_equal(r->target, "*");
+	assert_true(r->pattern);
+	assert_string_equal(list->items[3]->ref->name, "a.*");
+	r = p.file->decls[1]->target;
+	assert_true(r->pattern && r->bidirectional);
+	assert_string_equal(r->rule, "*");
+	done(&p);
+
+	parse(&p, "process web { tech next* }\nflow web -> api*\nthreat T-01 { on web }\n");
+	assert_int_equal(p.diags.errors, 2);
+	assert_error_at(&p, 0, "unexpected pattern 'next*'", 1, 20);
+	assert_string_equal(p.diags.items[0].notes[0].message,
+	                    "a '*' stands only in a finding id of `mitigates` or `accept`, like STRIDE-T-*@api "
+	                    "or *@legacy_*");
+	assert_error_at(&p, 1, "unexpected pattern 'api*'", 2, 13);
+	assert_int_equal(p.file->ndecls, 1);
+	done(&p);
+}
+
 static void test_depth_limit(void **state)
 {
 	(void)state;
@@ -208,6 +409,12 @@ int main(void)
 		cmocka_unit_test(test_several_errors_in_one_run),
 		cmocka_unit_test(test_unclosed_block_and_children),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_recovery_two_statements),
+		cmocka_unit_test(test_recovery_nested_block),
+		cmocka_unit_test(test_recovery_unterminated_block),
+		cmocka_unit_test(test_recovery_garbage),
+		cmocka_unit_test(test_recovery_terminates),
+		cmocka_unit_test(test_patterns),
 		cmocka_unit_test(test_bad_date_and_duplicate_attribute),
 		cmocka_unit_test(test_node_sizes),
 	};

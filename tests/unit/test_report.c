@@ -220,6 +220,51 @@ static void test_report_md_tables_keep_columns(void **state)
 	session_free(session);
 }
 
+/* An acceptance by a pattern shows the highest risk among the findings
+ * it names; one that names none says so. */
+static void test_report_pattern_acceptance(void **state)
+{
+	(void)state;
+	static const char text[] = "model \"Patterns\" { date 2026-03-24 }\n"
+	                           "process legacy_a \"A\"\n"
+	                           "process legacy_b \"B\"\n"
+	                           "process web \"Web\"\n"
+	                           "accept *@legacy_* \"Retired\" { by victoria  until 2026-09-01 }\n"
+	                           "accept X-*@web \"Nothing\" { by pol }\n";
+	tm_session *session = calloc(1, sizeof *session);
+	session->options.today = day("2026-06-01");
+	tm_findings_init(&session->findings);
+	assert_int_equal(tm_model_load_text(&session->model, "p.threat", text, strlen(text), &session->diags), TM_OK);
+	static const struct {
+		const char *id, *element;
+		tm_risk risk;
+	} raised[] = {{"R-01@legacy_a", "legacy_a", TM_RISK_LOW},
+	              {"R-02@legacy_b", "legacy_b", TM_RISK_HIGH},
+	              {"R-03@web", "web", TM_RISK_CRITICAL}};
+	static const tm_finding_about about = {
+	    .rule = "R", .framework = "STRIDE", .category = "repudiation", .pack = "test", .title = "No audit"};
+	for (size_t i = 0; i < 3; i++) {
+		tm_finding *f = tm_findings_add(&session->findings);
+		f->id = raised[i].id;
+		f->about = &about;
+		f->element = tm_model_get(session->model, raised[i].element);
+		f->element_key = raised[i].element;
+		f->risk = raised[i].risk;
+		f->file = "";
+	}
+	tm_risk_track(&session->findings, session->model, session->options.today, &session->diags);
+	assert_int_equal(session->findings.items[0].status, TM_STATUS_ACCEPTED);
+	assert_int_equal(session->findings.items[1].status, TM_STATUS_ACCEPTED);
+	assert_int_equal(session->findings.items[2].status, TM_STATUS_OPEN);
+	tm_buf out = TM_BUF_INIT;
+	tm_render_report_md(&out, session);
+	const char *md = tm_buf_str(&out);
+	assert_non_null(strstr(md, "| `*@legacy_*` | **HIGH** | Retired | victoria | 2026-09-01 | accepted |\n"));
+	assert_non_null(strstr(md, "| `X-*@web` | not raised | Nothing | pol | — | accepted |\n"));
+	tm_buf_free(&out);
+	session_free(session);
+}
+
 static void test_report_html_has_no_raw_markup(void **state)
 {
 	(void)state;
@@ -423,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_escape_html_dot_mermaid),
 		cmocka_unit_test(test_wrap_and_uri),
 		cmocka_unit_test(test_report_md_tables_keep_columns),
+		cmocka_unit_test(test_report_pattern_acceptance),
 		cmocka_unit_test(test_report_html_has_no_raw_markup),
 		cmocka_unit_test(test_dfd_levels),
 		cmocka_unit_test(test_dfd_long_label),

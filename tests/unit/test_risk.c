@@ -297,6 +297,7 @@ typedef struct fixture {
 	tm_acceptance acceptances[FIXTURE_MAX];
 	const char *mitigates[FIXTURE_MAX][FIXTURE_MAX];
 	tm_span spans[FIXTURE_MAX][FIXTURE_MAX];
+	const tm_finding_pattern *patterns[FIXTURE_MAX][FIXTURE_MAX];
 	tm_findings set;
 	tm_diags diags;
 } fixture;
@@ -324,6 +325,7 @@ static int fixture_setup(void **state)
 		fx->decls[i].span.src = fx->src;
 		fx->mitigations[i].mitigates = fx->mitigates[i];
 		fx->mitigations[i].mitigates_spans = fx->spans[i];
+		fx->mitigations[i].patterns = fx->patterns[i];
 		fx->mitigations[i].due = TM_NO_DATE;
 		fx->acceptances[i].until = TM_NO_DATE;
 		fx->threats[i].found = TM_NO_DATE;
@@ -661,32 +663,154 @@ static void test_track_stale_references(void **state)
 	fixture *fx = *state;
 	add_finding(fx, "T-01", TM_RISK_HIGH);
 	add_finding(fx, "STRIDE-S-01@web", TM_RISK_HIGH);
+	add_finding(fx, "STRIDE-T-01@sq", TM_RISK_LOW);
+	add_finding(fx, "STRIDE-T-02@sql", TM_RISK_LOW);
+	add_finding(fx, "STRIDE-T-02@sql", TM_RISK_LOW); /* one id twice: suggested once */
+	add_finding(fx, "STRIDE-R-01@ap", TM_RISK_LOW);
 	tm_mitigation *m = add_mitigation(fx, "M-01", TM_MIT_PLANNED, "T-01,STRIDE-T-01@sql,T-99,STRIDE-S-01@web");
 	tm_acceptance *a = add_acceptance(fx, "STRIDE-R-01@api", "2026-09-01", false);
 	add_acceptance(fx, "T-42", NULL, false); /* hand-written: the resolver's business */
 	add_acceptance(fx, "STRIDE-S-01@web", NULL, false);
+	add_acceptance(fx, "ZZZ@nowhere-near", NULL, false);
 
 	tm_risk_track(&fx->set, &fx->model, day("2026-06-01"), &fx->diags);
-	assert_int_equal(fx->diags.count, 2);
-	assert_int_equal(fx->diags.warnings, 2);
-	assert_int_equal(fx->diags.errors, 0);
-	assert_int_equal(fx->diags.items[0].severity, TM_SEV_WARNING);
+	assert_int_equal(fx->diags.count, 3);
+	assert_int_equal(fx->diags.warnings, 0);
+	assert_int_equal(fx->diags.errors, 3);
+	assert_int_equal(fx->diags.items[0].severity, TM_SEV_ERROR);
 	assert_string_equal(fx->diags.items[0].message, "M-01 mitigates STRIDE-T-01@sql, which no rule raised");
 	assert_ptr_equal(fx->diags.items[0].span.src, fx->src);
 	assert_int_equal(fx->diags.items[0].span.start, m->mitigates_spans[1].start);
 	assert_int_equal(fx->diags.items[0].span.end, m->mitigates_spans[1].end);
-	assert_int_equal(fx->diags.items[1].severity, TM_SEV_WARNING);
+	/* the raised ids one edit away, in id order */
+	assert_int_equal(fx->diags.items[0].nnotes, 1);
+	assert_string_equal(fx->diags.items[0].notes[0].message,
+	                    "did you mean 'STRIDE-T-01@sq' or 'STRIDE-T-02@sql'?");
+	assert_int_equal(fx->diags.items[1].severity, TM_SEV_ERROR);
 	assert_string_equal(fx->diags.items[1].message,
 	                    "acceptance of STRIDE-R-01@api names a finding no rule raised");
 	assert_int_equal(fx->diags.items[1].span.start, a->finding_span.start);
 	assert_int_equal(fx->diags.items[1].span.end, a->finding_span.end);
+	assert_string_equal(fx->diags.items[1].notes[0].message, "did you mean 'STRIDE-R-01@ap'?");
+	/* nothing close: no suggestion */
+	assert_string_equal(fx->diags.items[2].message,
+	                    "acceptance of ZZZ@nowhere-near names a finding no rule raised");
+	assert_int_equal(fx->diags.items[2].nnotes, 0);
 	assert_int_equal(status_by_id(&fx->set, "T-01"), TM_STATUS_PLANNED);
 	assert_int_equal(status_by_id(&fx->set, "STRIDE-S-01@web"), TM_STATUS_ACCEPTED);
 
 	/* Without a diagnostics list the statuses are still computed. */
 	tm_risk_track(&fx->set, &fx->model, day("2026-06-01"), NULL);
 	assert_int_equal(status_by_id(&fx->set, "STRIDE-S-01@web"), TM_STATUS_ACCEPTED);
-	assert_int_equal(fx->diags.count, 2);
+	assert_int_equal(fx->diags.count, 3);
+}
+
+static void test_glob(void **state)
+{
+	(void)state;
+	assert_true(tm_glob_match("*", ""));
+	assert_true(tm_glob_match("*", "web->erp"));
+	assert_true(tm_glob_match("STRIDE-T-*", "STRIDE-T-04"));
+	assert_false(tm_glob_match("STRIDE-T-*", "STRIDE-I-04"));
+	assert_true(tm_glob_match("legacy_*", "legacy_"));
+	assert_true(tm_glob_match("legacy_*", "legacy_billing->db"));
+	assert_false(tm_glob_match("legacy_*", "web->legacy_billing"));
+	assert_true(tm_glob_match("*-0*", "STRIDE-T-04"));
+	assert_true(tm_glob_match("a*b*c", "aXbYbZc"));
+	assert_false(tm_glob_match("a*b*c", "aXbYbZ"));
+	assert_true(tm_glob_match("**x", "x"));
+	assert_false(tm_glob_match("api", "api.dal"));
+	assert_true(tm_glob_match("api*", "api.dal"));
+}
+
+static tm_finding_pattern *make_pattern(fixture *fx, const char *text, const char *rule, const char *element,
+                                        const char *source, const char *target)
+{
+	tm_finding_pattern *p = tm_arena_alloc(fx->arena, sizeof *p);
+	*p = (tm_finding_pattern){.text = text, .rule = rule, .element = element, .source = source, .target = target};
+	return p;
+}
+
+/* Patterns: each finding a pattern names is covered as if named by its
+ * id; an id and a pattern of one mitigation that name one finding list
+ * the mitigation once; a pattern naming nothing is a warning. */
+static void test_track_patterns(void **state)
+{
+	fixture *fx = *state;
+	static const char *keys[] = {"web", "erp", "db", "legacy_b"};
+	tm_element *el[4];
+	for (int i = 0; i < 4; i++) {
+		el[i] = tm_arena_alloc(fx->arena, sizeof *el[i]);
+		*el[i] = (tm_element){.id = keys[i], .key = keys[i], .kind = TM_EL_PROCESS};
+	}
+	tm_element *web_erp = tm_arena_alloc(fx->arena, sizeof *web_erp);
+	*web_erp = (tm_element){.key = "web->erp", .kind = TM_EL_FLOW, .source = el[0], .target = el[1]};
+	tm_element *web_legacy = tm_arena_alloc(fx->arena, sizeof *web_legacy);
+	*web_legacy = (tm_element){.key = "web->legacy_b", .kind = TM_EL_FLOW, .source = el[0], .target = el[3]};
+	tm_element *erp_db = tm_arena_alloc(fx->arena, sizeof *erp_db);
+	*erp_db = (tm_element){
+	    .key = "erp->db", .kind = TM_EL_FLOW, .source = el[1], .target = el[2], .bidirectional = true};
+
+	add_finding(fx, "T-01", TM_RISK_HIGH);
+	add_finding(fx, "STRIDE-T-01@web->erp", TM_RISK_MEDIUM)->element = web_erp;
+	add_finding(fx, "STRIDE-T-01@web->legacy_b", TM_RISK_MEDIUM)->element = web_legacy;
+	add_finding(fx, "STRIDE-T-02@web", TM_RISK_MEDIUM)->element = el[0];
+	add_finding(fx, "STRIDE-I-01@erp->db", TM_RISK_LOW)->element = erp_db;
+	add_finding(fx, "STRIDE-R-01@legacy_b", TM_RISK_LOW)->element = el[3];
+
+	tm_mitigation *m1 = add_mitigation(fx, "M-01", TM_MIT_IMPLEMENTED, "STRIDE-T-*@web->*,STRIDE-T-01@web->erp");
+	m1->patterns[0] = make_pattern(fx, "STRIDE-T-*@web->*", "STRIDE-T-*", NULL, "web", "*");
+	tm_mitigation *m2 = add_mitigation(fx, "M-02", TM_MIT_PLANNED, "*@*,STRIDE-I-*@db->erp,STRIDE-Q-*@*");
+	m2->patterns[0] = make_pattern(fx, "*@*", "*", "*", NULL, NULL);
+	/* written the other way round: the flow runs both ways */
+	m2->patterns[1] = make_pattern(fx, "STRIDE-I-*@db->erp", "STRIDE-I-*", NULL, "db", "erp");
+	m2->patterns[2] = make_pattern(fx, "STRIDE-Q-*@*", "STRIDE-Q-*", "*", NULL, NULL);
+	tm_acceptance *a = add_acceptance(fx, "*@legacy_*", "2026-09-01", false);
+	a->pattern = make_pattern(fx, "*@legacy_*", "*", "legacy_*", NULL, NULL);
+	tm_acceptance *none = add_acceptance(fx, "STRIDE-S-*@nothing_*", NULL, false);
+	none->pattern = make_pattern(fx, "STRIDE-S-*@nothing_*", "STRIDE-S-*", "nothing_*", NULL, NULL);
+
+	tm_risk_track(&fx->set, &fx->model, day("2026-06-01"), &fx->diags);
+	assert_int_equal(fx->diags.errors, 0);
+	assert_int_equal(fx->diags.warnings, 2);
+	assert_string_equal(fx->diags.items[0].message, "M-02 mitigates STRIDE-Q-*@*, a pattern that matches no finding");
+	assert_int_equal(fx->diags.items[0].span.start, m2->mitigates_spans[2].start);
+	assert_string_equal(fx->diags.items[1].message,
+	                    "acceptance of STRIDE-S-*@nothing_* names a pattern that matches no finding");
+
+	/* a hand-written threat is named by its id only */
+	const tm_finding *f = finding_by_id(&fx->set, "T-01");
+	assert_int_equal(f->nmitigations, 0);
+	assert_int_equal(f->status, TM_STATUS_OPEN);
+	f = finding_by_id(&fx->set, "STRIDE-T-01@web->erp");
+	assert_int_equal(f->nmitigations, 2);
+	assert_string_equal(f->mitigations[0], "M-01");
+	assert_string_equal(f->mitigations[1], "M-02");
+	assert_int_equal(f->status, TM_STATUS_MITIGATED);
+	assert_int_equal(f->due, day("2026-04-23"));
+	f = finding_by_id(&fx->set, "STRIDE-T-01@web->legacy_b");
+	assert_int_equal(f->status, TM_STATUS_MITIGATED);
+	assert_null(f->acceptance); /* *@legacy_* is about keys that begin so */
+	f = finding_by_id(&fx->set, "STRIDE-T-02@web");
+	assert_int_equal(f->nmitigations, 1); /* the arrow form names flows only */
+	assert_int_equal(f->status, TM_STATUS_PLANNED);
+	f = finding_by_id(&fx->set, "STRIDE-I-01@erp->db");
+	assert_int_equal(f->nmitigations, 1);
+	assert_string_equal(f->mitigations[0], "M-02");
+	assert_int_equal(f->status, TM_STATUS_PLANNED);
+	f = finding_by_id(&fx->set, "STRIDE-R-01@legacy_b");
+	assert_ptr_equal(f->acceptance, a);
+	assert_int_equal(f->status, TM_STATUS_ACCEPTED);
+	/* the acceptance lapses like any other */
+	tm_risk_track(&fx->set, &fx->model, day("2026-09-02"), NULL);
+	assert_int_equal(status_by_id(&fx->set, "STRIDE-R-01@legacy_b"), TM_STATUS_EXPIRED);
+
+	/* one-way flow written backwards: not named */
+	tm_finding_pattern back = {.text = "x", .rule = "*", .source = "erp", .target = "web"};
+	assert_false(tm_finding_pattern_matches(&back, "STRIDE-T-01@web->erp", web_erp));
+	back.bidirectional = true; /* a pattern written with <-> */
+	assert_true(tm_finding_pattern_matches(&back, "STRIDE-T-01@web->erp", web_erp));
+	assert_false(tm_finding_pattern_matches(&back, "T-01", web_erp));
 }
 
 static void test_track_empty(void **state)
@@ -824,6 +948,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_glob),
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_matrix),
 	    cmocka_unit_test(test_levels),
@@ -839,6 +964,7 @@ int main(void)
 	    FIXTURE_TEST(test_track_precedence),
 	    FIXTURE_TEST(test_track_mitigation_lists),
 	    FIXTURE_TEST(test_track_stale_references),
+	    FIXTURE_TEST(test_track_patterns),
 	    FIXTURE_TEST(test_track_empty),
 	    FIXTURE_TEST(test_sort),
 	    FIXTURE_TEST(test_sort_ordered),
