@@ -67,7 +67,8 @@ void tm_check_free(tm_check *check);
 const char *tm_check_diagnostics(const tm_check *check);
 size_t tm_check_error_count(const tm_check *check);
 
-/* Findings sorted by risk (highest first), then id. */
+/* Findings sorted by risk (highest first), then likelihood × impact
+ * (highest first), then id. */
 size_t tm_check_finding_count(const tm_check *check);
 int tm_check_get_finding(tm_check_finding *out, const tm_check *check, size_t index);
 

@@ -576,6 +576,7 @@ typedef struct sort_entry {
 	const char *id;      /* in an arena: stays put while findings are added */
 	size_t position;
 	int risk;
+	unsigned score;
 } sort_entry;
 
 struct tm_findings_order {
@@ -602,6 +603,8 @@ static int compare_findings(const void *a, const void *b)
 	const sort_entry *x = a, *y = b;
 	if (x->risk != y->risk)
 		return x->risk > y->risk ? -1 : 1;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
 	if (x->head != y->head)
 		return x->head < y->head ? -1 : 1;
 	if (x->tail != y->tail)
@@ -613,6 +616,12 @@ static int compare_findings(const void *a, const void *b)
 	return x->position < y->position ? -1 : x->position > y->position;
 }
 
+unsigned tm_finding_score(const tm_finding *finding)
+{
+	double score = finding->likelihood * finding->impact * 100.0 + 0.5;
+	return score > 0 ? (unsigned)score : 0;
+}
+
 /* Sort entries for findings [from, to), in their order. */
 static sort_entry *entries_of(const tm_findings *set, size_t from, size_t to)
 {
@@ -620,8 +629,10 @@ static sort_entry *entries_of(const tm_findings *set, size_t from, size_t to)
 	for (size_t i = from; i < to; i++) {
 		const tm_finding *finding = &set->items[i];
 		sort_entry *e = &entries[i - from];
-		*e = (sort_entry){
-		    .id = finding->id ? finding->id : "", .position = i, .risk = (int)finding->risk};
+		*e = (sort_entry){.id = finding->id ? finding->id : "",
+		                  .position = i,
+		                  .risk = (int)finding->risk,
+		                  .score = tm_finding_score(finding)};
 		id_prefix(e->id, &e->head, &e->tail);
 	}
 	return entries;

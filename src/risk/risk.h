@@ -105,15 +105,21 @@ void tm_risk_add_threats(tm_findings *set, const tm_model *model);
  * acceptances naming a generated finding no rule raised get a warning. */
 void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_diags *diags);
 
-/* Sorts by risk (highest first), then id, for every listing. */
+/* Likelihood × impact in hundredths (1.00 × 1 = 100 ... 3.00 × 3 = 900):
+ * ranks findings of one risk level, so that within a level the likelier
+ * and graver come first. */
+unsigned tm_finding_score(const tm_finding *finding);
+
+/* Sorts by risk (highest first), then score (highest first), then id, for
+ * every listing. */
 void tm_findings_sort(tm_findings *set);
 
 /* The same sort in three steps, so that the costly one can run on another
  * thread while findings are still being added (phase 2): take the order
- * of the findings there are (their risks and ids), sort it (touching
+ * of the findings there are (their risks, scores and ids), sort it (touching
  * nothing else), then tm_findings_sort_ordered sorts the findings added
- * since into it and puts every finding in place, freeing the order. Risks
- * and ids must not change in between; statuses may. */
+ * since into it and puts every finding in place, freeing the order. Risks,
+ * scores and ids must not change in between; statuses may. */
 typedef struct tm_findings_order tm_findings_order;
 tm_findings_order *tm_findings_order_new(const tm_findings *set);
 void tm_findings_order_sort(void *order); /* a tm_findings_order, as a tm_task's run */

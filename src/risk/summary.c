@@ -45,11 +45,15 @@ static const char *rule_of(const tm_finding *finding)
 	return finding->about && finding->about->rule ? finding->about->rule : "";
 }
 
-/* Highest risk first, then by id. */
-static int by_risk_then_id(const tm_finding *a, const tm_finding *b)
+/* Highest risk first, then highest score, then by id: the findings
+ * table's order (tm_findings_sort). */
+static int by_rank(const tm_finding *a, const tm_finding *b)
 {
 	if (a->risk != b->risk)
 		return a->risk > b->risk ? -1 : 1;
+	unsigned sa = tm_finding_score(a), sb = tm_finding_score(b);
+	if (sa != sb)
+		return sa > sb ? -1 : 1;
 	return strcmp(id_of(a), id_of(b));
 }
 
@@ -61,14 +65,14 @@ static void consider_top(tm_summary *summary, const tm_finding *finding)
 		return;
 	size_t at = summary->ntop;
 	if (at == TM_SUMMARY_TOP) {
-		if (by_risk_then_id(finding, summary->top[at - 1]) >= 0)
+		if (by_rank(finding, summary->top[at - 1]) >= 0)
 			return;
 		at--;
 	} else {
 		summary->ntop++;
 	}
 	/* insertion into the short sorted list */
-	while (at > 0 && by_risk_then_id(finding, summary->top[at - 1]) < 0) {
+	while (at > 0 && by_rank(finding, summary->top[at - 1]) < 0) {
 		summary->top[at] = summary->top[at - 1];
 		at--;
 	}

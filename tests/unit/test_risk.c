@@ -874,6 +874,28 @@ static void test_sort(void **state)
 		assert_string_equal(fx->set.items[i].id, want[i]);
 }
 
+/* Within a risk level the likelier and graver finding comes first
+ * (likelihood × impact), then the id. */
+static void test_sort_by_score(void **state)
+{
+	fixture *fx = *state;
+	static const struct {
+		const char *id;
+		double likelihood, impact;
+	} added[] = {{"X@a", 2.0, 3}, {"X@c", 2.6, 3}, {"X@b", 2.6, 3}, {"W@z", 2.4, 2}};
+	for (size_t i = 0; i < 4; i++) {
+		tm_finding *f = add_finding(fx, added[i].id, TM_RISK_HIGH);
+		f->likelihood = added[i].likelihood;
+		f->impact = added[i].impact;
+	}
+	assert_int_equal(tm_finding_score(&fx->set.items[0]), 600);
+	assert_int_equal(tm_finding_score(&fx->set.items[1]), 780);
+	tm_findings_sort(&fx->set);
+	static const char *const want[] = {"X@b", "X@c", "X@a", "W@z"};
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(fx->set.items[i].id, want[i]);
+}
+
 /* The order taken before more findings are added (phase 2 adds them
  * while the order is sorted on another thread) sorts them all as one sort
  * would, equal ids in insertion order across the two parts too. */
@@ -967,6 +989,7 @@ int main(void)
 	    FIXTURE_TEST(test_track_patterns),
 	    FIXTURE_TEST(test_track_empty),
 	    FIXTURE_TEST(test_sort),
+	    FIXTURE_TEST(test_sort_by_score),
 	    FIXTURE_TEST(test_sort_ordered),
 	    FIXTURE_TEST(test_large),
 	};
