@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "lang/fmt.h"
 #include "diff/diff.h"
+#include "render/csv.h"
 #include "render/diff_out.h"
 #include "render/render.h"
 #include "render/report.h"
@@ -30,31 +31,6 @@
 /* How many of the slowest rules `check --timings` lists. */
 #define SLOWEST_RULES 10
 
-static const char usage_text[] =
-    "usage: threat COMMAND [ARGS]\n"
-    "\n"
-    "  check  FILE...  [--fail-on LEVEL] [--format text|json|sarif] [--today D]\n"
-    "                  [--self-check]   check a model and list its findings;\n"
-    "                                   --self-check answers the review checklist\n"
-    "  report FILE     [--format md|json|html] [-o OUT] [--today D]\n"
-    "                                   the threat-model document\n"
-    "  dfd    FILE     [--format dot|mermaid|svg] [--level 0|1]\n"
-    "                                   the data-flow diagram, coloured by risk\n"
-    "  new    [--template ge-webapp] [-o FILE]\n"
-    "                                   a starting model from the team template\n"
-    "  fmt    FILE...  [--check]        rewrite files in the canonical layout\n"
-    "  diff   OLD NEW  [--fail-on LEVEL] [--format text|json] [--today D]\n"
-    "                                   what a change does to the elements and risks\n"
-    "  query  FILE QUERY [--format text|json] [--today D]\n"
-    "                                   ask the model a question (doc/query.md)\n"
-    "  repl   [FILE] [--today D]        explore a model interactively\n"
-    "  rules  [--pack NAME] [--format text|md] [RULE-ID]\n"
-    "                                   list the rules of the packs, or explain one\n"
-    "\n"
-    "Exit status: 0 fine; 1 findings at or above --fail-on, or fmt --check found\n"
-    "changes; 2 bad input (syntax, meaning, usage, a failing rule pack).\n"
-    "Documentation: doc/language.md, doc/rules.md, doc/risk.md.\n";
-
 void tm_cli_usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "threat: error: ");
@@ -64,7 +40,7 @@ void tm_cli_usage_error(const char *fmt, const char *arg)
 
 bool tm_cli_stderr_color(void)
 {
-	return tm_term_color(stderr);
+	return tm_cli_color(stderr);
 }
 
 void tm_cli_print_diags(const tm_diags *diags)
@@ -181,14 +157,37 @@ static void print_stage_timings(const tm_session *session)
 	free(packs);
 }
 
+/* `check` of one model into text: a heading per model when there are
+ * several (as head(1) does for files), the findings, the checklist. */
+static void write_check_text(tm_buf *text, const tm_session *session, bool heading, bool self_check,
+                             bool *all_met)
+{
+	if (heading) {
+		tm_buf_puts(text, "==> ");
+		tm_term_sanitize(text, session->paths[0]);
+		tm_buf_puts(text, " <==\n");
+	}
+	if (session->model_failed) {
+		tm_buf_printf(text, "not checked: %zu error%s (above)\n", session->diags.errors,
+		              plural_s(session->diags.errors));
+		return;
+	}
+	tm_render_options out_options = {.color = tm_cli_color(stdout), .width = tm_term_columns(stdout)};
+	tm_render_check_text(text, session->model, &session->findings, &out_options);
+	if (self_check) {
+		tm_buf_putc(text, '\n');
+		tm_review_selfcheck(text, session, tm_cli_color(stdout), all_met);
+	}
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
-	bool no_rules = false, self_check = false, timings = false;
+	bool no_rules = false, self_check = false, timings = false, merge = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
-	size_t nfiles = 0;
+	size_t nfiles = 0, nmodels = 0;
 	int status = 2;
-	tm_session *session = NULL;
+	tm_session **sessions = NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
 		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
@@ -209,6 +208,8 @@ static int cmd_check(int argc, char **argv)
 			self_check = true;
 		} else if (strcmp(argv[i], "--timings") == 0) {
 			timings = true;
+		} else if (strcmp(argv[i], "--merge") == 0) {
+			merge = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("check has no option %s", argv[i]);
 			goto out;
@@ -220,8 +221,9 @@ static int cmd_check(int argc, char **argv)
 		tm_cli_usage_error("check needs a model file%s", "");
 		goto out;
 	}
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "sarif") != 0) {
-		tm_cli_usage_error("unknown format '%s' for check (text, json, sarif)", format);
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "sarif") != 0 &&
+	    strcmp(format, "csv") != 0) {
+		tm_cli_usage_error("unknown format '%s' for check (text, json, sarif, csv)", format);
 		goto out;
 	}
 	if (self_check && strcmp(format, "text") != 0) {
@@ -238,43 +240,79 @@ static int cmd_check(int argc, char **argv)
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 
+	/* Each FILE is a model of its own (its includes are its parts), unless
+	 * --merge makes them the parts of one. */
+	nmodels = merge ? 1 : nfiles;
+	sessions = tm_xcalloc(nmodels, sizeof *sessions);
 	double started = tm_clock_seconds();
-	tm_session_open(&session, files, nfiles, &options);
+	bool any_failed = false;
+	for (size_t m = 0; m < nmodels; m++) {
+		tm_session_open(&sessions[m], merge ? files : &files[m], merge ? nfiles : 1, &options);
+		tm_cli_print_diags(&sessions[m]->diags);
+		any_failed |= sessions[m]->model_failed;
+	}
 	double analysed = tm_clock_seconds();
-	tm_cli_print_diags(&session->diags);
-	if (session->model_failed)
-		goto out;
+	/* The machine formats describe the models that loaded; a broken one is
+	 * reported above and makes the exit status 2. */
+	const tm_session **good = tm_xcalloc(nmodels, sizeof *good);
+	size_t ngood = 0;
+	for (size_t m = 0; m < nmodels; m++)
+		if (!sessions[m]->model_failed)
+			good[ngood++] = sessions[m];
 	tm_buf text = TM_BUF_INIT;
-	/* Text and JSON stream (a large model's report runs to hundreds of
+	/* Text, JSON and CSV stream (a large model's report runs to hundreds of
 	 * megabytes); the SARIF writer reads back what it wrote. */
 	if (strcmp(format, "sarif") != 0)
 		text.sink = stdout;
-	if (strcmp(format, "json") == 0) {
-		tm_render_check_json(&text, session->model, &session->findings);
-	} else if (strcmp(format, "sarif") == 0) {
-		tm_render_sarif(&text, session);
-	} else {
-		tm_render_options out_options = {.color = tm_term_color(stdout),
-		                                 .width = tm_term_columns(stdout)};
-		tm_render_check_text(&text, session->model, &session->findings, &out_options);
-	}
 	bool all_met = true;
-	if (self_check) {
-		tm_buf_putc(&text, '\n');
-		tm_review_selfcheck(&text, session, tm_term_color(stdout), &all_met);
+	if (strcmp(format, "sarif") == 0) {
+		if (ngood)
+			tm_render_sarif_runs(&text, good, ngood);
+	} else if (strcmp(format, "csv") == 0) {
+		tm_render_csv_header(&text);
+		for (size_t m = 0; m < ngood; m++)
+			tm_render_check_csv(&text, &good[m]->findings, options.today);
+	} else if (strcmp(format, "json") == 0) {
+		/* one object for one FILE, as always; an array of them for several */
+		bool array = nmodels > 1;
+		if (array)
+			tm_buf_puts(&text, "[\n");
+		for (size_t m = 0; m < ngood; m++) {
+			if (m)
+				tm_buf_puts(&text, ",\n");
+			tm_render_check_json(&text, good[m]->model, &good[m]->findings);
+		}
+		if (array)
+			tm_buf_puts(&text, "]\n");
+	} else if (nmodels == 1) {
+		if (ngood)
+			write_check_text(&text, sessions[0], false, self_check, &all_met);
+	} else {
+		for (size_t m = 0; m < nmodels; m++) {
+			if (m)
+				tm_buf_putc(&text, '\n');
+			write_check_text(&text, sessions[m], true, self_check, &all_met);
+		}
 	}
 	tm_cli_write(&text);
 	tm_buf_free(&text);
 	if (timings) {
 		fprintf(stderr, "timings: load and analysis %.3f s, output %.3f s\n", analysed - started,
 		        tm_clock_seconds() - analysed);
-		print_stage_timings(session);
+		for (size_t m = 0; m < ngood; m++)
+			print_stage_timings(good[m]);
 	}
-	if (session->rules_failed)
-		goto out;
-	status = (fail_on && tm_session_count_failing(session, threshold)) || !all_met ? 1 : 0;
+	bool failing = !all_met;
+	for (size_t m = 0; m < ngood; m++) {
+		any_failed |= good[m]->rules_failed;
+		failing |= fail_on && tm_session_count_failing(good[m], threshold);
+	}
+	free(good);
+	status = any_failed ? 2 : failing ? 1 : 0;
 out:
-	tm_session_free(session);
+	for (size_t m = 0; sessions && m < nmodels; m++)
+		tm_session_free(sessions[m]);
+	free(sessions);
 	free(files);
 	return status;
 }
@@ -441,7 +479,7 @@ static int cmd_diff(int argc, char **argv)
 	if (strcmp(format, "json") == 0) {
 		tm_render_diff_json(&text, &diff);
 	} else {
-		tm_render_options out_options = {.color = tm_term_color(stdout),
+		tm_render_options out_options = {.color = tm_cli_color(stdout),
 		                                 .width = tm_term_columns(stdout)};
 		tm_render_diff_text(&text, &diff, &out_options);
 	}
@@ -478,14 +516,49 @@ static void out_of_memory(size_t size)
 	_exit(2);
 }
 
+/* `threat help [COMMAND]`, `threat COMMAND --help` or `-h`: true when
+ * the line asks for help, with *status set. */
+static bool answer_help(int argc, char **argv, int *status)
+{
+	*status = 0;
+	if (argc < 2) {
+		fputs(tm_cli_usage_text, stderr);
+		*status = 2;
+		return true;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+	    (strcmp(name, "help") == 0 && argc == 2)) {
+		fputs(tm_cli_usage_text, stdout);
+		return true;
+	}
+	if (strcmp(name, "help") == 0) {
+		if (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
+			tm_cli_print_help(name);
+		} else if (argc > 3) {
+			tm_cli_usage_error("help explains one command at a time ('%s' is one too many)",
+			                   argv[3]);
+			*status = 2;
+		} else if (!tm_cli_print_help(argv[2])) {
+			tm_cli_usage_error("no command '%s' (threat --help lists them)", argv[2]);
+			*status = 2;
+		}
+		return true;
+	}
+	for (int i = 2; i < argc; i++)
+		if ((strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) && tm_cli_print_help(name))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	tm_xalloc_set_oom_handler(out_of_memory);
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
+	if (!tm_cli_take_color_options(&argc, argv))
+		return 2;
+	int help_status;
+	if (answer_help(argc, argv, &help_status))
+		return help_status;
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("threat %s\n", TM_VERSION);
 		return 0;
