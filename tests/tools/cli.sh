@@ -102,6 +102,23 @@ grep -q "PAGED:" "$work/out" && fail "query: a pipe was paged" "$work/out" || ok
 grep -q "^PAGED:.*STRIDE-" "$work/tty" && ok "repl: a long answer on a terminal goes through \$PAGER" ||
 	fail "repl: no pager on a terminal" "$work/tty"
 
+# ---- the findings table on a narrow terminal: ELEMENT gives way first ----
+webapp=examples/ge-webapp/model.threat
+table() { script -qec "stty rows 50 cols $1; '$bin' check --color=never --today 2026-04-01 '$webapp'" /dev/null | tr -d '\r' | sed -n '/^Findings/,/^$/p'; }
+table 80 >"$work/80"
+if grep -q "^  RISK    ID  *TITLE  *STATUS  *DUE$" "$work/80" && grep -q "STRIDE-D-03@queue    Data loss without a backup  " "$work/80" &&
+	[ "$(LC_ALL=C.UTF-8 wc -L <"$work/80")" -le 80 ]; then
+	ok "80 columns: ELEMENT goes, whole titles, within 80"
+else
+	fail "80 columns" "$work/80"
+fi
+table 100 >"$work/100"
+grep -q "^  RISK    ID  *ELEMENT  *TITLE" "$work/100" && grep -q "Data loss without a backup  " "$work/100" &&
+	ok "100 columns: ELEMENT narrowed, whole titles" || fail "100 columns" "$work/100"
+table 60 >"$work/60"
+grep -q "STRIDE-D-03@queue  *Data loss withou… " "$work/60" && ok "60 columns: ids whole, the title cut last" ||
+	fail "60 columns" "$work/60"
+
 # ---- several models in one run ----
 mkdir -p "$work/models"
 for name in alpha beta; do
