@@ -205,4 +205,40 @@ expect "check --format csv of two models" 0 "$bin" check --format csv "$alpha" "
 [ "$(grep -c '^id,rule,' "$work/out")" = 1 ] && grep -q "alpha.threat" "$work/out" && grep -q "beta.threat" "$work/out" &&
 	ok "CSV of two models: one header, each model's rows" || fail "CSV of two models" "$work/out"
 expect "check --format csv --self-check: a usage error" 2 "$bin" check --format csv --self-check "$alpha"
+
+# ---- the tracker recipes (doc/trackers.md) against a stand-in gh ----
+mkdir -p "$work/fakebin"
+cat >"$work/fakebin/gh" <<'GH'
+#!/usr/bin/env bash
+# stands in for the GitHub CLI: two issues exist, every call is logged
+printf '%s\n' "$*" >>"$GH_LOG"
+if [ "$1 $2" = "issue list" ]; then
+	printf '[{"number": 7, "title": "[T-01] =cmd|\x27 /C calc\x27!A0, a title"}, {"number": 9, "title": "[STRIDE-X-99@gone] an old finding"}]\n'
+fi
+GH
+chmod +x "$work/fakebin/gh"
+"$bin" check --format csv --no-rules --today 2026-06-01 "$work/models/csv.threat" >"$work/findings.csv"
+printf 'T-03,T-03,web,"\x27@SUM(1)",HIGH,open,2026-03-08,true,x.threat\r\n' >>"$work/findings.csv"
+export GH_LOG=$work/gh.log
+: >"$GH_LOG"
+if PATH="$work/fakebin:$PATH" python3 examples/trackers/findings-to-github.py "$work/findings.csv" >"$work/out" 2>&1; then
+	ok "findings-to-github.py runs"
+else
+	fail "findings-to-github.py" "$work/out"
+fi
+# T-01 has an issue; T-02 is accepted; T-03 is new; STRIDE-X-99@gone is gone
+if [ "$(grep -c '^issue create' "$GH_LOG")" = 1 ] && grep -q '^issue create --label threat-model --title \[T-03\] @SUM(1) ' "$GH_LOG" &&
+	grep -q '^issue close 9 --comment `STRIDE-X-99@gone` is no longer raised in the threat model.$' "$GH_LOG" &&
+	[ "$(grep -c '^issue close' "$GH_LOG")" = 1 ]; then
+	ok "GitHub: one issue for the new finding (formula mark taken off), the gone one closed"
+else
+	fail "GitHub recipe calls" "$GH_LOG"
+fi
+if python3 examples/trackers/findings-to-jira.py "$work/findings.csv" --project SEC --dry-run >"$work/jira" 2>&1 &&
+	[ "$(grep -c '^POST /rest/api/2/issue {' "$work/jira")" = 2 ] &&
+	grep -q '"summary": "\[T-01\] =cmd' "$work/jira" && grep -q '"duedate": "2026-03-08"' "$work/jira"; then
+	ok "Jira (--dry-run): a Task per finding that needs work, with its due date"
+else
+	fail "Jira recipe" "$work/jira"
+fi
 summary
