@@ -14,10 +14,12 @@
 #include "base/diag.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
+#include "base/source.h"
 #include "lang/fmt.h"
 #include "diff/diff.h"
 #include "render/csv.h"
 #include "render/diff_out.h"
+#include "render/unidiff.h"
 #include "render/render.h"
 #include "render/report.h"
 #include "render/rules_text.h"
@@ -317,6 +319,28 @@ out:
 	return status;
 }
 
+/* `fmt --check`: what fmt would change in path, as a unified diff on
+ * standard output (`threat fmt --check FILE | patch -p0` applies it). */
+static void print_format_diff(const char *path)
+{
+	tm_arena *arena = tm_arena_new();
+	tm_diags diags = {0};
+	char why[256];
+	tm_source *src = tm_source_read(arena, path, why, sizeof why);
+	tm_file *file = NULL;
+	if (src && tm_parse_file(&file, arena, src, &diags) == 0) {
+		char *formatted = tm_fmt_file(file);
+		tm_buf text = TM_BUF_INIT;
+		tm_render_unified_diff(&text, path, src->text, src->len, path, formatted, strlen(formatted),
+		                       tm_cli_color(stdout));
+		tm_cli_write(&text);
+		tm_buf_free(&text);
+		free(formatted);
+	}
+	tm_diags_free(&diags);
+	tm_arena_free(arena);
+}
+
 static int cmd_fmt(int argc, char **argv)
 {
 	bool check_only = false;
@@ -348,6 +372,7 @@ static int cmd_fmt(int argc, char **argv)
 		if (result != TM_OK) {
 			status = 2;
 		} else if (changed && check_only) {
+			print_format_diff(argv[i]);
 			fprintf(stderr, "%s: not formatted (run 'threat fmt %s')\n", argv[i], argv[i]);
 			if (status == 0)
 				status = 1;

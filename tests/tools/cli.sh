@@ -206,6 +206,19 @@ expect "check --format csv of two models" 0 "$bin" check --format csv "$alpha" "
 	ok "CSV of two models: one header, each model's rows" || fail "CSV of two models" "$work/out"
 expect "check --format csv --self-check: a usage error" 2 "$bin" check --format csv --self-check "$alpha"
 
+# ---- fmt --check: a diff that applies ----
+cp tests/golden/fmt/messy.threat "$work/messy.threat"
+(cd "$work" && "$bin" fmt --check messy.threat >messy.diff 2>messy.err)
+status=$?
+[ $status = 1 ] && grep -q '^@@ -1,' "$work/messy.diff" && grep -q "messy.threat: not formatted" "$work/messy.err" &&
+	ok "fmt --check: a unified diff on stdout, exit 1" || fail "fmt --check (exit $status)" "$work/messy.diff"
+if (cd "$work" && patch -p0 -s <messy.diff) && (cd "$work" && "$bin" fmt --check messy.threat) >"$work/out" 2>&1 &&
+	[ ! -s "$work/out" ]; then
+	ok "fmt --check | patch -p0 formats the file"
+else
+	fail "the fmt --check diff does not apply" "$work/out"
+fi
+
 # ---- the tracker recipes (doc/trackers.md) against a stand-in gh ----
 mkdir -p "$work/fakebin"
 cat >"$work/fakebin/gh" <<'GH'
