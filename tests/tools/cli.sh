@@ -63,6 +63,23 @@ if grep -qE 'SPEC|doc/[a-z]+\.md' "$work/out"; then fail "threat --help names a 
 for command in $commands; do "$bin" "$command" --help; done >"$work/all"
 if grep -qE 'SPEC|doc/' "$work/all"; then fail "a command's help names a file that is not installed" "$work/all"; else ok "the command helps name no file that is not installed"; fi
 
+# ---- no dead references: every Markdown link resolves; nothing names the
+# product specification or team files that are not in the repository ----
+dead=""
+for doc in README.md doc/*.md examples/README.md; do
+	for target in $(grep -oE '\]\([^)#]+' "$doc" | sed 's/^](//' | grep -v '^https\?:'); do
+		[ -e "$(dirname "$doc")/$target" ] || dead="$dead $doc:$target"
+	done
+done
+[ -z "$dead" ] && ok "every Markdown link in README.md and doc/ resolves" || fail "dead links:$dead"
+for command in $commands; do "$bin" "$command" --help; done >"$work/helps"
+"$bin" --help >>"$work/helps"
+if grep -nE 'SPEC|shared/|\bseed\b' README.md doc/*.md examples/README.md grammar/threat.ebnf man/threat.1 man/threat.5 "$work/helps" >"$work/dead"; then
+	fail "a reference to a file not in the repository" "$work/dead"
+else
+	ok "no doc, man page, grammar or help text refers to SPEC.md or the team's files"
+fi
+
 # ---- --color ----
 model=examples/hello.threat
 expect "--color=always on a pipe" 0 "$bin" --color=always check "$model"
