@@ -35,6 +35,11 @@ bool tm_cli_color(FILE *stream);
 /* Writes text to standard output, through $PAGER (default less -FRX) when
  * standard output is a terminal and the text is as long as the screen. */
 void tm_cli_write_paged(const tm_buf *text);
+/* Appends a JSON object (with or without its trailing newline) to an array
+ * that was started with "[\n", indented one level, after a comma unless it
+ * is the first; the caller ends the array with "\n]\n" (or "]\n" when
+ * it is empty). */
+void tm_cli_json_array_item(tm_buf *array, const tm_buf *object, bool first);
 
 /* The document commands (cmd_report.c): `threat report`, `threat dfd`,
  * `threat new`. Each takes the arguments after the command name and

@@ -138,6 +138,7 @@ int tm_cli_cmd_query(int argc, char **argv)
 	bool json = strcmp(format, "json") == 0;
 	size_t nmodels = merge ? 1 : nfiles;
 	bool all_good = true;
+	size_t answered = 0;
 	/* Several models: text gets a heading per model (as head(1) does for
 	 * files), JSON an array of the answers in the order given. */
 	if (nmodels > 1 && json)
@@ -156,14 +157,14 @@ int tm_cli_cmd_query(int argc, char **argv)
 			if (!good)
 				tm_buf_puts(&out, "not answered: errors (above)\n");
 		}
-		if (good && nmodels > 1 && json && out.len > 2)
-			tm_buf_puts(&out, ",\n");
-		if (good)
+		if (good && nmodels > 1 && json)
+			tm_cli_json_array_item(&out, &answer, answered++ == 0);
+		else if (good)
 			tm_buf_put(&out, tm_buf_str(&answer), answer.len);
 		tm_buf_free(&answer);
 	}
 	if (nmodels > 1 && json)
-		tm_buf_puts(&out, "]\n");
+		tm_buf_puts(&out, answered ? "\n]\n" : "]\n");
 	if (nmodels == 1 && !all_good)
 		goto out;
 	tm_cli_write_paged(&out);

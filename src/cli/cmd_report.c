@@ -165,9 +165,10 @@ static int report_json_models(const doc_args *args)
 		}
 		if (session->rules_failed)
 			status = 2;
-		if (written++)
-			tm_buf_puts(&text, ",\n");
-		tm_render_report_json(&text, session);
+		tm_buf object = TM_BUF_INIT;
+		tm_render_report_json(&object, session);
+		tm_cli_json_array_item(&text, &object, written++ == 0);
+		tm_buf_free(&object);
 		/* -o must not name any of the models */
 		if (args->output && strcmp(args->output, "-") != 0 && is_model_file(args->output, session)) {
 			fprintf(
@@ -180,7 +181,7 @@ static int report_json_models(const doc_args *args)
 		}
 		tm_session_free(session);
 	}
-	tm_buf_puts(&text, "]\n");
+	tm_buf_puts(&text, written ? "\n]\n" : "]\n");
 	int written_status = write_output(args->output, &text, NULL);
 	tm_buf_free(&text);
 	return written_status ? written_status : status;

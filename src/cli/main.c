@@ -274,18 +274,19 @@ static int cmd_check(int argc, char **argv)
 		tm_render_csv_header(&text);
 		for (size_t m = 0; m < ngood; m++)
 			tm_render_check_csv(&text, &good[m]->findings, options.today);
+	} else if (strcmp(format, "json") == 0 && nmodels == 1) {
+		if (ngood)
+			tm_render_check_json(&text, good[0]->model, &good[0]->findings);
 	} else if (strcmp(format, "json") == 0) {
-		/* one object for one FILE, as always; an array of them for several */
-		bool array = nmodels > 1;
-		if (array)
-			tm_buf_puts(&text, "[\n");
+		/* several FILEs: an array of one object per model */
+		tm_buf_puts(&text, "[\n");
 		for (size_t m = 0; m < ngood; m++) {
-			if (m)
-				tm_buf_puts(&text, ",\n");
-			tm_render_check_json(&text, good[m]->model, &good[m]->findings);
+			tm_buf object = TM_BUF_INIT;
+			tm_render_check_json(&object, good[m]->model, &good[m]->findings);
+			tm_cli_json_array_item(&text, &object, m == 0);
+			tm_buf_free(&object);
 		}
-		if (array)
-			tm_buf_puts(&text, "]\n");
+		tm_buf_puts(&text, ngood ? "\n]\n" : "]\n");
 	} else if (nmodels == 1) {
 		if (ngood)
 			write_check_text(&text, sessions[0], false, self_check, &all_met);

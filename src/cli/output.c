@@ -148,3 +148,18 @@ void tm_cli_write_paged(const tm_buf *text)
 		return;
 	tm_cli_write(text);
 }
+
+void tm_cli_json_array_item(tm_buf *array, const tm_buf *object, bool first)
+{
+	tm_buf_puts(array, first ? "  " : ",\n  ");
+	const char *text = tm_buf_str(object);
+	size_t len = object->len;
+	while (len && text[len - 1] == '\n')
+		len--;
+	/* JSON strings hold no raw newline: each one starts a line to indent */
+	for (size_t i = 0; i < len; i++) {
+		tm_buf_putc(array, text[i]);
+		if (text[i] == '\n')
+			tm_buf_puts(array, "  ");
+	}
+}

@@ -157,6 +157,8 @@ grep -q "^alpha: " "$work/out" && grep -q "^beta: " "$work/out" && ok "check of 
 expect "check --format json of two models" 0 "$bin" check --format json "$alpha" "$beta"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [m["model"]["name"] for m in d] == ["alpha", "beta"], d' "$work/out" 2>"$work/err" &&
 	ok "check --format json of two models: an array of one object per model" || fail "json array" "$work/err"
+[ "$(sed -n 2p "$work/out")" = "  {" ] && [ "$(sed -n 3p "$work/out")" = '    "model": {' ] && [ "$(tail -n 1 "$work/out")" = "]" ] &&
+	ok "the array is indented like the objects" || fail "json array layout" "$work/out"
 expect "check --format json of one model" 0 "$bin" check --format json "$alpha"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["model"]["name"] == "alpha"' "$work/out" 2>"$work/err" &&
 	ok "check --format json of one model: one object, as before" || fail "json of one model" "$work/err"
