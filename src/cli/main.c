@@ -187,7 +187,7 @@ static int cmd_check(int argc, char **argv)
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
 	bool no_rules = false, self_check = false, timings = false, merge = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
-	size_t nfiles = 0, nmodels = 0;
+	size_t nfiles = 0, nmodels = 0, nkept = 0;
 	int status = 2;
 	tm_session **sessions = NULL;
 	for (int i = 0; i < argc; i++) {
@@ -243,77 +243,77 @@ static int cmd_check(int argc, char **argv)
 		goto out;
 
 	/* Each FILE is a model of its own (its includes are its parts), unless
-	 * --merge makes them the parts of one. */
+	 * --merge makes them the parts of one. Models are checked and written
+	 * one after the other, so only one is in memory at a time; SARIF (one
+	 * log holding every run) and --timings (printed at the end) keep them. */
 	nmodels = merge ? 1 : nfiles;
+	bool sarif = strcmp(format, "sarif") == 0, csv = strcmp(format, "csv") == 0,
+	     json = strcmp(format, "json") == 0, keep = sarif || timings;
 	sessions = tm_xcalloc(nmodels, sizeof *sessions);
-	double started = tm_clock_seconds();
-	bool any_failed = false;
-	for (size_t m = 0; m < nmodels; m++) {
-		tm_session_open(&sessions[m], merge ? files : &files[m], merge ? nfiles : 1, &options);
-		tm_cli_print_diags(&sessions[m]->diags);
-		any_failed |= sessions[m]->model_failed;
-	}
-	double analysed = tm_clock_seconds();
-	/* The machine formats describe the models that loaded; a broken one is
-	 * reported above and makes the exit status 2. */
-	const tm_session **good = tm_xcalloc(nmodels, sizeof *good);
 	size_t ngood = 0;
-	for (size_t m = 0; m < nmodels; m++)
-		if (!sessions[m]->model_failed)
-			good[ngood++] = sessions[m];
+	bool any_failed = false, failing = false, all_met = true;
+	double load_seconds = 0, started = tm_clock_seconds();
 	tm_buf text = TM_BUF_INIT;
 	/* Text, JSON and CSV stream (a large model's report runs to hundreds of
 	 * megabytes); the SARIF writer reads back what it wrote. */
-	if (strcmp(format, "sarif") != 0)
+	if (!sarif)
 		text.sink = stdout;
-	bool all_met = true;
-	if (strcmp(format, "sarif") == 0) {
-		if (ngood)
-			tm_render_sarif_runs(&text, good, ngood);
-	} else if (strcmp(format, "csv") == 0) {
+	if (csv)
 		tm_render_csv_header(&text);
-		for (size_t m = 0; m < ngood; m++)
-			tm_render_check_csv(&text, &good[m]->findings, options.today);
-	} else if (strcmp(format, "json") == 0 && nmodels == 1) {
-		if (ngood)
-			tm_render_check_json(&text, good[0]->model, &good[0]->findings);
-	} else if (strcmp(format, "json") == 0) {
-		/* several FILEs: an array of one object per model */
+	if (json && nmodels > 1)
 		tm_buf_puts(&text, "[\n");
-		for (size_t m = 0; m < ngood; m++) {
-			tm_buf object = TM_BUF_INIT;
-			tm_render_check_json(&object, good[m]->model, &good[m]->findings);
-			tm_cli_json_array_item(&text, &object, m == 0);
-			tm_buf_free(&object);
+	for (size_t m = 0; m < nmodels; m++) {
+		double opened = tm_clock_seconds();
+		tm_session *session = NULL;
+		tm_session_open(&session, merge ? files : &files[m], merge ? nfiles : 1, &options);
+		load_seconds += tm_clock_seconds() - opened;
+		tm_cli_print_diags(&session->diags);
+		bool good = !session->model_failed;
+		if (good) {
+			any_failed |= session->rules_failed;
+			failing |= fail_on && tm_session_count_failing(session, threshold);
+		} else {
+			/* reported above; the machine formats describe the models
+			 * that loaded */
+			any_failed = true;
 		}
-		tm_buf_puts(&text, ngood ? "\n]\n" : "]\n");
-	} else if (nmodels == 1) {
-		if (ngood)
-			write_check_text(&text, sessions[0], false, self_check, &all_met);
-	} else {
-		for (size_t m = 0; m < nmodels; m++) {
+		if (csv && good) {
+			tm_render_check_csv(&text, &session->findings, options.today);
+		} else if (json && good && nmodels == 1) {
+			tm_render_check_json(&text, session->model, &session->findings);
+		} else if (json && good) {
+			tm_buf object = TM_BUF_INIT;
+			tm_render_check_json(&object, session->model, &session->findings);
+			tm_cli_json_array_item(&text, &object, ngood == 0);
+			tm_buf_free(&object);
+		} else if (!sarif && !json && !csv && (good || nmodels > 1)) {
 			if (m)
 				tm_buf_putc(&text, '\n');
-			write_check_text(&text, sessions[m], true, self_check, &all_met);
+			write_check_text(&text, session, nmodels > 1, self_check, &all_met);
 		}
+		ngood += good;
+		tm_buf_flush(&text);
+		if (keep && good)
+			sessions[nkept++] = session;
+		else
+			tm_session_free(session);
 	}
+	if (json && nmodels > 1)
+		tm_buf_puts(&text, ngood ? "\n]\n" : "]\n");
+	if (sarif && nkept)
+		tm_render_sarif_runs(&text, (const tm_session *const *)sessions, nkept);
 	tm_cli_write(&text);
 	tm_buf_free(&text);
 	if (timings) {
-		fprintf(stderr, "timings: load and analysis %.3f s, output %.3f s\n", analysed - started,
-		        tm_clock_seconds() - analysed);
-		for (size_t m = 0; m < ngood; m++)
-			print_stage_timings(good[m]);
+		double total = tm_clock_seconds() - started;
+		fprintf(stderr, "timings: load and analysis %.3f s, output %.3f s\n", load_seconds,
+		        total - load_seconds);
+		for (size_t m = 0; m < nkept; m++)
+			print_stage_timings(sessions[m]);
 	}
-	bool failing = !all_met;
-	for (size_t m = 0; m < ngood; m++) {
-		any_failed |= good[m]->rules_failed;
-		failing |= fail_on && tm_session_count_failing(good[m], threshold);
-	}
-	free(good);
-	status = any_failed ? 2 : failing ? 1 : 0;
+	status = any_failed ? 2 : failing || !all_met ? 1 : 0;
 out:
-	for (size_t m = 0; sessions && m < nmodels; m++)
+	for (size_t m = 0; m < nkept; m++)
 		tm_session_free(sessions[m]);
 	free(sessions);
 	free(files);
