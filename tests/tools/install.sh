@@ -19,11 +19,21 @@ else
 fi
 for file in bin/threat lib/libthreat.a include/threat.h share/threat/stdlib/stride.lua \
 	share/threat/stdlib/linddun.lua share/threat/stdlib/ge-stack.lua share/threat/stdlib/hygiene.lua \
-	share/doc/threat/README.md share/doc/threat/cli.md share/doc/threat/language.md \
+	share/doc/threat/README.md share/doc/threat/doc/cli.md share/doc/threat/doc/language.md \
+	share/doc/threat/grammar/threat.ebnf \
 	share/man/man1/threat.1 share/man/man5/threat.5 share/bash-completion/completions/threat \
 	share/zsh/site-functions/_threat share/fish/vendor_completions.d/threat.fish; do
 	if [ -f "$prefix/$file" ]; then ok "installed $file"; else fail "missing $file"; fi
 done
+
+# the installed guides keep the repository's layout: their links resolve
+dead=""
+for doc in "$prefix/share/doc/threat/README.md" "$prefix"/share/doc/threat/doc/*.md; do
+	for target in $(grep -oE '\]\([^)#]+' "$doc" | sed 's/^](//' | grep -v '^https\?:'); do
+		[ -e "$(dirname "$doc")/$target" ] || dead="$dead ${doc#"$prefix"/}:$target"
+	done
+done
+[ -z "$dead" ] && ok "the installed guides' links resolve" || fail "dead links in the installed guides:$dead"
 
 mkdir -p "$work/elsewhere"
 cp -R "$root/examples/ge-webapp" "$work/elsewhere/"
