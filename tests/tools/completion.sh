@@ -2,7 +2,8 @@
 # Shell completion: completions/threat.bash sourced into bash, its function
 # called as bash calls it (COMP_WORDS, COMP_CWORD) for commands, options,
 # option values and .threat files; completions/threat.fish asked through
-# fish's `complete -C`; completions/_threat parsed by zsh.
+# fish's `complete -C`; completions/_threat in an interactive zsh (zpty)
+# with Tab pressed.
 #
 #   tests/tools/completion.sh THREAT_BIN
 . "$(dirname "$0")/checks.sh" completion "$1"
@@ -67,6 +68,42 @@ else
 fi
 if command -v zsh >/dev/null 2>&1; then
 	if zsh -n "$root/completions/_threat" 2>"$work/zsh"; then ok "zsh parses _threat"; else fail "zsh -n _threat" "$work/zsh"; fi
+	# an interactive zsh in a pseudo-terminal (zpty) with compinit, a line
+	# typed and Tab pressed; what it shows, without the escapes
+	cat >"$work/zpty.zsh" <<'ZSH'
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "fpath=($1 \$fpath); autoload -U compinit; compinit -u -D; PS1='%% '; PATH=$2:\$PATH"
+zpty -w z "setopt nolistbeep; LISTMAX=1000"
+zpty -wn z "$3"$'\t'
+sleep 1
+zpty -w z $'\C-u'
+sleep 0.3
+while zpty -r -t z line; do print -rn -- "$line"; done
+zpty -d z
+ZSH
+	zsh_complete() {
+		local line=$1 want
+		shift
+		(cd "$work/files" && zsh -f "$work/zpty.zsh" "$root/completions" "$(dirname "$bin")" "$line") 2>&1 |
+			tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >"$work/zsh.out"
+		for want in "$@"; do
+			grep -qF -- "$want" "$work/zsh.out" || {
+				fail "zsh: $line<TAB> should show '$want'" "$work/zsh.out"
+				return
+			}
+		done
+		if grep -q "_arguments\|command not found\|invalid" "$work/zsh.out"; then fail "zsh: $line<TAB>: an error" "$work/zsh.out"; else
+			ok "zsh: $line<TAB> shows $*"
+		fi
+	}
+	zsh_complete "threat ch" "threat check"
+	zsh_complete "threat check --format " csv json sarif text
+	zsh_complete "threat dfd --format=" dot mermaid svg
+	zsh_complete "threat --color=" always auto never
+	zsh_complete "threat check " a.threat b.threat sub/
+	if grep -q "notes.txt" "$work/zsh.out"; then fail "zsh offers a file that is not .threat" "$work/zsh.out"; fi
+	zsh_complete "threat rules STRIDE-I-0" STRIDE-I-01 STRIDE-I-09
 else
 	fail "zsh is not installed (make deps installs it)"
 fi
