@@ -137,14 +137,30 @@ format:
 format-check:
 	@clang-format --dry-run -Werror $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/*.h include/threat/*.h)
 
+# Relocatable: the binary finds its packs in ../share/threat/stdlib beside
+# itself, so PREFIX and DESTDIR need no rebuild (tests/tools/install.sh).
+# The guides keep the repository's layout, so their links work.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/threat \
-	           $(DESTDIR)$(PREFIX)/share/threat/stdlib
+	           $(DESTDIR)$(PREFIX)/share/threat/stdlib $(DESTDIR)$(PREFIX)/share/doc/threat/doc \
+	           $(DESTDIR)$(PREFIX)/share/doc/threat/grammar \
+	           $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	           $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	           $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	           $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/threat
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libthreat.a
 	install -m 644 include/threat.h $(DESTDIR)$(PREFIX)/include/threat.h
 	install -m 644 include/threat/*.h $(DESTDIR)$(PREFIX)/include/threat/
 	install -m 644 stdlib/*.lua $(DESTDIR)$(PREFIX)/share/threat/stdlib/
+	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/threat/
+	install -m 644 doc/*.md $(DESTDIR)$(PREFIX)/share/doc/threat/doc/
+	install -m 644 grammar/threat.ebnf $(DESTDIR)$(PREFIX)/share/doc/threat/grammar/
+	install -m 644 man/threat.1 $(DESTDIR)$(PREFIX)/share/man/man1/threat.1
+	install -m 644 man/threat.5 $(DESTDIR)$(PREFIX)/share/man/man5/threat.5
+	install -m 644 completions/threat.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/threat
+	install -m 644 completions/_threat $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_threat
+	install -m 644 completions/threat.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/threat.fish
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/buf.h"
 #include "base/diag.h"
@@ -14,6 +15,31 @@ void tm_cli_print_diags(const tm_diags *diags);
 bool tm_cli_option(int argc, char **argv, int *i, const char *name, const char **value);
 bool tm_cli_today(const char *text, int32_t *today);
 void tm_cli_write(const tm_buf *out);
+
+/* src/cli/help.c: the list of commands, and each command's help
+ * (false for a name that is no command). */
+extern const char tm_cli_usage_text[];
+bool tm_cli_print_help(const char *command);
+
+/* src/cli/output.c: --color=auto|always|never, and the pager. */
+typedef enum tm_cli_color_mode {
+	TM_CLI_COLOR_AUTO,
+	TM_CLI_COLOR_ALWAYS,
+	TM_CLI_COLOR_NEVER
+} tm_cli_color_mode; /* ORDER COLOR */
+/* Takes every --color option out of argv (anywhere on the line) and keeps
+ * the last; false after a usage message for an unknown value. */
+bool tm_cli_take_color_options(int *argc, char **argv);
+/* Whether to colour what goes to stream: --color, else tm_term_color. */
+bool tm_cli_color(FILE *stream);
+/* Writes text to standard output, through $PAGER (default less -FRX) when
+ * standard output is a terminal and the text is as long as the screen. */
+void tm_cli_write_paged(const tm_buf *text);
+/* Appends a JSON object (with or without its trailing newline) to an array
+ * that was started with "[\n", indented one level, after a comma unless it
+ * is the first; the caller ends the array with "\n]\n" (or "]\n" when
+ * it is empty). */
+void tm_cli_json_array_item(tm_buf *array, const tm_buf *object, bool first);
 
 /* The document commands (cmd_report.c): `threat report`, `threat dfd`,
  * `threat new`. Each takes the arguments after the command name and

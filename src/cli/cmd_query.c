@@ -33,15 +33,53 @@
 
 /* ---- threat query ---- */
 
+static bool ends_with(const char *text, const char *suffix)
+{
+	size_t n = strlen(text), m = strlen(suffix);
+	return n >= m && strcmp(text + n - m, suffix) == 0;
+}
+
+/* Runs the parsed query against one model (files[0..nfiles)) and appends
+ * its answer to out; false when the model or the query failed (the
+ * diagnostics are printed). An answer from a model whose packs or tracking
+ * had errors is given, with *failed set (exit 2). */
+static bool query_model(tm_buf *out, tm_query *query, const char **files, size_t nfiles,
+                        const tm_session_options *options, bool json, bool timings, bool *failed)
+{
+	tm_session *session = NULL;
+	tm_diags diags = {0};
+	double started = tm_clock_seconds();
+	tm_session_open(&session, files, nfiles, options);
+	double loaded = tm_clock_seconds();
+	tm_cli_print_diags(&session->diags);
+	bool good = !session->model_failed;
+	*failed = !good;
+	if (good) {
+		tm_query_output opts = {
+		    .json = json, .color = tm_cli_color(stdout), .width = tm_term_columns(stdout)};
+		good = tm_query_run(out, query, session, &opts, &diags) == TM_OK;
+		*failed = !good || session->rules_failed || session->tracking_failed;
+		/* For the benchmark: the query's own time, apart from the load. */
+		if (timings)
+			fprintf(stderr, "timings: load %.3f s, query %.3f s\n", loaded - started,
+			        tm_clock_seconds() - loaded);
+		tm_cli_print_diags(&diags);
+	}
+	tm_diags_free(&diags);
+	tm_session_free(session);
+	return good;
+}
+
 int tm_cli_cmd_query(int argc, char **argv)
 {
-	const char *format = "text", *today_text = NULL, *file = NULL;
+	const char *format = "text", *today_text = NULL;
+	const char **files = tm_xcalloc((size_t)argc + 1, sizeof(char *));
+	size_t nfiles = 0;
 	tm_buf text = TM_BUF_INIT, out = TM_BUF_INIT;
 	tm_diags diags = {0};
 	tm_query *query = NULL;
-	tm_session *session = NULL;
 	int status = 2;
-	bool timings = false, strict = false;
+	bool timings = false, merge = false, strict = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
 		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
@@ -52,6 +90,8 @@ int tm_cli_cmd_query(int argc, char **argv)
 			timings = true;
 		} else if (strcmp(argv[i], "--strict") == 0) {
 			strict = true;
+		} else if (strcmp(argv[i], "--merge") == 0) {
+			merge = true;
 		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
 			if (!value)
 				goto out;
@@ -59,8 +99,10 @@ int tm_cli_cmd_query(int argc, char **argv)
 		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			tm_cli_usage_error("query has no option %s", argv[i]);
 			goto out;
-		} else if (!file) {
-			file = argv[i];
+		} else if (!nfiles || (!text.len && ends_with(argv[i], ".threat"))) {
+			/* the first word is a model; so are the next ones that end
+			 * in .threat, up to the query */
+			files[nfiles++] = argv[i];
 		} else {
 			/* the query's words, quoted as one argument or not */
 			if (text.len)
@@ -68,7 +110,7 @@ int tm_cli_cmd_query(int argc, char **argv)
 			tm_buf_puts(&text, argv[i]);
 		}
 	}
-	if (!file || !text.len) {
+	if (!nfiles || !text.len) {
 		tm_cli_usage_error("query needs a model file and a query, e.g. threat query model.threat "
 		                   "'threats where risk >= high'%s",
 		                   "");
@@ -98,32 +140,48 @@ int tm_cli_cmd_query(int argc, char **argv)
 		                   tm_query_command_names[query->command]);
 		goto out;
 	}
-	const char *paths[1] = {file};
-	double started = tm_clock_seconds();
-	tm_session_open(&session, paths, 1, &options);
-	double loaded = tm_clock_seconds();
-	tm_cli_print_diags(&session->diags);
-	if (session->model_failed)
+	bool json = strcmp(format, "json") == 0;
+	size_t nmodels = merge ? 1 : nfiles;
+	bool all_good = true, all_answered = true;
+	size_t answered = 0;
+	/* Several models: text gets a heading per model (as head(1) does for
+	 * files), JSON an array of the answers in the order given. */
+	if (nmodels > 1 && json)
+		tm_buf_puts(&out, "[\n");
+	for (size_t m = 0; m < nmodels; m++) {
+		tm_buf answer = TM_BUF_INIT;
+		bool failed;
+		bool good = query_model(&answer, query, merge ? files : &files[m], merge ? nfiles : 1,
+		                        &options, json, timings, &failed);
+		all_answered &= good;
+		all_good &= !failed;
+		if (nmodels > 1 && !json) {
+			if (m)
+				tm_buf_putc(&out, '\n');
+			tm_buf_puts(&out, "==> ");
+			tm_term_sanitize(&out, files[m]);
+			tm_buf_puts(&out, " <==\n");
+			if (!good)
+				tm_buf_puts(&out, "not answered: errors (above)\n");
+		}
+		if (good && nmodels > 1 && json)
+			tm_cli_json_array_item(&out, &answer, answered++ == 0);
+		else if (good)
+			tm_buf_put(&out, tm_buf_str(&answer), answer.len);
+		tm_buf_free(&answer);
+	}
+	if (nmodels > 1 && json)
+		tm_buf_puts(&out, answered ? "\n]\n" : "]\n");
+	if (nmodels == 1 && !all_answered)
 		goto out;
-	tm_query_output opts = {.json = strcmp(format, "json") == 0,
-	                        .color = tm_term_color(stdout),
-	                        .width = tm_term_columns(stdout)};
-	int result = tm_query_run(&out, query, session, &opts, &diags);
-	/* For the benchmark: the query's own time, apart from the load. */
-	if (timings)
-		fprintf(stderr, "timings: load %.3f s, query %.3f s\n", loaded - started,
-		        tm_clock_seconds() - loaded);
-	tm_cli_print_diags(&diags);
-	if (result != TM_OK)
-		goto out;
-	tm_cli_write(&out);
-	status = session->rules_failed || session->tracking_failed ? 2 : 0;
+	tm_cli_write_paged(&out);
+	status = all_good ? 0 : 2;
 out:
 	tm_query_free(query);
-	tm_session_free(session);
 	tm_diags_free(&diags);
 	tm_buf_free(&text);
 	tm_buf_free(&out);
+	free(files);
 	return status;
 }
 
@@ -225,12 +283,13 @@ static void execute(repl *r, const char *line)
 		break;
 	default: {
 		tm_query_output opts = {
-		    .color = tm_term_color(stdout), .width = tm_term_columns(stdout), .index = r->index};
+		    .color = tm_cli_color(stdout), .width = tm_term_columns(stdout), .index = r->index};
 		if (tm_query_run(&out, query, r->session, &opts, &diags) != TM_OK) {
 			print_diags(&diags);
 			r->failed = true;
 		}
-		fwrite(tm_buf_str(&out), 1, out.len, stdout);
+		/* a long answer (a `path` of 130 lines) goes through the pager */
+		tm_cli_write_paged(&out);
 		break;
 	}
 	}

@@ -68,10 +68,11 @@ typedef struct doc_args {
 	const char **files;
 	size_t nfiles;
 	bool strict;
+	bool merge; /* --merge: the files are the parts of one model */
 } doc_args;
 
-/* Parses FILE... [--format F] [-o OUT] [--today D] [--level N] (level
- * only when allow_level). Returns false after a usage message. */
+/* Parses FILE... [--format F] [-o OUT] [--today D] [--merge] [--level N]
+ * (level only when allow_level). Returns false after a usage message. */
 static bool parse_doc_args(const char *command, int argc, char **argv, bool allow_level, doc_args *args)
 {
 	args->files = tm_xcalloc((size_t)argc + 1, sizeof(char *));
@@ -90,6 +91,8 @@ static bool parse_doc_args(const char *command, int argc, char **argv, bool allo
 			if (!value)
 				return false;
 			args->today = value;
+		} else if (strcmp(argv[i], "--merge") == 0) {
+			args->merge = true;
 		} else if (allow_level && tm_cli_option(argc, argv, &i, "--level", &value)) {
 			if (!value)
 				return false;
@@ -114,15 +117,30 @@ static bool parse_doc_args(const char *command, int argc, char **argv, bool allo
 	return true;
 }
 
-/* Opens the session; prints its diagnostics. NULL when the model has
- * errors (exit 2). */
-static tm_session *open_session(const doc_args *args)
+/* A document of one model: one FILE, or several with --merge. Returns
+ * false after a usage message. */
+static bool one_model(const char *command, const doc_args *args)
+{
+	if (args->nfiles == 1 || args->merge)
+		return true;
+	char message[160];
+	snprintf(message, sizeof message,
+	         "%s writes one model at a time; '%%s' is a second (run %s once per "
+	         "model, or give --merge when the files are the parts of one)",
+	         command, command);
+	tm_cli_usage_error(message, args->files[1]);
+	return false;
+}
+
+/* Opens the session of files[0..nfiles); prints its diagnostics. NULL when
+ * the model has errors (exit 2). */
+static tm_session *open_session(const doc_args *args, const char **files, size_t nfiles)
 {
 	tm_session_options options = {.strict = args->strict};
 	if (!tm_cli_today(args->today, &options.today))
 		return NULL;
 	tm_session *session = NULL;
-	tm_session_open(&session, args->files, args->nfiles, &options);
+	tm_session_open(&session, files, nfiles, &options);
 	if (!session)
 		return NULL;
 	tm_cli_print_diags(&session->diags);
@@ -131,6 +149,45 @@ static tm_session *open_session(const doc_args *args)
 		return NULL;
 	}
 	return session;
+}
+
+/* `report --format json` of several FILEs, each its own model: an array
+ * of their reports, in the order given. A model with errors is left out
+ * (its diagnostics are printed) and makes the exit status 2. */
+static int report_json_models(const doc_args *args)
+{
+	tm_buf text = TM_BUF_INIT;
+	int status = 0;
+	tm_buf_puts(&text, "[\n");
+	size_t written = 0;
+	for (size_t i = 0; i < args->nfiles; i++) {
+		tm_session *session = open_session(args, &args->files[i], 1);
+		if (!session) {
+			status = 2;
+			continue;
+		}
+		if (session->rules_failed)
+			status = 2;
+		tm_buf object = TM_BUF_INIT;
+		tm_render_report_json(&object, session);
+		tm_cli_json_array_item(&text, &object, written++ == 0);
+		tm_buf_free(&object);
+		/* -o must not name any of the models */
+		if (args->output && strcmp(args->output, "-") != 0 && is_model_file(args->output, session)) {
+			fprintf(
+			    stderr,
+			    "threat: error: refusing to write over the model file %s (choose another -o)\n",
+			    args->output);
+			tm_session_free(session);
+			tm_buf_free(&text);
+			return 2;
+		}
+		tm_session_free(session);
+	}
+	tm_buf_puts(&text, written ? "\n]\n" : "]\n");
+	int written_status = write_output(args->output, &text, NULL);
+	tm_buf_free(&text);
+	return written_status ? written_status : status;
 }
 
 int tm_cli_cmd_report(int argc, char **argv)
@@ -146,7 +203,13 @@ int tm_cli_cmd_report(int argc, char **argv)
 		tm_cli_usage_error("unknown format '%s' for report (md, json, html)", args.format);
 		goto out;
 	}
-	session = open_session(&args);
+	if (strcmp(args.format, "json") == 0 && args.nfiles > 1 && !args.merge) {
+		status = report_json_models(&args);
+		goto out;
+	}
+	if (!one_model("report", &args))
+		goto out;
+	session = open_session(&args, args.files, args.nfiles);
 	if (!session)
 		goto out;
 	if (strcmp(args.format, "json") == 0)
@@ -186,7 +249,9 @@ int tm_cli_cmd_dfd(int argc, char **argv)
 		goto out;
 	}
 	int level = args.level[0] - '0';
-	session = open_session(&args);
+	if (!one_model("dfd", &args))
+		goto out;
+	session = open_session(&args, args.files, args.nfiles);
 	if (!session)
 		goto out;
 	const tm_model *model = session->model;

@@ -14,9 +14,12 @@
 #include "base/diag.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
+#include "base/source.h"
 #include "lang/fmt.h"
 #include "diff/diff.h"
+#include "render/csv.h"
 #include "render/diff_out.h"
+#include "render/unidiff.h"
 #include "render/render.h"
 #include "render/report.h"
 #include "render/rules_text.h"
@@ -30,35 +33,6 @@
 /* How many of the slowest rules `check --timings` lists. */
 #define SLOWEST_RULES 10
 
-static const char usage_text[] =
-    "usage: threat COMMAND [ARGS]\n"
-    "\n"
-    "  check  FILE...  [--fail-on LEVEL] [--format text|json|sarif] [--today D]\n"
-    "                  [--self-check] [--strict]\n"
-    "                                   check a model and list its findings;\n"
-    "                                   --self-check answers the review checklist\n"
-    "  report FILE     [--format md|json|html] [-o OUT] [--today D]\n"
-    "                                   the threat-model document\n"
-    "  dfd    FILE     [--format dot|mermaid|svg] [--level 0|1]\n"
-    "                                   the data-flow diagram, coloured by risk\n"
-    "  new    [--template ge-webapp] [-o FILE]\n"
-    "                                   a starting model from the team template\n"
-    "  fmt    FILE...  [--check]        rewrite files in the canonical layout\n"
-    "  diff   OLD NEW  [--fail-on LEVEL] [--format text|json] [--today D]\n"
-    "                                   what a change does to the elements and risks\n"
-    "  query  FILE QUERY [--format text|json] [--today D]\n"
-    "                                   ask the model a question (doc/query.md)\n"
-    "  repl   [FILE] [--today D]        explore a model interactively\n"
-    "  rules  [--pack NAME] [--format text|md] [--attributes] [RULE-ID]\n"
-    "                                   list the rules of the packs, explain one,\n"
-    "                                   or list the attribute vocabulary\n"
-    "\n"
-    "Every command that loads a model takes --strict: attributes outside the\n"
-    "packs' vocabulary are errors rather than warnings.\n"
-    "Exit status: 0 fine; 1 findings at or above --fail-on, or fmt --check found\n"
-    "changes; 2 bad input (syntax, meaning, usage, a failing rule pack).\n"
-    "Documentation: doc/language.md, doc/rules.md, doc/risk.md.\n";
-
 void tm_cli_usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "threat: error: ");
@@ -68,7 +42,7 @@ void tm_cli_usage_error(const char *fmt, const char *arg)
 
 bool tm_cli_stderr_color(void)
 {
-	return tm_term_color(stderr);
+	return tm_cli_color(stderr);
 }
 
 void tm_cli_print_diags(const tm_diags *diags)
@@ -185,14 +159,37 @@ static void print_stage_timings(const tm_session *session)
 	free(packs);
 }
 
+/* `check` of one model into text: a heading per model when there are
+ * several (as head(1) does for files), the findings, the checklist. */
+static void write_check_text(tm_buf *text, const tm_session *session, bool heading, bool self_check,
+                             bool *all_met)
+{
+	if (heading) {
+		tm_buf_puts(text, "==> ");
+		tm_term_sanitize(text, session->paths[0]);
+		tm_buf_puts(text, " <==\n");
+	}
+	if (session->model_failed) {
+		tm_buf_printf(text, "not checked: %zu error%s (above)\n", session->diags.errors,
+		              plural_s(session->diags.errors));
+		return;
+	}
+	tm_render_options out_options = {.color = tm_cli_color(stdout), .width = tm_term_columns(stdout)};
+	tm_render_check_text(text, session->model, &session->findings, &out_options);
+	if (self_check) {
+		tm_buf_putc(text, '\n');
+		tm_review_selfcheck(text, session, tm_cli_color(stdout), all_met);
+	}
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
-	bool no_rules = false, self_check = false, timings = false, strict = false;
+	bool no_rules = false, self_check = false, timings = false, merge = false, strict = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
-	size_t nfiles = 0;
+	size_t nfiles = 0, nmodels = 0, nkept = 0;
 	int status = 2;
-	tm_session *session = NULL;
+	tm_session **sessions = NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
 		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
@@ -215,6 +212,8 @@ static int cmd_check(int argc, char **argv)
 			timings = true;
 		} else if (strcmp(argv[i], "--strict") == 0) {
 			strict = true;
+		} else if (strcmp(argv[i], "--merge") == 0) {
+			merge = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("check has no option %s", argv[i]);
 			goto out;
@@ -226,8 +225,9 @@ static int cmd_check(int argc, char **argv)
 		tm_cli_usage_error("check needs a model file%s", "");
 		goto out;
 	}
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "sarif") != 0) {
-		tm_cli_usage_error("unknown format '%s' for check (text, json, sarif)", format);
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "sarif") != 0 &&
+	    strcmp(format, "csv") != 0) {
+		tm_cli_usage_error("unknown format '%s' for check (text, json, sarif, csv)", format);
 		goto out;
 	}
 	if (self_check && strcmp(format, "text") != 0) {
@@ -244,45 +244,104 @@ static int cmd_check(int argc, char **argv)
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 
-	double started = tm_clock_seconds();
-	tm_session_open(&session, files, nfiles, &options);
-	double analysed = tm_clock_seconds();
-	tm_cli_print_diags(&session->diags);
-	if (session->model_failed)
-		goto out;
+	/* Each FILE is a model of its own (its includes are its parts), unless
+	 * --merge makes them the parts of one. Models are checked and written
+	 * one after the other, so only one is in memory at a time; SARIF (one
+	 * log holding every run) and --timings (printed at the end) keep them. */
+	nmodels = merge ? 1 : nfiles;
+	bool sarif = strcmp(format, "sarif") == 0, csv = strcmp(format, "csv") == 0,
+	     json = strcmp(format, "json") == 0, keep = sarif || timings;
+	sessions = tm_xcalloc(nmodels, sizeof *sessions);
+	size_t ngood = 0;
+	bool any_failed = false, failing = false, all_met = true;
+	double load_seconds = 0, started = tm_clock_seconds();
 	tm_buf text = TM_BUF_INIT;
-	/* Text and JSON stream (a large model's report runs to hundreds of
+	/* Text, JSON and CSV stream (a large model's report runs to hundreds of
 	 * megabytes); the SARIF writer reads back what it wrote. */
-	if (strcmp(format, "sarif") != 0)
+	if (!sarif)
 		text.sink = stdout;
-	if (strcmp(format, "json") == 0) {
-		tm_render_check_json(&text, session->model, &session->findings, &session->diags);
-	} else if (strcmp(format, "sarif") == 0) {
-		tm_render_sarif(&text, session);
-	} else {
-		tm_render_options out_options = {.color = tm_term_color(stdout),
-		                                 .width = tm_term_columns(stdout)};
-		tm_render_check_text(&text, session->model, &session->findings, &out_options);
+	if (csv)
+		tm_render_csv_header(&text);
+	if (json && nmodels > 1)
+		tm_buf_puts(&text, "[\n");
+	for (size_t m = 0; m < nmodels; m++) {
+		double opened = tm_clock_seconds();
+		tm_session *session = NULL;
+		tm_session_open(&session, merge ? files : &files[m], merge ? nfiles : 1, &options);
+		load_seconds += tm_clock_seconds() - opened;
+		tm_cli_print_diags(&session->diags);
+		bool good = !session->model_failed;
+		if (good) {
+			any_failed |= session->rules_failed || session->tracking_failed;
+			failing |= fail_on && tm_session_count_failing(session, threshold);
+		} else {
+			/* reported above; the machine formats describe the models
+			 * that loaded */
+			any_failed = true;
+		}
+		if (csv && good) {
+			tm_render_check_csv(&text, &session->findings, options.today);
+		} else if (json && good && nmodels == 1) {
+			tm_render_check_json(&text, session->model, &session->findings, &session->diags);
+		} else if (json && good) {
+			tm_buf object = TM_BUF_INIT;
+			tm_render_check_json(&object, session->model, &session->findings, &session->diags);
+			tm_cli_json_array_item(&text, &object, ngood == 0);
+			tm_buf_free(&object);
+		} else if (!sarif && !json && !csv && (good || nmodels > 1)) {
+			if (m)
+				tm_buf_putc(&text, '\n');
+			write_check_text(&text, session, nmodels > 1, self_check, &all_met);
+		}
+		ngood += good;
+		tm_buf_flush(&text);
+		if (keep && good)
+			sessions[nkept++] = session;
+		else
+			tm_session_free(session);
 	}
-	bool all_met = true;
-	if (self_check) {
-		tm_buf_putc(&text, '\n');
-		tm_review_selfcheck(&text, session, tm_term_color(stdout), &all_met);
-	}
+	if (json && nmodels > 1)
+		tm_buf_puts(&text, ngood ? "\n]\n" : "]\n");
+	if (sarif && nkept)
+		tm_render_sarif_runs(&text, (const tm_session *const *)sessions, nkept);
 	tm_cli_write(&text);
 	tm_buf_free(&text);
 	if (timings) {
-		fprintf(stderr, "timings: load and analysis %.3f s, output %.3f s\n", analysed - started,
-		        tm_clock_seconds() - analysed);
-		print_stage_timings(session);
+		double total = tm_clock_seconds() - started;
+		fprintf(stderr, "timings: load and analysis %.3f s, output %.3f s\n", load_seconds,
+		        total - load_seconds);
+		for (size_t m = 0; m < nkept; m++)
+			print_stage_timings(sessions[m]);
 	}
-	if (session->rules_failed || session->tracking_failed)
-		goto out;
-	status = (fail_on && tm_session_count_failing(session, threshold)) || !all_met ? 1 : 0;
+	status = any_failed ? 2 : failing || !all_met ? 1 : 0;
 out:
-	tm_session_free(session);
+	for (size_t m = 0; m < nkept; m++)
+		tm_session_free(sessions[m]);
+	free(sessions);
 	free(files);
 	return status;
+}
+
+/* `fmt --check`: what fmt would change in path, as a unified diff on
+ * standard output (`threat fmt --check FILE | patch -p0` applies it). */
+static void print_format_diff(const char *path)
+{
+	tm_arena *arena = tm_arena_new();
+	tm_diags diags = {0};
+	char why[256];
+	tm_source *src = tm_source_read(arena, path, why, sizeof why);
+	tm_file *file = NULL;
+	if (src && tm_parse_file(&file, arena, src, &diags) == 0) {
+		char *formatted = tm_fmt_file(file);
+		tm_buf text = TM_BUF_INIT;
+		tm_render_unified_diff(&text, path, src->text, src->len, path, formatted, strlen(formatted),
+		                       tm_cli_color(stdout));
+		tm_cli_write(&text);
+		tm_buf_free(&text);
+		free(formatted);
+	}
+	tm_diags_free(&diags);
+	tm_arena_free(arena);
 }
 
 static int cmd_fmt(int argc, char **argv)
@@ -316,6 +375,7 @@ static int cmd_fmt(int argc, char **argv)
 		if (result != TM_OK) {
 			status = 2;
 		} else if (changed && check_only) {
+			print_format_diff(argv[i]);
 			fprintf(stderr, "%s: not formatted (run 'threat fmt %s')\n", argv[i], argv[i]);
 			if (status == 0)
 				status = 1;
@@ -462,7 +522,7 @@ static int cmd_diff(int argc, char **argv)
 	if (strcmp(format, "json") == 0) {
 		tm_render_diff_json(&text, &diff);
 	} else {
-		tm_render_options out_options = {.color = tm_term_color(stdout),
+		tm_render_options out_options = {.color = tm_cli_color(stdout),
 		                                 .width = tm_term_columns(stdout)};
 		tm_render_diff_text(&text, &diff, &out_options);
 	}
@@ -499,14 +559,49 @@ static void out_of_memory(size_t size)
 	_exit(2);
 }
 
+/* `threat help [COMMAND]`, `threat COMMAND --help` or `-h`: true when
+ * the line asks for help, with *status set. */
+static bool answer_help(int argc, char **argv, int *status)
+{
+	*status = 0;
+	if (argc < 2) {
+		fputs(tm_cli_usage_text, stderr);
+		*status = 2;
+		return true;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+	    (strcmp(name, "help") == 0 && argc == 2)) {
+		fputs(tm_cli_usage_text, stdout);
+		return true;
+	}
+	if (strcmp(name, "help") == 0) {
+		if (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
+			tm_cli_print_help(name);
+		} else if (argc > 3) {
+			tm_cli_usage_error("help explains one command at a time ('%s' is one too many)",
+			                   argv[3]);
+			*status = 2;
+		} else if (!tm_cli_print_help(argv[2])) {
+			tm_cli_usage_error("no command '%s' (threat --help lists them)", argv[2]);
+			*status = 2;
+		}
+		return true;
+	}
+	for (int i = 2; i < argc; i++)
+		if ((strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) && tm_cli_print_help(name))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	tm_xalloc_set_oom_handler(out_of_memory);
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
+	if (!tm_cli_take_color_options(&argc, argv))
+		return 2;
+	int help_status;
+	if (answer_help(argc, argv, &help_status))
+		return help_status;
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("threat %s\n", TM_VERSION);
 		return 0;

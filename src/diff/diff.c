@@ -137,7 +137,9 @@ static void diff_elements(tm_diff *diff, const tm_model *before, const tm_model 
 			     !same_text(change.before->target ? change.before->target->key : NULL,
 			                change.after->target ? change.after->target->key : NULL) ||
 			     change.before->bidirectional != change.after->bidirectional)) {
-				tm_buf_printf(&line, "ends: %s %s %s -> %s %s %s",
+				/* "ends: a <-> b, now a -> b": no arrow between the
+				 * two that would read as one more flow */
+				tm_buf_printf(&line, "ends: %s %s %s, now %s %s %s",
 				              change.before->source ? change.before->source->key : "?",
 				              change.before->bidirectional ? "<->" : "->",
 				              change.before->target ? change.before->target->key : "?",

@@ -19,7 +19,7 @@
 #define MIN_TITLE_WIDTH 12
 /* What a title gets, space permitting, before ELEMENT gives up columns. */
 #define WANTED_TITLE_WIDTH 30
-#define MIN_ELEMENT_WIDTH  10
+#define MIN_ELEMENT_WIDTH  8
 #define NO_SLOT            ((size_t)-1)
 /* From this many findings, the report is written by three threads. */
 #define PARALLEL_ROWS 20000
@@ -388,16 +388,22 @@ static void fit_columns(columns *col, int width)
 	/* two columns of margin, two between columns */
 	size_t fixed = 2 + col->risk + 2 + col->id + 2 + col->element + 2 + 2 + col->status + 2 + col->due;
 	size_t room = (size_t)width > fixed ? (size_t)width - fixed : 0;
-	/* The element is mostly repeated in the id after '@', the title is
-	 * not: narrow ELEMENT before cutting TITLE short. IDs are never cut,
-	 * they are what people copy into mitigations. */
-	size_t wanted = col->title < WANTED_TITLE_WIDTH ? col->title : WANTED_TITLE_WIDTH;
-	if (room < wanted && col->element > MIN_ELEMENT_WIDTH) {
+	/* Columns give way to the title, the least useful first. ELEMENT is
+	 * mostly repeated in the id after '@': it narrows down to
+	 * MIN_ELEMENT_WIDTH for the whole title, and when the title still has
+	 * less than it wants, the column goes (width 0). IDs are never cut,
+	 * they are what people copy into mitigations; the title is cut last. */
+	if (room < col->title && col->element > MIN_ELEMENT_WIDTH) {
 		size_t give = col->element - MIN_ELEMENT_WIDTH;
-		if (give > wanted - room)
-			give = wanted - room;
+		if (give > col->title - room)
+			give = col->title - room;
 		col->element -= give;
 		room += give;
+	}
+	size_t wanted = col->title < WANTED_TITLE_WIDTH ? col->title : WANTED_TITLE_WIDTH;
+	if (room < wanted) {
+		room += col->element + 2;
+		col->element = 0;
 	}
 	if (room < MIN_TITLE_WIDTH)
 		room = MIN_TITLE_WIDTH;
@@ -442,8 +448,10 @@ static void finding_row(tm_buf *out, const tm_finding *finding, const columns *c
 	tm_buf_fill(out, ' ', col->risk - strlen(risk) + 2);
 	cell(out, finding->id, col->id);
 	tm_buf_puts(out, "  ");
-	cell(out, element_cell(finding), col->element);
-	tm_buf_puts(out, "  ");
+	if (col->element) {
+		cell(out, element_cell(finding), col->element);
+		tm_buf_puts(out, "  ");
+	}
 	cell(out, finding->about->title, col->title);
 	tm_buf_puts(out, "  ");
 	cell(out, table_name(tm_status_names, 6, (int)finding->status), col->status);
@@ -478,8 +486,10 @@ static void column_headings(tm_buf *out, const columns *col)
 	tm_buf_puts(out, "  ");
 	cell(out, "ID", col->id);
 	tm_buf_puts(out, "  ");
-	cell(out, "ELEMENT", col->element);
-	tm_buf_puts(out, "  ");
+	if (col->element) {
+		cell(out, "ELEMENT", col->element);
+		tm_buf_puts(out, "  ");
+	}
 	cell(out, "TITLE", col->title);
 	tm_buf_puts(out, "  ");
 	cell(out, "STATUS", col->status);

@@ -199,19 +199,36 @@ void tm_esc_mermaid(tm_buf *out, const char *text)
 	size_t n;
 	uint32_t *cps = decode(text, &n);
 	for (size_t i = 0; i < n; i++) {
+		uint32_t next = i + 1 < n ? cps[i + 1] : 0, after = i + 2 < n ? cps[i + 2] : 0;
+		/* arrows as arrows: `a -> b`, `a <-> b`, `a <- b`, `a => b` */
+		if (cps[i] == '<' && next == '-' && after == '>') {
+			tm_buf_puts(out, "↔");
+			i += 2;
+			continue;
+		}
+		if ((cps[i] == '-' || cps[i] == '=') && next == '>') {
+			tm_buf_puts(out, cps[i] == '-' ? "→" : "⇒");
+			i++;
+			continue;
+		}
+		if (cps[i] == '<' && next == '-') {
+			tm_buf_puts(out, "←");
+			i++;
+			continue;
+		}
 		switch (cps[i]) {
-		case '"': tm_buf_puts(out, "#quot;"); break;
-		case '&': tm_buf_puts(out, "#amp;"); break;
-		case '<': tm_buf_puts(out, "#lt;"); break;
-		case '>': tm_buf_puts(out, "#gt;"); break;
-		case '#':
-		case '%':
-		case ';':
-		case '|':
-		case '`':
-		case '{':
-		case '}':
-		case '\\': tm_buf_printf(out, "#%u;", (unsigned)cps[i]); break;
+		case '"': tm_buf_putc(out, '\''); break;
+		case '<': tm_buf_puts(out, "‹"); break;
+		case '>': tm_buf_puts(out, "›"); break;
+		case '&': tm_buf_puts(out, "＆"); break;
+		case '#': tm_buf_puts(out, "＃"); break;
+		case '%': tm_buf_puts(out, "％"); break;
+		case ';': tm_buf_puts(out, "；"); break;
+		case '|': tm_buf_puts(out, "｜"); break;
+		case '`': tm_buf_puts(out, "｀"); break;
+		case '{': tm_buf_puts(out, "｛"); break;
+		case '}': tm_buf_puts(out, "｝"); break;
+		case '\\': tm_buf_puts(out, "＼"); break;
 		case NEWLINE: tm_buf_puts(out, "<br>"); break;
 		default: tm_term_utf8_put(out, cps[i]); break;
 		}

@@ -37,10 +37,14 @@ void tm_esc_dot(tm_buf *out, const char *text);
  * a newline as `<BR/>`. */
 void tm_esc_dot_html(tm_buf *out, const char *text);
 
-/* The inside of a Mermaid double-quoted label: `"`, `#`, `%`, `;`, `<`,
- * `>`, `&`, `|`, backtick and braces as Mermaid entity codes (`#quot;`,
- * `#35;`…), so no label can end its string, start a comment or directive
- * (`%%`), or inject HTML; a newline as `<br>`. */
+/* The inside of a Mermaid double-quoted label, in characters every
+ * Mermaid renderer shows as written (GitHub's leaves entity codes such as
+ * `#gt;` undecoded in subgraph titles and link labels): `->`, `<->`, `<-`
+ * and `=>` as the arrows → ↔ ← ⇒, `"` as `'`, `<` `>` as ‹ ›, and `&`,
+ * `#`, `%`, `;`, `|`, backtick, braces and backslash as their
+ * fullwidth forms, so no label can end its string, start a comment,
+ * directive (`%%`), entity code or Markdown string, or inject HTML; a
+ * newline as `<br>`. */
 void tm_esc_mermaid(tm_buf *out, const char *text);
 
 /* Word-wraps text at `width` characters (breaking at spaces; a longer word

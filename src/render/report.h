@@ -59,6 +59,10 @@ void tm_render_report_json(tm_buf *out, const tm_session *session);
  * .threat file, fingerprint from the finding id, suppressions for accepted,
  * false-positive and mitigated findings). */
 void tm_render_sarif(tm_buf *out, const tm_session *session);
+/* One log with a run per session, in order (`check` of several models);
+ * with more than one, each run's automationDetails id names its model's
+ * file, so code scanning keeps their results apart. */
+void tm_render_sarif_runs(tm_buf *out, const tm_session *const *sessions, size_t count);
 
 /* ---- helpers shared by the writers (report_util.c) ---- */
 

@@ -441,7 +441,10 @@ static bool valid_finding(const tm_finding *f)
 	       (int)f->status >= 0 && f->status <= TM_STATUS_FALSE_POSITIVE;
 }
 
-void tm_render_sarif(tm_buf *out, const tm_session *session)
+/* One run: the tool with the rules of the session's findings, and the
+ * results. With several runs in a log each names its model, so code
+ * scanning keeps their results apart. */
+static void write_run(tm_json *json, const tm_session *session, bool name_the_run, const char *cwd)
 {
 	const tm_findings *findings = session ? &session->findings : NULL;
 	size_t count = findings ? findings->count : 0;
@@ -468,6 +471,58 @@ void tm_render_sarif(tm_buf *out, const tm_session *session)
 	}
 	nrules = unique;
 
+	tm_json_begin_object(json);
+	tm_json_key(json, "tool");
+	tm_json_begin_object(json);
+	tm_json_key(json, "driver");
+	tm_json_begin_object(json);
+	tm_json_key(json, "name");
+	tm_json_string(json, "threat");
+	tm_json_key(json, "version");
+	tm_json_string(json, TM_VERSION);
+	tm_json_key(json, "semanticVersion");
+	tm_json_string(json, TM_VERSION);
+#ifdef TM_INFORMATION_URI
+	tm_json_key(json, "informationUri");
+	tm_json_string(json, TM_INFORMATION_URI);
+#endif
+	tm_json_key(json, "rules");
+	tm_json_begin_array(json);
+	for (size_t i = 0; i < nrules; i++)
+		descriptor(json, &rules[i], session ? session->rules : NULL);
+	tm_json_end_array(json);
+	tm_json_end_object(json);
+	tm_json_end_object(json);
+
+	if (name_the_run && session && session->npaths) {
+		tm_buf id = TM_BUF_INIT;
+		tm_buf_printf(&id, "threat/%s/", session->paths[0]);
+		tm_json_key(json, "automationDetails");
+		tm_json_begin_object(json);
+		tm_json_key(json, "id");
+		tm_json_string(json, tm_buf_str(&id));
+		tm_json_end_object(json);
+		tm_buf_free(&id);
+	}
+
+	tm_json_key(json, "results");
+	tm_json_begin_array(json);
+	for (size_t i = 0; i < count; i++) {
+		const tm_finding *f = &findings->items[i];
+		if (!valid_finding(f))
+			continue;
+		result(json, f, rule_index(rules, nrules, f->about->rule), session ? session->model : NULL,
+		       cwd);
+	}
+	tm_json_end_array(json);
+	if (session && session->diags.count)
+		notifications(json, &session->diags, cwd);
+	tm_json_end_object(json);
+	free(rules);
+}
+
+void tm_render_sarif_runs(tm_buf *out, const tm_session *const *sessions, size_t count)
+{
 	char *cwd = getcwd(NULL, 0);
 	tm_json json;
 	tm_json_init(&json, out);
@@ -478,45 +533,15 @@ void tm_render_sarif(tm_buf *out, const tm_session *session)
 	tm_json_string(&json, "2.1.0");
 	tm_json_key(&json, "runs");
 	tm_json_begin_array(&json);
-	tm_json_begin_object(&json);
-	tm_json_key(&json, "tool");
-	tm_json_begin_object(&json);
-	tm_json_key(&json, "driver");
-	tm_json_begin_object(&json);
-	tm_json_key(&json, "name");
-	tm_json_string(&json, "threat");
-	tm_json_key(&json, "version");
-	tm_json_string(&json, TM_VERSION);
-	tm_json_key(&json, "semanticVersion");
-	tm_json_string(&json, TM_VERSION);
-#ifdef TM_INFORMATION_URI
-	tm_json_key(&json, "informationUri");
-	tm_json_string(&json, TM_INFORMATION_URI);
-#endif
-	tm_json_key(&json, "rules");
-	tm_json_begin_array(&json);
-	for (size_t i = 0; i < nrules; i++)
-		descriptor(&json, &rules[i], session ? session->rules : NULL);
-	tm_json_end_array(&json);
-	tm_json_end_object(&json);
-	tm_json_end_object(&json);
-
-	tm_json_key(&json, "results");
-	tm_json_begin_array(&json);
-	for (size_t i = 0; i < count; i++) {
-		const tm_finding *f = &findings->items[i];
-		if (!valid_finding(f))
-			continue;
-		result(&json, f, rule_index(rules, nrules, f->about->rule), session ? session->model : NULL,
-		       cwd);
-	}
-	tm_json_end_array(&json);
-	if (session && session->diags.count)
-		notifications(&json, &session->diags, cwd);
-	tm_json_end_object(&json);
+	for (size_t i = 0; i < count; i++)
+		write_run(&json, sessions[i], count > 1, cwd);
 	tm_json_end_array(&json);
 	tm_json_end_object(&json);
 	tm_buf_putc(out, '\n');
 	free(cwd);
-	free(rules);
+}
+
+void tm_render_sarif(tm_buf *out, const tm_session *session)
+{
+	tm_render_sarif_runs(out, &session, 1);
 }

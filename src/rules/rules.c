@@ -1137,7 +1137,10 @@ static char *find_stdlib(void)
 	const char *env = getenv("THREAT_STDLIB");
 	if (env && *env)
 		return tm_xstrdup(env);
-	/* In a build tree build/threat finds stdlib/ beside build/. */
+	/* In a build tree build/threat finds stdlib/ beside build/; an
+	 * installed <prefix>/bin/threat finds <prefix>/share/threat/stdlib
+	 * wherever the prefix was moved (make install PREFIX=, DESTDIR=). */
+	static const char *const beside_binary[] = {"../stdlib", "../share/threat/stdlib"};
 	char exe[PATH_MAX];
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (len > 0) {
@@ -1145,11 +1148,12 @@ static char *find_stdlib(void)
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			char candidate[PATH_MAX + 16];
-			snprintf(candidate, sizeof candidate, "%s/../stdlib", exe);
-			struct stat st;
-			if (stat(candidate, &st) == 0 && S_ISDIR(st.st_mode)) {
-				return tm_rules_shown_path(candidate);
+			for (size_t i = 0; i < COUNT(beside_binary); i++) {
+				char candidate[PATH_MAX + 32];
+				snprintf(candidate, sizeof candidate, "%s/%s", exe, beside_binary[i]);
+				struct stat st;
+				if (stat(candidate, &st) == 0 && S_ISDIR(st.st_mode))
+					return tm_rules_shown_path(candidate);
 			}
 		}
 	}

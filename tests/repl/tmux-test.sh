@@ -38,6 +38,8 @@ trap cleanup EXIT
 cp "$root/tests/golden/repl/session.threat" "$root/tests/golden/repl/quiet.lua" "$work/"
 model=$work/session.threat
 export XDG_STATE_HOME=$work/state
+# long answers are not paged here (tests/tools/cli.sh tests the pager)
+export PAGER=
 
 passed=0
 failed=0

@@ -11,7 +11,8 @@
 #           `packs: N passed, N failed` gives the counts, else its status
 #           counts as one
 #   fuzz    BUILD/fuzz-replay tests/fuzz/corpus; counts as one
-#   repl, docs, query, robustness, timings, engines
+#   repl, docs, query, robustness, timings, engines, install, manpages,
+#   completion, cli
 #           the scripts in tests/repl and tests/tools; each check counts
 #
 # The last line is always `N passed, N failed`; the exit status is 1 when
@@ -21,15 +22,15 @@
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz|repl|docs|query|robustness|timings|engines]" >&2
+	echo "usage: tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz|repl|docs|query|robustness|timings|engines|install|manpages|completion|cli]" >&2
 	exit 2
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 only=${2:-all}
-case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines) ;; *)
-	echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings or engines)" >&2
+case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli) ;; *)
+	echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion or cli)" >&2
 	exit 2
 	;;
 esac
@@ -197,8 +198,25 @@ run_timings() { run_script timings tests/tools/timings.sh; }
 # Several rule engines give what one gives (THREAT_JOBS).
 run_engines() { run_script engines tests/tools/engines.sh; }
 
+# make install into a temporary prefix, then check from another folder.
+run_install() { run_script install tests/tools/install.sh; }
+
+# The man pages: lint, rendering, in step with doc/cli.md and --help.
+run_manpages() { run_script manpages tests/tools/manpages.sh; }
+
+# bash, zsh and fish completion.
+run_completion() { run_script completion tests/tools/completion.sh; }
+
+# Help per command, --color, the pager, several models per run, CSV.
+run_cli() { run_script cli tests/tools/cli.sh; }
+
 case $only in
-all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines ;;
+all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines
+	run_install; run_manpages; run_completion; run_cli ;;
+install) run_install ;;
+manpages) run_manpages ;;
+completion) run_completion ;;
+cli) run_cli ;;
 engines) run_engines ;;
 timings) run_timings ;;
 query) run_query ;;

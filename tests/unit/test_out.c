@@ -964,21 +964,39 @@ static void test_check_text_width(void **state)
 {
 	fixture *fx = *state;
 	/* 74 columns go to the other columns, 16 would be left for TITLE:
-	 * ELEMENT gives up 2 (down to its floor of 10) and TITLE gets 18; the
-	 * emoji and the space after it fit in the 17 columns before the "…" */
+	 * ELEMENT narrows to its floor of 8, which still leaves TITLE short of
+	 * the 30 it wants, so ELEMENT leaves the table (the id names the
+	 * element) and TITLE gets 30; the ids stay whole */
 	char *text = text_of(fx, false, 90);
 	assert_text(text,
 	            "  0 overdue\n"
 	            "\n"
 	            "Highest open risks\n"
-	            "  RISK  ID                        ELEMENT     TITLE                     STATUS  DUE\n"
-	            "  HIGH  STRIDE-I-02@browser->web  browser->…  数据泄露 via 🔥 unencry…  open    2026-03-31\n",
+	            "  RISK  ID                        TITLE                             STATUS  DUE\n"
+	            "  HIGH  STRIDE-I-02@browser->web  数据泄露 via 🔥 unencrypted flow  open    2026-03-31\n",
 	            "Findings\n"
-	                  "  RISK      ID                        ELEMENT     TITLE               STATUS    DUE\n"
-	                  "  CRITICAL  T-01                      web         Session hijacking…  planned   2026-03-25\n"
-	                  "  HIGH      STRIDE-I-02@browser->web  browser->…  数据泄露 via 🔥 u…  open      2026-03-31\n"
+	                  "  RISK      ID                        TITLE                           STATUS    DUE\n"
+	                  "  CRITICAL  T-01                      Session hijacking via XSS       planned   2026-03-25\n"
+	                  "  HIGH      STRIDE-I-02@browser->web  数据泄露 via 🔥 unencrypted f…  open      2026-03-31\n"
 	                  "              the flow has no tls\n"
-	                  "  LOW       HYGIENE-01@model          -           No next review sc…  accepted  -\n");
+	                  "  LOW       HYGIENE-01@model          No next review scheduled        accepted  -\n");
+	/* wide enough: ELEMENT narrows for the whole title before any is cut */
+	free(text);
+	text = text_of(fx, false, 110);
+	assert_text(text,
+	            "  0 overdue\n"
+	            "\n"
+	            "Highest open risks\n"
+	            "  RISK  ID                        ELEMENT       TITLE                             STATUS  DUE\n"
+	            "  HIGH  STRIDE-I-02@browser->web  browser->web  数据泄露 via 🔥 unencrypted flow  open    2026-03-31\n",
+	            "Findings\n"
+	                  "  RISK      ID                        ELEMENT       TITLE                             STATUS    DUE\n"
+	                  "  CRITICAL  T-01                      web           Session hijacking via XSS         planned   2026-03-25\n"
+	                  "  HIGH      STRIDE-I-02@browser->web  browser->web  数据泄露 via 🔥 unencrypted flow  open      2026-03-31\n"
+	                  "              the flow has no tls\n"
+	                  "  LOW       HYGIENE-01@model          -             No next review scheduled          accepted  -\n");
+	free(text);
+	text = text_of(fx, false, 90);
 	for (const char *line = text; *line; line += strcspn(line, "\n") + 1) {
 		char *copy = strndup(line, strcspn(line, "\n"));
 		if (strstr(copy, "  ") == copy) /* the table's lines */
@@ -986,22 +1004,23 @@ static void test_check_text_width(void **state)
 		free(copy);
 	}
 	free(text);
-	/* too narrow for a useful title: it keeps 12 columns, a long detail is
-	 * cut to what is left of the line */
+	/* far too narrow: ELEMENT has gone, the title gets what that freed
+	 * (at least 12 columns), a long detail is cut to what is left of the
+	 * line */
 	fx->items[1].detail = "the flow carries PII over plain HTTP between the browser and the web tier";
 	text = text_of(fx, false, 40);
 	assert_text(text,
 	            "  0 overdue\n"
 	            "\n"
 	            "Highest open risks\n"
-	            "  RISK  ID                        ELEMENT     TITLE         STATUS  DUE\n"
-	            "  HIGH  STRIDE-I-02@browser->web  browser->…  数据泄露 vi…  open    2026-03-31\n",
+	            "  RISK  ID                        TITLE           STATUS  DUE\n"
+	            "  HIGH  STRIDE-I-02@browser->web  数据泄露 via …  open    2026-03-31\n",
 	            "Findings\n"
-	                  "  RISK      ID                        ELEMENT     TITLE         STATUS    DUE\n"
-	                  "  CRITICAL  T-01                      web         Session hij…  planned   2026-03-25\n"
-	                  "  HIGH      STRIDE-I-02@browser->web  browser->…  数据泄露 vi…  open      2026-03-31\n"
+	                  "  RISK      ID                        TITLE           STATUS    DUE\n"
+	                  "  CRITICAL  T-01                      Session hijac…  planned   2026-03-25\n"
+	                  "  HIGH      STRIDE-I-02@browser->web  数据泄露 via …  open      2026-03-31\n"
 	                  "              the flow carries PII over…\n"
-	                  "  LOW       HYGIENE-01@model          -           No next rev…  accepted  -\n");
+	                  "  LOW       HYGIENE-01@model          No next revie…  accepted  -\n");
 	free(text);
 }
 

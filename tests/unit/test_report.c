@@ -70,9 +70,14 @@ static void test_escape_html_dot_mermaid(void **state)
 	ASSERT_ESC(tm_esc_dot, "\"];evil[label=\"x", "\\\"];evil[label=\\\"x");
 	ASSERT_ESC(tm_esc_dot, "a\\N\nb", "a\\\\N\\nb");
 	ASSERT_ESC(tm_esc_dot_html, "<B>x</B>\n&", "&lt;B&gt;x&lt;/B&gt;<BR/>&amp;");
-	ASSERT_ESC(tm_esc_mermaid, "\"];x[\"", "#quot;]#59;x[#quot;");
-	ASSERT_ESC(tm_esc_mermaid, "%%{init}%% a|b `c` #1\nd", "#37;#37;#123;init#125;#37;#37; a#124;b #96;c#96; #35;1<br>d");
-	ASSERT_ESC(tm_esc_mermaid, "<script>&", "#lt;script#gt;#amp;");
+	ASSERT_ESC(tm_esc_mermaid, "\"];x[\"", "']；x['");
+	ASSERT_ESC(tm_esc_mermaid, "%%{init}%% a|b `c` #1\nd", "％％｛init｝％％ a｜b ｀c｀ ＃1<br>d");
+	ASSERT_ESC(tm_esc_mermaid, "<script>&", "‹script›＆");
+	/* arrows stay arrows; no entity code is left for a renderer to mangle */
+	ASSERT_ESC(tm_esc_mermaid, "Internet -> shop", "Internet → shop");
+	ASSERT_ESC(tm_esc_mermaid, "a <-> b <- c => d", "a ↔ b ← c ⇒ d");
+	ASSERT_ESC(tm_esc_mermaid, "a > b < c - d = e", "a › b ‹ c - d = e");
+	ASSERT_ESC(tm_esc_mermaid, "#gt;", "＃gt；");
 	/* controls and bidi overrides never pass; invalid UTF-8 is replaced */
 	ASSERT_ESC(tm_esc_html, "a\x1b[31mb\xe2\x80\xae" "c\xff", "a\xef\xbf\xbd[31mb\xef\xbf\xbd" "c\xef\xbf\xbd");
 }
@@ -339,10 +344,10 @@ static void test_dfd_levels(void **state)
 	tm_render_dfd_mermaid(&out, model, &session->findings, 0);
 	const char *mermaid = tm_buf_str(&out);
 	assert_int_equal(strncmp(mermaid, "flowchart TB\n", 13), 0);
-	assert_non_null(strstr(mermaid, "[\"#quot;]#59;evil[label=#quot;pwned\"]"));
-	assert_non_null(strstr(mermaid, "(\"#37;#37;#123;init#125;#37;#37; web#59; end\")"));
-	assert_non_null(strstr(mermaid, "[(\"Store<br>with #92; backslash\")]"));
-	assert_non_null(strstr(mermaid, " ==>|\"form #124; #lt;script#gt;steal()#lt;/script#gt;\"| "));
+	assert_non_null(strstr(mermaid, "[\"']；evil[label='pwned\"]"));
+	assert_non_null(strstr(mermaid, "(\"％％｛init｝％％ web； end\")"));
+	assert_non_null(strstr(mermaid, "[(\"Store<br>with ＼ backslash\")]"));
+	assert_non_null(strstr(mermaid, " ==>|\"form ｜ ‹script›steal()‹/script›\"| "));
 	assert_null(strstr(mermaid, "%%"));
 	/* inside every label, no quote but the two that delimit it */
 	for (const char *line = mermaid; *line;) {

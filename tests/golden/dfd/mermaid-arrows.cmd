@@ -1,0 +1,1 @@
+dfd --format mermaid {}
