@@ -10,6 +10,23 @@
 
 static uint32_t next_source_id;
 
+/* Every source gets its line table as it is made, on the thread that loads
+ * it: diagnostics and rule engines on other threads only read it, so they
+ * never allocate from the model's arena. */
+static void build_line_table(tm_source *src)
+{
+	uint32_t count = 1;
+	for (size_t i = 0; i < src->len; i++)
+		count += src->text[i] == '\n';
+	src->line_starts = tm_arena_alloc(src->arena, sizeof(uint32_t) * count);
+	uint32_t n = 0;
+	src->line_starts[n++] = 0;
+	for (size_t i = 0; i < src->len; i++)
+		if (src->text[i] == '\n')
+			src->line_starts[n++] = (uint32_t)i + 1;
+	src->nlines = n;
+}
+
 tm_source *tm_source_from_text(tm_arena *arena, const char *path, const char *text, size_t len)
 {
 	tm_source *src = tm_arena_alloc(arena, sizeof(*src));
@@ -18,6 +35,7 @@ tm_source *tm_source_from_text(tm_arena *arena, const char *path, const char *te
 	src->text = tm_arena_strndup(arena, text, len);
 	src->len = len;
 	src->arena = arena;
+	build_line_table(src);
 	return src;
 }
 
@@ -83,28 +101,12 @@ tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t w
 	src->text = text;
 	src->len = len;
 	src->arena = arena;
+	build_line_table(src);
 	return src;
 }
 
-static void build_line_table(tm_source *src)
+void tm_source_position(const tm_source *src, uint32_t offset, uint32_t *line, uint32_t *column)
 {
-	uint32_t count = 1;
-	for (size_t i = 0; i < src->len; i++)
-		count += src->text[i] == '\n';
-	src->line_starts = tm_arena_alloc(src->arena, sizeof(uint32_t) * count);
-	uint32_t n = 0;
-	src->line_starts[n++] = 0;
-	for (size_t i = 0; i < src->len; i++)
-		if (src->text[i] == '\n')
-			src->line_starts[n++] = (uint32_t)i + 1;
-	src->nlines = n;
-}
-
-void tm_source_position(const tm_source *csrc, uint32_t offset, uint32_t *line, uint32_t *column)
-{
-	tm_source *src = (tm_source *)csrc; /* the line table is a cache */
-	if (!src->line_starts)
-		build_line_table(src);
 	if (offset > src->len)
 		offset = (uint32_t)src->len;
 	uint32_t lo = 0, hi = src->nlines;
@@ -123,11 +125,8 @@ void tm_source_position(const tm_source *csrc, uint32_t offset, uint32_t *line, 
 	*column = col;
 }
 
-const char *tm_source_line(const tm_source *csrc, uint32_t line, size_t *len)
+const char *tm_source_line(const tm_source *src, uint32_t line, size_t *len)
 {
-	tm_source *src = (tm_source *)csrc;
-	if (!src->line_starts)
-		build_line_table(src);
 	if (line < 1 || line > src->nlines) {
 		*len = 0;
 		return "";

@@ -1,5 +1,6 @@
-/* Source files: the text, its path, and a line table built on first use so
- * that tokens carry only byte offsets (jq's locfile). */
+/* Source files: the text, its path, and a line table built when the source
+ * is made, so that tokens carry only byte offsets (jq's locfile) and
+ * readers on any thread find the table ready. */
 #ifndef TM_BASE_SOURCE_H
 #define TM_BASE_SOURCE_H
 
@@ -16,7 +17,7 @@ typedef struct tm_source {
 	const char *path; /* as the user named it (or relative to the including file) */
 	const char *text; /* NUL-terminated; len excludes the NUL */
 	size_t len;
-	uint32_t *line_starts; /* built lazily by tm_source_position */
+	uint32_t *line_starts; /* offset of each line's first byte */
 	uint32_t nlines;
 	tm_arena *arena; /* owner of the text and the line table */
 } tm_source;

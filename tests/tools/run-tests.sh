@@ -2,7 +2,7 @@
 # Runs the test suites against one build directory and keeps going after a
 # failure, so one run shows every failure.
 #
-#   tests/tools/run-tests.sh BUILD [SUITE]
+#   tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]]
 #
 #   unit    every BUILD/tests/test_* (one per tests/unit/test_*.c; a missing
 #           binary fails); each binary counts as one
@@ -17,26 +17,30 @@
 # The last line is always `N passed, N failed`; the exit status is 1 when
 # anything failed. Sanitizer options make a sanitized build (build-san)
 # stop at the first report instead of printing and carrying on, with exit
-# status 23 so a report never passes for an ordinary exit 1.
+# status 23 so a report never passes for an ordinary exit 1 (ThreadSanitizer
+# in build-tsan too: a data race fails the case).
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz|repl|docs|query|robustness|timings|engines]" >&2
+	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines)" >&2
 	exit 2
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
-only=${2:-all}
-case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines) ;; *)
-	echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings or engines)" >&2
-	exit 2
-	;;
-esac
+suites=${2:-all}
+for only in ${suites//,/ }; do
+	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines) ;; *)
+		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings or engines)" >&2
+		exit 2
+		;;
+	esac
+done
 cd "$root" || exit 2
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=23:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=23}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:exitcode=23}
 limit=${TEST_TIMEOUT:-300}
 
 passed=0
@@ -197,19 +201,21 @@ run_timings() { run_script timings tests/tools/timings.sh; }
 # Several rule engines give what one gives (THREAT_JOBS).
 run_engines() { run_script engines tests/tools/engines.sh; }
 
-case $only in
-all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines ;;
-engines) run_engines ;;
-timings) run_timings ;;
-query) run_query ;;
-robustness) run_robustness ;;
-docs) run_docs ;;
-repl) run_repl ;;
-unit) run_unit ;;
-golden) run_golden ;;
-packs) run_packs ;;
-fuzz) run_fuzz ;;
-esac
+for only in ${suites//,/ }; do
+	case $only in
+	all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines ;;
+	engines) run_engines ;;
+	timings) run_timings ;;
+	query) run_query ;;
+	robustness) run_robustness ;;
+	docs) run_docs ;;
+	repl) run_repl ;;
+	unit) run_unit ;;
+	golden) run_golden ;;
+	packs) run_packs ;;
+	fuzz) run_fuzz ;;
+	esac
+done
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]
