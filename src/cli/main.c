@@ -169,14 +169,26 @@ static void print_stage_timings(const tm_session *session)
 	}
 	qsort(packs, npacks, sizeof(*packs), slowest_first);
 	qsort(rules, count, sizeof(*rules), slowest_first);
-	for (size_t i = 0; i < npacks; i++)
-		fprintf(stderr, "timings: pack %s %.2f ms, %zu rule%s, %zu finding%s\n", packs[i].name,
+	/* Pack and rule names come from the packs: sanitised like any label. */
+	tm_buf name = TM_BUF_INIT, pack = TM_BUF_INIT;
+	for (size_t i = 0; i < npacks; i++) {
+		tm_buf_clear(&name);
+		tm_term_sanitize(&name, packs[i].name);
+		fprintf(stderr, "timings: pack %s %.2f ms, %zu rule%s, %zu finding%s\n", tm_buf_str(&name),
 		        packs[i].seconds * 1e3, packs[i].rules, plural_s(packs[i].rules), packs[i].raised,
 		        plural_s(packs[i].raised));
-	for (size_t i = 0; i < count && i < SLOWEST_RULES && rules[i].calls; i++)
-		fprintf(stderr, "timings: rule %s %.2f ms, %zu call%s, %zu finding%s (%s)\n", rules[i].name,
-		        rules[i].seconds * 1e3, rules[i].calls, plural_s(rules[i].calls), rules[i].raised,
-		        plural_s(rules[i].raised), rules[i].pack);
+	}
+	for (size_t i = 0; i < count && i < SLOWEST_RULES && rules[i].calls; i++) {
+		tm_buf_clear(&name);
+		tm_buf_clear(&pack);
+		tm_term_sanitize(&name, rules[i].name);
+		tm_term_sanitize(&pack, rules[i].pack);
+		fprintf(stderr, "timings: rule %s %.2f ms, %zu call%s, %zu finding%s (%s)\n",
+		        tm_buf_str(&name), rules[i].seconds * 1e3, rules[i].calls, plural_s(rules[i].calls),
+		        rules[i].raised, plural_s(rules[i].raised), tm_buf_str(&pack));
+	}
+	tm_buf_free(&name);
+	tm_buf_free(&pack);
 	free(rules);
 	free(packs);
 }

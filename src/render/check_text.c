@@ -50,7 +50,7 @@ static size_t text_width(const char *text)
 static void sanitize(tm_buf *out, const char *text)
 {
 	size_t len = text ? plain_length(text) : SIZE_MAX;
-	if (len != SIZE_MAX)
+	if (len != SIZE_MAX && !tm_utf8_is_command(text, len))
 		tm_buf_put(out, text, len);
 	else
 		tm_term_sanitize(out, text);
@@ -313,7 +313,7 @@ static size_t fit(tm_buf *out, const char *text, size_t max)
 {
 	if (text) {
 		size_t len = plain_length(text);
-		if (len != SIZE_MAX && len <= max) {
+		if (len != SIZE_MAX && len <= max && !tm_utf8_is_command(text, len)) {
 			tm_buf_put(out, text, len);
 			return len;
 		}
