@@ -11,7 +11,7 @@
 #           `packs: N passed, N failed` gives the counts, else its status
 #           counts as one
 #   fuzz    BUILD/fuzz-replay tests/fuzz/corpus; counts as one
-#   repl, docs, query, robustness, timings, engines
+#   repl, docs, query, robustness, timings, engines, controls
 #           the scripts in tests/repl and tests/tools; each check counts
 #
 # The last line is always `N passed, N failed`; the exit status is 1 when
@@ -22,7 +22,7 @@
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines)" >&2
+	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, controls)" >&2
 	exit 2
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,8 +30,8 @@ build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 suites=${2:-all}
 for only in ${suites//,/ }; do
-	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines) ;; *)
-		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings or engines)" >&2
+	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | controls) ;; *)
+		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines or controls)" >&2
 		exit 2
 		;;
 	esac
@@ -201,10 +201,14 @@ run_timings() { run_script timings tests/tools/timings.sh; }
 # Several rule engines give what one gives (THREAT_JOBS).
 run_engines() { run_script engines tests/tools/engines.sh; }
 
+# Text from models, packs and file names reaches no output raw.
+run_controls() { run_script controls tests/tools/controls.sh; }
+
 for only in ${suites//,/ }; do
 	case $only in
-	all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines ;;
+	all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines; run_controls ;;
 	engines) run_engines ;;
+	controls) run_controls ;;
 	timings) run_timings ;;
 	query) run_query ;;
 	robustness) run_robustness ;;
