@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/xalloc.h"
 
@@ -39,13 +41,9 @@ tm_source *tm_source_from_text(tm_arena *arena, const char *path, const char *te
 	return src;
 }
 
-tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t why_size)
+/* Reads an open file whole (and closes it) into a source named path. */
+static tm_source *read_file(tm_arena *arena, FILE *file, const char *path, char *why, size_t why_size)
 {
-	FILE *file = fopen(path, "rb");
-	if (!file) {
-		snprintf(why, why_size, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
 	struct stat st;
 	if (fstat(fileno(file), &st) != 0)
 		memset(&st, 0, sizeof(st));
@@ -103,6 +101,43 @@ tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t w
 	src->arena = arena;
 	build_line_table(src);
 	return src;
+}
+
+tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t why_size)
+{
+	FILE *file = fopen(path, "rb");
+	if (!file) {
+		snprintf(why, why_size, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	return read_file(arena, file, path, why, why_size);
+}
+
+tm_source *tm_source_read_regular(tm_arena *arena, const char *real, const char *path, char *why,
+                                  size_t why_size)
+{
+	/* O_NONBLOCK: opening a FIFO with no writer returns at once instead
+	 * of waiting for one; the check below then refuses it. */
+	int fd = open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, why_size, "cannot open: %s",
+		         errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(why, why_size, "is not a regular file");
+		return NULL;
+	}
+	int flags = fcntl(fd, F_GETFL);
+	FILE *file = NULL;
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 || !(file = fdopen(fd, "rb"))) {
+		snprintf(why, why_size, "cannot open: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return read_file(arena, file, path, why, why_size);
 }
 
 void tm_source_position(const tm_source *src, uint32_t offset, uint32_t *line, uint32_t *column)

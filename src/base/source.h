@@ -35,6 +35,12 @@ tm_source *tm_source_from_text(tm_arena *arena, const char *path, const char *te
 /* Reads a file into the arena. On failure returns NULL and writes a
  * human-readable reason (without the path) to why[why_size]. */
 tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t why_size);
+/* Like tm_source_read, for a file that a model includes: opens `real` (a
+ * path with every symbolic link already resolved) without following a
+ * link or waiting on a FIFO, and refuses anything but a regular file
+ * (a device, /dev/stdin, a FIFO, a socket); the source is named `path`. */
+tm_source *tm_source_read_regular(tm_arena *arena, const char *real, const char *path, char *why,
+                                  size_t why_size);
 
 /* 1-based line and column (in characters, not bytes) of a byte offset. */
 void tm_source_position(const tm_source *src, uint32_t offset, uint32_t *line, uint32_t *column);

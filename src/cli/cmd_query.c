@@ -41,10 +41,14 @@ int tm_cli_cmd_query(int argc, char **argv)
 	tm_query *query = NULL;
 	tm_session *session = NULL;
 	int status = 2;
-	bool timings = false;
+	bool timings = false, bad = false;
+	tm_session_options options = {0};
 	for (int i = 0; i < argc; i++) {
 		const char *value;
-		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+		if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
+			if (bad)
+				goto out;
+		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
 			if (!value)
 				goto out;
 			format = value;
@@ -76,7 +80,6 @@ int tm_cli_cmd_query(int argc, char **argv)
 		tm_cli_usage_error("unknown format '%s' for query (text, json)", format);
 		goto out;
 	}
-	tm_session_options options = {0};
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 	/* A mistyped query is reported before a large model is loaded. */
@@ -620,9 +623,14 @@ int tm_cli_cmd_repl(int argc, char **argv)
 {
 	const char *today_text = NULL;
 	const char *file = NULL;
+	repl r = {0};
+	bool bad = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
-		if (tm_cli_option(argc, argv, &i, "--today", &value)) {
+		if (tm_cli_include_root(argc, argv, &i, &r.options, &bad)) {
+			if (bad)
+				return 2;
+		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
 			if (!value)
 				return 2;
 			today_text = value;
@@ -636,7 +644,6 @@ int tm_cli_cmd_repl(int argc, char **argv)
 			return 2;
 		}
 	}
-	repl r = {0};
 	if (!tm_cli_today(today_text, &r.options.today))
 		return 2;
 	r.interactive = isatty(STDIN_FILENO);

@@ -67,6 +67,7 @@ typedef struct doc_args {
 	const char *format, *output, *today, *level;
 	const char **files;
 	size_t nfiles;
+	tm_session_options options;
 } doc_args;
 
 /* Parses FILE... [--format F] [-o OUT] [--today D] [--level N] (level
@@ -74,9 +75,13 @@ typedef struct doc_args {
 static bool parse_doc_args(const char *command, int argc, char **argv, bool allow_level, doc_args *args)
 {
 	args->files = tm_xcalloc((size_t)argc + 1, sizeof(char *));
+	bool bad = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value = NULL;
-		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+		if (tm_cli_include_root(argc, argv, &i, &args->options, &bad)) {
+			if (bad)
+				return false;
+		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
 			if (!value)
 				return false;
 			args->format = value;
@@ -115,7 +120,7 @@ static bool parse_doc_args(const char *command, int argc, char **argv, bool allo
  * errors (exit 2). */
 static tm_session *open_session(const doc_args *args)
 {
-	tm_session_options options = {0};
+	tm_session_options options = args->options;
 	if (!tm_cli_today(args->today, &options.today))
 		return NULL;
 	tm_session *session = NULL;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/arena.h"
@@ -50,6 +51,10 @@ static const char usage_text[] =
     "  repl   [FILE] [--today D]        explore a model interactively\n"
     "  rules  [--pack NAME] [--format text|md] [RULE-ID]\n"
     "                                   list the rules of the packs, or explain one\n"
+    "\n"
+    "Every command that reads a model takes --include-root DIR (more than once\n"
+    "too): `include` may then read .threat files in DIR as well as in the\n"
+    "model's own folder tree (doc/language.md).\n"
     "\n"
     "Exit status: 0 fine; 1 findings at or above --fail-on, or fmt --check found\n"
     "changes; 2 bad input (syntax, meaning, usage, a failing rule pack).\n"
@@ -109,6 +114,26 @@ bool tm_cli_today(const char *text, int32_t *today)
 		tm_cli_usage_error("SOURCE_DATE_EPOCH must be a number of seconds, not '%s'",
 		                   getenv("SOURCE_DATE_EPOCH"));
 	return false;
+}
+
+bool tm_cli_include_root(int argc, char **argv, int *i, struct tm_session_options *options, bool *bad)
+{
+	const char *value;
+	if (!tm_cli_option(argc, argv, i, "--include-root", &value))
+		return false;
+	struct stat st;
+	if (!value) {
+		*bad = true;
+	} else if (stat(value, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		tm_cli_usage_error("--include-root wants a folder, not '%s'", value);
+		*bad = true;
+	} else if (options->ninclude_roots == TM_SESSION_MAX_INCLUDE_ROOTS) {
+		tm_cli_usage_error("--include-root is given more than 16 times ('%s')", value);
+		*bad = true;
+	} else {
+		options->include_roots[options->ninclude_roots++] = value;
+	}
+	return true;
 }
 
 void tm_cli_write(const tm_buf *out)
@@ -196,14 +221,18 @@ static void print_stage_timings(const tm_session *session)
 static int cmd_check(int argc, char **argv)
 {
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
-	bool no_rules = false, self_check = false, timings = false;
+	bool no_rules = false, self_check = false, timings = false, bad = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
 	size_t nfiles = 0;
 	int status = 2;
 	tm_session *session = NULL;
+	tm_session_options options = {0};
 	for (int i = 0; i < argc; i++) {
 		const char *value;
-		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+		if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
+			if (bad)
+				goto out;
+		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
 			if (!value)
 				goto out;
 			format = value;
@@ -246,7 +275,8 @@ static int cmd_check(int argc, char **argv)
 		                   fail_on);
 		goto out;
 	}
-	tm_session_options options = {.no_rules = no_rules, .profile_rules = timings};
+	options.no_rules = no_rules;
+	options.profile_rules = timings;
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 
@@ -400,9 +430,14 @@ static int cmd_diff(int argc, char **argv)
 	const char *paths[2];
 	int npaths = 0, status = 2;
 	tm_session *before = NULL, *after = NULL;
+	tm_session_options options = {0};
+	bool bad = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
-		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+		if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
+			if (bad)
+				return 2;
+		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
 			if (!value)
 				return 2;
 			format = value;
@@ -438,7 +473,6 @@ static int cmd_diff(int argc, char **argv)
 		                   fail_on);
 		return 2;
 	}
-	tm_session_options options = {0};
 	if (!tm_cli_today(today_text, &options.today))
 		return 2;
 	tm_session_open(&before, &paths[0], 1, &options);
