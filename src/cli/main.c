@@ -54,7 +54,7 @@ static const char usage_text[] =
     "\n"
     "Every command that reads a model takes --include-root DIR (more than once\n"
     "too): `include` may then read .threat files in DIR as well as in the\n"
-    "model's own folder tree (doc/language.md).\n"
+    "model's own folder tree and the current one (doc/language.md).\n"
     "\n"
     "Exit status: 0 fine; 1 findings at or above --fail-on, or fmt --check found\n"
     "changes; 2 bad input (syntax, meaning, usage, a failing rule pack).\n"

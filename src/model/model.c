@@ -120,8 +120,8 @@ static bool include_allowed(const loader *l, const char *path, const char *real,
 	}
 	if (!inside_root(l, real)) {
 		snprintf(why, why_size,
-		         "it is outside the folder of the model (--include-root DIR allows another "
-		         "folder)");
+		         "it is outside the folder of the model and the current folder "
+		         "(--include-root DIR allows another)");
 		return false;
 	}
 	return true;
@@ -303,6 +303,11 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, const
 			free(real);
 		}
 	}
+	/* The folder the user works in: a model may include a shared file
+	 * from a sibling folder of the same project. */
+	char *here = realpath(".", NULL);
+	if (here)
+		add_root(&l, here);
 	for (size_t i = 0; options && i < options->ninclude_roots; i++) {
 		char *real = realpath(options->include_roots[i], NULL);
 		if (real)

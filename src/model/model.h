@@ -190,8 +190,9 @@ typedef struct tm_model {
 } tm_model;
 
 /* Where `include` may read from (doc/language.md "include"): a regular
- * `.threat` file inside the folder tree of one of the files given, once
- * every symbolic link is resolved, or inside one of these folders. */
+ * `.threat` file inside the folder tree of one of the files given or of
+ * the current folder, once every symbolic link is resolved, or inside
+ * one of these folders. */
 typedef struct tm_load_options {
 	const char *const *include_roots;
 	size_t ninclude_roots;
