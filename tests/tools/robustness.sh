@@ -141,6 +141,39 @@ for args in "check $(include_case sub sub/part.threat)" \
 	fi
 done
 
+# ---- output proportional to the model: nested boundaries ----
+# Every flow of these models crosses every boundary; `check` once listed
+# each flow under each boundary (60 lines a flow at depth 60).
+nested() { tests/tools/nested-boundaries.sh "$1" "$2" >"$work/nested-$1-$2.threat"; }
+nested_bytes() {
+	NO_COLOR=1 timeout 20 "$bin" check --no-rules "$work/nested-$1-$2.threat" | wc -c
+}
+nested 30 1000
+nested 60 1000
+nested 60 2000
+shallow=$(nested_bytes 30 1000)
+deep=$(nested_bytes 60 1000)
+double=$(nested_bytes 60 2000)
+# twice the flows: at most a little over twice the text
+if [ "$double" -le $((deep * 21 / 10)) ] && [ "$double" -ge $((deep * 19 / 10)) ]; then
+	echo "ok   nested boundaries: twice the flows, twice the text ($deep, $double bytes)"
+	passed=$((passed + 1))
+else
+	echo "FAIL nested boundaries: 1000 flows $deep bytes, 2000 flows $double bytes"
+	failed=$((failed + 1))
+fi
+# twice the depth: the boundaries' own lines more, not a line per flow more
+if [ "$deep" -le $((shallow * 12 / 10)) ] && [ "$deep" -le $((1000 * 100)) ]; then
+	echo "ok   nested boundaries: twice the depth, about the same text ($shallow, $deep bytes)"
+	passed=$((passed + 1))
+else
+	echo "FAIL nested boundaries: depth 30 $shallow bytes, depth 60 $deep bytes (1000 flows)"
+	failed=$((failed + 1))
+fi
+nested 65 1
+expect "boundaries nested 65 deep" "boundaries nest more than 64 deep here" \
+	check --no-rules "$work/nested-65-1.threat"
+
 # Output that cannot be written (a full disk) is an error, not a short report.
 if [ -w /dev/full ]; then
 	for args in "check" "report" "dfd"; do
