@@ -166,7 +166,13 @@ static bool open_model(repl *r, const char *path)
 	tm_session_open(&fresh, paths, 1, &r->options);
 	print_diags(&fresh->diags);
 	if (fresh->model_failed && r->session && !r->session->model_failed) {
-		fprintf(stderr, "%s has errors: keeping %s\n", path, r->session->paths[0]);
+		tm_buf fresh_name = TM_BUF_INIT, kept_name = TM_BUF_INIT;
+		tm_term_sanitize(&fresh_name, path);
+		tm_term_sanitize(&kept_name, r->session->paths[0]);
+		fprintf(stderr, "%s has errors: keeping %s\n", tm_buf_str(&fresh_name),
+		        tm_buf_str(&kept_name));
+		tm_buf_free(&fresh_name);
+		tm_buf_free(&kept_name);
 		tm_session_free(fresh);
 		r->failed = true;
 		return false;

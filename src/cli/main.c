@@ -352,7 +352,12 @@ static int cmd_fmt(int argc, char **argv)
 		if (result != TM_OK) {
 			status = 2;
 		} else if (changed && check_only) {
-			fprintf(stderr, "%s: not formatted (run 'threat fmt %s')\n", argv[i], argv[i]);
+			/* the file name starts the line: sanitised like any label */
+			tm_buf name = TM_BUF_INIT;
+			tm_term_sanitize(&name, argv[i]);
+			fprintf(stderr, "%s: not formatted (run 'threat fmt %s')\n", tm_buf_str(&name),
+			        tm_buf_str(&name));
+			tm_buf_free(&name);
 			if (status == 0)
 				status = 1;
 		}

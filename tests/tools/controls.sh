@@ -84,5 +84,10 @@ cp diag.threat ::warning::diag.threat
 NO_COLOR=1 "$bin" check --today $today ::warning::diag.threat >/dev/null 2>diag-name
 has "diagnostic: a file name cannot start a workflow command" diag-name \
 	"$R:warning::diag.threat:2:18: error: control character 0x1B in string: write it as \\u{1B}"
+# fmt --check names an unformatted file at the start of its line.
+printf 'model "m"   {}\n' >::notice::messy.threat
+"$bin" fmt --check ::notice::messy.threat 2>fmt-check
+has "fmt --check: a file name cannot start a workflow command" fmt-check \
+	"$R:notice::messy.threat: not formatted (run 'threat fmt $R:notice::messy.threat')"
 
 summary
