@@ -103,10 +103,10 @@ static bool has_threat_extension(const char *path)
 	return n > strlen(".threat") && strcmp(path + n - strlen(".threat"), ".threat") == 0;
 }
 
-/* Whether an include may read the file at `path` (real path `real`, NULL
- * when it could not be resolved, for real_errno); if not, says why in why[why_size]. The
- * checks come before the file is opened, so nothing of a file outside
- * the policy is ever read or quoted. */
+/* Whether an include may read the file at `path`, whose real path is
+ * `real` (NULL when it could not be resolved, for the reason real_errno);
+ * if not, says why in why[why_size]. The checks come before the file is
+ * opened, so nothing of a file outside the policy is read or quoted. */
 static bool include_allowed(const loader *l, const char *path, const char *real, int real_errno, char *why,
                             size_t why_size)
 {

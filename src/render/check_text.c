@@ -130,11 +130,11 @@ typedef struct boundary_node {
 	const tm_element *boundary;
 	size_t *children; /* slots of the boundaries directly inside it */
 	size_t nchildren, capchildren;
-	/* flows listed under it, in model order: those for which it is the
-	 * innermost boundary crossed on one side */
+	/* flows listed under it, in model order (see tree_build) */
 	const tm_element **flows;
 	size_t nflows, capflows;
-	size_t ncrossing; /* flows crossing it, listed here or inside it */
+	size_t ncrossing;                /* flows crossing it, listed here or inside it */
+	const tm_element *last_crossing; /* the last flow counted in ncrossing */
 	bool shown;
 } boundary_node;
 
@@ -211,8 +211,9 @@ static void tree_build(boundary_tree *tree, const tm_model *model)
 				continue;
 			boundary_node *node = &tree->nodes[slot];
 			/* a boundary named twice in one flow's crossings counts once */
-			if (c > 0 && flow->crossings[c - 1] == flow->crossings[c])
+			if (node->last_crossing == flow)
 				continue;
+			node->last_crossing = flow;
 			node->ncrossing++;
 			if (flow->ncrossings <= LISTED_CROSSINGS_MAX)
 				TM_VEC_PUSH(node->flows, node->nflows, node->capflows, flow);
