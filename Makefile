@@ -3,6 +3,7 @@
 #   make                  build/threat and build/libthreat.a
 #   make test             deps, then unit, golden, pack and fuzz-corpus tests
 #   make SANITIZE=address,undefined test
+#   make SANITIZE=thread test   golden and engine suites on two rule engines
 #   make bench            synthetic models of 1k/10k/100k elements, timed
 #   make fuzz             libFuzzer harnesses (clang)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -28,7 +29,13 @@ ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
 LDLIBS := $(PKG_LIBS) -lm -pthread
 
 ifneq ($(SANITIZE),)
-  BUILD := build-san
+  # ThreadSanitizer cannot share objects with the other sanitizers.
+  ifeq ($(SANITIZE),thread)
+    BUILD := build-tsan
+    ALL_CFLAGS += -DTM_THREAD_SANITIZER
+  else
+    BUILD := build-san
+  endif
   ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1 -DTM_ARENA_DEBUG -DTM_DEBUG -Wno-format-truncation
   LDFLAGS += -fsanitize=$(SANITIZE)
 endif
@@ -84,10 +91,18 @@ $(BUILD)/fuzz-replay-session: tests/fuzz/replay.c tests/fuzz/fuzz_session.c $(LI
 deps:
 	@tests/tools/install-deps.sh
 
+ifeq ($(SANITIZE),thread)
+# Races need threads: every golden case on two rule engines, and the
+# engine suite (one engine against two and three).
+test: deps
+	@$(MAKE) --no-print-directory build
+	@THREAT_JOBS=2 tests/tools/run-tests.sh $(BUILD) golden,engines
+else
 test: deps
 	@tests/tools/layers.sh
 	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session
 	@tests/tools/run-tests.sh $(BUILD)
+endif
 
 unit: all $(UNIT_BIN)
 	@tests/tools/run-tests.sh $(BUILD) unit

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 static char *vformat(const char *fmt, va_list ap)
@@ -95,34 +96,11 @@ void tm_diags_append(tm_diags *to, tm_diags *from)
 	memset(from, 0, sizeof(*from));
 }
 
-/* Writes source bytes so that a hostile file cannot drive the terminal:
- * control characters and invalid UTF-8 become '?'. */
-static void put_sanitized(tm_buf *out, const char *text, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
-			tm_buf_putc(out, (char)c);
-		} else if (c >= 0xC2 && c <= 0xF4) {
-			size_t need = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1, k = 1;
-			while (k <= need && i + k < len && ((unsigned char)text[i + k] & 0xC0) == 0x80)
-				k++;
-			if (k == need + 1) {
-				tm_buf_put(out, text + i, need + 1);
-				i += need;
-			} else {
-				tm_buf_putc(out, '?');
-			}
-		} else if (c >= 0x80 && c < 0xC0) {
-			continue; /* stray continuation byte: already replaced above */
-		} else {
-			tm_buf_putc(out, '?');
-		}
-	}
-}
-
 enum { WINDOW_BEFORE = 60, WINDOW_WIDTH = 160 };
 
+/* The source line (tabs kept, so the caret line lines up) and a caret
+ * under the span; the bytes go through tm_utf8_sanitize, so a hostile
+ * file cannot drive the terminal. */
 static void render_snippet(tm_buf *out, tm_span span, bool color)
 {
 	uint32_t line, column;
@@ -149,7 +127,7 @@ static void render_snippet(tm_buf *out, tm_span span, bool color)
 	char gutter[16];
 	int width = snprintf(gutter, sizeof gutter, "%5u", line);
 	tm_buf_printf(out, "%s | %s", gutter, from ? "..." : "");
-	put_sanitized(out, text + from, to - from);
+	tm_utf8_sanitize(out, text + from, to - from, true, false);
 	tm_buf_printf(out, "%s\n", to < len ? "..." : "");
 	tm_buf_fill(out, ' ', (size_t)width);
 	tm_buf_puts(out, " | ");
@@ -180,7 +158,7 @@ static void render_head(tm_buf *out, tm_span span, const char *label, const char
 		tm_source_position(span.src, span.start, &line, &column);
 		if (color)
 			tm_buf_puts(out, "\033[1m");
-		put_sanitized(out, span.src->path, strlen(span.src->path));
+		tm_utf8_sanitize(out, span.src->path, strlen(span.src->path), false, true);
 		tm_buf_printf(out, ":%u:%u: ", line, column);
 		if (color)
 			tm_buf_puts(out, "\033[0m");
@@ -189,7 +167,7 @@ static void render_head(tm_buf *out, tm_span span, const char *label, const char
 		tm_buf_printf(out, "%s%s:\033[0m ", label_color, label);
 	else
 		tm_buf_printf(out, "%s: ", label);
-	put_sanitized(out, message, strlen(message));
+	tm_utf8_sanitize(out, message, strlen(message), false, false);
 	tm_buf_putc(out, '\n');
 }
 

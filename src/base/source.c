@@ -1,13 +1,32 @@
 #include "base/source.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/invariant.h"
 #include "base/xalloc.h"
+
+/* Every source gets its line table as it is made, on the thread that loads
+ * it: diagnostics and rule engines on other threads only read it, so they
+ * never allocate from the model's arena. */
+static void build_line_table(tm_source *src)
+{
+	uint32_t count = 1;
+	for (size_t i = 0; i < src->len; i++)
+		count += src->text[i] == '\n';
+	src->line_starts = tm_arena_alloc(src->arena, sizeof(uint32_t) * count);
+	uint32_t n = 0;
+	src->line_starts[n++] = 0;
+	for (size_t i = 0; i < src->len; i++)
+		if (src->text[i] == '\n')
+			src->line_starts[n++] = (uint32_t)i + 1;
+	src->nlines = n;
+}
 
 tm_source *tm_source_from_text(tm_arena *arena, const char *path, const char *text, size_t len)
 {
@@ -17,16 +36,13 @@ tm_source *tm_source_from_text(tm_arena *arena, const char *path, const char *te
 	src->text = tm_arena_strndup(arena, text, len);
 	src->len = len;
 	src->arena = arena;
+	build_line_table(src);
 	return src;
 }
 
-tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t why_size)
+/* Reads an open file whole (and closes it) into a source named path. */
+static tm_source *read_file(tm_arena *arena, FILE *file, const char *path, char *why, size_t why_size)
 {
-	FILE *file = fopen(path, "rb");
-	if (!file) {
-		snprintf(why, why_size, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
 	struct stat st;
 	if (fstat(fileno(file), &st) != 0)
 		memset(&st, 0, sizeof(st));
@@ -82,28 +98,49 @@ tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t w
 	src->text = text;
 	src->len = len;
 	src->arena = arena;
+	build_line_table(src);
 	return src;
 }
 
-static void build_line_table(tm_source *src)
+tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t why_size)
 {
-	uint32_t count = 1;
-	for (size_t i = 0; i < src->len; i++)
-		count += src->text[i] == '\n';
-	src->line_starts = tm_arena_alloc(src->arena, sizeof(uint32_t) * count);
-	uint32_t n = 0;
-	src->line_starts[n++] = 0;
-	for (size_t i = 0; i < src->len; i++)
-		if (src->text[i] == '\n')
-			src->line_starts[n++] = (uint32_t)i + 1;
-	src->nlines = n;
+	FILE *file = fopen(path, "rb");
+	if (!file) {
+		snprintf(why, why_size, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	return read_file(arena, file, path, why, why_size);
 }
 
-void tm_source_position(const tm_source *csrc, uint32_t offset, uint32_t *line, uint32_t *column)
+tm_source *tm_source_read_regular(tm_arena *arena, const char *real, const char *path, char *why,
+                                  size_t why_size)
 {
-	tm_source *src = (tm_source *)csrc; /* the line table is a cache */
-	if (!src->line_starts)
-		build_line_table(src);
+	/* O_NONBLOCK: opening a FIFO with no writer returns at once instead
+	 * of waiting for one; the check below then refuses it. */
+	int fd = open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, why_size, "cannot open: %s",
+		         errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(why, why_size, "is not a regular file");
+		return NULL;
+	}
+	int flags = fcntl(fd, F_GETFL);
+	FILE *file = NULL;
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 || !(file = fdopen(fd, "rb"))) {
+		snprintf(why, why_size, "cannot open: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return read_file(arena, file, path, why, why_size);
+}
+
+void tm_source_position(const tm_source *src, uint32_t offset, uint32_t *line, uint32_t *column)
+{
 	if (offset > src->len)
 		offset = (uint32_t)src->len;
 	uint32_t lo = 0, hi = src->nlines;
@@ -123,11 +160,8 @@ void tm_source_position(const tm_source *csrc, uint32_t offset, uint32_t *line, 
 	*column = col;
 }
 
-const char *tm_source_line(const tm_source *csrc, uint32_t line, size_t *len)
+const char *tm_source_line(const tm_source *src, uint32_t line, size_t *len)
 {
-	tm_source *src = (tm_source *)csrc;
-	if (!src->line_starts)
-		build_line_table(src);
 	if (line < 1 || line > src->nlines) {
 		*len = 0;
 		return "";

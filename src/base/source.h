@@ -1,5 +1,6 @@
-/* Source files: the text, its path, and a line table built on first use so
- * that tokens carry only byte offsets (jq's locfile). */
+/* Source files: the text, its path, and a line table built when the source
+ * is made, so that tokens carry only byte offsets (jq's locfile) and
+ * readers on any thread find the table ready. */
 #ifndef TM_BASE_SOURCE_H
 #define TM_BASE_SOURCE_H
 
@@ -16,7 +17,7 @@ typedef struct tm_source {
 	const char *path; /* as the user named it (or relative to the including file) */
 	const char *text; /* NUL-terminated; len excludes the NUL */
 	size_t len;
-	uint32_t *line_starts; /* built lazily by tm_source_position */
+	uint32_t *line_starts; /* offset of each line's first byte */
 	uint32_t nlines;
 	tm_arena *arena; /* owner of the text and the line table */
 } tm_source;
@@ -34,6 +35,12 @@ tm_source *tm_source_from_text(tm_arena *arena, const char *path, const char *te
 /* Reads a file into the arena. On failure returns NULL and writes a
  * human-readable reason (without the path) to why[why_size]. */
 tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t why_size);
+/* Like tm_source_read, for a file that a model includes: opens `real` (a
+ * path with every symbolic link already resolved) without following a
+ * link or waiting on a FIFO, and refuses anything but a regular file
+ * (a device, /dev/stdin, a FIFO, a socket); the source is named `path`. */
+tm_source *tm_source_read_regular(tm_arena *arena, const char *real, const char *path, char *why,
+                                  size_t why_size);
 
 /* 1-based line and column (in characters, not bytes) of a byte offset. */
 void tm_source_position(const tm_source *src, uint32_t offset, uint32_t *line, uint32_t *column);

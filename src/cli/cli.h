@@ -14,6 +14,10 @@ bool tm_cli_stderr_color(void);
 void tm_cli_print_diags(const tm_diags *diags);
 bool tm_cli_option(int argc, char **argv, int *i, const char *name, const char **value);
 bool tm_cli_today(const char *text, int32_t *today);
+/* Takes "--include-root DIR" at argv[*i] into options; true if it matched.
+ * *bad is set after a usage message (no value, not a folder, too many). */
+struct tm_session_options;
+bool tm_cli_include_root(int argc, char **argv, int *i, struct tm_session_options *options, bool *bad);
 void tm_cli_write(const tm_buf *out);
 
 /* src/cli/help.c: the list of commands, and each command's help

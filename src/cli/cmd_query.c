@@ -79,10 +79,14 @@ int tm_cli_cmd_query(int argc, char **argv)
 	tm_diags diags = {0};
 	tm_query *query = NULL;
 	int status = 2;
-	bool timings = false, merge = false, strict = false;
+	bool timings = false, merge = false, strict = false, bad = false;
+	tm_session_options options = {0};
 	for (int i = 0; i < argc; i++) {
 		const char *value;
-		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+		if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
+			if (bad)
+				goto out;
+		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
 			if (!value)
 				goto out;
 			format = value;
@@ -120,7 +124,7 @@ int tm_cli_cmd_query(int argc, char **argv)
 		tm_cli_usage_error("unknown format '%s' for query (text, json)", format);
 		goto out;
 	}
-	tm_session_options options = {.strict = strict};
+	options.strict = strict;
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 	/* A mistyped query is reported before a large model is loaded. */
@@ -223,7 +227,13 @@ static bool open_model(repl *r, const char *path)
 	tm_session_open(&fresh, paths, 1, &r->options);
 	print_diags(&fresh->diags);
 	if (fresh->model_failed && r->session && !r->session->model_failed) {
-		fprintf(stderr, "%s has errors: keeping %s\n", path, r->session->paths[0]);
+		tm_buf fresh_name = TM_BUF_INIT, kept_name = TM_BUF_INIT;
+		tm_term_sanitize(&fresh_name, path);
+		tm_term_sanitize(&kept_name, r->session->paths[0]);
+		fprintf(stderr, "%s has errors: keeping %s\n", tm_buf_str(&fresh_name),
+		        tm_buf_str(&kept_name));
+		tm_buf_free(&fresh_name);
+		tm_buf_free(&kept_name);
 		tm_session_free(fresh);
 		r->failed = true;
 		return false;
@@ -686,9 +696,14 @@ int tm_cli_cmd_repl(int argc, char **argv)
 	const char *today_text = NULL;
 	const char *file = NULL;
 	bool strict = false;
+	repl r = {0};
+	bool bad = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
-		if (tm_cli_option(argc, argv, &i, "--today", &value)) {
+		if (tm_cli_include_root(argc, argv, &i, &r.options, &bad)) {
+			if (bad)
+				return 2;
+		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
 			if (!value)
 				return 2;
 			today_text = value;
@@ -704,7 +719,7 @@ int tm_cli_cmd_repl(int argc, char **argv)
 			return 2;
 		}
 	}
-	repl r = {.options.strict = strict};
+	r.options.strict = strict;
 	if (!tm_cli_today(today_text, &r.options.today))
 		return 2;
 	r.interactive = isatty(STDIN_FILENO);

@@ -67,8 +67,8 @@ typedef struct doc_args {
 	const char *format, *output, *today, *level;
 	const char **files;
 	size_t nfiles;
-	bool strict;
 	bool merge; /* --merge: the files are the parts of one model */
+	tm_session_options options;
 } doc_args;
 
 /* Parses FILE... [--format F] [-o OUT] [--today D] [--merge] [--level N]
@@ -76,9 +76,13 @@ typedef struct doc_args {
 static bool parse_doc_args(const char *command, int argc, char **argv, bool allow_level, doc_args *args)
 {
 	args->files = tm_xcalloc((size_t)argc + 1, sizeof(char *));
+	bool bad = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value = NULL;
-		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+		if (tm_cli_include_root(argc, argv, &i, &args->options, &bad)) {
+			if (bad)
+				return false;
+		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
 			if (!value)
 				return false;
 			args->format = value;
@@ -98,7 +102,7 @@ static bool parse_doc_args(const char *command, int argc, char **argv, bool allo
 				return false;
 			args->level = value;
 		} else if (strcmp(argv[i], "--strict") == 0) {
-			args->strict = true;
+			args->options.strict = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			char message[64];
 			snprintf(message, sizeof message, "%s has no option %%s", command);
@@ -136,7 +140,7 @@ static bool one_model(const char *command, const doc_args *args)
  * the model has errors (exit 2). */
 static tm_session *open_session(const doc_args *args, const char **files, size_t nfiles)
 {
-	tm_session_options options = {.strict = args->strict};
+	tm_session_options options = args->options;
 	if (!tm_cli_today(args->today, &options.today))
 		return NULL;
 	tm_session *session = NULL;

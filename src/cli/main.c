@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/arena.h"
@@ -89,6 +90,26 @@ bool tm_cli_today(const char *text, int32_t *today)
 	return false;
 }
 
+bool tm_cli_include_root(int argc, char **argv, int *i, struct tm_session_options *options, bool *bad)
+{
+	const char *value;
+	if (!tm_cli_option(argc, argv, i, "--include-root", &value))
+		return false;
+	struct stat st;
+	if (!value) {
+		*bad = true;
+	} else if (stat(value, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		tm_cli_usage_error("--include-root wants a folder, not '%s'", value);
+		*bad = true;
+	} else if (options->ninclude_roots == TM_SESSION_MAX_INCLUDE_ROOTS) {
+		tm_cli_usage_error("--include-root is given more than 16 times ('%s')", value);
+		*bad = true;
+	} else {
+		options->include_roots[options->ninclude_roots++] = value;
+	}
+	return true;
+}
+
 void tm_cli_write(const tm_buf *out)
 {
 	fwrite(tm_buf_str(out), 1, out->len, stdout);
@@ -147,14 +168,26 @@ static void print_stage_timings(const tm_session *session)
 	}
 	qsort(packs, npacks, sizeof(*packs), slowest_first);
 	qsort(rules, count, sizeof(*rules), slowest_first);
-	for (size_t i = 0; i < npacks; i++)
-		fprintf(stderr, "timings: pack %s %.2f ms, %zu rule%s, %zu finding%s\n", packs[i].name,
+	/* Pack and rule names come from the packs: sanitised like any label. */
+	tm_buf name = TM_BUF_INIT, pack = TM_BUF_INIT;
+	for (size_t i = 0; i < npacks; i++) {
+		tm_buf_clear(&name);
+		tm_term_sanitize(&name, packs[i].name);
+		fprintf(stderr, "timings: pack %s %.2f ms, %zu rule%s, %zu finding%s\n", tm_buf_str(&name),
 		        packs[i].seconds * 1e3, packs[i].rules, plural_s(packs[i].rules), packs[i].raised,
 		        plural_s(packs[i].raised));
-	for (size_t i = 0; i < count && i < SLOWEST_RULES && rules[i].calls; i++)
-		fprintf(stderr, "timings: rule %s %.2f ms, %zu call%s, %zu finding%s (%s)\n", rules[i].name,
-		        rules[i].seconds * 1e3, rules[i].calls, plural_s(rules[i].calls), rules[i].raised,
-		        plural_s(rules[i].raised), rules[i].pack);
+	}
+	for (size_t i = 0; i < count && i < SLOWEST_RULES && rules[i].calls; i++) {
+		tm_buf_clear(&name);
+		tm_buf_clear(&pack);
+		tm_term_sanitize(&name, rules[i].name);
+		tm_term_sanitize(&pack, rules[i].pack);
+		fprintf(stderr, "timings: rule %s %.2f ms, %zu call%s, %zu finding%s (%s)\n",
+		        tm_buf_str(&name), rules[i].seconds * 1e3, rules[i].calls, plural_s(rules[i].calls),
+		        rules[i].raised, plural_s(rules[i].raised), tm_buf_str(&pack));
+	}
+	tm_buf_free(&name);
+	tm_buf_free(&pack);
 	free(rules);
 	free(packs);
 }
@@ -185,14 +218,18 @@ static void write_check_text(tm_buf *text, const tm_session *session, bool headi
 static int cmd_check(int argc, char **argv)
 {
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
-	bool no_rules = false, self_check = false, timings = false, merge = false, strict = false;
+	bool no_rules = false, self_check = false, timings = false, merge = false, strict = false, bad = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
 	size_t nfiles = 0, nmodels = 0, nkept = 0;
 	int status = 2;
 	tm_session **sessions = NULL;
+	tm_session_options options = {0};
 	for (int i = 0; i < argc; i++) {
 		const char *value;
-		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+		if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
+			if (bad)
+				goto out;
+		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
 			if (!value)
 				goto out;
 			format = value;
@@ -240,7 +277,9 @@ static int cmd_check(int argc, char **argv)
 		                   fail_on);
 		goto out;
 	}
-	tm_session_options options = {.no_rules = no_rules, .profile_rules = timings, .strict = strict};
+	options.no_rules = no_rules;
+	options.profile_rules = timings;
+	options.strict = strict;
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 
@@ -376,7 +415,12 @@ static int cmd_fmt(int argc, char **argv)
 			status = 2;
 		} else if (changed && check_only) {
 			print_format_diff(argv[i]);
-			fprintf(stderr, "%s: not formatted (run 'threat fmt %s')\n", argv[i], argv[i]);
+			/* the file name starts the line: sanitised like any label */
+			tm_buf name = TM_BUF_INIT;
+			tm_term_sanitize(&name, argv[i]);
+			fprintf(stderr, "%s: not formatted (run 'threat fmt %s')\n", tm_buf_str(&name),
+			        tm_buf_str(&name));
+			tm_buf_free(&name);
 			if (status == 0)
 				status = 1;
 		}
@@ -466,9 +510,14 @@ static int cmd_diff(int argc, char **argv)
 	int npaths = 0, status = 2;
 	tm_session *before = NULL, *after = NULL;
 	bool strict = false;
+	tm_session_options options = {0};
+	bool bad = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
-		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
+		if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
+			if (bad)
+				return 2;
+		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
 			if (!value)
 				return 2;
 			format = value;
@@ -506,7 +555,7 @@ static int cmd_diff(int argc, char **argv)
 		                   fail_on);
 		return 2;
 	}
-	tm_session_options options = {.strict = strict};
+	options.strict = strict;
 	if (!tm_cli_today(today_text, &options.today))
 		return 2;
 	tm_session_open(&before, &paths[0], 1, &options);

@@ -63,7 +63,69 @@ typedef struct loader {
 	const char *chain_paths[MAX_INCLUDE_DEPTH + 1];
 	size_t depth;
 	size_t capfiles;
+	char **roots; /* real paths of the folders includes may read from */
+	size_t nroots, caproots;
 } loader;
+
+/* Allows includes from the folder `real` and everything below it. */
+static void add_root(loader *l, char *real)
+{
+	for (size_t i = 0; i < l->nroots; i++) {
+		if (strcmp(l->roots[i], real) == 0) {
+			free(real);
+			return;
+		}
+	}
+	TM_VEC_PUSH(l->roots, l->nroots, l->caproots, real);
+}
+
+/* The folder that holds the file at real path `real`. */
+static char *folder_of(const char *real)
+{
+	const char *slash = strrchr(real, '/');
+	return tm_xstrndup(real, slash && slash != real ? (size_t)(slash - real) : 1);
+}
+
+static bool inside_root(const loader *l, const char *real)
+{
+	for (size_t i = 0; i < l->nroots; i++) {
+		const char *root = l->roots[i];
+		size_t n = strlen(root);
+		if (strncmp(real, root, n) == 0 && (real[n] == '/' || (n == 1 && root[0] == '/')))
+			return true;
+	}
+	return false;
+}
+
+static bool has_threat_extension(const char *path)
+{
+	size_t n = strlen(path);
+	return n > strlen(".threat") && strcmp(path + n - strlen(".threat"), ".threat") == 0;
+}
+
+/* Whether an include may read the file at `path`, whose real path is
+ * `real` (NULL when it could not be resolved, for the reason real_errno);
+ * if not, says why in why[why_size]. The checks come before the file is
+ * opened, so nothing of a file outside the policy is read or quoted. */
+static bool include_allowed(const loader *l, const char *path, const char *real, int real_errno, char *why,
+                            size_t why_size)
+{
+	if (!has_threat_extension(path) || (real && !has_threat_extension(real))) {
+		snprintf(why, why_size, "only .threat files can be included");
+		return false;
+	}
+	if (!real) {
+		snprintf(why, why_size, "cannot open: %s", strerror(real_errno));
+		return false;
+	}
+	if (!inside_root(l, real)) {
+		snprintf(why, why_size,
+		         "it is outside the folder of the model and the current folder "
+		         "(--include-root DIR allows another)");
+		return false;
+	}
+	return true;
+}
 
 static void add_file(loader *l, tm_file *file)
 {
@@ -151,6 +213,13 @@ static void load_file(loader *l, const char *path, const tm_decl *include)
 {
 	tm_span at = include ? include->span : (tm_span){0};
 	char *real = realpath(path, NULL);
+	int real_errno = errno;
+	char why[256];
+	if (include && !include_allowed(l, path, real, real_errno, why, sizeof why)) {
+		tm_diag_error(l->diags, tm_decl_label_span(include), "cannot include %s: %s", path, why);
+		free(real);
+		return;
+	}
 	if (real) {
 		for (size_t i = 0; i < l->depth; i++) {
 			if (strcmp(l->chain[i], real) != 0)
@@ -176,8 +245,8 @@ static void load_file(loader *l, const char *path, const tm_decl *include)
 		free(real);
 		return;
 	}
-	char why[256];
-	tm_source *src = tm_source_read(l->model->arena, path, why, sizeof why);
+	tm_source *src = include ? tm_source_read_regular(l->model->arena, real, path, why, sizeof why)
+	                         : tm_source_read(l->model->arena, path, why, sizeof why);
 	if (!src) {
 		if (include)
 			tm_diag_error(l->diags, tm_decl_label_span(include), "cannot include %s: %s", path,
@@ -224,12 +293,30 @@ static bool any_unsound(const tm_model *model)
 	return false;
 }
 
-int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_diags *diags)
+int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, const tm_load_options *options,
+                  tm_diags *diags)
 {
 	*out = NULL;
 	size_t errors = diags->errors;
 	tm_model *model = new_model();
 	loader l = {.model = model, .diags = diags, .seen = tm_strmap_new(16)};
+	for (size_t i = 0; i < npaths; i++) {
+		char *real = realpath(paths[i], NULL);
+		if (real) {
+			add_root(&l, folder_of(real));
+			free(real);
+		}
+	}
+	/* The folder the user works in: a model may include a shared file
+	 * from a sibling folder of the same project. */
+	char *here = realpath(".", NULL);
+	if (here)
+		add_root(&l, here);
+	for (size_t i = 0; options && i < options->ninclude_roots; i++) {
+		char *real = realpath(options->include_roots[i], NULL);
+		if (real)
+			add_root(&l, real);
+	}
 	bool io_failed = false;
 	for (size_t i = 0; i < npaths; i++) {
 		size_t before = model->nfiles, errors_before = diags->errors;
@@ -238,6 +325,9 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_di
 			io_failed = true;
 	}
 	tm_strmap_free(l.seen);
+	for (size_t i = 0; i < l.nroots; i++)
+		free(l.roots[i]);
+	free(l.roots);
 	if (model->nfiles == 0) {
 		tm_model_free(model);
 		return io_failed ? TM_ERR_IO : TM_ERR_USAGE;

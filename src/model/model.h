@@ -219,12 +219,22 @@ typedef struct tm_model {
 	size_t nuses;
 } tm_model;
 
+/* Where `include` may read from (doc/language.md "include"): a regular
+ * `.threat` file inside the folder tree of one of the files given or of
+ * the current folder, once every symbolic link is resolved, or inside
+ * one of these folders. */
+typedef struct tm_load_options {
+	const char *const *include_roots;
+	size_t ninclude_roots;
+} tm_load_options;
+
 /* Reads the given files and every file they include, parses and resolves
  * them into one model. Errors and warnings go to diags; returns TM_OK (0)
  * when there are no errors, else a negative status. *out is set either way
  * when anything could be read (so a REPL can show partial results), and
- * must be freed with tm_model_free. */
-int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, tm_diags *diags);
+ * must be freed with tm_model_free. options may be NULL. */
+int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, const tm_load_options *options,
+                  tm_diags *diags);
 /* Same, for text in memory (tests, fuzzing): `path` is what diagnostics show. */
 int tm_model_load_text(tm_model **out, const char *path, const char *text, size_t len, tm_diags *diags);
 void tm_model_free(tm_model *model);

@@ -19,7 +19,10 @@
 #include "model/exposure.h"
 #include "model/resolve.h"
 
-enum { MAX_BOUNDARY_DEPTH = 256 };
+/* A flow crosses at most twice this many boundaries, and every flow
+ * keeps its crossings, so the cap keeps the model's memory (and what the
+ * writers list) linear in its size. */
+enum { MAX_BOUNDARY_DEPTH = 64 };
 
 #define NODE_KINDS        ((1u << TM_EL_EXTERNAL) | (1u << TM_EL_PROCESS) | (1u << TM_EL_STORE))
 #define ALL_KINDS         ((1u << TM_EL_COUNT) - 1)
@@ -752,7 +755,7 @@ static void boundary_chains(resolver *r)
 		while (n > 0) {
 			tm_element *x = stack[--n];
 			int depth = x->outer ? r->depth[x->outer->index] + 1 : 0;
-			if (depth > MAX_BOUNDARY_DEPTH) {
+			if (depth >= MAX_BOUNDARY_DEPTH) {
 				tm_diag_error(r->diags, r->outer_span[x->index],
 				              "boundaries nest more than %d deep here", MAX_BOUNDARY_DEPTH);
 				x->outer = NULL;
@@ -913,6 +916,13 @@ static void compute_crossings(resolver *r)
 		size_t ns = ls - common, nt = lt - common;
 		if (!ns && !nt)
 			continue;
+		/* One end inside the other's boundaries: the crossings are the
+		 * start of that end's chain, shared rather than copied. */
+		if (!ns || !nt) {
+			flow->crossings = ns ? cs : ct;
+			flow->ncrossings = ns ? ns : nt;
+			continue;
+		}
 		flow->crossings = tm_arena_alloc(r->arena, (ns + nt) * sizeof(*flow->crossings));
 		/* Innermost first: merge the two private parts by depth. */
 		size_t a = 0, b = 0;

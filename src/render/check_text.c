@@ -15,6 +15,9 @@
 /* Indentation of nested boundaries stops growing here, so a pathological
  * nesting cannot push the text off the screen. */
 #define MAX_INDENT_DEPTH 16
+/* A flow crossing more boundaries than this is listed under the innermost
+ * one on each side only (doc/language.md "Crossings"). */
+#define LISTED_CROSSINGS_MAX 4
 /* A title column narrower than this is useless: the line overflows instead. */
 #define MIN_TITLE_WIDTH 12
 /* What a title gets, space permitting, before ELEMENT gives up columns. */
@@ -58,7 +61,7 @@ static size_t text_width(const char *text)
 static void sanitize(tm_buf *out, const char *text)
 {
 	size_t len = text ? plain_length(text) : SIZE_MAX;
-	if (len != SIZE_MAX)
+	if (len != SIZE_MAX && !tm_utf8_is_command(text, len))
 		tm_buf_put(out, text, len);
 	else
 		tm_term_sanitize(out, text);
@@ -135,8 +138,11 @@ typedef struct boundary_node {
 	const tm_element *boundary;
 	size_t *children; /* slots of the boundaries directly inside it */
 	size_t nchildren, capchildren;
-	const tm_element **flows; /* flows crossing it, in model order */
+	/* flows listed under it, in model order (see tree_build) */
+	const tm_element **flows;
 	size_t nflows, capflows;
+	size_t ncrossing;                /* flows crossing it, listed here or inside it */
+	const tm_element *last_crossing; /* the last flow counted in ncrossing */
 	bool shown;
 } boundary_node;
 
@@ -186,21 +192,54 @@ static void tree_build(boundary_tree *tree, const tm_model *model)
 			TM_VEC_PUSH(parent->children, parent->nchildren, parent->capchildren, slot);
 		}
 	}
+	/* A flow is listed under each boundary it crosses, up to
+	 * LISTED_CROSSINGS_MAX of them; one that crosses more is listed once
+	 * a side, under the innermost boundary it crosses there, so a flow
+	 * out of many nested boundaries takes a line, not one per boundary.
+	 * Crossings come innermost first: the first is one side's innermost;
+	 * walking out from it marks that side, and the first crossing off
+	 * that chain is the other side's. */
+	const tm_element **marked_by = tm_xcalloc(tree->count + 1, sizeof *marked_by);
 	for (size_t i = 0; i < model->nelements; i++) {
 		const tm_element *flow = model->elements[i];
-		if (!flow || flow->kind != TM_EL_FLOW)
+		if (!flow || flow->kind != TM_EL_FLOW || !flow->ncrossings)
 			continue;
+		size_t first = slot_of(tree, flow->crossings[0]);
+		size_t steps = 0;
+		for (size_t slot = first; slot != NO_SLOT && steps <= tree->count; steps++) {
+			if (marked_by[slot] == flow)
+				break; /* an `outer` cycle in a broken model */
+			marked_by[slot] = flow;
+			slot = slot_of(tree, tree->nodes[slot].boundary->outer);
+		}
+		size_t other = NO_SLOT;
 		for (size_t c = 0; c < flow->ncrossings; c++) {
 			size_t slot = slot_of(tree, flow->crossings[c]);
 			if (slot == NO_SLOT)
 				continue;
 			boundary_node *node = &tree->nodes[slot];
-			/* a boundary listed twice in one flow's crossings is shown once */
-			if (node->nflows && node->flows[node->nflows - 1] == flow)
+			/* a boundary named twice in one flow's crossings counts once */
+			if (node->last_crossing == flow)
 				continue;
+			node->last_crossing = flow;
+			node->ncrossing++;
+			if (flow->ncrossings <= LISTED_CROSSINGS_MAX)
+				TM_VEC_PUSH(node->flows, node->nflows, node->capflows, flow);
+			else if (other == NO_SLOT && marked_by[slot] != flow)
+				other = slot;
+		}
+		if (flow->ncrossings <= LISTED_CROSSINGS_MAX)
+			continue;
+		if (first != NO_SLOT) {
+			boundary_node *node = &tree->nodes[first];
+			TM_VEC_PUSH(node->flows, node->nflows, node->capflows, flow);
+		}
+		if (other != NO_SLOT) {
+			boundary_node *node = &tree->nodes[other];
 			TM_VEC_PUSH(node->flows, node->nflows, node->capflows, flow);
 		}
 	}
+	free(marked_by);
 }
 
 static void tree_free(boundary_tree *tree)
@@ -238,11 +277,19 @@ static void boundary_lines(tm_buf *out, const boundary_node *node, int depth)
 	}
 	tm_buf_putc(out, '\n');
 	for (size_t i = 0; i < node->nflows; i++) {
+		const tm_element *flow = node->flows[i];
 		indent(out, depth + 1);
-		flow_line(out, node->flows[i]);
+		flow_line(out, flow);
+		if (flow->ncrossings > LISTED_CROSSINGS_MAX)
+			tm_buf_printf(out, " (crosses %zu boundaries)", (size_t)flow->ncrossings);
 		tm_buf_putc(out, '\n');
 	}
-	if (!node->nflows) {
+	if (node->ncrossing > node->nflows) {
+		size_t more = node->ncrossing - node->nflows;
+		indent(out, depth + 1);
+		tm_buf_printf(out, "(%s%zu flow%s listed under the boundaries inside it)\n",
+		              node->nflows ? "and " : "", more, more == 1 ? "" : "s");
+	} else if (!node->nflows) {
 		indent(out, depth + 1);
 		tm_buf_puts(out, "(no flow crosses it)\n");
 	}
@@ -321,7 +368,7 @@ static size_t fit(tm_buf *out, const char *text, size_t max)
 {
 	if (text) {
 		size_t len = plain_length(text);
-		if (len != SIZE_MAX && len <= max) {
+		if (len != SIZE_MAX && len <= max && !tm_utf8_is_command(text, len)) {
 			tm_buf_put(out, text, len);
 			return len;
 		}

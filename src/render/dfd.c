@@ -482,7 +482,7 @@ static const char *clip(tm_buf *tmp, const char *text)
 	size_t len = text ? strlen(text) : 0, used = 0;
 	for (size_t count = 0; used < len && count < MAX_LABEL; count++) {
 		uint32_t cp;
-		used += tm_term_utf8_next(text + used, len - used, &cp);
+		used += tm_utf8_next(text + used, len - used, &cp);
 	}
 	tm_buf_clear(tmp);
 	tm_buf_put(tmp, text ? text : "", used);

@@ -19,13 +19,13 @@ static uint32_t *decode(const char *text, size_t *count)
 	size_t n = 0;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		i += tm_term_utf8_next(text + i, len - i, &cp);
+		i += tm_utf8_next(text + i, len - i, &cp);
 		if (cp == '\r')
 			continue;
 		if (cp == '\t')
 			cp = ' ';
-		else if (cp != NEWLINE && tm_term_is_unsafe(cp))
-			cp = TM_TERM_REPLACEMENT;
+		else if (cp != NEWLINE && tm_utf8_is_unsafe(cp))
+			cp = TM_UTF8_REPLACEMENT;
 		cps[n++] = cp;
 	}
 	*count = n;
@@ -60,6 +60,10 @@ void tm_esc_md(tm_buf *out, const char *text, bool in_cell)
 			continue;
 		}
 		bool escape = false;
+		/* "::" starting a line is a GitHub Actions workflow command to a
+		 * runner that prints this document; "\:" reads as ":" */
+		if (line_start && cp == ':' && i + 1 < n && cps[i + 1] == ':')
+			escape = true;
 		switch (cp) {
 		case '\\':
 		case '*':
@@ -85,11 +89,11 @@ void tm_esc_md(tm_buf *out, const char *text, bool in_cell)
 			/* "1. item" or "1) item" at a line start would open a list */
 			size_t j = i;
 			while (j < n && is_digit(cps[j]))
-				tm_term_utf8_put(out, cps[j++]);
+				tm_utf8_put(out, cps[j++]);
 			if (j < n && (cps[j] == '.' || cps[j] == ')') &&
 			    (j + 1 == n || cps[j + 1] == ' ' || cps[j + 1] == NEWLINE)) {
 				tm_buf_putc(out, '\\');
-				tm_term_utf8_put(out, cps[j++]);
+				tm_utf8_put(out, cps[j++]);
 			}
 			i = j - 1;
 			line_start = false;
@@ -97,7 +101,7 @@ void tm_esc_md(tm_buf *out, const char *text, bool in_cell)
 		}
 		if (escape)
 			tm_buf_putc(out, '\\');
-		tm_term_utf8_put(out, cp);
+		tm_utf8_put(out, cp);
 		line_start = false;
 	}
 	free(cps);
@@ -129,7 +133,7 @@ void tm_esc_md_code(tm_buf *out, const char *text, bool in_cell)
 		else if (cp == '|' && in_cell)
 			tm_buf_puts(out, "\\|");
 		else
-			tm_term_utf8_put(out, cp);
+			tm_utf8_put(out, cp);
 	}
 	if (pad)
 		tm_buf_putc(out, ' ');
@@ -155,11 +159,21 @@ static void html(tm_buf *out, const char *text, const char *newline)
 {
 	size_t n;
 	uint32_t *cps = decode(text, &n);
+	bool line_start = true;
 	for (size_t i = 0; i < n; i++) {
-		if (cps[i] == NEWLINE)
+		uint32_t cp = cps[i];
+		if (cp == NEWLINE) {
 			tm_buf_puts(out, newline);
-		else if (!html_entity(out, cps[i]))
-			tm_term_utf8_put(out, cps[i]);
+			line_start = true;
+			continue;
+		}
+		/* no line of the document starts a GitHub Actions workflow
+		 * command ("::"); the entity reads as ':' */
+		if (line_start && cp == ':' && i + 1 < n && cps[i + 1] == ':')
+			tm_buf_puts(out, "&#58;");
+		else if (!html_entity(out, cp))
+			tm_utf8_put(out, cp);
+		line_start = line_start && cp == ' ';
 	}
 	free(cps);
 }
@@ -188,7 +202,7 @@ void tm_esc_dot(tm_buf *out, const char *text)
 		case '"': tm_buf_puts(out, "\\\""); break;
 		case '\\': tm_buf_puts(out, "\\\\"); break;
 		case NEWLINE: tm_buf_puts(out, "\\n"); break;
-		default: tm_term_utf8_put(out, cps[i]); break;
+		default: tm_utf8_put(out, cps[i]); break;
 		}
 	}
 	free(cps);
@@ -230,7 +244,7 @@ void tm_esc_mermaid(tm_buf *out, const char *text)
 		case '}': tm_buf_puts(out, "｝"); break;
 		case '\\': tm_buf_puts(out, "＼"); break;
 		case NEWLINE: tm_buf_puts(out, "<br>"); break;
-		default: tm_term_utf8_put(out, cps[i]); break;
+		default: tm_utf8_put(out, cps[i]); break;
 		}
 	}
 	free(cps);
@@ -268,7 +282,7 @@ void tm_esc_wrap(tm_buf *out, const char *text, size_t width)
 			}
 			continue;
 		}
-		tm_term_utf8_put(out, cps[i++]);
+		tm_utf8_put(out, cps[i++]);
 		column++;
 	}
 	free(cps);

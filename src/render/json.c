@@ -85,20 +85,18 @@ void tm_json_escape(tm_buf *out, const char *text, size_t len)
 	tm_buf_putc(out, '"');
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		i += tm_term_utf8_next(text + i, len - i, &cp);
+		i += tm_utf8_next(text + i, len - i, &cp);
 		switch (cp) {
 		case '"': tm_buf_puts(out, "\\\""); break;
 		case '\\': tm_buf_puts(out, "\\\\"); break;
-		case '\b': tm_buf_puts(out, "\\b"); break;
-		case '\f': tm_buf_puts(out, "\\f"); break;
 		case '\n': tm_buf_puts(out, "\\n"); break;
-		case '\r': tm_buf_puts(out, "\\r"); break;
 		case '\t': tm_buf_puts(out, "\\t"); break;
-		default:
-			if (cp < 0x20 || cp == 0x7F || cp == 0x2028 || cp == 0x2029)
-				tm_buf_printf(out, "\\u%04x", (unsigned)cp);
-			else
-				tm_term_utf8_put(out, cp);
+		case '\r':
+			/* CRLF is a newline; a lone CR could overwrite a line */
+			if (!(i < len && text[i] == '\n'))
+				tm_utf8_put(out, TM_UTF8_REPLACEMENT);
+			break;
+		default: tm_utf8_put(out, tm_utf8_is_unsafe(cp) ? TM_UTF8_REPLACEMENT : cp);
 		}
 	}
 	tm_buf_putc(out, '"');

@@ -58,9 +58,11 @@ void tm_json_date(tm_json *json, int32_t days);
 void tm_json_value(tm_json *json, const tm_value *value);
 
 /* Appends text[0..len) as a JSON string literal, quotes included:
- * '"' and '\\' escaped, \b \f \n \r \t by name, other control characters
- * and DEL as \u00XX, U+2028 and U+2029 as \u2028 and \u2029 (they end a
- * line in JavaScript), invalid UTF-8 replaced by U+FFFD. */
+ * '"' and '\\' escaped, a newline and a tab as \n and \t, CRLF as \n;
+ * invalid UTF-8 and every other control character (DEL, C1, a lone CR),
+ * U+2028 and U+2029 and the bidirectional controls become U+FFFD, so a
+ * consumer that decodes the string gets nothing that could drive a
+ * terminal or reorder the text around it. */
 void tm_json_escape(tm_buf *out, const char *text, size_t len);
 
 #endif

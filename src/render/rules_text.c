@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model/vocab.h"
+#include "render/escape.h"
 #include "render/term.h"
 
 static const char *or_empty(const char *text)
@@ -68,18 +69,30 @@ static bool word_char(char c)
 static void md_cell(tm_buf *out, const char *text)
 {
 	const char *start = or_empty(text);
-	for (const char *p = start; *p; p++) {
+	size_t len = strlen(start);
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)start[i];
+		if (c < 0x20 || c >= 0x7F) {
+			/* line breaks and tabs as spaces; controls, bidirectional
+			 * overrides and invalid UTF-8 as U+FFFD */
+			uint32_t cp;
+			i += tm_utf8_next(start + i, len - i, &cp);
+			if (cp == '\n' || cp == '\r' || cp == '\t')
+				tm_buf_putc(out, ' ');
+			else
+				tm_utf8_put(out, tm_utf8_is_unsafe(cp) ? TM_UTF8_REPLACEMENT : cp);
+			continue;
+		}
 		/* An underscore inside a word never starts emphasis, so
 		 * `denial_of_service` stays readable in the Markdown source. */
+		const char *p = start + i;
 		bool inner_underscore = *p == '_' && p > start && word_char(p[-1]) && word_char(p[1]);
 		if ((*p == '|' || *p == '\\' || *p == '`' || *p == '*' || *p == '_' || *p == '<' ||
 		     *p == '>' || *p == '[' || *p == ']') &&
 		    !inner_underscore)
 			tm_buf_putc(out, '\\');
-		if (*p == '\n' || *p == '\r')
-			tm_buf_putc(out, ' ');
-		else
-			tm_buf_putc(out, *p);
+		tm_buf_putc(out, *p);
+		i++;
 	}
 }
 
@@ -91,7 +104,9 @@ void tm_render_rules_markdown(tm_buf *out, const tm_rules *rules)
 		const tm_rule_info *info = tm_rules_info(rules, i);
 		if (!pack || strcmp(pack, or_empty(info->pack)) != 0) {
 			pack = or_empty(info->pack);
-			tm_buf_printf(out, "%s## Pack `%s`\n\n", i ? "\n" : "", pack);
+			tm_buf_printf(out, "%s## Pack ", i ? "\n" : "");
+			tm_esc_md_code(out, *pack ? pack : " ", false);
+			tm_buf_puts(out, "\n\n");
 			tm_buf_puts(out, "| ID | framework | category | applies to | title | answered by / "
 			                 "mitigation |\n");
 			tm_buf_puts(out, "|---|---|---|---|---|---|\n");

@@ -1,91 +1,10 @@
 #include "render/term.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-
-size_t tm_term_utf8_next(const char *text, size_t len, uint32_t *cp)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	*cp = TM_TERM_REPLACEMENT;
-	if (len == 0)
-		return 0;
-	unsigned char lead = s[0];
-	if (lead < 0x80) {
-		*cp = lead;
-		return 1;
-	}
-	size_t need;
-	uint32_t value;
-	/* The bounds of the second byte rule out overlong forms, surrogates
-	 * and code points beyond U+10FFFF (RFC 3629's table). */
-	unsigned char lo = 0x80, hi = 0xBF;
-	if (lead >= 0xC2 && lead <= 0xDF) {
-		need = 1;
-		value = lead & 0x1F;
-	} else if (lead >= 0xE0 && lead <= 0xEF) {
-		need = 2;
-		value = lead & 0x0F;
-		if (lead == 0xE0)
-			lo = 0xA0;
-		else if (lead == 0xED)
-			hi = 0x9F;
-	} else if (lead >= 0xF0 && lead <= 0xF4) {
-		need = 3;
-		value = lead & 0x07;
-		if (lead == 0xF0)
-			lo = 0x90;
-		else if (lead == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 1;
-	}
-	for (size_t i = 1; i <= need; i++) {
-		if (i >= len)
-			return i;
-		unsigned char c = s[i];
-		if (c < lo || c > hi)
-			return i;
-		lo = 0x80;
-		hi = 0xBF;
-		value = (value << 6) | (c & 0x3F);
-	}
-	*cp = value;
-	return need + 1;
-}
-
-void tm_term_utf8_put(tm_buf *out, uint32_t cp)
-{
-	char bytes[4];
-	size_t n;
-	if (cp < 0x80) {
-		bytes[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		bytes[0] = (char)(0xC0 | (cp >> 6));
-		bytes[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		bytes[0] = (char)(0xE0 | (cp >> 12));
-		bytes[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		bytes[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		bytes[0] = (char)(0xF0 | (cp >> 18));
-		bytes[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		bytes[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		bytes[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	tm_buf_put(out, bytes, n);
-}
-
-bool tm_term_is_unsafe(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
-	       (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
-}
 
 typedef struct range {
 	uint32_t first, last;
@@ -147,13 +66,25 @@ int tm_term_char_width(uint32_t cp)
 }
 
 /* The character at text[0..len) as it will be shown: its code point after
- * sanitising (unsafe ones become '?'). Returns the bytes consumed. */
+ * sanitising (a line break or a tab is a space, other unsafe characters
+ * become U+FFFD). Returns the bytes consumed. */
 static size_t shown_char(const char *text, size_t len, uint32_t *cp)
 {
-	size_t used = tm_term_utf8_next(text, len, cp);
-	if (tm_term_is_unsafe(*cp))
-		*cp = '?';
+	size_t used = tm_utf8_next(text, len, cp);
+	if (*cp == '\n' || *cp == '\r' || *cp == '\t')
+		*cp = ' ';
+	else if (tm_utf8_is_unsafe(*cp))
+		*cp = TM_UTF8_REPLACEMENT;
 	return used;
+}
+
+/* The offset of the colon that would start a workflow command, or
+ * SIZE_MAX. */
+static size_t command_colon(const char *text, size_t len)
+{
+	if (!tm_utf8_is_command(text, len))
+		return SIZE_MAX;
+	return (size_t)(strchr(text, ':') - text);
 }
 
 size_t tm_term_width(const char *text)
@@ -173,11 +104,12 @@ void tm_term_sanitize(tm_buf *out, const char *text)
 {
 	if (!text)
 		return;
-	size_t len = strlen(text);
+	size_t len = strlen(text), colon = command_colon(text, len);
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
-		i += shown_char(text + i, len - i, &cp);
-		tm_term_utf8_put(out, cp);
+		size_t used = shown_char(text + i, len - i, &cp);
+		tm_utf8_put(out, i == colon ? TM_UTF8_REPLACEMENT : cp);
+		i += used;
 	}
 }
 
@@ -191,14 +123,16 @@ size_t tm_term_fit(tm_buf *out, const char *text, size_t max)
 	if (max == 0)
 		return 0;
 	/* Keep what fits in max - 1 columns, then the ellipsis (one column). */
-	size_t len = strlen(text), width = 0;
+	size_t len = strlen(text), width = 0, colon = command_colon(text, len);
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t used = shown_char(text + i, len - i, &cp);
+		if (i == colon)
+			cp = TM_UTF8_REPLACEMENT;
 		size_t w = (size_t)tm_term_char_width(cp);
 		if (width + w > max - 1)
 			break;
-		tm_term_utf8_put(out, cp);
+		tm_utf8_put(out, cp);
 		width += w;
 		i += used;
 	}

@@ -1,7 +1,7 @@
 /* Terminal helpers for the text writers: whether to colour, how wide UTF-8
  * text is on screen, truncation to a width, and sanitising labels so that
  * text from a model can never drive the terminal (an ESC in a label is
- * printed as '?', not obeyed). */
+ * printed as U+FFFD, not obeyed; base/utf8.h says which characters). */
 #ifndef TM_RENDER_TERM_H
 #define TM_RENDER_TERM_H
 
@@ -11,30 +11,18 @@
 #include <stdio.h>
 
 #include "base/buf.h"
+#include "base/utf8.h"
 
-#define TM_TERM_REPLACEMENT 0xFFFDu
-
-/* Decodes one UTF-8 character of text[0..len) into *cp and returns the
- * bytes it used (at least 1 when len > 0). Invalid input (a stray or
- * missing continuation byte, an overlong form, a surrogate, beyond
- * U+10FFFF) gives U+FFFD and consumes the maximal invalid prefix, as
- * WHATWG decoders do. */
-size_t tm_term_utf8_next(const char *text, size_t len, uint32_t *cp);
-/* Appends cp encoded as UTF-8 (cp must be a scalar value). */
-void tm_term_utf8_put(tm_buf *out, uint32_t cp);
-
-/* True for what must not reach a terminal: C0 and C1 controls, DEL, line
- * and paragraph separators, and the bidirectional overrides and isolates
- * (so a label cannot reorder the text around it). */
-bool tm_term_is_unsafe(uint32_t cp);
 /* Columns a character takes: 0 for combining marks and zero-width
  * characters, 2 for East Asian wide and emoji, else 1. */
 int tm_term_char_width(uint32_t cp);
 
 /* Display width of text once sanitised (NULL is empty). */
 size_t tm_term_width(const char *text);
-/* Appends text with every unsafe character replaced by '?' and invalid
- * UTF-8 by U+FFFD. */
+/* Appends text on one line: a line break or a tab as a space, invalid
+ * UTF-8 and every other unsafe character as U+FFFD; text that would start a GitHub Actions
+ * workflow command ("::") gets U+FFFD for its first colon, wherever it
+ * is placed. */
 void tm_term_sanitize(tm_buf *out, const char *text);
 /* Like tm_term_sanitize, but at most max columns: text that does not fit
  * is cut and ends with "…". Returns the columns written. */

@@ -37,7 +37,9 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 	tm_session_timings *timings = &session->timings;
 	double mark = tm_clock_seconds();
 
-	int loaded = tm_model_load(&session->model, paths, npaths, &session->diags);
+	tm_load_options load = {.include_roots = options->include_roots,
+	                        .ninclude_roots = options->ninclude_roots};
+	int loaded = tm_model_load(&session->model, paths, npaths, &load, &session->diags);
 	timings->load = lap(&mark);
 	if (loaded != TM_OK || !session->model) {
 		session->model_failed = true;

@@ -15,11 +15,18 @@
 
 struct tm_rules;
 
+/* How many --include-root folders a session takes. */
+#define TM_SESSION_MAX_INCLUDE_ROOTS 16
+
 typedef struct tm_session_options {
 	int32_t today;      /* days since epoch (see tm_date_today) */
 	bool no_rules;      /* parse, resolve and score hand-written threats only */
 	bool profile_rules; /* measure each rule (tm_rule_info's seconds, calls, raised) */
 	bool strict;        /* attributes outside the packs' vocabulary are errors, not warnings */
+	/* Folders `include` may read from besides the models' own
+	 * (--include-root); the strings must outlive the session. */
+	const char *include_roots[TM_SESSION_MAX_INCLUDE_ROOTS];
+	size_t ninclude_roots;
 } tm_session_options;
 
 /* Seconds each stage of tm_session_open took (`--timings`). */

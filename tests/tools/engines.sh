@@ -6,6 +6,8 @@
 #
 #   tests/tools/engines.sh THREAT_BIN
 . "$(dirname "$0")/checks.sh" engines "$1"
+# Each check says how many engines it wants; the defaults are checked too.
+unset THREAT_JOBS
 today=2026-06-01
 
 # run JOBS NAME ARGS...: output in $work/NAME.JOBS, status appended.

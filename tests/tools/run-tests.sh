@@ -2,7 +2,7 @@
 # Runs the test suites against one build directory and keeps going after a
 # failure, so one run shows every failure.
 #
-#   tests/tools/run-tests.sh BUILD [SUITE]
+#   tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]]
 #
 #   unit    every BUILD/tests/test_* (one per tests/unit/test_*.c; a missing
 #           binary fails); each binary counts as one
@@ -12,32 +12,36 @@
 #           counts as one
 #   fuzz    BUILD/fuzz-replay tests/fuzz/corpus; counts as one
 #   repl, docs, query, robustness, timings, engines, install, manpages,
-#   completion, cli
+#   completion, cli, controls
 #           the scripts in tests/repl and tests/tools; each check counts
 #
 # The last line is always `N passed, N failed`; the exit status is 1 when
 # anything failed. Sanitizer options make a sanitized build (build-san)
 # stop at the first report instead of printing and carrying on, with exit
-# status 23 so a report never passes for an ordinary exit 1.
+# status 23 so a report never passes for an ordinary exit 1 (ThreadSanitizer
+# in build-tsan too: a data race fails the case).
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: tests/tools/run-tests.sh BUILD [unit|golden|packs|fuzz|repl|docs|query|robustness|timings|engines|install|manpages|completion|cli]" >&2
+	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls)" >&2
 	exit 2
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
-only=${2:-all}
-case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli) ;; *)
-	echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion or cli)" >&2
-	exit 2
-	;;
-esac
+suites=${2:-all}
+for only in ${suites//,/ }; do
+	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli | controls) ;; *)
+		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli or controls)" >&2
+		exit 2
+		;;
+	esac
+done
 cd "$root" || exit 2
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=23:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=23}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:exitcode=23}
 limit=${TEST_TIMEOUT:-300}
 
 passed=0
@@ -210,24 +214,30 @@ run_completion() { run_script completion tests/tools/completion.sh; }
 # Help per command, --color, the pager, several models per run, CSV.
 run_cli() { run_script cli tests/tools/cli.sh; }
 
-case $only in
-all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines
-	run_install; run_manpages; run_completion; run_cli ;;
-install) run_install ;;
-manpages) run_manpages ;;
-completion) run_completion ;;
-cli) run_cli ;;
-engines) run_engines ;;
-timings) run_timings ;;
-query) run_query ;;
-robustness) run_robustness ;;
-docs) run_docs ;;
-repl) run_repl ;;
-unit) run_unit ;;
-golden) run_golden ;;
-packs) run_packs ;;
-fuzz) run_fuzz ;;
-esac
+# Text from models, packs and file names reaches no output raw.
+run_controls() { run_script controls tests/tools/controls.sh; }
+
+for only in ${suites//,/ }; do
+	case $only in
+	all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines; run_controls
+		run_install; run_manpages; run_completion; run_cli ;;
+	install) run_install ;;
+	manpages) run_manpages ;;
+	completion) run_completion ;;
+	cli) run_cli ;;
+	engines) run_engines ;;
+	controls) run_controls ;;
+	timings) run_timings ;;
+	query) run_query ;;
+	robustness) run_robustness ;;
+	docs) run_docs ;;
+	repl) run_repl ;;
+	unit) run_unit ;;
+	golden) run_golden ;;
+	packs) run_packs ;;
+	fuzz) run_fuzz ;;
+	esac
+done
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

@@ -910,7 +910,7 @@ static void test_files_and_includes(void **state)
 	tm_diags diags = {0};
 	tm_model *m = NULL;
 	const char *paths[] = {main_path, infra}; /* infra named twice: still once */
-	int status = tm_model_load(&m, paths, 2, &diags);
+	int status = tm_model_load(&m, paths, 2, NULL, &diags);
 	if (diags.count) {
 		char *shown = render(&diags);
 		print_error("%s", shown);
@@ -934,7 +934,7 @@ static void test_files_and_includes(void **state)
 	char *a = write_temp(dir, "a.threat", "model \"m\"\ninclude \"b.threat\"\n");
 	char *b = write_temp(dir, "b.threat", "process p\ninclude \"a.threat\"\n");
 	m = NULL;
-	status = tm_model_load(&m, (const char *[]){a}, 1, &diags);
+	status = tm_model_load(&m, (const char *[]){a}, 1, NULL, &diags);
 	assert_int_equal(status, TM_ERR_INPUT);
 	char *shown = render(&diags);
 	char expected[1024];
@@ -952,7 +952,7 @@ static void test_files_and_includes(void **state)
 	char nope[512];
 	snprintf(nope, sizeof nope, "%s/none.threat", dir);
 	m = NULL;
-	status = tm_model_load(&m, (const char *[]){nope, missing}, 2, &diags);
+	status = tm_model_load(&m, (const char *[]){nope, missing}, 2, NULL, &diags);
 	assert_int_equal(status, TM_ERR_IO);
 	assert_non_null(m);
 	shown = render(&diags);
@@ -969,7 +969,7 @@ static void test_files_and_includes(void **state)
 	tm_model_free(m);
 
 	m = NULL;
-	assert_int_equal(tm_model_load(&m, (const char *[]){nope}, 1, &diags), TM_ERR_IO);
+	assert_int_equal(tm_model_load(&m, (const char *[]){nope}, 1, NULL, &diags), TM_ERR_IO);
 	assert_null(m);
 	tm_diags_free(&diags);
 

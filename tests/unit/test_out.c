@@ -367,12 +367,18 @@ static void test_json_escaping(void **state)
 #define ESC(lit) escaped(&buf, lit, sizeof(lit) - 1)
 	assert_string_equal(ESC("plain"), "\"plain\"");
 	assert_string_equal(ESC("say \"hi\" \\ bye"), "\"say \\\"hi\\\" \\\\ bye\"");
-	assert_string_equal(ESC("a\nb\tc\rd\be\ff"), "\"a\\nb\\tc\\rd\\be\\ff\"");
-	assert_string_equal(ESC("\x01\x1b[31m\x1f\x7f"), "\"\\u0001\\u001b[31m\\u001f\\u007f\"");
+	/* newlines and tabs are text; CRLF is a newline; a lone CR, \b and \f
+	 * are controls */
+	assert_string_equal(ESC("a\nb\tc\r\nd\re\bf\fg"),
+	                    "\"a\\nb\\tc\\nd\xef\xbf\xbd" "e\xef\xbf\xbd" "f\xef\xbf\xbdg\"");
+	assert_string_equal(ESC("\x01\x1b[31m\x1f\x7f"),
+	                    "\"\xef\xbf\xbd\xef\xbf\xbd[31m\xef\xbf\xbd\xef\xbf\xbd\"");
 	/* an embedded NUL is data, not the end */
-	assert_string_equal(ESC("a\0b"), "\"a\\u0000b\"");
-	/* JavaScript line terminators */
-	assert_string_equal(ESC("x\xe2\x80\xa8y\xe2\x80\xa9z"), "\"x\\u2028y\\u2029z\"");
+	assert_string_equal(ESC("a\0b"), "\"a\xef\xbf\xbd" "b\"");
+	/* JavaScript line terminators, C1 CSI, a bidi override and an isolate */
+	assert_string_equal(ESC("x\xe2\x80\xa8y\xe2\x80\xa9z"), "\"x\xef\xbf\xbdy\xef\xbf\xbdz\"");
+	assert_string_equal(ESC("a\xc2\x9b" "b\xe2\x80\xae" "c\xe2\x81\xa6" "d"),
+	                    "\"a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd" "d\"");
 	/* valid UTF-8 passes through */
 	assert_string_equal(ESC("é 漢字 🔥 →"), "\"é 漢字 🔥 →\"");
 	/* invalid UTF-8: a stray continuation, a lone lead byte, a truncated
@@ -490,10 +496,19 @@ static void test_term_sanitize(void **state)
 	(void)state;
 	tm_buf buf = TM_BUF_INIT;
 	assert_string_equal(sanitized(&buf, "ok 漢字"), "ok 漢字");
-	assert_string_equal(sanitized(&buf, "evil\x1b[31mred\x1b[0m"), "evil?[31mred?[0m");
-	assert_string_equal(sanitized(&buf, "bell\a tab\t nl\n cr\r del\x7f"), "bell? tab? nl? cr? del?");
+	assert_string_equal(sanitized(&buf, "evil\x1b[31mred\x1b[0m"),
+	                    "evil\xef\xbf\xbd[31mred\xef\xbf\xbd[0m");
+	/* line breaks and tabs keep the text on one line */
+	assert_string_equal(sanitized(&buf, "bell\a tab\t nl\n cr\r del\x7f"),
+	                    "bell\xef\xbf\xbd tab  nl  cr  del\xef\xbf\xbd");
 	/* C1 CSI (U+009B), a bidi override (U+202E) and an isolate (U+2066) */
-	assert_string_equal(sanitized(&buf, "a\xc2\x9b" "b\xe2\x80\xae" "c\xe2\x81\xa6" "d"), "a?b?c?d");
+	assert_string_equal(sanitized(&buf, "a\xc2\x9b" "b\xe2\x80\xae" "c\xe2\x81\xa6" "d"),
+	                    "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd" "d");
+	/* no text starts a GitHub Actions workflow command, even after white
+	 * space or a line break; "::" further on is left alone */
+	assert_string_equal(sanitized(&buf, "::warning::x"), "\xef\xbf\xbd:warning::x");
+	assert_string_equal(sanitized(&buf, " \n::error::y"), "  \xef\xbf\xbd:error::y");
+	assert_string_equal(sanitized(&buf, "std::vector"), "std::vector");
 	/* a raw 0x9B byte is invalid UTF-8: replaced, never passed on */
 	assert_string_equal(sanitized(&buf, "x\x9by"), "x\xef\xbf\xbdy");
 	tm_buf_clear(&buf);
@@ -532,7 +547,9 @@ static void test_term_fit(void **state)
 	assert_string_equal(fitted(&buf, "ab", 0, &width), "");
 	assert_int_equal(width, 0);
 	/* sanitised while cut */
-	assert_string_equal(fitted(&buf, "\x1b[2Jwipe", 4, &width), "?[2…");
+	assert_string_equal(fitted(&buf, "\x1b[2Jwipe", 4, &width), "\xef\xbf\xbd[2…");
+	assert_string_equal(fitted(&buf, "::add-mask::secret", 6, &width), "\xef\xbf\xbd:add…");
+	assert_int_equal(width, 6);
 	tm_buf_free(&buf);
 }
 
@@ -682,7 +699,7 @@ static void test_check_json_hostile(void **state)
 	const char *text = tm_buf_str(&buf);
 	assert_non_null(strstr(text, "  \"model\": {\n    \"name\": null\n  },\n"));
 	assert_non_null(
-	    strstr(text, "      \"title\": \"\\\"quoted\\\" \\\\ \\u001b[31m\\n\xef\xbf\xbd\\u2028\",\n"
+	    strstr(text, "      \"title\": \"\\\"quoted\\\" \\\\ \xef\xbf\xbd[31m\\n\xef\xbf\xbd\xef\xbf\xbd\",\n"
 	                 "      \"detail\": \"tab\\there\",\n"));
 	assert_non_null(strstr(text, "\"CRITICAL\": 1,\n    \"HIGH\": 0,"));
 	tm_buf_free(&buf);
@@ -1102,12 +1119,18 @@ static void test_check_text_hostile(void **state)
 	char *text = text_of(fx, false, 0);
 	assert_null(strchr(text, '\033'));
 	assert_null(strchr(text, '\007'));
-	assert_non_null(strstr(text, "Acme?]0;pwned?: 5 elements"));
-	assert_non_null(strstr(text, "    TB-02 \"evil?[2Jzone?\" — controls"));
-	assert_non_null(strstr(text, "      sql: api -> db \"q?uery\"\n"));
-	assert_non_null(strstr(text, "  ?[31mred\xef\xbf\xbd  "));
-	assert_non_null(strstr(text, "\n              line?break\n"));
-	assert_non_null(strstr(text, "  X@?[1m  "));
+	assert_non_null(strstr(text, "Acme\xef\xbf\xbd]0;pwned\xef\xbf\xbd: 5 elements"));
+	assert_non_null(strstr(text, "    TB-02 \"evil\xef\xbf\xbd[2Jzone \" — controls"));
+	assert_non_null(strstr(text, "      sql: api -> db \"q\xef\xbf\xbduery\"\n"));
+	assert_non_null(strstr(text, "  \xef\xbf\xbd[31mred\xef\xbf\xbd  "));
+	assert_non_null(strstr(text, "\n              line break\n"));
+	assert_non_null(strstr(text, "  X@\xef\xbf\xbd[1m  "));
+	free(text);
+	/* a model named like a workflow command does not start the report */
+	fx->model.meta.name = "::warning::x";
+	text = text_of(fx, false, 0);
+	const char *head = "\xef\xbf\xbd:warning::x: 5 elements";
+	assert_memory_equal(text, head, strlen(head));
 	free(text);
 }
 

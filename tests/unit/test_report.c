@@ -60,6 +60,8 @@ static void test_escape_markdown(void **state)
 	ASSERT_ESC(md_code_cell, "a`b|c", "``a`b\\|c``");
 	ASSERT_ESC(md_code_cell, "`x`", "`` `x` ``");
 	ASSERT_ESC(md_cell, NULL, "");
+	/* no line starts a GitHub Actions workflow command; "\\:" reads as ":" */
+	ASSERT_ESC(md_prose, "::warning::x\n  ::error::y\na::b", "\\::warning::x\n  \\::error::y\na::b");
 }
 
 static void test_escape_html_dot_mermaid(void **state)
@@ -80,6 +82,7 @@ static void test_escape_html_dot_mermaid(void **state)
 	ASSERT_ESC(tm_esc_mermaid, "#gt;", "＃gt；");
 	/* controls and bidi overrides never pass; invalid UTF-8 is replaced */
 	ASSERT_ESC(tm_esc_html, "a\x1b[31mb\xe2\x80\xae" "c\xff", "a\xef\xbf\xbd[31mb\xef\xbf\xbd" "c\xef\xbf\xbd");
+	ASSERT_ESC(tm_esc_html, "::warning::x\n ::error::y z::w", "&#58;:warning::x\n &#58;:error::y z::w");
 }
 
 static void wrap20(tm_buf *out, const char *text) { tm_esc_wrap(out, text, 20); }

@@ -70,7 +70,7 @@ static void test_terminal(void **state)
 	(void)state;
 	expect_diff("# \x1b[2J\n", "# ok\n", true,
 	            "\x1b[1m--- m.threat\n+++ m.threat\x1b[0m\n\x1b[36m@@ -1,1 +1,1 @@\x1b[0m\n"
-	            "\x1b[31m-# ?[2J\x1b[0m\n\x1b[32m+# ok\x1b[0m\n");
+	            "\x1b[31m-# \xef\xbf\xbd[2J\x1b[0m\n\x1b[32m+# ok\x1b[0m\n");
 }
 
 int main(void)
