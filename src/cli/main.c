@@ -218,7 +218,8 @@ static void write_check_text(tm_buf *text, const tm_session *session, bool headi
 static int cmd_check(int argc, char **argv)
 {
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
-	bool no_rules = false, self_check = false, timings = false, merge = false, strict = false, bad = false;
+	bool no_rules = false, self_check = false, timings = false, merge = false, strict = false,
+	     bad = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
 	size_t nfiles = 0, nmodels = 0, nkept = 0;
 	int status = 2;
@@ -291,7 +292,6 @@ static int cmd_check(int argc, char **argv)
 	bool sarif = strcmp(format, "sarif") == 0, csv = strcmp(format, "csv") == 0,
 	     json = strcmp(format, "json") == 0, keep = sarif || timings;
 	sessions = tm_xcalloc(nmodels, sizeof *sessions);
-	size_t ngood = 0;
 	bool any_failed = false, failing = false, all_met = true;
 	double load_seconds = 0, started = tm_clock_seconds();
 	tm_buf text = TM_BUF_INIT;
@@ -314,33 +314,34 @@ static int cmd_check(int argc, char **argv)
 			any_failed |= session->rules_failed || session->tracking_failed;
 			failing |= fail_on && tm_session_count_failing(session, threshold);
 		} else {
-			/* reported above; the machine formats describe the models
-			 * that loaded */
+			/* reported above; JSON and SARIF carry the errors too, so a CI
+			 * step that uploads or parses them gets a valid document */
 			any_failed = true;
 		}
+		const tm_model *model = good ? session->model : NULL;
+		const tm_findings *findings = good ? &session->findings : NULL;
 		if (csv && good) {
 			tm_render_check_csv(&text, &session->findings, options.today);
-		} else if (json && good && nmodels == 1) {
-			tm_render_check_json(&text, session->model, &session->findings, &session->diags);
-		} else if (json && good) {
+		} else if (json && nmodels == 1) {
+			tm_render_check_json(&text, model, findings, &session->diags);
+		} else if (json) {
 			tm_buf object = TM_BUF_INIT;
-			tm_render_check_json(&object, session->model, &session->findings, &session->diags);
-			tm_cli_json_array_item(&text, &object, ngood == 0);
+			tm_render_check_json(&object, model, findings, &session->diags);
+			tm_cli_json_array_item(&text, &object, m == 0);
 			tm_buf_free(&object);
 		} else if (!sarif && !json && !csv && (good || nmodels > 1)) {
 			if (m)
 				tm_buf_putc(&text, '\n');
 			write_check_text(&text, session, nmodels > 1, self_check, &all_met);
 		}
-		ngood += good;
 		tm_buf_flush(&text);
-		if (keep && good)
+		if (sarif || (keep && good))
 			sessions[nkept++] = session;
 		else
 			tm_session_free(session);
 	}
 	if (json && nmodels > 1)
-		tm_buf_puts(&text, ngood ? "\n]\n" : "]\n");
+		tm_buf_puts(&text, "\n]\n");
 	if (sarif && nkept)
 		tm_render_sarif_runs(&text, (const tm_session *const *)sessions, nkept);
 	tm_cli_write(&text);
@@ -350,7 +351,8 @@ static int cmd_check(int argc, char **argv)
 		fprintf(stderr, "timings: load and analysis %.3f s, output %.3f s\n", load_seconds,
 		        total - load_seconds);
 		for (size_t m = 0; m < nkept; m++)
-			print_stage_timings(sessions[m]);
+			if (!sessions[m]->model_failed)
+				print_stage_timings(sessions[m]);
 	}
 	status = any_failed ? 2 : failing || !all_met ? 1 : 0;
 out:

@@ -211,7 +211,10 @@ void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings 
 	tm_json_init(&json, out);
 	tm_json_begin_object(&json);
 	tm_json_key(&json, "model");
-	tm_render_model_json(&json, model);
+	if (model)
+		tm_render_model_json(&json, model);
+	else
+		tm_json_null(&json);
 	tm_json_key(&json, "findings");
 	tm_json_begin_array(&json);
 	for (size_t i = 0; findings && i < findings->count; i++)

@@ -29,7 +29,9 @@ void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings 
 
 /* SPEC §4: {"model": {...}, "findings": [...], "groups": [...],
  * "summary": {...}} and a trailing newline (doc/report.md, "The summary");
- * with diags, a last key "diagnostics" lists them (tm_render_diags_json). */
+ * with diags, a last key "diagnostics" lists them (tm_render_diags_json).
+ * A model that failed to load is written with model NULL and findings
+ * NULL: {"model": null, "findings": [], ..., "diagnostics": [...]}. */
 void tm_render_check_json(tm_buf *out, const tm_model *model, const tm_findings *findings,
                           const tm_diags *diags);
 

@@ -446,7 +446,8 @@ static bool valid_finding(const tm_finding *f)
  * scanning keeps their results apart. */
 static void write_run(tm_json *json, const tm_session *session, bool name_the_run, const char *cwd)
 {
-	const tm_findings *findings = session ? &session->findings : NULL;
+	/* a model that failed to load has its errors as notifications only */
+	const tm_findings *findings = session && !session->model_failed ? &session->findings : NULL;
 	size_t count = findings ? findings->count : 0;
 	sarif_rule *rules = tm_xcalloc(count + 1, sizeof *rules);
 	size_t nrules = 0;
