@@ -274,6 +274,36 @@ static void suppression(tm_json *json, const tm_finding *f)
 	tm_buf_free(&why);
 }
 
+/* "physicalLocation": the file (relative to the checkout when it can be,
+ * doc/report.md) and the region's line, and column when not 0. */
+static void physical_location(tm_json *json, tm_buf *scratch, const char *file, const char *cwd,
+                              uint32_t line, uint32_t column)
+{
+	tm_json_key(json, "physicalLocation");
+	tm_json_begin_object(json);
+	tm_json_key(json, "artifactLocation");
+	tm_json_begin_object(json);
+	tm_buf_clear(scratch);
+	bool relative = artifact_uri(scratch, file, cwd);
+	tm_json_key(json, "uri");
+	tm_json_string(json, tm_buf_str(scratch));
+	if (relative) {
+		tm_json_key(json, "uriBaseId");
+		tm_json_string(json, "%SRCROOT%");
+	}
+	tm_json_end_object(json);
+	tm_json_key(json, "region");
+	tm_json_begin_object(json);
+	tm_json_key(json, "startLine");
+	tm_json_int(json, line);
+	if (column) {
+		tm_json_key(json, "startColumn");
+		tm_json_int(json, column);
+	}
+	tm_json_end_object(json);
+	tm_json_end_object(json);
+}
+
 static void result(tm_json *json, const tm_finding *f, size_t index, const tm_model *model, const char *cwd)
 {
 	tm_buf scratch = TM_BUF_INIT;
@@ -305,25 +335,7 @@ static void result(tm_json *json, const tm_finding *f, size_t index, const tm_mo
 	tm_json_begin_array(json);
 	if (file) {
 		tm_json_begin_object(json);
-		tm_json_key(json, "physicalLocation");
-		tm_json_begin_object(json);
-		tm_json_key(json, "artifactLocation");
-		tm_json_begin_object(json);
-		tm_buf_clear(&scratch);
-		bool relative = artifact_uri(&scratch, file, cwd);
-		tm_json_key(json, "uri");
-		tm_json_string(json, tm_buf_str(&scratch));
-		if (relative) {
-			tm_json_key(json, "uriBaseId");
-			tm_json_string(json, "%SRCROOT%");
-		}
-		tm_json_end_object(json);
-		tm_json_key(json, "region");
-		tm_json_begin_object(json);
-		tm_json_key(json, "startLine");
-		tm_json_int(json, line ? line : 1);
-		tm_json_end_object(json);
-		tm_json_end_object(json);
+		physical_location(json, &scratch, file, cwd, line ? line : 1, 0);
 		if (f->element_key && *f->element_key) {
 			tm_json_key(json, "logicalLocations");
 			tm_json_begin_array(json);
@@ -402,27 +414,7 @@ static void notifications(tm_json *json, const tm_diags *diags, const char *cwd)
 			tm_json_key(json, "locations");
 			tm_json_begin_array(json);
 			tm_json_begin_object(json);
-			tm_json_key(json, "physicalLocation");
-			tm_json_begin_object(json);
-			tm_json_key(json, "artifactLocation");
-			tm_json_begin_object(json);
-			tm_buf_clear(&scratch);
-			bool relative = artifact_uri(&scratch, d->span.src->path, cwd);
-			tm_json_key(json, "uri");
-			tm_json_string(json, tm_buf_str(&scratch));
-			if (relative) {
-				tm_json_key(json, "uriBaseId");
-				tm_json_string(json, "%SRCROOT%");
-			}
-			tm_json_end_object(json);
-			tm_json_key(json, "region");
-			tm_json_begin_object(json);
-			tm_json_key(json, "startLine");
-			tm_json_int(json, line);
-			tm_json_key(json, "startColumn");
-			tm_json_int(json, column);
-			tm_json_end_object(json);
-			tm_json_end_object(json);
+			physical_location(json, &scratch, d->span.src->path, cwd, line, column);
 			tm_json_end_object(json);
 			tm_json_end_array(json);
 		}
