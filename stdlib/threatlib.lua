@@ -243,6 +243,11 @@ T.GATEWAY_KIND = T.set { "gateway", "api_gateway", "waf", "cdn", "proxy", "rever
 	"load_balancer", "ingress", "edge" }
 T.GATEWAY_TECH = T.set { "bunnycdn", "cloudflare", "cloudfront", "akamai", "fastly",
 	"kong", "apigee", "traefik", "envoy", "modsecurity", "coraza", "nginx", "haproxy" }
+-- Identity providers: the service that checks a person's credentials and
+-- issues their identity, so a call to it establishes who the user is.
+T.IDP_TECH = T.set { "keycloak", "okta", "auth0", "entra", "azuread", "cognito", "ory",
+	"authentik", "zitadel", "dex", "gluu", "pingfederate", "adfs", "shibboleth" }
+T.IDP_KIND = T.set { "idp", "identity_provider", "sso", "oidc_provider", "saml_idp" }
 -- The platform workloads run on (a cluster, an orchestrator, a host), as
 -- opposed to the programs that serve requests: application-level rules
 -- (error pages, body limits, SSRF...) do not apply to it.
@@ -256,6 +261,13 @@ T.HUMAN_KIND = T.set { "user", "users", "human", "person", "browser", "customer"
 T.SECURE_PROTOCOL = T.set { "https", "wss", "tls", "mtls", "grpcs", "h2", "http2s",
 	"sftp", "ssh", "scp", "ldaps", "smtps", "imaps", "amqps", "mqtts", "kafka+ssl",
 	"postgres+tls", "rediss", "ipsec", "wireguard", "quic", "http3", "dot", "doh" }
+-- Remote-access and code-transfer protocols: a shell session, a file copy,
+-- a git push or pull, a deployment. Their traffic is commands and files
+-- from an authenticated operator or machine, not requests to an
+-- application: rate limits, input validation and WAFs are not the
+-- controls that answer them.
+T.REMOTE_ACCESS_PROTOCOL = T.set { "ssh", "scp", "sftp", "rsync", "git", "rdp", "vnc",
+	"telnet", "winrm" }
 -- Protocols that are cleartext unless `tls true` says otherwise.
 T.CLEARTEXT_PROTOCOL = T.set { "http", "ws", "ftp", "telnet", "smtp", "ldap", "amqp",
 	"mqtt", "redis", "memcached", "snmp", "syslog", "tftp", "nfs", "smb", "rsh" }
@@ -277,6 +289,13 @@ T.is_cache = tech_or_kind(T.CACHE_TECH, T.CACHE_KIND)
 T.is_queue = tech_or_kind(T.QUEUE_TECH, T.QUEUE_KIND)
 T.is_gateway = tech_or_kind(T.GATEWAY_TECH, T.GATEWAY_KIND)
 T.is_platform = tech_or_kind(T.PLATFORM_TECH, T.PLATFORM_KIND)
+T.is_idp = tech_or_kind(T.IDP_TECH, T.IDP_KIND)
+
+-- True when the flow is a remote-access session or a code transfer (by
+-- its `protocol`, T.REMOTE_ACCESS_PROTOCOL) rather than application traffic.
+function T.remote_access(f)
+	return is(f, "protocol", T.REMOTE_ACCESS_PROTOCOL)
+end
 
 -- A person (or the browser a person drives) rather than a system: by
 -- `kind`, or, when no kind is given, by an id or label that says browser,
@@ -389,6 +408,38 @@ local function is_response(f)
 	return f.response == true
 end
 T.is_response = is_response
+
+-- The flows that a response f answers: those its target sends to f's
+-- source's program (the request of the same exchange). Empty unless f is
+-- a response.
+function T.answered(f)
+	local out = {}
+	if not is_response(f) then return out end
+	local s, t = f.source, f.target
+	local home = T.level0(s)
+	for _, g in ipairs(t.outflows or {}) do
+		if g ~= f and g.source == t and g.target and T.level0(g.target) == home then
+			out[#out + 1] = g
+		end
+	end
+	return out
+end
+
+-- The responses that answer flow g: one-way flows back to g's source from
+-- g's target's program (see T.is_response).
+function T.replies(g)
+	local out = {}
+	local s, t = g.source, g.target
+	if s == nil or t == nil then return out end
+	local there = T.level0(t)
+	for _, r in ipairs(s.inflows or {}) do
+		if r ~= g and r.target == s and r.source and is_response(r)
+			and T.level0(r.source) == there then
+			out[#out + 1] = r
+		end
+	end
+	return out
+end
 
 -- Requests into v from outside: untrusted inflows whose target is v (not
 -- the answers to calls v makes), skipping answers to calls of others.
@@ -629,18 +680,26 @@ function T.at_least(v, level)
 	return rank(T.sensitivity(v)) >= rank(level)
 end
 
--- True when the asset is a secret: `kind` secret/credential/key/token,
--- `secret true`, or a label naming credentials, passwords, keys or tokens.
+-- True when the asset is a secret: `secret true`, a `kind` that names one
+-- (secret, credential, key, token...), or, when no `kind` says what the
+-- asset is, a label naming credentials, passwords, keys or tokens as
+-- whole words. A classification is not a secret: "(max classification
+-- TOP_SECRET)" and "top secret" name how sensitive data is, not a key.
 local SECRET_KIND = T.set { "secret", "secrets", "credential", "credentials", "key", "keys",
 	"token", "tokens", "password", "passwords", "certificate", "private_key" }
-local SECRET_WORDS = { "credential", "password", "secret", "api key", "api-key", "apikey",
-	"private key", "token", "passphrase" }
+local SECRET_WORDS = T.set { "credential", "credentials", "password", "passwords", "secret",
+	"secrets", "apikey", "apikeys", "token", "tokens", "passphrase", "passphrases" }
+local SECRET_PAIRS = T.set { "api key", "api keys", "private key", "private keys", "signing key",
+	"access key", "access keys", "secret key" }
 T.is_secret = memo(function(a)
 	if yes(a, "secret") then return true end
-	if is(a, "kind", SECRET_KIND) then return true end
-	local label = (a.label or ""):lower()
-	for _, w in ipairs(SECRET_WORDS) do
-		if label:find(w, 1, true) then return true end
+	if T.stated(a, "kind") then return is(a, "kind", SECRET_KIND) end
+	-- words are runs of letters and digits; `_` joins (TOP_SECRET is one word)
+	local previous
+	for w in (a.label or ""):lower():gmatch("[%w_]+") do
+		if SECRET_WORDS[w] and not (w == "secret" and previous == "top") then return true end
+		if previous and SECRET_PAIRS[previous .. " " .. w] then return true end
+		previous = w
 	end
 	return false
 end)
