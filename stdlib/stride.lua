@@ -107,29 +107,28 @@ end
 
 -- Transport threats are judged per connection. A response (`web -> user`
 -- after `user -> web`) travels on the connection of the request it
--- answers, so it is reported with that request when the request is
--- cleartext too; it gets a finding of its own only when every request it
--- answers is encrypted (the model then says two things of one connection).
+-- answers, so it is reported with that request (the first it answers)
+-- when the request is cleartext too; it gets a finding of its own only
+-- when that request is encrypted (the model then says two things of one
+-- connection).
+local function carrier(r)
+	local g = T.answered(r)[1]
+	if g and not T.secure_transport(g) and not in_process(g) and ours(g) then return g end
+	return nil
+end
+
 local function cleartext_replies(f)
 	local out = {}
 	for _, r in ipairs(T.replies(f)) do
-		if not T.secure_transport(r) then out[#out + 1] = r end
+		if not T.secure_transport(r) and carrier(r) == f then out[#out + 1] = r end
 	end
 	return out
 end
 
--- `quiet(g)`, when given, is true for a connection the rule leaves alone.
+-- `quiet(f)`, when given, is true for a connection the rule leaves alone.
 local function cleartext_connection(f, quiet)
 	if T.secure_transport(f) or in_process(f) or not ours(f) then return nil end
-	if is_response(f) then
-		for _, g in ipairs(T.answered(f)) do
-			if not T.secure_transport(g) and not in_process(g) and ours(g)
-				and not (quiet and quiet(g)) then
-				return nil
-			end
-		end
-	end
-	if quiet and quiet(f) then return nil end
+	if carrier(f) or (quiet and quiet(f)) then return nil end
 	local why = cleartext_reason(f)
 	local replies = cleartext_replies(f)
 	if replies[1] == nil then return why end
@@ -140,8 +139,8 @@ local function cleartext_connection(f, quiet)
 end
 
 -- True for a connection that carries anonymous public content only: the
--- flow and its cleartext replies are `public true`, state their `data`,
--- and carry nothing above low sensitivity and no personal data.
+-- flow and the replies reported with it are `public true`, state their
+-- `data`, and carry nothing above low sensitivity and no personal data.
 local function public_flow(f)
 	return yes(f, "public") and T.stated(f, "data") and not f.pii
 		and (f.max_sensitivity == nil or f.max_sensitivity == "low")
