@@ -10,7 +10,9 @@
 #   - SARIF from `check --format sarif` on the goldens and the examples is
 #     valid against the SARIF 2.1.0 schema (tests/tools/validate-sarif.py);
 #   - `threat new` gives a model that checks cleanly (exit 0), and `report
-#     -o` writes the same bytes as standard output.
+#     -o` writes the same bytes as standard output;
+#   - doc/rules-reference.md is current, and doc/precision.md gives a
+#     verdict on exactly the findings the two third-party examples raise.
 #
 #   tests/tools/check-docs.sh THREAT_BIN
 #
@@ -157,6 +159,29 @@ if tests/tools/rules-reference.sh "$bin" | cmp -s - doc/rules-reference.md; then
 else
 	fail "doc/rules-reference.md is out of date: run make rules-reference"
 fi
+
+# doc/precision.md gives a verdict on every finding the two third-party
+# examples raise, and on none they no longer raise: a rule change that
+# moves their findings sends the reviewer back to it. The date is the one
+# the document's review used.
+for example in pytm-demo threagile-b2b; do
+	"$bin" check --today 2026-12-07 --format json "examples/$example/model.threat" 2>/dev/null |
+		"$python" -c 'import json, sys; [print(f["id"]) for f in json.load(sys.stdin)["findings"]]' |
+		sort >"$work/raised"
+	awk -v section="### \`examples/$example\`" '
+		$0 == section { inside = 1; next }
+		/^#/ { inside = 0 }
+		inside && /^\| `/ { split($0, cells, "`"); print cells[2] }
+	' doc/precision.md | sort >"$work/reviewed"
+	if [ ! -s "$work/raised" ]; then
+		fail "check of examples/$example gave no findings"
+	elif cmp -s "$work/raised" "$work/reviewed"; then
+		pass
+	else
+		fail "doc/precision.md is out of date for examples/$example (< raised, > reviewed):" \
+			"$(diff "$work/raised" "$work/reviewed" | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
+	fi
+done
 
 echo "docs: $passed passed, $failed failed"
 [ $failed = 0 ]
