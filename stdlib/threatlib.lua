@@ -7,9 +7,10 @@
 --
 --   attributes   T.value, T.yes, T.no, T.stated, T.has, T.any, T.is, T.text
 --   elements     T.is_web, T.is_api, T.is_sql, T.is_nosql, T.is_human,
---                T.is_gateway, T.is_platform, ..., T.parent, T.level0,
---                T.in_process, T.secure_transport, T.flows, T.other,
---                T.untrusted_inflows, T.requests, T.is_response
+--                T.is_gateway, T.is_platform, T.is_idp, ..., T.parent,
+--                T.level0, T.in_process, T.secure_transport, T.remote_access,
+--                T.flows, T.other, T.untrusted_inflows, T.requests,
+--                T.is_response, T.answered, T.replies
 --   programs     T.program_requests, T.program_is, T.serves_users
 --   data         T.assets, T.sensitivity, T.pii, T.secrets, T.regulated
 --   factors      T.confidentiality, T.compliance, T.population, T.opportunity,
