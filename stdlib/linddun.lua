@@ -136,6 +136,12 @@ local function sender(v, pred, depth)
 end
 local GATEWAY_HOPS = 3
 
+-- The data subject, or the person, who sends through v (see sender),
+-- worked out once per element: a gateway in front of many processes is
+-- asked once, not once per process.
+local subject_sender = T.memo(function(v) return sender(v, data_subject, GATEWAY_HOPS) or false end)
+local human_sender = T.memo(function(v) return sender(v, T.is_human, GATEWAY_HOPS) or false end)
+
 -- Flows carrying PII from a data subject (directly or through a gateway)
 -- into Level 0 process p, and the subjects' keys.
 local function collected(p)
@@ -143,7 +149,7 @@ local function collected(p)
 	for _, f in ipairs(subtree_flows(p)) do
 		local far = f.pii and into(f, p)
 		if far then
-			local o = sender(far, data_subject, GATEWAY_HOPS)
+			local o = subject_sender(far)
 			if o then
 				flows[#flows + 1] = f
 				if not seen[o.key] then
@@ -388,7 +394,7 @@ rule {
 		if not has_credentials(M(m)) then return false end
 		for _, f in ipairs(subtree_flows(p)) do
 			local far = into(f, p)
-			if far and sender(far, T.is_human, GATEWAY_HOPS) then
+			if far and human_sender(far) then
 				for _, a in ipairs(f.assets or {}) do
 					if login_credential(a) then
 						return p.key .. " takes " .. a.key .. " on " .. f.key

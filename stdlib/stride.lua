@@ -118,8 +118,10 @@ local function carrier(r)
 end
 
 local function cleartext_replies(f)
+	local replies = T.replies(f)
+	if replies[1] == nil then return replies end -- the shared empty list
 	local out = {}
-	for _, r in ipairs(T.replies(f)) do
+	for _, r in ipairs(replies) do
 		if not T.secure_transport(r) and carrier(r) == f then out[#out + 1] = r end
 	end
 	return out
@@ -141,6 +143,9 @@ end
 -- True for a connection that carries anonymous public content only: the
 -- flow and the replies reported with it are `public true`, state their
 -- `data`, and carry nothing above low sensitivity and no personal data.
+local TAMPERING_ALONE = { integrity = { "data", 2 } }
+local DISCLOSURE_ALONE = T.impact_factors()
+
 local function public_flow(f)
 	return yes(f, "public") and T.stated(f, "data") and not f.pii
 		and (f.max_sensitivity == nil or f.max_sensitivity == "low")
@@ -155,10 +160,13 @@ local function public_content(f)
 end
 
 -- The impact of a connection's threats: the data of the flow and of the
--- replies reported with it.
-local function connection_impact(f, m, extra)
+-- replies reported with it. Without replies, `alone` (factors the engine
+-- measures on the flow, as a static table would).
+local function connection_impact(f, m, alone, extra)
+	local replies = cleartext_replies(f)
+	if replies[1] == nil then return alone end
 	local out = T.impact(f, m, extra)
-	for _, r in ipairs(cleartext_replies(f)) do
+	for _, r in ipairs(replies) do
 		local more = T.impact(r, m, extra)
 		for k, x in pairs(more) do
 			if out[k] == nil or x > out[k] then out[k] = x end
@@ -500,7 +508,8 @@ stride {
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
 	impact = function(f, m)
-		local out = connection_impact(f, m)
+		local out = connection_impact(f, m, TAMPERING_ALONE)
+		if out == TAMPERING_ALONE then return out end
 		return { integrity = max2(out.confidentiality or 1) }
 	end,
 	mitigation = "Encrypt the channel with TLS 1.2+ (HSTS for browsers, certificate "
@@ -562,18 +571,30 @@ stride {
 -- True when program p (a top-level process and its parts) receives data
 -- from some element other than `except`: a flow into it, or the answers
 -- of a `<->` flow it starts, from outside the program.
-local function takes_input(p, except)
-	local function from_outside(v)
+-- Up to two distinct elements outside program p that send it data,
+-- found once per program: enough to say whether any but one does.
+local input_sources = T.memo(function(p)
+	local found = {}
+	local function walk(v)
 		for _, f in ipairs(v.inflows) do
 			local o = T.other(f, v)
-			if o and o ~= except and not in_process(f) then return true end
+			if o and o ~= found[1] and not in_process(f) then
+				found[#found + 1] = o
+				if #found == 2 then return true end
+			end
 		end
 		for _, c in ipairs(v.children) do
-			if from_outside(c) then return true end
+			if walk(c) then return true end
 		end
 		return false
 	end
-	return from_outside(p)
+	walk(p)
+	return found
+end)
+
+local function takes_input(p, except)
+	local found = input_sources(p)
+	return found[2] ~= nil or (found[1] ~= nil and found[1] ~= except)
 end
 
 stride {
@@ -960,7 +981,7 @@ stride {
 		return cleartext_connection(f, public_content) or false
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
-	impact = function(f, m) return connection_impact(f, m) end,
+	impact = function(f, m) return connection_impact(f, m, DISCLOSURE_ALONE) end,
 	mitigation = "Encrypt the channel with TLS 1.2+ (HSTS for browsers, certificate "
 		.. "verification by database and service clients, mTLS between services).",
 	advice = TRANSPORT_ADVICE,

@@ -410,36 +410,69 @@ local function is_response(f)
 end
 T.is_response = is_response
 
--- The flows that a response f answers: those its target sends to f's
--- source's program (the request of the same exchange). Empty unless f is
--- a response.
-function T.answered(f)
-	local out = {}
-	if not is_response(f) then return out end
-	local s, t = f.source, f.target
-	local home = T.level0(s)
-	for _, g in ipairs(t.outflows or {}) do
-		if g ~= f and g.source == t and g.target and T.level0(g.target) == home then
-			out[#out + 1] = g
+-- An element's flows indexed by the program at their other end, built
+-- once per element and only when asked: `sent_to(v)[program]` the flows v
+-- sends to that program, `answers_from(v)[program]` the responses v
+-- receives from it. Hubs with thousands of flows are then asked about one
+-- exchange in constant time; an element that receives no response (most
+-- of them) shares one empty index.
+local NO_INDEX = setmetatable({}, { __newindex = function() error("read-only", 2) end })
+
+local function index_by_program(list, keep, far)
+	local index = NO_INDEX
+	for _, f in ipairs(list or NONE) do
+		if keep(f) then
+			if index == NO_INDEX then index = {} end
+			local home = level0(far(f))
+			local flows = index[home]
+			if flows == nil then
+				flows = {}
+				index[home] = flows
+			end
+			flows[#flows + 1] = f
 		end
+	end
+	return index
+end
+
+local sent_to = memo(function(v)
+	return index_by_program(v.outflows, function(g) return g.source == v and g.target ~= nil end,
+		function(g) return g.target end)
+end)
+
+local answers_from = memo(function(v)
+	return index_by_program(v.inflows,
+		function(r) return r.target == v and r.source ~= nil and is_response(r) end,
+		function(r) return r.source end)
+end)
+
+-- The flows of `list` but f (NONE, shared and read-only, when empty).
+local function others(list, f)
+	if list == nil or (list[1] == f and list[2] == nil) then return NONE end
+	local out = {}
+	for _, g in ipairs(list) do
+		if g ~= f then out[#out + 1] = g end
 	end
 	return out
 end
 
+-- The flows that a response f answers: those its target sends to f's
+-- source's program (the request of the same exchange), in model order.
+-- Empty unless f is a response. The lists are not to be modified.
+function T.answered(f)
+	if not is_response(f) then return NONE end
+	return others(sent_to(f.target)[level0(f.source)], f)
+end
+
 -- The responses that answer flow g: one-way flows back to g's source from
--- g's target's program (see T.is_response).
+-- g's target's program (see T.is_response), in model order. The lists
+-- are not to be modified.
 function T.replies(g)
-	local out = {}
 	local s, t = g.source, g.target
-	if s == nil or t == nil then return out end
-	local there = T.level0(t)
-	for _, r in ipairs(s.inflows or {}) do
-		if r ~= g and r.target == s and r.source and is_response(r)
-			and T.level0(r.source) == there then
-			out[#out + 1] = r
-		end
-	end
-	return out
+	if s == nil or t == nil then return NONE end
+	local index = answers_from(s)
+	if index == NO_INDEX then return NONE end
+	return others(index[level0(t)], g)
 end
 
 -- Requests into v from outside: untrusted inflows whose target is v (not

@@ -35,6 +35,14 @@ typedef struct rule {
 	/* `advice`, sorted by technology; strings in the engine's arena. */
 	rule_advice *advice;
 	size_t nadvice;
+	/* The findings' texts with advice joined, one per set of matching
+	 * technologies (bit i: advice[i]), made once per run and shared. */
+	uint32_t advised_run;
+	size_t nadvised;
+	struct {
+		uint64_t matched;
+		tm_finding_about *about;
+	} advised[8];
 	/* `requires`: every attribute must hold one of its words; `unless`:
 	 * none may. Checked in C, so `when` is not called where it cannot
 	 * fire. Strings in the engine's arena. */

@@ -1354,10 +1354,12 @@ static const tm_value *tech_of(const tm_element *el)
 	return NULL;
 }
 
-/* The rule's texts for the finding's element: those whose technology the
- * element (a flow: either end) states, joined to the mitigation; NULL
- * when none applies, so the finding shares its rule's texts. */
-static const char *advice_for(tm_findings *out, const rule *r, const tm_element *el)
+/* The rule's texts for the finding's element: NULL when none of its
+ * `advice` technologies is stated by the element (a flow: either end),
+ * so the finding shares its rule's texts; else texts whose advice is the
+ * mitigation followed by each matching entry's text, shared by every
+ * finding of the run with the same matches. */
+static const tm_finding_about *advised_about(rule_run *run, rule *r, const tm_element *el)
 {
 	if (!r->nadvice || !el)
 		return NULL;
@@ -1370,23 +1372,43 @@ static const char *advice_for(tm_findings *out, const rule *r, const tm_element 
 	}
 	if (!techs[0] && !techs[1])
 		return NULL;
-	tm_buf text = TM_BUF_INIT;
-	if (r->info.mitigation)
-		tm_buf_puts(&text, r->info.mitigation);
-	bool added = false;
+	uint64_t matched = 0;
 	for (size_t i = 0; i < r->nadvice; i++) {
 		const char *tech = r->advice[i].tech;
 		const rule_filter word = {.attr = "tech", .words = &tech, .nwords = 1};
-		if (!value_matches(techs[0], &word) && !value_matches(techs[1], &word))
+		if (value_matches(techs[0], &word) || value_matches(techs[1], &word))
+			matched |= (uint64_t)1 << i;
+	}
+	if (!matched)
+		return NULL;
+	if (r->advised_run != run->id) {
+		r->advised_run = run->id;
+		r->nadvised = 0;
+	}
+	for (size_t i = 0; i < r->nadvised; i++)
+		if (r->advised[i].matched == matched)
+			return r->advised[i].about;
+	tm_findings *out = run->out;
+	tm_buf text = TM_BUF_INIT;
+	if (r->info.mitigation)
+		tm_buf_puts(&text, r->info.mitigation);
+	for (size_t i = 0; i < r->nadvice; i++) {
+		if (!(matched >> i & 1u))
 			continue;
 		if (text.len)
 			tm_buf_putc(&text, ' ');
 		tm_buf_puts(&text, r->advice[i].text);
-		added = true;
 	}
-	const char *joined = added ? tm_arena_strdup(out->arena, tm_buf_str(&text)) : NULL;
+	tm_finding_about *about = tm_arena_alloc(out->arena, sizeof *about);
+	*about = *r->about;
+	about->advice = tm_arena_strdup(out->arena, tm_buf_str(&text));
 	tm_buf_free(&text);
-	return joined;
+	if (r->nadvised < sizeof r->advised / sizeof *r->advised) {
+		r->advised[r->nadvised].matched = matched;
+		r->advised[r->nadvised].about = about;
+		r->nadvised++;
+	}
+	return about;
 }
 
 static void add_finding(rule_run *run, rule *r, const tm_element *el, const char *key, const char *file,
@@ -1413,13 +1435,9 @@ static void add_finding(rule_run *run, rule *r, const tm_element *el, const char
 	tm_finding *f = tm_findings_add(out);
 	f->id = id;
 	f->about = r->about;
-	const char *advice = advice_for(out, r, el);
-	if (advice) {
-		tm_finding_about *about = tm_arena_alloc(out->arena, sizeof *about);
-		*about = *r->about;
-		about->advice = advice;
-		f->about = about;
-	}
+	const tm_finding_about *advised = advised_about(run, r, el);
+	if (advised)
+		f->about = advised;
 	f->element = el;
 	f->element_key = run->key_copy;
 	/* A detail is a line of text; a pack returning megabytes per element
