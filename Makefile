@@ -48,7 +48,7 @@ LIB := $(BUILD)/libthreat.a
 BIN := $(BUILD)/threat
 
 .PHONY: all build deps test unit golden golden-update packs fuzz-replay fuzz bench \
-        install clean headertest layers format format-check valgrind rules-reference
+        install clean headertest layers format format-check valgrind rules-reference precision-update
 # `make` first installs what the build needs (quietly, only when missing),
 # then builds in a fresh make so pkg-config sees the new packages.
 all: deps
@@ -117,6 +117,11 @@ valgrind: all
 # The rule reference is generated from the packs themselves.
 rules-reference: all
 	@tests/tools/rules-reference.sh $(BUILD)/threat > doc/rules-reference.md
+
+# doc/precision.md's risks and ratios follow the examples' findings; the
+# verdicts are the reviewer's (tests/tools/precision.py).
+precision-update: all
+	@tests/tools/precision.py $(BUILD)/threat --update
 
 # No module includes a header of a layer above it (tests/tools/layers.sh).
 layers:
