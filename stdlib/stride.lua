@@ -842,13 +842,18 @@ stride {
 	title = "Data store reachable without authentication",
 	description = "Something connects to the store without credentials; whoever reaches the "
 		.. "network port can modify (or delete) the data. Flows that cross a trust boundary "
-		.. "are STRIDE-S-03's. Answered by `auth ...` on the store (e.g. `auth scram`, "
+		.. "are STRIDE-S-03's, and a flow the store itself sends to another store is that "
+		.. "store's. Answered by `auth ...` on the store (e.g. `auth scram`, "
 		.. "`auth iam`), or on every flow that reaches it.",
 	when = function(s)
 		if yes(s, "auth") or yes(s, "mtls") then return false end
 		local missing
 		for _, f in ipairs(T.flows(s)) do
-			if not f.crosses and not yes(f, "auth") and not yes(f, "mtls") and not in_process(f) then
+			local o = T.other(f, s)
+			-- a flow this store sends to another store is its own connection out
+			local outbound = f.source == s and o and o.kind == "store" and not f.bidirectional
+			if not f.crosses and not outbound and not yes(f, "auth") and not yes(f, "mtls")
+				and not in_process(f) then
 				missing = missing or {}
 				missing[#missing + 1] = f
 			end
