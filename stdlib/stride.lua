@@ -81,8 +81,6 @@ local TRANSPORT_ADVICE = {
 }
 local TS_QUERY_ADVICE = "TypeScript: Drizzle's query builder binds every value; keep "
 	.. "`sql.raw` and string-built SQL out of request paths."
-local VAULT_ADVICE = "On the cluster: Vault (AppRole or Kubernetes auth) or sealed secrets, "
-	.. "never secrets in plain manifests."
 local KUBERNETES_PRIVILEGE_ADVICE = "Kubernetes: enforce the PodSecurity `restricted` profile "
 	.. "on the namespace (runAsNonRoot, no privileged containers, no hostPath)."
 
@@ -1121,8 +1119,6 @@ stride {
 		.. "workload); hash passwords with argon2id or bcrypt; never keep them in plain "
 		.. "configuration.",
 	advice = {
-		k3s = VAULT_ADVICE,
-		kubernetes = VAULT_ADVICE,
 		ldap = "LDAP: store userPassword only as a salted slow hash (e.g. the argon2 "
 			.. "password-policy module), never in cleartext or with reversible encryption.",
 	},
