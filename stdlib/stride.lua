@@ -115,14 +115,22 @@ local function carrier(r)
 	return nil
 end
 
+-- The answer for the last flow asked: `when` asks, then `impact` asks
+-- again for the same flow (a one-entry cache of what the model says).
+local replies_of, replies_for
+
 local function cleartext_replies(f)
+	if rawequal(f, replies_of) then return replies_for end
 	local replies = T.replies(f)
-	if replies[1] == nil then return replies end -- the shared empty list
-	local out = {}
-	for _, r in ipairs(replies) do
-		if not T.secure_transport(r) and carrier(r) == f then out[#out + 1] = r end
-	end
-	return out
+	if replies[1] ~= nil then
+		local out = {}
+		for _, r in ipairs(replies) do
+			if not T.secure_transport(r) and carrier(r) == f then out[#out + 1] = r end
+		end
+		replies = out
+	end -- else the shared empty list
+	replies_of, replies_for = f, replies
+	return replies
 end
 
 -- `quiet(f)`, when given, is true for a connection the rule leaves alone.

@@ -418,10 +418,10 @@ T.is_response = is_response
 -- of them) shares one empty index.
 local NO_INDEX = setmetatable({}, { __newindex = function() error("read-only", 2) end })
 
-local function index_by_program(list, keep, far)
+local function index_by_program(v, list, keep, far)
 	local index = NO_INDEX
 	for _, f in ipairs(list or NONE) do
-		if keep(f) then
+		if keep(f, v) then
 			if index == NO_INDEX then index = {} end
 			local home = level0(far(f))
 			local flows = index[home]
@@ -435,16 +435,13 @@ local function index_by_program(list, keep, far)
 	return index
 end
 
-local sent_to = memo(function(v)
-	return index_by_program(v.outflows, function(g) return g.source == v and g.target ~= nil end,
-		function(g) return g.target end)
-end)
+local function sent_by(g, v) return g.source == v and g.target ~= nil end
+local function target_of(g) return g.target end
+local function answer_to(r, v) return r.target == v and r.source ~= nil and is_response(r) end
+local function source_of(r) return r.source end
 
-local answers_from = memo(function(v)
-	return index_by_program(v.inflows,
-		function(r) return r.target == v and r.source ~= nil and is_response(r) end,
-		function(r) return r.source end)
-end)
+local sent_to = memo(function(v) return index_by_program(v, v.outflows, sent_by, target_of) end)
+local answers_from = memo(function(v) return index_by_program(v, v.inflows, answer_to, source_of) end)
 
 -- The flows of `list` but f (NONE, shared and read-only, when empty).
 local function others(list, f)
