@@ -149,9 +149,6 @@ end
 -- True for a connection that carries anonymous public content only: the
 -- flow and the replies reported with it are `public true`, state their
 -- `data`, and carry nothing above low sensitivity and no personal data.
-local TAMPERING_ALONE = { integrity = { "data", 2 } }
-local DISCLOSURE_ALONE = T.impact_factors()
-
 local function public_flow(f)
 	return yes(f, "public") and T.stated(f, "data") and not f.pii
 		and (f.max_sensitivity == nil or f.max_sensitivity == "low")
@@ -166,8 +163,11 @@ local function public_content(f)
 end
 
 -- The impact of a connection's threats: the data of the flow and of the
--- replies reported with it. Without replies, `alone` (factors the engine
--- measures on the flow, as a static table would).
+-- replies reported with it. Without replies, `alone`: the factors of the
+-- flow's own data, which the engine measures as it does a static table's.
+local TAMPERING_ALONE = { integrity = { "data", 2 } }
+local DISCLOSURE_ALONE = T.impact_factors()
+
 local function connection_impact(f, m, alone, extra)
 	local replies = cleartext_replies(f)
 	if replies[1] == nil then return alone end
@@ -574,9 +574,6 @@ stride {
 	refs = { "CWE-20", "CWE-915", "OWASP A03:2021", "OWASP A04:2021", "ASVS V5.1" },
 }
 
--- True when program p (a top-level process and its parts) receives data
--- from some element other than `except`: a flow into it, or the answers
--- of a `<->` flow it starts, from outside the program.
 -- Up to two distinct elements outside program p that send it data,
 -- found once per program: enough to say whether any but one does.
 local input_sources = T.memo(function(p)
@@ -598,6 +595,9 @@ local input_sources = T.memo(function(p)
 	return found
 end)
 
+-- True when program p (a top-level process and its parts) receives data
+-- from some element other than `except`: a flow into it, or the answers
+-- of a `<->` flow it starts, from outside the program.
 local function takes_input(p, except)
 	local found = input_sources(p)
 	return found[2] ~= nil or (found[1] ~= nil and found[1] ~= except)
