@@ -1340,6 +1340,10 @@ static void test_advice(void **state)
 		assert_non_null(f);
 		assert_string_equal(f->about->advice, want[i].advice);
 	}
+	/* findings with the same matches share one set of texts */
+	assert_ptr_equal(finding(&r, "A-1@pg")->about, finding(&r, "A-1@d")->about);
+	assert_ptr_equal(finding(&r, "A-1@api")->about, finding(&r, "A-1@api.dal")->about);
+	assert_ptr_not_equal(finding(&r, "A-1@a")->about, finding(&r, "A-1@d")->about);
 	/* the rule's own texts stay neutral, with the advice beside them */
 	const tm_rule_info *info = tm_rules_info(r.rules, 0);
 	assert_string_equal(info->mitigation, "Encrypt the channel.");
