@@ -55,7 +55,7 @@ LIB := $(BUILD)/libthreat.a
 BIN := $(BUILD)/threat
 
 .PHONY: all build deps test unit golden golden-update packs fuzz-replay fuzz bench \
-        install clean headertest layers format format-check valgrind rules-reference attributes-reference
+        install clean headertest layers format format-check valgrind rules-reference attributes-reference precision-update
 # `make` first installs what the build needs (quietly, only when missing),
 # then builds in a fresh make so pkg-config sees the new packages.
 all: deps
@@ -136,6 +136,11 @@ rules-reference: all
 attributes-reference: all
 	@tests/tools/attributes-reference.sh $(BUILD)/threat > doc/attributes.md
 
+# doc/precision.md's risks and ratios follow the examples' findings; the
+# verdicts are the reviewer's (tests/tools/precision.py).
+precision-update: all
+	@tests/tools/precision.py $(BUILD)/threat --update
+
 # No module includes a header of a layer above it (tests/tools/layers.sh).
 layers:
 	@tests/tools/layers.sh
@@ -171,6 +176,11 @@ install: all
 	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/threat/
 	install -m 644 doc/*.md $(DESTDIR)$(PREFIX)/share/doc/threat/doc/
 	install -m 644 grammar/threat.ebnf $(DESTDIR)$(PREFIX)/share/doc/threat/grammar/
+	@# the examples the guides link to, with their layout
+	cd examples && find . -type f | while read -r f; do \
+	  mode=644; [ -x "$$f" ] && mode=755; \
+	  install -D -m $$mode "$$f" "$(DESTDIR)$(PREFIX)/share/doc/threat/examples/$$f" || exit 1; \
+	done
 	install -m 644 man/threat.1 $(DESTDIR)$(PREFIX)/share/man/man1/threat.1
 	install -m 644 man/threat.5 $(DESTDIR)$(PREFIX)/share/man/man5/threat.5
 	install -m 644 completions/threat.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/threat

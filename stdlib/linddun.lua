@@ -26,7 +26,10 @@
 --
 -- Processes are judged at Level 0: a process is one processing activity,
 -- its children's data and flows count towards it, and the answer is stated
--- on it (children inherit it). A data subject is a human external entity
+-- on it (children inherit it). A gateway, CDN or load balancer (threatlib's
+-- T.is_gateway) forwards requests without being a processing activity of
+-- its own: it gets no finding, and what people send through it counts for
+-- the process behind it. A data subject is a human external entity
 -- (`kind user`, `browser`, `customer`...) that is not staff (`kind admin`,
 -- `operator`, `staff`, `employee`, `support`); a third party is an external
 -- entity that is not a person (a payment or e-mail provider, an IdP).
@@ -134,7 +137,8 @@ local subtree_flows = T.memo(function(p)
 	return out
 end)
 
--- True when flow f delivers data into process p (or one of its children).
+-- When flow f delivers data into process p (or one of its children): the
+-- element at its far end, which sends it; else nil.
 local function into(f, p)
 	local function inside(v)
 		while v do
@@ -143,18 +147,43 @@ local function into(f, p)
 		end
 		return false
 	end
-	if inside(f.target) then return true end
-	return f.bidirectional and inside(f.source)
+	if inside(f.target) then return f.source end
+	if f.bidirectional and inside(f.source) then return f.target end
+	return nil
 end
 
--- Flows carrying PII from a data subject into Level 0 process p, and the
--- subjects' keys.
+-- The element for which `pred` holds that sends what v passes on: v
+-- itself, or, when v is a gateway, whoever sends to it (through at most
+-- a few gateways in a row); nil when none.
+local function sender(v, pred, depth)
+	if v == nil then return nil end
+	if pred(v) then return v end
+	if depth == 0 or v.kind ~= "process" or not T.is_gateway(v) then return nil end
+	for _, g in ipairs(T.flows(v)) do
+		local far = into(g, v)
+		if far and far ~= v then
+			local who = sender(far, pred, depth - 1)
+			if who then return who end
+		end
+	end
+	return nil
+end
+local GATEWAY_HOPS = 3
+
+-- The data subject, or the person, who sends through v (see sender),
+-- worked out once per element: a gateway in front of many processes is
+-- asked once, not once per process.
+local subject_sender = T.memo(function(v) return sender(v, data_subject, GATEWAY_HOPS) or false end)
+local human_sender = T.memo(function(v) return sender(v, T.is_human, GATEWAY_HOPS) or false end)
+
+-- Flows carrying PII from a data subject (directly or through a gateway)
+-- into Level 0 process p, and the subjects' keys.
 local function collected(p)
 	local flows, who, seen = {}, {}, {}
 	for _, f in ipairs(subtree_flows(p)) do
-		if f.pii and into(f, p) then
-			local o = data_subject(f.source) and f.source
-				or (f.bidirectional and data_subject(f.target) and f.target) or nil
+		local far = f.pii and into(f, p)
+		if far then
+			local o = subject_sender(far)
 			if o then
 				flows[#flows + 1] = f
 				if not seen[o.key] then
@@ -178,9 +207,10 @@ local function recipient(f)
 	return nil
 end
 
--- A top-level process that handles personal data.
+-- A top-level process that handles personal data (not a gateway that
+-- only forwards it).
 local function pii_process(p)
-	return p.pii == true and not T.parent(p)
+	return p.pii == true and not T.parent(p) and not T.is_gateway(p)
 end
 
 -- True when the model keeps or moves personal data in an in-scope store or
@@ -397,7 +427,8 @@ rule {
 		if not pii_process(p) or T.yes(p, "enumeration_safe") then return false end
 		if not has_credentials(M(m)) then return false end
 		for _, f in ipairs(subtree_flows(p)) do
-			if into(f, p) and (T.is_human(f.source) or (f.bidirectional and T.is_human(f.target))) then
+			local far = into(f, p)
+			if far and human_sender(far) then
 				for _, a in ipairs(f.assets or {}) do
 					if login_credential(a) then
 						return p.key .. " takes " .. a.key .. " on " .. f.key
@@ -493,15 +524,20 @@ local function stated_at_collection(e, names)
 	for _, n in ipairs(names) do
 		if T.yes(e, n) then return true end
 	end
-	for _, f in ipairs(T.flows(e)) do
-		local o = T.other(f, e)
-		if f.pii and o and o.kind == "process" then
-			for _, n in ipairs(names) do
-				if T.has(o, n) then return true end
+	-- the processes e's flows reach, and those behind a gateway they reach
+	local function states(v, depth)
+		for _, f in ipairs(T.flows(v)) do
+			local o = T.other(f, v)
+			if f.pii and o and o ~= e and o.kind == "process" then
+				for _, n in ipairs(names) do
+					if T.has(o, n) then return true end
+				end
+				if depth > 0 and T.is_gateway(o) and states(o, depth - 1) then return true end
 			end
 		end
+		return false
 	end
-	return false
+	return states(e, GATEWAY_HOPS)
 end
 
 -- PII flows between a data subject and our processes or stores.

@@ -140,6 +140,26 @@ end
 
 local function max2(x) if x > 2 then return x end return 2 end
 
+-- Stack-specific advice (a rule's `advice`): added to the technology-neutral
+-- mitigation only on findings whose element, or an end of whose flow,
+-- states that `tech` (doc/rules.md).
+local TRANSPORT_ADVICE = {
+	postgresql = "PostgreSQL: `sslmode=verify-full` on the client and `hostssl` lines only "
+		.. "in pg_hba.conf.",
+	mysql = "MySQL: `require_secure_transport=ON` on the server and "
+		.. "`ssl-mode=VERIFY_IDENTITY` on the client.",
+	mariadb = "MariaDB: `require_secure_transport=ON` and clients that verify the server "
+		.. "certificate.",
+	redis = "Redis: a `tls-port`, `port 0` to close the cleartext one, and `rediss://` URLs.",
+	ldap = "LDAP: ldaps:// (or StartTLS that is required) with certificate checks.",
+	nfs = "NFS: NFS over TLS, or Kerberos with `sec=krb5p`.",
+	apache = "Apache httpd: serve HTTPS only (mod_ssl) and redirect port 80 with HSTS.",
+}
+local TS_QUERY_ADVICE = "TypeScript: Drizzle's query builder binds every value; keep "
+	.. "`sql.raw` and string-built SQL out of request paths."
+local KUBERNETES_PRIVILEGE_ADVICE = "Kubernetes: enforce the PodSecurity `restricted` profile "
+	.. "on the namespace (runAsNonRoot, no privileged containers, no hostPath)."
+
 -- Request-like flows: HTTP(S), unstated, or gRPC/GraphQL/WebSocket.
 local HTTPISH = T.set { "http", "https", "h2", "http2", "http3", "grpc", "grpcs", "graphql",
 	"ws", "wss", "rest", "soap" }
@@ -157,6 +177,84 @@ local function cleartext_reason(f)
 	end
 	if p then return "protocol " .. p .. " without `tls true`" end
 	return "neither `tls true` nor an encrypted protocol (https, wss, grpcs...) is stated"
+end
+
+-- Transport threats are judged per connection. A response (`web -> user`
+-- after `user -> web`) travels on the connection of the request it
+-- answers, so it is reported with that request (the first it answers)
+-- when the request is cleartext too; it gets a finding of its own only
+-- when that request is encrypted (the model then says two things of one
+-- connection).
+local function carrier(r)
+	local g = T.answered(r)[1]
+	if g and not T.secure_transport(g) and not in_process(g) and ours(g) then return g end
+	return nil
+end
+
+-- The answer for the last flow asked: `when` asks, then `impact` asks
+-- again for the same flow (a one-entry cache of what the model says).
+local replies_of, replies_for
+
+local function cleartext_replies(f)
+	if rawequal(f, replies_of) then return replies_for end
+	local replies = T.replies(f)
+	if replies[1] ~= nil then
+		local out = {}
+		for _, r in ipairs(replies) do
+			if not T.secure_transport(r) and carrier(r) == f then out[#out + 1] = r end
+		end
+		replies = out
+	end -- else the shared empty list
+	replies_of, replies_for = f, replies
+	return replies
+end
+
+-- `quiet(f)`, when given, is true for a connection the rule leaves alone.
+local function cleartext_connection(f, quiet)
+	if T.secure_transport(f) or in_process(f) or not ours(f) then return nil end
+	if carrier(f) or (quiet and quiet(f)) then return nil end
+	local why = cleartext_reason(f)
+	local replies = cleartext_replies(f)
+	if replies[1] == nil then return why end
+	local keys = {}
+	for i, r in ipairs(replies) do keys[i] = r.key end
+	return why .. "; the replies on the same connection (" .. concat(keys, ", ")
+		.. ") are cleartext too"
+end
+
+-- True for a connection that carries anonymous public content only: the
+-- flow and the replies reported with it are `public true`, state their
+-- `data`, and carry nothing above low sensitivity and no personal data.
+local function public_flow(f)
+	return yes(f, "public") and T.stated(f, "data") and not f.pii
+		and (f.max_sensitivity == nil or f.max_sensitivity == "low")
+end
+
+local function public_content(f)
+	if not public_flow(f) then return false end
+	for _, r in ipairs(cleartext_replies(f)) do
+		if not public_flow(r) then return false end
+	end
+	return true
+end
+
+-- The impact of a connection's threats: the data of the flow and of the
+-- replies reported with it. Without replies, `alone`: the factors of the
+-- flow's own data, which the engine measures as it does a static table's.
+local TAMPERING_ALONE = { integrity = { "data", 2 } }
+local DISCLOSURE_ALONE = T.impact_factors()
+
+local function connection_impact(f, m, alone, extra)
+	local replies = cleartext_replies(f)
+	if replies[1] == nil then return alone end
+	local out = T.impact(f, m, extra)
+	for _, r in ipairs(replies) do
+		local more = T.impact(r, m, extra)
+		for k, x in pairs(more) do
+			if out[k] == nil or x > out[k] then out[k] = x end
+		end
+	end
+	return out
 end
 
 -- Names of the boundaries a flow crosses: "TB-01, TB-03".
@@ -303,7 +401,8 @@ stride {
 		for _, f in ipairs(outs) do
 			local t = f.target
 			if f.source == e and not f.crosses and t and t.kind ~= "external" and T.scoped(t)
-				and not yes(f, "public") and not yes(f, "auth") and not authenticated(t) then
+				and not is_response(f) and not yes(f, "public") and not yes(f, "auth")
+				and not authenticated(t) then
 				missing = missing or {}
 				missing[#missing + 1] = f
 			end
@@ -314,8 +413,8 @@ stride {
 	end,
 	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = T.impact_factors { integrity = 2 },
-	mitigation = "Authenticate the entity on every request it makes: OIDC/OAuth 2 for people "
-		.. "(Keycloak), signed tokens or mTLS for systems. State it with `auth ...`.",
+	mitigation = "Authenticate the entity on every request it makes: OIDC/OAuth 2 for people, "
+		.. "signed tokens or mTLS for systems. State it with `auth ...`.",
 	refs = { "CWE-287", "CWE-306", "OWASP A07:2021", "ASVS V2" },
 }
 
@@ -436,8 +535,9 @@ stride {
 	-- Needs a foothold inside the zone: insider-level opportunity.
 	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
 	impact = T.impact_factors { integrity = { "data", 2 } },
-	mitigation = "Use mTLS (a service mesh, or k3s with cert-manager) or signed service "
-		.. "tokens between services, and NetworkPolicies that allow only the expected callers.",
+	mitigation = "Use mTLS (a service mesh or certificates issued per service) or signed "
+		.. "service tokens between services, and network policies that allow only the expected "
+		.. "callers.",
 	refs = { "CWE-290", "CWE-306", "OWASP A07:2021", "ASVS V9.2" },
 }
 
@@ -480,18 +580,24 @@ stride {
 	title = "Data tampered with in transit",
 	description = "The flow's transport is not encrypted, so anyone on the path (a rogue "
 		.. "Wi-Fi, a compromised router or pod) can change requests and responses: a "
-		.. "man-in-the-middle. Calls between parts of one program (a flow between children "
-		.. "of the same process without a `protocol`) are not network traffic and are "
-		.. "skipped. Answered by `tls true` on the flow, or an encrypted `protocol` (https, "
-		.. "wss, grpcs, ldaps, sftp...).",
+		.. "man-in-the-middle. One connection gets one finding: a response that answers a "
+		.. "cleartext request is reported on the request. Calls between parts of one program "
+		.. "(a flow between children of the same process without a `protocol`) are not "
+		.. "network traffic and are skipped. Answered by `tls true` on the flow, or an "
+		.. "encrypted `protocol` (https, wss, grpcs, ldaps, sftp...).",
 	when = function(f)
-		if T.secure_transport(f) or in_process(f) or not ours(f) then return false end
-		return cleartext_reason(f)
+		return cleartext_connection(f) or false
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
-	impact = { integrity = { "data", 2 } },
-	mitigation = "Encrypt the channel with TLS 1.2+ (HSTS for browsers, verify-full for "
-		.. "PostgreSQL, mTLS between services) and refuse cleartext connections.",
+	impact = function(f, m)
+		local out = connection_impact(f, m, TAMPERING_ALONE)
+		if out == TAMPERING_ALONE then return out end
+		return { integrity = max2(out.confidentiality or 1) }
+	end,
+	mitigation = "Encrypt the channel with TLS 1.2+ (HSTS for browsers, certificate "
+		.. "verification by database and service clients, mTLS between services) and refuse "
+		.. "cleartext connections.",
+	advice = TRANSPORT_ADVICE,
 	refs = { "CWE-319", "CWE-300", "OWASP A02:2021", "ASVS V9" },
 }
 
@@ -505,8 +611,12 @@ stride {
 		.. "and injection payloads go straight to the business logic. A gateway, CDN or WAF "
 		.. "in front (`kind gateway`...) forwards the input and is skipped: the process "
 		.. "behind it is checked on the flow from the gateway; so is the platform that runs "
-		.. "the workloads (`tech k3s`...), whose input is deployments. Answered by "
-		.. "`validation ...` (e.g. `validation zod`) on the flow or the receiving process.",
+		.. "the workloads (`tech k3s`...), whose input is deployments. Also skipped: the "
+		.. "replies of a data store to the process's own queries (its data is the process's "
+		.. "own, checked when it was written), and remote-access and code-transfer flows "
+		.. "(`protocol ssh`, `sftp`, `git`...), whose answer is authentication and review, "
+		.. "not a schema. Answered by `validation ...` (e.g. `validation zod`) on the flow or "
+		.. "the receiving process.",
 	when = function(f)
 		local t = f.target
 		if t == nil or t.kind ~= "process" then return false end
@@ -514,6 +624,9 @@ stride {
 			return false
 		end
 		if not T.scoped(t) or is_gateway(t) or is_platform(t) or in_process(f) then
+			return false
+		end
+		if T.remote_access(f) or (f.source.kind == "store" and is_response(f)) then
 			return false
 		end
 		if f.crosses then
@@ -525,10 +638,46 @@ stride {
 	end,
 	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = function(f) return { integrity = max2(T.integrity(f.target)) } end,
-	mitigation = "Validate every request against a schema at the boundary (Zod on every "
-		.. "route), reject unknown fields, and re-check business invariants server-side.",
+	mitigation = "Validate every request against a schema at the boundary (a schema "
+		.. "validator on every route), reject unknown fields, and re-check business invariants "
+		.. "server-side.",
+	advice = {
+		hono = "Hono: validate every route group with a Zod schema (@hono/zod-validator).",
+		nextjs = "Next.js: parse Server Action and route handler input with a Zod schema.",
+		express = "Express: a schema validation middleware (Zod, Joi) on every router.",
+		fastify = "Fastify: a JSON schema on every route (`schema.body`, `querystring`).",
+	},
 	refs = { "CWE-20", "CWE-915", "OWASP A03:2021", "OWASP A04:2021", "ASVS V5.1" },
 }
+
+-- Up to two distinct elements outside program p that send it data,
+-- found once per program: enough to say whether any but one does.
+local input_sources = T.memo(function(p)
+	local found = {}
+	local function walk(v)
+		for _, f in ipairs(v.inflows) do
+			local o = T.other(f, v)
+			if o and o ~= found[1] and not in_process(f) then
+				found[#found + 1] = o
+				if #found == 2 then return true end
+			end
+		end
+		for _, c in ipairs(v.children) do
+			if walk(c) then return true end
+		end
+		return false
+	end
+	walk(p)
+	return found
+end)
+
+-- True when program p (a top-level process and its parts) receives data
+-- from some element other than `except`: a flow into it, or the answers
+-- of a `<->` flow it starts, from outside the program.
+local function takes_input(p, except)
+	local found = input_sources(p)
+	return found[2] ~= nil or (found[1] ~= nil and found[1] ~= except)
+end
 
 stride {
 	id = "STRIDE-T-03",
@@ -538,9 +687,11 @@ stride {
 	description = "A process builds queries for a database from data it received; a crafted "
 		.. "value changes the query and reads or modifies data it should not. Raised on flows "
 		.. "from a process to a SQL or NoSQL store (by the store's `tech`/`kind`, or a "
-		.. "database `protocol`; queues and caches are skipped). Answered by `parameterized "
-		.. "true` on the flow or the process, or `orm ...` on the process (e.g. `orm "
-		.. "drizzle`).",
+		.. "database `protocol`; queues and caches are skipped) when the process's program "
+		.. "takes input from anywhere but that store: a scheduled job that only cleans the "
+		.. "database builds its queries from nothing an attacker controls. Answered by "
+		.. "`parameterized true` on the flow or the process, or `orm ...` on the process "
+		.. "(e.g. `orm drizzle`).",
 	when = function(f)
 		local t = f.target
 		if t == nil or t.kind ~= "store" then return false end
@@ -551,7 +702,7 @@ stride {
 		local nosql = not sql and T.is_nosql(t) and not T.is_queue(t) and not T.is_cache(t)
 		if not sql and not nosql then return false end
 		if yes(f, "parameterized") or yes(f, "orm") or has(s, "orm") or has(s, "parameterized")
-			or not T.scoped(s) then
+			or not T.scoped(s) or not takes_input(T.level0(s), t) then
 			return false
 		end
 		return (sql and "SQL" or "NoSQL") .. " queries from " .. s.key .. " to " .. t.key
@@ -561,8 +712,15 @@ stride {
 	impact = function(f, m)
 		return T.impact(f.target, m, { integrity = max2(T.integrity(f.target)) })
 	end,
-	mitigation = "Use parameterised queries or a query builder/ORM (Drizzle) everywhere, "
-		.. "never string concatenation; run with a least-privilege database role.",
+	mitigation = "Use parameterised queries or a query builder/ORM everywhere, never string "
+		.. "concatenation; run with a least-privilege database role.",
+	advice = {
+		hono = TS_QUERY_ADVICE,
+		nextjs = TS_QUERY_ADVICE,
+		node = TS_QUERY_ADVICE,
+		php = "PHP: PDO prepared statements with bound parameters (emulated prepares off).",
+		java = "Java: PreparedStatement or JPA parameters; no string-built JPQL.",
+	},
 	refs = { "CWE-89", "CWE-943", "OWASP A03:2021", "ASVS V5.3" },
 }
 
@@ -766,13 +924,18 @@ stride {
 	title = "Data store reachable without authentication",
 	description = "Something connects to the store without credentials; whoever reaches the "
 		.. "network port can modify (or delete) the data. Flows that cross a trust boundary "
-		.. "are STRIDE-S-03's. Answered by `auth ...` on the store (e.g. `auth scram`, "
+		.. "are STRIDE-S-03's, and a flow the store itself sends to another store is that "
+		.. "store's. Answered by `auth ...` on the store (e.g. `auth scram`, "
 		.. "`auth iam`), or on every flow that reaches it.",
 	when = function(s)
 		if yes(s, "auth") or yes(s, "mtls") then return false end
 		local missing
 		for _, f in ipairs(T.flows(s)) do
-			if not f.crosses and not yes(f, "auth") and not yes(f, "mtls") and not in_process(f) then
+			local o = T.other(f, s)
+			-- a flow this store sends to another store is its own connection out
+			local outbound = f.source == s and o and o.kind == "store" and not f.bidirectional
+			if not f.crosses and not outbound and not yes(f, "auth") and not yes(f, "mtls")
+				and not in_process(f) then
 				missing = missing or {}
 				missing[#missing + 1] = f
 			end
@@ -861,7 +1024,9 @@ stride {
 		.. "calls from a process that people's requests reach (directly or through a gateway; "
 		.. "a part that takes requests of its own, such as a webhook handler, serves whoever "
 		.. "sends those). Skipped: answers to calls, flows from a gateway (it forwards the "
-		.. "user's request as it is), and `public true` flows (anonymous content). Answered "
+		.. "user's request as it is), calls to an identity provider (`kind idp`, `tech "
+		.. "keycloak`...: the call that establishes who the user is), and `public true` flows "
+		.. "(anonymous content). Answered "
 		.. "by `identity_propagation true` on the flow (the user's token, or an on-behalf-of "
 		.. "token exchange, travels with the call).",
 	when = function(f, m)
@@ -871,7 +1036,7 @@ stride {
 		if yes(f, "identity_propagation") or yes(f, "public") or not T.scoped(t) then
 			return false
 		end
-		if is_gateway(s) or is_platform(t) or is_response(f) then return false end
+		if is_gateway(s) or is_platform(t) or T.is_idp(t) or is_response(f) then return false end
 		if not T.serves_users(s, m) then return false end
 		return s.key .. " serves people and calls " .. t.key
 			.. " without `identity_propagation true`"
@@ -893,17 +1058,20 @@ stride {
 	title = "Data disclosed in transit",
 	description = "The flow's transport is not encrypted, so anyone on the path can read it: "
 		.. "credentials, session tokens and the data it carries. On a flow that crosses a "
-		.. "trust boundary the attacker population is wider. Calls between parts of one "
-		.. "program are skipped. Answered by `tls true` on the flow or an encrypted "
-		.. "`protocol` (https, wss, grpcs, ldaps, sftp...).",
+		.. "trust boundary the attacker population is wider. One connection gets one finding: "
+		.. "a response that answers a cleartext request is reported on the request. Calls "
+		.. "between parts of one program are skipped, and so are `public true` flows that "
+		.. "carry only low-sensitivity data without PII (anonymous public content has nothing "
+		.. "to disclose; its tampering is STRIDE-T-01's). Answered by `tls true` on the flow "
+		.. "or an encrypted `protocol` (https, wss, grpcs, ldaps, sftp...).",
 	when = function(f)
-		if T.secure_transport(f) or in_process(f) or not ours(f) then return false end
-		return cleartext_reason(f)
+		return cleartext_connection(f, public_content) or false
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
-	impact = T.impact_factors(),
-	mitigation = "Encrypt the channel with TLS 1.2+ (HSTS for browsers, sslmode=verify-full "
-		.. "for PostgreSQL, mTLS between services).",
+	impact = function(f, m) return connection_impact(f, m, DISCLOSURE_ALONE) end,
+	mitigation = "Encrypt the channel with TLS 1.2+ (HSTS for browsers, certificate "
+		.. "verification by database and service clients, mTLS between services).",
+	advice = TRANSPORT_ADVICE,
 	refs = { "CWE-319", "OWASP A02:2021", "ASVS V9" },
 }
 
@@ -996,8 +1164,16 @@ stride {
 	-- Needs access to the storage, a backup or a snapshot: insider-level.
 	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
 	impact = T.impact_factors(),
-	mitigation = "Encrypt volumes and backups (LUKS, cloud KMS), and encrypt PII columns "
-		.. "with keys kept in Vault.",
+	mitigation = "Encrypt volumes and backups (disk encryption, a cloud KMS), and encrypt "
+		.. "personal-data columns with keys kept in a secrets manager.",
+	advice = {
+		postgresql = "PostgreSQL: encrypted volumes for the data directory and the WAL "
+			.. "archive; pgcrypto or application-side encryption for PII columns.",
+		mysql = "MySQL: InnoDB data-at-rest encryption (a keyring component) for tablespaces, "
+			.. "redo and binary logs.",
+		mariadb = "MariaDB: data-at-rest encryption (a key management plugin) for tables and logs.",
+		s3 = "S3: default bucket encryption with SSE-KMS.",
+	},
 	refs = { "CWE-311", "CWE-312", "OWASP A02:2021", "ASVS V6.1" },
 }
 
@@ -1023,8 +1199,13 @@ stride {
 		return { skill = 2, motive = 3, opportunity = o, population = o, discoverability = 2 }
 	end,
 	impact = T.impact_factors { confidentiality = 3 },
-	mitigation = "Move secrets to Vault (AppRole, short-lived credentials); hash passwords "
-		.. "with argon2id or bcrypt; never keep them in plain configuration.",
+	mitigation = "Move secrets to a secrets manager (short-lived credentials issued per "
+		.. "workload); hash passwords with argon2id or bcrypt; never keep them in plain "
+		.. "configuration.",
+	advice = {
+		ldap = "LDAP: store userPassword only as a salted slow hash (e.g. the argon2 "
+			.. "password-policy module), never in cleartext or with reversible encryption.",
+	},
 	refs = { "CWE-256", "CWE-522", "CWE-798", "OWASP A02:2021", "OWASP A07:2021", "ASVS V2.4",
 		"ASVS V6.4" },
 }
@@ -1161,10 +1342,13 @@ stride {
 	title = "No rate limit on requests from outside",
 	description = "Requests cross a trust boundary (or come from an external entity) into a "
 		.. "process with no limit on their rate; bots or a misbehaving client exhaust it. "
-		.. "Answers to calls and flows into the platform the workloads run on (deployments) "
-		.. "are skipped. Answered by `rate_limit ...` on the flow or the receiving process, "
-		.. "or on the process that sends it (a gateway or front end that already limits the "
-		.. "traffic).",
+		.. "Skipped: answers to calls; flows into the platform the workloads run on "
+		.. "(deployments); remote-access and code-transfer flows (`protocol ssh`, `git`...), "
+		.. "which are not request traffic; flows from a gateway, CDN or load balancer (the "
+		.. "flow into it carries the finding: the limit belongs at the edge); and flows from "
+		.. "the organisation's own clients (`zone internal`), which no bot drives. Answered "
+		.. "by `rate_limit ...` on the flow or the receiving process, or on the process that "
+		.. "sends it (a gateway or front end that already limits the traffic).",
 	when = function(f)
 		local t = f.target
 		if t == nil or t.kind ~= "process" then return false end
@@ -1172,8 +1356,10 @@ stride {
 			return false
 		end
 		local s = f.source
-		if s.kind == "process" and has(s, "rate_limit") then return false end
-		if not T.scoped(t) or is_platform(t) or in_process(f) or is_response(f) then
+		if s.kind == "process" and (has(s, "rate_limit") or is_gateway(s)) then return false end
+		if s.kind == "external" and s.zone == "internal" then return false end
+		if not T.scoped(t) or is_platform(t) or in_process(f) or is_response(f)
+			or T.remote_access(f) then
 			return false
 		end
 		return "requests on " .. f.key .. " reach " .. t.key .. " with no `rate_limit`"
@@ -1221,8 +1407,16 @@ stride {
 	end,
 	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = { availability = 2 },
-	mitigation = "Limit body size, upload size, page size and query depth (Hono bodyLimit "
-		.. "middleware), and set resource limits on the pod.",
+	mitigation = "Limit body size, upload size, page size and query depth in the framework or "
+		.. "the reverse proxy in front, and set memory and CPU limits on the workload.",
+	advice = {
+		hono = "Hono: the bodyLimit middleware on every route group.",
+		nextjs = "Next.js: `serverActions.bodySizeLimit`, and a size check in route handlers "
+			.. "that read the body.",
+		express = "Express: a `limit` on express.json() and express.urlencoded().",
+		apache = "Apache httpd: LimitRequestBody.",
+		nginx = "nginx: client_max_body_size.",
+	},
 	refs = { "CWE-400", "CWE-770", "OWASP API4:2023", "ASVS V12.1" },
 }
 
@@ -1275,8 +1469,15 @@ stride {
 	end,
 	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = { availability = 2 },
-	mitigation = "Set statement_timeout and a per-role connection limit, size the pool "
-		.. "(PgBouncer), and paginate every list endpoint.",
+	mitigation = "Set a statement timeout and a per-account connection limit, size the "
+		.. "connection pool, and paginate every list endpoint.",
+	advice = {
+		postgresql = "PostgreSQL: `ALTER ROLE ... SET statement_timeout`, a per-role CONNECTION "
+			.. "LIMIT, and a PgBouncer pool in front.",
+		mysql = "MySQL: max_execution_time and max_user_connections for the application account.",
+		mariadb = "MariaDB: max_statement_time and max_user_connections for the application "
+			.. "account.",
+	},
 	refs = { "CWE-400", "CWE-770", "OWASP API4:2023" },
 }
 
@@ -1378,9 +1579,12 @@ stride {
 		if not T.scoped(store) then return false end
 		return ext.key .. " reaches " .. store.key .. " directly, with no process in between"
 	end,
+	-- Who can misuse the access is the external entity itself: its zone,
+	-- not what else reaches it, sets opportunity and population.
 	likelihood = function(f)
 		local ext = (f.source.kind == "external") and f.source or f.target
-		return T.likelihood(ext, 2, 3, 2)
+		local o = (ext.zone or "internet") == "internet" and 3 or 2
+		return { skill = 2, motive = 3, opportunity = o, population = o, discoverability = 2 }
 	end,
 	impact = function(f, m)
 		local store = (f.source.kind == "store") and f.source or f.target
@@ -1398,21 +1602,24 @@ stride {
 	title = "Internet traffic reaches a process unguarded",
 	description = "Requests from the internet reach the process directly, with no WAF, CDN or "
 		.. "API gateway in front to filter attacks and absorb floods (trust boundary 1 of the "
-		.. "team's map). Answered by modelling the gateway as a process (`kind gateway`, "
+		.. "team's map). Raised for HTTP-like flows (a WAF filters web requests, not SSH or "
+		.. "database sessions). Answered by modelling the gateway as a process (`kind gateway`, "
 		.. "`waf`, `cdn`, or `tech bunnycdn`, `cloudflare`...) between them, or `waf true` "
 		.. "on the flow or the process.",
 	when = function(f)
 		local s, t = f.source, f.target
 		if s == nil or t == nil or s.kind ~= "external" or t.kind ~= "process" then return false end
-		if (s.zone or "internet") ~= "internet" then return false end
+		if (s.zone or "internet") ~= "internet" or not httpish(f) or is_response(f) then
+			return false
+		end
 		if yes(f, "waf") or has(t, "waf") or is_gateway(t) or not T.scoped(t) then return false end
 		return "internet entity " .. s.key .. " reaches " .. t.key .. " with no WAF or gateway"
 	end,
 	likelihood = T.likelihood_factors(2, 2, 2),
 	-- Defence in depth: the impact is what the filter would have stopped.
 	impact = { integrity = 2, availability = 2 },
-	mitigation = "Route internet traffic through a CDN/WAF (BunnyCDN) or an API gateway with "
-		.. "the OWASP core rule set, and let the process accept traffic only from it.",
+	mitigation = "Route internet traffic through a CDN/WAF or an API gateway with the OWASP "
+		.. "core rule set, and let the process accept traffic only from it.",
 	refs = { "CWE-693", "OWASP A05:2021", "ASVS V14" },
 }
 
@@ -1450,6 +1657,12 @@ stride {
 	likelihood = T.likelihood_factors(2, 2, 2),
 	impact = T.impact_factors { integrity = 3, availability = 3 },
 	mitigation = "Run as a non-root user with a read-only root filesystem and dropped "
-		.. "capabilities (PodSecurity restricted profile); no hostPath mounts.",
+		.. "capabilities; no host mounts or host networking.",
+	advice = {
+		k3s = KUBERNETES_PRIVILEGE_ADVICE,
+		kubernetes = KUBERNETES_PRIVILEGE_ADVICE,
+		docker = "Docker: `--user` a non-root id, `--read-only`, `--cap-drop ALL`, never "
+			.. "`--privileged`.",
+	},
 	refs = { "CWE-250", "CWE-269", "OWASP A05:2021" },
 }

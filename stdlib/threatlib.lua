@@ -7,9 +7,10 @@
 --
 --   attributes   T.value, T.yes, T.no, T.stated, T.has, T.any, T.is, T.text
 --   elements     T.is_web, T.is_api, T.is_sql, T.is_nosql, T.is_human,
---                T.is_gateway, T.is_platform, ..., T.parent, T.level0,
---                T.in_process, T.secure_transport, T.flows, T.other,
---                T.untrusted_inflows, T.requests, T.is_response
+--                T.is_gateway, T.is_platform, T.is_idp, ..., T.parent,
+--                T.level0, T.in_process, T.secure_transport, T.remote_access,
+--                T.flows, T.other, T.untrusted_inflows, T.requests,
+--                T.is_response, T.answered, T.replies
 --   programs     T.program_requests, T.program_is, T.serves_users
 --   data         T.assets, T.sensitivity, T.pii, T.secrets, T.regulated
 --   factors      T.confidentiality, T.compliance, T.population, T.opportunity,
@@ -261,6 +262,11 @@ T.GATEWAY_KIND = T.set { "gateway", "api_gateway", "waf", "cdn", "proxy", "rever
 	"load_balancer", "ingress", "edge" }
 T.GATEWAY_TECH = T.set { "bunnycdn", "cloudflare", "cloudfront", "akamai", "fastly",
 	"kong", "apigee", "traefik", "envoy", "modsecurity", "coraza", "nginx", "haproxy" }
+-- Identity providers: the service that checks a person's credentials and
+-- issues their identity, so a call to it establishes who the user is.
+T.IDP_TECH = T.set { "keycloak", "okta", "auth0", "entra", "azuread", "cognito", "ory",
+	"authentik", "zitadel", "dex", "gluu", "pingfederate", "adfs", "shibboleth" }
+T.IDP_KIND = T.set { "idp", "identity_provider", "sso", "oidc_provider", "saml_idp" }
 -- The platform workloads run on (a cluster, an orchestrator, a host), as
 -- opposed to the programs that serve requests: application-level rules
 -- (error pages, body limits, SSRF...) do not apply to it.
@@ -274,6 +280,13 @@ T.HUMAN_KIND = T.set { "user", "users", "human", "person", "browser", "customer"
 T.SECURE_PROTOCOL = T.set { "https", "wss", "tls", "mtls", "grpcs", "h2", "http2s",
 	"sftp", "ssh", "scp", "ldaps", "smtps", "imaps", "amqps", "mqtts", "kafka+ssl",
 	"postgres+tls", "rediss", "ipsec", "wireguard", "quic", "http3", "dot", "doh" }
+-- Remote-access and code-transfer protocols: a shell session, a file copy,
+-- a git push or pull, a deployment. Their traffic is commands and files
+-- from an authenticated operator or machine, not requests to an
+-- application: rate limits, input validation and WAFs are not the
+-- controls that answer them.
+T.REMOTE_ACCESS_PROTOCOL = T.set { "ssh", "scp", "sftp", "rsync", "git", "rdp", "vnc",
+	"telnet", "winrm" }
 -- Protocols that are cleartext unless `tls true` says otherwise.
 T.CLEARTEXT_PROTOCOL = T.set { "http", "ws", "ftp", "telnet", "smtp", "ldap", "amqp",
 	"mqtt", "redis", "memcached", "snmp", "syslog", "tftp", "nfs", "smb", "rsh" }
@@ -295,6 +308,13 @@ T.is_cache = tech_or_kind(T.CACHE_TECH, T.CACHE_KIND)
 T.is_queue = tech_or_kind(T.QUEUE_TECH, T.QUEUE_KIND)
 T.is_gateway = tech_or_kind(T.GATEWAY_TECH, T.GATEWAY_KIND)
 T.is_platform = tech_or_kind(T.PLATFORM_TECH, T.PLATFORM_KIND)
+T.is_idp = tech_or_kind(T.IDP_TECH, T.IDP_KIND)
+
+-- True when the flow is a remote-access session or a code transfer (by
+-- its `protocol`, T.REMOTE_ACCESS_PROTOCOL) rather than application traffic.
+function T.remote_access(f)
+	return is(f, "protocol", T.REMOTE_ACCESS_PROTOCOL)
+end
 
 -- A person (or the browser a person drives) rather than a system: by
 -- `kind`, or, when no kind is given, by an id or label that says browser,
@@ -407,6 +427,68 @@ local function is_response(f)
 	return f.response == true
 end
 T.is_response = is_response
+
+-- An element's flows indexed by the program at their other end, built
+-- once per element and only when asked: `sent_to(v)[program]` the flows v
+-- sends to that program, `answers_from(v)[program]` the responses v
+-- receives from it. Hubs with thousands of flows are then asked about one
+-- exchange in constant time; an element that receives no response (most
+-- of them) shares one empty index.
+local NO_INDEX = setmetatable({}, { __newindex = function() error("read-only", 2) end })
+
+local function index_by_program(v, list, keep, far)
+	local index = NO_INDEX
+	for _, f in ipairs(list or NONE) do
+		if keep(f, v) then
+			if index == NO_INDEX then index = {} end
+			local home = level0(far(f))
+			local flows = index[home]
+			if flows == nil then
+				flows = {}
+				index[home] = flows
+			end
+			flows[#flows + 1] = f
+		end
+	end
+	return index
+end
+
+local function sent_by(g, v) return g.source == v and g.target ~= nil end
+local function target_of(g) return g.target end
+local function answer_to(r, v) return r.target == v and r.source ~= nil and is_response(r) end
+local function source_of(r) return r.source end
+
+local sent_to = memo(function(v) return index_by_program(v, v.outflows, sent_by, target_of) end)
+local answers_from = memo(function(v) return index_by_program(v, v.inflows, answer_to, source_of) end)
+
+-- The flows of `list` but f (NONE, shared and read-only, when empty).
+local function others(list, f)
+	if list == nil or (list[1] == f and list[2] == nil) then return NONE end
+	local out = {}
+	for _, g in ipairs(list) do
+		if g ~= f then out[#out + 1] = g end
+	end
+	return out
+end
+
+-- The flows that a response f answers: those its target sends to f's
+-- source's program (the request of the same exchange), in model order.
+-- Empty unless f is a response. The lists are not to be modified.
+function T.answered(f)
+	if not is_response(f) then return NONE end
+	return others(sent_to(f.target)[level0(f.source)], f)
+end
+
+-- The responses that answer flow g: one-way flows back to g's source from
+-- g's target's program (see T.is_response), in model order. The lists
+-- are not to be modified.
+function T.replies(g)
+	local s, t = g.source, g.target
+	if s == nil or t == nil then return NONE end
+	local index = answers_from(s)
+	if index == NO_INDEX then return NONE end
+	return others(index[level0(t)], g)
+end
 
 -- Requests into v from outside: untrusted inflows whose target is v (not
 -- the answers to calls v makes), skipping answers to calls of others.
@@ -647,18 +729,26 @@ function T.at_least(v, level)
 	return rank(T.sensitivity(v)) >= rank(level)
 end
 
--- True when the asset is a secret: `kind` secret/credential/key/token,
--- `secret true`, or a label naming credentials, passwords, keys or tokens.
+-- True when the asset is a secret: `secret true`, a `kind` that names one
+-- (secret, credential, key, token...), or, when no `kind` says what the
+-- asset is, a label naming credentials, passwords, keys or tokens as
+-- whole words. A classification is not a secret: "(max classification
+-- TOP_SECRET)" and "top secret" name how sensitive data is, not a key.
 local SECRET_KIND = T.set { "secret", "secrets", "credential", "credentials", "key", "keys",
 	"token", "tokens", "password", "passwords", "certificate", "private_key" }
-local SECRET_WORDS = { "credential", "password", "secret", "api key", "api-key", "apikey",
-	"private key", "token", "passphrase" }
+local SECRET_WORDS = T.set { "credential", "credentials", "password", "passwords", "secret",
+	"secrets", "apikey", "apikeys", "token", "tokens", "passphrase", "passphrases" }
+local SECRET_PAIRS = T.set { "api key", "api keys", "private key", "private keys", "signing key",
+	"access key", "access keys", "secret key" }
 T.is_secret = memo(function(a)
 	if yes(a, "secret") then return true end
-	if is(a, "kind", SECRET_KIND) then return true end
-	local label = (a.label or ""):lower()
-	for _, w in ipairs(SECRET_WORDS) do
-		if label:find(w, 1, true) then return true end
+	if T.stated(a, "kind") then return is(a, "kind", SECRET_KIND) end
+	-- words are runs of letters and digits; `_` joins (TOP_SECRET is one word)
+	local previous
+	for w in (a.label or ""):lower():gmatch("[%w_]+") do
+		if SECRET_WORDS[w] and not (w == "secret" and previous == "top") then return true end
+		if previous and SECRET_PAIRS[previous .. " " .. w] then return true end
+		previous = w
 	end
 	return false
 end)

@@ -123,6 +123,12 @@ void tm_render_rules_markdown(tm_buf *out, const tm_rules *rules)
 		md_cell(out, info->title);
 		tm_buf_puts(out, " | ");
 		md_cell(out, info->mitigation);
+		for (size_t a = 0; a < info->nadvice; a++) {
+			tm_buf_puts(out, " *With `tech ");
+			md_cell(out, info->advice_techs[a]);
+			tm_buf_puts(out, "`:* ");
+			md_cell(out, info->advice_texts[a]);
+		}
 		tm_buf_puts(out, " |\n");
 	}
 }
@@ -225,6 +231,12 @@ void tm_render_rule_explain(tm_buf *out, const tm_rule_info *info)
 		wrapped_field(out, "impact", info->impact);
 	}
 	paragraph(out, "Mitigation", info->mitigation);
+	for (size_t i = 0; i < info->nadvice; i++) {
+		tm_buf title = TM_BUF_INIT;
+		tm_buf_printf(&title, "With tech %s", info->advice_techs[i]);
+		paragraph(out, tm_buf_str(&title), info->advice_texts[i]);
+		tm_buf_free(&title);
+	}
 	if (info->nrefs) {
 		tm_buf refs = TM_BUF_INIT;
 		for (size_t i = 0; i < info->nrefs; i++)

@@ -23,8 +23,26 @@ typedef struct rule_filter {
 	size_t nwords;
 } rule_filter;
 
+/* One entry of a rule's `advice`: the technology word (lower-case) and
+ * the text added to the rule's mitigation on findings about it. */
+typedef struct rule_advice {
+	const char *tech;
+	const char *text;
+} rule_advice;
+
 typedef struct rule {
 	tm_rule_info info;
+	/* `advice`, sorted by technology; strings in the engine's arena. */
+	rule_advice *advice;
+	size_t nadvice;
+	/* The findings' texts with advice joined, one per set of matching
+	 * technologies (bit i: advice[i]), made once per run and shared. */
+	uint32_t advised_run;
+	size_t nadvised;
+	struct {
+		uint64_t matched;
+		tm_finding_about *about;
+	} advised[8];
 	/* `requires`: every attribute must hold one of its words; `unless`:
 	 * none may. Checked in C, so `when` is not called where it cannot
 	 * fire. Strings in the engine's arena. */

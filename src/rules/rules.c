@@ -11,6 +11,10 @@
 
 /* The longest detail kept from `when`, in bytes. */
 #define TM_RULES_DETAIL_MAX 1000
+/* A rule's `advice`: at most this many technologies, each text at most
+ * this many bytes (a finding's advice is built from them). */
+#define TM_RULES_ADVICE_MAX      64
+#define TM_RULES_ADVICE_TEXT_MAX 1000
 
 #include <limits.h>
 #include <stdio.h>
@@ -51,7 +55,7 @@ const char *const tm_rules_default_packs[4] = {"stride", "linddun", "ge-stack", 
 
 static const char *const rule_fields[] = {"id",          "framework", "category",   "applies", "title",
                                           "description", "when",      "likelihood", "impact",  "mitigation",
-                                          "refs",        "requires",  "unless"};
+                                          "refs",        "requires",  "unless",     "advice"};
 static const char *const pack_fields[] = {"name", "version", "description"};
 static const char *const attribute_fields[] = {"name", "applies", "type", "values", "doc"};
 
@@ -591,6 +595,96 @@ static bool refs_field(tm_rules *rules, lua_State *L, int table, rule *r, char *
 	return ok;
 }
 
+static int compare_advice(const void *a, const void *b)
+{
+	return strcmp(((const rule_advice *)a)->tech, ((const rule_advice *)b)->tech);
+}
+
+/* A technology word of `advice`, lower-cased into the arena; NULL when
+ * the key is not an identifier. */
+static const char *advice_tech(tm_arena *arena, const char *key)
+{
+	if (!is_identifier(key))
+		return NULL;
+	char *copy = tm_arena_strdup(arena, key);
+	for (char *c = copy; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return copy;
+}
+
+/* `advice = { postgresql = "...", mysql = "..." }`: the texts a finding's
+ * advice adds to the mitigation when its element states that `tech`. */
+static bool advice_field(tm_rules *rules, lua_State *L, int table, rule *r, char *error, size_t size)
+{
+	int type = lua_getfield(L, table, "advice");
+	if (type == LUA_TNIL) {
+		lua_pop(L, 1);
+		return true;
+	}
+	if (type != LUA_TTABLE) {
+		snprintf(error, size, "'advice' must be a table of technology = text, not a %s",
+		         lua_typename(L, type));
+		lua_pop(L, 1);
+		return false;
+	}
+	rule_advice *advice = tm_arena_alloc(rules->arena, sizeof *advice * TM_RULES_ADVICE_MAX);
+	size_t n = 0;
+	bool ok = true;
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		if (ok && n == TM_RULES_ADVICE_MAX) {
+			snprintf(error, size, "'advice' names more than %d technologies",
+			         TM_RULES_ADVICE_MAX);
+			ok = false;
+		}
+		const char *tech = ok && lua_type(L, -2) == LUA_TSTRING
+		                       ? advice_tech(rules->arena, lua_tostring(L, -2))
+		                       : NULL;
+		if (ok && !tech) {
+			snprintf(error, size,
+			         "'advice' keys must be technology words, as `tech` states them");
+			ok = false;
+		}
+		size_t len = 0;
+		const char *text = ok && lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+		if (ok && (!text || !len || len > TM_RULES_ADVICE_TEXT_MAX)) {
+			snprintf(error, size, "'advice.%s' must be a text of 1 to %d bytes", tech,
+			         TM_RULES_ADVICE_TEXT_MAX);
+			ok = false;
+		}
+		if (ok) {
+			for (size_t i = 0; ok && i < n; i++)
+				if (strcmp(advice[i].tech, tech) == 0) {
+					snprintf(error, size,
+					         "'advice' names '%s' twice (keys are compared without case)",
+					         tech);
+					ok = false;
+				}
+			advice[n].tech = tech;
+			advice[n].text = tm_arena_strndup(rules->arena, text, len);
+			n += ok;
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	if (!ok)
+		return false;
+	qsort(advice, n, sizeof *advice, compare_advice);
+	r->advice = n ? advice : NULL;
+	r->nadvice = n;
+	r->info.nadvice = n;
+	if (n) {
+		r->info.advice_techs = tm_arena_alloc(rules->arena, sizeof(char *) * n);
+		r->info.advice_texts = tm_arena_alloc(rules->arena, sizeof(char *) * n);
+		for (size_t i = 0; i < n; i++) {
+			r->info.advice_techs[i] = advice[i].tech;
+			r->info.advice_texts[i] = advice[i].text;
+		}
+	}
+	return true;
+}
+
 static int compare_filters(const void *a, const void *b)
 {
 	return strcmp(((const rule_filter *)a)->attr, ((const rule_filter *)b)->attr);
@@ -880,6 +974,7 @@ static int lua_rule(lua_State *L)
 	ok = ok && factor_field(L, snap, "impact", tm_impact_factor_names, TM_IF_COUNT, r.impact_factors,
 	                        r.impact_measures, &impact_fn, error, sizeof error);
 	ok = ok && refs_field(rules, L, snap, &r, error, sizeof error);
+	ok = ok && advice_field(rules, L, snap, &r, error, sizeof error);
 	ok = ok && filter_field(rules, L, snap, "requires", &r.requires, &r.nrequires, error, sizeof error);
 	ok = ok && filter_field(rules, L, snap, "unless", &r.unless, &r.nunless, error, sizeof error);
 	if (ok && (r.nrequires || r.nunless) && (r.applies & (1u << APPLIES_MODEL))) {
@@ -1383,6 +1478,77 @@ static void evaluate_factors(lua_State *L, rule_run *run, int ref, int line, con
 	lua_pop(L, 1);
 }
 
+static bool value_matches(const tm_value *x, const rule_filter *filter);
+
+/* The `tech` that speaks for an element: its own, or for a part of a
+ * program that states none, its nearest enclosing process's. */
+static const tm_value *tech_of(const tm_element *el)
+{
+	for (; el; el = el->parent) {
+		const tm_value *tech = tm_element_attr(el, "tech");
+		if (tech)
+			return tech;
+	}
+	return NULL;
+}
+
+/* The rule's texts for the finding's element: NULL when none of its
+ * `advice` technologies is stated by the element (a flow: either end),
+ * so the finding shares its rule's texts; else texts whose advice is the
+ * mitigation followed by each matching entry's text, shared by every
+ * finding of the run with the same matches. */
+static const tm_finding_about *advised_about(rule_run *run, rule *r, const tm_element *el)
+{
+	if (!r->nadvice || !el)
+		return NULL;
+	const tm_value *techs[2] = {NULL, NULL};
+	if (el->kind == TM_EL_FLOW) {
+		techs[0] = tech_of(el->source);
+		techs[1] = tech_of(el->target);
+	} else {
+		techs[0] = tech_of(el);
+	}
+	if (!techs[0] && !techs[1])
+		return NULL;
+	uint64_t matched = 0;
+	for (size_t i = 0; i < r->nadvice; i++) {
+		const char *tech = r->advice[i].tech;
+		const rule_filter word = {.attr = "tech", .words = &tech, .nwords = 1};
+		if (value_matches(techs[0], &word) || value_matches(techs[1], &word))
+			matched |= (uint64_t)1 << i;
+	}
+	if (!matched)
+		return NULL;
+	if (r->advised_run != run->id) {
+		r->advised_run = run->id;
+		r->nadvised = 0;
+	}
+	for (size_t i = 0; i < r->nadvised; i++)
+		if (r->advised[i].matched == matched)
+			return r->advised[i].about;
+	tm_findings *out = run->out;
+	tm_buf text = TM_BUF_INIT;
+	if (r->info.mitigation)
+		tm_buf_puts(&text, r->info.mitigation);
+	for (size_t i = 0; i < r->nadvice; i++) {
+		if (!(matched >> i & 1u))
+			continue;
+		if (text.len)
+			tm_buf_putc(&text, ' ');
+		tm_buf_puts(&text, r->advice[i].text);
+	}
+	tm_finding_about *about = tm_arena_alloc(out->arena, sizeof *about);
+	*about = *r->about;
+	about->advice = tm_arena_strdup(out->arena, tm_buf_str(&text));
+	tm_buf_free(&text);
+	if (r->nadvised < sizeof r->advised / sizeof *r->advised) {
+		r->advised[r->nadvised].matched = matched;
+		r->advised[r->nadvised].about = about;
+		r->nadvised++;
+	}
+	return about;
+}
+
 static void add_finding(rule_run *run, rule *r, const tm_element *el, const char *key, const char *file,
                         uint32_t line, const char *detail, size_t detail_len, const uint8_t *likelihood,
                         const uint8_t *impact)
@@ -1407,6 +1573,9 @@ static void add_finding(rule_run *run, rule *r, const tm_element *el, const char
 	tm_finding *f = tm_findings_add(out);
 	f->id = id;
 	f->about = r->about;
+	const tm_finding_about *advised = advised_about(run, r, el);
+	if (advised)
+		f->about = advised;
 	f->element = el;
 	f->element_key = run->key_copy;
 	/* A detail is a line of text; a pack returning megabytes per element

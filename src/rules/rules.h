@@ -24,6 +24,11 @@ typedef struct tm_rule_info {
 	const char *likelihood, *impact;
 	const char **refs;
 	size_t nrefs;
+	/* `advice`: stack-specific texts added to the mitigation when a
+	 * finding's element (or a flow's end) states that `tech`, sorted by
+	 * technology */
+	const char **advice_techs, **advice_texts;
+	size_t nadvice;
 	const char *file; /* the pack file, as shown in messages */
 	int line;         /* line of the `rule {` call */
 	/* Measured while tm_rules_profile is on (`--timings`): the time its

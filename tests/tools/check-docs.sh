@@ -12,7 +12,9 @@
 #   - `threat new` gives a model that checks cleanly (`--strict`, exit 0),
 #     and `report -o` writes the same bytes as standard output;
 #   - doc/rules-reference.md and doc/attributes.md are what the tool
-#     generates, and every example is free of warnings (`check --strict`).
+#     generates, every example is free of warnings (`check --strict`), and
+#     doc/precision.md gives a verdict on exactly the findings the two
+#     third-party examples raise.
 #
 #   tests/tools/check-docs.sh THREAT_BIN
 #
@@ -50,7 +52,8 @@ fail() {
 }
 
 hostile=tests/golden/report/hostile.threat
-examples=(examples/hello.threat examples/ge-webapp/model.threat)
+examples=(examples/hello.threat examples/ge-webapp/model.threat examples/pytm-demo/model.threat
+	examples/threagile-b2b/model.threat)
 
 # DOT: accepted by Graphviz, and silently (a warning means a broken graph).
 check_dot() {
@@ -180,6 +183,17 @@ for example in "${examples[@]}" examples/org/model.threat; do
 		fail "$example is not warning-free: $(head -3 "$work/example.err")"
 	fi
 done
+
+# doc/precision.md gives a verdict on every finding the two third-party
+# examples raise, with its current risk, and on none they no longer raise,
+# and its Results table adds them up: a rule change that moves their
+# findings sends the reviewer back to it (tests/tools/precision.py).
+if "$python" tests/tools/precision.py "$bin" >"$work/precision" 2>&1; then
+	pass
+else
+	fail "doc/precision.md is out of date (make precision-update, then review):" \
+		"$(grep '^precision' "$work/precision" | head -n 5)"
+fi
 
 echo "docs: $passed passed, $failed failed"
 [ $failed = 0 ]

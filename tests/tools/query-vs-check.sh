@@ -19,7 +19,8 @@ cases=(
 	"element ~ \"api\"|'api' in (f['element'] or '').lower()"
 )
 
-for model in examples/hello.threat examples/ge-webapp/model.threat examples/org/model.threat; do
+for model in examples/hello.threat examples/ge-webapp/model.threat examples/org/model.threat \
+	examples/pytm-demo/model.threat examples/threagile-b2b/model.threat; do
 	"$bin" check --format json --today "$today" "$model" >"$work/check.json" 2>/dev/null
 	for entry in "${cases[@]}"; do
 		cond=${entry%%|*}

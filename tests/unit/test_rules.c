@@ -1300,6 +1300,85 @@ static void test_long_detail(void **state)
 	result_free(&r);
 }
 
+/* A rule's `advice` is added to the mitigation only on findings whose
+ * element (a flow: either end; a part: its program) states that `tech`. */
+static void test_advice(void **state)
+{
+	(void)state;
+	write_file("advice.lua",
+	           "rule { id = 'A-1', category = 'tampering', applies = { 'flow', 'process', 'store' },\n"
+	           "  title = 'T', when = function() return true end,\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	           "  mitigation = 'Encrypt the channel.',\n"
+	           "  advice = { PostgreSQL = 'PG: verify-full.', mysql = 'MySQL: VERIFY_IDENTITY.',\n"
+	           "             hono = 'Hono: bodyLimit.' } }\n");
+	result r;
+	run_model(&r, "use \"./advice.lua\"\n"
+	              "process api { tech hono  process dal }\n"
+	              "process worker\n"
+	              "store pg { tech postgresql }\n"
+	              "store my { tech [mysql, innodb] }\n"
+	              "flow a: api.dal -> pg\n"
+	              "flow b: worker -> my\n"
+	              "flow c: api -> my\n"
+	              "flow d: worker -> pg\n");
+	assert_string_equal(r.messages, "");
+	struct {
+		const char *id, *advice;
+	} want[] = {
+	    {"A-1@api", "Encrypt the channel. Hono: bodyLimit."},
+	    {"A-1@api.dal", "Encrypt the channel. Hono: bodyLimit."},
+	    {"A-1@worker", "Encrypt the channel."},
+	    {"A-1@pg", "Encrypt the channel. PG: verify-full."},
+	    {"A-1@my", "Encrypt the channel. MySQL: VERIFY_IDENTITY."},
+	    {"A-1@a", "Encrypt the channel. Hono: bodyLimit. PG: verify-full."},
+	    {"A-1@b", "Encrypt the channel. MySQL: VERIFY_IDENTITY."},
+	    {"A-1@c", "Encrypt the channel. Hono: bodyLimit. MySQL: VERIFY_IDENTITY."},
+	    {"A-1@d", "Encrypt the channel. PG: verify-full."},
+	};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		const tm_finding *f = finding(&r, want[i].id);
+		assert_non_null(f);
+		assert_string_equal(f->about->advice, want[i].advice);
+	}
+	/* findings with the same matches share one set of texts */
+	assert_ptr_equal(finding(&r, "A-1@pg")->about, finding(&r, "A-1@d")->about);
+	assert_ptr_equal(finding(&r, "A-1@api")->about, finding(&r, "A-1@api.dal")->about);
+	assert_ptr_not_equal(finding(&r, "A-1@a")->about, finding(&r, "A-1@d")->about);
+	/* the rule's own texts stay neutral, with the advice beside them */
+	const tm_rule_info *info = tm_rules_info(r.rules, 0);
+	assert_string_equal(info->mitigation, "Encrypt the channel.");
+	assert_int_equal(info->nadvice, 3);
+	assert_string_equal(info->advice_techs[0], "hono");
+	assert_string_equal(info->advice_techs[1], "mysql");
+	assert_string_equal(info->advice_techs[2], "postgresql");
+	assert_string_equal(info->advice_texts[2], "PG: verify-full.");
+	result_free(&r);
+
+	write_file("bad_advice.lua",
+	           "local function f() end\n"
+	           "rule { id = 'B-1', category = 'tampering', applies = 'flow', title = 'T', when = f,\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, advice = 'PG' }\n"
+	           "rule { id = 'B-2', category = 'tampering', applies = 'flow', title = 'T', when = f,\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, advice = { 'PG' } }\n"
+	           "rule { id = 'B-3', category = 'tampering', applies = 'flow', title = 'T', when = f,\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, advice = { pg = 1 } }\n"
+	           "rule { id = 'B-4', category = 'tampering', applies = 'flow', title = 'T', when = f,\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, advice = { pg = 'a', PG = 'b' } }\n");
+	run_model(&r, "use \"./bad_advice.lua\"\n");
+	assert_int_equal(r.load, TM_ERR_INPUT);
+	assert_messages(&r, "error: DIR/bad_advice.lua:2: rule B-1: 'advice' must be a table of technology = text, "
+	                    "not a string\n"
+	                    "error: DIR/bad_advice.lua:4: rule B-2: 'advice' keys must be technology words, as `tech` "
+	                    "states them\n"
+	                    "error: DIR/bad_advice.lua:6: rule B-3: 'advice.pg' must be a text of 1 to 1000 bytes\n"
+	                    "error: DIR/bad_advice.lua:8: rule B-4: 'advice' names 'pg' twice (keys are compared "
+	                    "without case)\n"
+	                    "4 errors\n");
+	assert_int_equal(tm_rules_count(r.rules), 0);
+	result_free(&r);
+}
+
 int main(void)
 {
 	/* The default-pack test sets its own; the others name their packs. */
@@ -1307,6 +1386,7 @@ int main(void)
 	unsetenv("THREAT_PATH");
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_registration, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_advice, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_applies_when_factors, setup, teardown),

@@ -1,0 +1,1 @@
+check --today 2026-12-07 --format json {}

@@ -1,0 +1,1 @@
+query {} 'explain STRIDE-T-01@orders'
