@@ -13,6 +13,9 @@ bool tm_cli_stderr_color(void);
 void tm_cli_print_diags(const tm_diags *diags);
 bool tm_cli_option(int argc, char **argv, int *i, const char *name, const char **value);
 bool tm_cli_today(const char *text, int32_t *today);
+/* The packs' budget in seconds THREAT_BUDGET sets (main checks it at
+ * start), or 0: the default. */
+double tm_cli_budget(void);
 void tm_cli_write(const tm_buf *out);
 
 /* The document commands (cmd_report.c): `threat report`, `threat dfd`,

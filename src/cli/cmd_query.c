@@ -76,7 +76,7 @@ int tm_cli_cmd_query(int argc, char **argv)
 		tm_cli_usage_error("unknown format '%s' for query (text, json)", format);
 		goto out;
 	}
-	tm_session_options options = {0};
+	tm_session_options options = {.budget = tm_cli_budget()};
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 	/* A mistyped query is reported before a large model is loaded. */
@@ -637,6 +637,7 @@ int tm_cli_cmd_repl(int argc, char **argv)
 		}
 	}
 	repl r = {0};
+	r.options.budget = tm_cli_budget();
 	if (!tm_cli_today(today_text, &r.options.today))
 		return 2;
 	r.interactive = isatty(STDIN_FILENO);

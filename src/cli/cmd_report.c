@@ -115,7 +115,7 @@ static bool parse_doc_args(const char *command, int argc, char **argv, bool allo
  * errors (exit 2). */
 static tm_session *open_session(const doc_args *args)
 {
-	tm_session_options options = {0};
+	tm_session_options options = {.budget = tm_cli_budget()};
 	if (!tm_cli_today(args->today, &options.today))
 		return NULL;
 	tm_session *session = NULL;

@@ -34,7 +34,8 @@ static const char usage_text[] =
     "usage: threat COMMAND [ARGS]\n"
     "\n"
     "  check  FILE...  [--fail-on LEVEL] [--format text|json|sarif] [--today D]\n"
-    "                  [--self-check]   check a model and list its findings;\n"
+    "                  [--budget SECONDS] [--self-check]\n"
+    "                                   check a model and list its findings;\n"
     "                                   --self-check answers the review checklist\n"
     "  report FILE     [--format md|json|html] [-o OUT] [--today D]\n"
     "                                   the threat-model document\n"
@@ -51,6 +52,7 @@ static const char usage_text[] =
     "  rules  [--pack NAME] [--format text|md] [RULE-ID]\n"
     "                                   list the rules of the packs, or explain one\n"
     "\n"
+    "The rule packs of one run have 10 s (THREAT_BUDGET or check --budget).\n"
     "Exit status: 0 fine; 1 findings at or above --fail-on, or fmt --check found\n"
     "changes; 2 bad input (syntax, meaning, usage, a failing rule pack).\n"
     "Documentation: doc/language.md, doc/rules.md, doc/risk.md.\n";
@@ -97,6 +99,11 @@ bool tm_cli_option(int argc, char **argv, int *i, const char *name, const char *
 	}
 	*value = argv[++*i];
 	return true;
+}
+
+double tm_cli_budget(void)
+{
+	return tm_rules_parse_budget(getenv("THREAT_BUDGET"));
 }
 
 bool tm_cli_today(const char *text, int32_t *today)
@@ -183,7 +190,7 @@ static void print_stage_timings(const tm_session *session)
 
 static int cmd_check(int argc, char **argv)
 {
-	const char *format = "text", *fail_on = NULL, *today_text = NULL;
+	const char *format = "text", *fail_on = NULL, *today_text = NULL, *budget_text = NULL;
 	bool no_rules = false, self_check = false, timings = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
 	size_t nfiles = 0;
@@ -203,6 +210,10 @@ static int cmd_check(int argc, char **argv)
 			if (!value)
 				goto out;
 			today_text = value;
+		} else if (tm_cli_option(argc, argv, &i, "--budget", &value)) {
+			if (!value)
+				goto out;
+			budget_text = value;
 		} else if (strcmp(argv[i], "--no-rules") == 0) {
 			no_rules = true;
 		} else if (strcmp(argv[i], "--self-check") == 0) {
@@ -234,7 +245,13 @@ static int cmd_check(int argc, char **argv)
 		                   fail_on);
 		goto out;
 	}
-	tm_session_options options = {.no_rules = no_rules, .profile_rules = timings};
+	tm_session_options options = {
+	    .no_rules = no_rules, .profile_rules = timings, .budget = tm_cli_budget()};
+	if (budget_text && !(options.budget = tm_rules_parse_budget(budget_text))) {
+		tm_cli_usage_error("--budget wants a number of seconds above 0 and at most 86400, not '%s'",
+		                   budget_text);
+		goto out;
+	}
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 
@@ -426,7 +443,7 @@ static int cmd_diff(int argc, char **argv)
 		                   fail_on);
 		return 2;
 	}
-	tm_session_options options = {0};
+	tm_session_options options = {.budget = tm_cli_budget()};
 	if (!tm_cli_today(today_text, &options.today))
 		return 2;
 	tm_session_open(&before, &paths[0], 1, &options);
@@ -482,6 +499,14 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 		        "threat: error: THREAT_JOBS must be a number of engines from 1 to %d, not '%s'\n",
 		        TM_RULES_MAX_ENGINES, jobs);
+		return 2;
+	}
+	const char *budget = getenv("THREAT_BUDGET");
+	if (budget && *budget && !tm_rules_parse_budget(budget)) {
+		fprintf(stderr,
+		        "threat: error: THREAT_BUDGET must be a number of seconds above 0 and at most 86400, "
+		        "not '%s'\n",
+		        budget);
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

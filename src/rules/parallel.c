@@ -17,6 +17,7 @@
 #include "base/task.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
+#include "rules/limits.h"
 #include "threat/status.h"
 
 /* Below this many elements (flows included) one engine does it all: a
@@ -24,6 +25,18 @@
 #define PARALLEL_MIN_ELEMENTS 2000
 /* Engines for a larger model: the two cores the targets are set for. */
 #define DEFAULT_ENGINES 2
+
+double tm_rules_parse_budget(const char *text)
+{
+	if (!text || !((*text >= '0' && *text <= '9') || *text == '.'))
+		return 0;
+	char *end;
+	errno = 0;
+	double seconds = strtod(text, &end);
+	if (errno || *end || !(seconds > 0 && seconds <= RUN_SECONDS_MAX))
+		return 0;
+	return seconds;
+}
 
 size_t tm_rules_parse_jobs(const char *text)
 {
@@ -91,6 +104,7 @@ static void cut_ranges(const tm_rules *rules, const tm_model *model, size_t coun
 
 /* A helper engine's share of the run, with what it hands back. */
 typedef struct share {
+	const tm_rules *first; /* whose deadline it keeps */
 	const tm_model *model;
 	int32_t today;
 	bool profile;
@@ -105,7 +119,7 @@ typedef struct share {
 static void run_share(void *arg)
 {
 	share *s = arg;
-	tm_rules_load_helper(&s->engine, s->model);
+	tm_rules_load_helper(&s->engine, s->model, s->first);
 	if (!s->engine->L) {
 		tm_rules_free(s->engine);
 		s->engine = NULL;
@@ -153,7 +167,8 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	share *shares = tm_xcalloc(engines, sizeof *shares);
 	for (size_t i = 1; i < engines; i++) {
 		share *s = &shares[i];
-		*s = (share){.model = model,
+		*s = (share){.first = rules,
+		             .model = model,
 		             .today = today,
 		             .profile = rules->profile,
 		             .from = cut[i],
@@ -179,6 +194,9 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 		tm_diags_append(diags, &s->diags);
 		if (s->status != TM_OK)
 			status = TM_ERR_INPUT;
+		/* Phase 2 does not start after a helper ran out of time. */
+		rules->out_of_time = rules->out_of_time || s->engine->out_of_time;
+		rules->findings_full = rules->findings_full || s->engine->findings_full;
 		add_profile(rules, s->engine);
 		tm_rules_free(s->engine);
 	}

@@ -43,7 +43,7 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 	}
 	const tm_model *model = session->model;
 	if (!options->no_rules) {
-		if (tm_rules_load(&session->rules, model, &session->diags) != TM_OK)
+		if (tm_rules_load(&session->rules, model, options->budget, &session->diags) != TM_OK)
 			session->rules_failed = true;
 		tm_rules_profile(session->rules, options->profile_rules);
 		if (tm_rules_run(session->rules, model, options->today, &session->findings,

@@ -19,6 +19,7 @@ typedef struct tm_session_options {
 	int32_t today;      /* days since epoch (see tm_date_today) */
 	bool no_rules;      /* parse, resolve and score hand-written threats only */
 	bool profile_rules; /* measure each rule (tm_rule_info's seconds, calls, raised) */
+	double budget;      /* seconds for the packs' whole run; 0: the default (tm_rules_load) */
 } tm_session_options;
 
 /* Seconds each stage of tm_session_open took (`--timings`). */

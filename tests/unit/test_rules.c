@@ -81,7 +81,7 @@ static void run_model_headed(result *r, const char *head, const char *body)
 	}
 	int32_t today = tm_date_from_ymd(2026, 6, 1);
 	tm_findings_init(&r->findings);
-	r->load = tm_rules_load(&r->rules, r->model, &r->diags);
+	r->load = tm_rules_load(&r->rules, r->model, 0, &r->diags);
 	tm_rules_profile(r->rules, profiling);
 	r->run = tm_rules_run(r->rules, r->model, today, &r->findings, &r->diags);
 	tm_risk_add_threats(&r->findings, r->model);
