@@ -696,6 +696,64 @@ static void test_require(void **state)
 	result_free(&r);
 }
 
+/* A required module's table is shared read-only, with the plain tables in
+ * it; the module's own code still writes to what it built. */
+static void test_require_readonly(void **state)
+{
+	(void)state;
+	write_file("shared.lua", "local M = { sets = { web = true }, calls = 0 }\n"
+	                         "function M.count() M.calls = M.calls + 1 return M.calls end\n"
+	                         "function M.is_web(v) return M.sets[v.kind] == true end\n"
+	                         "return M\n");
+	write_file("attacker.lua", "local M = require \"shared\"\n"
+	                           "local says = {}\n"
+	                           "local function try(f)\n"
+	                           "  local ok, err = pcall(f) says[#says + 1] = (err:gsub(\"^[^:]*:%d+: \", \"\")) end\n"
+	                           "try(function() M.is_web = function() return true end end)\n"
+	                           "try(function() rawset(M, \"is_web\", 1) end)\n"
+	                           "try(function() M.sets.store = true end)\n"
+	                           "try(function() getmetatable(M).__index.is_web = 1 end)\n"
+	                           "try(function() setmetatable(M, nil) end)\n"
+	                           "rule { id = \"A-1\", category = \"check\", applies = \"store\", title = \"a\",\n"
+	                           "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                           "  when = function(v) return table.concat(says, \"|\") end }\n");
+	write_file("victim.lua", "local M = require \"shared\"\n"
+	                         "rule { id = \"V-1\", category = \"check\", applies = \"store\", title = \"v\",\n"
+	                         "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                         "  when = function(v) return tostring(M.is_web(v)) .. \" \" .. M.count() end }\n");
+	result r;
+	run_model(&r, "use \"attacker\"\nuse \"victim\"\nstore a\n");
+	assert_string_equal(r.messages, "");
+	const tm_finding *f = finding(&r, "A-1@a");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "attempt to modify a read-only table (field 'is_web')|"
+	                               "attempt to modify a read-only table|"
+	                               "attempt to modify a read-only table (field 'store')|"
+	                               "attempt to index a boolean value|"
+	                               "cannot change a protected metatable");
+	f = finding(&r, "V-1@a");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "false 1");
+	result_free(&r);
+}
+
+/* The budget a caller sets: seconds above 0, at most a day. */
+static void test_parse_budget(void **state)
+{
+	(void)state;
+	assert_true(tm_rules_parse_budget("2.5") == 2.5);
+	assert_true(tm_rules_parse_budget("10") == 10.0);
+	assert_true(tm_rules_parse_budget(".5") == 0.5);
+	assert_true(tm_rules_parse_budget("86400") == 86400.0);
+	assert_true(tm_rules_parse_budget("86401") == 0);
+	assert_true(tm_rules_parse_budget("0") == 0);
+	assert_true(tm_rules_parse_budget("-1") == 0);
+	assert_true(tm_rules_parse_budget("2s") == 0);
+	assert_true(tm_rules_parse_budget("nan") == 0);
+	assert_true(tm_rules_parse_budget("") == 0);
+	assert_true(tm_rules_parse_budget(NULL) == 0);
+}
+
 /* Phase 2: finding and model rules over the findings; the model view is
  * phase 1's (what a pack kept per model view carries over). */
 static void test_phase2(void **state)
@@ -1324,6 +1382,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sandbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_require, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_require_readonly, setup, teardown),
+	    cmocka_unit_test(test_parse_budget),
 	    cmocka_unit_test_setup_teardown(test_phase2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_requires, setup, teardown),
