@@ -31,6 +31,27 @@
 #define PACK_MEMORY          ((size_t)256 * 1024 * 1024)
 #define VIEW_MEMORY_PER_ITEM ((size_t)2048)
 
+/* The collector sleeps through a run until the rules have grown the heap
+ * by this much, or by as much as the element views took if that is more:
+ * a small model's run then frees nothing early, and a large one's is not
+ * collected while the views are still filling in their fields (each
+ * filled view's table would be traced again). The memory cap still
+ * collects in full before it refuses. */
+#define GC_START_BYTES ((size_t)32 * 1024 * 1024)
+
+/* ---- engines (parallel.c) ---- */
+
+/* Below this many elements (flows included) one engine does it all: a
+ * second one would cost more to load than it saves. */
+#define PARALLEL_MIN_ELEMENTS 2000
+/* Engines for a larger model: the two cores the targets are set for. */
+#define DEFAULT_ENGINES 2
+/* A helper engine loads the packs again: when that took longer than this
+ * on the first engine (a pack doing heavy work as it loads), or failed
+ * (a pack that loops until its budget stops it), one engine runs them
+ * all rather than pay for it twice. */
+#define HELPER_LOAD_MAX_SECONDS 0.25
+
 /* ---- source ---- */
 
 /* A pack or module file, or a chunk given to load(): Lua's compiler is

@@ -20,12 +20,6 @@
 #include "rules/limits.h"
 #include "threat/status.h"
 
-/* Below this many elements (flows included) one engine does it all: a
- * second one would cost more to load than it saves. */
-#define PARALLEL_MIN_ELEMENTS 2000
-/* Engines for a larger model: the two cores the targets are set for. */
-#define DEFAULT_ENGINES 2
-
 double tm_rules_parse_budget(const char *text)
 {
 	if (!text || !((*text >= '0' && *text <= '9') || *text == '.'))
@@ -49,12 +43,6 @@ size_t tm_rules_parse_jobs(const char *text)
 		return 0;
 	return (size_t)n;
 }
-
-/* A helper engine loads the packs again: when that took longer than this
- * on the first engine (a pack doing heavy work as it loads), or failed
- * (a pack that loops until its budget stops it), one engine runs them
- * all rather than pay for it twice. */
-#define HELPER_LOAD_MAX_SECONDS 0.25
 
 /* THREAT_JOBS=N asks for N engines whatever the model's size (1: one
  * engine, for a pack that keeps state from one element to the next;

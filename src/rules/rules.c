@@ -31,15 +31,6 @@
 #define TM_STDLIB_DIR "/usr/local/share/threat/stdlib"
 #endif
 
-/* The collector sleeps through a run until the rules have grown the heap
- * by this much, or by as much as the element views took if that is more:
- * a small model's run then frees nothing early (a tenth of its time went
- * to collecting), and a large one's is not collected while the views are
- * still filling in their fields: each filled view's table is traced
- * again, which cost a tenth of a 100k-element run. The memory cap still
- * collects in full before it refuses. */
-#define GC_START_BYTES ((size_t)32 * 1024 * 1024)
-
 const char *const tm_rules_default_packs[4] = {"stride", "linddun", "ge-stack", "hygiene"};
 
 static const char *const rule_fields[] = {"id",          "framework", "category",   "applies", "title",
@@ -218,6 +209,18 @@ static bool string_field(lua_State *L, int table, const char *name, const char *
 	return true;
 }
 
+/* A text of a rule or a pack checked against its ceiling (limits.h);
+ * false with *error set when it is longer. */
+static bool text_fits(const char *what, const char *text, size_t max, size_t *total, char *error, size_t size)
+{
+	size_t len = text ? strlen(text) : 0;
+	*total += len;
+	if (len <= max)
+		return true;
+	snprintf(error, size, "'%s' is %zu bytes long, more than the %zu allowed", what, len, max);
+	return false;
+}
+
 static int lua_pack(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
@@ -240,6 +243,11 @@ static int lua_pack(lua_State *L)
 		return luaL_error(L, "pack{}: %s", error);
 	if (name && !*name)
 		return luaL_error(L, "pack{}: 'name' is empty");
+	size_t total = 0;
+	if (!text_fits("name", name, MAX_NAME_BYTES, &total, error, sizeof error) ||
+	    !text_fits("version", version, MAX_NAME_BYTES, &total, error, sizeof error) ||
+	    !text_fits("description", description, MAX_TEXT_BYTES, &total, error, sizeof error))
+		return luaL_error(L, "pack{}: %s", error);
 	warn_unknown_fields(rules, L, 1, pack_fields, COUNT(pack_fields), file, line, "pack{}");
 	if (name)
 		p->name = tm_arena_strdup(rules->arena, name);
@@ -723,18 +731,6 @@ static int finding_field_of(const char *name)
 int tm_rules_finding_field(const char *name)
 {
 	return finding_field_of(name);
-}
-
-/* A text of a rule checked against its ceiling (limits.h); false with
- * *error set when it is longer. */
-static bool text_fits(const char *what, const char *text, size_t max, size_t *total, char *error, size_t size)
-{
-	size_t len = text ? strlen(text) : 0;
-	*total += len;
-	if (len <= max)
-		return true;
-	snprintf(error, size, "'%s' is %zu bytes long, more than the %zu a rule may have", what, len, max);
-	return false;
 }
 
 /* The rule's texts within their ceilings, and within what its pack may

@@ -737,6 +737,48 @@ static void test_require_readonly(void **state)
 	result_free(&r);
 }
 
+/* What the engine keeps for a pack is bounded: a rule or pack{} text past
+ * its ceiling is refused with its length, a long message is cut. */
+static void test_text_ceilings(void **state)
+{
+	(void)state;
+	write_file("long_name.lua", "pack { name = string.rep(\"n\", 201) }\n");
+	write_file("long_rule.lua",
+	           "rule { id = string.rep(\"a\", 201), category = \"check\", applies = \"store\", title = \"t\",\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() end }\n"
+	           "rule { id = \"D-1\", category = \"check\", applies = \"store\", title = \"t\",\n"
+	           "  description = string.rep(\"d\", 65537),\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() end }\n"
+	           "rule { id = \"D-2\", category = \"check\", applies = \"store\", title = \"t\",\n"
+	           "  requires = { tech = string.rep(\"w\", 201) },\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() end }\n"
+	           "rule { id = \"D-3\", category = \"check\", applies = \"store\", title = \"t\",\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	           "  when = function() error(string.rep(\"e\", 3000), 0) end }\n");
+	result r;
+	run_model(&r, "use \"long_name\"\nuse \"long_rule\"\nstore a\n");
+	char expected[4096];
+	snprintf(expected, sizeof expected,
+	         "error: DIR/long_name.lua:1: pack{}: 'name' is 201 bytes long, more than the 200 allowed\n"
+	         "DIR/model.threat:2:5: note: the pack is used here\n"
+	         "    2 | use \"long_name\"\n"
+	         "      |     ^~~~~~~~~~~\n"
+	         "error: DIR/long_rule.lua:1: rule %.200s…: 'id' is 201 bytes long, more than the 200 allowed\n"
+	         "error: DIR/long_rule.lua:3: rule D-1: 'description' is 65537 bytes long, more than the 65536 "
+	         "allowed\n"
+	         "error: DIR/long_rule.lua:6: rule D-2: 'requires' is 201 bytes long, more than the 200 allowed\n"
+	         "error: DIR/long_rule.lua:11: rule D-3 on a: %.2000s…\n"
+	         "5 errors\n",
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	         "");
+	char *e = strstr(expected, "on a: ") + strlen("on a: ");
+	memmove(e + 2000, e, strlen(e) + 1);
+	memset(e, 'e', 2000);
+	assert_messages(&r, expected);
+	result_free(&r);
+}
+
 /* The budget a caller sets: seconds above 0, at most a day. */
 static void test_parse_budget(void **state)
 {
@@ -1384,6 +1426,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_require, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_require_readonly, setup, teardown),
 	    cmocka_unit_test(test_parse_budget),
+	    cmocka_unit_test_setup_teardown(test_text_ceilings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_phase2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_requires, setup, teardown),
