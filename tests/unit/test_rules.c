@@ -779,6 +779,60 @@ static void test_text_ceilings(void **state)
 	result_free(&r);
 }
 
+/* The C functions the instruction hook cannot stop refuse work past
+ * their bounds before they start, and still do what they did below them. */
+static void test_c_call_guards(void **state)
+{
+	(void)state;
+	write_file("c.lua",
+	           "local seen = {}\n"
+	           "local function try(f, ...)\n"
+	           "  local ok, err = pcall(f, ...)\n"
+	           "  seen[#seen + 1] = ok and tostring(err) or (err:gsub(\"^[^:]*:%d+: \", \"\")) end\n"
+	           "try(table.sort, setmetatable({}, { __len = function() return 3 end }))\n"
+	           "try(table.sort, setmetatable({}, { __newindex = rawset }))\n"
+	           "local long = {} for i = 1, (1 << 20) + 1 do long[i] = i end try(table.sort, long) long = nil\n"
+	           "local list = { 3, 1, 2 } table.sort(list) try(table.concat, list, \",\")\n"
+	           "try(string.rep, \"ab\", 32 << 20, \"-\")\n"
+	           "try(function() return #string.rep(\"ab\", 4, \"-\") end)\n"
+	           "try(string.find, string.rep(\"a\", 1000), \"a-b\")\n"
+	           "try(string.find, string.rep(\"a\", 100000), \"(a*)%1b\")\n"
+	           "try(string.match, string.rep(\"a\", 10000), \"^(a*)%1b\")\n"
+	           "try(string.find, string.rep(\"x\", 10) .. \"a.b\", \"a.b\", 1, true)\n"
+	           "try(string.find, \"hello world\", \"o w\", -7)\n"
+	           "try(string.find, \"hello world\", \"o w\", -6)\n"
+	           "try(string.find, \"hello\", \"l\", 10)\n"
+	           "try(string.find, \"hello\", \"\", 3)\n"
+	           "try(function() return select(2, load(string.rep(\" \", (1 << 20) + 1))) end)\n"
+	           "local report = table.concat(seen, \"\\n\")\n"
+	           "rule { id = \"C-1\", category = \"check\", applies = \"model\", title = \"guards\",\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() return report end }\n");
+	result r;
+	run_model(&r, "use \"c\"\n");
+	assert_string_equal(r.messages, "");
+	const tm_finding *f = finding(&r, "C-1@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail,
+	                    "table.sort: cannot sort a table with a __len metamethod\n"
+	                    "table.sort: cannot sort a table with a __newindex metamethod\n"
+	                    "table.sort: more than 1048576 items\n"
+	                    "1,2,3\n"
+	                    "string.rep: the result would be longer than 64 MB\n"
+	                    "11\n"
+	                    "nil\n"
+	                    "string.find: pattern too costly for a 100000-character subject (up to 1e+15 steps, "
+	                    "more than 1e+09): anchor it with '^', use fewer repetitions, sets or back-references, "
+	                    "or match a shorter string\n"
+	                    "nil\n"
+	                    "11\n"
+	                    "5\n"
+	                    "nil\n"
+	                    "nil\n"
+	                    "3\n"
+	                    "(load): 1048577 bytes of Lua text, more than the 1024 KB a chunk may have");
+	result_free(&r);
+}
+
 /* The budget a caller sets: seconds above 0, at most a day. */
 static void test_parse_budget(void **state)
 {
@@ -1426,6 +1480,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_require, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_require_readonly, setup, teardown),
 	    cmocka_unit_test(test_parse_budget),
+	    cmocka_unit_test_setup_teardown(test_c_call_guards, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_text_ceilings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_phase2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_names, setup, teardown),
