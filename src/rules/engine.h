@@ -70,6 +70,7 @@ typedef struct pack {
 	 * pack{} calls raised (those past the cap only counted), and bytes of
 	 * its rules' texts. */
 	size_t warnings, kept_bytes;
+	size_t errors;       /* its rules' errors in the current run (those past the cap only counted) */
 	size_t finding_room; /* findings it may raise before taking more from the counts */
 	bool over_findings;  /* raised too many findings: its rules stop for the run */
 } pack;

@@ -82,6 +82,9 @@
 /* Warnings (unknown fields and keys) one pack's rule{} and pack{} calls
  * may add; the rest are counted in one last warning. */
 #define MAX_WARNINGS_PER_PACK 100
+/* Errors one pack's rules may report in a run (a rule failing on each
+ * element); the rest are counted in one last error. */
+#define MAX_ERRORS_PER_PACK 100
 /* Bytes `print` may write for one engine, over all its packs. */
 #define MAX_PRINT_BYTES ((size_t)1024 * 1024)
 /* Bytes of a rule's id, category, framework, and of the attribute names

@@ -1838,6 +1838,10 @@ static void report_failure(rule_run *run, const char *message)
 	}
 	if (list && run->rule < count)
 		r = &rules->rules[list[run->rule]];
+	/* A rule failing on every element of a large model would leave a
+	 * message each: past its pack's share they are only counted. */
+	if (r && ++rules->packs[r->pack].errors > MAX_ERRORS_PER_PACK)
+		return;
 	const char *text;
 	int place_len;
 	tm_rules_split_message(message ? message : "error", &text, &place_len);
@@ -1935,6 +1939,14 @@ static void begin_run(tm_rules *rules, const tm_model *model, int32_t today, siz
 
 static void end_run(tm_rules *rules, bool keep_views)
 {
+	for (size_t i = 0; i < rules->npacks; i++) {
+		pack *p = &rules->packs[i];
+		if (p->errors > MAX_ERRORS_PER_PACK)
+			tm_diag_error(rules->diags, no_span(),
+			              "%s: %zu more errors not shown (at most %d a pack in a run)", p->path,
+			              p->errors - MAX_ERRORS_PER_PACK, MAX_ERRORS_PER_PACK);
+		p->errors = 0;
+	}
 	rules->gc_start = 0;
 	lua_gc(rules->L, LUA_GCRESTART);
 	set_model_global(rules, false);
