@@ -105,29 +105,28 @@ static tm_span no_span(void)
 	return span;
 }
 
-/* How much of a pack's message to keep: at most MAX_MESSAGE_BYTES, cut
- * before a UTF-8 continuation byte. */
-static int kept_length(const char *message)
+/* How much of a text from a pack a message keeps: at most max bytes, cut
+ * before a UTF-8 continuation byte (the caller adds "…" when cut). */
+static int cut_length(const char *text, size_t max)
 {
-	size_t len = strnlen(message, MAX_MESSAGE_BYTES + 1);
-	if (len <= MAX_MESSAGE_BYTES)
+	size_t len = strnlen(text, max + 1);
+	if (len <= max)
 		return (int)len;
-	size_t cut = MAX_MESSAGE_BYTES;
-	while (cut > 0 && ((unsigned char)message[cut] & 0xC0) == 0x80)
+	size_t cut = max;
+	while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
 		cut--;
 	return (int)cut;
 }
 
-/* A name from a pack in a message: at most MAX_NAME_BYTES of it. */
+/* A pack's error message, and a name from a pack, in a message. */
+static int kept_length(const char *message)
+{
+	return cut_length(message, MAX_MESSAGE_BYTES);
+}
+
 static int name_length(const char *name)
 {
-	size_t len = strnlen(name, MAX_NAME_BYTES + 1);
-	if (len <= MAX_NAME_BYTES)
-		return (int)len;
-	size_t cut = MAX_NAME_BYTES;
-	while (cut > 0 && ((unsigned char)name[cut] & 0xC0) == 0x80)
-		cut--;
-	return (int)cut;
+	return cut_length(name, MAX_NAME_BYTES);
 }
 
 /* A warning about a pack being loaded, unless it has had its
