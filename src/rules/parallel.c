@@ -20,18 +20,6 @@
 #include "rules/limits.h"
 #include "threat/status.h"
 
-double tm_rules_parse_budget(const char *text)
-{
-	if (!text || !((*text >= '0' && *text <= '9') || *text == '.'))
-		return 0;
-	char *end;
-	errno = 0;
-	double seconds = strtod(text, &end);
-	if (errno || *end || !(seconds > 0 && seconds <= RUN_SECONDS_MAX))
-		return 0;
-	return seconds;
-}
-
 size_t tm_rules_parse_jobs(const char *text)
 {
 	if (!text || *text < '0' || *text > '9')

@@ -9,6 +9,7 @@
 
 #include "rules/rules.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -1261,6 +1262,18 @@ static tm_rules *engine_new(tm_diags *diags)
 	lua_setfield(L, -2, "rule");
 	lua_pop(L, 1);
 	return rules;
+}
+
+double tm_rules_parse_budget(const char *text)
+{
+	if (!text || !((*text >= '0' && *text <= '9') || *text == '.'))
+		return 0;
+	char *end;
+	errno = 0;
+	double seconds = strtod(text, &end);
+	if (errno || *end || !(seconds > 0 && seconds <= RUN_SECONDS_MAX))
+		return 0;
+	return seconds;
 }
 
 /* Starts the run's one deadline (limits.h): the budget, and the
