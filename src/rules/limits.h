@@ -62,9 +62,11 @@
 
 /* ---- what a single C call may do ---- */
 
-/* Items one library call may loop over (table.move, concat, insert,
- * remove, unpack): no table within the memory cap holds this many. */
-#define MAX_C_LOOP ((size_t)1 << 24)
+/* Items one library call may loop over when its arguments or a __len
+ * metamethod choose the count (table.move, concat, insert, remove): each
+ * step may call a C metamethod the hook never sees, so this keeps one
+ * call well under a second. */
+#define MAX_C_LOOP ((size_t)1 << 22)
 /* Items table.sort may sort: about a tenth of a second with the default
  * order. */
 #define MAX_SORT_ITEMS ((size_t)1 << 20)
