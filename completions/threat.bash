@@ -6,15 +6,15 @@
 
 _threat_command_options() {
 	case $1 in
-	check) echo "--fail-on --format --today --self-check --merge --no-rules --timings --help" ;;
-	report) echo "--format -o --output --today --merge --help" ;;
-	dfd) echo "--format --level -o --output --today --merge --help" ;;
+	check) echo "--fail-on --format --today --self-check --merge --no-rules --timings --strict --include-root --budget --help" ;;
+	report) echo "--format -o --output --today --merge --strict --include-root --help" ;;
+	dfd) echo "--format --level -o --output --today --merge --strict --include-root --help" ;;
 	new) echo "--template -o --output --today --help" ;;
 	fmt) echo "--check --help" ;;
-	diff) echo "--fail-on --format --today --help" ;;
-	query) echo "--format --today --merge --timings --help" ;;
-	repl) echo "--today --help" ;;
-	rules) echo "--pack --format --help" ;;
+	diff) echo "--fail-on --format --today --strict --include-root --help" ;;
+	query) echo "--format --today --merge --timings --strict --include-root --help" ;;
+	repl) echo "--today --strict --include-root --help" ;;
+	rules) echo "--pack --format --attributes --help" ;;
 	help) echo "--help" ;;
 	esac
 }

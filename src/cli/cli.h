@@ -18,6 +18,9 @@ bool tm_cli_today(const char *text, int32_t *today);
  * *bad is set after a usage message (no value, not a folder, too many). */
 struct tm_session_options;
 bool tm_cli_include_root(int argc, char **argv, int *i, struct tm_session_options *options, bool *bad);
+/* The packs' budget in seconds THREAT_BUDGET sets (main checks it at
+ * start), or 0: the default. */
+double tm_cli_budget(void);
 void tm_cli_write(const tm_buf *out);
 
 /* src/cli/help.c: the list of commands, and each command's help

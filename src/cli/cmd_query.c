@@ -125,6 +125,7 @@ int tm_cli_cmd_query(int argc, char **argv)
 		goto out;
 	}
 	options.strict = strict;
+	options.budget = tm_cli_budget();
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 	/* A mistyped query is reported before a large model is loaded. */
@@ -720,6 +721,7 @@ int tm_cli_cmd_repl(int argc, char **argv)
 		}
 	}
 	r.options.strict = strict;
+	r.options.budget = tm_cli_budget();
 	if (!tm_cli_today(today_text, &r.options.today))
 		return 2;
 	r.interactive = isatty(STDIN_FILENO);

@@ -141,6 +141,7 @@ static bool one_model(const char *command, const doc_args *args)
 static tm_session *open_session(const doc_args *args, const char **files, size_t nfiles)
 {
 	tm_session_options options = args->options;
+	options.budget = tm_cli_budget();
 	if (!tm_cli_today(args->today, &options.today))
 		return NULL;
 	tm_session *session = NULL;

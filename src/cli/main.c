@@ -78,6 +78,11 @@ bool tm_cli_option(int argc, char **argv, int *i, const char *name, const char *
 	return true;
 }
 
+double tm_cli_budget(void)
+{
+	return tm_rules_parse_budget(getenv("THREAT_BUDGET"));
+}
+
 bool tm_cli_today(const char *text, int32_t *today)
 {
 	if (tm_date_today(text, today))
@@ -217,7 +222,7 @@ static void write_check_text(tm_buf *text, const tm_session *session, bool headi
 
 static int cmd_check(int argc, char **argv)
 {
-	const char *format = "text", *fail_on = NULL, *today_text = NULL;
+	const char *format = "text", *fail_on = NULL, *today_text = NULL, *budget_text = NULL;
 	bool no_rules = false, self_check = false, timings = false, merge = false, strict = false,
 	     bad = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
@@ -242,6 +247,10 @@ static int cmd_check(int argc, char **argv)
 			if (!value)
 				goto out;
 			today_text = value;
+		} else if (tm_cli_option(argc, argv, &i, "--budget", &value)) {
+			if (!value)
+				goto out;
+			budget_text = value;
 		} else if (strcmp(argv[i], "--no-rules") == 0) {
 			no_rules = true;
 		} else if (strcmp(argv[i], "--self-check") == 0) {
@@ -281,6 +290,12 @@ static int cmd_check(int argc, char **argv)
 	options.no_rules = no_rules;
 	options.profile_rules = timings;
 	options.strict = strict;
+	options.budget = tm_cli_budget();
+	if (budget_text && !(options.budget = tm_rules_parse_budget(budget_text))) {
+		tm_cli_usage_error("--budget wants a number of seconds above 0 and at most 86400, not '%s'",
+		                   budget_text);
+		goto out;
+	}
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
 
@@ -558,6 +573,7 @@ static int cmd_diff(int argc, char **argv)
 		return 2;
 	}
 	options.strict = strict;
+	options.budget = tm_cli_budget();
 	if (!tm_cli_today(today_text, &options.today))
 		return 2;
 	tm_session_open(&before, &paths[0], 1, &options);
@@ -662,6 +678,14 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 		        "threat: error: THREAT_JOBS must be a number of engines from 1 to %d, not '%s'\n",
 		        TM_RULES_MAX_ENGINES, jobs);
+		return 2;
+	}
+	const char *budget = getenv("THREAT_BUDGET");
+	if (budget && *budget && !tm_rules_parse_budget(budget)) {
+		fprintf(stderr,
+		        "threat: error: THREAT_BUDGET must be a number of seconds above 0 and at most 86400, "
+		        "not '%s'\n",
+		        budget);
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

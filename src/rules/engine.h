@@ -67,6 +67,16 @@ typedef struct rule {
 	tm_finding_about *about;
 } rule;
 
+/* Findings a run raised, over all its engines (limits.h MAX_FINDINGS,
+ * MAX_FINDINGS_PER_PACK): the first engine owns the counters, helpers
+ * point at them. An engine takes room from them a block at a time, so
+ * engines seldom touch the same memory. */
+typedef struct finding_counts {
+	_Atomic size_t run;
+	_Atomic size_t *packs; /* by pack index */
+	size_t npacks;
+} finding_counts;
+
 typedef struct pack {
 	char *name; /* pack{ name } or the file's stem */
 	char *version, *description;
@@ -74,6 +84,13 @@ typedef struct pack {
 	char *real;       /* realpath, so a file loads once */
 	const char *base; /* the folder its `use` resolved against, or NULL */
 	bool declared;    /* pack{} was called */
+	/* What the engine keeps for it (limits.h): warnings its rule{} and
+	 * pack{} calls raised (those past the cap only counted), and bytes of
+	 * its rules' texts. */
+	size_t warnings, kept_bytes;
+	size_t errors;       /* its rules' errors in the current run (those past the cap only counted) */
+	size_t finding_room; /* findings it may raise before taking more from the counts */
+	bool over_findings;  /* raised too many findings: its rules stop for the run */
 } pack;
 
 /* A file whose code runs in the sandbox (a pack or a required module):
@@ -126,7 +143,8 @@ struct tm_rules {
 	struct tm_vocab *vocab; /* the language's attributes and those the packs declare */
 	rule *rules;
 	size_t nrules, caprules;
-	size_t *by_id; /* rule indices sorted by id */
+	size_t *by_id;         /* rule indices sorted by id */
+	struct tm_strmap *ids; /* rule id -> index + 1, while packs load */
 	size_t *applies[APPLIES_COUNT];
 	size_t napplies[APPLIES_COUNT];
 	unit *units;
@@ -140,12 +158,22 @@ struct tm_rules {
 	size_t mem_used, mem_limit; /* limit 0: none (while the engine builds its own state) */
 	size_t gc_start;            /* during a run: restart the stopped collector past this; 0: running */
 	bool mem_hit;
-	uint64_t deadline;          /* CLOCK_MONOTONIC ns, 0: none */
+	uint64_t deadline; /* CLOCK_MONOTONIC ns, 0: none */
+	/* The run's one deadline for loading and both phases (limits.h): set
+	 * when the packs start loading, moved on by phase 2's findings. */
+	double budget;         /* seconds the caller set, or RUN_SECONDS */
+	uint64_t run_start;    /* CLOCK_MONOTONIC ns when the packs started loading */
+	uint64_t run_deadline; /* CLOCK_MONOTONIC ns */
+	bool out_of_time;      /* the run's deadline passed: later packs and phases do not start */
+	bool findings_full;    /* the run raised MAX_FINDINGS: it stops */
+	finding_counts own_counts, *counts;
+	size_t finding_room;        /* findings this engine may raise before taking more */
+	size_t print_bytes;         /* what `print` wrote so far (MAX_PRINT_BYTES) */
 	uint32_t ticks, tick_limit; /* hook firings in the current call; 0: no limit */
 	bool tripped;               /* a budget ran out: every instruction raises again */
 	bool deadline_hit;
 	bool budget_failed;        /* the last failed call ran out of instructions or memory */
-	const char *deadline_what; /* "(5 s to load a pack)", ... for the message */
+	const char *deadline_what; /* "(10 s for the whole run)" for the message */
 	char deadline_text[64];
 	int hook_mask; /* 0 during runs: the CPU timer arms the hook */
 	char trip_msg[512];
@@ -226,8 +254,9 @@ int tm_rules_run_range(tm_rules *rules, const tm_model *model, int32_t today, si
 
 /* Loads the packs as tm_rules_load does, for a helper engine of a run
  * (parallel.c): its messages go nowhere and `print` at load is silent,
- * since the first engine's load showed them. */
-int tm_rules_load_helper(tm_rules **out, const tm_model *model);
+ * since the first engine's load showed them; it keeps the first engine's
+ * deadline. */
+int tm_rules_load_helper(tm_rules **out, const tm_model *model, const tm_rules *first);
 
 /* The engine of a lua_State. */
 tm_rules *tm_rules_of(lua_State *L);
@@ -241,9 +270,9 @@ void tm_rules_sandbox_close(tm_rules *rules);
  * the current budget. Returns the lua_pcall status; on an error the
  * message ("file:line: text" where a place is known) is on the stack. */
 int tm_rules_pcall(tm_rules *rules, int nargs, int nresults);
-/* Budgets: a deadline `seconds` from now (0: none) and a per-call
+/* Budgets: a deadline (CLOCK_MONOTONIC ns, 0: none) and a per-call
  * instruction limit in units of the hook interval (0: none). */
-void tm_rules_budget(tm_rules *rules, double seconds, uint32_t tick_limit, bool sample_lines);
+void tm_rules_budget(tm_rules *rules, uint64_t deadline, uint32_t tick_limit, bool sample_lines);
 /* After each call from C during a run: disarms the hook the CPU timer
  * armed (sandbox.c explains). */
 void tm_rules_call_done(tm_rules *rules);

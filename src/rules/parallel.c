@@ -17,13 +17,8 @@
 #include "base/task.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
+#include "rules/limits.h"
 #include "threat/status.h"
-
-/* Below this many elements (flows included) one engine does it all: a
- * second one would cost more to load than it saves. */
-#define PARALLEL_MIN_ELEMENTS 2000
-/* Engines for a larger model: the two cores the targets are set for. */
-#define DEFAULT_ENGINES 2
 
 size_t tm_rules_parse_jobs(const char *text)
 {
@@ -36,12 +31,6 @@ size_t tm_rules_parse_jobs(const char *text)
 		return 0;
 	return (size_t)n;
 }
-
-/* A helper engine loads the packs again: when that took longer than this
- * on the first engine (a pack doing heavy work as it loads), or failed
- * (a pack that loops until its budget stops it), one engine runs them
- * all rather than pay for it twice. */
-#define HELPER_LOAD_MAX_SECONDS 0.25
 
 /* THREAT_JOBS=N asks for N engines whatever the model's size (1: one
  * engine, for a pack that keeps state from one element to the next;
@@ -91,6 +80,7 @@ static void cut_ranges(const tm_rules *rules, const tm_model *model, size_t coun
 
 /* A helper engine's share of the run, with what it hands back. */
 typedef struct share {
+	const tm_rules *first; /* whose deadline it keeps */
 	const tm_model *model;
 	int32_t today;
 	bool profile;
@@ -105,7 +95,7 @@ typedef struct share {
 static void run_share(void *arg)
 {
 	share *s = arg;
-	tm_rules_load_helper(&s->engine, s->model);
+	tm_rules_load_helper(&s->engine, s->model, s->first);
 	if (!s->engine->L) {
 		tm_rules_free(s->engine);
 		s->engine = NULL;
@@ -153,7 +143,8 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	share *shares = tm_xcalloc(engines, sizeof *shares);
 	for (size_t i = 1; i < engines; i++) {
 		share *s = &shares[i];
-		*s = (share){.model = model,
+		*s = (share){.first = rules,
+		             .model = model,
 		             .today = today,
 		             .profile = rules->profile,
 		             .from = cut[i],
@@ -179,6 +170,9 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 		tm_diags_append(diags, &s->diags);
 		if (s->status != TM_OK)
 			status = TM_ERR_INPUT;
+		/* Phase 2 does not start after a helper ran out of time. */
+		rules->out_of_time = rules->out_of_time || s->engine->out_of_time;
+		rules->findings_full = rules->findings_full || s->engine->findings_full;
 		add_profile(rules, s->engine);
 		tm_rules_free(s->engine);
 	}

@@ -9,14 +9,10 @@
 
 #include "rules/rules.h"
 
-/* The longest detail kept from `when`, in bytes. */
-#define TM_RULES_DETAIL_MAX 1000
-/* A rule's `advice`: at most this many technologies, each text at most
- * this many bytes (a finding's advice is built from them). */
-#define TM_RULES_ADVICE_MAX      64
-#define TM_RULES_ADVICE_TEXT_MAX 1000
-
+#include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,30 +22,16 @@
 #include <lauxlib.h>
 
 #include "base/clock.h"
+#include "base/strmap.h"
 #include "base/xalloc.h"
 #include "model/vocab.h"
 #include "rules/engine.h"
+#include "rules/limits.h"
 #include "threat/status.h"
 
 #ifndef TM_STDLIB_DIR
 #define TM_STDLIB_DIR "/usr/local/share/threat/stdlib"
 #endif
-
-/* Budgets (doc/rules.md "The sandbox"). */
-#define LOAD_SECONDS         5.0
-#define RUN_SECONDS          10.0
-#define RUN_SECONDS_PER_ITEM 100e-6
-#define CALL_TICKS           10000u /* x HOOK_INTERVAL (10,000) = 100 million instructions */
-#define PACK_MEMORY          ((size_t)256 * 1024 * 1024)
-#define VIEW_MEMORY_PER_ITEM ((size_t)2048)
-/* The collector sleeps through a run until the rules have grown the heap
- * by this much, or by as much as the element views took if that is more:
- * a small model's run then frees nothing early (a tenth of its time went
- * to collecting), and a large one's is not collected while the views are
- * still filling in their fields: each filled view's table is traced
- * again, which cost a tenth of a 100k-element run. The memory cap still
- * collects in full before it refuses. */
-#define GC_START_BYTES ((size_t)32 * 1024 * 1024)
 
 const char *const tm_rules_default_packs[4] = {"stride", "linddun", "ge-stack", "hygiene"};
 
@@ -92,8 +74,11 @@ static bool held_in_local(lua_State *L, lua_Debug *ar, int idx)
  * When `table` (a stack index, or 0) is the argument and that frame holds
  * it in a variable, the table was written further up (a pack's helper,
  * `local function stride(spec) ... rule(spec) end`), so the place is
- * where the helper was called with it, `stride { id = ... }`. */
-static void caller_place(lua_State *L, int table, const char **file, int *line)
+ * where the helper was called with it, `stride { id = ... }`. *file is
+ * the frame's "@path" source, which lives as long as its function, or
+ * Lua's short name of another chunk (load()ed text) copied into
+ * short_src: the lua_Debug that holds it is gone when this returns. */
+static void caller_place(lua_State *L, int table, char short_src[LUA_IDSIZE], const char **file, int *line)
 {
 	lua_Debug ar;
 	*file = "?";
@@ -104,8 +89,13 @@ static void caller_place(lua_State *L, int table, const char **file, int *line)
 				return; /* a C function above the helper */
 			continue;
 		}
-		/* ar.source stays valid while the function runs. */
-		*file = ar.source && ar.source[0] == '@' ? ar.source + 1 : ar.short_src;
+		if (ar.source && ar.source[0] == '@') {
+			*file = ar.source + 1;
+		} else {
+			memcpy(short_src, ar.short_src, LUA_IDSIZE);
+			short_src[LUA_IDSIZE - 1] = '\0';
+			*file = short_src;
+		}
 		*line = ar.currentline;
 		if (!table || !held_in_local(L, &ar, table))
 			return;
@@ -118,6 +108,54 @@ static tm_span no_span(void)
 	return span;
 }
 
+/* How much of a text from a pack a message keeps: at most max bytes, cut
+ * before a UTF-8 continuation byte (the caller adds "…" when cut). */
+static int cut_length(const char *text, size_t max)
+{
+	size_t len = strnlen(text, max + 1);
+	if (len <= max)
+		return (int)len;
+	size_t cut = max;
+	while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+		cut--;
+	return (int)cut;
+}
+
+/* A pack's error message, and a name from a pack, in a message. */
+static int kept_length(const char *message)
+{
+	return cut_length(message, MAX_MESSAGE_BYTES);
+}
+
+static int name_length(const char *name)
+{
+	return cut_length(name, MAX_NAME_BYTES);
+}
+
+/* A warning about a pack being loaded, unless it has had its
+ * MAX_WARNINGS_PER_PACK: then only counted (report_unshown_warnings). */
+static tm_diag *pack_warning(tm_rules *rules, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static tm_diag *pack_warning(tm_rules *rules, const char *fmt, ...)
+{
+	pack *p = rules->loading >= 0 ? &rules->packs[rules->loading] : NULL;
+	if (p && ++p->warnings > MAX_WARNINGS_PER_PACK)
+		return NULL;
+	char text[MAX_MESSAGE_BYTES + 600];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(text, sizeof text, fmt, args);
+	va_end(args);
+	return tm_diag_warning(rules->diags, no_span(), "%s", text);
+}
+
+static void report_unshown_warnings(tm_rules *rules, const pack *p)
+{
+	if (p->warnings > MAX_WARNINGS_PER_PACK)
+		tm_diag_warning(rules->diags, no_span(),
+		                "%s: %zu more warnings not shown (at most %d a pack)", p->path,
+		                p->warnings - MAX_WARNINGS_PER_PACK, MAX_WARNINGS_PER_PACK);
+}
+
 /* ---- registration: pack{} and rule{} ---- */
 
 static void warn_unknown_fields(tm_rules *rules, lua_State *L, int table, const char *const *known,
@@ -127,17 +165,17 @@ static void warn_unknown_fields(tm_rules *rules, lua_State *L, int table, const 
 	while (lua_next(L, table)) {
 		lua_pop(L, 1);
 		if (lua_type(L, -1) != LUA_TSTRING) {
-			tm_diag_warning(rules->diags, no_span(),
-			                "%s:%d: %s: a key that is not a name is ignored", file, line, what);
+			pack_warning(rules, "%s:%d: %.*s: a key that is not a name is ignored", file, line,
+			             name_length(what), what);
 			continue;
 		}
 		const char *key = lua_tostring(L, -1);
 		if (index_of(key, known, count) >= 0)
 			continue;
-		tm_diag *diag =
-		    tm_diag_warning(rules->diags, no_span(), "%s:%d: %s: unknown field '%s' is ignored", file,
-		                    line, what, key);
-		const char *suggestion = tm_suggest(key, known, count);
+		tm_diag *diag = pack_warning(rules, "%s:%d: %.*s: unknown field '%.*s%s' is ignored", file,
+		                             line, name_length(what), what, name_length(key), key,
+		                             key[name_length(key)] ? "…" : "");
+		const char *suggestion = diag ? tm_suggest(key, known, count) : NULL;
 		if (suggestion)
 			tm_diag_note(diag, no_span(), "did you mean '%s'?", suggestion);
 	}
@@ -173,6 +211,18 @@ static bool string_field(lua_State *L, int table, const char *name, const char *
 	return true;
 }
 
+/* A text of a rule or a pack checked against its ceiling (limits.h);
+ * false with *error set when it is longer. */
+static bool text_fits(const char *what, const char *text, size_t max, size_t *total, char *error, size_t size)
+{
+	size_t len = text ? strlen(text) : 0;
+	*total += len;
+	if (len <= max)
+		return true;
+	snprintf(error, size, "'%s' is %zu bytes long, more than the %zu allowed", what, len, max);
+	return false;
+}
+
 static int lua_pack(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
@@ -183,8 +233,9 @@ static int lua_pack(lua_State *L)
 	if (p->declared)
 		return luaL_error(L, "pack{} is called twice");
 	const char *file;
+	char short_src[LUA_IDSIZE];
 	int line;
-	caller_place(L, 0, &file, &line);
+	caller_place(L, 0, short_src, &file, &line);
 	char error[256];
 	const char *name, *version, *description;
 	int snap = snapshot(L, 1, pack_fields, COUNT(pack_fields));
@@ -194,6 +245,11 @@ static int lua_pack(lua_State *L)
 		return luaL_error(L, "pack{}: %s", error);
 	if (name && !*name)
 		return luaL_error(L, "pack{}: 'name' is empty");
+	size_t total = 0;
+	if (!text_fits("name", name, MAX_NAME_BYTES, &total, error, sizeof error) ||
+	    !text_fits("version", version, MAX_NAME_BYTES, &total, error, sizeof error) ||
+	    !text_fits("description", description, MAX_TEXT_BYTES, &total, error, sizeof error))
+		return luaL_error(L, "pack{}: %s", error);
 	warn_unknown_fields(rules, L, 1, pack_fields, COUNT(pack_fields), file, line, "pack{}");
 	if (name)
 		p->name = tm_arena_strdup(rules->arena, name);
@@ -315,8 +371,9 @@ static int lua_attribute(lua_State *L)
 		return luaL_error(L, "attribute{} may only be called while the pack loads");
 	luaL_checktype(L, 1, LUA_TTABLE);
 	const char *file;
+	char short_src[LUA_IDSIZE];
 	int line;
-	caller_place(L, 0, &file, &line);
+	caller_place(L, 0, short_src, &file, &line);
 	if (lua_rawgeti(L, 1, 1) == LUA_TTABLE) {
 		lua_pop(L, 1);
 		lua_Integer n = luaL_len(L, 1);
@@ -628,14 +685,13 @@ static bool advice_field(tm_rules *rules, lua_State *L, int table, rule *r, char
 		lua_pop(L, 1);
 		return false;
 	}
-	rule_advice *advice = tm_arena_alloc(rules->arena, sizeof *advice * TM_RULES_ADVICE_MAX);
+	rule_advice *advice = tm_arena_alloc(rules->arena, sizeof *advice * MAX_ADVICE_TECHS);
 	size_t n = 0;
 	bool ok = true;
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
-		if (ok && n == TM_RULES_ADVICE_MAX) {
-			snprintf(error, size, "'advice' names more than %d technologies",
-			         TM_RULES_ADVICE_MAX);
+		if (ok && n == MAX_ADVICE_TECHS) {
+			snprintf(error, size, "'advice' names more than %d technologies", MAX_ADVICE_TECHS);
 			ok = false;
 		}
 		const char *tech = ok && lua_type(L, -2) == LUA_TSTRING
@@ -648,9 +704,9 @@ static bool advice_field(tm_rules *rules, lua_State *L, int table, rule *r, char
 		}
 		size_t len = 0;
 		const char *text = ok && lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-		if (ok && (!text || !len || len > TM_RULES_ADVICE_TEXT_MAX)) {
+		if (ok && (!text || !len || len > MAX_ADVICE_TEXT_BYTES)) {
 			snprintf(error, size, "'advice.%s' must be a text of 1 to %d bytes", tech,
-			         TM_RULES_ADVICE_TEXT_MAX);
+			         MAX_ADVICE_TEXT_BYTES);
 			ok = false;
 		}
 		if (ok) {
@@ -799,12 +855,19 @@ static bool filter_field(tm_rules *rules, lua_State *L, int table, const char *n
 	return ok;
 }
 
+/* The rule registered as `id`: the index of ids says where (index + 1),
+ * and an entry a failed pack left behind no longer names its rule. */
 static const rule *find_rule(const tm_rules *rules, const char *id)
 {
-	for (size_t i = 0; i < rules->nrules; i++)
-		if (strcmp(rules->rules[i].info.id, id) == 0)
-			return &rules->rules[i];
-	return NULL;
+	size_t at = (size_t)(uintptr_t)tm_strmap_get(rules->ids, id);
+	if (at == 0 || at > rules->nrules || strcmp(rules->rules[at - 1].info.id, id) != 0)
+		return NULL;
+	return &rules->rules[at - 1];
+}
+
+static void index_id(tm_rules *rules, size_t index)
+{
+	tm_strmap_set(rules->ids, rules->rules[index].info.id, (void *)(uintptr_t)(index + 1));
 }
 
 /* The line a Lua function on top of the stack is defined at (C functions:
@@ -891,6 +954,44 @@ int tm_rules_finding_field(const char *name)
 	return finding_field_of(name);
 }
 
+/* The rule's texts within their ceilings, and within what its pack may
+ * keep in all (MAX_PACK_TEXT_BYTES, counted on the pack). */
+static bool texts_fit(tm_rules *rules, const rule *r, const char *id, const char *title, const char *category,
+                      const char *framework, const char *description, const char *mitigation, char *error,
+                      size_t size)
+{
+	size_t total = 0;
+	bool ok = text_fits("id", id, MAX_NAME_BYTES, &total, error, size) &&
+	          text_fits("category", category, MAX_NAME_BYTES, &total, error, size) &&
+	          text_fits("framework", framework, MAX_NAME_BYTES, &total, error, size) &&
+	          text_fits("title", title, MAX_TITLE_BYTES, &total, error, size) &&
+	          text_fits("description", description, MAX_TEXT_BYTES, &total, error, size) &&
+	          text_fits("mitigation", mitigation, MAX_TEXT_BYTES, &total, error, size);
+	for (size_t i = 0; ok && i < r->info.nrefs; i++)
+		ok = text_fits("refs", r->info.refs[i], MAX_TITLE_BYTES, &total, error, size);
+	const rule_filter *lists[2] = {r->requires, r->unless};
+	size_t counts[2] = {r->nrequires, r->nunless};
+	for (size_t l = 0; ok && l < 2; l++) {
+		for (size_t i = 0; ok && i < counts[l]; i++) {
+			ok = text_fits(l ? "unless" : "requires", lists[l][i].attr, MAX_NAME_BYTES, &total,
+			               error, size);
+			for (size_t w = 0; ok && w < lists[l][i].nwords; w++)
+				ok = text_fits(l ? "unless" : "requires", lists[l][i].words[w],
+				               MAX_NAME_BYTES, &total, error, size);
+		}
+	}
+	if (!ok)
+		return false;
+	pack *p = &rules->packs[r->pack];
+	p->kept_bytes += total;
+	if (p->kept_bytes > MAX_PACK_TEXT_BYTES) {
+		snprintf(error, size, "the pack's rules keep more than %d MB of text",
+		         (int)(MAX_PACK_TEXT_BYTES >> 20));
+		return false;
+	}
+	return true;
+}
+
 /* rule{...}: a bad rule table is reported and skipped; the pack goes on
  * loading so one run shows every mistake. */
 static int lua_rule(lua_State *L)
@@ -901,8 +1002,9 @@ static int lua_rule(lua_State *L)
 	luaL_checktype(L, 1, LUA_TTABLE);
 	lua_settop(L, 1);
 	const char *file;
+	char short_src[LUA_IDSIZE];
 	int line;
-	caller_place(L, 1, &file, &line);
+	caller_place(L, 1, short_src, &file, &line);
 	char error[300] = "";
 	rule r = {
 	    .when = LUA_NOREF, .likelihood = LUA_NOREF, .impact = LUA_NOREF, .pack = (size_t)rules->loading};
@@ -977,6 +1079,8 @@ static int lua_rule(lua_State *L)
 	ok = ok && advice_field(rules, L, snap, &r, error, sizeof error);
 	ok = ok && filter_field(rules, L, snap, "requires", &r.requires, &r.nrequires, error, sizeof error);
 	ok = ok && filter_field(rules, L, snap, "unless", &r.unless, &r.nunless, error, sizeof error);
+	ok = ok && texts_fit(rules, &r, id, title, category, framework, description, mitigation, error,
+	                     sizeof error);
 	if (ok && (r.nrequires || r.nunless) && (r.applies & (1u << APPLIES_MODEL))) {
 		snprintf(error, sizeof error,
 		         "'requires' and 'unless' are for element and finding rules, not '%s'",
@@ -995,7 +1099,9 @@ static int lua_rule(lua_State *L)
 		}
 	}
 	if (!ok) {
-		tm_diag_error(rules->diags, no_span(), "%s:%d: rule %s: %s", file, line, shown_id, error);
+		tm_diag_error(rules->diags, no_span(), "%s:%d: rule %.*s%s: %s", file, line,
+		              name_length(shown_id), shown_id, shown_id[name_length(shown_id)] ? "…" : "",
+		              error);
 		return 0;
 	}
 	warn_unknown_fields(rules, L, 1, rule_fields, COUNT(rule_fields), file, line, id);
@@ -1030,6 +1136,7 @@ static int lua_rule(lua_State *L)
 	r.info.impact = factors_text(rules->arena, tm_impact_factor_names, TM_IF_COUNT, r.impact_factors,
 	                             r.impact_measures, impact_fn, r.info.file, r.impact_line);
 	TM_VEC_PUSH(rules->rules, rules->nrules, rules->caprules, r);
+	index_id(rules, rules->nrules - 1);
 	return 0;
 }
 
@@ -1064,10 +1171,13 @@ static tm_span use_span(const tm_decl *decl)
 	return decl->label_end ? tm_decl_label_span(decl) : decl->span;
 }
 
-/* Reports a pack's failure; at the `use` when there is one. */
-static void pack_error(tm_rules *rules, const tm_decl *use, const char *message)
+/* Reports a pack's failure, its message cut at MAX_MESSAGE_BYTES; at the
+ * `use` when there is one. */
+static void pack_error(tm_rules *rules, const tm_decl *use, const char *message, const char *suffix)
 {
-	tm_diag *diag = tm_diag_error(rules->diags, no_span(), "%s", message);
+	int kept = kept_length(message);
+	tm_diag *diag = tm_diag_error(rules->diags, no_span(), "%.*s%s%s", kept, message,
+	                              message[kept] ? "…" : "", suffix);
 	if (use && use->span.src)
 		tm_diag_note(diag, use_span(use), "the pack is used here");
 }
@@ -1082,13 +1192,73 @@ static char *stem_of(const char *path)
 	return tm_xstrndup(start, len);
 }
 
+/* The built-in pack or module `stem` (stdlib/stem.lua) as shown, or NULL. */
+static char *builtin_file(tm_rules *rules, const char *stem)
+{
+	if (!rules->stdlib_dir || !*stem || strchr(stem, '/'))
+		return NULL;
+	tm_buf path = TM_BUF_INIT;
+	tm_buf_printf(&path, "%s/%s.lua", rules->stdlib_dir, stem);
+	struct stat st;
+	char *shown = stat(tm_buf_str(&path), &st) == 0 && S_ISREG(st.st_mode)
+	                  ? tm_rules_shown_path(tm_buf_str(&path))
+	                  : NULL;
+	tm_buf_free(&path);
+	return shown;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	char *real_a = realpath(a, NULL), *real_b = realpath(b, NULL);
+	bool same = real_a && real_b ? strcmp(real_a, real_b) == 0 : strcmp(a, b) == 0;
+	free(real_a);
+	free(real_b);
+	return same;
+}
+
+/* Finds the pack `use` names. A bare name of a built-in pack is the
+ * built-in one, whatever lies beside the model or on THREAT_PATH: a file
+ * there with that name is reported, not loaded (a `stride.lua` beside the
+ * model would otherwise silently replace stride). A path names its file;
+ * one whose name is a built-in pack's is reported as shadowing it. */
+static char *find_pack(tm_rules *rules, const char *name, const char *base, const char *rel_dir,
+                       const tm_decl *use, tm_buf *tried)
+{
+	bool bare = !strchr(name, '/') && !(strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".lua") == 0);
+	char *builtin = bare ? builtin_file(rules, name) : NULL;
+	char *found = tm_rules_search(rules, name, rel_dir, NULL, base, builtin ? NULL : tried);
+	if (builtin) {
+		if (found && !same_file(found, builtin))
+			tm_diag_warning(
+			    rules->diags, use_span(use),
+			    "rule pack '%s' is the built-in %s; %s has its name and is not loaded "
+			    "(to load it instead, use it by its path, \"./%s.lua\")",
+			    name, builtin, found, name);
+		free(found);
+		return builtin;
+	}
+	if (!found)
+		return NULL;
+	char *stem = stem_of(found);
+	char *shadowed = builtin_file(rules, stem);
+	if (shadowed && !same_file(found, shadowed))
+		tm_diag_warning(
+		    rules->diags, use_span(use),
+		    "rule pack %s has the name of the built-in pack %s and is loaded instead of it", found,
+		    shadowed);
+	free(shadowed);
+	free(stem);
+	return found;
+}
+
+/* Loads one pack; `more`: packs are still to load after it. */
 static void load_pack(tm_rules *rules, const char *name, const char *base, const char *rel_dir,
-                      const tm_decl *use)
+                      const tm_decl *use, bool more)
 {
 	lua_State *L = rules->L;
 	tm_buf tried = TM_BUF_INIT;
 	char *found =
-	    name && *name ? tm_rules_search(rules, name, rel_dir ? rel_dir : ".", NULL, base, &tried) : NULL;
+	    name && *name ? find_pack(rules, name, base, rel_dir ? rel_dir : ".", use, &tried) : NULL;
 	if (!found) {
 		tm_diag *diag = tm_diag_error(rules->diags, use_span(use), "rule pack '%s' not found%s%s%s",
 		                              name ? name : "", tried.len ? " (looked for " : "",
@@ -1124,25 +1294,24 @@ static void load_pack(tm_rules *rules, const char *name, const char *base, const
 
 	int top = lua_gettop(L);
 	tm_rules_memory_allow(rules, PACK_MEMORY);
-	if (tm_rules_load_file(rules, p.path) != LUA_OK) {
-		pack_error(rules, use, lua_tostring(L, -1) ? lua_tostring(L, -1) : "cannot load the pack");
-		lua_settop(L, top);
-		rules->npacks--;
-		return;
-	}
-	tm_rules_new_env(rules, rules->nunits - 1);
-	if (!lua_setupvalue(L, -2, 1))
-		lua_pop(L, 1);
-
+	/* Compiling and running the pack meet the run's one deadline. */
+	rules->deadline_what = rules->deadline_text;
+	tm_rules_budget(rules, rules->run_deadline, 0, true);
 	size_t first_rule = rules->nrules;
-	rules->loading = (long)pack_index;
-	rules->deadline_what = "(5 s to load a pack)";
-	tm_rules_budget(rules, LOAD_SECONDS, 0, true);
-	int status = tm_rules_pcall(rules, 0, 0);
-	rules->loading = -1;
+	int status = tm_rules_load_file(rules, p.path);
+	if (status == LUA_OK) {
+		tm_rules_new_env(rules, rules->nunits - 1);
+		if (!lua_setupvalue(L, -2, 1))
+			lua_pop(L, 1);
+		rules->loading = (long)pack_index;
+		status = tm_rules_pcall(rules, 0, 0);
+		rules->loading = -1;
+	}
 	tm_rules_budget(rules, 0, 0, false);
+	report_unshown_warnings(rules, &rules->packs[pack_index]);
 	if (status != LUA_OK) {
-		pack_error(rules, use, lua_tostring(L, -1) ? lua_tostring(L, -1) : "the pack failed to load");
+		pack_error(rules, use, lua_tostring(L, -1) ? lua_tostring(L, -1) : "the pack failed to load",
+		           rules->out_of_time && more ? " (the remaining packs were not loaded)" : "");
 		for (size_t i = first_rule; i < rules->nrules; i++)
 			drop_rule(rules, &rules->rules[i]);
 		rules->nrules = first_rule;
@@ -1159,6 +1328,8 @@ static void load_pack(tm_rules *rules, const char *name, const char *base, const
 	if (rules->nrules > first_rule)
 		qsort(rules->rules + first_rule, rules->nrules - first_rule, sizeof(rule),
 		      compare_rules_by_id);
+	for (size_t i = first_rule; i < rules->nrules; i++)
+		index_id(rules, i);
 }
 
 typedef struct id_entry {
@@ -1171,37 +1342,57 @@ static int compare_by_id(const void *a, const void *b)
 	return strcmp(((const id_entry *)a)->id, ((const id_entry *)b)->id);
 }
 
-static bool same_filter_list(const rule_filter *a, size_t na, const rule_filter *b, size_t nb)
+static int compare_filter_lists(const rule_filter *a, size_t na, const rule_filter *b, size_t nb)
 {
 	if (na != nb)
-		return false;
+		return na < nb ? -1 : 1;
 	for (size_t i = 0; i < na; i++) {
-		if (strcmp(a[i].attr, b[i].attr) != 0 || a[i].nwords != b[i].nwords)
-			return false;
+		int c = strcmp(a[i].attr, b[i].attr);
+		if (c)
+			return c;
+		if (a[i].nwords != b[i].nwords)
+			return a[i].nwords < b[i].nwords ? -1 : 1;
 		for (size_t w = 0; w < a[i].nwords; w++)
-			if (strcmp(a[i].words[w], b[i].words[w]) != 0)
-				return false;
+			if ((c = strcmp(a[i].words[w], b[i].words[w])) != 0)
+				return c;
 	}
-	return true;
+	return 0;
+}
+
+static int compare_rule_filters(const rule *a, const rule *b)
+{
+	int c = compare_filter_lists(a->requires, a->nrequires, b->requires, b->nrequires);
+	return c ? c : compare_filter_lists(a->unless, a->nunless, b->unless, b->nunless);
+}
+
+typedef struct filter_entry {
+	const rule *rule;
+	size_t index;
+} filter_entry;
+
+static int compare_filter_entries(const void *a, const void *b)
+{
+	const filter_entry *x = a, *y = b;
+	int c = compare_rule_filters(x->rule, y->rule);
+	return c ? c : (x->index < y->index ? -1 : x->index > y->index);
 }
 
 /* Numbers the rules' filters: equal `requires` and `unless` (sorted by
- * name when read), equal number. */
+ * name when read), equal number, the index of the first rule with them.
+ * Sorted, not compared pair by pair: packs may register tens of
+ * thousands of rules. */
 static void group_filters(tm_rules *rules)
 {
+	filter_entry *entries = tm_xmalloc(sizeof *entries * (rules->nrules + 1));
+	for (size_t i = 0; i < rules->nrules; i++)
+		entries[i] = (filter_entry){&rules->rules[i], i};
+	qsort(entries, rules->nrules, sizeof *entries, compare_filter_entries);
 	for (size_t i = 0; i < rules->nrules; i++) {
-		rule *r = &rules->rules[i];
-		r->filter_group = i;
-		for (size_t j = 0; j < i; j++) {
-			const rule *q = &rules->rules[j];
-			if (q->filter_group == j &&
-			    same_filter_list(r->requires, r->nrequires, q->requires, q->nrequires) &&
-			    same_filter_list(r->unless, r->nunless, q->unless, q->nunless)) {
-				r->filter_group = j;
-				break;
-			}
-		}
+		bool same = i > 0 && compare_rule_filters(entries[i].rule, entries[i - 1].rule) == 0;
+		rules->rules[entries[i].index].filter_group =
+		    same ? rules->rules[entries[i - 1].index].filter_group : entries[i].index;
 	}
+	free(entries);
 }
 
 /* Indexes the loaded rules: by id, and by what they apply to. */
@@ -1255,6 +1446,15 @@ static char *find_stdlib(void)
 	return tm_xstrdup(TM_STDLIB_DIR);
 }
 
+/* Moves the run's deadline `seconds` on, and says it in the message a
+ * stopped pack gets. */
+static void extend_deadline(tm_rules *rules, double seconds)
+{
+	rules->run_deadline += (uint64_t)(seconds * 1e9);
+	snprintf(rules->deadline_text, sizeof rules->deadline_text, "(%.3g s for the whole run)",
+	         (double)(rules->run_deadline - rules->run_start) / 1e9);
+}
+
 static tm_rules *engine_new(tm_diags *diags)
 {
 	tm_rules *rules = tm_xcalloc(1, sizeof *rules);
@@ -1265,6 +1465,7 @@ static tm_rules *engine_new(tm_diags *diags)
 	rules->views = rules->kinds = rules->model_view = rules->attrs.tables = rules->lists.tables =
 	    LUA_NOREF;
 	rules->stdlib_dir = find_stdlib();
+	rules->ids = tm_strmap_new(1024);
 	const char *path = getenv("THREAT_PATH");
 	size_t cap = 0;
 	while (path && *path) {
@@ -1292,6 +1493,29 @@ static tm_rules *engine_new(tm_diags *diags)
 	return rules;
 }
 
+double tm_rules_parse_budget(const char *text)
+{
+	if (!text || !((*text >= '0' && *text <= '9') || *text == '.'))
+		return 0;
+	char *end;
+	errno = 0;
+	double seconds = strtod(text, &end);
+	if (errno || *end || !(seconds > 0 && seconds <= RUN_SECONDS_MAX))
+		return 0;
+	return seconds;
+}
+
+/* Starts the run's one deadline (limits.h): the budget, and the
+ * allowance for `items` elements. */
+static void start_deadline(tm_rules *rules, double budget, size_t items)
+{
+	rules->budget = budget > 0 ? budget : RUN_SECONDS;
+	if (rules->budget > RUN_SECONDS_MAX)
+		rules->budget = RUN_SECONDS_MAX;
+	rules->run_start = rules->run_deadline = tm_clock_ns();
+	extend_deadline(rules, rules->budget + RUN_SECONDS_PER_ITEM * (double)items);
+}
+
 /* The packs the model's `use` statements name (none: the default ones),
  * then the index of their rules. */
 static int load_model_packs(tm_rules *rules, const tm_model *model, tm_diags *diags)
@@ -1301,12 +1525,14 @@ static int load_model_packs(tm_rules *rules, const tm_model *model, tm_diags *di
 	rules->loaded_from = model;
 	if (rules->L) {
 		if (!model || model->nuses == 0) {
-			for (size_t i = 0; i < COUNT(tm_rules_default_packs); i++)
-				load_pack(rules, tm_rules_default_packs[i], NULL, NULL, NULL);
+			for (size_t i = 0; i < COUNT(tm_rules_default_packs) && !rules->out_of_time; i++)
+				load_pack(rules, tm_rules_default_packs[i], NULL, NULL, NULL,
+				          i + 1 < COUNT(tm_rules_default_packs));
 		} else {
-			for (size_t i = 0; i < model->nuses; i++) {
+			for (size_t i = 0; i < model->nuses && !rules->out_of_time; i++) {
 				const tm_use *use = &model->uses[i];
-				load_pack(rules, use->name, use->base_dir, use->base_dir, use->decl);
+				load_pack(rules, use->name, use->base_dir, use->base_dir, use->decl,
+				          i + 1 < model->nuses);
 			}
 		}
 	}
@@ -1317,21 +1543,37 @@ static int load_model_packs(tm_rules *rules, const tm_model *model, tm_diags *di
 	return rules->load_failed ? TM_ERR_INPUT : TM_OK;
 }
 
-int tm_rules_load(tm_rules **out, const tm_model *model, tm_diags *diags)
+/* The finding counters of a run whose engine has loaded its packs. */
+static void own_counts(tm_rules *rules)
+{
+	rules->own_counts.npacks = rules->npacks;
+	rules->own_counts.packs = tm_xcalloc(rules->npacks + 1, sizeof *rules->own_counts.packs);
+	rules->counts = &rules->own_counts;
+}
+
+int tm_rules_load(tm_rules **out, const tm_model *model, double budget, tm_diags *diags)
 {
 	tm_rules *rules = engine_new(diags);
 	*out = rules;
-	return load_model_packs(rules, model, diags);
+	start_deadline(rules, budget, model ? model->nelements : 0);
+	int status = load_model_packs(rules, model, diags);
+	own_counts(rules);
+	return status;
 }
 
-int tm_rules_load_helper(tm_rules **out, const tm_model *model)
+int tm_rules_load_helper(tm_rules **out, const tm_model *model, const tm_rules *first)
 {
 	tm_diags ignored = {0};
 	tm_rules *rules = engine_new(&ignored);
 	*out = rules;
+	rules->budget = first->budget;
+	rules->run_start = first->run_start;
+	rules->run_deadline = first->run_deadline;
+	memcpy(rules->deadline_text, first->deadline_text, sizeof rules->deadline_text);
 	rules->quiet = true;
 	int status = load_model_packs(rules, model, &ignored);
 	rules->quiet = false;
+	rules->counts = first->counts;
 	tm_diags_free(&ignored);
 	return status;
 }
@@ -1342,9 +1584,11 @@ int tm_rules_load_names(tm_rules **out, const char *const *names, size_t count, 
 	size_t errors = diags->errors;
 	tm_rules *rules = engine_new(diags);
 	*out = rules;
-	for (size_t i = 0; rules->L && i < count; i++)
-		load_pack(rules, names[i], base_dir, base_dir, NULL);
+	start_deadline(rules, 0, 0);
+	for (size_t i = 0; rules->L && i < count && !rules->out_of_time; i++)
+		load_pack(rules, names[i], base_dir, base_dir, NULL, i + 1 < count);
 	index_rules(rules);
+	own_counts(rules);
 	rules->diags = NULL;
 	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
 }
@@ -1549,6 +1793,40 @@ static const tm_finding_about *advised_about(rule_run *run, rule *r, const tm_el
 	return about;
 }
 
+#define FINDING_BLOCK 1024
+
+/* Takes room for up to FINDING_BLOCK findings from a counter capped at
+ * `cap`; false when it is full. */
+static bool take_room(_Atomic size_t *counter, size_t cap, size_t *room)
+{
+	size_t before = atomic_fetch_add_explicit(counter, FINDING_BLOCK, memory_order_relaxed);
+	if (before >= cap)
+		return false;
+	*room = cap - before < FINDING_BLOCK ? cap - before : FINDING_BLOCK;
+	return true;
+}
+
+/* Whether the rule may raise one more finding; raises when its pack or
+ * the run has raised as many as the engine keeps (limits.h). */
+static void count_finding(lua_State *L, tm_rules *rules, const rule *r)
+{
+	finding_counts *counts = rules->counts;
+	pack *p = &rules->packs[r->pack];
+	if (!p->finding_room && r->pack < counts->npacks &&
+	    !take_room(&counts->packs[r->pack], MAX_FINDINGS_PER_PACK, &p->finding_room)) {
+		p->over_findings = true;
+		luaL_error(L, "pack %s raised more than %d findings: its rules stop for this run", p->name,
+		           (int)MAX_FINDINGS_PER_PACK);
+	}
+	if (!rules->finding_room && !take_room(&counts->run, MAX_FINDINGS, &rules->finding_room)) {
+		rules->findings_full = true;
+		luaL_error(L, "more than %d findings in one run: the run stops", (int)MAX_FINDINGS);
+	}
+	if (p->finding_room)
+		p->finding_room--;
+	rules->finding_room--;
+}
+
 static void add_finding(rule_run *run, rule *r, const tm_element *el, const char *key, const char *file,
                         uint32_t line, const char *detail, size_t detail_len, const uint8_t *likelihood,
                         const uint8_t *impact)
@@ -1580,8 +1858,8 @@ static void add_finding(rule_run *run, rule *r, const tm_element *el, const char
 	f->element_key = run->key_copy;
 	/* A detail is a line of text; a pack returning megabytes per element
 	 * would exhaust memory outside the sandbox's cap. */
-	if (detail && detail_len > TM_RULES_DETAIL_MAX) {
-		size_t cut = TM_RULES_DETAIL_MAX;
+	if (detail && detail_len > MAX_DETAIL_BYTES) {
+		size_t cut = MAX_DETAIL_BYTES;
 		while (cut > 0 && ((unsigned char)detail[cut] & 0xC0) == 0x80)
 			cut--;
 		char *shortened = tm_arena_alloc(out->arena, cut + sizeof "…");
@@ -1715,6 +1993,7 @@ static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, 
 	evaluate_factors(L, run, r->impact, r->impact_line, r->impact_factors, r->impact_measures, "impact",
 	                 tm_impact_factor_names, rules->impact_names, TM_IF_COUNT, view, model, &subject,
 	                 impact);
+	count_finding(L, rules, r);
 	size_t detail_len = 0;
 	const char *detail = type == LUA_TSTRING ? lua_tolstring(L, -1, &detail_len) : NULL;
 	add_finding(run, r, el, key, file, line, detail, detail_len, likelihood, impact);
@@ -1825,7 +2104,7 @@ static int run_batch(lua_State *L)
 				pass = run->mode != RUN_FINDINGS ||
 				       finding_filters_pass(r, &run->out->items[run->item]);
 			}
-			if (r->disabled || !pass)
+			if (r->disabled || !pass || rules->packs[r->pack].over_findings)
 				continue;
 			if (!rules->profile) {
 				evaluate(L, run, r, view, model, el, key, file, line);
@@ -1874,19 +2153,26 @@ static void report_failure(rule_run *run, const char *message)
 	}
 	if (list && run->rule < count)
 		r = &rules->rules[list[run->rule]];
+	/* A rule failing on every element of a large model would leave a
+	 * message each: past its pack's share they are only counted. */
+	if (r && ++rules->packs[r->pack].errors > MAX_ERRORS_PER_PACK)
+		return;
 	const char *text;
 	int place_len;
 	tm_rules_split_message(message ? message : "error", &text, &place_len);
+	int kept = kept_length(text);
+	const char *cut = text[kept] ? "…" : "";
 	if (!r) {
-		tm_diag_error(rules->diags, no_span(), "%s", message ? message : "error");
+		tm_diag_error(rules->diags, no_span(), "%.*s%s", kept_length(message ? message : "error"),
+		              message ? message : "error", cut);
 		return;
 	}
 	if (place_len)
-		tm_diag_error(rules->diags, no_span(), "%.*s: rule %s on %s: %s", place_len, message,
-		              r->info.id, key, text);
+		tm_diag_error(rules->diags, no_span(), "%.*s: rule %s on %s: %.*s%s", place_len, message,
+		              r->info.id, key, kept, text, cut);
 	else
-		tm_diag_error(rules->diags, no_span(), "%s:%d: rule %s on %s: %s", r->info.file,
-		              run->line > 0 ? run->line : r->info.line, r->info.id, key, text);
+		tm_diag_error(rules->diags, no_span(), "%s:%d: rule %s on %s: %.*s%s", r->info.file,
+		              run->line > 0 ? run->line : r->info.line, r->info.id, key, kept, text, cut);
 }
 
 static void set_model_global(tm_rules *rules, bool on)
@@ -1925,6 +2211,8 @@ static void run_mode(tm_rules *rules, rule_run *run)
 			break;
 		}
 		report_failure(run, message);
+		if (rules->findings_full)
+			break;
 		/* A rule out of instructions or memory would only fail again. */
 		if (rules->budget_failed) {
 			const size_t *list = NULL;
@@ -1957,10 +2245,8 @@ static void begin_run(tm_rules *rules, const tm_model *model, int32_t today, siz
 	/* No full collection first: the cap counts garbage, but Lua collects
 	 * in full before it reports an allocation the cap refused. */
 	tm_rules_memory_allow(rules, PACK_MEMORY + VIEW_MEMORY_PER_ITEM * items);
-	double seconds = RUN_SECONDS + RUN_SECONDS_PER_ITEM * (double)items;
-	snprintf(rules->deadline_text, sizeof rules->deadline_text, "(%.0f s for all rules)", seconds);
 	rules->deadline_what = rules->deadline_text;
-	tm_rules_budget(rules, seconds, CALL_TICKS, false);
+	tm_rules_budget(rules, rules->run_deadline, CALL_TICKS, false);
 	set_model_global(rules, true);
 	lua_gc(rules->L, LUA_GCSTOP);
 	rules->gc_start = rules->mem_used + GC_START_BYTES;
@@ -1968,6 +2254,14 @@ static void begin_run(tm_rules *rules, const tm_model *model, int32_t today, siz
 
 static void end_run(tm_rules *rules, bool keep_views)
 {
+	for (size_t i = 0; i < rules->npacks; i++) {
+		pack *p = &rules->packs[i];
+		if (p->errors > MAX_ERRORS_PER_PACK)
+			tm_diag_error(rules->diags, no_span(),
+			              "%s: %zu more errors not shown (at most %d a pack in a run)", p->path,
+			              p->errors - MAX_ERRORS_PER_PACK, MAX_ERRORS_PER_PACK);
+		p->errors = 0;
+	}
 	rules->gc_start = 0;
 	lua_gc(rules->L, LUA_GCRESTART);
 	set_model_global(rules, false);
@@ -2017,8 +2311,8 @@ static void build_views(tm_rules *rules, size_t from, size_t to)
 int tm_rules_run_range(tm_rules *rules, const tm_model *model, int32_t today, size_t from, size_t to,
                        tm_findings *out, tm_diags *diags)
 {
-	if (!rules->L)
-		return TM_ERR_INPUT;
+	if (!rules->L || rules->out_of_time)
+		return TM_ERR_INPUT; /* out of time: loading said so */
 	size_t errors = diags->errors;
 	rules->diags = diags;
 	begin_run(rules, model, today, model->nelements, false);
@@ -2042,18 +2336,20 @@ int tm_rules_run_phase2(tm_rules *rules, const tm_model *model, int32_t today, t
 		return TM_ERR_USAGE;
 	if (!rules->L)
 		return TM_ERR_INPUT;
-	if (rules->napplies[APPLIES_MODEL] == 0 && rules->napplies[APPLIES_FINDING] == 0) {
+	if (rules->out_of_time || rules->findings_full ||
+	    (rules->napplies[APPLIES_MODEL] == 0 && rules->napplies[APPLIES_FINDING] == 0)) {
 		tm_rules_views_end(rules, false);
-		return TM_OK;
+		return rules->out_of_time || rules->findings_full ? TM_ERR_INPUT : TM_OK;
 	}
 	size_t errors = diags->errors;
 	rules->diags = diags;
 	size_t seen = findings->count;
+	extend_deadline(rules, RUN_SECONDS_PER_ITEM * (double)seen);
 	begin_run(rules, model, today, model->nelements + seen, true);
 	tm_rules_views_findings(rules, findings, seen);
 	rule_run r = {.rules = rules, .mode = RUN_MODEL, .nitems = 1, .out = findings, .id = ++rules->runs};
 	run_mode(rules, &r);
-	if (!rules->deadline_hit) {
+	if (!rules->deadline_hit && !rules->findings_full) {
 		rule_run f = {.rules = rules,
 		              .mode = RUN_FINDINGS,
 		              .nitems = seen,
@@ -2130,6 +2426,8 @@ void tm_rules_free(tm_rules *rules)
 	free(rules->path_dirs);
 	free(rules->stdlib_dir);
 	tm_vocab_free(rules->vocab);
+	tm_strmap_free(rules->ids);
+	free(rules->own_counts.packs);
 	tm_arena_free(rules->arena);
 	free(rules);
 }

@@ -44,8 +44,16 @@ extern const char *const tm_rules_default_packs[4];
 /* Loads the packs the model's `use` statements name (none: the four default
  * packs). Errors go to diags, at the `use` statement or as
  * "path/pack.lua:LINE: message". Returns TM_OK or TM_ERR_INPUT; *out is set
- * either way, so the packs that loaded still run. */
-int tm_rules_load(tm_rules **out, const tm_model *model, tm_diags *diags);
+ * either way, so the packs that loaded still run. The run that starts
+ * here (loading, tm_rules_run, tm_rules_run_phase2) has one deadline:
+ * `budget` seconds (0: TM_RULES_DEFAULT_BUDGET) plus a tenth of a
+ * millisecond for each element, and for each finding phase 2 sees
+ * (doc/rules.md "The sandbox"). */
+#define TM_RULES_DEFAULT_BUDGET 10.0
+int tm_rules_load(tm_rules **out, const tm_model *model, double budget, tm_diags *diags);
+/* A budget in seconds from text ("2.5"): 0 when it is not a number of
+ * seconds above 0 and at most a day. */
+double tm_rules_parse_budget(const char *text);
 /* Loads packs by name without a model (`threat rules --pack NAME`);
  * base_dir (or NULL) is where relative names resolve and is searched first. */
 int tm_rules_load_names(tm_rules **out, const char *const *names, size_t count, const char *base_dir,

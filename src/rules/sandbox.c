@@ -31,19 +31,14 @@
 #include "base/utf8.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
+#include "rules/limits.h"
 #include "rules/patterns.h"
-
-/* The hook fires every this many instructions. */
-#define HOOK_INTERVAL 10000
 
 #ifdef TM_THREAD_SANITIZER
 #define THREAD_SANITIZER 1
 #else
 #define THREAD_SANITIZER 0
 #endif
-
-/* Packs (and required modules) larger than this are refused. */
-#define MAX_PACK_BYTES ((size_t)16 * 1024 * 1024)
 
 tm_rules *tm_rules_of(lua_State *L)
 {
@@ -203,6 +198,22 @@ static void remember_place(tm_rules *rules, const lua_Debug *ar)
 	rules->where_line = ar->currentline;
 }
 
+static void hook(lua_State *L, lua_Debug *ar);
+
+/* Raises rules->trip_msg and keeps raising it: the hook fires on every
+ * instruction from now on, so a pcall in the pack only delays the error
+ * by one instruction. */
+static int trip(lua_State *L, tm_rules *rules, bool over_time)
+{
+	rules->tripped = true;
+	rules->deadline_hit = over_time;
+	if (over_time)
+		rules->out_of_time = true;
+	lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+	lua_pushstring(L, rules->trip_msg);
+	return lua_error(L);
+}
+
 static void hook(lua_State *L, lua_Debug *ar)
 {
 	tm_rules *rules = tm_rules_of(L);
@@ -245,11 +256,7 @@ static void hook(lua_State *L, lua_Debug *ar)
 		         "%s:%d: instruction limit exceeded (%llu million instructions in one call: an "
 		         "endless loop?)",
 		         where, line, (unsigned long long)rules->tick_limit * HOOK_INTERVAL / 1000000u);
-	rules->tripped = true;
-	rules->deadline_hit = over_time;
-	lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
-	lua_pushstring(L, rules->trip_msg);
-	lua_error(L);
+	trip(L, rules, over_time);
 }
 
 /* A count hook makes Lua 5.4 call luaG_traceexec before every instruction,
@@ -385,9 +392,9 @@ void tm_rules_watch_end(tm_rules *rules)
 	watch_stop(rules);
 }
 
-void tm_rules_budget(tm_rules *rules, double seconds, uint32_t tick_limit, bool sample_lines)
+void tm_rules_budget(tm_rules *rules, uint64_t deadline, uint32_t tick_limit, bool sample_lines)
 {
-	rules->deadline = seconds > 0 ? tm_clock_ns() + (uint64_t)(seconds * 1e9) : 0;
+	rules->deadline = deadline;
 	rules->tick_limit = tick_limit;
 	rules->ticks = 0;
 	rules->tripped = false;
@@ -395,7 +402,7 @@ void tm_rules_budget(tm_rules *rules, double seconds, uint32_t tick_limit, bool 
 	rules->where_line = 0;
 	rules->hook_mask = LUA_MASKCOUNT | (sample_lines ? LUA_MASKLINE : 0);
 	watch_stop(rules);
-	if (!sample_lines && (seconds > 0 || tick_limit) && watch_start(rules))
+	if (!sample_lines && (deadline || tick_limit) && watch_start(rules))
 		rules->hook_mask = 0;
 	lua_sethook(rules->L, hook, rules->hook_mask, HOOK_INTERVAL);
 }
@@ -418,10 +425,9 @@ void tm_rules_sandbox_close(tm_rules *rules)
  * The hook never fires inside a C function, and some library functions
  * loop as often as their arguments say without allocating anything the
  * memory cap would see: string.rep("", 2^60), table.move({}, 1, 2^60, 1),
- * table.concat or table.insert over a table whose __len says 2^60. These
- * wrappers refuse such counts before the loop starts. No table within the
- * memory cap holds this many items. */
-#define MAX_C_LOOP ((lua_Unsigned)1 << 25)
+ * table.concat, insert or sort over a table whose __len says 2^60. These
+ * wrappers refuse such counts before the loop starts (MAX_C_LOOP, and the
+ * other bounds in limits.h). */
 
 /* Calls the wrapped function (upvalue 1) with the arguments as they are. */
 static int call_wrapped(lua_State *L)
@@ -437,7 +443,8 @@ static int loop_error(lua_State *L, const char *name)
 	return luaL_error(L, "%s: more than %d items in one call", name, (int)MAX_C_LOOP);
 }
 
-/* string.rep of an empty string (and separator) copies nothing n times. */
+/* string.rep of an empty string (and separator) copies nothing n times;
+ * a longer result than MAX_STRING_BYTES is refused before it is built. */
 static int guarded_rep(lua_State *L)
 {
 	size_t len, sep_len;
@@ -448,6 +455,9 @@ static int guarded_rep(lua_State *L)
 		lua_pushliteral(L, "");
 		return 1;
 	}
+	if (n > 0 && (double)len * (double)n + (double)sep_len * (double)(n - 1) > (double)MAX_STRING_BYTES)
+		return luaL_error(L, "string.rep: the result would be longer than %d MB",
+		                  (int)(MAX_STRING_BYTES >> 20));
 	return call_wrapped(L);
 }
 
@@ -489,16 +499,36 @@ static int guarded_shift(lua_State *L)
 	return call_wrapped(L);
 }
 
+/* table.sort reads and writes through __index and __newindex, which may be
+ * C functions the hook never sees (rawlen, rawequal), as often as __len
+ * says: a table with those metamethods is refused, and so is a list
+ * longer than MAX_SORT_ITEMS. An order function written in Lua runs under
+ * the budgets like any other code. */
+static int guarded_sort(lua_State *L)
+{
+	/* Other values go to Lua's sort as they are: it refuses them, or,
+	 * for the engine's read-only lists, fails at its first write. */
+	if (lua_type(L, 1) != LUA_TTABLE)
+		return call_wrapped(L);
+	static const char *const through[] = {"__index", "__newindex", "__len"};
+	for (size_t i = 0; i < sizeof through / sizeof *through; i++) {
+		if (luaL_getmetafield(L, 1, through[i]) != LUA_TNIL)
+			return luaL_error(L, "table.sort: cannot sort a table with a %s metamethod",
+			                  through[i]);
+	}
+	if (lua_rawlen(L, 1) > MAX_SORT_ITEMS)
+		return luaL_error(L, "table.sort: more than %d items", (int)MAX_SORT_ITEMS);
+	return call_wrapped(L);
+}
+
 static void guard_loops(lua_State *L)
 {
 	static const struct {
 		const char *library, *name;
 		lua_CFunction guard;
-	} guards[] = {{LUA_STRLIBNAME, "rep", guarded_rep},
-	              {LUA_TABLIBNAME, "move", guarded_move},
-	              {LUA_TABLIBNAME, "concat", guarded_concat},
-	              {LUA_TABLIBNAME, "insert", guarded_shift},
-	              {LUA_TABLIBNAME, "remove", guarded_shift}};
+	} guards[] = {{LUA_STRLIBNAME, "rep", guarded_rep},       {LUA_TABLIBNAME, "move", guarded_move},
+	              {LUA_TABLIBNAME, "concat", guarded_concat}, {LUA_TABLIBNAME, "insert", guarded_shift},
+	              {LUA_TABLIBNAME, "remove", guarded_shift},  {LUA_TABLIBNAME, "sort", guarded_sort}};
 	for (size_t i = 0; i < sizeof guards / sizeof guards[0]; i++) {
 		lua_getglobal(L, guards[i].library);
 		lua_getfield(L, -1, guards[i].name);
@@ -621,9 +651,12 @@ static void print_sanitized(tm_buf *out, const char *text, size_t len)
 
 /* print writes to stderr: stdout carries reports. A line goes out in one
  * write, so two engines' lines do not mix; a helper engine loading the
- * packs again says nothing (the first engine's load said it). */
+ * packs again says nothing (the first engine's load said it). An engine
+ * writes at most MAX_PRINT_BYTES: a line that would go past them ends the
+ * output with a note, and later calls say nothing. */
 static int sandbox_print(lua_State *L)
 {
+	tm_rules *rules = tm_rules_of(L);
 	int n = lua_gettop(L);
 	luaL_Buffer line;
 	luaL_buffinit(L, &line);
@@ -635,10 +668,18 @@ static int sandbox_print(lua_State *L)
 	}
 	luaL_addchar(&line, '\n');
 	luaL_pushresult(&line);
-	if (tm_rules_of(L)->quiet)
+	if (rules->quiet || rules->print_bytes > MAX_PRINT_BYTES)
 		return 0;
 	size_t len;
 	const char *text = lua_tolstring(L, -1, &len);
+	if (len > MAX_PRINT_BYTES - rules->print_bytes) {
+		rules->print_bytes = MAX_PRINT_BYTES + 1;
+		fprintf(stderr, "(print: the packs' output stops here, at %d KB)\n",
+		        (int)(MAX_PRINT_BYTES >> 10));
+		fflush(stderr);
+		return 0;
+	}
+	rules->print_bytes += len;
 	tm_buf shown = TM_BUF_INIT;
 	print_sanitized(&shown, text, len);
 	fwrite(shown.data, 1, shown.len, stderr);
@@ -705,6 +746,70 @@ static int sandbox_collectgarbage(lua_State *L)
 	}
 }
 
+/* ---- compiling ----
+ * Lua's compiler runs inside one C call, and some texts take it time
+ * that grows with the square of their length (a long elseif chain). The
+ * text is bounded (MAX_SOURCE_BYTES) and handed to the compiler in small
+ * pieces; between two pieces the reader checks the run's deadline, so
+ * compiling stops in time like any other code. */
+#define COMPILE_PIECE 4096
+
+typedef struct compile_reader {
+	tm_rules *rules;
+	const char *text, *name;
+	const char *caller; /* "pack.lua:4" of a load() call, or NULL */
+	size_t len, given;
+	int line; /* the line the last piece ended on, for the message */
+} compile_reader;
+
+static const char *read_piece(lua_State *L, void *data, size_t *size)
+{
+	compile_reader *reader = data;
+	tm_rules *rules = reader->rules;
+	if (rules->deadline && tm_clock_ns() > rules->deadline) {
+		const char *what = rules->deadline_what ? rules->deadline_what : "";
+		if (reader->caller)
+			snprintf(rules->trip_msg, sizeof rules->trip_msg,
+			         "%s: load: time limit exceeded while compiling %s (at its line %d) %s",
+			         reader->caller, reader->name, reader->line, what);
+		else
+			snprintf(rules->trip_msg, sizeof rules->trip_msg,
+			         "%s:%d: time limit exceeded while compiling %s", reader->name, reader->line,
+			         what);
+		trip(L, rules, true);
+	}
+	size_t rest = reader->len - reader->given;
+	*size = rest < COMPILE_PIECE ? rest : COMPILE_PIECE;
+	const char *piece = reader->text + reader->given;
+	reader->given += *size;
+	for (size_t i = 0; i < *size; i++)
+		reader->line += piece[i] == '\n';
+	return *size ? piece : NULL;
+}
+
+/* Compiles text as a chunk named chunkname ("@path" or "=name"); pushes
+ * the function or an error message and returns a lua_load status. caller
+ * is the place of the load() call that gave the text, or NULL. */
+static int compile(tm_rules *rules, const char *text, size_t len, const char *chunkname, const char *caller)
+{
+	lua_State *L = rules->L;
+	const char *shown = chunkname[0] == '@' || chunkname[0] == '=' ? chunkname + 1 : chunkname;
+	if (len > MAX_SOURCE_BYTES) {
+		lua_pushfstring(L, "%s: %d bytes of Lua text, more than the %d KB a chunk may have", shown,
+		                (int)(len > INT_MAX ? INT_MAX : len), (int)(MAX_SOURCE_BYTES >> 10));
+		return LUA_ERRSYNTAX;
+	}
+	/* Lua takes a leading byte 27 for a binary chunk; mode "t" refuses it. */
+	compile_reader reader = {
+	    .rules = rules, .text = text, .len = len, .name = shown, .caller = caller, .line = 1};
+	int status = lua_load(L, read_piece, &reader, chunkname, "t");
+	if (status != LUA_OK && rules->tripped) {
+		lua_pop(L, 1);
+		lua_pushstring(L, rules->trip_msg);
+	}
+	return status;
+}
+
 /* load(text [, name [, mode [, env]]]): text chunks only; without env the
  * chunk sees the _ENV of the pack that loads it. */
 static int sandbox_load(lua_State *L)
@@ -714,7 +819,18 @@ static int sandbox_load(lua_State *L)
 	size_t len;
 	const char *text = lua_tolstring(L, 1, &len);
 	const char *name = luaL_optstring(L, 2, "=(load)");
-	int status = luaL_loadbufferx(L, text, len, name, "t");
+	tm_rules *rules = tm_rules_of(L);
+	char caller[300] = "?";
+	lua_Debug ar;
+	for (int level = 1; lua_getstack(L, level, &ar); level++) {
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+			snprintf(caller, sizeof caller, "%s:%d", chunk_name(&ar), ar.currentline);
+			break;
+		}
+	}
+	int status = compile(rules, text, len, name, caller);
+	if (rules->tripped)
+		return lua_error(L);
 	if (status != LUA_OK) {
 		luaL_pushfail(L);
 		lua_insert(L, -2);
@@ -881,7 +997,7 @@ int tm_rules_load_file(tm_rules *rules, const char *path)
 	size_t got;
 	bool too_big = false;
 	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0) {
-		if (text.len + got > MAX_PACK_BYTES) {
+		if (text.len + got > MAX_SOURCE_BYTES) {
 			too_big = true;
 			break;
 		}
@@ -890,19 +1006,50 @@ int tm_rules_load_file(tm_rules *rules, const char *path)
 	bool failed = ferror(file) != 0;
 	fclose(file);
 	int status;
-	if (too_big || failed) {
-		lua_pushfstring(L, "%s: cannot read: %s", path, too_big ? "larger than 16 MB" : "read error");
+	if (too_big) {
+		lua_pushfstring(L, "%s: larger than the %d KB a pack or module file may have", path,
+		                (int)(MAX_SOURCE_BYTES >> 10));
+		status = LUA_ERRFILE;
+	} else if (failed) {
+		lua_pushfstring(L, "%s: cannot read: read error", path);
 		status = LUA_ERRFILE;
 	} else {
 		size_t nlen = strlen(path);
 		char *chunkname = tm_xmalloc(nlen + 2);
 		chunkname[0] = '@';
 		memcpy(chunkname + 1, path, nlen + 1);
-		status = luaL_loadbufferx(L, text.len ? text.data : "", text.len, chunkname, "t");
+		status = compile(rules, text.len ? text.data : "", text.len, chunkname, NULL);
 		free(chunkname);
 	}
 	tm_buf_free(&text);
 	return status;
+}
+
+/* A module's value is shared by every pack that requires it, so a table
+ * is handed out read-only: one pack cannot change what the others call
+ * (T.secure_transport = ... would erase their findings). The module's
+ * own code keeps the table it built and may still fill in its caches; the
+ * plain tables in it (T.WEB_TECH) become read-only proxies too. */
+static void freeze_module(lua_State *L)
+{
+	if (lua_type(L, -1) != LUA_TTABLE || tm_rules_is_readonly(L, -1))
+		return;
+	int module = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, module)) {
+		bool plain_table = lua_type(L, -1) == LUA_TTABLE && !lua_getmetatable(L, -1);
+		if (plain_table) {
+			tm_rules_readonly(L, -1);
+			lua_pushvalue(L, -3);
+			lua_insert(L, -2);
+			lua_rawset(L, module); /* an existing key: allowed while traversing */
+		} else if (lua_type(L, -1) == LUA_TTABLE) {
+			lua_pop(L, 1); /* its metatable */
+		}
+		lua_pop(L, 1);
+	}
+	tm_rules_readonly(L, module);
+	lua_replace(L, module);
 }
 
 /* require(name): name.lua from the pack search path (never a C module),
@@ -979,6 +1126,7 @@ static int sandbox_require(lua_State *L)
 		lua_pop(L, 1);
 		lua_pushboolean(L, 1);
 	}
+	freeze_module(L);
 	lua_pushvalue(L, path_index);
 	lua_pushvalue(L, -2);
 	lua_rawset(L, loaded);

@@ -27,6 +27,7 @@ typedef struct tm_session_options {
 	 * (--include-root); the strings must outlive the session. */
 	const char *include_roots[TM_SESSION_MAX_INCLUDE_ROOTS];
 	size_t ninclude_roots;
+	double budget; /* seconds for the packs' whole run; 0: the default (tm_rules_load) */
 } tm_session_options;
 
 /* Seconds each stage of tm_session_open took (`--timings`). */

@@ -102,7 +102,7 @@ fi
 # that takes long to load, is not loaded again for a second engine: one
 # engine runs everything, and the run takes no longer than with one.
 for jobs in 1 2; do
-	(cd tests/packs && THREAT_JOBS=$jobs timeout 9 "$bin" check --today $today loop.threat >"$work/loop.$jobs" 2>&1)
+	(cd tests/packs && THREAT_JOBS=$jobs timeout 9 "$bin" check --budget 3 --today $today loop.threat >"$work/loop.$jobs" 2>&1)
 	echo "exit $?" >>"$work/loop.$jobs"
 done
 if cmp -s "$work/loop.1" "$work/loop.2" && ! grep -q '^exit 124' "$work/loop.2"; then
@@ -161,6 +161,30 @@ if ${CC:-cc} -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O1 -o "$gen" 
 	fi
 else
 	fail "cannot build tests/bench/gen.c" "$work/cc"
+fi
+
+# Two engines share the run's one deadline: rules that are slow on every
+# element stop after the budget, not after the budget on each engine.
+cat >"$work/busy.lua" <<'EOF'
+rule { id = "B-1", category = "check", applies = "process", title = "busy",
+  likelihood = { skill = 1 }, impact = { integrity = 1 },
+  when = function() local t = os.clock() while os.clock() - t < 0.05 do end return true end }
+EOF
+{
+	echo 'model "Busy" { date 2026-01-01 }'
+	echo 'use "./busy.lua"'
+	for i in $(seq 1 2000); do echo "process p$i"; done
+} >"$work/busy.threat"
+start=$(date +%s)
+(cd "$work" && THREAT_JOBS=2 timeout 20 "$bin" check --timings --budget 2 --today $today busy.threat >/dev/null 2>"busy.err")
+status=$?
+elapsed=$(($(date +%s) - start))
+if [ $status = 2 ] && [ $elapsed -le 5 ] && grep -qE '^timings: load .* on 2 engines, ' "$work/busy.err" &&
+	[ "$(grep -c 'busy.lua:3: time limit exceeded (2.2 s for the whole run) (the remaining rules were not run)' "$work/busy.err")" = 2 ]; then
+	ok "two engines share the run's deadline (${elapsed}s)"
+else
+	echo "exit $status after ${elapsed}s" >>"$work/busy.err"
+	fail "two engines share the run's deadline" "$work/busy.err"
 fi
 
 # Every hostile pack (tests/packs) with two engines: the same exit status

@@ -174,6 +174,20 @@ nested 65 1
 expect "boundaries nested 65 deep" "boundaries nest more than 64 deep here" \
 	check --no-rules "$work/nested-65-1.threat"
 
+# The packs' budget: a bad value is a usage error, and THREAT_BUDGET and
+# --budget set the run's one deadline (a pack that loops stops after it).
+expect "--budget x" "--budget wants a number of seconds above 0 and at most 86400, not 'x'" \
+	check --budget x examples/hello.threat
+for bad in x 0 -1 1e9 2s; do
+	THREAT_BUDGET=$bad expect "THREAT_BUDGET=$bad" \
+		"THREAT_BUDGET must be a number of seconds above 0 and at most 86400, not '$bad'" \
+		check examples/hello.threat
+done
+THREAT_BUDGET=1 expect "THREAT_BUDGET=1 stops a loop" \
+	"loop.lua:3: time limit exceeded (1 s for the whole run)" check tests/packs/loop.threat
+THREAT_BUDGET=30 expect "--budget wins over THREAT_BUDGET" \
+	"loop.lua:3: time limit exceeded (0.5 s for the whole run)" check --budget 0.5 tests/packs/loop.threat
+
 # Output that cannot be written (a full disk) is an error, not a short report.
 if [ -w /dev/full ]; then
 	for args in "check" "report" "dfd"; do

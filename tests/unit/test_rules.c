@@ -81,7 +81,7 @@ static void run_model_headed(result *r, const char *head, const char *body)
 	}
 	int32_t today = tm_date_from_ymd(2026, 6, 1);
 	tm_findings_init(&r->findings);
-	r->load = tm_rules_load(&r->rules, r->model, &r->diags);
+	r->load = tm_rules_load(&r->rules, r->model, 0, &r->diags);
 	tm_rules_profile(r->rules, profiling);
 	r->run = tm_rules_run(r->rules, r->model, today, &r->findings, &r->diags);
 	tm_risk_add_threats(&r->findings, r->model);
@@ -695,6 +695,160 @@ static void test_require(void **state)
 	assert_non_null(f);
 	assert_string_equal(f->detail, "beside");
 	result_free(&r);
+}
+
+/* A required module's table is shared read-only, with the plain tables in
+ * it; the module's own code still writes to what it built. */
+static void test_require_readonly(void **state)
+{
+	(void)state;
+	write_file("shared.lua", "local M = { sets = { web = true }, calls = 0 }\n"
+	                         "function M.count() M.calls = M.calls + 1 return M.calls end\n"
+	                         "function M.is_web(v) return M.sets[v.kind] == true end\n"
+	                         "return M\n");
+	write_file("attacker.lua", "local M = require \"shared\"\n"
+	                           "local says = {}\n"
+	                           "local function try(f)\n"
+	                           "  local ok, err = pcall(f) says[#says + 1] = (err:gsub(\"^[^:]*:%d+: \", \"\")) end\n"
+	                           "try(function() M.is_web = function() return true end end)\n"
+	                           "try(function() rawset(M, \"is_web\", 1) end)\n"
+	                           "try(function() M.sets.store = true end)\n"
+	                           "try(function() getmetatable(M).__index.is_web = 1 end)\n"
+	                           "try(function() setmetatable(M, nil) end)\n"
+	                           "rule { id = \"A-1\", category = \"check\", applies = \"store\", title = \"a\",\n"
+	                           "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                           "  when = function(v) return table.concat(says, \"|\") end }\n");
+	write_file("victim.lua", "local M = require \"shared\"\n"
+	                         "rule { id = \"V-1\", category = \"check\", applies = \"store\", title = \"v\",\n"
+	                         "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                         "  when = function(v) return tostring(M.is_web(v)) .. \" \" .. M.count() end }\n");
+	result r;
+	run_model(&r, "use \"attacker\"\nuse \"victim\"\nstore a\n");
+	assert_string_equal(r.messages, "");
+	const tm_finding *f = finding(&r, "A-1@a");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "attempt to modify a read-only table (field 'is_web')|"
+	                               "attempt to modify a read-only table|"
+	                               "attempt to modify a read-only table (field 'store')|"
+	                               "attempt to index a boolean value|"
+	                               "cannot change a protected metatable");
+	f = finding(&r, "V-1@a");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "false 1");
+	result_free(&r);
+}
+
+/* What the engine keeps for a pack is bounded: a rule or pack{} text past
+ * its ceiling is refused with its length, a long message is cut. */
+static void test_text_ceilings(void **state)
+{
+	(void)state;
+	write_file("long_name.lua", "pack { name = string.rep(\"n\", 201) }\n");
+	write_file("long_rule.lua",
+	           "rule { id = string.rep(\"a\", 201), category = \"check\", applies = \"store\", title = \"t\",\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() end }\n"
+	           "rule { id = \"D-1\", category = \"check\", applies = \"store\", title = \"t\",\n"
+	           "  description = string.rep(\"d\", 65537),\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() end }\n"
+	           "rule { id = \"D-2\", category = \"check\", applies = \"store\", title = \"t\",\n"
+	           "  requires = { tech = string.rep(\"w\", 201) },\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() end }\n"
+	           "rule { id = \"D-3\", category = \"check\", applies = \"store\", title = \"t\",\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	           "  when = function() error(string.rep(\"e\", 3000), 0) end }\n");
+	result r;
+	run_model(&r, "use \"long_name\"\nuse \"long_rule\"\nstore a\n");
+	char expected[4096];
+	snprintf(expected, sizeof expected,
+	         "error: DIR/long_name.lua:1: pack{}: 'name' is 201 bytes long, more than the 200 allowed\n"
+	         "DIR/model.threat:2:5: note: the pack is used here\n"
+	         "    2 | use \"long_name\"\n"
+	         "      |     ^~~~~~~~~~~\n"
+	         "error: DIR/long_rule.lua:1: rule %.200s…: 'id' is 201 bytes long, more than the 200 allowed\n"
+	         "error: DIR/long_rule.lua:3: rule D-1: 'description' is 65537 bytes long, more than the 65536 "
+	         "allowed\n"
+	         "error: DIR/long_rule.lua:6: rule D-2: 'requires' is 201 bytes long, more than the 200 allowed\n"
+	         "error: DIR/long_rule.lua:11: rule D-3 on a: %.2000s…\n"
+	         "5 errors\n",
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	         "");
+	char *e = strstr(expected, "on a: ") + strlen("on a: ");
+	memmove(e + 2000, e, strlen(e) + 1);
+	memset(e, 'e', 2000);
+	assert_messages(&r, expected);
+	result_free(&r);
+}
+
+/* The C functions the instruction hook cannot stop refuse work past
+ * their bounds before they start, and still do what they did below them. */
+static void test_c_call_guards(void **state)
+{
+	(void)state;
+	write_file("c.lua",
+	           "local seen = {}\n"
+	           "local function try(f, ...)\n"
+	           "  local ok, err = pcall(f, ...)\n"
+	           "  seen[#seen + 1] = ok and tostring(err) or (err:gsub(\"^[^:]*:%d+: \", \"\")) end\n"
+	           "try(table.sort, setmetatable({}, { __len = function() return 3 end }))\n"
+	           "try(table.sort, setmetatable({}, { __newindex = rawset }))\n"
+	           "local long = {} for i = 1, (1 << 20) + 1 do long[i] = i end try(table.sort, long) long = nil\n"
+	           "local list = { 3, 1, 2 } table.sort(list) try(table.concat, list, \",\")\n"
+	           "try(string.rep, \"ab\", 32 << 20, \"-\")\n"
+	           "try(function() return #string.rep(\"ab\", 4, \"-\") end)\n"
+	           "try(string.find, string.rep(\"a\", 1000), \"a-b\")\n"
+	           "try(string.find, string.rep(\"a\", 100000), \"(a*)%1b\")\n"
+	           "try(string.match, string.rep(\"a\", 10000), \"^(a*)%1b\")\n"
+	           "try(string.find, string.rep(\"x\", 10) .. \"a.b\", \"a.b\", 1, true)\n"
+	           "try(string.find, \"hello world\", \"o w\", -7)\n"
+	           "try(string.find, \"hello world\", \"o w\", -6)\n"
+	           "try(string.find, \"hello\", \"l\", 10)\n"
+	           "try(string.find, \"hello\", \"\", 3)\n"
+	           "try(function() return select(2, load(string.rep(\" \", (1 << 20) + 1))) end)\n"
+	           "local report = table.concat(seen, \"\\n\")\n"
+	           "rule { id = \"C-1\", category = \"check\", applies = \"model\", title = \"guards\",\n"
+	           "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function() return report end }\n");
+	result r;
+	run_model(&r, "use \"c\"\n");
+	assert_string_equal(r.messages, "");
+	const tm_finding *f = finding(&r, "C-1@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail,
+	                    "table.sort: cannot sort a table with a __len metamethod\n"
+	                    "table.sort: cannot sort a table with a __newindex metamethod\n"
+	                    "table.sort: more than 1048576 items\n"
+	                    "1,2,3\n"
+	                    "string.rep: the result would be longer than 64 MB\n"
+	                    "11\n"
+	                    "nil\n"
+	                    "string.find: pattern too costly for a 100000-character subject (up to 1e+15 steps, "
+	                    "more than 1e+09): anchor it with '^', use fewer repetitions, sets or back-references, "
+	                    "or match a shorter string\n"
+	                    "nil\n"
+	                    "11\n"
+	                    "5\n"
+	                    "nil\n"
+	                    "nil\n"
+	                    "3\n"
+	                    "(load): 1048577 bytes of Lua text, more than the 1024 KB a chunk may have");
+	result_free(&r);
+}
+
+/* The budget a caller sets: seconds above 0, at most a day. */
+static void test_parse_budget(void **state)
+{
+	(void)state;
+	assert_true(tm_rules_parse_budget("2.5") == 2.5);
+	assert_true(tm_rules_parse_budget("10") == 10.0);
+	assert_true(tm_rules_parse_budget(".5") == 0.5);
+	assert_true(tm_rules_parse_budget("86400") == 86400.0);
+	assert_true(tm_rules_parse_budget("86401") == 0);
+	assert_true(tm_rules_parse_budget("0") == 0);
+	assert_true(tm_rules_parse_budget("-1") == 0);
+	assert_true(tm_rules_parse_budget("2s") == 0);
+	assert_true(tm_rules_parse_budget("nan") == 0);
+	assert_true(tm_rules_parse_budget("") == 0);
+	assert_true(tm_rules_parse_budget(NULL) == 0);
 }
 
 /* Phase 2: finding and model rules over the findings; the model view is
@@ -1405,6 +1559,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sandbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_require, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_require_readonly, setup, teardown),
+	    cmocka_unit_test(test_parse_budget),
+	    cmocka_unit_test_setup_teardown(test_c_call_guards, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_text_ceilings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_phase2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_names, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_requires, setup, teardown),

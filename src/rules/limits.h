@@ -1,0 +1,112 @@
+/* The rule engine's tunables in one place (after Lua's llimits.h): the
+ * budgets a run has, and the ceilings on what packs may make the engine
+ * do or keep. doc/rules.md ("The sandbox", "Limits") lists them for pack
+ * authors; a change here changes that table. */
+#ifndef TM_RULES_LIMITS_H
+#define TM_RULES_LIMITS_H
+
+#include <stddef.h>
+
+#include "rules/rules.h"
+
+/* ---- time ---- */
+
+/* One deadline for a whole run (loading the packs, phase 1, phase 2):
+ * this many seconds unless the caller sets a budget, plus RUN_SECONDS_PER_ITEM
+ * for each element and for each finding phase 2 sees, so a large model's
+ * own work is not counted against the packs. */
+#define RUN_SECONDS          TM_RULES_DEFAULT_BUDGET
+#define RUN_SECONDS_PER_ITEM 100e-6
+/* The largest budget a caller may set (a day). */
+#define RUN_SECONDS_MAX 86400.0
+/* The hook fires every this many instructions. */
+#define HOOK_INTERVAL 10000
+/* Instructions one rule call may run, in units of HOOK_INTERVAL: 100
+ * million; a model rule gets more on a large model (rules.c). */
+#define CALL_TICKS 10000u
+
+/* ---- memory ---- */
+
+/* The Lua heap a pack may add while it loads, and a run beyond its views. */
+#define PACK_MEMORY          ((size_t)256 * 1024 * 1024)
+#define VIEW_MEMORY_PER_ITEM ((size_t)2048)
+
+/* The collector sleeps through a run until the rules have grown the heap
+ * by this much, or by as much as the element views took if that is more:
+ * a small model's run then frees nothing early, and a large one's is not
+ * collected while the views are still filling in their fields (each
+ * filled view's table would be traced again). The memory cap still
+ * collects in full before it refuses. */
+#define GC_START_BYTES ((size_t)32 * 1024 * 1024)
+
+/* ---- engines (parallel.c) ---- */
+
+/* Below this many elements (flows included) one engine does it all: a
+ * second one would cost more to load than it saves. */
+#define PARALLEL_MIN_ELEMENTS 2000
+/* Engines for a larger model: the two cores the targets are set for. */
+#define DEFAULT_ENGINES 2
+/* A helper engine loads the packs again: when that took longer than this
+ * on the first engine (a pack doing heavy work as it loads), or failed
+ * (a pack that loops until its budget stops it), one engine runs them
+ * all rather than pay for it twice. */
+#define HELPER_LOAD_MAX_SECONDS 0.25
+
+/* ---- source ---- */
+
+/* A pack or module file, or a chunk given to load(): Lua's compiler is
+ * quadratic on some texts (a long elseif chain), so the text is bounded,
+ * and compiling it also meets the run's deadline (sandbox.c). The largest
+ * built-in pack is a sixteenth of this. */
+#define MAX_SOURCE_BYTES ((size_t)1024 * 1024)
+
+/* ---- what a single C call may do ---- */
+
+/* Items one library call may loop over when its arguments or a __len
+ * metamethod choose the count (table.move, concat, insert, remove): each
+ * step may call a C metamethod the hook never sees, so this keeps one
+ * call well under a second. */
+#define MAX_C_LOOP ((size_t)1 << 22)
+/* Items table.sort may sort: well under a second, also when the items'
+ * __lt is a C function. */
+#define MAX_SORT_ITEMS ((size_t)1 << 20)
+/* Bytes a string built by string.rep may have. */
+#define MAX_STRING_BYTES ((size_t)64 * 1024 * 1024)
+/* Steps a pattern match may take in the worst case that patterns.c
+ * estimates: about a second of matching. */
+#define MAX_PATTERN_STEPS 1e9
+
+/* ---- what the engine keeps for packs ---- */
+
+/* Findings one run may raise, and one pack of it. */
+#define MAX_FINDINGS          ((size_t)2000000)
+#define MAX_FINDINGS_PER_PACK ((size_t)1000000)
+/* Warnings (unknown fields and keys) one pack's rule{} and pack{} calls
+ * may add; the rest are counted in one last warning. */
+#define MAX_WARNINGS_PER_PACK 100
+/* Errors one pack's rules may report in a run (a rule failing on each
+ * element); the rest are counted in one last error. */
+#define MAX_ERRORS_PER_PACK 100
+/* Bytes `print` may write for one engine, over all its packs. */
+#define MAX_PRINT_BYTES ((size_t)1024 * 1024)
+/* Bytes of a rule's id, category, framework, and of the attribute names
+ * and words of its filters: longer ones are refused when the rule
+ * registers (and a longer key is cut in a warning). */
+#define MAX_NAME_BYTES 200
+/* Bytes of a rule's title and of each of its references. */
+#define MAX_TITLE_BYTES 1000
+/* Bytes of a rule's description and mitigation. */
+#define MAX_TEXT_BYTES ((size_t)64 * 1024)
+/* Bytes of text one pack's rules may keep in all (titles, descriptions,
+ * ...): a pack registering more is stopped. */
+#define MAX_PACK_TEXT_BYTES ((size_t)16 * 1024 * 1024)
+/* Bytes of an error message kept from a pack; longer ones are cut. */
+#define MAX_MESSAGE_BYTES 2000
+/* The longest detail kept from `when`, in bytes. */
+#define MAX_DETAIL_BYTES 1000
+/* A rule's `advice`: at most this many technologies, each text at most
+ * this many bytes (a finding's advice is built from them). */
+#define MAX_ADVICE_TECHS      64
+#define MAX_ADVICE_TEXT_BYTES 1000
+
+#endif
