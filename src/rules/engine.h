@@ -1,5 +1,6 @@
 /* Internals of the rule engine shared by its files: the sandbox
- * (sandbox.c), the views (views.c) and packs and runs (rules.c). */
+ * (sandbox.c), the views (views.c and the files views.h names) and packs
+ * and runs (rules.c). */
 #ifndef TM_RULES_ENGINE_H
 #define TM_RULES_ENGINE_H
 
@@ -117,7 +118,7 @@ typedef struct tm_heap {
 	heap_big big;                       /* the ring of malloc'd blocks */
 } tm_heap;
 
-/* Read-only tables shared by equal contents for one run (views.c): an
+/* Read-only tables shared by equal contents for one run (attr_tables.c): an
  * open-addressing set of keys (an attribute block, or an array of count
  * element pointers), each naming its table's slot in a registry table. */
 typedef struct shared_entry {
@@ -213,12 +214,13 @@ struct tm_rules {
 	const char *likelihood_names[TM_LF_COUNT];
 	const char *impact_names[TM_IF_COUNT];
 	/* Likewise the fields of a finding view (ORDER finding_fields in
-	 * views.c): a million findings are each read a few times in phase 2. */
+	 * finding_view.c): a million findings are each read a few times in phase 2. */
 	const char *finding_keys[18];
-	/* And the fields of an element view (ORDER element_fields). */
+	/* And the fields of an element view (ORDER element_fields in
+	 * element_view.c). */
 	const char *element_keys[33];
 	int keys;  /* registry ref: those names, kept alive for the pointers */
-	int names; /* registry ref: kind, exposure and sensitivity names (views.c) */
+	int names; /* registry ref: kind, exposure and sensitivity names (element_view.c) */
 	tm_findings *findings;
 	size_t nfindings_seen;  /* phase 2: how many findings model.findings shows */
 	size_t *findings_by_id; /* phase 2: indices sorted by id, built on first model.finding() */
@@ -229,7 +231,7 @@ struct tm_rules {
 	tm_element **crossed_flows;
 	/* Elements whose attributes are the same share one attr table, and
 	 * those with the same crossings, assets or boundaries one list
-	 * (views.c, "shared tables"). */
+	 * (attr_tables.c). */
 	shared_set attrs, lists;
 };
 
@@ -306,7 +308,7 @@ char *tm_rules_dirname(const char *path);
  * "boom" (place empty when none). */
 void tm_rules_split_message(const char *message, const char **text, int *place_len);
 
-/* views.c */
+/* The views (views.c; views.h names the files that make them). */
 /* Starts a run over `model`: the model view, and fresh element views
  * unless `reuse` and the last run's views are of this model. */
 void tm_rules_views_begin(tm_rules *rules, const tm_model *model, int32_t today, bool reuse);
