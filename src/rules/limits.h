@@ -78,9 +78,13 @@
 
 /* ---- what the engine keeps for packs ---- */
 
-/* Findings one run may raise, and one pack of it. */
-#define MAX_FINDINGS          ((size_t)2000000)
-#define MAX_FINDINGS_PER_PACK ((size_t)1000000)
+/* Findings one run may raise, and one pack of it: these floors, or on a
+ * large model so many per element (flows included), whichever is more.
+ * A model that states no controls raises about four per element. */
+#define MAX_FINDINGS                      ((size_t)2000000)
+#define MAX_FINDINGS_PER_ELEMENT          ((size_t)32)
+#define MAX_FINDINGS_PER_PACK             ((size_t)1000000)
+#define MAX_FINDINGS_PER_PACK_PER_ELEMENT ((size_t)16)
 /* Warnings (unknown fields and keys) one pack's rule{} and pack{} calls
  * may add; the rest are counted in one last warning. */
 #define MAX_WARNINGS_PER_PACK 100

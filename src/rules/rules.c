@@ -1806,21 +1806,36 @@ static bool take_room(_Atomic size_t *counter, size_t cap, size_t *room)
 	return true;
 }
 
+/* A findings ceiling for the model being run: the fixed floor, or so many
+ * per element (flows included) on a large model, so a real model that
+ * states no controls is never cut short while a pack's findings stay
+ * linear in the model (limits.h). */
+static size_t findings_cap(const tm_rules *rules, size_t floor, size_t per_element)
+{
+	size_t items = rules->model ? rules->model->nelements : 0;
+	return items > floor / per_element ? items * per_element : floor;
+}
+
 /* Whether the rule may raise one more finding; raises when its pack or
  * the run has raised as many as the engine keeps (limits.h). */
 static void count_finding(lua_State *L, tm_rules *rules, const rule *r)
 {
 	finding_counts *counts = rules->counts;
 	pack *p = &rules->packs[r->pack];
-	if (!p->finding_room && r->pack < counts->npacks &&
-	    !take_room(&counts->packs[r->pack], MAX_FINDINGS_PER_PACK, &p->finding_room)) {
-		p->over_findings = true;
-		luaL_error(L, "pack %s raised more than %d findings: its rules stop for this run", p->name,
-		           (int)MAX_FINDINGS_PER_PACK);
+	if (!p->finding_room && r->pack < counts->npacks) {
+		size_t cap = findings_cap(rules, MAX_FINDINGS_PER_PACK, MAX_FINDINGS_PER_PACK_PER_ELEMENT);
+		if (!take_room(&counts->packs[r->pack], cap, &p->finding_room)) {
+			p->over_findings = true;
+			luaL_error(L, "pack %s raised more than %I findings: its rules stop for this run",
+			           p->name, (lua_Integer)cap);
+		}
 	}
-	if (!rules->finding_room && !take_room(&counts->run, MAX_FINDINGS, &rules->finding_room)) {
-		rules->findings_full = true;
-		luaL_error(L, "more than %d findings in one run: the run stops", (int)MAX_FINDINGS);
+	if (!rules->finding_room) {
+		size_t cap = findings_cap(rules, MAX_FINDINGS, MAX_FINDINGS_PER_ELEMENT);
+		if (!take_room(&counts->run, cap, &rules->finding_room)) {
+			rules->findings_full = true;
+			luaL_error(L, "more than %I findings in one run: the run stops", (lua_Integer)cap);
+		}
 	}
 	if (p->finding_room)
 		p->finding_room--;
