@@ -8,10 +8,8 @@
 #include <stddef.h>
 
 #include "base/buf.h"
+#include "base/limits.h"
 #include "base/source.h"
-
-/* After this many errors the rest are counted but not kept. */
-#define TM_DIAG_MAX_ERRORS 20
 
 typedef enum tm_severity { TM_SEV_ERROR, TM_SEV_WARNING } tm_severity;
 

@@ -1,7 +1,7 @@
 /* Large zero-filled blocks straight from the kernel, aligned to 2 MB and
  * advised for huge pages, so a big model's arena takes one page fault per
  * 2 MB instead of one per 4 KB. (The rule engine's Lua heap does not use
- * them: see sandbox.c.) */
+ * them: see rules/heap.c.) */
 #ifndef TM_BASE_PAGES_H
 #define TM_BASE_PAGES_H
 

@@ -8,9 +8,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
-
-/* Larger inputs are refused with an error rather than read. */
-#define TM_SOURCE_MAX_BYTES ((size_t)64 * 1024 * 1024)
+#include "base/limits.h"
 
 typedef struct tm_source {
 	uint32_t id;      /* load order, for sorting diagnostics */

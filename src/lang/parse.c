@@ -10,10 +10,9 @@
 #include <string.h>
 
 #include "base/date.h"
+#include "base/limits.h"
 #include "base/xalloc.h"
 #include "lang/ast.h"
-
-enum { MAX_DEPTH = 200 };
 
 typedef struct parser {
 	tm_lexer lex;
@@ -183,7 +182,7 @@ static char *string_value(parser *p, tm_token tok, size_t *len)
 
 static bool enter(parser *p)
 {
-	if (++p->depth > MAX_DEPTH) {
+	if (++p->depth > MAX_PARSE_DEPTH) {
 		p->unsound = true;
 		tm_diag *d =
 		    error_at(p, p->current, "nesting is too deep (more than 200 levels)%.0s%.0s", "");

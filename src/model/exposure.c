@@ -12,6 +12,7 @@
  *   internal  when none does.
  * An external's exposure is its zone's; a child's its Level-0 ancestor's;
  * a flow's its request source's (tm_flow_exposure). */
+#include "base/limits.h"
 #include "model/exposure.h"
 
 #include <stdlib.h>
@@ -24,10 +25,6 @@ const char *const tm_pass_through_kinds[] = {
     "cdn",     "waf",         "load_balancer", "reverse_proxy", "proxy",
     "gateway", "api_gateway", "ingress",       "edge",          NULL,
 };
-
-/* How many hops of a path of requests `why` shows: enough for any real
- * chain; a longer one is shown with its start and its last hops. */
-enum { WHY_MAX_HOPS = 16 };
 
 tm_exposure tm_zone_exposure(const char *zone)
 {

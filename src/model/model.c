@@ -4,6 +4,7 @@
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700 /* realpath */
 #endif
+#include "base/limits.h"
 #include "model/model.h"
 
 #include <errno.h>
@@ -52,8 +53,6 @@ const char *const tm_sensitivity_names[5] = {"", "low", "medium", "high", "criti
 const char *const tm_mitigation_status_names[4] = {"planned", "in_progress", "implemented", "verified"};
 
 /* ---- loading ---- */
-
-enum { MAX_INCLUDE_DEPTH = 64 };
 
 typedef struct loader {
 	tm_model *model;

@@ -14,15 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "base/xalloc.h"
 #include "base/strmap.h"
 #include "model/exposure.h"
 #include "model/resolve.h"
-
-/* A flow crosses at most twice this many boundaries, and every flow
- * keeps its crossings, so the cap keeps the model's memory (and what the
- * writers list) linear in its size. */
-enum { MAX_BOUNDARY_DEPTH = 64 };
 
 #define NODE_KINDS        ((1u << TM_EL_EXTERNAL) | (1u << TM_EL_PROCESS) | (1u << TM_EL_STORE))
 #define ALL_KINDS         ((1u << TM_EL_COUNT) - 1)

@@ -1,7 +1,7 @@
 /* The attribute vocabulary: every attribute the language or a rule pack
  * reads, declared once with the statements it applies to, the type of its
  * value and a line of documentation. The language's own attributes are
- * declared here; packs add theirs with `attribute {}` (rules.c). After the
+ * declared here; packs add theirs with `attribute {}` (rules/register.c). After the
  * packs load, tm_vocab_check compares every attribute of the model with
  * the vocabulary and warns about unknown names, values of the wrong type
  * or outside an enum, and attributes on a statement they do not apply to
@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "base/diag.h"
+#include "base/limits.h"
 #include "model/model.h"
 
 /* The statements an attribute may apply to: the element kinds (ORDER
@@ -52,13 +53,7 @@ typedef struct tm_attr_decl {
 
 typedef struct tm_vocab tm_vocab;
 
-/* What a vocabulary holds at most, so a hostile pack cannot make the C
- * side grow without bound: declarations, the length of a name, of its
- * documentation and of an enum word, and an enum's words. */
-#define TM_VOCAB_MAX_ATTRIBUTES 4096
-#define TM_VOCAB_MAX_NAME       64
-#define TM_VOCAB_MAX_DOC        500
-#define TM_VOCAB_MAX_VALUES     256
+/* What a vocabulary holds at most: TM_VOCAB_MAX_* in base/limits.h. */
 
 /* A vocabulary holding the language's own attributes. */
 tm_vocab *tm_vocab_new(void);

@@ -1,6 +1,7 @@
 /* Evaluation of `threats` queries: the condition is checked against each
  * finding directly (no copies, no per-query indexes), so a query over the
  * findings of a 100,000-element model takes milliseconds. */
+#include "base/limits.h"
 #include "query/query.h"
 
 #include <ctype.h>
@@ -12,9 +13,6 @@
 
 #include "base/xalloc.h"
 #include "threat/status.h"
-
-/* An `outer` chain longer than this is a cycle in a broken model. */
-#define MAX_NESTING 256
 
 /* Case-insensitive substring test; needle is already lowercase. The scan
  * looks for the first letter in either case before comparing the rest,

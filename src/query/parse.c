@@ -1,5 +1,6 @@
 /* The query language's lexer and recursive-descent parser. A query is one
  * line; the first mistake stops the parse with an error at its column. */
+#include "base/limits.h"
 #include "query/query.h"
 
 #include <ctype.h>
@@ -23,12 +24,6 @@ const char *const tm_query_field_names[TM_QF_COUNT + 1] = {
 };
 
 const char *const tm_query_op_names[TM_QOP_COUNT] = {"=", "!=", "<", "<=", ">", ">=", "~", "!~"};
-
-/* Conditions nest through ( ) and not; deeper than this is an error rather
- * than a deep recursion. */
-#define MAX_DEPTH 64
-/* A query line longer than this is refused (a REPL line, not a file). */
-#define MAX_QUERY_BYTES (64 * 1024)
 
 typedef enum token_kind { T_END, T_WORD, T_STRING, T_LPAREN, T_RPAREN, T_OP, T_ARROW, T_BAD } token_kind;
 
@@ -411,7 +406,7 @@ static tm_query_node *parse_not(parser *p)
 {
 	if (p->failed)
 		return NULL;
-	if (++p->depth > MAX_DEPTH) {
+	if (++p->depth > MAX_QUERY_DEPTH) {
 		error_at(p, p->tok.start, p->tok.end, "the condition nests too deeply%s", "");
 		return NULL;
 	}

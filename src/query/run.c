@@ -1,6 +1,7 @@
 /* The commands of the query language run against a session: what each
  * shows, as aligned text for people (fitted to the terminal's width) or as
  * JSON for scripts. */
+#include "base/limits.h"
 #include "query/query.h"
 
 #include <stdarg.h>
@@ -19,16 +20,6 @@
 
 /* A column narrower than this is useless: the line overflows instead. */
 #define MIN_FLEX_WIDTH 12
-/* A parent chain longer than this is a broken model. */
-#define MAX_NESTING 256
-/* `path` stops here: routes are simple (no element twice), at most this
- * many flows long, at most this many of them, and the search takes at
- * most this many steps. */
-#define PATH_MAX_FLOWS  12
-#define PATH_MAX_ROUTES 20
-#define PATH_MAX_STEPS  200000
-/* "did you mean" compares against at most this many ids. */
-#define MAX_SUGGEST_CANDIDATES 20000
 
 /* ---- small helpers ---- */
 

@@ -1,17 +1,35 @@
 /* Internals of the rule engine shared by its files: the sandbox
- * (sandbox.c), the views (views.c and the files views.h names) and packs
- * and runs (rules.c). */
+ * (sandbox.c, heap.c, budget.c, safe_lib.c, require.c), the views
+ * (views.c and the files views.h names), registering rules
+ * (register.c), loading packs (load.c) and running rules (run.c). */
 #ifndef TM_RULES_ENGINE_H
 #define TM_RULES_ENGINE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <lua.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
 #include "rules/rules.h"
+
+#define COUNT(array) (sizeof(array) / sizeof(*(array)))
+
+static inline int index_of(const char *word, const char *const *list, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(word, list[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static inline tm_span no_span(void)
+{
+	tm_span span = {0};
+	return span;
+}
 
 /* What a rule applies to: a bit per element kind, then these two. */
 enum { APPLIES_MODEL = TM_EL_COUNT, APPLIES_FINDING, APPLIES_COUNT };
@@ -68,7 +86,7 @@ typedef struct rule {
 	tm_finding_about *about;
 } rule;
 
-/* Findings a run raised, over all its engines (limits.h MAX_FINDINGS,
+/* Findings a run raised, over all its engines (base/limits.h MAX_FINDINGS,
  * MAX_FINDINGS_PER_PACK): the first engine owns the counters, helpers
  * point at them. An engine takes room from them a block at a time, so
  * engines seldom touch the same memory. */
@@ -85,7 +103,7 @@ typedef struct pack {
 	char *real;       /* realpath, so a file loads once */
 	const char *base; /* the folder its `use` resolved against, or NULL */
 	bool declared;    /* pack{} was called */
-	/* What the engine keeps for it (limits.h): warnings its rule{} and
+	/* What the engine keeps for it (base/limits.h): warnings its rule{} and
 	 * pack{} calls raised (those past the cap only counted), and bytes of
 	 * its rules' texts. */
 	size_t warnings, kept_bytes;
@@ -102,7 +120,7 @@ typedef struct unit {
 	size_t pack;
 } unit;
 
-/* The Lua state's memory (sandbox.c): blocks up to HEAP_SMALL_MAX bytes
+/* The Lua state's memory (heap.c): blocks up to HEAP_SMALL_MAX bytes
  * are carved from large chunks, with a free list per 8-byte size class;
  * larger ones are malloc'd and linked, so the whole heap can be dropped
  * at once. */
@@ -155,12 +173,12 @@ struct tm_rules {
 	char **path_dirs; /* THREAT_PATH */
 	size_t npath_dirs;
 
-	/* Sandbox accounting (sandbox.c). */
+	/* Sandbox accounting (heap.c, budget.c). */
 	size_t mem_used, mem_limit; /* limit 0: none (while the engine builds its own state) */
 	size_t gc_start;            /* during a run: restart the stopped collector past this; 0: running */
 	bool mem_hit;
 	uint64_t deadline; /* CLOCK_MONOTONIC ns, 0: none */
-	/* The run's one deadline for loading and both phases (limits.h): set
+	/* The run's one deadline for loading and both phases (base/limits.h): set
 	 * when the packs start loading, moved on by phase 2's findings. */
 	double budget;         /* seconds the caller set, or RUN_SECONDS */
 	uint64_t run_start;    /* CLOCK_MONOTONIC ns when the packs started loading */
@@ -235,7 +253,35 @@ struct tm_rules {
 	shared_set attrs, lists;
 };
 
-/* Finding filters (rules.c): the index of a finding field a filter may
+/* Registering (register.c). */
+/* Adds pack{}, rule{} and attribute{} to the globals every pack reads. */
+void tm_rules_open_registration(tm_rules *rules);
+/* Indexes rules->rules[index] by its id, while packs load. */
+void tm_rules_index_id(tm_rules *rules, size_t index);
+/* Reports the warnings of a pack past MAX_WARNINGS_PER_PACK, which were
+ * only counted. */
+void tm_rules_report_unshown_warnings(tm_rules *rules, const pack *p);
+/* How much of a pack's error message a message keeps: at most
+ * MAX_MESSAGE_BYTES, cut before a UTF-8 continuation byte (the caller adds
+ * "…" when cut). */
+int tm_rules_kept_length(const char *message);
+
+/* Factors (run.c): reads a table of factors, names from `names`, at
+ * least one: out[i] the number given for factor names[i] (0: none),
+ * measures[i] the scales named for it. `interned` (or NULL) holds the
+ * names as Lua strings, compared by pointer first. Never raises; false
+ * with *error set on a bad table. */
+bool tm_rules_read_factors(lua_State *L, int table, const char *const *names, const char *const *interned,
+                           size_t count, uint8_t *out, uint8_t *measures, char *error, size_t size);
+
+/* Loading (load.c). */
+/* The name of a pack file: its file name without ".lua" (malloc). */
+char *tm_rules_stem_of(const char *path);
+/* Moves the run's deadline `seconds` on, and says it in the message a
+ * stopped pack gets. */
+void tm_rules_extend_deadline(tm_rules *rules, double seconds);
+
+/* Finding filters (run.c): the index of a finding field a filter may
  * name (status, risk, rule, framework, category, pack), or -1; and whether
  * a finding passes every `requires` entry and no `unless` one. */
 int tm_rules_finding_field(const char *name);
@@ -249,7 +295,7 @@ bool tm_rules_finding_passes(const tm_finding *f, const rule_filter *requires, s
                              const rule_filter *unless, size_t nunless);
 
 /* The element run (phase 1) of elements [from, to) of the model, on this
- * engine alone (rules.c); tm_rules_run shares a run out among engines
+ * engine alone (run.c); tm_rules_run shares a run out among engines
  * (parallel.c). */
 int tm_rules_run_range(tm_rules *rules, const tm_model *model, int32_t today, size_t from, size_t to,
                        tm_findings *out, tm_diags *diags);
@@ -263,31 +309,75 @@ int tm_rules_load_helper(tm_rules **out, const tm_model *model, const tm_rules *
 /* The engine of a lua_State. */
 tm_rules *tm_rules_of(lua_State *L);
 
-/* sandbox.c */
+/* The name of a chunk for messages: the path of "@path", else Lua's. */
+static inline const char *tm_rules_chunk_name(const lua_Debug *ar)
+{
+	return ar->source && ar->source[0] == '@' ? ar->source + 1 : ar->short_src;
+}
+
+/* The sandbox (sandbox.c): opens an engine's Lua state. */
 bool tm_rules_sandbox_open(tm_rules *rules);
 /* Frees the Lua state by dropping its heap whole: packs cannot set
  * finalizers, so there is nothing lua_close would have to run. */
 void tm_rules_sandbox_close(tm_rules *rules);
-/* Calls the function below nargs arguments with the message handler and
- * the current budget. Returns the lua_pcall status; on an error the
- * message ("file:line: text" where a place is known) is on the stack. */
-int tm_rules_pcall(tm_rules *rules, int nargs, int nresults);
-/* Budgets: a deadline (CLOCK_MONOTONIC ns, 0: none) and a per-call
- * instruction limit in units of the hook interval (0: none). */
-void tm_rules_budget(tm_rules *rules, uint64_t deadline, uint32_t tick_limit, bool sample_lines);
-/* After each call from C during a run: disarms the hook the CPU timer
- * armed (sandbox.c explains). */
-void tm_rules_call_done(tm_rules *rules);
-/* Stops the CPU timer of the engine's run, if it has one (tm_rules_free). */
-void tm_rules_watch_end(tm_rules *rules);
-/* Memory for packs: `extra` bytes beyond what is in use now. */
-void tm_rules_memory_allow(tm_rules *rules, size_t extra);
-/* Pushes a read-only proxy of the table at idx. */
+/* Pushes a read-only proxy of the table at idx (proxy.c). */
 void tm_rules_readonly(lua_State *L, int idx);
 /* Whether the table at idx is such a proxy. */
 bool tm_rules_is_readonly(lua_State *L, int idx);
 /* Creates the views' shared metatables (once, after the sandbox opens). */
 void tm_rules_views_open(tm_rules *rules);
+
+/* The heap (heap.c): tm_rules_alloc is the lua_Alloc of every engine's
+ * state (ud: the engine), counting what the state holds against
+ * mem_limit. */
+void tm_rules_heap_init(tm_heap *heap);
+/* Frees every block of the heap at once. */
+void tm_rules_heap_drop(tm_heap *heap);
+void *tm_rules_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+
+/* The budgets (budget.c). */
+/* Arms the hook of a new state: it counts instructions, and no budget
+ * is set yet. */
+void tm_rules_budget_open(tm_rules *rules);
+/* Budgets: a deadline (CLOCK_MONOTONIC ns, 0: none) and a per-call
+ * instruction limit in units of the hook interval (0: none). */
+void tm_rules_budget(tm_rules *rules, uint64_t deadline, uint32_t tick_limit, bool sample_lines);
+/* After each call from C during a run: disarms the hook the CPU timer
+ * armed (budget.c explains). */
+void tm_rules_call_done(tm_rules *rules);
+/* Stops the CPU timer of the engine's run, if it has one (tm_rules_free). */
+void tm_rules_watch_end(tm_rules *rules);
+/* Memory for packs: `extra` bytes beyond what is in use now. */
+void tm_rules_memory_allow(tm_rules *rules, size_t extra);
+/* Raises rules->trip_msg and keeps raising it on every instruction, so a
+ * pcall in the pack only delays the error by one instruction;
+ * `over_time`: the run's deadline passed. */
+int tm_rules_trip(lua_State *L, tm_rules *rules, bool over_time);
+/* Calls the function below nargs arguments with the message handler and
+ * the current budget. Returns the lua_pcall status; on an error the
+ * message ("file:line: text" where a place is known) is on the stack. */
+int tm_rules_pcall(tm_rules *rules, int nargs, int nresults);
+/* The message of a failed call split into place and text: "a.lua:3" and
+ * "boom" (place empty when none). */
+void tm_rules_split_message(const char *message, const char **text, int *place_len);
+
+/* The library replacements (safe_lib.c). */
+/* Wraps string.rep and table.move, concat, insert, remove and sort in
+ * guards that refuse counts above the bounds in base/limits.h. */
+void tm_rules_guard_loops(lua_State *L);
+/* Puts the replacements of print, rawset, collectgarbage and
+ * setmetatable in the globals table at `globals`. */
+void tm_rules_safe_globals(lua_State *L, int globals);
+/* load(text [, name [, mode [, env]]]); upvalue 1: the _ENV of the unit
+ * whose `load` it is. */
+int tm_rules_sandbox_load(lua_State *L);
+/* Reads and compiles a text chunk; pushes the function (its _ENV not yet
+ * set) or an error message. Returns a lua_load status. */
+int tm_rules_load_file(tm_rules *rules, const char *path);
+
+/* The search path (require.c). */
+/* Creates the registry tables `require` keeps. */
+void tm_rules_require_open(lua_State *L);
 /* A fresh _ENV for a unit. Pushes it. */
 void tm_rules_new_env(tm_rules *rules, size_t unit);
 /* Finds a pack or module file: `name` as a path (with '/' or ending in
@@ -296,17 +386,11 @@ void tm_rules_new_env(tm_rules *rules, size_t unit);
  * or NULL; `tried` gets where it looked. */
 char *tm_rules_search(tm_rules *rules, const char *name, const char *rel_dir, const char *first,
                       const char *base, tm_buf *tried);
-/* Reads and compiles a text chunk; pushes the function (its _ENV not yet
- * set) or an error message. Returns a lua_load status. */
-int tm_rules_load_file(tm_rules *rules, const char *path);
 /* A path as messages show it: relative paths cleaned, absolute ones below
  * the current folder made relative to it (malloc). */
 char *tm_rules_shown_path(const char *path);
 /* "dir" of a shown path ("." for none), malloc. */
 char *tm_rules_dirname(const char *path);
-/* The message of a failed call split into place and text: "a.lua:3" and
- * "boom" (place empty when none). */
-void tm_rules_split_message(const char *message, const char **text, int *place_len);
 
 /* The views (views.c; views.h names the files that make them). */
 /* Starts a run over `model`: the model view, and fresh element views
@@ -325,6 +409,8 @@ void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *element
  * finding, given as NULL): exposure as T.opportunity, data as
  * T.confidentiality, personal_data as T.compliance. */
 enum { MEASURE_EXPOSURE = 1, MEASURE_DATA = 2, MEASURE_PERSONAL_DATA = 4 };
+/* Their names, in that order (run.c). */
+extern const char *const tm_rules_measure_names[3];
 typedef struct tm_scales {
 	uint8_t exposure, data, personal_data;
 } tm_scales;

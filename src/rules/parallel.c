@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "base/task.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
-#include "rules/limits.h"
 #include "threat/status.h"
 
 size_t tm_rules_parse_jobs(const char *text)

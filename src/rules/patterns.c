@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rules/limits.h"
+#include "base/limits.h"
 #include "rules/patterns.h"
 
 #include <stdbool.h>

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/diag.h"
+#include "base/limits.h"
 #include "model/model.h"
 #include "risk/risk.h"
 
@@ -48,8 +49,7 @@ extern const char *const tm_rules_default_packs[4];
  * here (loading, tm_rules_run, tm_rules_run_phase2) has one deadline:
  * `budget` seconds (0: TM_RULES_DEFAULT_BUDGET) plus a tenth of a
  * millisecond for each element, and for each finding phase 2 sees
- * (doc/rules.md "The sandbox"). */
-#define TM_RULES_DEFAULT_BUDGET 10.0
+ * (doc/rules.md "The sandbox"); TM_RULES_DEFAULT_BUDGET is in base/limits.h. */
 int tm_rules_load(tm_rules **out, const tm_model *model, double budget, tm_diags *diags);
 /* A budget in seconds from text ("2.5"): 0 when it is not a number of
  * seconds above 0 and at most a day. */
@@ -68,9 +68,8 @@ int tm_rules_load_names(tm_rules **out, const char *const *names, size_t count, 
 int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *out, tm_diags *diags);
 /* How many engines the last tm_rules_run used (1 before any). */
 size_t tm_rules_engines(const tm_rules *rules);
-/* The number of engines THREAT_JOBS asks for (1 to TM_RULES_MAX_ENGINES),
- * or 0 when text is not such a number. */
-#define TM_RULES_MAX_ENGINES 16
+/* The number of engines THREAT_JOBS asks for (1 to TM_RULES_MAX_ENGINES,
+ * base/limits.h), or 0 when text is not such a number. */
 size_t tm_rules_parse_jobs(const char *text);
 /* Phase 2: `model` and `finding` rules, which see model.findings (the
  * findings already in `findings`); their findings are appended likewise.

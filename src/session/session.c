@@ -1,3 +1,4 @@
+#include "base/limits.h"
 #include "session/session.h"
 
 #include <stdlib.h>
@@ -10,9 +11,6 @@
 #include "risk/summary.h"
 #include "rules/rules.h"
 #include "threat/status.h"
-
-/* From this many findings, sorting them is worth a thread. */
-#define BACKGROUND_SORT_MIN 10000
 
 /* The time since *mark, and *mark moved to now. */
 static double lap(double *mark)

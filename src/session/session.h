@@ -10,13 +10,11 @@
 #include <stdint.h>
 
 #include "base/diag.h"
+#include "base/limits.h"
 #include "model/model.h"
 #include "risk/risk.h"
 
 struct tm_rules;
-
-/* How many --include-root folders a session takes. */
-#define TM_SESSION_MAX_INCLUDE_ROOTS 16
 
 typedef struct tm_session_options {
 	int32_t today;      /* days since epoch (see tm_date_today) */

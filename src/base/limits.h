@@ -1,13 +1,48 @@
-/* The rule engine's tunables in one place (after Lua's llimits.h): the
- * budgets a run has, and the ceilings on what packs may make the engine
- * do or keep. doc/rules.md ("The sandbox", "Limits") lists them for pack
- * authors; a change here changes that table. */
-#ifndef TM_RULES_LIMITS_H
-#define TM_RULES_LIMITS_H
+/* The library's tunables in one place (after Lua's llimits.h): what an
+ * input may be, how deep it may nest, and the budgets and ceilings of
+ * the rule engine, grouped by the stage that applies them. Widths and
+ * counts that only shape a report stay with their writer.
+ * doc/rules.md ("The sandbox", "Limits") lists the rule engine's for pack
+ * authors; a change there changes that table. This header is of the
+ * lowest layer and includes nothing of the project. */
+#ifndef TM_BASE_LIMITS_H
+#define TM_BASE_LIMITS_H
 
 #include <stddef.h>
 
-#include "rules/rules.h"
+/* ==== base: sources and diagnostics (src/base) ==== */
+
+/* Larger inputs are refused with an error rather than read. */
+#define TM_SOURCE_MAX_BYTES ((size_t)64 * 1024 * 1024)
+/* After this many errors the rest are counted but not kept. */
+#define TM_DIAG_MAX_ERRORS 20
+
+/* ==== lang: parsing a .threat source (src/lang) ==== */
+
+/* Blocks nest at most this deep; deeper is an error rather than a deep
+ * recursion. */
+#define MAX_PARSE_DEPTH 200
+
+/* ==== model: resolving a model (src/model) ==== */
+
+/* Includes nest at most this deep (an include cycle stops here too). */
+#define MAX_INCLUDE_DEPTH 64
+/* A flow crosses at most twice this many boundaries, and every flow
+ * keeps its crossings, so the cap keeps the model's memory (and what the
+ * writers list) linear in its size. */
+#define MAX_BOUNDARY_DEPTH 64
+/* How many hops of a path of requests `why` shows: enough for any real
+ * chain; a longer one is shown with its start and its last hops. */
+#define WHY_MAX_HOPS 16
+/* What a vocabulary holds at most, so a hostile pack cannot make the C
+ * side grow without bound: declarations, the length of a name, of its
+ * documentation and of an enum word, and an enum's words. */
+#define TM_VOCAB_MAX_ATTRIBUTES 4096
+#define TM_VOCAB_MAX_NAME       64
+#define TM_VOCAB_MAX_DOC        500
+#define TM_VOCAB_MAX_VALUES     256
+
+/* ==== rules: the rule engine (src/rules) ==== */
 
 /* ---- time ---- */
 
@@ -15,14 +50,15 @@
  * this many seconds unless the caller sets a budget, plus RUN_SECONDS_PER_ITEM
  * for each element and for each finding phase 2 sees, so a large model's
  * own work is not counted against the packs. */
-#define RUN_SECONDS          TM_RULES_DEFAULT_BUDGET
-#define RUN_SECONDS_PER_ITEM 100e-6
+#define TM_RULES_DEFAULT_BUDGET 10.0
+#define RUN_SECONDS             TM_RULES_DEFAULT_BUDGET
+#define RUN_SECONDS_PER_ITEM    100e-6
 /* The largest budget a caller may set (a day). */
 #define RUN_SECONDS_MAX 86400.0
 /* The hook fires every this many instructions. */
 #define HOOK_INTERVAL 10000
 /* Instructions one rule call may run, in units of HOOK_INTERVAL: 100
- * million; a model rule gets more on a large model (rules.c). */
+ * million; a model rule gets more on a large model (rules/run.c). */
 #define CALL_TICKS 10000u
 
 /* ---- memory ---- */
@@ -56,7 +92,7 @@
 
 /* A pack or module file, or a chunk given to load(): Lua's compiler is
  * quadratic on some texts (a long elseif chain), so the text is bounded,
- * and compiling it also meets the run's deadline (sandbox.c). The largest
+ * and compiling it also meets the run's deadline (rules/safe_lib.c). The largest
  * built-in pack is a sixteenth of this. */
 #define MAX_SOURCE_BYTES ((size_t)1024 * 1024)
 
@@ -113,4 +149,32 @@
 #define MAX_ADVICE_TECHS      64
 #define MAX_ADVICE_TEXT_BYTES 1000
 
+/* The most engines THREAT_JOBS may ask for. */
+#define TM_RULES_MAX_ENGINES 16
+
+/* ==== session (src/session) ==== */
+
+/* How many --include-root folders a session takes. */
+#define TM_SESSION_MAX_INCLUDE_ROOTS 16
+/* From this many findings, sorting them is worth a thread. */
+#define BACKGROUND_SORT_MIN 10000
+
+/* ==== query: the query language (src/query) ==== */
+
+/* Conditions nest through ( ) and not; deeper than this is an error rather
+ * than a deep recursion. */
+#define MAX_QUERY_DEPTH 64
+/* A query line longer than this is refused (a REPL line, not a file). */
+#define MAX_QUERY_BYTES (64 * 1024)
+/* An `outer` or parent chain longer than this is a cycle in a broken
+ * model. */
+#define MAX_NESTING 256
+/* `path` stops here: routes are simple (no element twice), at most this
+ * many flows long, at most this many of them, and the search takes at
+ * most this many steps. */
+#define PATH_MAX_FLOWS  12
+#define PATH_MAX_ROUTES 20
+#define PATH_MAX_STEPS  200000
+/* "did you mean" compares against at most this many ids. */
+#define MAX_SUGGEST_CANDIDATES 20000
 #endif
