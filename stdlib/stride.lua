@@ -222,18 +222,23 @@ local function cleartext_connection(f, quiet)
 		.. ") are cleartext too"
 end
 
--- True for a connection that carries anonymous public content only: the
--- flow and the replies reported with it are `public true`, state their
--- `data`, and carry nothing above low sensitivity and no personal data.
-local function public_flow(f)
-	return yes(f, "public") and T.stated(f, "data") and not f.pii
-		and (f.max_sensitivity == nil or f.max_sensitivity == "low")
+-- True for a flow with nothing to disclose: it states its `data`, which
+-- holds nothing above low sensitivity, no personal data and no secret,
+-- and no credential travels on it (no `auth` but `none`). Anonymous
+-- public content (`public true`) is such a flow; so is one that states
+-- `data []`.
+local function nothing_to_disclose(f)
+	if not T.stated(f, "data") or f.pii or yes(f, "auth") then return false end
+	if f.max_sensitivity ~= nil and f.max_sensitivity ~= "low" then return false end
+	return T.secrets(f)[1] == nil
 end
 
-local function public_content(f)
-	if not public_flow(f) then return false end
+-- True for a connection none of whose flows (the flow and the replies
+-- reported with it) has anything to disclose.
+local function nothing_disclosed(f)
+	if not nothing_to_disclose(f) then return false end
 	for _, r in ipairs(cleartext_replies(f)) do
-		if not public_flow(r) then return false end
+		if not nothing_to_disclose(r) then return false end
 	end
 	return true
 end
@@ -1060,12 +1065,14 @@ stride {
 		.. "credentials, session tokens and the data it carries. On a flow that crosses a "
 		.. "trust boundary the attacker population is wider. One connection gets one finding: "
 		.. "a response that answers a cleartext request is reported on the request. Calls "
-		.. "between parts of one program are skipped, and so are `public true` flows that "
-		.. "carry only low-sensitivity data without PII (anonymous public content has nothing "
-		.. "to disclose; its tampering is STRIDE-T-01's). Answered by `tls true` on the flow "
+		.. "between parts of one program are skipped, and so are connections with nothing to "
+		.. "disclose: each flow states its `data`, which holds nothing above low sensitivity, "
+		.. "no personal data and no secret, and carries no credential (no `auth` but `none`), "
+		.. "as anonymous public content or `data []` does; their tampering is STRIDE-T-01's. "
+		.. "Answered by `tls true` on the flow "
 		.. "or an encrypted `protocol` (https, wss, grpcs, ldaps, sftp...).",
 	when = function(f)
-		return cleartext_connection(f, public_content) or false
+		return cleartext_connection(f, nothing_disclosed) or false
 	end,
 	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
 	impact = function(f, m) return connection_impact(f, m, DISCLOSURE_ALONE) end,
