@@ -124,6 +124,72 @@ else
 	fail "vim: the error items of a broken file" "$work/vim.diff"
 fi
 
+# What a sample highlights as, item by item.
+cat >"$work/vim-tokens.threat" <<'THREAT'
+process api "API" { tech hono  x-owner "me"
+  store cache { ttl 2026-01-01  size 1.5 }
+}
+flow sql: api.cache -> db
+accept STRIDE-T-*@api->db "r" { ok false }
+boundary TB-1 <api>
+model "m"
+THREAT
+rm -f "$work/vim.out"
+VIM_CHECK_TOKENS=1 VIM_CHECK_OUT="$work/vim.out" timeout 60 vim -Es -u NONE -i NONE -N \
+	--cmd 'set rtp^=editors/vim' -S tests/tools/vim-syntax-check.vim -- "$work/vim-tokens.threat" \
+	</dev/null >"$work/vim.log" 2>&1
+cat >"$work/vim.expected" <<'EXPECTED'
+process	threatKeyword
+api	threatId
+"API"	threatString
+{	threatBrace
+tech	threatAttribute
+hono	threatReference
+x-owner	threatNote
+"me"	threatString
+store	threatChild
+cache	threatId
+{	threatBrace
+ttl	threatAttribute
+2026-01-01	threatDate
+size	threatAttribute
+1.5	threatNumber
+}	threatBrace
+}	threatBrace
+flow	threatKeyword
+sql	threatFlowId
+:	threatDelimiter
+api	threatReference
+.	threatDelimiter
+cache	threatReference
+->	threatArrow
+db	threatReference
+accept	threatKeyword
+STRIDE-T-*	threatRule
+@	threatDelimiter
+api	threatReference
+->	threatArrow
+db	threatReference
+"r"	threatString
+{	threatBrace
+ok	threatAttribute
+false	threatBoolean
+}	threatBrace
+boundary	threatKeyword
+TB-1	threatId
+<	threatBrace
+api	threatReference
+>	threatBrace
+model	threatInclude
+"m"	threatString
+checked 1 files
+EXPECTED
+if diff -u "$work/vim.expected" "$work/vim.out" >"$work/vim.diff" 2>&1; then
+	ok "vim: keywords, ids, attribute and note names, values and findings get their items"
+else
+	fail "vim: the items of a sample" "$work/vim.diff"
+fi
+
 # run_node_checks NAME SCRIPT ARG...: SCRIPT's ok/FAIL lines counted here
 run_node_checks() {
 	local name=$1 status line

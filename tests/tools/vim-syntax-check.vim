@@ -4,7 +4,9 @@
 " comes from editors/vim/ftdetect, the syntax loads without an error, and
 " every character that is not white space is in a syntax item other than
 " an error item (nor left to a block, list or member list unmatched).
-" Reports one line per problem: FILE:LINE:COL: what.
+" Reports one line per problem: FILE:LINE:COL: what. With $VIM_CHECK_TOKENS
+" set it reports instead each run of characters in one syntax item, as
+" TEXT<tab>ITEM, for checking what a sample highlights as.
 let s:report = []
 let s:bad = ['threatError', 'threatBadNumber', 'threatBadEscape', 'threatStrayClose']
 let s:unmatched = ['', 'threatBlock', 'threatList', 'threatMembers']
@@ -21,6 +23,28 @@ for s:file in argv()
   endif
   if v:errmsg !=# ''
     call add(s:report, s:file . ': ' . v:errmsg)
+  endif
+  if $VIM_CHECK_TOKENS !=# ''
+    for s:lnum in range(1, line('$'))
+      let s:text = getline(s:lnum)
+      let s:run = ''
+      let s:run_name = ''
+      for s:col in range(1, len(s:text) + 1)
+        let s:name = s:col > len(s:text) ? '' : synIDattr(synID(s:lnum, s:col, 0), 'name')
+        if s:col > len(s:text) || s:name !=# s:run_name || s:text[s:col - 1] =~# '\s'
+          if s:run !=# ''
+            call add(s:report, s:run . "\t" . s:run_name)
+          endif
+          let s:run = ''
+          let s:run_name = s:name
+        endif
+        if s:col <= len(s:text) && s:text[s:col - 1] !~# '\s'
+          let s:run .= s:text[s:col - 1]
+        endif
+      endfor
+    endfor
+    execute 'silent bwipeout!'
+    continue
   endif
   let s:previous = ''
   for s:lnum in range(1, line('$'))
