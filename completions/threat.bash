@@ -10,7 +10,7 @@ _threat_command_options() {
 	report) echo "--format -o --output --today --merge --strict --include-root --help" ;;
 	dfd) echo "--format --level -o --output --today --merge --strict --include-root --help" ;;
 	new) echo "--template -o --output --today --help" ;;
-	fmt) echo "--check --help" ;;
+	fmt) echo "--check --diff --help" ;;
 	diff) echo "--fail-on --format --today --strict --include-root --help" ;;
 	query) echo "--format --today --merge --timings --strict --include-root --help" ;;
 	repl) echo "--today --strict --include-root --help" ;;

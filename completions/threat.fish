@@ -51,6 +51,7 @@ complete -c threat -n "__fish_seen_subcommand_from dfd" -l level -x -a '0 1' -d 
 complete -c threat -n "__fish_seen_subcommand_from report dfd new" -s o -l output -r -F -d 'write to a file'
 complete -c threat -n "__fish_seen_subcommand_from new" -l template -x -a ge-webapp -d 'the template'
 complete -c threat -n "__fish_seen_subcommand_from fmt" -l check -d 'print what would change; exit 1 if any'
+complete -c threat -n "__fish_seen_subcommand_from fmt" -l diff -d 'print what would change'
 complete -c threat -n "__fish_seen_subcommand_from diff query" -l format -x -a 'text json' -d 'the output format'
 complete -c threat -n "__fish_seen_subcommand_from rules" -l format -x -a 'text md' -d 'the output format'
 complete -c threat -n "__fish_seen_subcommand_from rules" -l pack -x -a 'stride linddun ge-stack hygiene (__threat_complete_files .lua)' -d 'a built-in pack or a .lua file'

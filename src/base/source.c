@@ -112,6 +112,21 @@ tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t w
 	return read_file(arena, file, path, why, why_size);
 }
 
+tm_source *tm_source_read_stdin(tm_arena *arena, const char *name, char *why, size_t why_size)
+{
+	/* A duplicate of the descriptor, so reading it whole and closing it
+	 * leaves the process's standard input open. */
+	int fd = dup(STDIN_FILENO);
+	FILE *file = fd >= 0 ? fdopen(fd, "rb") : NULL;
+	if (!file) {
+		snprintf(why, why_size, "cannot read: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return read_file(arena, file, name, why, why_size);
+}
+
 tm_source *tm_source_read_regular(tm_arena *arena, const char *real, const char *path, char *why,
                                   size_t why_size)
 {

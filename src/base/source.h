@@ -33,6 +33,9 @@ tm_source *tm_source_from_text(tm_arena *arena, const char *path, const char *te
 /* Reads a file into the arena. On failure returns NULL and writes a
  * human-readable reason (without the path) to why[why_size]. */
 tm_source *tm_source_read(tm_arena *arena, const char *path, char *why, size_t why_size);
+/* Reads standard input whole (up to TM_SOURCE_MAX_BYTES) into a source
+ * named name; standard input itself stays open. */
+tm_source *tm_source_read_stdin(tm_arena *arena, const char *name, char *why, size_t why_size);
 /* Like tm_source_read, for a file that a model includes: opens `real` (a
  * path with every symbolic link already resolved) without following a
  * link or waiting on a FIFO, and refuses anything but a regular file

@@ -378,36 +378,86 @@ out:
 	return status;
 }
 
-/* `fmt --check`: what fmt would change in path, as a unified diff on
- * standard output (`threat fmt --check FILE | patch -p0` applies it). */
-static void print_format_diff(const char *path)
+/* What `threat fmt` reads standard input as, and names it in messages. */
+#define FMT_STDIN_ARG  "-"
+#define FMT_STDIN_NAME "<stdin>"
+
+/* `fmt --check` and `fmt --diff` on one file (or standard input): the
+ * change fmt would make, as a unified diff on standard output that applies
+ * with `patch -p0` off a terminal. Writes nothing. Returns TM_OK or an
+ * error (diagnostics printed); *changed says whether the text would change. */
+static int print_format_diff(const char *arg, bool *changed)
+{
+	*changed = false;
+	bool from_stdin = strcmp(arg, FMT_STDIN_ARG) == 0;
+	const char *name = from_stdin ? FMT_STDIN_NAME : arg;
+	tm_arena *arena = tm_arena_new();
+	tm_diags diags = {0};
+	char why[256];
+	char *formatted = NULL;
+	int status = TM_ERR_IO;
+	tm_source *src = from_stdin ? tm_source_read_stdin(arena, name, why, sizeof why)
+	                            : tm_source_read(arena, arg, why, sizeof why);
+	if (!src)
+		tm_diag_error(&diags, (tm_span){0}, "%s: %s", name, why);
+	else
+		status = tm_fmt_source(&formatted, arena, src, &diags);
+	tm_cli_print_diags(&diags);
+	if (status == TM_OK) {
+		size_t len = strlen(formatted);
+		*changed = len != src->len || memcmp(formatted, src->text, len) != 0;
+		tm_buf text = TM_BUF_INIT;
+		tm_render_unified_diff(&text, name, src->text, src->len, name, formatted, len,
+		                       tm_cli_color(stdout));
+		tm_cli_write(&text);
+		tm_buf_free(&text);
+	}
+	free(formatted);
+	tm_diags_free(&diags);
+	tm_arena_free(arena);
+	return status;
+}
+
+/* `fmt -`: standard input formatted onto standard output; on an error,
+ * only the diagnostics (on standard error). */
+static int format_stdin(void)
 {
 	tm_arena *arena = tm_arena_new();
 	tm_diags diags = {0};
 	char why[256];
-	tm_source *src = tm_source_read(arena, path, why, sizeof why);
-	tm_file *file = NULL;
-	if (src && tm_parse_file(&file, arena, src, &diags) == 0) {
-		char *formatted = tm_fmt_file(file);
+	char *formatted = NULL;
+	int status = TM_ERR_IO;
+	tm_source *src = tm_source_read_stdin(arena, FMT_STDIN_NAME, why, sizeof why);
+	if (!src)
+		tm_diag_error(&diags, (tm_span){0}, "%s: %s", FMT_STDIN_NAME, why);
+	else
+		status = tm_fmt_source(&formatted, arena, src, &diags);
+	tm_cli_print_diags(&diags);
+	if (status == TM_OK) {
 		tm_buf text = TM_BUF_INIT;
-		tm_render_unified_diff(&text, path, src->text, src->len, path, formatted, strlen(formatted),
-		                       tm_cli_color(stdout));
+		tm_buf_puts(&text, formatted);
 		tm_cli_write(&text);
 		tm_buf_free(&text);
-		free(formatted);
 	}
+	free(formatted);
 	tm_diags_free(&diags);
 	tm_arena_free(arena);
+	return status;
 }
 
 static int cmd_fmt(int argc, char **argv)
 {
-	bool check_only = false;
-	int nfiles = 0, status = 0;
+	bool check_only = false, diff_only = false;
+	int nfiles = 0, nstdin = 0, status = 0;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--check") == 0) {
 			check_only = true;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+		} else if (strcmp(argv[i], "--diff") == 0) {
+			diff_only = true;
+		} else if (strcmp(argv[i], FMT_STDIN_ARG) == 0) {
+			nfiles++;
+			nstdin++;
+		} else if (argv[i][0] == '-') {
 			tm_cli_usage_error("fmt has no option %s", argv[i]);
 			return 2;
 		} else {
@@ -415,32 +465,49 @@ static int cmd_fmt(int argc, char **argv)
 		}
 	}
 	if (!nfiles) {
-		tm_cli_usage_error("fmt needs a model file%s", "");
+		tm_cli_usage_error("fmt needs a model file (or - for standard input)%s", "");
+		return 2;
+	}
+	if (nstdin > 1) {
+		tm_cli_usage_error("fmt reads standard input (-) once%s", "");
 		return 2;
 	}
 	for (int i = 0; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1] != '\0')
+		if (argv[i][0] == '-' && strcmp(argv[i], FMT_STDIN_ARG) != 0)
 			continue;
+		if (check_only || diff_only) {
+			bool changed = false;
+			if (print_format_diff(argv[i], &changed) != TM_OK) {
+				status = 2;
+			} else if (changed && check_only) {
+				/* the file name starts the line: sanitised like any label */
+				tm_buf name = TM_BUF_INIT;
+				if (strcmp(argv[i], FMT_STDIN_ARG) == 0) {
+					fprintf(stderr, "%s: not formatted\n", FMT_STDIN_NAME);
+				} else {
+					tm_term_sanitize(&name, argv[i]);
+					fprintf(stderr, "%s: not formatted (run 'threat fmt %s')\n",
+					        tm_buf_str(&name), tm_buf_str(&name));
+				}
+				tm_buf_free(&name);
+				if (status == 0)
+					status = 1;
+			}
+			continue;
+		}
+		if (strcmp(argv[i], FMT_STDIN_ARG) == 0) {
+			if (format_stdin() != TM_OK)
+				status = 2;
+			continue;
+		}
 		tm_diags diags = {0};
 		tm_arena *arena = tm_arena_new();
-		bool changed = false;
-		int result = tm_fmt_path(arena, argv[i], check_only, &changed, &diags);
+		int result = tm_fmt_path(arena, argv[i], false, NULL, &diags);
 		tm_cli_print_diags(&diags);
 		tm_diags_free(&diags);
 		tm_arena_free(arena);
-		if (result != TM_OK) {
+		if (result != TM_OK)
 			status = 2;
-		} else if (changed && check_only) {
-			print_format_diff(argv[i]);
-			/* the file name starts the line: sanitised like any label */
-			tm_buf name = TM_BUF_INIT;
-			tm_term_sanitize(&name, argv[i]);
-			fprintf(stderr, "%s: not formatted (run 'threat fmt %s')\n", tm_buf_str(&name),
-			        tm_buf_str(&name));
-			tm_buf_free(&name);
-			if (status == 0)
-				status = 1;
-		}
 	}
 	return status;
 }

@@ -508,6 +508,34 @@ static int write_atomically(const char *path, const char *text, size_t len, tm_d
 	return TM_ERR_IO;
 }
 
+int tm_fmt_source(char **out, tm_arena *arena, const tm_source *src, tm_diags *diags)
+{
+	*out = NULL;
+	tm_file *file = NULL;
+	if (tm_parse_file(&file, arena, src, diags) > 0)
+		return TM_ERR_INPUT;
+	char *text = tm_fmt_file(file);
+	size_t len = strlen(text);
+	/* A safety net: never hand out text that would not parse back. */
+	tm_diags scratch = {0};
+	tm_file *again = NULL;
+	const tm_source *out_src = tm_source_from_text(arena, src->path, text, len);
+	bool reads_back =
+	    tm_parse_file(&again, arena, out_src, &scratch) == 0 && again->ncomments == file->ncomments;
+	tm_diags_free(&scratch);
+	if (!reads_back) {
+		tm_diag_error(
+		    diags, (tm_span){0},
+		    "%s: the formatted text would not read back the same, so the file is left as it was "
+		    "(a bug in threat fmt: please report it with the file)",
+		    src->path);
+		free(text);
+		return TM_ERR_INPUT;
+	}
+	*out = text;
+	return TM_OK;
+}
+
 int tm_fmt_path(tm_arena *arena, const char *path, bool check, bool *changed, tm_diags *diags)
 {
 	if (changed)
@@ -518,32 +546,16 @@ int tm_fmt_path(tm_arena *arena, const char *path, bool check, bool *changed, tm
 		tm_diag_error(diags, (tm_span){0}, "%s: %s", path, why);
 		return TM_ERR_IO;
 	}
-	tm_file *file = NULL;
-	if (tm_parse_file(&file, arena, src, diags) > 0)
-		return TM_ERR_INPUT;
-	char *text = tm_fmt_file(file);
+	char *text = NULL;
+	int status = tm_fmt_source(&text, arena, src, diags);
+	if (status != TM_OK)
+		return status;
 	size_t len = strlen(text);
-	int status = TM_OK;
-	/* A safety net: never write text that would not parse back. */
-	tm_diags scratch = {0};
-	tm_file *again = NULL;
-	const tm_source *out_src = tm_source_from_text(arena, path, text, len);
-	if (tm_parse_file(&again, arena, out_src, &scratch) > 0 || again->ncomments != file->ncomments) {
-		tm_diag_error(
-		    diags, (tm_span){0},
-		    "%s: the formatted text would not read back the same, so the file is left as it was "
-		    "(a bug in threat fmt: please report it with the file)",
-		    path);
-		status = TM_ERR_INPUT;
-		goto out;
-	}
 	bool differs = len != src->len || memcmp(text, src->text, len) != 0;
 	if (changed)
 		*changed = differs;
 	if (differs && !check)
 		status = write_atomically(path, text, len, diags);
-out:
-	tm_diags_free(&scratch);
 	free(text);
 	return status;
 }

@@ -17,6 +17,13 @@
  * should have parsed without errors: a partial tree prints only what parsed. */
 char *tm_fmt_file(const tm_file *file);
 
+/* Parses src (into arena: the diagnostics point at it) and formats it:
+ * *out is the canonical text (free()). On parse errors reports them to
+ * diags, sets *out to NULL and returns TM_ERR_INPUT; so it does when the
+ * formatted text would not parse back to the same tree (a bug in fmt),
+ * with a diagnostic. Returns TM_OK otherwise. */
+int tm_fmt_source(char **out, tm_arena *arena, const tm_source *src, tm_diags *diags);
+
 /* The `threat fmt` command for one path. Reads and parses it into arena
  * (the caller's, because the diagnostics point at the source: render them
  * before freeing the arena). On parse errors reports them to diags, leaves

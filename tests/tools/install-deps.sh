@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(liblua5.4-dev libreadline-dev libcmocka-dev pkg-config graphviz tmux valgrind
-	gcc libc6-dev make python3 python3-jsonschema clang-format mandoc man-db zsh fish)
+	gcc libc6-dev make python3 python3-jsonschema clang-format mandoc man-db zsh fish vim nodejs)
 
 missing=()
 if ! command -v pkg-config >/dev/null 2>&1; then
@@ -15,8 +15,9 @@ else
 		pkg-config --exists "$pc" || missing+=("$pc.pc")
 	done
 fi
-# mandoc and man check the man pages; zsh and fish the shell completions
-for tool in dot tmux valgrind cc make mandoc man zsh fish; do
+# mandoc and man check the man pages; zsh and fish the shell completions;
+# vim and node the editor files (tests/tools/editors.sh)
+for tool in dot tmux valgrind cc make mandoc man zsh fish vim node; do
 	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 # tests/tools/validate-sarif.py checks SARIF against the 2.1.0 schema

@@ -532,6 +532,33 @@ static void collect(const char *dir, int depth, char ***paths, size_t *count, si
 
 /* Idempotence, meaning and comments kept on every file of the project that
  * parses; for the fmt golden cases also the expectations beside them. */
+/* tm_fmt_source: the text of a source in memory (what `fmt -` prints), or
+ * the diagnostics and no text. */
+static void test_source_in_memory(void **state)
+{
+	(void)state;
+	tm_arena *arena = tm_arena_new();
+	tm_diags diags = {0};
+	const char *messy = "flow a->b {tls true;protocol https}  # x\n";
+	const tm_source *src = tm_source_from_text(arena, "<stdin>", messy, strlen(messy));
+	char *out = (char *)"unset";
+	assert_int_equal(tm_fmt_source(&out, arena, src, &diags), TM_OK);
+	assert_string_equal(out, "flow a -> b { tls true  protocol https }  # x\n");
+	assert_int_equal(diags.count, 0);
+	free(out);
+
+	const char *broken = "flow a -> { tls true }\n";
+	src = tm_source_from_text(arena, "<stdin>", broken, strlen(broken));
+	out = (char *)"unset";
+	assert_int_equal(tm_fmt_source(&out, arena, src, &diags), TM_ERR_INPUT);
+	assert_null(out);
+	assert_int_equal(diags.count, 1);
+	assert_string_equal(diags.items[0].message, "expected an element id, found '{'");
+	assert_ptr_equal(diags.items[0].span.src, src);
+	tm_diags_free(&diags);
+	tm_arena_free(arena);
+}
+
 static void test_project_files(void **state)
 {
 	(void)state;
@@ -882,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_project_files),
 		cmocka_unit_test(test_variations),
 		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_source_in_memory),
 		cmocka_unit_test(test_path_check_never_writes),
 		cmocka_unit_test(test_path_rewrites),
 		cmocka_unit_test(test_path_broken_input),
