@@ -616,7 +616,9 @@ stride {
 		.. "and injection payloads go straight to the business logic. A gateway, CDN or WAF "
 		.. "in front (`kind gateway`...) forwards the input and is skipped: the process "
 		.. "behind it is checked on the flow from the gateway; so is the platform that runs "
-		.. "the workloads (`tech k3s`...), whose input is deployments. Also skipped: the "
+		.. "the workloads (`tech k3s`...), whose input is deployments, and a third-party "
+		.. "product the team runs but does not write (`kind idp`, `ci`, `repository`; "
+		.. "`tech keycloak`, `jenkins`...), whose input handling is the vendor's. Also skipped: the "
 		.. "replies of a data store to the process's own queries (its data is the process's "
 		.. "own, checked when it was written), and remote-access and code-transfer flows "
 		.. "(`protocol ssh`, `sftp`, `git`...), whose answer is authentication and review, "
@@ -628,7 +630,8 @@ stride {
 		if not untrusted_input(f) or yes(f, "validation") or has(t, "validation") then
 			return false
 		end
-		if not T.scoped(t) or is_gateway(t) or is_platform(t) or in_process(f) then
+		if not T.scoped(t) or is_gateway(t) or is_platform(t) or program(t).product
+			or in_process(f) then
 			return false
 		end
 		if T.remote_access(f) or (f.source.kind == "store" and is_response(f)) then
@@ -736,14 +739,17 @@ stride {
 	title = "LDAP injection",
 	description = "A process builds LDAP filters or DNs from input; a crafted value widens the "
 		.. "search or bypasses a bind check. Raised on flows from a process to a directory "
-		.. "(`tech ldap`, `kind directory`, or `protocol ldap`/`ldaps`). Answered by "
+		.. "(`tech ldap`, `kind directory`, or `protocol ldap`/`ldaps`); a third-party product "
+		.. "(an identity provider federating a directory) builds its own filters and is "
+		.. "skipped. Answered by "
 		.. "`parameterized true` (escaped filters through a safe API) on the flow or process.",
 	when = function(f, m)
 		if not has_ldap(m) then return false end
 		local s, t = f.source, f.target
 		if s == nil or t == nil or s.kind ~= "process" then return false end
 		if not (is(f, "protocol", T.LDAP_PROTOCOL) or T.is_ldap(t)) then return false end
-		if yes(f, "parameterized") or has(s, "parameterized") or not T.scoped(s) then
+		if yes(f, "parameterized") or has(s, "parameterized") or not T.scoped(s)
+			or program(s).product then
 			return false
 		end
 		return "LDAP queries from " .. s.key .. " to " .. t.key .. " without `parameterized true`"
@@ -1228,12 +1234,13 @@ stride {
 	description = "Errors reach outside callers with stack traces, SQL fragments, internal "
 		.. "host names or the data being processed; attackers use them to plan the next "
 		.. "step, and PII may leak. Raised for programs that take requests from outside; "
-		.. "gateways and CDNs (which render no application errors) and the platform the "
-		.. "workloads run on are skipped. Answered by `error_handler true` (a global handler "
+		.. "gateways and CDNs (which render no application errors), the platform the "
+		.. "workloads run on and third-party products (`kind idp`, `ci`, `repository`...), "
+		.. "whose errors are the vendor's, are skipped. Answered by `error_handler true` (a global handler "
 		.. "returning sanitised errors) or `verbose_errors false` on the process.",
 	when = function(p)
 		local r = program(p)
-		if r.gateway or r.platform then return false end
+		if r.gateway or r.platform or r.product then return false end
 		local flows = program_flows(p, error_handled, errors_verbose, "requests")
 		if not flows then return false end
 		if parent(p) then return p.key .. " states `error_handler false`" end
@@ -1390,13 +1397,14 @@ stride {
 	description = "The program accepts request bodies, uploads or batch sizes without an "
 		.. "upper bound; a few oversized requests exhaust its memory or CPU. Raised for web "
 		.. "and API programs (by `tech`/`kind`) and programs with HTTP-like requests from "
-		.. "outside; gateways and CDNs, the platform the workloads run on, and processes whose "
+		.. "outside; gateways and CDNs, the platform the workloads run on, third-party products "
+		.. "(`kind idp`, `ci`, `repository`...), and processes whose "
 		.. "stack pack asks the question itself (`tech hono`, with ge-stack loaded: "
 		.. "GE-HONO-02/12) are skipped. Answered by `body_limit ...` on the process (e.g. "
 		.. "`body_limit \"1MB\"`).",
 	when = function(p)
 		local r = program(p)
-		if r.gateway or r.platform or T.claimed(p, "body_limit") then return false end
+		if r.gateway or r.platform or r.product or T.claimed(p, "body_limit") then return false end
 		local flows = program_flows(p, body_limited, body_unlimited, "requests")
 		if not flows then return false end
 		local http = program_is(p, web_or_api)

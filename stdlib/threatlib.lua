@@ -7,7 +7,8 @@
 --
 --   attributes   T.value, T.yes, T.no, T.stated, T.has, T.any, T.is, T.text
 --   elements     T.is_web, T.is_api, T.is_sql, T.is_nosql, T.is_human,
---                T.is_gateway, T.is_platform, T.is_idp, ..., T.parent,
+--                T.is_gateway, T.is_platform, T.is_idp, T.is_product, ...,
+--                T.parent,
 --                T.level0, T.in_process, T.secure_transport, T.remote_access,
 --                T.flows, T.other, T.untrusted_inflows, T.requests,
 --                T.is_response, T.answered, T.replies
@@ -267,6 +268,17 @@ T.GATEWAY_TECH = T.set { "bunnycdn", "cloudflare", "cloudfront", "akamai", "fast
 T.IDP_TECH = T.set { "keycloak", "okta", "auth0", "entra", "azuread", "cognito", "ory",
 	"authentik", "zitadel", "dex", "gluu", "pingfederate", "adfs", "shibboleth" }
 T.IDP_KIND = T.set { "idp", "identity_provider", "sso", "oidc_provider", "saml_idp" }
+-- Third-party products a team runs but does not write: an identity
+-- provider, a CI server, a code repository, an artifact registry. How they
+-- parse requests, bound bodies, build directory queries and render errors
+-- is the vendor's code, answered by patching and hardening them and by
+-- limiting who reaches them, not by controls the model could state.
+T.PRODUCT_TECH = T.set { "jenkins", "gitlab", "gitea", "gogs", "forgejo", "github",
+	"bitbucket", "teamcity", "bamboo", "drone", "argocd", "nexus", "artifactory", "harbor",
+	"sonarqube" }
+for w in pairs(T.IDP_TECH) do T.PRODUCT_TECH[w] = true end
+T.PRODUCT_KIND = T.set { "ci", "repository", "scm", "registry", "artifact_registry" }
+for w in pairs(T.IDP_KIND) do T.PRODUCT_KIND[w] = true end
 -- The platform workloads run on (a cluster, an orchestrator, a host), as
 -- opposed to the programs that serve requests: application-level rules
 -- (error pages, body limits, SSRF...) do not apply to it.
@@ -309,6 +321,7 @@ T.is_queue = tech_or_kind(T.QUEUE_TECH, T.QUEUE_KIND)
 T.is_gateway = tech_or_kind(T.GATEWAY_TECH, T.GATEWAY_KIND)
 T.is_platform = tech_or_kind(T.PLATFORM_TECH, T.PLATFORM_KIND)
 T.is_idp = tech_or_kind(T.IDP_TECH, T.IDP_KIND)
+T.is_product = tech_or_kind(T.PRODUCT_TECH, T.PRODUCT_KIND)
 
 -- True when the flow is a remote-access session or a code transfer (by
 -- its `protocol`, T.REMOTE_ACCESS_PROTOCOL) rather than application traffic.
@@ -560,6 +573,7 @@ end
 --   leaf      true when it has no parts
 --   gateway   a gateway, CDN or WAF (T.is_gateway)
 --   platform  the platform workloads run on (T.is_platform)
+--   product   a third-party product the team runs but does not write (T.is_product)
 --   requests  requests from outside into it and its parts (T.requests)
 --   calls     calls from other programs into it and its parts (T.calls)
 T.program = memo(function(p)
@@ -569,6 +583,7 @@ T.program = memo(function(p)
 		leaf = leaf,
 		gateway = T.is_gateway(p),
 		platform = T.is_platform(p),
+		product = T.is_product(p),
 		requests = leaf and requests(p) or collect(p, requests),
 		calls = leaf and calls(p) or collect(p, calls),
 	}
