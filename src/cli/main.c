@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -567,9 +568,10 @@ static int cmd_diff(int argc, char **argv)
 		return 2;
 	}
 	tm_risk threshold = TM_RISK_INFO;
-	if (fail_on && !tm_risk_parse(fail_on, &threshold)) {
-		tm_cli_usage_error("unknown level '%s' for --fail-on (critical, high, medium, low, info)",
-		                   fail_on);
+	bool fail_on_review = fail_on && strcasecmp(fail_on, "review") == 0;
+	if (fail_on && !fail_on_review && !tm_risk_parse(fail_on, &threshold)) {
+		tm_cli_usage_error(
+		    "unknown level '%s' for --fail-on (review, critical, high, medium, low, info)", fail_on);
 		return 2;
 	}
 	options.strict = strict;
@@ -595,7 +597,10 @@ static int cmd_diff(int argc, char **argv)
 	}
 	tm_cli_write(&text);
 	tm_buf_free(&text);
-	status = fail_on && tm_diff_count_worse(&diff, threshold) ? 1 : 0;
+	if (fail_on_review)
+		status = diff.review != TM_REVIEW_NONE ? 1 : 0;
+	else
+		status = fail_on && tm_diff_count_worse(&diff, threshold) ? 1 : 0;
 	tm_diff_free(&diff);
 out:
 	tm_session_free(before);
