@@ -480,7 +480,7 @@ static void external_changes(arch_list *list, const tm_model *from, const tm_mod
 			tm_buf_printf(&what, "%s external %s", added ? "new" : "removed", ext->key);
 			push_arch(list, TM_ARCH_EXTERNAL, change, ext->key, &what,
 			          added ? "draw its flows and the trust boundary they cross"
-			                : "none: it had no flows",
+			                : "it had no flows",
 			          added ? TM_REVIEW_INTEGRATION : TM_REVIEW_NONE);
 			free(flows);
 			continue;
@@ -564,8 +564,10 @@ static void diff_architecture(tm_diff *diff, const tm_model *before, const tm_mo
 void tm_diff_review_summary(tm_buf *out, const tm_diff *diff)
 {
 	if (diff->review == TM_REVIEW_NONE) {
-		tm_buf_puts(out, "Security review not needed (no new endpoint, integration or "
-		                 "architecture change)");
+		tm_buf_puts(out, diff->narch ? "Security review not needed (none of these changes calls "
+		                               "for one)"
+		                             : "Security review not needed (no new endpoint, integration "
+		                               "or architecture change)");
 		return;
 	}
 	tm_buf_puts(out, "Security review needed: ");
