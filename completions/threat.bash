@@ -68,7 +68,9 @@ _threat() {
 		return
 		;;
 	--fail-on)
-		COMPREPLY=($(compgen -W "critical high medium low info" -- "$cur"))
+		local levels="critical high medium low info"
+		[[ $command == diff ]] && levels="review $levels"
+		COMPREPLY=($(compgen -W "$levels" -- "$cur"))
 		return
 		;;
 	--level)

@@ -34,7 +34,8 @@ end
 complete -c threat -n "__fish_seen_subcommand_from check report dfd fmt diff query repl" \
 	-a '(__threat_complete_files .threat)'
 
-complete -c threat -n "__fish_seen_subcommand_from check diff" -l fail-on -x -a 'critical high medium low info' -d 'exit 1 at or above this risk'
+complete -c threat -n "__fish_seen_subcommand_from check" -l fail-on -x -a 'critical high medium low info' -d 'exit 1 at or above this risk'
+complete -c threat -n "__fish_seen_subcommand_from diff" -l fail-on -x -a 'review critical high medium low info' -d 'exit 1 at or above this risk, or on a change that needs a review'
 complete -c threat -n "__fish_seen_subcommand_from check" -l format -x -a 'text json sarif csv' -d 'the output format'
 complete -c threat -n "__fish_seen_subcommand_from check" -l self-check -d 'answer the review checklist'
 complete -c threat -n "__fish_seen_subcommand_from check" -l no-rules -d 'skip the rule packs'

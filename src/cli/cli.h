@@ -8,6 +8,7 @@
 
 #include "base/buf.h"
 #include "base/diag.h"
+#include "model/model.h"
 
 void tm_cli_usage_error(const char *fmt, const char *arg);
 bool tm_cli_stderr_color(void);
@@ -54,6 +55,19 @@ void tm_cli_json_array_item(tm_buf *array, const tm_buf *object, bool first);
 int tm_cli_cmd_report(int argc, char **argv);
 int tm_cli_cmd_dfd(int argc, char **argv);
 int tm_cli_cmd_new(int argc, char **argv);
+
+/* src/cli/git.c: a git revision the model is read from (`threat diff REV
+ * -- FILE`). open resolves the revision to a commit in the git work tree
+ * around the current folder; false after a usage message. The reader
+ * reads files from that commit, never from the disk. */
+typedef struct tm_cli_revision {
+	char *name;     /* as written, for messages */
+	char *commit;   /* the full id it names */
+	char *toplevel; /* the work tree's top folder */
+	tm_file_reader reader;
+} tm_cli_revision;
+bool tm_cli_revision_open(tm_cli_revision *out, const char *name);
+void tm_cli_revision_close(tm_cli_revision *rev);
 
 /* src/cli/cmd_query.c: `threat query FILE QUERY` and `threat repl [FILE]`. */
 int tm_cli_cmd_query(int argc, char **argv);

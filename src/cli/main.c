@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -586,19 +587,28 @@ out:
 	return status;
 }
 
-/* threat diff OLD NEW: what a change does to the model and its risks. */
+/* threat diff OLD NEW, or threat diff REV [REV2] -- FILE: what a change
+ * does to the model and its risks. With `--`, the words before it are git
+ * revisions and the one after it the model: OLD is the model at REV, NEW
+ * the model at REV2 or, without one, in the work tree. Options may stand
+ * on either side. */
 static int cmd_diff(int argc, char **argv)
 {
 	const char *format = "text", *fail_on = NULL, *today_text = NULL;
-	const char *paths[2];
-	int npaths = 0, status = 2;
+	const char *words[3], *model_path = NULL;
+	int nwords = 0, status = 2;
+	bool revisions = false;
 	tm_session *before = NULL, *after = NULL;
+	tm_cli_revision revs[2] = {0};
+	int nrevs = 0;
 	bool strict = false;
 	tm_session_options options = {0};
 	bool bad = false;
 	for (int i = 0; i < argc; i++) {
 		const char *value;
-		if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
+		if (strcmp(argv[i], "--") == 0 && !revisions) {
+			revisions = true;
+		} else if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
 			if (bad)
 				return 2;
 		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
@@ -618,15 +628,29 @@ static int cmd_diff(int argc, char **argv)
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("diff has no option %s", argv[i]);
 			return 2;
-		} else if (npaths < 2) {
-			paths[npaths++] = argv[i];
+		} else if (revisions && model_path) {
+			tm_cli_usage_error("diff reads one model file at the revisions; '%s' is one too many",
+			                   argv[i]);
+			return 2;
+		} else if (revisions) {
+			model_path = argv[i];
+		} else if (nwords < 2) {
+			words[nwords++] = argv[i];
 		} else {
-			tm_cli_usage_error("diff compares two model files; '%s' is one too many", argv[i]);
+			tm_cli_usage_error("diff compares two versions; '%s' is one too many", argv[i]);
 			return 2;
 		}
 	}
-	if (npaths != 2) {
-		tm_cli_usage_error("diff needs two model files: threat diff OLD NEW%s", "");
+	if (revisions && (nwords < 1 || !model_path)) {
+		tm_cli_usage_error("diff with -- needs a revision and a model file: threat diff REV [REV2] "
+		                   "-- FILE%s",
+		                   "");
+		return 2;
+	}
+	if (!revisions && nwords != 2) {
+		tm_cli_usage_error("diff needs two model files: threat diff OLD NEW, or threat diff REV "
+		                   "-- FILE%s",
+		                   "");
 		return 2;
 	}
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
@@ -634,17 +658,28 @@ static int cmd_diff(int argc, char **argv)
 		return 2;
 	}
 	tm_risk threshold = TM_RISK_INFO;
-	if (fail_on && !tm_risk_parse(fail_on, &threshold)) {
-		tm_cli_usage_error("unknown level '%s' for --fail-on (critical, high, medium, low, info)",
-		                   fail_on);
+	bool fail_on_review = fail_on && strcasecmp(fail_on, "review") == 0;
+	if (fail_on && !fail_on_review && !tm_risk_parse(fail_on, &threshold)) {
+		tm_cli_usage_error(
+		    "unknown level '%s' for --fail-on (review, critical, high, medium, low, info)", fail_on);
 		return 2;
 	}
 	options.strict = strict;
 	options.budget = tm_cli_budget();
 	if (!tm_cli_today(today_text, &options.today))
 		return 2;
-	tm_session_open(&before, &paths[0], 1, &options);
-	tm_session_open(&after, &paths[1], 1, &options);
+	const char *paths[2] = {words[0], words[1]};
+	tm_session_options side[2] = {options, options};
+	if (revisions) {
+		for (; nrevs < nwords; nrevs++) {
+			if (!tm_cli_revision_open(&revs[nrevs], words[nrevs]))
+				goto out;
+			side[nrevs].reader = &revs[nrevs].reader;
+		}
+		paths[0] = paths[1] = model_path;
+	}
+	tm_session_open(&before, &paths[0], 1, &side[0]);
+	tm_session_open(&after, &paths[1], 1, &side[1]);
 	tm_cli_print_diags(&before->diags);
 	tm_cli_print_diags(&after->diags);
 	if (before->model_failed || after->model_failed || before->rules_failed || after->rules_failed ||
@@ -662,11 +697,16 @@ static int cmd_diff(int argc, char **argv)
 	}
 	tm_cli_write(&text);
 	tm_buf_free(&text);
-	status = fail_on && tm_diff_count_worse(&diff, threshold) ? 1 : 0;
+	if (fail_on_review)
+		status = diff.review != TM_REVIEW_NONE ? 1 : 0;
+	else
+		status = fail_on && tm_diff_count_worse(&diff, threshold) ? 1 : 0;
 	tm_diff_free(&diff);
 out:
 	tm_session_free(before);
 	tm_session_free(after);
+	for (int i = 0; i < nrevs; i++)
+		tm_cli_revision_close(&revs[i]);
 	return status;
 }
 

@@ -64,6 +64,7 @@ typedef struct loader {
 	size_t capfiles;
 	char **roots; /* real paths of the folders includes may read from */
 	size_t nroots, caproots;
+	const tm_file_reader *reader; /* NULL: the file system */
 } loader;
 
 /* Allows includes from the folder `real` and everything below it. */
@@ -133,10 +134,30 @@ static void add_file(loader *l, tm_file *file)
 }
 
 static void load_file(loader *l, const char *path, const tm_decl *include);
+static char *lexical_path(tm_arena *arena, const char *path);
 
-/* "a/b/../c" as "a/c", so messages name included files the short way; kept
- * only when both name the same file (a symbolic link may make them differ). */
-static const char *tidy_path(tm_arena *arena, const char *path)
+/* The path with every link resolved (malloc'd), or NULL with errno set;
+ * for a reader, the absolute path by text, from its cwd. */
+static char *real_path(const loader *l, const char *path)
+{
+	if (!l->reader)
+		return realpath(path, NULL);
+	tm_buf joined = TM_BUF_INIT;
+	if (path[0] != '/')
+		tm_buf_printf(&joined, "%s/", l->reader->cwd);
+	tm_buf_puts(&joined, path);
+	char *real = tm_xstrdup(lexical_path(l->model->arena, tm_buf_str(&joined)));
+	tm_buf_free(&joined);
+	if (real[0] == '\0') {
+		free(real);
+		return tm_xstrdup("/");
+	}
+	return real;
+}
+
+/* "a/b/../c" as "a/c" by text alone: "." and empty segments dropped, each
+ * ".." taking the segment before it. */
+static char *lexical_path(tm_arena *arena, const char *path)
 {
 	size_t len = strlen(path);
 	bool absolute = path[0] == '/';
@@ -174,8 +195,19 @@ static const char *tidy_path(tm_arena *arena, const char *path)
 	}
 	out[n] = '\0';
 	free(kept);
-	if (nkept == 0 || strcmp(out, path) == 0)
+	return out;
+}
+
+/* "a/b/../c" as "a/c", so messages name included files the short way; kept
+ * only when both name the same file (a symbolic link may make them differ;
+ * a reader's paths are names only, so there the short way is the file). */
+static const char *tidy_path(const loader *l, const char *path)
+{
+	const char *out = lexical_path(l->model->arena, path);
+	if (out[0] == '\0' || strcmp(out, path) == 0)
 		return path;
+	if (l->reader)
+		return out;
 	char *a = realpath(path, NULL), *b = realpath(out, NULL);
 	bool same = a && b && strcmp(a, b) == 0;
 	free(a);
@@ -204,14 +236,14 @@ static void follow_includes(loader *l, const tm_file *file, const char *path)
 			full = tm_arena_strdup(l->model->arena, decl->label[0] == '/' ? decl->label : rel);
 		else
 			full = tm_arena_printf(l->model->arena, "%.*s/%s", dirlen, path, rel);
-		load_file(l, tidy_path(l->model->arena, full), decl);
+		load_file(l, tidy_path(l, full), decl);
 	}
 }
 
 static void load_file(loader *l, const char *path, const tm_decl *include)
 {
 	tm_span at = include ? include->span : (tm_span){0};
-	char *real = realpath(path, NULL);
+	char *real = real_path(l, path);
 	int real_errno = errno;
 	char why[256];
 	if (include && !include_allowed(l, path, real, real_errno, why, sizeof why)) {
@@ -244,8 +276,19 @@ static void load_file(loader *l, const char *path, const tm_decl *include)
 		free(real);
 		return;
 	}
-	tm_source *src = include ? tm_source_read_regular(l->model->arena, real, path, why, sizeof why)
-	                         : tm_source_read(l->model->arena, path, why, sizeof why);
+	tm_source *src = NULL;
+	if (l->reader) {
+		char *text = NULL;
+		size_t len = 0;
+		if (l->reader->read(l->reader->context, real, &text, &len, why, sizeof why)) {
+			src = tm_source_from_text(l->model->arena, path, text, len);
+			free(text);
+		}
+	} else if (include) {
+		src = tm_source_read_regular(l->model->arena, real, path, why, sizeof why);
+	} else {
+		src = tm_source_read(l->model->arena, path, why, sizeof why);
+	}
 	if (!src) {
 		if (include)
 			tm_diag_error(l->diags, tm_decl_label_span(include), "cannot include %s: %s", path,
@@ -298,9 +341,12 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, const
 	*out = NULL;
 	size_t errors = diags->errors;
 	tm_model *model = new_model();
-	loader l = {.model = model, .diags = diags, .seen = tm_strmap_new(16)};
+	loader l = {.model = model,
+	            .diags = diags,
+	            .seen = tm_strmap_new(16),
+	            .reader = options ? options->reader : NULL};
 	for (size_t i = 0; i < npaths; i++) {
-		char *real = realpath(paths[i], NULL);
+		char *real = real_path(&l, paths[i]);
 		if (real) {
 			add_root(&l, folder_of(real));
 			free(real);
@@ -308,11 +354,11 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, const
 	}
 	/* The folder the user works in: a model may include a shared file
 	 * from a sibling folder of the same project. */
-	char *here = realpath(".", NULL);
+	char *here = real_path(&l, ".");
 	if (here)
 		add_root(&l, here);
 	for (size_t i = 0; options && i < options->ninclude_roots; i++) {
-		char *real = realpath(options->include_roots[i], NULL);
+		char *real = real_path(&l, options->include_roots[i]);
 		if (real)
 			add_root(&l, real);
 	}

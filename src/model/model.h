@@ -226,7 +226,23 @@ typedef struct tm_model {
 typedef struct tm_load_options {
 	const char *const *include_roots;
 	size_t ninclude_roots;
+	const struct tm_file_reader *reader; /* NULL: read the file system */
 } tm_load_options;
+
+/* Reads the model's files from elsewhere than the file system, such as a
+ * git revision. Paths are then only names: the loader resolves `include`
+ * by text (the folder of the including file, "..", "."), with the same
+ * policy (a .threat file inside a folder of a model given, the current
+ * folder or an include root), against `cwd` instead of the disk. read gets
+ * the file's absolute path, "." and ".." resolved by text, and sets *text
+ * (malloc'd, at most TM_SOURCE_MAX_BYTES) and *len, or returns false with
+ * the reason in why[why_size]. */
+typedef struct tm_file_reader {
+	bool (*read)(void *context, const char *absolute_path, char **text, size_t *len, char *why,
+	             size_t why_size);
+	void *context;
+	const char *cwd; /* absolute: the folder relative paths start from */
+} tm_file_reader;
 
 /* Reads the given files and every file they include, parses and resolves
  * them into one model. Errors and warnings go to diags; returns TM_OK (0)

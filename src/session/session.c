@@ -36,7 +36,8 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 	double mark = tm_clock_seconds();
 
 	tm_load_options load = {.include_roots = options->include_roots,
-	                        .ninclude_roots = options->ninclude_roots};
+	                        .ninclude_roots = options->ninclude_roots,
+	                        .reader = options->reader};
 	int loaded = tm_model_load(&session->model, paths, npaths, &load, &session->diags);
 	timings->load = lap(&mark);
 	if (loaded != TM_OK || !session->model) {

@@ -26,6 +26,9 @@ typedef struct tm_session_options {
 	const char *include_roots[TM_SESSION_MAX_INCLUDE_ROOTS];
 	size_t ninclude_roots;
 	double budget; /* seconds for the packs' whole run; 0: the default (tm_rules_load) */
+	/* Where the model's files come from (a git revision); NULL: the file
+	 * system. Must outlive the session. */
+	const tm_file_reader *reader;
 } tm_session_options;
 
 /* Seconds each stage of tm_session_open took (`--timings`). */

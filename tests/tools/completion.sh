@@ -39,6 +39,7 @@ bash_complete "html json md " threat report --format ""
 bash_complete "dot mermaid svg " threat dfd --format = ""
 bash_complete "critical high info low medium " threat check --fail-on = ""
 bash_complete "high " threat check --fail-on h
+bash_complete "review " threat diff --fail-on r
 bash_complete "0 1 " threat dfd --level ""
 bash_complete "always auto never " threat --color ""
 bash_complete "check " threat --color never ch
@@ -60,7 +61,7 @@ if command -v fish >/dev/null 2>&1; then
 	}
 	fish_complete "check " "threat ch"
 	fish_complete "csv json sarif text " "threat check --format "
-	fish_complete "critical high info low medium " "threat diff --fail-on "
+	fish_complete "critical high info low medium review " "threat diff --fail-on "
 	fish_complete "a.threat b.threat sub/ " "threat check "
 	fish_complete "md " "threat rules --format m"
 else

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(liblua5.4-dev libreadline-dev libcmocka-dev pkg-config graphviz tmux valgrind
-	gcc libc6-dev make python3 python3-jsonschema clang-format mandoc man-db zsh fish vim nodejs)
+	gcc libc6-dev make python3 python3-jsonschema python3-yaml clang-format mandoc man-db zsh fish vim nodejs git)
 
 missing=()
 if ! command -v pkg-config >/dev/null 2>&1; then
@@ -16,8 +16,9 @@ else
 	done
 fi
 # mandoc and man check the man pages; zsh and fish the shell completions;
-# vim and node the editor files (tests/tools/editors.sh)
-for tool in dot tmux valgrind cc make mandoc man zsh fish vim node; do
+# vim and node the editor files (tests/tools/editors.sh), git the diff at
+# revisions (tests/tools/diff-git.sh)
+for tool in dot tmux valgrind cc make mandoc man zsh fish vim node git; do
 	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 # tests/tools/validate-sarif.py checks SARIF against the 2.1.0 schema
@@ -26,6 +27,11 @@ if ! command -v python3 >/dev/null 2>&1; then
 elif ! python3 -c 'import jsonschema' >/dev/null 2>&1 &&
 	! /usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1; then
 	missing+=(python3-jsonschema)
+fi
+# tests/tools/ci-kit.sh parses action.yml and .pre-commit-hooks.yaml
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import yaml' >/dev/null 2>&1 &&
+	! /usr/bin/python3 -c 'import yaml' >/dev/null 2>&1; then
+	missing+=(python3-yaml)
 fi
 # make format-check in CI
 command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)

@@ -1013,6 +1013,71 @@ static void test_robust(void **state)
 	}
 }
 
+/* Files served from memory, as a git revision serves them: by absolute
+ * path, "." and ".." already resolved by the loader. */
+typedef struct memory_file {
+	const char *path, *text;
+} memory_file;
+
+static const memory_file memory_files[] = {
+    {"/repo/models/model.threat",
+     "model \"M\" { date 2026-03-24 }\ninclude \"./shared/../shared/ext.threat\"\n"
+     "include \"../../outside.threat\"\nprocess api \"API\"\nflow browser -> api \"orders\"\n"},
+    {"/repo/models/shared/ext.threat", "external browser \"Browser\"\n"},
+    {"/outside.threat", "external leak \"Leak\"\n"},
+};
+
+static bool read_memory(void *context, const char *path, char **text, size_t *len, char *why,
+                        size_t why_size)
+{
+	size_t *reads = context;
+	for (size_t i = 0; i < sizeof memory_files / sizeof memory_files[0]; i++) {
+		if (strcmp(memory_files[i].path, path) != 0)
+			continue;
+		++*reads;
+		*len = strlen(memory_files[i].text);
+		*text = strdup(memory_files[i].text);
+		return true;
+	}
+	snprintf(why, why_size, "not in memory: %s", path);
+	return false;
+}
+
+static void test_reader(void **state)
+{
+	(void)state;
+	size_t reads = 0;
+	tm_file_reader reader = {.read = read_memory, .context = &reads, .cwd = "/repo"};
+	tm_load_options options = {.reader = &reader};
+	tm_diags diags = {0};
+	tm_model *model = NULL;
+	const char *paths[] = {"models/model.threat"};
+	int status = tm_model_load(&model, paths, 1, &options, &diags);
+	char *shown = render(&diags);
+	assert_int_equal(status, TM_ERR_INPUT);
+	/* the include inside the model's folder is read, the one outside is
+	 * refused before the reader is asked for it */
+	assert_int_equal(reads, 2);
+	assert_non_null(strstr(shown, "cannot include ../outside.threat: it is outside the folder of "
+	                              "the model and the current folder"));
+	assert_int_equal(model->nfiles, 2);
+	assert_string_equal(model->files[1]->src->path, "models/shared/ext.threat");
+	assert_non_null(tm_model_get(model, "browser->api"));
+	assert_null(tm_model_get(model, "leak"));
+	free(shown);
+	tm_model_free(model);
+	tm_diags_free(&diags);
+
+	/* a file the reader does not have: its reason, at the path given */
+	tm_diags missing = {0};
+	const char *gone[] = {"gone.threat"};
+	assert_int_equal(tm_model_load(&model, gone, 1, &options, &missing), TM_ERR_IO);
+	shown = render(&missing);
+	assert_non_null(strstr(shown, "gone.threat: not in memory: /repo/gone.threat"));
+	free(shown);
+	tm_diags_free(&missing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1033,6 +1098,7 @@ int main(void)
 	    cmocka_unit_test(test_many_errors),
 	    cmocka_unit_test(test_errors_after_syntax_errors),
 	    cmocka_unit_test(test_files_and_includes),
+	    cmocka_unit_test(test_reader),
 	    cmocka_unit_test(test_robust),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

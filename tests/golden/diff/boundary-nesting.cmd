@@ -1,0 +1,1 @@
+diff {} tests/golden/diff/versions/boundary-nesting-after.threat --fail-on review

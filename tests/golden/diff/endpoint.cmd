@@ -1,0 +1,1 @@
+diff {} tests/golden/diff/versions/endpoint-after.threat --fail-on review

@@ -1,0 +1,1 @@
+diff {} tests/golden/diff/versions/integration-after.threat --fail-on review

@@ -1,0 +1,1 @@
+diff {} tests/golden/diff/versions/no-review-after.threat --fail-on review
