@@ -1089,7 +1089,7 @@ static int run_summary(tm_buf *out, const tm_session *session, const tm_query_ou
 		tm_json_key(&json, "model");
 		tm_render_model_json(&json, model);
 		tm_summary summary;
-		tm_summary_compute(&summary, findings);
+		tm_summary_compute_listing(&summary, findings, 0);
 		tm_json_key(&json, "summary");
 		tm_render_summary_json(&json, &summary);
 		tm_summary_free(&summary);
@@ -1120,7 +1120,7 @@ static int run_summary(tm_buf *out, const tm_session *session, const tm_query_ou
 	tm_buf_printf(out, "  %-12s %zu of %zu flows cross a trust boundary\n", "crossings:", crossing,
 	              kinds[TM_EL_FLOW]);
 	tm_summary summary;
-	tm_summary_compute(&summary, findings);
+	tm_summary_compute_listing(&summary, findings, 0);
 	const size_t *risks = summary.by_risk, *statuses = summary.by_status;
 	size_t pressing = 0;
 	for (size_t i = 0; i < findings->count; i++) {

@@ -131,12 +131,12 @@ void tm_render_groups_json(tm_json *json, const tm_summary *summary)
 		tm_json_int(json, (int64_t)group->overdue);
 		tm_json_key(json, "elements");
 		tm_json_begin_array(json);
-		for (size_t i = 0; i < group->count; i++)
+		for (size_t i = 0; i < group->listed; i++)
 			tm_json_string(json, group->findings[i]->element_key);
 		tm_json_end_array(json);
 		tm_json_key(json, "findings");
 		tm_json_begin_array(json);
-		for (size_t i = 0; i < group->count; i++)
+		for (size_t i = 0; i < group->listed; i++)
 			tm_json_string(json, group->findings[i]->id);
 		tm_json_end_array(json);
 		tm_json_end_object(json);

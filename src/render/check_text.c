@@ -30,6 +30,7 @@
  * then says how many more there are and the query that lists them. */
 #define SHOWN_OVERDUE        TM_SUMMARY_TOP
 #define SHOWN_GROUP_ELEMENTS 10
+#define SHOWN_LISTED         (SHOWN_OVERDUE > SHOWN_GROUP_ELEMENTS ? SHOWN_OVERDUE : SHOWN_GROUP_ELEMENTS)
 #define GROUP_INDENT         4
 /* Where a group's elements wrap when the width is unlimited (a file, a PR). */
 #define WRAP_WIDTH 100
@@ -755,7 +756,7 @@ void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings 
 	if (!findings)
 		findings = &none;
 	tm_summary summary;
-	tm_summary_compute(&summary, findings);
+	tm_summary_compute_listing(&summary, findings, SHOWN_LISTED);
 	if (findings->count >= PARALLEL_ROWS) {
 		large_report(out, model, findings, &summary, opts);
 	} else {

@@ -277,7 +277,7 @@ static void repeated(tm_doc *doc, const tm_summary *summary)
 		}
 		doc->ops->cell_end(doc);
 		doc->ops->cell_begin(doc, NULL);
-		for (size_t i = 0; i < group->count; i++) {
+		for (size_t i = 0; i < group->listed; i++) {
 			if (i)
 				text(doc, ", ");
 			doc->ops->code(doc, group->findings[i]->element_key);
@@ -341,7 +341,7 @@ static void summary_section(tm_doc *doc, const tm_findings *findings, int32_t to
 		          "longest "
 		          "overdue.");
 		doc->ops->paragraph_end(doc);
-		finding_list(doc, summary.overdue, summary.noverdue);
+		finding_list(doc, summary.overdue, summary.nlisted_overdue);
 	}
 	if (summary.ngroups)
 		repeated(doc, &summary);

@@ -80,9 +80,8 @@ static void consider_top(tm_summary *summary, const tm_finding *finding)
 }
 
 /* Highest risk first, then the longest overdue, then by id. */
-static int compare_overdue(const void *pa, const void *pb)
+static int compare_overdue(const tm_finding *a, const tm_finding *b)
 {
-	const tm_finding *a = *(const tm_finding *const *)pa, *b = *(const tm_finding *const *)pb;
 	if (a->risk != b->risk)
 		return a->risk > b->risk ? -1 : 1;
 	if (a->due != b->due)
@@ -90,10 +89,66 @@ static int compare_overdue(const void *pa, const void *pb)
 	return strcmp(id_of(a), id_of(b));
 }
 
-static int compare_by_id(const void *pa, const void *pb)
+static int compare_by_id(const tm_finding *a, const tm_finding *b)
 {
-	const tm_finding *a = *(const tm_finding *const *)pa, *b = *(const tm_finding *const *)pb;
 	return strcmp(id_of(a), id_of(b));
+}
+
+typedef int (*finding_order)(const tm_finding *, const tm_finding *);
+
+/* Merges the sorted runs list[from, mid) and list[mid, to) into
+ * into[from, to), the left one first among equals. */
+static void merge_runs(const tm_finding **into, const tm_finding *const *list, size_t from, size_t mid,
+                       size_t to, finding_order order)
+{
+	size_t a = from, b = mid, at = from;
+	while (a < mid && b < to)
+		into[at++] = order(list[b], list[a]) < 0 ? list[b++] : list[a++];
+	while (a < mid)
+		into[at++] = list[a++];
+	while (b < to)
+		into[at++] = list[b++];
+}
+
+/* Sorts a list stably by merging the ascending runs it already has: the
+ * findings come in the session's order (risk, score, id), so a list
+ * wanted by id, or by risk and due date, is a few sorted runs, one per
+ * score, and merging them takes a few comparisons a finding where a full
+ * sort takes twenty (each a string comparison far away in memory). */
+static void sort_findings(const tm_finding **list, size_t count, finding_order order)
+{
+	if (count < 2)
+		return;
+	/* ends[k]: where run k ends; the runs are list[ends[k-1], ends[k]) */
+	size_t *ends = NULL, nruns = 0, capruns = 0;
+	for (size_t i = 1; i < count; i++)
+		if (order(list[i - 1], list[i]) > 0)
+			TM_VEC_PUSH(ends, nruns, capruns, i);
+	if (!nruns)
+		return;
+	TM_VEC_PUSH(ends, nruns, capruns, count);
+	const tm_finding **spare = tm_xmalloc(count * sizeof *spare);
+	const tm_finding **from = list, **into = spare;
+	while (nruns > 1) {
+		size_t merged = 0, start = 0;
+		for (size_t k = 0; k < nruns; k += 2) {
+			size_t end = k + 1 < nruns ? ends[k + 1] : ends[k];
+			if (k + 1 < nruns)
+				merge_runs(into, from, start, ends[k], end, order);
+			else
+				memcpy(into + start, from + start, (end - start) * sizeof *into);
+			ends[merged++] = end;
+			start = end;
+		}
+		nruns = merged;
+		const tm_finding **swap = from;
+		from = into;
+		into = swap;
+	}
+	if (from != list)
+		memcpy(list, from, count * sizeof *list);
+	free(spare);
+	free(ends);
 }
 
 static int compare_groups(const void *pa, const void *pb)
@@ -109,15 +164,21 @@ static int compare_groups(const void *pa, const void *pb)
 	return (int)a->status - (int)b->status;
 }
 
-static const char *noun_of(const tm_finding *const *findings, size_t count)
+/* What a group's elements are called: the kind they all share, NO_KIND
+ * while none is known yet, MIXED_KINDS when they differ (or one is not an
+ * element). */
+#define NO_KIND     (-1)
+#define MIXED_KINDS (-2)
+
+static int join_kinds(int kinds, const tm_finding *finding)
 {
-	const tm_element *first = findings[0]->element;
-	if (!first)
-		return "elements";
-	for (size_t i = 1; i < count; i++)
-		if (!findings[i]->element || findings[i]->element->kind != first->kind)
-			return "elements";
-	switch (first->kind) {
+	int kind = finding->element ? (int)finding->element->kind : MIXED_KINDS;
+	return kinds == NO_KIND || kinds == kind ? kind : MIXED_KINDS;
+}
+
+static const char *noun_of(int kinds)
+{
+	switch (kinds) {
 	case TM_EL_FLOW: return "flows";
 	case TM_EL_PROCESS: return "processes";
 	case TM_EL_STORE: return "stores";
@@ -126,11 +187,32 @@ static const char *noun_of(const tm_finding *const *findings, size_t count)
 	}
 }
 
+/* Adds a finding to list[0, *count), which holds the `limit` first
+ * findings seen in `order`, sorted; a finding equal to one listed goes
+ * after it, as a stable sort would put it. */
+static void keep_first(const tm_finding **list, size_t *count, size_t limit, const tm_finding *finding,
+                       finding_order order)
+{
+	size_t at = *count;
+	if (at == limit) {
+		if (!limit || order(finding, list[at - 1]) >= 0)
+			return;
+		at--;
+	} else {
+		(*count)++;
+	}
+	while (at > 0 && order(finding, list[at - 1]) < 0) {
+		list[at] = list[at - 1];
+		at--;
+	}
+	list[at] = finding;
+}
+
 /* A rule's findings counted by risk and status: cell = rule slot *
  * NCELLS + risk * NSTATUSES + status. The rule of each finding is found
  * through a map of rule ids, skipped while consecutive findings share
  * their rule's texts (they mostly do). */
-static void group(tm_summary *summary, const tm_findings *set)
+static void group(tm_summary *summary, const tm_findings *set, size_t listed)
 {
 	size_t count = set->count;
 	uint32_t *cell_of = tm_xmalloc((count ? count : 1) * sizeof *cell_of);
@@ -176,13 +258,23 @@ static void group(tm_summary *summary, const tm_findings *set)
 	for (size_t cell = 0; cell < nslots * NCELLS; cell++)
 		ngroups += cells[cell] >= TM_SUMMARY_GROUP_MIN;
 	summary->groups = tm_xcalloc(ngroups ? ngroups : 1, sizeof *summary->groups);
+	/* what is known of each group's elements: their kinds, and whether
+	 * the group lists them all */
+	struct {
+		int kinds;
+		bool all;
+	} *known = tm_xmalloc((ngroups ? ngroups : 1) * sizeof *known);
+	/* a group lists one finding at least: its rule and title come from it */
+	size_t limit = listed ? listed : 1;
 	for (size_t cell = 0; cell < nslots * NCELLS; cell++) {
 		if (cells[cell] < TM_SUMMARY_GROUP_MIN) {
 			cells[cell] = 0;
 			continue;
 		}
+		known[summary->ngroups].kinds = NO_KIND;
+		known[summary->ngroups].all = cells[cell] <= limit;
 		tm_summary_group *g = &summary->groups[summary->ngroups++];
-		g->findings = tm_xmalloc(cells[cell] * sizeof *g->findings);
+		g->findings = tm_xmalloc((cells[cell] < limit ? cells[cell] : limit) * sizeof *g->findings);
 		g->risk = (tm_risk)((cell % NCELLS) / NSTATUSES);
 		g->status = (tm_status)(cell % NSTATUSES);
 		cells[cell] = summary->ngroups;
@@ -190,31 +282,35 @@ static void group(tm_summary *summary, const tm_findings *set)
 	for (size_t i = 0; i < count; i++) {
 		if (cell_of[i] == NO_CELL || !cells[cell_of[i]])
 			continue;
-		tm_summary_group *g = &summary->groups[cells[cell_of[i]] - 1];
+		size_t k = cells[cell_of[i]] - 1;
+		tm_summary_group *g = &summary->groups[k];
 		const tm_finding *finding = &set->items[i];
-		g->findings[g->count++] = finding;
+		/* all of them, sorted below, or the first ones kept in order */
+		if (known[k].all)
+			g->findings[g->listed++] = finding;
+		else
+			keep_first(g->findings, &g->listed, limit, finding, compare_by_id);
+		g->count++;
 		g->overdue += finding->overdue;
+		known[k].kinds = join_kinds(known[k].kinds, finding);
 	}
 	for (size_t k = 0; k < summary->ngroups; k++) {
 		tm_summary_group *g = &summary->groups[k];
+		if (known[k].all)
+			sort_findings(g->findings, g->listed, compare_by_id);
 		g->rule = rule_of(g->findings[0]);
-		/* the set is usually in id order already: sort only when not */
-		for (size_t i = 1; i < g->count; i++)
-			if (strcmp(id_of(g->findings[i - 1]), id_of(g->findings[i])) > 0) {
-				qsort(g->findings, g->count, sizeof *g->findings, compare_by_id);
-				break;
-			}
 		g->about = g->findings[0]->about;
-		g->noun = noun_of(g->findings, g->count);
+		g->noun = noun_of(known[k].kinds);
 	}
 	if (summary->ngroups > 1)
 		qsort(summary->groups, summary->ngroups, sizeof *summary->groups, compare_groups);
+	free(known);
 	tm_strmap_free(slots);
 	free(cells);
 	free(cell_of);
 }
 
-void tm_summary_compute(tm_summary *summary, const tm_findings *set)
+void tm_summary_compute_listing(tm_summary *summary, const tm_findings *set, size_t listed)
 {
 	static const tm_findings none = {0};
 	memset(summary, 0, sizeof *summary);
@@ -233,17 +329,27 @@ void tm_summary_compute(tm_summary *summary, const tm_findings *set)
 		noverdue += finding->overdue;
 		consider_top(summary, finding);
 	}
-	summary->overdue = tm_xmalloc((noverdue ? noverdue : 1) * sizeof *summary->overdue);
-	for (size_t i = 0; i < set->count; i++)
-		if (set->items[i].overdue)
-			summary->overdue[summary->noverdue++] = &set->items[i];
-	/* in a session's order (risk, then id) they mostly are sorted already */
-	for (size_t i = 1; i < summary->noverdue; i++)
-		if (compare_overdue(&summary->overdue[i - 1], &summary->overdue[i]) > 0) {
-			qsort(summary->overdue, summary->noverdue, sizeof *summary->overdue, compare_overdue);
-			break;
-		}
-	group(summary, set);
+	summary->noverdue = noverdue;
+	bool all = noverdue <= listed;
+	summary->overdue = tm_xmalloc(((all ? noverdue : listed) + 1) * sizeof *summary->overdue);
+	for (size_t i = 0; i < set->count; i++) {
+		const tm_finding *finding = &set->items[i];
+		if (!finding->overdue)
+			continue;
+		if (all)
+			summary->overdue[summary->nlisted_overdue++] = finding;
+		else
+			keep_first(summary->overdue, &summary->nlisted_overdue, listed, finding,
+			           compare_overdue);
+	}
+	if (all)
+		sort_findings(summary->overdue, summary->nlisted_overdue, compare_overdue);
+	group(summary, set, listed);
+}
+
+void tm_summary_compute(tm_summary *summary, const tm_findings *set)
+{
+	tm_summary_compute_listing(summary, set, SIZE_MAX);
 }
 
 void tm_summary_free(tm_summary *summary)

@@ -34,7 +34,8 @@ typedef struct tm_summary_group {
 	tm_status status;
 	const char *noun;            /* "flows", "processes", "stores", "external entities" when all
 	                     its elements are of that kind, else "elements" */
-	const tm_finding **findings; /* ordered by id */
+	const tm_finding **findings; /* the first `listed` of them by id */
+	size_t listed;
 	size_t count;
 	size_t overdue; /* how many of them are overdue */
 } tm_summary_group;
@@ -48,10 +49,11 @@ typedef struct tm_summary {
 	 * then by id: at most TM_SUMMARY_TOP. */
 	const tm_finding *top[TM_SUMMARY_TOP];
 	size_t ntop;
-	/* Every overdue finding, highest risk first, then the longest overdue
-	 * (earliest due date), then by id. */
+	/* How many findings are overdue, and the first `nlisted_overdue` of
+	 * them: highest risk first, then the longest overdue (earliest due
+	 * date), then by id. */
 	const tm_finding **overdue;
-	size_t noverdue;
+	size_t noverdue, nlisted_overdue;
 	/* Highest risk first, then the most findings, then by rule id, then
 	 * status order. Findings without an element or a rule id are never
 	 * grouped. */
@@ -60,9 +62,14 @@ typedef struct tm_summary {
 } tm_summary;
 
 /* Computes the summary of `set` (NULL: an empty set) in time linear in
- * its size, plus the sorting of the overdue findings. The summary points
- * into the set, which must outlive it. */
+ * its size, plus the sorting of the overdue findings and of each group's.
+ * The summary points into the set, which must outlive it. Every overdue
+ * finding and every finding of a group is listed. */
 void tm_summary_compute(tm_summary *summary, const tm_findings *set);
+/* The same, listing at most the first `listed` overdue findings and the
+ * first `listed` findings of each group (one at least): for a writer
+ * that shows a few and counts the rest, this takes no sorting. */
+void tm_summary_compute_listing(tm_summary *summary, const tm_findings *set, size_t listed);
 void tm_summary_free(tm_summary *summary);
 
 #endif

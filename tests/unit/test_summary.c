@@ -266,12 +266,84 @@ static void test_groups(void **state)
 	tm_findings_free(&set);
 }
 
+/* Many findings in the session's order (risk, then score, then id: a run
+ * of ascending ids per score), so the lists come out of merging runs: the
+ * full summary lists every overdue finding and every finding of a group
+ * in order, and a summary listing three lists the first three of each
+ * with the same counts. */
+static void test_listing(void **state)
+{
+	(void)state;
+	tm_findings set;
+	tm_findings_init(&set);
+	/* Ids e000..e059 spread over four runs, as four scores would: run r
+	 * holds the keys whose number is r modulo 4, ascending. Dues differ
+	 * between the HIGH runs. */
+	char key[8];
+	for (int run = 0; run < 4; run++)
+		for (int n = run; n < 60; n += 4) {
+			snprintf(key, sizeof key, "e%03d", n);
+			const char *due = run < 2 ? "2026-03-01" : "2026-02-01";
+			add(&set, &about_a, tm_arena_printf(set.arena, "%s", key), TM_RISK_HIGH, TM_STATUS_OPEN,
+			    due)
+			    ->element = &flow_element;
+		}
+	tm_findings_mark_overdue(&set, day("2026-04-01"));
+
+	tm_summary full;
+	tm_summary_compute(&full, &set);
+	assert_int_equal(full.noverdue, 60);
+	assert_int_equal(full.nlisted_overdue, 60);
+	/* due 2026-02-01 (keys 2 and 3 modulo 4) first, then by id */
+	for (size_t i = 1; i < 60; i++) {
+		const tm_finding *a = full.overdue[i - 1], *b = full.overdue[i];
+		assert_true(a->due < b->due || (a->due == b->due && strcmp(a->id, b->id) < 0));
+	}
+	assert_string_equal(full.overdue[0]->id, "RULE-A@e002");
+	assert_string_equal(full.overdue[1]->id, "RULE-A@e003");
+	assert_string_equal(full.overdue[30]->id, "RULE-A@e000");
+	assert_int_equal(full.ngroups, 1);
+	assert_int_equal(full.groups[0].count, 60);
+	assert_int_equal(full.groups[0].listed, 60);
+	for (int n = 0; n < 60; n++) {
+		snprintf(key, sizeof key, "e%03d", n);
+		assert_string_equal(full.groups[0].findings[n]->element_key, key);
+	}
+
+	tm_summary few;
+	tm_summary_compute_listing(&few, &set, 3);
+	assert_int_equal(few.noverdue, 60);
+	assert_int_equal(few.nlisted_overdue, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_ptr_equal(few.overdue[i], full.overdue[i]);
+	assert_int_equal(few.ngroups, 1);
+	assert_int_equal(few.groups[0].count, 60);
+	assert_int_equal(few.groups[0].overdue, 60);
+	assert_int_equal(few.groups[0].listed, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_ptr_equal(few.groups[0].findings[i], full.groups[0].findings[i]);
+	assert_string_equal(few.groups[0].noun, "flows");
+	assert_string_equal(few.groups[0].rule, "RULE-A");
+	tm_summary_free(&few);
+
+	/* listing none: counts only, and a group still names its rule */
+	tm_summary_compute_listing(&few, &set, 0);
+	assert_int_equal(few.noverdue, 60);
+	assert_int_equal(few.nlisted_overdue, 0);
+	assert_int_equal(few.groups[0].listed, 1);
+	assert_string_equal(few.groups[0].findings[0]->id, "RULE-A@e000");
+	assert_string_equal(few.groups[0].about->title, "A title");
+	tm_summary_free(&few);
+	tm_summary_free(&full);
+	tm_findings_free(&set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_overdue_boundary), cmocka_unit_test(test_counts),
 	    cmocka_unit_test(test_top_ten),          cmocka_unit_test(test_overdue_order),
-	    cmocka_unit_test(test_groups),
+	    cmocka_unit_test(test_groups),           cmocka_unit_test(test_listing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
