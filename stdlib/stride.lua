@@ -630,7 +630,7 @@ stride {
 		if not untrusted_input(f) or yes(f, "validation") or has(t, "validation") then
 			return false
 		end
-		if not T.scoped(t) or is_gateway(t) or is_platform(t) or program(t).product
+		if not T.scoped(t) or is_gateway(t) or is_platform(t) or T.is_product(t)
 			or in_process(f) then
 			return false
 		end
@@ -749,7 +749,7 @@ stride {
 		if s == nil or t == nil or s.kind ~= "process" then return false end
 		if not (is(f, "protocol", T.LDAP_PROTOCOL) or T.is_ldap(t)) then return false end
 		if yes(f, "parameterized") or has(s, "parameterized") or not T.scoped(s)
-			or program(s).product then
+			or T.is_product(s) then
 			return false
 		end
 		return "LDAP queries from " .. s.key .. " to " .. t.key .. " without `parameterized true`"
