@@ -18,6 +18,7 @@
 #include "base/task.h"
 #include "base/xalloc.h"
 #include "rules/engine.h"
+#include "model/model.h"
 #include "threat/status.h"
 
 size_t tm_rules_parse_jobs(const char *text)
@@ -48,16 +49,45 @@ static size_t engines_for(const tm_rules *rules, const tm_model *model)
 	return engines;
 }
 
+/* Whether a rule may run on an element: each attribute its `requires`
+ * names is stated there. The engine tests the words too, before calling
+ * `when`; an estimate of the work needs only this much (a stack's rules in
+ * ge-stack require its `tech`, which most elements do not state). */
+static bool may_run(const rule *r, const tm_element *el)
+{
+	for (size_t i = 0; i < r->nrequires; i++)
+		if (!tm_element_attr(el, r->requires[i].attr))
+			return false;
+	return true;
+}
+
 /* The cost of an element: a little for visiting it, and some for each
- * rule its kind has (the engine skips elements out of scope). A rule on
- * a process, store or external walks its flows too: measured with the
- * built-in packs, about a quarter more work than a rule on a flow. */
+ * rule of its kind that may run on it (the engine skips elements out of
+ * scope). A rule on a process, store or external walks its flows too:
+ * measured with the built-in packs, about a quarter more work than a rule
+ * on a flow. */
 static size_t weight_of(const tm_rules *rules, const tm_element *el)
 {
 	if (!el->in_scope || el->kind >= TM_EL_COUNT)
 		return 4;
-	size_t per_rule = el->kind == TM_EL_FLOW ? 4 : 5;
-	return 4 + per_rule * rules->napplies[el->kind];
+	size_t per_rule = el->kind == TM_EL_FLOW ? 4 : 5, runs = 0;
+	const size_t *applies = rules->applies[el->kind];
+	/* rules of one filter group are consecutive, and pass or fail together */
+	size_t group = SIZE_MAX;
+	bool passes = false;
+	for (size_t i = 0; i < rules->napplies[el->kind]; i++) {
+		const rule *r = &rules->rules[applies[i]];
+		if (!r->nrequires) {
+			runs++;
+			continue;
+		}
+		if (r->filter_group != group) {
+			group = r->filter_group;
+			passes = may_run(r, el);
+		}
+		runs += passes;
+	}
+	return 4 + per_rule * runs;
 }
 
 /* Cuts [0, n) into `count` consecutive ranges of about equal weight:

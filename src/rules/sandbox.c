@@ -105,9 +105,9 @@ bool tm_rules_sandbox_open(tm_rules *rules)
 
 	tm_rules_budget_open(rules);
 	/* Incremental: views live for the whole run, and a generational
-	 * collector keeps re-marking them. A pause of 300 (a cycle when the
-	 * heap has tripled): with two engines on the 100k bench, a tenth less
-	 * CPU time than 200 for 33 MB more at the peak. */
-	lua_gc(L, LUA_GCINC, 300, 200, 0);
+	 * collector keeps re-marking them. A pause of 250 (a cycle when the
+	 * heap has grown two and a half times) trades a little CPU for a
+	 * lower peak with two engines (doc/architecture.md, round 6). */
+	lua_gc(L, LUA_GCINC, 250, 200, 0);
 	return true;
 }
