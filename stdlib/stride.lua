@@ -1573,6 +1573,9 @@ stride {
 	refs = { "CWE-250", "CWE-269", "OWASP A01:2021", "ASVS V4.1" },
 }
 
+-- The people who administer the system's stores and hosts.
+local ADMIN_KIND = T.set { "admin", "administrator", "operator", "dba" }
+
 stride {
 	id = "STRIDE-E-03",
 	category = "elevation_of_privilege",
@@ -1582,7 +1585,10 @@ stride {
 		.. "in between, so none of our authorisation, validation or logging applies; it "
 		.. "holds whatever privileges the store grants it. Answered by modelling the process "
 		.. "that mediates the access (an API, an export job); if the direct access is "
-		.. "intended (a managed backup service), accept the finding with the reason.",
+		.. "intended (a managed backup service), accept the finding with the reason. "
+		.. "An administrator's own access (an external person of `kind admin`, "
+		.. "`administrator`, `operator` or `dba`) is skipped: it is the admin path, whose "
+		.. "threats are a stolen admin credential (STRIDE-S-02) and a rogue admin.",
 	when = function(f)
 		local s, t = f.source, f.target
 		if s == nil or t == nil then return false end
@@ -1592,6 +1598,9 @@ stride {
 		elseif tk == "external" and sk == "store" then ext, store = t, s
 		else return false end
 		if not T.scoped(store) then return false end
+		-- an administrator's direct access is the admin path, whose threats
+		-- are a stolen admin credential (STRIDE-S-02) and the rogue admin
+		if T.is_human(ext) and is(ext, "kind", ADMIN_KIND) then return false end
 		return ext.key .. " reaches " .. store.key .. " directly, with no process in between"
 	end,
 	-- Who can misuse the access is the external entity itself: its zone,
