@@ -56,6 +56,8 @@ attribute {
 		doc = "the database role the application connects as (store, flow), or a person's role (external)" },
 	{ name = "public", applies = "flow", type = "bool",
 		doc = "the flow serves anonymous, public content: no authentication is asked of it" },
+	{ name = "readonly", applies = "flow", type = "bool",
+		doc = "the flow only reads from its target (a query, a lookup): nothing it carries is written or kept there" },
 	{ name = "mfa", applies = "external", type = "bool",
 		doc = "the person signs in with a second factor" },
 	{ name = "secure_cookies", applies = { "process", "flow" }, type = "bool",
@@ -1004,14 +1006,14 @@ stride {
 	title = "No audit trail of data changes",
 	description = "Data in the store can be changed without a record of who changed what and "
 		.. "when; tampering goes unnoticed and cannot be undone or attributed. Raised for a "
-		.. "store that something writes to; caches and queues (whose entries are consumed, "
-		.. "not kept) are skipped. Answered by `audit true` on the store (e.g. pgaudit, "
+		.. "store that something writes to (a flow into it that is not `readonly true`); "
+		.. "caches and queues (whose entries are consumed, not kept) are skipped. Answered by `audit true` on the store (e.g. pgaudit, "
 		.. "change-data-capture to an append-only log).",
 	when = function(s)
 		local ins = s.inflows
 		if ins[1] == nil or yes(s, "audit") or T.is_cache(s) or T.is_queue(s) then return false end
 		for _, f in ipairs(ins) do
-			if not in_process(f) then
+			if not in_process(f) and not yes(f, "readonly") then
 				return "writes by " .. T.other(f, s).key .. " to " .. s.key .. " are not audited"
 			end
 		end
@@ -1133,13 +1135,16 @@ stride {
 	title = "Data sent to a store that does not keep it",
 	description = "The flow carries assets into a store whose `stores` list does not name "
 		.. "them: either the store keeps more than the model says, or data travels where it "
-		.. "is not needed. Raised only when the store states `stores`. Answered by adding "
+		.. "is not needed. Raised only when the store states `stores`, and not for a "
+		.. "`readonly true` flow (a query or lookup: what it carries is a key, not kept). "
+		.. "Answered by adding "
 		.. "the assets to the store's `stores`, or removing them from the flow's `data`.",
 	when = function(f)
 		local t = f.target
 		if t == nil or t.kind ~= "store" then return false end
 		local carried = f.assets
 		if carried[1] == nil or not T.stated(t, "stores") or not T.scoped(t) then return false end
+		if yes(f, "readonly") then return false end -- a lookup key, not kept
 		local held = {}
 		for _, a in ipairs(t.assets) do held[a] = true end
 		local extra
