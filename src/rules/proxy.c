@@ -54,22 +54,31 @@ static int ro_pairs(lua_State *L)
 	return 3;
 }
 
-void tm_rules_readonly(lua_State *L, int idx)
+/* Pushes an empty proxy whose metatable reads through to the table at
+ * `data` (an absolute index) and refuses writes and a new metatable;
+ * with_len adds __len, which only a table with an array part needs. */
+static void push_proxy(lua_State *L, int data, bool with_len)
 {
-	idx = lua_absindex(L, idx);
 	lua_createtable(L, 0, 0);
-	lua_createtable(L, 0, 5);
-	lua_pushvalue(L, idx);
+	lua_createtable(L, 0, with_len ? 5 : 4);
+	lua_pushvalue(L, data);
 	lua_setfield(L, -2, "__index");
 	lua_pushcfunction(L, tm_rules_readonly_newindex);
 	lua_setfield(L, -2, "__newindex");
-	lua_pushcfunction(L, ro_len);
-	lua_setfield(L, -2, "__len");
+	if (with_len) {
+		lua_pushcfunction(L, ro_len);
+		lua_setfield(L, -2, "__len");
+	}
 	lua_pushcfunction(L, ro_pairs);
 	lua_setfield(L, -2, "__pairs");
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
 	lua_setmetatable(L, -2);
+}
+
+void tm_rules_readonly(lua_State *L, int idx)
+{
+	push_proxy(L, lua_absindex(L, idx), true);
 }
 
 bool tm_rules_is_readonly(lua_State *L, int idx)
@@ -89,17 +98,7 @@ bool tm_rules_is_readonly(lua_State *L, int idx)
  * hundreds of thousands of these. */
 void tm_rules_seal_hash(lua_State *L)
 {
-	lua_createtable(L, 0, 0);
-	lua_createtable(L, 0, 4);
-	lua_pushvalue(L, -3);
-	lua_setfield(L, -2, "__index");
-	lua_pushcfunction(L, tm_rules_readonly_newindex);
-	lua_setfield(L, -2, "__newindex");
-	lua_pushcfunction(L, ro_pairs);
-	lua_setfield(L, -2, "__pairs");
-	lua_pushboolean(L, 0);
-	lua_setfield(L, -2, "__metatable");
-	lua_setmetatable(L, -2);
+	push_proxy(L, lua_absindex(L, -1), false);
 	lua_remove(L, -2);
 }
 
