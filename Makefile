@@ -14,7 +14,7 @@ DESTDIR  ?=
 SANITIZE ?=
 BUILD    ?= build
 
-PKGS      := lua5.4 readline
+PKGS      := lua5.4 readline jansson yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)

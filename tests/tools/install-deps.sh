@@ -4,14 +4,14 @@
 # nothing and touches nothing, so `make test` can always call it.
 set -euo pipefail
 
-PACKAGES=(liblua5.4-dev libreadline-dev libcmocka-dev pkg-config graphviz tmux valgrind
+PACKAGES=(liblua5.4-dev libreadline-dev libcmocka-dev libjansson-dev libyaml-dev pkg-config graphviz tmux valgrind
 	gcc libc6-dev make python3 python3-jsonschema python3-yaml clang-format mandoc man-db zsh fish vim nodejs git)
 
 missing=()
 if ! command -v pkg-config >/dev/null 2>&1; then
 	missing+=(pkg-config)
 else
-	for pc in lua5.4 readline cmocka; do
+	for pc in lua5.4 readline cmocka jansson yaml-0.1; do
 		pkg-config --exists "$pc" || missing+=("$pc.pc")
 	done
 fi
