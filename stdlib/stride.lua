@@ -33,6 +33,14 @@
 -- Every `when` runs once per element of its kind, so each tests its
 -- cheapest conditions first (the kind of an end, one attribute) and builds
 -- lists and strings only when it is about to fire.
+--
+-- The rules that ask one control of a program or an element are data:
+-- `program_control { ... }` and `element_control { ... }` specs (the
+-- control that answers the threat, which flows count, what is skipped,
+-- the detail), each built into a rule by one generic builder, as
+-- ge-stack.lua builds its settings' rules from tables. The rules with a
+-- shape of their own (transport, injection, spoofing across boundaries,
+-- runtimes) keep their `when`.
 
 local T = require "threatlib"
 
@@ -349,6 +357,110 @@ end
 
 local program_requests = T.program_requests
 
+-- ---------------------------------------------------------------------------
+-- Program controls, as data. Most program-level rules have one shape: a
+-- control the program states answers the threat; it is judged on the
+-- top-level process with the flows of all its parts (program_flows), and
+-- raised when missing. Each such rule is a spec, and program_control
+-- builds its `when` from it. The fields beside the rule's own (id,
+-- category, title, description, likelihood, impact, mitigation, advice,
+-- refs; `applies` is "process"):
+--
+--   control            the attribute that answers the threat: stated and
+--                      positive answers it (T.yes), negative refuses it
+--                      (T.no); or, for controls that several attributes
+--                      answer, the two predicates:
+--   answered, refused  functions of a process
+--   flows              the program's flows that count: "requests",
+--                      "calls" or "untrusted" (program_flows)
+--   skip               what the program may be for the rule to leave it
+--                      alone: "gateway", "platform", "product" (T.program)
+--   claimed            an attribute a stack pack asks about itself for the
+--                      process's `tech` (T.claim): the rule leaves it
+--   applies_to(p, m)   false for a program the rule is not about; any
+--                      other value is passed on as `about`
+--   needs(p, flows, m, about)  false when those flows do not call for the
+--                      control after all (all public, none HTTP-like...)
+--   missing            the detail after the process's key: "states no
+--                      `audit true`"; a part that refuses the control its
+--                      program states gets `refusal` when given
+--   detail(p, flows, m, about)  instead of the two: the detail, or false
+local CONTROL_FIELDS = T.set { "control", "answered", "refused", "flows", "skip", "claimed",
+	"applies_to", "needs", "missing", "refusal", "detail" }
+
+local function program_control(spec)
+	local answered, refused = spec.answered, spec.refused
+	local name = spec.control
+	if name then
+		answered = answered or function(v) return yes(v, name) end
+		refused = refused or function(v) return T.no(v, name) end
+	end
+	local which, skip, claimed = spec.flows, spec.skip or {}, spec.claimed
+	local applies_to, needs, detail = spec.applies_to, spec.needs, spec.detail
+	local missing, refusal = spec.missing, spec.refusal or spec.missing
+	local out = { applies = "process" }
+	for k, x in pairs(spec) do
+		if not CONTROL_FIELDS[k] then out[k] = x end
+	end
+	out.when = function(p, m)
+		if skip[1] ~= nil then
+			local r = program(p)
+			for _, trait in ipairs(skip) do
+				if r[trait] then return false end
+			end
+		end
+		if claimed and T.claimed(p, claimed) then return false end
+		local about = true
+		if applies_to then
+			about = applies_to(p, m)
+			if not about then return false end
+		end
+		local flows = program_flows(p, answered, refused, which)
+		if not flows then return false end
+		if needs and not needs(p, flows, m, about) then return false end
+		if detail then return detail(p, flows, m, about) or false end
+		return p.key .. " " .. (parent(p) and refusal or missing)
+	end
+	stride(out)
+end
+
+-- Element controls, as data: a control the element states answers the
+-- threat, raised when it is missing. Besides the rule's own fields
+-- (`applies` included):
+--
+--   control            the attribute that answers it (T.yes), or
+--   answered(v)        a function saying whether v answers it
+--   skip(v)            true for an element the rule leaves alone
+--   needs(v, m)        false when v has nothing the control protects
+--   missing            the detail after the element's key, or
+--   detail(v, m)       a function giving it
+local ELEMENT_FIELDS = T.set { "control", "answered", "skip", "needs", "missing", "detail" }
+
+local function element_control(spec)
+	local name = spec.control
+	local answered = spec.answered or function(v) return yes(v, name) end
+	local skip, needs, detail, missing = spec.skip, spec.needs, spec.detail, spec.missing
+	local out = {}
+	for k, x in pairs(spec) do
+		if not ELEMENT_FIELDS[k] then out[k] = x end
+	end
+	out.when = function(v, m)
+		if answered(v) or (skip and skip(v)) then return false end
+		if needs and not needs(v, m) then return false end
+		if detail then return detail(v, m) or false end
+		return v.key .. " " .. missing
+	end
+	stride(out)
+end
+
+-- True when pred holds for some view of the list.
+local function some(list, pred)
+	for _, v in ipairs(list) do
+		if pred(v) then return true end
+	end
+	return false
+end
+
 -- Model features, once per model: rules about rare technologies stop at
 -- once in a model that has none.
 local per_model = T.per_model
@@ -574,13 +686,9 @@ stride {
 	refs = { "CWE-290", "CWE-306", "OWASP A07:2021", "ASVS V9.2" },
 }
 
-local function secure_cookies(v) return yes(v, "secure_cookies") end
-local function insecure_cookies(v) return T.no(v, "secure_cookies") end
-
-stride {
+program_control {
 	id = "STRIDE-S-05",
 	category = "spoofing",
-	applies = "process",
 	title = "Session hijacking through cookie theft",
 	description = "A web application keeps the user's session in a cookie; without the "
 		.. "HttpOnly, Secure and SameSite flags a script injected by XSS, or a network "
@@ -589,14 +697,11 @@ stride {
 		.. "such as `tech nextjs`), stated on the process or on a request into it (`auth "
 		.. "session_cookie` on the flow from the browser or the load balancer). Answered by "
 		.. "`secure_cookies true` on the process.",
-	when = function(p, m)
-		if not has_people(m) or not cookie_session(T.level0(p)) then return false end
-		if not program_flows(p, secure_cookies, insecure_cookies, "requests") then
-			return false
-		end
-		if not serves_users(p, m) then return false end
-		return p.key .. " keeps browser sessions in cookies and states no `secure_cookies true`"
-	end,
+	control = "secure_cookies",
+	flows = "requests",
+	applies_to = function(p, m) return has_people(m) and cookie_session(T.level0(p)) end,
+	needs = function(p, _, m) return serves_users(p, m) end,
+	missing = "keeps browser sessions in cookies and states no `secure_cookies true`",
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	-- One hijacked session exposes one user's data.
 	impact = { confidentiality = 2, integrity = 2 },
@@ -893,8 +998,6 @@ stride {
 	refs = { "CWE-22", "CWE-73", "OWASP A01:2021", "ASVS V12.3" },
 }
 
-local function csp(v) return yes(v, "csp") end
-local function no_csp(v) return T.no(v, "csp") end
 
 -- Applications whose kind says they serve people a web interface, beside
 -- the web front ends (T.WEB_KIND): business applications and products.
@@ -951,10 +1054,9 @@ local web_facing = T.memo(function(p)
 	return reached_by_browsers(p)
 end)
 
-stride {
+program_control {
 	id = "STRIDE-T-06",
 	category = "tampering",
-	applies = "process",
 	title = "Cross-site scripting",
 	description = "A web front end renders data an attacker controls; a script injected into "
 		.. "the page runs with the user's session (cookie theft, actions on their behalf). "
@@ -962,14 +1064,14 @@ stride {
 		.. "(`tech nextjs`, `react`, `vue`..., or `kind web`), `ui true`, applications of a "
 		.. "web kind (`kind cms`, `erp`, `crm`, `wiki`...), and programs a person's browser "
 		.. "reaches over http(s), directly or through a gateway or load balancer (an identity "
-		.. "provider's sign-in pages, a CI server's web UI); APIs (`kind api`, `tech hono`...) count only when they "
-		.. "state `ui true`, and `ui false` says a program serves no page. Answered by `csp "
-		.. "...` on the process (a Content Security Policy, e.g. `csp nonce`).",
-	when = function(p, m)
-		if not web_facing(T.level0(p)) then return false end
-		if not program_flows(p, csp, no_csp, "requests") then return false end
-		return p.key .. " renders outside input and states no `csp`"
-	end,
+		.. "provider's sign-in pages, a CI server's web UI); APIs (`kind api`, `tech "
+		.. "hono`...) count only when they state `ui true`, and `ui false` says a program "
+		.. "serves no page. Answered by `csp ...` on the process (a Content Security Policy, "
+		.. "e.g. `csp nonce`).",
+	control = "csp",
+	flows = "requests",
+	applies_to = function(p) return web_facing(T.level0(p)) end,
+	missing = "renders outside input and states no `csp`",
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Rely on the framework's output encoding (no dangerouslySetInnerHTML or "
@@ -981,10 +1083,9 @@ local SAMESITE = T.set { "strict", "lax" }
 local function csrf_safe(v) return yes(v, "csrf") or is(v, "samesite", SAMESITE) end
 local function csrf_refused(v) return T.no(v, "csrf") and not is(v, "samesite", SAMESITE) end
 
-stride {
+program_control {
 	id = "STRIDE-T-07",
 	category = "tampering",
-	applies = "process",
 	title = "Cross-site request forgery",
 	description = "The browser sends the session cookie with any request, so another site can "
 		.. "make a logged-in user's browser submit a state-changing request. Raised for "
@@ -992,12 +1093,12 @@ stride {
 		.. "`session_cookie` on the process or on a request into it, or a web front end with "
 		.. "an interactive login). Answered by `csrf true` (anti-CSRF tokens) or `samesite "
 		.. "strict`/`lax` on the process.",
-	when = function(p, m)
-		if not has_people(m) then return false end
-		local session = cookie_session(T.level0(p))
-		if not session then return false end
-		if not program_flows(p, csrf_safe, csrf_refused, "requests") then return false end
-		if not serves_users(p, m) then return false end
+	answered = csrf_safe,
+	refused = csrf_refused,
+	flows = "requests",
+	applies_to = function(p, m) return has_people(m) and cookie_session(T.level0(p)) end,
+	needs = function(p, _, m) return serves_users(p, m) end,
+	detail = function(p, _, _, session)
 		local how = session == true and tostring(T.text(p, "auth") or "cookies")
 			or T.text(session, "auth") .. " on " .. session.key
 		return p.key .. " uses a cookie session (auth " .. how
@@ -1028,21 +1129,20 @@ local has_serialised = per_model(function(m)
 		or uses(m, "protocol", SERIALISED)
 end)
 
-stride {
+program_control {
 	id = "STRIDE-T-08",
 	category = "tampering",
-	applies = "process",
 	title = "Untrusted deserialisation",
 	description = "The process deserialises native objects (Java serialisation, pickle, PHP "
 		.. "serialize, RMI/IIOP...) that come from outside; a crafted payload runs code "
 		.. "during deserialisation. Raised when an untrusted inflow of the program states "
 		.. "such a `format`, `serialization` or `protocol`, or the process states it. "
 		.. "Answered by `deserialization safe` (or `allowlist`, `signed`) on the process.",
-	when = function(p, m)
-		if not has_serialised(m) then return false end
-		local flows = program_flows(p, safe_deserialisation, unsafe_deserialisation,
-			"untrusted")
-		if not flows then return false end
+	answered = safe_deserialisation,
+	refused = unsafe_deserialisation,
+	flows = "untrusted",
+	applies_to = function(_, m) return has_serialised(m) end,
+	detail = function(p, flows)
 		local hits = {}
 		for _, f in ipairs(flows) do
 			if serialised(f) then hits[#hits + 1] = f end
@@ -1067,10 +1167,9 @@ local has_xml = per_model(function(m)
 	return uses(m, "format", XML) or uses(m, "protocol", XML) or uses(m, "serialization", XML)
 end)
 
-stride {
+program_control {
 	id = "STRIDE-T-09",
 	category = "tampering",
-	applies = "process",
 	title = "XML external entity injection",
 	description = "The process parses XML from outside with external entities enabled; a "
 		.. "crafted document reads local files, reaches internal hosts or exhausts memory. "
@@ -1078,10 +1177,11 @@ stride {
 		.. "soap, saml, svg..., or the process states such a `format` or `serialization` "
 		.. "(what it accepts) and takes untrusted input. Answered by `xml_entities false` (or "
 		.. "`xxe_protection true`) on the process.",
-	when = function(p, m)
-		if not has_xml(m) then return false end
-		local flows = program_flows(p, xml_safe, xml_unsafe, "untrusted")
-		if not flows then return false end
+	answered = xml_safe,
+	refused = xml_unsafe,
+	flows = "untrusted",
+	applies_to = function(_, m) return has_xml(m) end,
+	detail = function(p, flows)
 		for _, f in ipairs(flows) do
 			if is(f, "format", XML) or is(f, "protocol", XML) then
 				return "XML from " .. f.key .. " and no `xml_entities false`"
@@ -1137,14 +1237,11 @@ stride {
 	refs = { "CWE-306", "OWASP A07:2021", "ASVS V2.10" },
 }
 
-local function upload_checked(v) return yes(v, "upload_validation") end
-local function upload_unchecked(v) return T.no(v, "upload_validation") end
 local function takes_uploads(v) return yes(v, "upload") end
 
-stride {
+program_control {
 	id = "STRIDE-T-11",
 	category = "tampering",
-	applies = "process",
 	title = "File upload without validation",
 	description = "The program accepts files from outside and nothing states how they are "
 		.. "checked; a script uploaded as an image, an oversized archive, a crafted file name "
@@ -1154,11 +1251,10 @@ stride {
 		.. "request into it); gateways and the platform are skipped. Answered by "
 		.. "`upload_validation ...` on the process (e.g. `upload_validation true`: type by "
 		.. "content, size, name, a malware scan).",
-	when = function(p)
-		local r = program(p)
-		if r.gateway or r.platform then return false end
-		local flows = program_flows(p, upload_checked, upload_unchecked, "requests")
-		if not flows then return false end
+	control = "upload_validation",
+	flows = "requests",
+	skip = { "gateway", "platform" },
+	detail = function(p, flows)
 		local hits
 		for _, f in ipairs(flows) do
 			if yes(f, "upload") then
@@ -1186,24 +1282,19 @@ stride {
 -- ===========================================================================
 -- Repudiation
 
-local function audited(v) return yes(v, "audit") end
-local function unaudited(v) return T.no(v, "audit") end
-
-stride {
+program_control {
 	id = "STRIDE-R-01",
 	category = "repudiation",
-	applies = "process",
 	title = "No audit trail of actions",
 	description = "The program changes data or serves requests from others but keeps no audit "
 		.. "trail, so a user (or an insider) can deny an action and an incident cannot be "
 		.. "reconstructed. Raised for programs (a top-level process and its parts) that other "
 		.. "elements call; a gateway that only forwards requests is skipped. Answered by "
 		.. "`audit true` on the process.",
-	when = function(p)
-		if program(p).gateway then return false end
-		if not program_flows(p, audited, unaudited, "calls") then return false end
-		return p.key .. " states no `audit true`"
-	end,
+	control = "audit",
+	flows = "calls",
+	skip = { "gateway" },
+	missing = "states no `audit true`",
 	-- Repudiation takes someone who may act: a user or an insider.
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1, population = 2 },
 	impact = { integrity = 1, compliance = 2 },
@@ -1380,7 +1471,7 @@ stride {
 	refs = { "CWE-359", "CWE-212", "OWASP A04:2021" },
 }
 
-stride {
+element_control {
 	id = "STRIDE-I-04",
 	category = "information_disclosure",
 	applies = "store",
@@ -1389,10 +1480,10 @@ stride {
 		.. "snapshot, or a misconfigured volume, discloses it all. Raised for stores that "
 		.. "keep assets. Answered by `encrypted true` on the store (disk, volume or "
 		.. "column encryption).",
-	when = function(s)
-		local kept = s.assets
-		if kept[1] == nil or yes(s, "encrypted") then return false end
-		return s.key .. " keeps " .. T.names(kept) .. " without `encrypted true`"
+	control = "encrypted",
+	needs = function(s) return s.assets[1] ~= nil end,
+	detail = function(s)
+		return s.key .. " keeps " .. T.names(s.assets) .. " without `encrypted true`"
 	end,
 	-- Needs access to the storage, a backup or a snapshot: insider-level.
 	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
@@ -1446,10 +1537,9 @@ stride {
 local function error_handled(v) return yes(v, "error_handler") or T.no(v, "verbose_errors") end
 local function errors_verbose(v) return T.no(v, "error_handler") or yes(v, "verbose_errors") end
 
-stride {
+program_control {
 	id = "STRIDE-I-06",
 	category = "information_disclosure",
-	applies = "process",
 	title = "Internal details in error responses",
 	description = "Errors reach outside callers with stack traces, SQL fragments, internal "
 		.. "host names or the data being processed; attackers use them to plan the next "
@@ -1458,14 +1548,12 @@ stride {
 		.. "workloads run on and third-party products (`kind idp`, `ci`, `repository`...), "
 		.. "whose errors are the vendor's, are skipped. Answered by `error_handler true` (a global handler "
 		.. "returning sanitised errors) or `verbose_errors false` on the process.",
-	when = function(p)
-		local r = program(p)
-		if r.gateway or r.platform or r.product then return false end
-		local flows = program_flows(p, error_handled, errors_verbose, "requests")
-		if not flows then return false end
-		if parent(p) then return p.key .. " states `error_handler false`" end
-		return p.key .. " answers requests from outside and states no `error_handler`"
-	end,
+	answered = error_handled,
+	refused = errors_verbose,
+	flows = "requests",
+	skip = { "gateway", "platform", "product" },
+	missing = "answers requests from outside and states no `error_handler`",
+	refusal = "states `error_handler false`",
 	likelihood = T.likelihood_factors { skill = 2, motive = 1, discoverability = 2 },
 	impact = function(p) return { confidentiality = T.at_least(p, "medium") and 2 or 1 } end,
 	mitigation = "Install a global error handler that logs details server-side and returns a "
@@ -1474,7 +1562,6 @@ stride {
 }
 
 local function egress_fixed(v) return yes(v, "egress_allowlist") end
-local function egress_open(v) return T.no(v, "egress_allowlist") end
 
 -- Outbound HTTP-like calls a process starts to external systems (not the
 -- answers it sends to people or callers).
@@ -1491,10 +1578,9 @@ local function outbound_calls(v)
 end
 outbound_calls = T.memo(outbound_calls)
 
-stride {
+program_control {
 	id = "STRIDE-I-07",
 	category = "information_disclosure",
-	applies = "process",
 	title = "Server-side request forgery",
 	description = "The program makes outbound requests to external systems while taking "
 		.. "requests from outside; if a URL, host or path can be influenced, an attacker makes "
@@ -1503,10 +1589,10 @@ stride {
 		.. "do not count) and take requests from outside; gateways and the platform are "
 		.. "skipped. Answered by `egress_allowlist true` on the process (destinations fixed "
 		.. "in configuration or allow-listed, no user-supplied URLs).",
-	when = function(p)
-		local r = program(p)
-		if r.gateway or r.platform then return false end
-		if not program_flows(p, egress_fixed, egress_open, "requests") then return false end
+	control = "egress_allowlist",
+	flows = "requests",
+	skip = { "gateway", "platform" },
+	detail = function(p)
 		local calls = T.collect(p, outbound_calls, parent(p) == false and egress_fixed or nil)
 		if #calls == 0 then return false end
 		local seen, names = {}, {}
@@ -1528,7 +1614,7 @@ stride {
 	refs = { "CWE-918", "OWASP A10:2021", "ASVS V12.6" },
 }
 
-stride {
+element_control {
 	id = "STRIDE-I-08",
 	category = "check",
 	applies = "store",
@@ -1537,10 +1623,8 @@ stride {
 		.. "breach (and whether encryption, backup or audit matter) cannot be judged. "
 		.. "Answered by `stores [...]` on the store, naming the assets (an empty list `[]` "
 		.. "when it keeps nothing of value).",
-	when = function(s)
-		if s.attr.stores ~= nil then return false end
-		return s.key .. " states no `stores`"
-	end,
+	answered = function(s) return s.attr.stores ~= nil end,
+	missing = "states no `stores`",
 	likelihood = { discoverability = 2 },
 	impact = { confidentiality = 1 },
 	mitigation = "List the assets the store keeps with `stores [A-01, ...]`.",
@@ -1605,14 +1689,11 @@ stride {
 	refs = { "CWE-770", "CWE-799", "OWASP A04:2021", "OWASP API4:2023" },
 }
 
-local function body_limited(v) return yes(v, "body_limit") end
-local function body_unlimited(v) return T.no(v, "body_limit") end
 local function web_or_api(v) return T.is_web(v) or T.is_api(v) end
 
-stride {
+program_control {
 	id = "STRIDE-D-02",
 	category = "denial_of_service",
-	applies = "process",
 	title = "No limit on request size",
 	description = "The program accepts request bodies, uploads or batch sizes without an "
 		.. "upper bound; a few oversized requests exhaust its memory or CPU. Raised for web "
@@ -1622,24 +1703,13 @@ stride {
 		.. "stack pack asks the question itself (`tech hono`, with ge-stack loaded: "
 		.. "GE-HONO-02/12) are skipped. Answered by `body_limit ...` on the process (e.g. "
 		.. "`body_limit \"1MB\"`).",
-	when = function(p)
-		local r = program(p)
-		if r.gateway or r.platform or r.product or T.claimed(p, "body_limit") then return false end
-		local flows = program_flows(p, body_limited, body_unlimited, "requests")
-		if not flows then return false end
-		local http = program_is(p, web_or_api)
-		if not http then
-			for _, f in ipairs(flows) do
-				if httpish(f) then
-					http = true
-					break
-				end
-			end
-		end
-		if not http then return false end
-		if parent(p) then return p.key .. " states `body_limit none`" end
-		return p.key .. " takes requests from outside and states no `body_limit`"
-	end,
+	control = "body_limit",
+	flows = "requests",
+	skip = { "gateway", "platform", "product" },
+	claimed = "body_limit",
+	needs = function(p, flows) return program_is(p, web_or_api) or some(flows, httpish) end,
+	missing = "takes requests from outside and states no `body_limit`",
+	refusal = "states `body_limit none`",
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { availability = 2 },
 	mitigation = "Limit body size, upload size, page size and query depth in the framework or "
@@ -1655,7 +1725,7 @@ stride {
 	refs = { "CWE-400", "CWE-770", "OWASP API4:2023", "ASVS V12.1" },
 }
 
-stride {
+element_control {
 	id = "STRIDE-D-03",
 	category = "denial_of_service",
 	applies = "store",
@@ -1664,11 +1734,10 @@ stride {
 		.. "backed up; ransomware, an operator error or a failed disk loses it. Caches "
 		.. "(`kind cache`, `tech memcached`) are skipped. Answered by `backup true` on the "
 		.. "store.",
-	when = function(s)
-		if yes(s, "backup") or T.is_cache(s) then return false end
-		if s.assets[1] == nil and s.inflows[1] == nil then return false end
-		return s.key .. " states no `backup true`"
-	end,
+	control = "backup",
+	skip = T.is_cache,
+	needs = function(s) return s.assets[1] ~= nil or s.inflows[1] ~= nil end,
+	missing = "states no `backup true`",
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 },
 	impact = function(s)
 		return { availability = T.at_least(s, "high") and 3 or 2, integrity = 2 }
@@ -1722,10 +1791,9 @@ stride {
 local function authorised(v) return yes(v, "authz") or yes(v, "rbac") end
 local function unauthorised(v) return T.no(v, "authz") and not yes(v, "rbac") end
 
-stride {
+program_control {
 	id = "STRIDE-E-01",
 	category = "elevation_of_privilege",
-	applies = "process",
 	title = "Missing authorisation checks",
 	description = "The program authenticates callers (or takes outside input) but nothing "
 		.. "states how it decides what each caller may do: broken function- or object-level "
@@ -1733,18 +1801,13 @@ stride {
 		.. "Raised for programs with requests from outside, unless all of them are `public "
 		.. "true`; gateways that only forward requests are skipped. Answered by `authz ...` "
 		.. "or `rbac ...` on the process.",
-	when = function(p)
-		if program(p).gateway then return false end
-		local flows = program_flows(p, authorised, unauthorised, "requests")
-		if not flows then return false end
-		for _, f in ipairs(flows) do
-			if not yes(f, "public") then
-				if parent(p) then return p.key .. " states `authz none`" end
-				return p.key .. " states neither `authz` nor `rbac`"
-			end
-		end
-		return false
-	end,
+	answered = authorised,
+	refused = unauthorised,
+	flows = "requests",
+	skip = { "gateway" },
+	needs = function(_, flows) return some(flows, function(f) return not yes(f, "public") end) end,
+	missing = "states neither `authz` nor `rbac`",
+	refusal = "states `authz none`",
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "Check authorisation server-side on every route and every object (owner or "
