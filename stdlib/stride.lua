@@ -2115,7 +2115,7 @@ stride {
 		if yes(v, "hardened") or is(v, "tech", MANAGED_TECH) then return false end
 		local what
 		if v.kind == "boundary" then
-			if not (is(v, "kind", RUNTIME_KIND) and runtimes(m)[v.key]) then return false end
+			if not runtimes(m)[v.key] then return false end
 			what = "the runtime of " .. T.keys(runtimes(m)[v.key].workloads)
 		elseif v.kind == "process" then
 			local r = program(v)
