@@ -742,7 +742,7 @@ stride {
 		.. "person's client is in scope. Raised for flows into the process or store from a "
 		.. "person of `kind admin`, `administrator`, `operator`, `dba`, `developer`, `staff`, "
 		.. "`employee` or `support` (answers to the system's own calls and `public true` "
-		.. "flows are skipped), and for gateways, which forward the sign-in, not the target. "
+		.. "flows are skipped); a gateway forwards the sign-in and is skipped too. "
 		.. "Answered by `mfa true` on the process or store (it enforces a second factor for "
 		.. "these accounts), on the flow, or on the person, or by an `auth` that is one "
 		.. "(`webauthn`, `passkey`, `totp`).",
