@@ -287,7 +287,8 @@ T.PLATFORM_TECH = T.set { "k3s", "k8s", "kubernetes", "openshift", "rancher", "n
 T.PLATFORM_KIND = T.set { "cluster", "platform", "orchestrator", "infrastructure", "host",
 	"node", "runtime", "control_plane", "hypervisor" }
 T.HUMAN_KIND = T.set { "user", "users", "human", "person", "browser", "customer",
-	"admin", "administrator", "operator", "employee", "staff", "mobile", "client" }
+	"admin", "administrator", "operator", "employee", "staff", "mobile", "client",
+	"developer", "dba" }
 -- Transport protocols that are encrypted by definition.
 T.SECURE_PROTOCOL = T.set { "https", "wss", "tls", "mtls", "grpcs", "h2", "http2s",
 	"sftp", "ssh", "scp", "ldaps", "smtps", "imaps", "amqps", "mqtts", "kafka+ssl",

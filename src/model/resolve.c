@@ -1068,6 +1068,43 @@ static void resolve_attributes(resolver *r)
 	free(stamp);
 }
 
+/* `runs_on` written as a name must name the process (a cluster, a host)
+ * or the boundary (of kind host or cluster) the element runs on; a
+ * quoted string names a runtime the model does not draw. */
+static void resolve_runtimes(resolver *r)
+{
+	tm_model *m = r->m;
+	for (size_t i = 0; i < m->nelements; i++) {
+		tm_element *el = m->elements[i];
+		if ((el->kind != TM_EL_PROCESS && el->kind != TM_EL_STORE) || !el->decl)
+			continue;
+		const tm_attr *attr = block_attr(el->decl->block, "runs_on");
+		if (!attr || !attr->value || attr->value->kind != TM_VAL_IDENT)
+			continue;
+		tm_span span = tm_value_span(attr->value, el->decl->span.src);
+		unsigned runtimes = (1u << TM_EL_PROCESS) | (1u << TM_EL_BOUNDARY);
+		tm_element *runtime = tm_strmap_get(m->index, attr->value->text);
+		if (!runtime) {
+			if (lost_name(r, attr->value->text))
+				continue;
+			tm_diag *d = tm_diag_error(r->diags, span, "unknown element '%s'", attr->value->text);
+			suggest(r, d, attr->value->text, runtimes);
+			if (d)
+				tm_diag_note(
+				    d, no_span(),
+				    "runs_on names a process or boundary of the model, or a runtime it "
+				    "does not draw as a string: runs_on \"%s\"",
+				    attr->value->text);
+		} else if (runtime->kind != TM_EL_PROCESS && runtime->kind != TM_EL_BOUNDARY) {
+			tm_diag_error(r->diags, span, "runs_on names a process or a boundary; '%s' is %s %s",
+			              attr->value->text, article(runtime->kind),
+			              tm_element_kind_names[runtime->kind]);
+		} else if (runtime == el) {
+			tm_diag_error(r->diags, span, "%s cannot run on itself", el->key);
+		}
+	}
+}
+
 /* ---- pass 6: threats, mitigations, acceptances ---- */
 
 static void read_factors(resolver *r, const tm_threat *threat, const tm_attr *attr, const char *what,
@@ -1382,6 +1419,7 @@ void tm_model_resolve(tm_model *model, tm_diags *diags)
 	free(r.inner_listed);
 	resolve_attributes(&r);
 	resolve_exposure(&r);
+	resolve_runtimes(&r);
 	resolve_statements(&r);
 	tm_strmap_free(r.ids);
 	tm_strmap_free(r.pairs);

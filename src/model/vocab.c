@@ -104,6 +104,8 @@ static const builtin language[] = {
     {"protocol", FLOW, TM_AT_TEXT, NULL, "the protocol: `https`, `postgres`, `redis`, `ssh`..."},
     {"regulatory", MODEL, TM_AT_LIST, NULL, "the regulations that apply: `[\"GDPR\"]`"},
     {"reviewers", MODEL, TM_AT_LIST, NULL, "who reviews the model"},
+    {"runs_on", PROCESS | STORE, TM_AT_TEXT, NULL,
+     "the host, cluster or runtime it runs on: a process or boundary of the model, or a quoted name"},
     {"sensitivity", MODEL | ASSET, TM_AT_ENUM, "low medium high critical",
      "how bad a loss is (asset), or the model's overall data sensitivity"},
     {"stack", MODEL, TM_AT_TEXT, NULL, "the Project Context line about the stack"},
