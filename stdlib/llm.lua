@@ -386,32 +386,76 @@ rule {
 -- Where a program sends model output: to people (shown), to a query
 -- language (a SQL, NoSQL or directory store), to a tool that executes.
 local EXECUTE = T.set { "execute" }
+
+-- The person x shows what it gets to: x itself, or the person at the other
+-- end of a gateway (a CDN, WAF, load balancer) that x is.
+local function facing_person(x)
+	if x.kind == "external" then return T.is_human(x) and x or nil end
+	if x.kind ~= "process" or not T.is_gateway(x) then return nil end
+	for _, f in ipairs(T.flows(x)) do
+		local y = T.other(f, x)
+		if y and y.kind == "external" and T.is_human(y) then return y end
+	end
+	return nil
+end
+
+local function shown_to(x)
+	local person = facing_person(x)
+	if person == nil then return nil end
+	if person == x then return "shown to " .. x.key end
+	return "shown to " .. person.key .. " through " .. x.key
+end
+
+-- Where flow h of a program's part sends model output: to people (shown),
+-- into queries that are not parameterised (a SQL, NoSQL or directory
+-- store), to a tool that executes it.
 local function sink(h, part)
 	local s, t = h.source, h.target
 	if in_process(h) then return nil end
 	if s == part and t then
-		if t.kind == "external" and T.is_human(t) then return "shown to " .. t.key end
+		local shown = shown_to(t)
+		if shown then return shown end
 		if is_response(h) then return nil end
-		if t.kind == "store" and (T.is_sql(t) or T.is_nosql(t) or T.is_ldap(t)) then
+		if t.kind == "store" and (T.is_sql(t) or T.is_nosql(t) or T.is_ldap(t))
+			and not (yes(h, "parameterized") or has(part, "parameterized") or yes(h, "orm")
+				or has(part, "orm")) then
 			return "used in queries to " .. t.key
 		end
 		if is(h, "tool_scope", EXECUTE) or is(t, "tool_scope", EXECUTE) then
 			return "executed by " .. t.key
 		end
-	elseif t == part and h.bidirectional and s and s.kind == "external" and T.is_human(s) then
-		return "shown to " .. s.key
+	elseif t == part and h.bidirectional and s then
+		return shown_to(s)
 	end
 	return nil
 end
 
--- The flows that bring model output to process p.
+-- True when what element x sends is the output of a model that takes
+-- untrusted text: such a model, or an agent that relays one's answers.
+local relays_untrusted_output = T.memo(function(x)
+	if not is_node(x) then return false end
+	if is_model(x) then return takes_untrusted(x) end
+	if not T.is_agent(x) then return false end
+	for _, part in ipairs(parts_of(level0(x))) do
+		for _, f in ipairs(part.outflows or {}) do
+			local t = f.target
+			if f.source == part and t and is_node(t) and T.is_llm(t) and takes_untrusted(t) then
+				return true
+			end
+		end
+	end
+	return false
+end)
+
+-- The flows that bring such output to process p, unless its sender
+-- validates it.
 local function model_output(p)
 	local out = {}
 	for _, g in ipairs(T.flows(p)) do
 		local s, t = g.source, g.target
-		if t == p and s and s ~= p and is_node(s) and is_model(s) and takes_untrusted(s) then
-			out[#out + 1] = g
-		elseif s == p and g.bidirectional and t and is_node(t) and is_model(t) and takes_untrusted(t) then
+		local from = (t == p and s ~= p and s) or (s == p and g.bidirectional and t) or nil
+		if from and level0(from) ~= level0(p) and relays_untrusted_output(from)
+			and not (from.kind == "process" and has(from, "output_validation")) then
 			out[#out + 1] = g
 		end
 	end
@@ -427,11 +471,14 @@ rule {
 		.. "people see (cross-site scripting, links that leak data), into queries (SQL or "
 		.. "NoSQL injection), into a tool that executes it. Whoever steers the model's input "
 		.. "(LLM-01, LLM-02) then writes that output. Raised on a process that receives the "
-		.. "output of a model that takes untrusted text (or is such an agent whose model is "
-		.. "not drawn) and whose program sends to "
-		.. "people, to a SQL/NoSQL/directory store, or to a tool whose `tool_scope` includes "
+		.. "output of a model that takes untrusted text, directly or relayed by an agent (or "
+		.. "is such an agent whose model is not drawn), and whose program sends to "
+		.. "people (directly or through a gateway), into queries to a SQL/NoSQL/directory "
+		.. "store that are not parameterised (`parameterized true`, `orm`), or to a tool whose "
+		.. "`tool_scope` includes "
 		.. "`execute` (when both flows state `data`, only when they share an asset). Answered "
-		.. "by `output_validation` on the process or on either flow.",
+		.. "by `output_validation` on the process, on either flow, or on the agent that "
+		.. "relays the output.",
 	when = function(p, m)
 		if not about_llms(m) then return false end
 		if has(p, "output_validation") then return false end
