@@ -176,6 +176,23 @@ local outside_writes = T.memo(function(s)
 	return out
 end)
 
+-- The content-source externals a process's program reads from (pages it
+-- fetches, e-mails it receives), as a list of their keys: a tool that
+-- searches the web hands what it found to whoever calls it.
+local fetches_outside = T.memo(function(x)
+	local out = {}
+	for _, part in ipairs(parts_of(level0(x))) do
+		for _, f in ipairs(T.flows(part)) do
+			local y = T.other(f, part)
+			if y and content_source(y) and not internal(y)
+				and (f.target == part or (f.bidirectional and f.source == part)) then
+				out[#out + 1] = y.key
+			end
+		end
+	end
+	return out
+end)
+
 -- True when flows f and g share an asset.
 local function share_data(f, g)
 	local mine = {}
@@ -195,7 +212,9 @@ local function reaches(prompt, g, source, agent)
 end
 
 -- The content from outside that program p reads, as "key (why)" strings,
--- for a prompt flow (nil: the agent is its own model).
+-- for a prompt flow (nil: the agent is its own model): stores written from
+-- outside, content-source externals, and other programs (an agent's tools)
+-- that read such externals.
 local function outside_content(p, prompt)
 	local agent = T.is_agent(p) or T.is_agent(level0(p))
 	local out, seen = {}, {}
@@ -209,10 +228,18 @@ local function outside_content(p, prompt)
 						seen[x] = true
 						out[#out + 1] = x.key .. " (written by " .. T.keys(writes) .. ")"
 					end
-				elseif content_source(x) and (g.target == part or (g.bidirectional and g.source == part))
+				elseif (g.target == part or (g.bidirectional and g.source == part))
 					and reaches(prompt, g, x, agent) then
-					seen[x] = true
-					out[#out + 1] = x.key
+					if content_source(x) and not internal(x) then
+						seen[x] = true
+						out[#out + 1] = x.key
+					elseif x.kind == "process" and level0(x) ~= level0(p) and not is_model(x) then
+						local fetched = fetches_outside(x)
+						if fetched[1] then
+							seen[x] = true
+							out[#out + 1] = x.key .. " (reads " .. concat(fetched, ", ") .. ")"
+						end
+					end
 				end
 			end
 		end
@@ -310,8 +337,8 @@ rule {
 		.. "content, retrieved documents, fetched web pages, e-mails, tool results. Whoever "
 		.. "wrote it can plant instructions the model follows when it reads them, with the "
 		.. "authority of whoever asked. Raised on a flow into a model whose sender's program "
-		.. "reads such content (a store written from outside, a vector store, an external "
-		.. "system's answers; when the prompt states `data`, only content sharing an asset "
+		.. "reads such content (a store written from outside, an external system's answers, "
+		.. "a tool that fetches from one; when the prompt states `data`, only content sharing an asset "
 		.. "with it), and on an agent whose model is not drawn that reads it. Answered by "
 		.. "`prompt_guard` on the flow, its sender or the model (an agent: on the agent).",
 	when = function(v, m)
