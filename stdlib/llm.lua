@@ -193,6 +193,16 @@ local fetches_outside = T.memo(function(x)
 	return out
 end)
 
+-- The keys of the first few views of a list, and how many more there are:
+-- a detail names a hub's writers without listing thousands of them.
+local function some_keys(list)
+	local shown = {}
+	for i = 1, math.min(#list, 3) do shown[i] = list[i].key end
+	local text = concat(shown, ", ")
+	if #list > 3 then text = text .. " and " .. (#list - 3) .. " more" end
+	return text
+end
+
 -- True when flows f and g share an asset.
 local function share_data(f, g)
 	local mine = {}
@@ -226,7 +236,7 @@ local function outside_content(p, prompt)
 					local writes = outside_writes(x)
 					if writes[1] and reaches(prompt, g, x, agent) then
 						seen[x] = true
-						out[#out + 1] = x.key .. " (written by " .. T.keys(writes) .. ")"
+						out[#out + 1] = x.key .. " (written by " .. some_keys(writes) .. ")"
 					end
 				elseif (g.target == part or (g.bidirectional and g.source == part))
 					and reaches(prompt, g, x, agent) then
