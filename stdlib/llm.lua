@@ -176,23 +176,6 @@ local outside_writes = T.memo(function(s)
 	return out
 end)
 
--- The content-source externals a process's program reads from (pages it
--- fetches, e-mails it receives), as a list of their keys: a tool that
--- searches the web hands what it found to whoever calls it.
-local fetches_outside = T.memo(function(x)
-	local out = {}
-	for _, part in ipairs(parts_of(level0(x))) do
-		for _, f in ipairs(T.flows(part)) do
-			local y = T.other(f, part)
-			if y and content_source(y) and not internal(y)
-				and (f.target == part or (f.bidirectional and f.source == part)) then
-				out[#out + 1] = y.key
-			end
-		end
-	end
-	return out
-end)
-
 -- The keys of the first few views of a list, and how many more there are:
 -- a detail names a hub's writers without listing thousands of them.
 local function some_keys(list)
@@ -202,6 +185,23 @@ local function some_keys(list)
 	if #list > 3 then text = text .. " and " .. (#list - 3) .. " more" end
 	return text
 end
+
+-- The content-source externals a process's program reads from (pages it
+-- fetches, e-mails it receives): a tool that searches the web hands what
+-- it found to whoever calls it.
+local fetches_outside = T.memo(function(x)
+	local out = {}
+	for _, part in ipairs(parts_of(level0(x))) do
+		for _, f in ipairs(T.flows(part)) do
+			local y = T.other(f, part)
+			if y and content_source(y) and not internal(y)
+				and (f.target == part or (f.bidirectional and f.source == part)) then
+				out[#out + 1] = y
+			end
+		end
+	end
+	return out
+end)
 
 -- True when flows f and g share an asset.
 local function share_data(f, g)
@@ -247,7 +247,7 @@ local function outside_content(p, prompt)
 						local fetched = fetches_outside(x)
 						if fetched[1] then
 							seen[x] = true
-							out[#out + 1] = x.key .. " (reads " .. concat(fetched, ", ") .. ")"
+							out[#out + 1] = x.key .. " (reads " .. some_keys(fetched) .. ")"
 						end
 					end
 				end
