@@ -21,15 +21,17 @@
 -- sender serves people (their requests reach it, threatlib's
 -- T.serves_users) or is a person (direct injection, LLM-01), or when the
 -- program that sends it reads content that came from outside (indirect
--- injection, LLM-02): a store that something fed from outside writes to,
--- a vector store, an external system's answers. When the prompt states
+-- injection, LLM-02): a store written from outside (a vector store among
+-- them), an external system's answers, a tool that fetches from one.
+-- Externals in zone internal (staff, the team's systems) are not outside.
+-- When the prompt states
 -- `data`, only sources that share an asset with it count; when it does
 -- not, only the sources a prompt is built from by design count (a vector
 -- store, and for an agent everything it reads).
 --
 -- Every rule stops at once on a model that names no model, agent, tool or
 -- vector store (one look per model at the `kind` and `tech` words it
--- uses), so the pack costs nothing on other models.
+-- uses), so on other models the pack costs only the engine's calls.
 --
 -- Factors follow the element: opportunity and population from the
 -- exposure of the prompt's sender (or the agent, the consumer, the store),
