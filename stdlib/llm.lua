@@ -2,7 +2,8 @@
 -- Top 10 for LLM applications (2025): prompt injection, direct and
 -- indirect; sensitive data sent to a provider's model; model output used
 -- unchecked; an agent's excessive agency; system-prompt leakage; unbounded
--- consumption; poisoned retrieval data.
+-- consumption; poisoned retrieval data; model weights from an unverified
+-- source.
 --
 -- What the diagram says (threatlib's predicates, doc/packs.md):
 --
@@ -48,7 +49,7 @@ pack {
 	version = "1.0",
 	description = "LLM and agent threats (OWASP Top 10 for LLM applications): prompt injection, "
 		.. "data sent to a provider's model, unchecked output, excessive agency, prompt leakage, "
-		.. "unbounded consumption, poisoned retrieval",
+		.. "unbounded consumption, poisoned retrieval, unverified model weights",
 }
 
 attribute {
@@ -67,6 +68,8 @@ attribute {
 		doc = "the model's provider keeps no prompts or outputs and does not train on them" },
 	{ name = "ingest_validation", applies = { "process", "store", "flow" }, type = "control",
 		doc = "content is checked and its source recorded before it is indexed for retrieval" },
+	{ name = "model_provenance", applies = "process", type = "control",
+		doc = "a self-hosted model's weights come from a pinned, verified source: a hash, a signature, an internal registry" },
 	-- shared with stride (same type): declared here too for a model that uses llm alone
 	{ name = "rate_limit", applies = { "process", "flow" }, type = "control",
 		doc = "requests are rate-limited: `true`, `\"100/min\"`..." },
@@ -725,4 +728,33 @@ rule {
 		.. "clean what is ingested, record each document's source and who added it, keep "
 		.. "tenants' documents apart, and be able to find and remove everything a source added.",
 	refs = { "OWASP LLM08:2025", "OWASP LLM04:2025", "CWE-345" },
+}
+
+rule {
+	id = "LLM-09",
+	category = "tampering",
+	applies = "process",
+	title = "Model weights from an unverified source",
+	description = "The team runs a model (a process of `kind llm` or a model `tech`) whose "
+		.. "weights come from outside: a public hub, a vendor, a fine-tuning run on data "
+		.. "others wrote. Tampered weights answer as their author wants (approve what they "
+		.. "should block, leak what they see), and some weight formats run code when they "
+		.. "are loaded. Raised on every self-hosted model that does not state "
+		.. "`model_provenance` (the weights' source is pinned and verified: a hash, a "
+		.. "signature, an internal registry). A provider's model (an external) is the "
+		.. "provider's to verify.",
+	when = function(p, m)
+		if not about_llms(m) or not T.is_llm(p) or p.parent then return false end
+		if has(p, "model_provenance") then return false end
+		return p.key .. " runs a model whose weights state no `model_provenance`"
+	end,
+	-- reaching the weights means reaching a hub account or the supply chain,
+	-- not the application: the exposure of the model says nothing of it
+	likelihood = { skill = 2, motive = 2, opportunity = 2, population = 1, discoverability = 1 },
+	impact = T.impact_factors { integrity = { "data", 2 } },
+	mitigation = "Take weights only from sources you trust, pin them by hash or signature "
+		.. "and verify that at every load, prefer formats that cannot run code "
+		.. "(safetensors rather than pickle), and keep the model's fine-tuning data to "
+		.. "sources you control.",
+	refs = { "OWASP LLM03:2025", "OWASP LLM04:2025", "CWE-494", "CWE-502" },
 }
