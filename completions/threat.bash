@@ -92,7 +92,7 @@ _threat() {
 	--pack)
 		local IFS=$'\n'
 		compopt -o filenames 2>/dev/null
-		COMPREPLY=($(compgen -W "stride linddun ge-stack hygiene" -- "$cur")
+		COMPREPLY=($(compgen -W "stride linddun ge-stack llm hygiene" -- "$cur")
 			$(compgen -d -- "$cur") $(compgen -f -X '!*.lua' -- "$cur"))
 		return
 		;;

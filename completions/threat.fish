@@ -55,6 +55,6 @@ complete -c threat -n "__fish_seen_subcommand_from fmt" -l check -d 'print what 
 complete -c threat -n "__fish_seen_subcommand_from fmt" -l diff -d 'print what would change'
 complete -c threat -n "__fish_seen_subcommand_from diff query" -l format -x -a 'text json' -d 'the output format'
 complete -c threat -n "__fish_seen_subcommand_from rules" -l format -x -a 'text md' -d 'the output format'
-complete -c threat -n "__fish_seen_subcommand_from rules" -l pack -x -a 'stride linddun ge-stack hygiene (__threat_complete_files .lua)' -d 'a built-in pack or a .lua file'
+complete -c threat -n "__fish_seen_subcommand_from rules" -l pack -x -a 'stride linddun ge-stack llm hygiene (__threat_complete_files .lua)' -d 'a built-in pack or a .lua file'
 complete -c threat -n "__fish_seen_subcommand_from rules" -a '(threat rules 2>/dev/null | tail -n +2 | string replace -r " .*" "")' -d 'rule'
 complete -c threat -n "__fish_seen_subcommand_from help" -a "$commands"

@@ -1406,7 +1406,9 @@ stride {
 		.. "on their side. Raised for flows to an external entity that is not a person (either "
 		.. "end of a `<->` flow) that carry such assets; people receiving their own data are "
 		.. "what the system is for. Answered by `minimised true` on the flow (only the fields "
-		.. "the partner needs are sent) or `encrypted true` (end-to-end encrypted payload).",
+		.. "the partner needs are sent) or `encrypted true` (end-to-end encrypted payload). "
+		.. "A flow to a third-party language model is left to the llm pack's LLM-03 when that "
+		.. "pack is loaded.",
 	when = function(f)
 		if not f.pii and f.max_sensitivity ~= "high" and f.max_sensitivity ~= "critical" then
 			return false
@@ -1415,6 +1417,8 @@ stride {
 		local ext = (t and t.kind == "external") and t
 			or (f.bidirectional and s and s.kind == "external" and s) or nil
 		if not ext or T.is_human(ext) or not ours(f) then return false end
+		-- a third-party language model is the llm pack's (LLM-03) when it is loaded
+		if T.claimed(ext, "minimised") then return false end
 		if yes(f, "minimised") or yes(f, "minimized") or yes(f, "encrypted") then return false end
 		local carried = {}
 		for _, a in ipairs(f.assets) do

@@ -553,8 +553,9 @@ static int cmd_rules(int argc, char **argv)
 		tm_cli_usage_error("--attributes lists the vocabulary; leave out '%s'", explain);
 		goto out;
 	}
-	int loaded = npacks ? tm_rules_load_names(&rules, packs, npacks, ".", &diags)
-	                    : tm_rules_load_names(&rules, tm_rules_default_packs, 4, ".", &diags);
+	int loaded =
+	    npacks ? tm_rules_load_names(&rules, packs, npacks, ".", &diags)
+	           : tm_rules_load_names(&rules, tm_rules_default_packs, TM_RULES_DEFAULT_PACKS, ".", &diags);
 	tm_cli_print_diags(&diags);
 	if (loaded != TM_OK)
 		goto out;
