@@ -191,12 +191,22 @@ typedef struct tm_use {
 	const tm_decl *decl;
 } tm_use;
 
+/* One entry of the model's version history (`history [ { ... } ]`). */
+typedef struct tm_history_entry {
+	const char *version; /* as written: "1.3" */
+	int32_t date;
+	const char *author;
+	const char *changes; /* what changed in this version */
+} tm_history_entry;
+
 typedef struct tm_meta {
 	const char *name;    /* the model's label */
 	const tm_decl *decl; /* NULL if the model has no `model` statement (an error) */
 	int32_t date;        /* or INT32_MIN */
 	int32_t next_review; /* or INT32_MIN */
 	tm_sensitivity sensitivity;
+	tm_history_entry *history; /* in the order written; NULL when there is none */
+	size_t nhistory;
 } tm_meta;
 
 typedef struct tm_model {

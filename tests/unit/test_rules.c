@@ -330,7 +330,9 @@ static void test_default_packs_missing(void **state)
 	                    "error: rule pack 'linddun' not found (looked for /nonexistent/linddun.lua)\n"
 	                    "error: rule pack 'ge-stack' not found (looked for /nonexistent/ge-stack.lua)\n"
 	                    "error: rule pack 'hygiene' not found (looked for /nonexistent/hygiene.lua)\n"
-	                    "4 errors\n");
+	                    "error: rule pack 'governance' not found (looked for "
+	                    "/nonexistent/governance.lua)\n"
+	                    "5 errors\n");
 	assert_int_equal(tm_rules_count(r.rules), 0);
 	result_free(&r);
 }
