@@ -96,4 +96,9 @@ const tm_rule_info *tm_rules_find(const tm_rules *rules, const char *id);
 const struct tm_vocab *tm_rules_vocab(const tm_rules *rules);
 void tm_rules_free(tm_rules *rules);
 
+/* True when a rule of `framework` ("STRIDE"; NULL: any) considers el: el is
+ * in scope, the rule applies to its kind and its `requires` and `unless`
+ * filters let el through, so its `when` is called for el. */
+bool tm_rules_considers(const tm_rules *rules, const tm_element *el, const char *framework);
+
 #endif
