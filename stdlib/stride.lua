@@ -418,7 +418,7 @@ stride {
 		return "nothing authenticates " .. e.key .. " on " .. flow_keys(missing)
 			.. ": no `auth` on the entity, the flow or the receiver"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Authenticate the entity on every request it makes: OIDC/OAuth 2 for people, "
 		.. "signed tokens or mTLS for systems. State it with `auth ...`.",
@@ -461,7 +461,7 @@ stride {
 		return e.key .. " reaches " .. T.names(top) .. " (" .. T.sensitivity(e)
 			.. ") without `mfa true`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = function(e, m)
 		if privileged(e) then return T.impact(e, m, { integrity = 2 }) end
 		return { confidentiality = 2, integrity = 2 }
@@ -569,7 +569,7 @@ stride {
 		if not serves_users(p, m) then return false end
 		return p.key .. " keeps browser sessions in cookies and states no `secure_cookies true`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	-- One hijacked session exposes one user's data.
 	impact = { confidentiality = 2, integrity = 2 },
 	mitigation = "Set HttpOnly, Secure and SameSite=Lax (or Strict) on session cookies, "
@@ -646,7 +646,7 @@ stride {
 		return f.key .. " comes from external " .. f.source.key .. "; " .. t.key
 			.. " states no `validation`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = function(f) return { integrity = max2(T.integrity(f.target)) } end,
 	mitigation = "Validate every request against a schema at the boundary (a schema "
 		.. "validator on every route), reject unknown fields, and re-check business invariants "
@@ -811,7 +811,7 @@ stride {
 		if not program_flows(p, csp, no_csp, "requests") then return false end
 		return p.key .. " renders outside input and states no `csp`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Rely on the framework's output encoding (no dangerouslySetInnerHTML or "
 		.. "v-html on user data), sanitise rich text, and send a CSP with nonces.",
@@ -839,7 +839,7 @@ stride {
 		return p.key .. " uses a cookie session (auth " .. tostring(T.text(p, "auth") or "cookies")
 			.. ") without `csrf true` or `samesite`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	-- A forged request acts as one user.
 	impact = { integrity = 2 },
 	mitigation = "Use SameSite=Lax/Strict session cookies and anti-CSRF tokens (or a custom "
@@ -889,7 +889,7 @@ stride {
 		end
 		return false
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 3, availability = 2 },
 	mitigation = "Accept only data formats (JSON with a schema), or restrict deserialisation "
 		.. "to an allow-list of classes and sign the payloads.",
@@ -924,7 +924,7 @@ stride {
 		end
 		return false
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 2, availability = 2 },
 	mitigation = "Disable DTDs and external entities in the XML parser, or accept JSON instead.",
 	refs = { "CWE-611", "CWE-776", "OWASP A05:2021", "ASVS V5.5.2" },
@@ -991,7 +991,7 @@ stride {
 		return p.key .. " states no `audit true`"
 	end,
 	-- Repudiation takes someone who may act: a user or an insider.
-	likelihood = T.likelihood_factors(2, 2, 1, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1, population = 2 },
 	impact = { integrity = 1, compliance = 2 },
 	mitigation = "Write an append-only audit log of security-relevant actions (who, what, "
 		.. "when, from where) to a store the process cannot rewrite; keep it per the "
@@ -1019,7 +1019,7 @@ stride {
 		end
 		return false
 	end,
-	likelihood = T.likelihood_factors(2, 2, 1, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1, population = 2 },
 	impact = { integrity = 2, compliance = 2 },
 	mitigation = "Enable an audit trail on data changes (pgaudit, triggers into an "
 		.. "append-only table, object-store versioning with access logs).",
@@ -1054,7 +1054,7 @@ stride {
 		return s.key .. " serves people and calls " .. t.key
 			.. " without `identity_propagation true`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 1, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1, population = 2 },
 	impact = { integrity = 2, compliance = 2 },
 	mitigation = "Forward the user's access token (or exchange it, RFC 8693) with each call, "
 		.. "and have the callee authorise and log on the user's identity.",
@@ -1251,7 +1251,7 @@ stride {
 		if parent(p) then return p.key .. " states `error_handler false`" end
 		return p.key .. " answers requests from outside and states no `error_handler`"
 	end,
-	likelihood = T.likelihood_factors(2, 1, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 1, discoverability = 2 },
 	impact = function(p) return { confidentiality = T.at_least(p, "medium") and 2 or 1 } end,
 	mitigation = "Install a global error handler that logs details server-side and returns a "
 		.. "generic message with a correlation id; disable debug modes in production.",
@@ -1305,7 +1305,7 @@ stride {
 		return p.key .. " calls " .. concat(names, ", ")
 			.. " and takes requests from outside, with no `egress_allowlist true`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 1),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 },
 	-- Reaches the internal network, not (directly) the process's data.
 	impact = { confidentiality = 2, integrity = 2 },
 	mitigation = "Fix outbound destinations in configuration; if URLs come from users, "
@@ -1383,7 +1383,7 @@ stride {
 		end
 		return "requests on " .. f.key .. " reach " .. t.key .. " with no `rate_limit`"
 	end,
-	likelihood = T.likelihood_factors(3, 2, 3),
+	likelihood = T.likelihood_factors { skill = 3, motive = 2, discoverability = 3 },
 	impact = { availability = 2, financial = 1 },
 	mitigation = "Rate-limit per client and per route at the edge (CDN/WAF) and in the API, "
 		.. "with timeouts and back-pressure behind it.",
@@ -1425,7 +1425,7 @@ stride {
 		if parent(p) then return p.key .. " states `body_limit none`" end
 		return p.key .. " takes requests from outside and states no `body_limit`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { availability = 2 },
 	mitigation = "Limit body size, upload size, page size and query depth in the framework or "
 		.. "the reverse proxy in front, and set memory and CPU limits on the workload.",
@@ -1454,7 +1454,7 @@ stride {
 		if s.assets[1] == nil and s.inflows[1] == nil then return false end
 		return s.key .. " states no `backup true`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 1),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 },
 	impact = function(s)
 		return { availability = T.at_least(s, "high") and 3 or 2, integrity = 2 }
 	end,
@@ -1487,7 +1487,7 @@ stride {
 		end
 		return false
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { availability = 2 },
 	mitigation = "Set a statement timeout and a per-account connection limit, size the "
 		.. "connection pool, and paginate every list endpoint.",
@@ -1530,7 +1530,7 @@ stride {
 		end
 		return false
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "Check authorisation server-side on every route and every object (owner or "
 		.. "tenant check), deny by default, and test admin routes with a regular user.",
@@ -1571,7 +1571,7 @@ stride {
 		return "neither `rls true` nor a least-privilege `role` on " .. s.key .. " or on "
 			.. flow_keys(missing)
 	end,
-	likelihood = T.likelihood_factors(2, 2, 1),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 },
 	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "Connect with a least-privilege role per service (no superuser, no DDL), "
 		.. "and enable row-level security on every tenant-scoped table.",
@@ -1644,7 +1644,7 @@ stride {
 		if yes(f, "waf") or has(t, "waf") or is_gateway(t) or not T.scoped(t) then return false end
 		return "internet entity " .. s.key .. " reaches " .. t.key .. " with no WAF or gateway"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	-- Defence in depth: the impact is what the filter would have stopped.
 	impact = { integrity = 2, availability = 2 },
 	mitigation = "Route internet traffic through a CDN/WAF or an API gateway with the OWASP "
@@ -1683,7 +1683,7 @@ stride {
 		if not bad then return false end
 		return p.key .. " states " .. concat(bad, ", ")
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 3, availability = 3 },
 	mitigation = "Run as a non-root user with a read-only root filesystem and dropped "
 		.. "capabilities; no host mounts or host networking.",

@@ -895,11 +895,22 @@ end
 -- T.confidentiality and T.compliance give, and no Lua call per finding
 -- (doc/rules.md "The pack API"). Prefer these to functions of the element.
 --
---   likelihood = T.likelihood_factors(2, 2, 1)
+--   likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 }
 --     == function(v) return T.likelihood(v, 2, 2, 1) end
 --   impact = T.impact_factors { integrity = 2 }
 --     == function(v, m) return T.impact(v, m, { integrity = 2 }) end
+--
+-- The factors are named (skill, motive, discoverability, and population,
+-- which follows the element's exposure when left out); opportunity always
+-- follows the exposure. The older positional form
+-- T.likelihood_factors(skill, motive, discoverability[, population]) gives
+-- the same table.
 function T.likelihood_factors(skill, motive, discoverability, population)
+	if type(skill) == "table" then
+		local named = skill
+		skill, motive = named.skill, named.motive
+		discoverability, population = named.discoverability, named.population
+	end
 	return {
 		skill = skill,
 		motive = motive,

@@ -1283,7 +1283,7 @@ static const char *const scales_pack =
     "    availability = math.max(T.opportunity(v), T.confidentiality(v)) } end }\n"
     "rule { id = \"S-3\", category = \"check\", applies = every, title = \"S\",\n"
     "  when = function() return true end,\n"
-    "  likelihood = function() return T.likelihood_factors(1, 1, 1) end,\n"
+    "  likelihood = function() return T.likelihood_factors { skill = 1, motive = 1, discoverability = 1 } end,\n"
     "  impact = function() return T.impact_factors { integrity = 2, availability = 1 } end }\n";
 
 static const char *const scales_model =
