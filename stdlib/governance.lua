@@ -39,6 +39,13 @@ end
 
 local SEEN = { discoverability = 2 }
 
+-- The model `threat check --repo DIR` makes up for a repository that holds
+-- none: only GOV-06 speaks about it.
+local function stand_in(m)
+	m = m or model
+	return m ~= nil and m.repo ~= nil and m.repo.no_model == true
+end
+
 -- The team's practice: "threat model MUST be reviewed by victoria before
 -- deployment approval".
 local DEFAULT_SECURITY_REVIEWERS = { "victoria" }
@@ -97,7 +104,8 @@ governance {
 		.. "when the `model` statement has no `history`. Answered by a `history` list with an "
 		.. "entry per version: `{ version \"1.0\"  date 2026-03-24  author \"faye\"  changes "
 		.. "\"...\" }`.",
-	when = function(v)
+	when = function(v, m)
+		if stand_in(m) then return false end
 		local history = (v.meta or {}).history
 		if type(history) == "table" and history[1] ~= nil then return false end
 		return "the model statement has no `history`"
@@ -136,5 +144,81 @@ governance {
 	impact = { compliance = 1 },
 	mitigation = "Add the history entry for the current version: its date, its author and "
 		.. "what changed.",
+	refs = { "OWASP A04:2021" },
+}
+
+-- ---------------------------------------------------------------------------
+-- The repository (`threat check`, `--repo DIR` or the enclosing git work
+-- tree): model.repo is nil when no repository is known, and these rules
+-- stay silent.
+
+governance {
+	id = "GOV-04",
+	applies = "model",
+	title = "README does not link the threat model",
+	description = "The project README links the threat model, so everyone who works on the "
+		.. "code finds it. Raised when the repository's README nearest to the model (from the "
+		.. "model's folder up to the root) names neither the model's file, nor the folder that "
+		.. "holds it, nor its `wiki` document, or when there is no README at all. Checked by "
+		.. "`threat check` in the repository given with `--repo DIR`, by default the enclosing "
+		.. "git work tree. Answered by a link in the README.",
+	when = function(v, m)
+		m = m or model
+		local repo = m.repo
+		if repo == nil or repo.no_model or repo.model_path == nil then return false end
+		if repo.readme == nil then
+			return "the repository has no README to link " .. repo.model_path
+		end
+		if repo.readme_links_model then return false end
+		return repo.readme .. " does not link " .. repo.model_path
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Link the threat model from the project README (its file, or the document "
+		.. "`threat report` writes to the wiki path).",
+	refs = { "OWASP A04:2021" },
+}
+
+governance {
+	id = "GOV-05",
+	applies = "model",
+	title = "Wiki path of the threat model does not exist",
+	description = "Threat models are stored at the team's wiki path, "
+		.. "wiki/docs/clients/{client}/security/threat-model.md. Raised when the model states "
+		.. "`wiki` and no regular file exists at that path inside the repository (a path that "
+		.. "leaves the repository counts as missing). Answered by writing the document there "
+		.. "(`threat report MODEL -o PATH`) or correcting `wiki`.",
+	when = function(v, m)
+		m = m or model
+		local repo = m.repo
+		if repo == nil or repo.no_model or repo.wiki == nil or repo.wiki_exists then return false end
+		return repo.wiki .. " is not a file in the repository"
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Write the threat-model document to the wiki path the model states, and keep "
+		.. "it current in CI (`threat report MODEL -o PATH`).",
+	refs = { "OWASP A04:2021" },
+}
+
+governance {
+	id = "GOV-06",
+	applies = "model",
+	title = "No threat model in the repository",
+	description = "Every project has a threat model: without one, nobody has analysed how the "
+		.. "design can be attacked (OWASP A04:2021 Insecure Design). Raised by `threat check "
+		.. "--repo DIR` with no model file when no `*.threat` file exists in the repository "
+		.. "(hidden and dependency folders aside). Answered by writing the model: `threat new` "
+		.. "starts one from the team's template.",
+	when = function(v, m)
+		m = m or model
+		local repo = m.repo
+		if repo == nil or not repo.no_model then return false end
+		return "no *.threat file in " .. repo.root
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 3 },
+	mitigation = "Model the system before (or now, alongside) writing code: a Level 0 DFD, "
+		.. "its trust boundaries, STRIDE per element, and link it from the README.",
 	refs = { "OWASP A04:2021" },
 }

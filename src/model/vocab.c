@@ -117,6 +117,9 @@ static const builtin language[] = {
     {"tls", FLOW | STORE, TM_AT_BOOL, NULL, "encrypted in transit (on a store: its connections use TLS)"},
     {"until", ACCEPT, TM_AT_DATE, NULL, "when the acceptance lapses"},
     {"version", MODEL, TM_AT_TEXT, NULL, "the version of the document, `\"1.3\"`"},
+    {"wiki", MODEL, TM_AT_TEXT, NULL,
+     "where the threat-model document is kept in the repository: "
+     "`wiki/docs/clients/acme/security/threat-model.md`"},
     {"zone", EXTERNAL, TM_AT_ENUM, "internet partner internal", "where the external entity sits"},
 };
 

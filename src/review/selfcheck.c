@@ -458,20 +458,57 @@ static item_state check_review(const tm_session *session, tm_buf *reason)
 	return ITEM_MET;
 }
 
-/* ---- 8. wiki path: only a person can tell ---- */
+/* ---- 8. wiki path, 9. README link: answered from the repository ---- */
 
 static item_state check_wiki(const tm_session *session, tm_buf *reason)
 {
+	const tm_repo_facts *repo = session->model->repo;
+	if (repo && repo->wiki) {
+		tm_buf_puts(reason, "`wiki` ");
+		tm_term_sanitize(reason, repo->wiki);
+		tm_buf_puts(reason,
+		            repo->wiki_exists ? " is in the repository" : " is not a file in the repository");
+		return repo->wiki_exists ? ITEM_MET : ITEM_UNMET;
+	}
+	if (repo && repo->wiki_found) {
+		tm_term_sanitize(reason, repo->wiki_found);
+		tm_buf_puts(reason, " is in the repository");
+		return ITEM_MET;
+	}
 	const tm_attr *client =
 	    session->model->meta.decl ? tm_decl_attr(session->model->meta.decl, "client") : NULL;
-	tm_buf_puts(reason, "check by hand: wiki/docs/clients/{client}/security/threat-model.md");
+	tm_buf_puts(reason, repo ? "no `wiki` stated and no " : "check by hand: ");
+	tm_buf_puts(reason, "wiki/docs/clients/{client}/security/threat-model.md");
+	if (repo)
+		tm_buf_puts(reason, " in the repository");
 	if (client && client->value &&
 	    (client->value->kind == TM_VAL_STRING || client->value->kind == TM_VAL_IDENT)) {
 		tm_buf_puts(reason, ", client \"");
 		tm_term_sanitize(reason, client->value->text);
 		tm_buf_putc(reason, '"');
 	}
-	return ITEM_MANUAL;
+	return repo ? ITEM_UNMET : ITEM_MANUAL;
+}
+
+static item_state check_readme(const tm_session *session, tm_buf *reason)
+{
+	const tm_repo_facts *repo = session->model->repo;
+	if (!repo) {
+		tm_buf_puts(reason, "check by hand: no repository (`--repo DIR`)");
+		return ITEM_MANUAL;
+	}
+	if (!repo->model_path) {
+		tm_buf_puts(reason, "the model lies outside the repository");
+		return ITEM_UNMET;
+	}
+	if (!repo->readme) {
+		tm_buf_puts(reason, "the repository has no README");
+		return ITEM_UNMET;
+	}
+	tm_term_sanitize(reason, repo->readme);
+	tm_buf_puts(reason, repo->readme_links_model ? " links " : " does not link ");
+	tm_term_sanitize(reason, repo->model_path);
+	return repo->readme_links_model ? ITEM_MET : ITEM_UNMET;
 }
 
 void tm_review_selfcheck(tm_buf *out, const tm_session *session, bool color, bool *all_met)
@@ -493,6 +530,7 @@ void tm_review_selfcheck(tm_buf *out, const tm_session *session, bool color, boo
 	    {"privacy threats assessed (LINDDUN) if PII involved", check_privacy},
 	    {"review scheduled for next architecture change", check_review},
 	    {"stored at correct wiki path", check_wiki},
+	    {"linked from the project README", check_readme},
 	};
 	size_t counts[3] = {0};
 	tm_buf reason = TM_BUF_INIT;
