@@ -15,8 +15,6 @@
 -- (the deployment gate was passed without it) -> MEDIUM, 1 for a history
 -- that is missing or out of date -> LOW.
 
-local T = require "threatlib"
-
 pack {
 	name = "governance",
 	version = "1.0",
@@ -71,17 +69,18 @@ governance {
 	title = "Model approved without a security reviewer",
 	description = "A threat model is reviewed by a security reviewer before deployment is "
 		.. "approved. Raised when the model's `status` is `approved` and none of its "
-		.. "`reviewers` is a security reviewer: victoria by default, or one of the model's "
-		.. "`security_reviewers`. Answered by the security review: add the reviewer to "
+		.. "`reviewers` is a security reviewer (names compared without case): victoria by "
+		.. "default, or one of the model's `security_reviewers`. Answered by the security review: add the reviewer to "
 		.. "`reviewers` once they have reviewed it, or set `status` back to `reviewed`.",
 	when = function(v)
 		local meta = v.meta or {}
 		if type(meta.status) ~= "string" or meta.status:lower() ~= "approved" then return false end
 		local security = security_reviewers(meta)
-		local wanted = T.set(security)
+		local wanted = {}
+		for _, name in ipairs(security) do wanted[name:lower()] = true end
 		local reviewers = names(meta.reviewers)
 		for _, r in ipairs(reviewers) do
-			if wanted[r] then return false end
+			if wanted[r:lower()] then return false end
 		end
 		local by = #reviewers > 0 and ("reviewed by " .. table.concat(reviewers, ", "))
 			or "no `reviewers`"
