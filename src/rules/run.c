@@ -530,6 +530,20 @@ static bool filters_pass(const rule *r, const tm_element *el)
 	return true;
 }
 
+bool tm_rules_considers(const tm_rules *rules, const tm_element *el, const char *framework)
+{
+	if (!rules || !el || !el->in_scope || el->kind >= TM_EL_COUNT)
+		return false;
+	for (size_t i = 0; i < rules->napplies[el->kind]; i++) {
+		const rule *r = &rules->rules[rules->applies[el->kind][i]];
+		if (framework && (!r->info.framework || strcmp(r->info.framework, framework) != 0))
+			continue;
+		if (filters_pass(r, el))
+			return true;
+	}
+	return false;
+}
+
 /* Calls one rule on one subject (at view); raises on an error. */
 static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, const tm_element *el,
                      const char *key, const char *file, uint32_t line)

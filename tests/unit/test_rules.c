@@ -331,7 +331,9 @@ static void test_default_packs_missing(void **state)
 	                    "error: rule pack 'ge-stack' not found (looked for /nonexistent/ge-stack.lua)\n"
 	                    "error: rule pack 'llm' not found (looked for /nonexistent/llm.lua)\n"
 	                    "error: rule pack 'hygiene' not found (looked for /nonexistent/hygiene.lua)\n"
-	                    "5 errors\n");
+	                    "error: rule pack 'governance' not found (looked for "
+	                    "/nonexistent/governance.lua)\n"
+	                    "6 errors\n");
 	assert_int_equal(tm_rules_count(r.rules), 0);
 	result_free(&r);
 }
@@ -956,6 +958,21 @@ static void test_requires(void **state)
 	assert_string_equal(finding(&r, "Q-1@b")->detail, "b call 2");
 	assert_int_equal(count_rule(&r, "Q-2"), 1);
 	assert_non_null(finding(&r, "Q-2@d"));
+	/* tm_rules_considers answers the same question without a run: the
+	 * filters let a, b and d through (Q-1, Q-2); c is a gateway, e, f
+	 * and g state no listed tech. */
+	static const struct {
+		const char *key;
+		bool considered;
+	} considered[] = {{"a", true},  {"b", true},  {"c", false}, {"d", true},
+	                  {"e", false}, {"f", false}, {"g", false}};
+	for (size_t i = 0; i < sizeof considered / sizeof *considered; i++) {
+		const tm_element *el = tm_model_get(r.model, considered[i].key);
+		assert_non_null(el);
+		assert_int_equal(tm_rules_considers(r.rules, el, "STRIDE"), considered[i].considered);
+		assert_int_equal(tm_rules_considers(r.rules, el, NULL), considered[i].considered);
+		assert_false(tm_rules_considers(r.rules, el, "LINDDUN"));
+	}
 	result_free(&r);
 }
 
