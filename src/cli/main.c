@@ -554,7 +554,8 @@ static int cmd_rules(int argc, char **argv)
 		goto out;
 	}
 	int loaded = npacks ? tm_rules_load_names(&rules, packs, npacks, ".", &diags)
-	                    : tm_rules_load_names(&rules, tm_rules_default_packs, 4, ".", &diags);
+	                    : tm_rules_load_names(&rules, tm_rules_default_packs, TM_RULES_NDEFAULT_PACKS,
+	                                          ".", &diags);
 	tm_cli_print_diags(&diags);
 	if (loaded != TM_OK)
 		goto out;

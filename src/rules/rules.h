@@ -40,9 +40,10 @@ typedef struct tm_rule_info {
 } tm_rule_info;
 
 /* The packs loaded when a model says no `use`. */
-extern const char *const tm_rules_default_packs[4];
+#define TM_RULES_NDEFAULT_PACKS 5
+extern const char *const tm_rules_default_packs[TM_RULES_NDEFAULT_PACKS];
 
-/* Loads the packs the model's `use` statements name (none: the four default
+/* Loads the packs the model's `use` statements name (none: the default
  * packs). Errors go to diags, at the `use` statement or as
  * "path/pack.lua:LINE: message". Returns TM_OK or TM_ERR_INPUT; *out is set
  * either way, so the packs that loaded still run. The run that starts

@@ -329,8 +329,10 @@ static void test_default_packs_missing(void **state)
 	assert_messages(&r, "error: rule pack 'stride' not found (looked for /nonexistent/stride.lua)\n"
 	                    "error: rule pack 'linddun' not found (looked for /nonexistent/linddun.lua)\n"
 	                    "error: rule pack 'ge-stack' not found (looked for /nonexistent/ge-stack.lua)\n"
+	                    "error: rule pack 'supply-chain' not found (looked for "
+	                    "/nonexistent/supply-chain.lua)\n"
 	                    "error: rule pack 'hygiene' not found (looked for /nonexistent/hygiene.lua)\n"
-	                    "4 errors\n");
+	                    "5 errors\n");
 	assert_int_equal(tm_rules_count(r.rules), 0);
 	result_free(&r);
 }
