@@ -1471,10 +1471,15 @@ stride {
 		.. "pool no cap; a few expensive searches, or a burst of connections, take the "
 		.. "database down for everyone. Raised for SQL/NoSQL stores (not queues or caches) "
 		.. "reached from processes exposed to the internet or a partner network. Answered by "
-		.. "`statement_timeout ...` or `connection_limit ...` on the store.",
+		.. "`statement_timeout ...` or `connection_limit ...` on the store. Stores whose stack "
+		.. "pack asks about both itself, as two findings (`tech postgresql`, with ge-stack "
+		.. "loaded: GE-PG-08/09), are left to it.",
 	when = function(s)
 		if not (T.is_sql(s) or T.is_nosql(s)) then return false end
 		if yes(s, "statement_timeout") or yes(s, "connection_limit") then return false end
+		if T.claimed(s, "statement_timeout") and T.claimed(s, "connection_limit") then
+			return false
+		end
 		if T.is_queue(s) or T.is_cache(s) then return false end
 		for _, list in ipairs { s.inflows, s.outflows } do
 			for _, f in ipairs(list) do
@@ -1505,7 +1510,11 @@ stride {
 -- Elevation of privilege
 
 local function authorised(v) return yes(v, "authz") or yes(v, "rbac") end
-local function unauthorised(v) return T.no(v, "authz") and not yes(v, "rbac") end
+-- A part refuses authorisation with `authz none` or `rbac none` (and
+-- neither control stated positively).
+local function unauthorised(v)
+	return (T.no(v, "authz") or T.no(v, "rbac")) and not (yes(v, "authz") or yes(v, "rbac"))
+end
 
 stride {
 	id = "STRIDE-E-01",
@@ -1524,7 +1533,9 @@ stride {
 		if not flows then return false end
 		for _, f in ipairs(flows) do
 			if not yes(f, "public") then
-				if parent(p) then return p.key .. " states `authz none`" end
+				if parent(p) then
+					return p.key .. " states `" .. (T.no(p, "authz") and "authz" or "rbac") .. " none`"
+				end
 				return p.key .. " states neither `authz` nor `rbac`"
 			end
 		end

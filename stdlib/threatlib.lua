@@ -980,10 +980,16 @@ function T.claim(name, techs)
 	for w in pairs(techs) do set[w] = true end
 end
 
--- True when some loaded pack claimed attribute `name` for v's `tech`.
+-- True when some loaded pack claimed attribute `name` for v's `tech`, or
+-- for an enclosing process's: a part of a Hono app (a route group) is Hono.
 function T.claimed(v, name)
 	local set = claims[name]
-	return set ~= nil and is(v, "tech", set)
+	if set == nil then return false end
+	while v do
+		if is(v, "tech", set) then return true end
+		v = parent(v)
+	end
+	return false
 end
 
 return T
