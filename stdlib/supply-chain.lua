@@ -14,7 +14,9 @@
 -- below); each may be a process the team runs, a store, or an external
 -- service (GitHub, a SaaS CI). A deployment is a flow from a CI or
 -- deployer to something that is not part of the pipeline (a cluster, a
--- server, a store); the elements it reaches are production.
+-- server, a store), or a flow that states `deploy`; the elements it
+-- reaches are production (for `deploy pull` from outside the pipeline,
+-- its source, which fetches the release).
 --
 -- A model without pipeline elements pays one test per element: the rules
 -- stop at once when the model names none of the words below.
@@ -252,8 +254,19 @@ gated {
 -- ===========================================================================
 -- SC-02 Unchecked deployment
 
+-- The two ends of a deployment: the pipeline's end and production's. A
+-- flow that states `deploy pull` from an element outside the pipeline is
+-- production fetching the release (`cluster -> registry`); otherwise the
+-- pipeline sends it.
+local PULL = T.set { "pull" }
+local function ends(f)
+	local s, t = f.source, f.target
+	if T.is(f, "deploy", PULL) and not is_pipeline(s) then return t, s end
+	return s, t
+end
+
 local function review_gate(f, m)
-	local s = f.source
+	local s = ends(f)
 	if yes(f, "review_required") or yes(s, "review_required") then return true end
 	local repos = repositories_of(s, m)
 	if #repos == 0 then return false end
@@ -264,7 +277,7 @@ local function review_gate(f, m)
 end
 
 local function signature_checked(f)
-	local t = f.target
+	local _, t = ends(f)
 	return yes(f, "signed") or yes(t, "signed") or yes(t, "image_signing")
 end
 
@@ -285,8 +298,8 @@ gated {
 	when = function(f, m)
 		if not deploys_to(f) then return false end
 		if signature_checked(f) or review_gate(f, m) then return false end
-		return f.key .. " deploys to " .. f.target.key
-			.. " with no `signed` artefacts checked there and no `review_required` gate"
+		local _, t = ends(f)
+		return f.key .. " deploys to " .. t.key .. " with no `signed` artefacts checked there and no `review_required` gate"
 	end,
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 3 },
@@ -304,11 +317,11 @@ gated {
 -- the production it deploys to); a `deploy pull` on v or the flow says
 -- production fetches the release itself.
 local function pushes(v)
-	if T.is(v, "deploy", T.set { "pull" }) then return {} end
+	if T.is(v, "deploy", PULL) then return {} end
 	local out = {}
 	local ci = is_ci(v)
 	for _, f in ipairs(deployments(v)) do
-		if not T.is(f, "deploy", T.set { "pull" }) then
+		if not T.is(f, "deploy", PULL) then
 			if ci or T.is(v, "deploy", T.set { "push" }) or T.is(f, "deploy", T.set { "push" })
 				or f.crosses then
 				out[#out + 1] = f
