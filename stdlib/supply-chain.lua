@@ -68,9 +68,14 @@ local CI_TECH = T.set { "jenkins", "gitlab", "gitlab_ci", "gitlab_runner", "gith
 	"circleci", "travis", "drone", "woodpecker", "buildkite", "teamcity", "bamboo", "tekton",
 	"azure_pipelines", "codebuild", "cloudbuild", "concourse" }
 local REGISTRY_KIND = T.set { "registry", "artifact_registry", "container_registry",
-	"package_registry", "artifact_repository" }
+	"image_registry", "package_registry", "artifact_repository" }
 local REGISTRY_TECH = T.set { "harbor", "nexus", "artifactory", "zot", "docker_registry",
 	"ecr", "acr", "gcr", "ghcr", "quay" }
+-- The registries that keep container images (package registries such as
+-- a Maven or npm index do not make a CI an image builder).
+local IMAGE_REGISTRY_KIND = T.set { "registry", "container_registry", "image_registry" }
+local IMAGE_REGISTRY_TECH = T.set { "harbor", "zot", "docker_registry", "ecr", "acr", "gcr",
+	"ghcr", "quay" }
 local DEPLOYER_KIND = T.set { "deployer", "cd", "gitops", "deployment", "release" }
 local DEPLOYER_TECH = T.set { "argocd", "argo_cd", "flux", "fluxcd", "spinnaker", "octopus" }
 
@@ -87,7 +92,7 @@ local function role(kinds, techs)
 end
 local is_repo = role(REPO_KIND, REPO_TECH)
 local is_ci = role(CI_KIND, CI_TECH)
-local is_registry = role(REGISTRY_KIND, REGISTRY_TECH)
+local is_image_registry = role(IMAGE_REGISTRY_KIND, IMAGE_REGISTRY_TECH)
 local is_deployer = role(DEPLOYER_KIND, DEPLOYER_TECH)
 
 local is_pipeline = T.memo(function(v)
@@ -127,7 +132,7 @@ end)
 -- other pipeline elements), so a deployer fed by a CI builds from the CI's
 -- repositories. Computed once per model: one pass over the pipeline.
 local pipeline_repositories = T.per_model(function(m)
-	local part_of, repos_of = {}, {}
+	local part_of = {}
 	for _, kind in ipairs { "process", "store", "external" } do
 		for _, v in ipairs(m.elements(kind)) do
 			if is_pipeline(v) and part_of[v] == nil then
@@ -149,8 +154,7 @@ local pipeline_repositories = T.per_model(function(m)
 			end
 		end
 	end
-	for v, repos in pairs(part_of) do repos_of[v] = repos end
-	return repos_of
+	return part_of
 end)
 
 local NO_REPOS = {}
@@ -159,21 +163,21 @@ local function repositories_of(v, m)
 end
 
 -- The elements that run containers: a platform (k3s, Kubernetes, Docker),
--- or an element that states its base images or the registries it pulls
--- from; and registries.
+-- or an element that states its base images, the registries it pulls
+-- from, or whether it checks image signatures.
 local function runs_containers(v)
 	return T.is_platform(v) or T.stated(v, "base_image") or T.stated(v, "registries")
 		or T.stated(v, "image_signing")
 end
 
--- A CI builds container images when it sends to a registry or deploys to
--- something that runs containers, or states its base images.
+-- A CI builds container images when it sends to an image registry or
+-- deploys to something that runs containers, or states its base images.
 local builds_images = T.memo(function(v)
 	if T.stated(v, "base_image") then return true end
 	for _, f in ipairs(v.outflows or {}) do
 		local t = f.target
 		if f.source == v and t and not T.is_response(f)
-			and (is_registry(t) or (deploys_to(f) and runs_containers(t))) then
+			and (is_image_registry(t) or (deploys_to(f) and runs_containers(t))) then
 			return true
 		end
 	end
@@ -428,8 +432,8 @@ gated {
 	description = "The images the CI builds start from base images nobody on the team "
 		.. "vouches for: a tag on a public registry can be moved to a backdoored image, a "
 		.. "look-alike name can be typosquatted, and whatever the base image ships runs in "
-		.. "production. Raised for CI servers that build container images (they send to a "
-		.. "registry, deploy to a cluster, or state `base_image`) when `base_image` is not "
+		.. "production. Raised for CI servers that build container images (they send to an "
+		.. "image registry, deploy to a cluster, or state `base_image`) when `base_image` is not "
 		.. "stated, or names an image on a public registry (Docker Hub, quay.io, ghcr.io...; "
 		.. "a name without a host is Docker Hub's) that is not pinned by digest, or says "
 		.. "`public`, `any`, `latest`. Images from the team's own registry, images pinned by "
