@@ -169,7 +169,7 @@ local function setting_rules(stack, spec)
 	-- `tech`; a model rule has no filter.
 	local requires = stack.tech_words and { tech = stack.tech_words } or nil
 	local answer = spec.answer
-	if stack.answer_where then answer = answer:gsub(" on the cluster$", stack.answer_where) end
+	if stack.answer_where then answer = answer:gsub(" on the cluster", stack.answer_where) end
 	rule {
 		id = id,
 		framework = "STRIDE",
@@ -1160,6 +1160,6 @@ k3s {
 		.. "mirrors with no fallback to Docker Hub).",
 	refs = { "CWE-494", "CWE-829", "CIS Kubernetes 5.5.1", "OWASP A08:2021" },
 	question = "Are all images from trusted registries only?",
-	answer = "`registries [...]` on the cluster, listing the registries it pulls from",
+	answer = "`registries [...]` on the cluster, listing where images are pulled from",
 	check_impact = { integrity = 2 },
 }
