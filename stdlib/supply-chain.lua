@@ -251,6 +251,14 @@ gated {
 		.. "proxy), require a second factor and single sign-on for every account that can push "
 		.. "code or change jobs, use short-lived tokens instead of personal access tokens, and "
 		.. "keep the servers patched.",
+	advice = {
+		github = "GitHub: require two-factor authentication for the organisation, with SAML "
+			.. "single sign-on.",
+		gitlab = "GitLab: enforce two-factor authentication for all users, and sign-in through "
+			.. "the organisation's identity provider.",
+		jenkins = "Jenkins: sign-in through the organisation's identity provider (OpenID "
+			.. "Connect) with its second factor, no local accounts, no anonymous read access.",
+	},
 	refs = { "CWE-506", "CWE-308", "OWASP CICD-SEC-2", "OWASP CICD-SEC-4", "OWASP CICD-SEC-7",
 		"SLSA Source" },
 }
@@ -279,6 +287,9 @@ local function review_gate(f, m)
 	end
 	return true
 end
+
+local ADMISSION_ADVICE = "Kubernetes: verify the signatures at admission (Kyverno "
+	.. "verifyImages, or the sigstore policy-controller)."
 
 local function signature_checked(f)
 	local _, t = ends(f)
@@ -310,6 +321,15 @@ gated {
 	mitigation = "Require an approving review by a second person on the branches that deploy "
 		.. "(branch protection, no direct pushes), sign every artefact in the build and verify "
 		.. "the signature where it is admitted, deploying by digest.",
+	advice = {
+		github = "GitHub: rulesets or branch protection on the release branches requiring an "
+			.. "approving review, and deployment environments with required reviewers.",
+		gitlab = "GitLab: protected branches with merge request approvals, and protected "
+			.. "environments with deployment approvals.",
+		k3s = ADMISSION_ADVICE,
+		k8s = ADMISSION_ADVICE,
+		kubernetes = ADMISSION_ADVICE,
+	},
 	refs = { "CWE-494", "CWE-345", "OWASP CICD-SEC-1", "OWASP CICD-SEC-9", "SLSA Build L2" },
 }
 
@@ -366,6 +386,13 @@ gated {
 		.. "repository or registry and applies what changed, so the pipeline holds no production "
 		.. "credentials; where a push remains, give it short-lived, narrowly scoped credentials "
 		.. "(OIDC federation) usable only from protected branches.",
+	advice = {
+		github_actions = "GitHub Actions: let Argo CD or Flux in the cluster apply the "
+			.. "releases; where a job must still reach a cloud, use OIDC federation to a "
+			.. "short-lived role, never a stored kubeconfig.",
+		gitlab = "GitLab: deploy with the GitLab agent for Kubernetes in pull mode (GitOps) "
+			.. "instead of CI jobs holding a kubeconfig.",
+	},
 	refs = { "CWE-269", "CWE-522", "OWASP CICD-SEC-5", "OWASP CICD-SEC-6" },
 }
 
@@ -392,6 +419,10 @@ gated {
 	mitigation = "Scan every push for secrets and refuse those that contain one (push "
 		.. "protection, a pre-receive hook), scan the existing history once, rotate whatever was "
 		.. "ever committed, and keep secrets in a secrets manager the build reads at run time.",
+	advice = {
+		github = "GitHub: secret scanning with push protection, for the whole organisation.",
+		gitlab = "GitLab: secret push protection, and secret detection in the pipelines.",
+	},
 	refs = { "CWE-798", "CWE-540", "OWASP CICD-SEC-6" },
 }
 
@@ -505,5 +536,9 @@ gated {
 		.. "frozen install that fails when the lock file does not match), resolve internal package names from the internal index "
 		.. "only, and have the build platform sign the provenance of what it produces (SLSA "
 		.. "Build level 2 or higher) and check it before deploying.",
+	advice = {
+		github_actions = "GitHub Actions: attest the provenance of what the workflow builds "
+			.. "(actions/attest-build-provenance) and verify it before deploying.",
+	},
 	refs = { "CWE-1357", "CWE-829", "CWE-494", "OWASP CICD-SEC-3", "SLSA Build L2" },
 }
