@@ -650,7 +650,7 @@ add(HONO, {
 	question = "Does the API log at info level or above in production, without request bodies "
 		.. "or tokens?",
 	answer = "`log_level info` on the process",
-	check_impact = { confidentiality = 1 },
+	check_impact = { confidentiality = 2 },
 })
 
 -- ===========================================================================
@@ -837,7 +837,7 @@ add(PG, {
 	refs = { "CWE-287", "CWE-295", "CWE-308" },
 	question = "Do clients authenticate to PostgreSQL with certificates (clientcert=verify-full)?",
 	answer = "`client_cert true` on the store",
-	check_impact = { integrity = 1 },
+	check_impact = { integrity = 2 },
 })
 
 add(PG, {
