@@ -11,22 +11,34 @@
 --
 -- A good value is silent. So `productionBrowserSourceMaps true` raises
 -- GE-NEXT-01, leaving it out raises GE-NEXT-11, and `false` raises nothing.
+-- The seed's threat lines that no CHECK names have settings of their own
+-- (ReDoS, render loops, JWT algorithm confusion, verbose logging, client
+-- certificates, column access and encryption, the two query limits).
 --
 --   tech        element            attributes
---   nextjs      process            productionBrowserSourceMaps, auth_middleware, public_env
---   hono        process            auth, body_limit, validation, rate_limit
---   postgresql  store              rls, role, tls, slow_query_log
+--   nextjs      process            productionBrowserSourceMaps, auth_middleware, public_env,
+--                                  safe_regex, hooks_lint
+--   hono        process            auth, body_limit, validation, rate_limit,
+--                                  jwt_algorithms, log_level
+--   postgresql  store              rls, role, tls, slow_query_log, client_cert,
+--                                  column_grants, column_encryption, connection_limit,
+--                                  statement_timeout
 --   k3s         process, boundary  network_policies, pod_security, run_as_root,
 --                                  resource_limits, image_signing, secrets_as_env,
 --                                  registries
+--   (hosting)   model              the k3s attributes, as GE-HOST-0N/1N, when the
+--                                  model's `hosting` names k3s and no element has
+--                                  `tech k3s`
 --
 -- Attributes are read on the element with the `tech`. A child process
--- with the same `tech` as its parent is a part of the same program (the
--- Hono app's auth middleware, its data access layer): it is not asked
--- again, whatever it states. The seed's other threat lines (XSS and
--- cookie theft, error pages and stack traces, JWT algorithm confusion,
--- SQL injection, unbounded queries, missing audit trail...) apply to any
--- stack and are the stride pack's rules; doc/stack-and-privacy.md maps them.
+-- (the Hono app's route groups, its data access layer, a workload inside
+-- the cluster's process) is a part of the same program: it is not asked
+-- the questions again. But a part that refuses a control its program
+-- states (`auth none`, `validation none`, `body_limit none` on a Hono
+-- route group, `run_as_root true` on a workload) raises that threat on
+-- itself. The seed's threat lines that apply to any stack (XSS and cookie
+-- theft, error pages and stack traces, SQL injection, missing audit
+-- trail...) are the stride pack's rules; doc/stack-and-privacy.md maps them.
 --
 -- Scoring: threats follow the element (opportunity and population from
 -- exposure, confidentiality from the data it touches); checks are open
@@ -63,19 +75,39 @@ attribute {
 		doc = "the database role the application connects as (not a superuser)" },
 	{ name = "slow_query_log", applies = "store", type = "control",
 		doc = "slow queries are logged" },
-	{ name = "network_policies", applies = { "process", "boundary" }, type = "control",
+	{ name = "safe_regex", applies = "process", type = "control",
+		doc = "regular expressions that match user input are checked for catastrophic "
+			.. "backtracking (a linter, or a linear-time engine)" },
+	{ name = "hooks_lint", applies = "process", type = "control",
+		doc = "the React hooks lint rules (rules-of-hooks, exhaustive-deps) fail the build" },
+	{ name = "jwt_algorithms", applies = "process", type = "list",
+		doc = "the algorithms the JWT verifier accepts: `[\"RS256\"]`" },
+	{ name = "log_level", applies = "process", type = "enum",
+		values = { "trace", "debug", "verbose", "info", "notice", "warn", "warning", "error", "fatal" },
+		doc = "the production log level (want `info` or above)" },
+	{ name = "client_cert", applies = { "store", "flow" }, type = "control",
+		doc = "clients authenticate with certificates the server verifies" },
+	{ name = "column_grants", applies = "store", type = "control",
+		doc = "the application's role is granted only the columns it uses" },
+	{ name = "column_encryption", applies = "store", type = "control",
+		doc = "personal data is encrypted column by column (not only the disk)" },
+	{ name = "statement_timeout", applies = "store", type = "control",
+		doc = "queries are cut off after a time limit" },
+	{ name = "connection_limit", applies = "store", type = "control",
+		doc = "the number of connections is limited" },
+	{ name = "network_policies", applies = { "process", "boundary", "model" }, type = "control",
 		doc = "Kubernetes network policies restrict pod traffic" },
-	{ name = "pod_security", applies = { "process", "boundary" }, type = "enum", values = { "restricted", "baseline", "privileged" },
+	{ name = "pod_security", applies = { "process", "boundary", "model" }, type = "enum", values = { "restricted", "baseline", "privileged" },
 		doc = "the Pod Security Standard enforced (want `restricted`)" },
-	{ name = "run_as_root", applies = { "process", "boundary" }, type = "bool",
+	{ name = "run_as_root", applies = { "process", "boundary", "model" }, type = "bool",
 		doc = "the program runs as root" },
-	{ name = "resource_limits", applies = { "process", "boundary" }, type = "control",
+	{ name = "resource_limits", applies = { "process", "boundary", "model" }, type = "control",
 		doc = "pods have CPU and memory limits" },
-	{ name = "image_signing", applies = { "process", "boundary" }, type = "control",
+	{ name = "image_signing", applies = { "process", "boundary", "model" }, type = "control",
 		doc = "only signed images are admitted" },
-	{ name = "secrets_as_env", applies = { "process", "boundary" }, type = "bool",
+	{ name = "secrets_as_env", applies = { "process", "boundary", "model" }, type = "bool",
 		doc = "secrets are passed as environment variables (want `false`)" },
-	{ name = "registries", applies = { "process", "boundary" }, type = "list",
+	{ name = "registries", applies = { "process", "boundary", "model" }, type = "list",
 		doc = "the registries images may come from" },
 }
 
@@ -128,23 +160,28 @@ local function setting_rules(stack, spec)
 	-- Most models use few of the stack's technologies: the rules of a
 	-- `tech` the model never names stop at once. The answer is kept per
 	-- model in the stack's state, shared by all its rules.
-	local tech = stack.tech
+	local in_model = stack.in_model
 	-- The engine calls `when` only for elements that state one of the
 	-- stack's `tech` words (doc/rules.md, `requires`): the others are never
-	-- members, so the rules would answer false for them anyway.
-	local requires = { tech = stack.tech_words }
+	-- members, so the rules would answer false for them anyway. A threat
+	-- that a part of a member may raise (a Hono route group's `auth none`)
+	-- is asked of every element of its kinds, since parts rarely state a
+	-- `tech`; a model rule has no filter.
+	local requires = stack.tech_words and { tech = stack.tech_words } or nil
+	local answer = spec.answer
+	if stack.answer_where then answer = answer:gsub(" on the cluster", stack.answer_where) end
 	rule {
 		id = id,
 		framework = "STRIDE",
 		category = spec.category,
 		applies = stack.applies,
 		title = spec.title,
-		description = spec.description .. " The open question when `" .. attr
-			.. "` is not stated is " .. check_id .. ".",
-		requires = requires,
+		description = spec.description .. (stack.also or "") .. " The open question when `"
+			.. attr .. "` is not stated is " .. check_id .. ".",
+		requires = not spec.parts and requires or nil,
 		when = function(v, m)
 			if state.model ~= m then
-				state.model, state.on = m, T.model_uses(m, "tech", tech)
+				state.model, state.on = m, in_model(m)
 			end
 			if not state.on then return false end
 			local r = verdict(v)
@@ -153,7 +190,7 @@ local function setting_rules(stack, spec)
 		end,
 		likelihood = spec.likelihood,
 		impact = spec.impact,
-		mitigation = spec.mitigation .. " Then state " .. spec.answer .. ".",
+		mitigation = spec.mitigation .. " Then state " .. answer .. ".",
 		refs = spec.refs,
 	}
 	rule {
@@ -162,21 +199,23 @@ local function setting_rules(stack, spec)
 		category = "check",
 		applies = stack.applies,
 		title = spec.question,
-		description = "Open question of " .. id .. " (" .. spec.title .. ") for elements with `tech "
-			.. stack.name .. "` that do not state `" .. attr .. "`. Answered by "
-			.. spec.answer .. "; a bad value raises " .. id .. " instead.",
+		description = "Open question of " .. id .. " (" .. spec.title .. ") for " .. stack.where
+			.. " that do not state `" .. attr .. "`" .. (spec.asked_when or "") .. ". Answered by "
+			.. answer .. "; a bad value raises " .. id .. " instead.",
 		requires = requires,
 		when = function(v, m)
 			if state.model ~= m then
-				state.model, state.on = m, T.model_uses(m, "tech", tech)
+				state.model, state.on = m, in_model(m)
 			end
 			if not state.on or verdict(v) ~= UNSTATED then return false end
-			return v.key .. " (tech " .. stack.name .. ") states no `" .. attr .. "`"
+			local named = stack.named
+			if type(named) == "function" then named = named(v) end
+			return stack.subject(v).key .. " (" .. named .. ") states no `" .. attr .. "`"
 		end,
 		likelihood = CHECK_LIKELIHOOD,
 		impact = spec.check_impact,
 		mitigation = "Look the setting up (code, configuration or cluster) and state it as "
-			.. spec.answer .. ". " .. spec.mitigation,
+			.. answer .. ". " .. spec.mitigation,
 		refs = spec.refs,
 	}
 end
@@ -191,57 +230,93 @@ local function onoff(want)
 	end
 end
 
--- The elements a stack's questions are asked of: those with one of its
--- `tech` words, except the parts of a process with the same `tech`.
+-- What an element is to a stack of processes: true for a member (it has
+-- one of the stack's `tech` words, and no enclosing process has), the
+-- member's view for a part of a member (`api.admin` inside the Hono app
+-- `api`, with or without a `tech` of its own), false otherwise.
 local function stack_members(techs)
 	return T.memo(function(v)
-		if not T.is(v, "tech", techs) then return false end
+		local top = T.is(v, "tech", techs) and v or false
 		local up = T.parent(v)
 		while up do
-			if T.is(up, "tech", techs) then return false end
+			if T.is(up, "tech", techs) then top = up end
 			up = T.parent(up)
 		end
-		return true
+		if top == v then return true end
+		return top
 	end)
 end
 
 -- The verdicts of all of a stack's settings on an element, computed
 -- together once: a table indexed by the setting's number, each false (the
 -- element is not asked), UNSTATED, GOOD, or the bad value's detail.
+--
+-- A part of a member is asked only about the settings marked `parts`, and
+-- only whether it refuses one that its program does not already get a
+-- threat for: a route group that states `auth none` under an app with
+-- `auth jwt` raises the threat on the route group. Parts are never asked
+-- the open questions: the program answers for them.
 local NOT_ASKED = setmetatable({}, { __index = function() return false end })
 local function stack_verdicts(stack)
-	local members = stack_members(stack.tech)
-	return T.memo(function(v)
-		if not members(v) then return NOT_ASKED end
+	local members = stack.members or stack_members(stack.tech)
+	local subject = stack.subject
+	local verdicts
+	verdicts = T.memo(function(x)
+		local role = members(x)
+		if not role then return NOT_ASKED end
+		local v = subject(x)
 		local out = {}
-		for _, spec in ipairs(stack.settings) do
-			local unstated
-			if spec.unstated then
-				unstated = spec.unstated(v)
-			else
-				unstated = not T.stated(v, spec.attr)
+		if role ~= true then
+			local program = verdicts(role)
+			for _, spec in ipairs(stack.settings) do
+				local up = program[spec.n]
+				out[spec.n] = spec.parts and T.stated(v, spec.attr)
+					and (up == GOOD or up == UNSTATED) and spec.bad(v) or false
 			end
-			out[spec.n] = unstated and UNSTATED or (spec.bad(v) or GOOD)
+			return out
+		end
+		for _, spec in ipairs(stack.settings) do
+			if spec.asked and not spec.asked(v) then
+				out[spec.n] = false
+			else
+				local unstated
+				if spec.unstated then
+					unstated = spec.unstated(v)
+				else
+					unstated = not T.stated(v, spec.attr)
+				end
+				out[spec.n] = unstated and UNSTATED or (spec.bad(v) or GOOD)
+			end
 		end
 		return out
 	end)
+	return verdicts
 end
+
+local function identity(v) return v end
 
 local function add(stack, spec)
 	if spec.bad == nil then spec.bad = onoff(spec.want)(spec) end
 	if stack.settings == nil then
 		stack.settings = {}
-		local words = {}
-		for w in pairs(stack.tech) do words[#words + 1] = w end
-		table.sort(words)
-		stack.tech_words = words
+		if not stack.members then
+			local words = {}
+			for w in pairs(stack.tech) do words[#words + 1] = w end
+			table.sort(words)
+			stack.tech_words = words
+			local tech = stack.tech
+			stack.in_model = function(m) return T.model_uses(m, "tech", tech) end
+			stack.where = "elements with `tech " .. stack.name .. "`"
+			stack.named = "tech " .. stack.name
+		end
+		stack.subject = stack.subject or identity
 		stack.verdicts = stack_verdicts(stack)
 		stack.state = { model = false, on = false }
 	end
 	stack.settings[#stack.settings + 1] = spec
 	setting_rules(stack, spec)
 	-- The stride pack's generic rule for the same attribute leaves these
-	-- elements to this pack (threatlib, "Claims").
+	-- elements (and their parts) to this pack (threatlib, "Claims").
 	if stack.claims and stack.claims[spec.attr] then T.claim(spec.attr, stack.tech) end
 end
 
@@ -347,6 +422,49 @@ add(NEXT, {
 	check_impact = { confidentiality = 2 },
 })
 
+add(NEXT, {
+	n = 4,
+	attr = "safe_regex",
+	want = true,
+	category = "denial_of_service",
+	title = "Client-side ReDoS",
+	description = "The app states `safe_regex false`: regular expressions that match user "
+		.. "input (form validation, search, routing) may backtrack catastrophically, so one "
+		.. "crafted string freezes the page, or, in server components and route handlers, "
+		.. "blocks the Node.js event loop for every user.",
+	likelihood = T.likelihood_factors { skill = 2, motive = 1, discoverability = 1 },
+	impact = { availability = 2 },
+	mitigation = "Lint every regular expression for catastrophic backtracking (nested or "
+		.. "overlapping quantifiers) in CI, bound the length of input before matching it, and "
+		.. "use a linear-time engine (RE2) for patterns built from user input.",
+	refs = { "CWE-1333", "CWE-400", "OWASP ReDoS" },
+	question = "Are regular expressions that match user input checked for catastrophic "
+		.. "backtracking?",
+	answer = "`safe_regex true` on the process",
+	check_impact = { availability = 1 },
+})
+
+add(NEXT, {
+	n = 5,
+	attr = "hooks_lint",
+	want = true,
+	category = "denial_of_service",
+	title = "Infinite re-render loops",
+	description = "The app states `hooks_lint false`: without the React hooks lint rules a "
+		.. "state update in an effect with a wrong dependency list renders forever, freezing "
+		.. "the browser tab and, when the effect fetches, flooding the API with requests from "
+		.. "every open page.",
+	likelihood = T.likelihood_factors { skill = 1, motive = 1, discoverability = 1 },
+	impact = { availability = 2 },
+	mitigation = "Run the React hooks lint rules (rules-of-hooks, exhaustive-deps) as errors in "
+		.. "CI, wrap each route in an error boundary, and rate-limit the API per client so a "
+		.. "looping page cannot flood it.",
+	refs = { "CWE-835", "CWE-400" },
+	question = "Do the React hooks lint rules (rules-of-hooks, exhaustive-deps) fail the build?",
+	answer = "`hooks_lint true` on the process",
+	check_impact = { availability = 1 },
+})
+
 -- ===========================================================================
 -- Hono API
 
@@ -358,10 +476,13 @@ add(HONO, {
 	n = 1,
 	attr = "auth",
 	want = true,
+	parts = true,
 	category = "spoofing",
 	title = "Missing auth middleware on routes",
 	description = "The Hono API states `auth none` (or `partial`): route groups without the "
-		.. "auth middleware accept requests from anyone, who can then act as any user.",
+		.. "auth middleware accept requests from anyone, who can then act as any user. A "
+		.. "route group (a part of the app) that states `auth none` raises it on its own, "
+		.. "whatever the app states.",
 	likelihood = T.likelihood_factors { skill = 3, motive = 3, discoverability = 2 },
 	impact = T.impact_factors { integrity = 3 },
 	mitigation = "Mount the JWT middleware (hono/jwt with the algorithm pinned, keys from "
@@ -377,10 +498,12 @@ add(HONO, {
 	n = 2,
 	attr = "body_limit",
 	want = true,
+	parts = true,
 	category = "denial_of_service",
 	title = "Unbounded request body size",
 	description = "The Hono API states `body_limit none`: a few requests with huge bodies "
-		.. "exhaust its memory and take it down for every user.",
+		.. "exhaust its memory and take it down for every user. A route group (a part of the "
+		.. "app) that states `body_limit none` raises it on its own, whatever the app states.",
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { availability = 2 },
 	mitigation = "Use hono/body-limit on every route that reads a body (e.g. 1 MB, more only "
@@ -397,13 +520,15 @@ local SCHEMA = T.set { "zod", "valibot", "typebox", "arktype", "yup", "joi", "aj
 add(HONO, {
 	n = 3,
 	attr = "validation",
+	parts = true,
 	category = "tampering",
 	title = "Request body manipulation, parameter pollution",
 	description = "Requests reach the handlers without a schema for every route (`validation "
 		.. "none`, `partial`, `manual`...): extra, repeated or mistyped fields change what the "
 		.. "handler does (mass assignment, parameter pollution). Good values name a schema "
 		.. "validator applied to ALL routes: `zod` (the team standard), or valibot, typebox, "
-		.. "arktype, yup, joi, ajv.",
+		.. "arktype, yup, joi, ajv. A route group (a part of the app) that states another "
+		.. "value raises it on its own, whatever the app states.",
 	bad = function(v)
 		if T.is(v, "validation", SCHEMA) and not T.is(v, "validation", PARTIAL) then return nil end
 		return v.key .. " states " .. shown(v, "validation")
@@ -437,12 +562,105 @@ add(HONO, {
 	check_impact = { availability = 1 },
 })
 
+-- Bearer-token schemes: the ones a JWT verifier checks.
+local JWT_AUTH = T.set { "jwt", "bearer", "oidc", "oauth", "oauth2", "token" }
+local ANY_ALG = T.set { "none", "any", "*", "all" }
+
+-- The family of a JWS algorithm: "hmac" for the shared-secret ones,
+-- "public" for RSA, ECDSA and EdDSA, nil for none or an unknown name.
+local function jwt_family(alg)
+	if type(alg) ~= "string" then return nil end
+	local a = alg:upper()
+	if a:match("^HS%d+$") then return "hmac" end
+	if a:match("^[RPE]S%d+$") or a == "EDDSA" or a == "ES256K" then return "public" end
+	return nil
+end
+
+add(HONO, {
+	n = 5,
+	attr = "jwt_algorithms",
+	-- Asked of APIs that verify bearer tokens; GE-HONO-01/11 ask about the rest.
+	asked = function(v) return T.is(v, "auth", JWT_AUTH) end,
+	asked_when = " and verify bearer tokens (`auth jwt`, `oidc`, `bearer`...)",
+	unstated = function(v)
+		local x = T.value(v, "jwt_algorithms")
+		return x == nil or (type(x) == "table" and #x == 0)
+	end,
+	category = "spoofing",
+	title = "JWT algorithm confusion",
+	description = "The JWT verifier accepts algorithms it should not: `none`, any algorithm, "
+		.. "or a shared-secret one (HS256) beside a public-key one (RS256, ES256). An attacker "
+		.. "then signs a token with no key, or with the public key used as an HMAC secret, "
+		.. "and the API takes it for Keycloak's. Raised when `jwt_algorithms` lists `none`, "
+		.. "`any`, an unknown name, or mixes HS* with RS*, PS*, ES* or EdDSA; one family "
+		.. "(`[\"RS256\"]`) is silent. Asked of Hono APIs that verify bearer tokens.",
+	bad = function(v)
+		local x = T.value(v, "jwt_algorithms")
+		if type(x) ~= "table" then x = { x } end
+		local families, bad = {}, {}
+		for _, alg in ipairs(x) do
+			local family = jwt_family(alg)
+			if family == nil or ANY_ALG[tostring(alg):lower()] then
+				bad[#bad + 1] = tostring(alg)
+			else
+				families[family] = true
+			end
+		end
+		if #bad > 0 then return v.key .. " accepts " .. table.concat(bad, ", ") end
+		if families.hmac and families.public then
+			return v.key .. " accepts shared-secret and public-key algorithms together: "
+				.. shown(v, "jwt_algorithms")
+		end
+		return nil
+	end,
+	likelihood = T.likelihood_factors { skill = 2, motive = 3, discoverability = 2 },
+	impact = T.impact_factors { integrity = 3 },
+	mitigation = "Pin the verifier to the one algorithm the identity provider signs with "
+		.. "(hono/jwt's `alg`, or jwk() with the JWKS and an allow-list of RS256), reject "
+		.. "`none`, and never use a public key as an HMAC secret.",
+	refs = { "CWE-347", "CWE-327", "OWASP A02:2021", "OWASP API2:2023" },
+	question = "Is the JWT verifier pinned to the algorithm the identity provider signs with?",
+	answer = "`jwt_algorithms [\"RS256\"]` on the process",
+	check_impact = { integrity = 2 },
+})
+
+local QUIET_LEVELS = T.set { "info", "notice", "warn", "warning", "error", "fatal" }
+
+add(HONO, {
+	n = 6,
+	attr = "log_level",
+	category = "information_disclosure",
+	title = "Overly verbose logging",
+	description = "The API logs at `debug` or `trace` (or `verbose`) in production: request "
+		.. "bodies, headers with bearer tokens and cookies, query parameters and SQL end up in "
+		.. "the log store, readable by everyone with access to it and kept as long as the "
+		.. "logs are. Raised whatever the data is, personal or not (personal data in logs is "
+		.. "LINDDUN-I-01's); `info` and above are silent.",
+	bad = function(v)
+		if T.is(v, "log_level", QUIET_LEVELS) then return nil end
+		return v.key .. " states " .. shown(v, "log_level")
+	end,
+	-- Needs access to the logs first.
+	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
+	impact = { confidentiality = 2 },
+	mitigation = "Log at info in production, never request bodies or the Authorization and "
+		.. "Cookie headers (redact them in the logger), and turn debug on per request only, "
+		.. "for a limited time.",
+	refs = { "CWE-532", "CWE-215", "OWASP A09:2021" },
+	question = "Does the API log at info level or above in production, without request bodies "
+		.. "or tokens?",
+	answer = "`log_level info` on the process",
+	check_impact = { confidentiality = 2 },
+})
+
 -- ===========================================================================
 -- PostgreSQL
 
--- rls and role: STRIDE-E-02 asks the same of any store.
+-- rls and role: STRIDE-E-02 asks the same of any store; statement_timeout
+-- and connection_limit: STRIDE-D-04 asks for either of them.
 local PG = { prefix = "GE-PG", name = "postgresql", applies = "store",
-	tech = T.set { "postgresql", "postgres" }, claims = { rls = true, role = true } }
+	tech = T.set { "postgresql", "postgres" },
+	claims = { rls = true, role = true, statement_timeout = true, connection_limit = true } }
 
 -- Flows that reach the store over the network (not within one program).
 local access_flows = T.memo(function(s)
@@ -518,11 +736,12 @@ add(PG, {
 	n = 3,
 	attr = "tls",
 	category = "spoofing",
-	title = "Connection without SSL, missing client certificate verification",
+	title = "Connection without SSL",
 	description = "The database states `tls false`, or a flow to it does: credentials and "
 		.. "rows cross the network in the clear, and without certificate verification "
-		.. "anyone on the path can pose as the database (or the client). A store without "
-		.. "`tls` whose every network flow states `tls true` counts as stated.",
+		.. "anyone on the path can pose as the database. A store without `tls` whose every "
+		.. "network flow states `tls true` counts as stated. Whether clients present "
+		.. "certificates is GE-PG-05's question.",
 	unstated = function(s)
 		if T.stated(s, "tls") then return false end
 		local flows = access_flows(s)
@@ -545,8 +764,7 @@ add(PG, {
 	likelihood = { skill = 2, motive = 2, opportunity = 2, population = 1, discoverability = 1 },
 	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Require TLS on the server (hostssl only in pg_hba.conf, ssl = on) and "
-		.. "connect with sslmode=verify-full; use client certificates (cert auth) for service "
-		.. "roles.",
+		.. "connect with sslmode=verify-full.",
 	refs = { "CWE-319", "CWE-295", "OWASP A02:2021" },
 	question = "Do connections to PostgreSQL require TLS with certificate verification "
 		.. "(sslmode=verify-full)?",
@@ -575,18 +793,210 @@ add(PG, {
 	check_impact = { integrity = 1 },
 })
 
+-- The client presents a certificate: `client_cert true` or `mtls true` on
+-- the flow, or certificate authentication (`auth mtls`).
+local CERT_AUTH = T.set { "mtls", "cert", "certificate", "client_cert", "x509" }
+local function cert_flow(f)
+	return T.yes(f, "client_cert") or T.yes(f, "mtls") or T.is(f, "auth", CERT_AUTH)
+end
+
+add(PG, {
+	n = 5,
+	attr = "client_cert",
+	category = "spoofing",
+	title = "Missing client certificate verification",
+	description = "The database states `client_cert false` (or a flow to it does): clients "
+		.. "log in with a password alone, so a password leaked from a config file, a CI "
+		.. "variable or a log is enough to connect as the application from anywhere the "
+		.. "network allows. A store without `client_cert` whose every network flow states "
+		.. "`client_cert true`, `mtls true` or `auth mtls` counts as answered.",
+	unstated = function(s)
+		if T.stated(s, "client_cert") then return false end
+		local flows = access_flows(s)
+		for _, f in ipairs(flows) do
+			if T.no(f, "client_cert") then return false end
+			if not cert_flow(f) then return true end
+		end
+		return #flows == 0
+	end,
+	bad = function(s)
+		local bad = {}
+		if T.no(s, "client_cert") then bad[#bad + 1] = s.key .. " states `client_cert false`" end
+		for _, f in ipairs(access_flows(s)) do
+			if T.no(f, "client_cert") then bad[#bad + 1] = f.key .. " states `client_cert false`" end
+		end
+		if #bad == 0 then return nil end
+		return table.concat(bad, "; ")
+	end,
+	-- Needs a stolen password and a network path to the database.
+	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
+	impact = T.impact_factors { integrity = 2 },
+	mitigation = "Authenticate service roles with client certificates (hostssl ... cert, or "
+		.. "clientcert=verify-full beside SCRAM in pg_hba.conf), issued per service by the "
+		.. "secrets manager and rotated automatically.",
+	refs = { "CWE-287", "CWE-295", "CWE-308" },
+	question = "Do clients authenticate to PostgreSQL with certificates (clientcert=verify-full)?",
+	answer = "`client_cert true` on the store",
+	check_impact = { integrity = 2 },
+})
+
+add(PG, {
+	n = 6,
+	attr = "column_grants",
+	want = true,
+	category = "information_disclosure",
+	title = "Excessive column access",
+	description = "The database states `column_grants false`: the application's role may read "
+		.. "every column of the tables it uses (password hashes, tokens, internal notes), so "
+		.. "one injection or over-broad SELECT * returns far more than the feature needs.",
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 },
+	impact = T.impact_factors { confidentiality = 2 },
+	mitigation = "Grant the application's role SELECT and UPDATE on the columns it uses only "
+		.. "(GRANT SELECT (col, ...) ON ...), or expose views with just those columns, and "
+		.. "keep secrets such as password hashes in tables only the authentication role reads.",
+	refs = { "CWE-269", "CWE-200", "OWASP API3:2023" },
+	question = "Is the application's role granted only the columns it uses?",
+	answer = "`column_grants true` on the store",
+	check_impact = { confidentiality = 2 },
+})
+
+add(PG, {
+	n = 7,
+	attr = "column_encryption",
+	want = true,
+	-- Asked of stores that keep personal data; `encrypted true` (the disk
+	-- or volume) does not answer it.
+	asked = function(s) return s.pii == true end,
+	asked_when = " and keep personal data (an asset with `pii true`)",
+	category = "information_disclosure",
+	title = "Missing column-level encryption for PII",
+	description = "The database keeps personal data and states `column_encryption false`: the "
+		.. "data is readable to anyone who can query the database, read a dump or a replica, "
+		.. "or administer the server. Encryption of the disk or volume (`encrypted true`) "
+		.. "protects against a stolen disk only and does not answer it.",
+	-- Needs a way to query or dump the database first.
+	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
+	impact = T.impact_factors { confidentiality = 2 },
+	mitigation = "Encrypt the personal-data columns in the application (envelope encryption "
+		.. "with keys from the secrets manager) or with pgcrypto, keep a blind index for "
+		.. "lookups, and keep the keys away from the database and its backups.",
+	refs = { "CWE-311", "CWE-312", "GDPR Art. 32", "OWASP A02:2021" },
+	question = "Are the personal-data columns encrypted at column level, not only the disk?",
+	answer = "`column_encryption true` on the store",
+	check_impact = { confidentiality = 2 },
+})
+
+-- Both limits are asked of stores that queries from outside the cluster
+-- can reach (as STRIDE-D-04 does): a store only internal jobs use is left
+-- alone.
+local function reached_from_outside(s)
+	for _, f in ipairs(access_flows(s)) do
+		local o = T.other(f, s)
+		if o and o.kind == "process" and T.opportunity(o) >= 2 then return true end
+	end
+	return false
+end
+
+add(PG, {
+	n = 8,
+	attr = "connection_limit",
+	want = true,
+	asked = reached_from_outside,
+	asked_when = " and are queried by processes exposed to the internet or a partner network",
+	category = "denial_of_service",
+	title = "Missing connection pool limits",
+	description = "The database states `connection_limit none`: a traffic burst, a slow query "
+		.. "holding connections, or a leak in one service opens connections until "
+		.. "max_connections is reached, and every other client of the database is refused. "
+		.. "A statement timeout (GE-PG-09) does not answer it.",
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
+	impact = { availability = 2 },
+	mitigation = "Put a pooler in front (PgBouncer, transaction pooling) with a fixed pool per "
+		.. "service, cap each role with CONNECTION LIMIT, and size the application's pool "
+		.. "below that.",
+	refs = { "CWE-400", "CWE-770", "OWASP API4:2023" },
+	question = "Is the number of connections capped (a pool per service, a CONNECTION LIMIT per "
+		.. "role)?",
+	answer = "`connection_limit ...` on the store (e.g. `connection_limit 20`)",
+	check_impact = { availability = 1 },
+})
+
+add(PG, {
+	n = 9,
+	attr = "statement_timeout",
+	want = true,
+	asked = reached_from_outside,
+	asked_when = " and are queried by processes exposed to the internet or a partner network",
+	category = "denial_of_service",
+	title = "Unbounded queries",
+	description = "The database states `statement_timeout none`: one expensive search or an "
+		.. "injection with pg_sleep runs for as long as it likes, holding a connection and a "
+		.. "CPU, and a few of them take the database down for everyone. A connection limit "
+		.. "(GE-PG-08) does not answer it.",
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
+	impact = { availability = 2 },
+	mitigation = "Set statement_timeout per application role (ALTER ROLE ... SET "
+		.. "statement_timeout = '5s'), idle_in_transaction_session_timeout, and paginate every "
+		.. "list endpoint.",
+	refs = { "CWE-400", "CWE-770", "OWASP API4:2023" },
+	question = "Do queries have a statement timeout?",
+	answer = "`statement_timeout ...` on the store (e.g. `statement_timeout \"5s\"`)",
+	check_impact = { availability = 1 },
+})
+
 -- ===========================================================================
 -- k3s cluster
 --
 -- The cluster is a process with `tech k3s` (as in examples/ge-webapp), or a
 -- boundary with `tech k3s` around the workloads it runs; the settings are
 -- stated on that element. k8s and kubernetes are accepted as well.
+--
+-- A model may also name the cluster only in its `hosting` line, as the
+-- team's Level 0 template does (`hosting "k3s cluster"`) and draw no
+-- element for it. Then the same settings are asked of the model, as
+-- GE-HOST-0N/1N, and stated in the model block.
 
 -- run_as_root: STRIDE-E-05 asks the same of any process.
 local K3S = { prefix = "GE-K3S", name = "k3s", applies = { "process", "boundary" },
 	tech = T.set { "k3s", "k8s", "kubernetes" }, claims = { run_as_root = true } }
 
-add(K3S, {
+-- True when the model's `hosting` names the cluster (a word k3s, k8s or
+-- kubernetes) and no element states one of those as its `tech`.
+local function hosted_only(m)
+	local hosting = m.meta.hosting
+	if type(hosting) ~= "string" or T.model_uses(m, "tech", K3S.tech) then return false end
+	for word in hosting:lower():gmatch("[%w]+") do
+		if K3S.tech[word] then return true end
+	end
+	return false
+end
+
+-- The model seen as the cluster: its block holds the settings.
+local model_as_cluster = T.memo(function(m) return { key = "model", attr = m.meta } end)
+
+local HOST = { prefix = "GE-HOST", name = "k3s", applies = "model",
+	members = function(m) return hosted_only(m) end,
+	in_model = hosted_only,
+	subject = model_as_cluster,
+	where = "models whose `hosting` names k3s (or k8s, Kubernetes), with no element of "
+		.. "`tech k3s`,",
+	named = function(m) return "hosting \"" .. tostring(m.meta.hosting) .. "\"" end,
+	answer_where = " in the model block",
+	also = " Raised on the model when its `hosting` names k3s and no element has `tech "
+		.. "k3s`: the settings are then stated in the model block (as GE-K3S's are on the "
+		.. "cluster element)." }
+
+-- Registers a k3s setting for the cluster element (GE-K3S) and for the
+-- model that names the cluster only in `hosting` (GE-HOST).
+local function k3s(spec)
+	local copy = {}
+	for k, v in pairs(spec) do copy[k] = v end
+	copy.parts = nil
+	add(K3S, spec)
+	add(HOST, copy)
+end
+
+k3s {
 	n = 1,
 	attr = "network_policies",
 	want = true,
@@ -605,9 +1015,9 @@ add(K3S, {
 	question = "Are NetworkPolicies in place for every namespace?",
 	answer = "`network_policies true` on the cluster",
 	check_impact = { confidentiality = 2 },
-})
+}
 
-add(K3S, {
+k3s {
 	n = 2,
 	attr = "pod_security",
 	category = "elevation_of_privilege",
@@ -629,16 +1039,18 @@ add(K3S, {
 	question = "Are PodSecurityStandards enforced (restricted profile)?",
 	answer = "`pod_security restricted` on the cluster",
 	check_impact = { integrity = 2 },
-})
+}
 
-add(K3S, {
+k3s {
 	n = 3,
 	attr = "run_as_root",
 	want = false,
+	parts = true,
 	category = "elevation_of_privilege",
 	title = "Container running as root",
 	description = "The workloads state `run_as_root true`: code execution in a container runs "
-		.. "as uid 0, one kernel or runtime bug away from root on the node.",
+		.. "as uid 0, one kernel or runtime bug away from root on the node. A workload drawn "
+		.. "inside the cluster's process that states `run_as_root true` raises it on its own.",
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { integrity = 3, availability = 3 },
 	mitigation = "Build images with a non-root USER, set runAsNonRoot: true and a fixed "
@@ -647,9 +1059,9 @@ add(K3S, {
 	question = "Do all containers run as a non-root user (runAsNonRoot)?",
 	answer = "`run_as_root false` on the cluster",
 	check_impact = { integrity = 2 },
-})
+}
 
-add(K3S, {
+k3s {
 	n = 4,
 	attr = "resource_limits",
 	want = true,
@@ -665,9 +1077,9 @@ add(K3S, {
 	question = "Do all pods have CPU and memory limits?",
 	answer = "`resource_limits true` on the cluster",
 	check_impact = { availability = 1 },
-})
+}
 
-add(K3S, {
+k3s {
 	n = 5,
 	attr = "image_signing",
 	want = true,
@@ -685,9 +1097,9 @@ add(K3S, {
 	question = "Are container image signatures verified at admission?",
 	answer = "`image_signing true` on the cluster",
 	check_impact = { integrity = 2 },
-})
+}
 
-add(K3S, {
+k3s {
 	n = 6,
 	attr = "secrets_as_env",
 	want = false,
@@ -705,7 +1117,7 @@ add(K3S, {
 	question = "Are secrets mounted as files or fetched from Vault rather than passed as env vars?",
 	answer = "`secrets_as_env false` on the cluster",
 	check_impact = { confidentiality = 2 },
-})
+}
 
 -- Registries anyone can publish to, when trusted as a whole (no namespace
 -- after the host: `docker.io` trusts every image on Docker Hub,
@@ -715,7 +1127,7 @@ local PUBLIC_REGISTRY = T.set { "docker.io", "index.docker.io", "registry-1.dock
 	"public.ecr.aws", "registry.gitlab.com", "mcr.microsoft.com" }
 local ANY = T.set { "*", "any", "all", "anywhere" }
 
-add(K3S, {
+k3s {
 	n = 7,
 	attr = "registries",
 	-- An empty list says nothing about where images come from.
@@ -748,6 +1160,6 @@ add(K3S, {
 		.. "mirrors with no fallback to Docker Hub).",
 	refs = { "CWE-494", "CWE-829", "CIS Kubernetes 5.5.1", "OWASP A08:2021" },
 	question = "Are all images from trusted registries only?",
-	answer = "`registries [...]` on the cluster, listing the registries it pulls from",
+	answer = "`registries [...]` on the cluster, listing where images are pulled from",
 	check_impact = { integrity = 2 },
-})
+}

@@ -383,7 +383,8 @@ local program_requests = T.program_requests
 --                      control after all (all public, none HTTP-like...)
 --   missing            the detail after the process's key: "states no
 --                      `audit true`"; a part that refuses the control its
---                      program states gets `refusal` when given
+--                      program states gets `refusal` when given (a text,
+--                      or a function of the part that returns one)
 --   detail(p, flows, m, about)  instead of the two: the detail, or false
 local CONTROL_FIELDS = T.set { "control", "answered", "refused", "flows", "skip", "claimed",
 	"applies_to", "needs", "missing", "refusal", "detail" }
@@ -419,7 +420,8 @@ local function program_control(spec)
 		if not flows then return false end
 		if needs and not needs(p, flows, m, about) then return false end
 		if detail then return detail(p, flows, m, about) or false end
-		return p.key .. " " .. (parent(p) and refusal or missing)
+		if not parent(p) then return p.key .. " " .. missing end
+		return p.key .. " " .. (type(refusal) == "function" and refusal(p) or refusal)
 	end
 	stride(out)
 end
@@ -1657,6 +1659,16 @@ stride {
 -- ===========================================================================
 -- Denial of service
 
+-- An artefact registry: what our own build processes send it are uploads
+-- of releases (code transfer, like a git push), not request traffic.
+local ARTEFACT_STORE_KIND = T.set { "registry", "artifact_registry", "container_registry",
+	"package_registry", "artifact_repository", "image_registry" }
+local ARTEFACT_STORE_TECH = T.set { "harbor", "nexus", "artifactory", "zot", "docker_registry",
+	"ecr", "acr", "gcr", "ghcr", "quay" }
+local function artefact_store(v)
+	return is(v, "kind", ARTEFACT_STORE_KIND) or is(v, "tech", ARTEFACT_STORE_TECH)
+end
+
 stride {
 	id = "STRIDE-D-01",
 	category = "denial_of_service",
@@ -1665,8 +1677,9 @@ stride {
 	description = "Requests cross a trust boundary (or come from an external entity) into a "
 		.. "process with no limit on their rate; bots or a misbehaving client exhaust it. "
 		.. "Skipped: answers to calls; flows into the platform the workloads run on "
-		.. "(deployments); remote-access and code-transfer flows (`protocol ssh`, `git`...), "
-		.. "which are not request traffic; flows from a gateway, CDN or load balancer (the "
+		.. "(deployments); remote-access and code-transfer flows (`protocol ssh`, `git`...) "
+		.. "and our own processes' uploads to an artefact registry (`kind registry`, `tech "
+		.. "harbor`...), which are not request traffic; flows from a gateway, CDN or load balancer (the "
 		.. "flow into it carries the finding: the limit belongs at the edge); and flows from "
 		.. "the organisation's own clients (`zone internal`), which no bot drives. Answered "
 		.. "by `rate_limit ...` on the flow or the receiving process, or on the process that "
@@ -1681,7 +1694,7 @@ stride {
 		if s.kind == "process" and (has(s, "rate_limit") or is_gateway(s)) then return false end
 		if s.kind == "external" and s.zone == "internal" then return false end
 		if not T.scoped(t) or is_platform(t) or in_process(f) or is_response(f)
-			or T.remote_access(f) then
+			or T.remote_access(f) or (s.kind == "process" and artefact_store(t)) then
 			return false
 		end
 		return "requests on " .. f.key .. " reach " .. t.key .. " with no `rate_limit`"
@@ -1759,10 +1772,15 @@ stride {
 		.. "pool no cap; a few expensive searches, or a burst of connections, take the "
 		.. "database down for everyone. Raised for SQL/NoSQL stores (not queues or caches) "
 		.. "reached from processes exposed to the internet or a partner network. Answered by "
-		.. "`statement_timeout ...` or `connection_limit ...` on the store.",
+		.. "`statement_timeout ...` or `connection_limit ...` on the store. Stores whose stack "
+		.. "pack asks about both itself, as two findings (`tech postgresql`, with ge-stack "
+		.. "loaded: GE-PG-08/09), are left to it.",
 	when = function(s)
 		if not (T.is_sql(s) or T.is_nosql(s)) then return false end
 		if yes(s, "statement_timeout") or yes(s, "connection_limit") then return false end
+		if T.claimed(s, "statement_timeout") and T.claimed(s, "connection_limit") then
+			return false
+		end
 		if T.is_queue(s) or T.is_cache(s) then return false end
 		for _, list in ipairs { s.inflows, s.outflows } do
 			for _, f in ipairs(list) do
@@ -1793,7 +1811,11 @@ stride {
 -- Elevation of privilege
 
 local function authorised(v) return yes(v, "authz") or yes(v, "rbac") end
-local function unauthorised(v) return T.no(v, "authz") and not yes(v, "rbac") end
+-- A part refuses authorisation with `authz none` or `rbac none` (and
+-- neither control stated positively).
+local function unauthorised(v)
+	return (T.no(v, "authz") or T.no(v, "rbac")) and not (yes(v, "authz") or yes(v, "rbac"))
+end
 
 program_control {
 	id = "STRIDE-E-01",
@@ -1811,7 +1833,7 @@ program_control {
 	skip = { "gateway" },
 	needs = function(_, flows) return some(flows, function(f) return not yes(f, "public") end) end,
 	missing = "states neither `authz` nor `rbac`",
-	refusal = "states `authz none`",
+	refusal = function(p) return "states `" .. (T.no(p, "authz") and "authz" or "rbac") .. " none`" end,
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "Check authorisation server-side on every route and every object (owner or "

@@ -1011,12 +1011,18 @@ function T.claim(name, techs, kinds)
 	if kinds then claim_words(kind_claims, name, kinds) end
 end
 
--- True when some loaded pack claimed attribute `name` for v's `tech` or `kind`.
+-- True when some loaded pack claimed attribute `name` for v's `tech` or
+-- `kind`, or for an enclosing process's: a part of a Hono app (a route
+-- group) is Hono.
 function T.claimed(v, name)
-	local set = claims[name]
-	if set ~= nil and is(v, "tech", set) then return true end
-	set = kind_claims[name]
-	return set ~= nil and is(v, "kind", set)
+	local set, kinds = claims[name], kind_claims[name]
+	if set == nil and kinds == nil then return false end
+	while v do
+		if set ~= nil and is(v, "tech", set) then return true end
+		if kinds ~= nil and is(v, "kind", kinds) then return true end
+		v = parent(v)
+	end
+	return false
 end
 
 return T

@@ -40,7 +40,7 @@ typedef struct tm_rule_info {
 } tm_rule_info;
 
 /* The packs loaded when a model says no `use`. */
-#define TM_RULES_NDEFAULT_PACKS 6
+#define TM_RULES_NDEFAULT_PACKS 7
 extern const char *const tm_rules_default_packs[TM_RULES_NDEFAULT_PACKS];
 
 /* Loads the packs the model's `use` statements name (none: the default

@@ -56,7 +56,8 @@ fail() {
 
 hostile=tests/golden/report/hostile.threat
 examples=(examples/hello.threat examples/ge-webapp/model.threat examples/pytm-demo/model.threat
-	examples/threagile-b2b/model.threat examples/llm-app/model.threat)
+	examples/threagile-b2b/model.threat examples/llm-app/model.threat
+	examples/cicd-pipeline/model.threat)
 
 # DOT: accepted by Graphviz, and silently (a warning means a broken graph).
 check_dot() {

@@ -31,14 +31,6 @@ ROW = re.compile(r"^\| (.*?) \| (.*?) \| (.*?) \| (.*?) \|$")
 RULE_ID = re.compile(r"`([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)`")
 NO_RULE = ("not applicable", "not covered")
 
-# Rules other branches of this round add (supply-chain pack, stride.lua).
-# Named here until they are merged; the lead removes this list at the merge,
-# after which every id must come from the loaded packs.
-PENDING_RULES = {
-    "SC-01", "SC-02", "SC-03", "SC-04", "SC-05", "SC-06",
-    "STRIDE-S-06", "STRIDE-T-11", "STRIDE-E-06", "STRIDE-E-07",
-}
-
 
 def loaded_rules(threat):
     out = subprocess.run([threat, "rules"], capture_output=True, text=True, check=False)
@@ -76,7 +68,7 @@ def main():
         ids = RULE_ID.findall(covered)
         if ids:
             for rule in ids:
-                if rule not in known and rule not in PENDING_RULES:
+                if rule not in known:
                     problems.append(f"{DOC}:{n}: {subject}: no loaded pack has a rule {rule}")
         elif covered not in NO_RULE:
             problems.append(f"{DOC}:{n}: {subject}: names no rule and is neither "

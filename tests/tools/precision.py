@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Keeps doc/precision.md in step with the findings of the two third-party
-examples it reviews.
+"""Keeps doc/precision.md in step with the findings of the examples it
+reviews (the two third-party systems and the delivery pipeline).
 
     tests/tools/precision.py THREAT_BIN            check (tests/tools/check-docs.sh)
     tests/tools/precision.py THREAT_BIN --update   rewrite what follows from the findings
@@ -26,7 +26,7 @@ import re
 import subprocess
 import sys
 
-EXAMPLES = ["pytm-demo", "threagile-b2b", "llm-app"]
+EXAMPLES = ["pytm-demo", "threagile-b2b", "llm-app", "cicd-pipeline"]
 TODAY = "2026-12-07"
 DOC = "doc/precision.md"
 ROW = re.compile(r"^\| `([^`]+)` \| ([A-Z]+) \| ([a-z?]+) \| (.*) \|$")

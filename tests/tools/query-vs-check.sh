@@ -20,7 +20,8 @@ cases=(
 )
 
 for model in examples/hello.threat examples/ge-webapp/model.threat examples/org/model.threat \
-	examples/pytm-demo/model.threat examples/threagile-b2b/model.threat; do
+	examples/pytm-demo/model.threat examples/threagile-b2b/model.threat \
+	examples/cicd-pipeline/model.threat; do
 	"$bin" check --format json --today "$today" "$model" >"$work/check.json" 2>/dev/null
 	for entry in "${cases[@]}"; do
 		cond=${entry%%|*}

@@ -330,10 +330,12 @@ static void test_default_packs_missing(void **state)
 	                    "error: rule pack 'linddun' not found (looked for /nonexistent/linddun.lua)\n"
 	                    "error: rule pack 'ge-stack' not found (looked for /nonexistent/ge-stack.lua)\n"
 	                    "error: rule pack 'llm' not found (looked for /nonexistent/llm.lua)\n"
+	                    "error: rule pack 'supply-chain' not found (looked for "
+	                    "/nonexistent/supply-chain.lua)\n"
 	                    "error: rule pack 'hygiene' not found (looked for /nonexistent/hygiene.lua)\n"
 	                    "error: rule pack 'governance' not found (looked for "
 	                    "/nonexistent/governance.lua)\n"
-	                    "6 errors\n");
+	                    "7 errors\n");
 	assert_int_equal(tm_rules_count(r.rules), 0);
 	result_free(&r);
 }

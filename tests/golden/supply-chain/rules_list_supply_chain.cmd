@@ -1,0 +1,1 @@
+rules --pack supply-chain --format md
