@@ -450,11 +450,9 @@ json_t *tm_lsp_hover(tm_lsp_server *server, const json_t *params, int *error_cod
 			}
 		}
 		if (any) {
-			const tm_source *src = occ.span.src;
-			result = json_pack(
-			    "{s:{s:s,s:o},s:o}", "contents", "kind", "markdown", "value",
-			    tm_lsp_stringn(tm_buf_str(&text), text.len), "range",
-			    tm_lsp_range(server, src->text, src->len, occ.span.start, occ.span.end));
+			result = json_pack("{s:{s:s,s:o},s:o}", "contents", "kind", "markdown", "value",
+			                   tm_lsp_stringn(tm_buf_str(&text), text.len), "range",
+			                   tm_lsp_span_range(server, occ.span));
 		}
 	}
 	tm_buf_free(&text);
@@ -504,7 +502,6 @@ static const tm_element *element_of_decl(const tm_model *model, const tm_decl *d
 
 static json_t *symbol_of_decl(tm_lsp_server *server, const tm_decl *decl, const tm_element *el)
 {
-	const tm_source *src = decl->span.src;
 	tm_buf name = TM_BUF_INIT;
 	if (decl->kind == TM_DECL_MODEL)
 		tm_buf_printf(&name, "model %s", decl->label ? decl->label : "");
@@ -521,9 +518,8 @@ static json_t *symbol_of_decl(tm_lsp_server *server, const tm_decl *decl, const 
 	tm_span select = decl->id ? tm_decl_id_span(decl) : tm_decl_keyword_span(decl);
 	json_t *symbol =
 	    json_pack("{s:o,s:i,s:o,s:o}", "name", tm_lsp_stringn(tm_buf_str(&name), name.len), "kind",
-	              symbol_kind(decl->kind), "range",
-	              tm_lsp_range(server, src->text, src->len, decl->span.start, decl->span.end),
-	              "selectionRange", tm_lsp_range(server, src->text, src->len, select.start, select.end));
+	              symbol_kind(decl->kind), "range", tm_lsp_span_range(server, decl->span),
+	              "selectionRange", tm_lsp_span_range(server, select));
 	tm_buf_free(&name);
 	const char *detail = decl->kind == TM_DECL_MODEL ? NULL : decl->label;
 	if (detail)

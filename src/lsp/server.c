@@ -121,6 +121,33 @@ json_t *tm_lsp_range(const tm_lsp_server *server, const char *text, size_t len, 
 	                 tm_lsp_position(server, text, len, end));
 }
 
+/* A position in a source, by its line table. */
+static json_t *source_position(const tm_lsp_server *server, const tm_source *src, uint32_t offset)
+{
+	if (offset > src->len)
+		offset = (uint32_t)src->len;
+	uint32_t low = 0, high = src->nlines ? src->nlines - 1 : 0;
+	while (low < high) {
+		uint32_t mid = low + (high - low + 1) / 2;
+		if (src->line_starts[mid] <= offset)
+			low = mid;
+		else
+			high = mid - 1;
+	}
+	uint32_t line_start = src->nlines ? src->line_starts[low] : 0;
+	return json_pack("{s:i,s:i}", "line", (json_int_t)low, "character",
+	                 (json_int_t)units(server, src->text, line_start, offset));
+}
+
+json_t *tm_lsp_span_range(const tm_lsp_server *server, tm_span span)
+{
+	if (!span.src)
+		return tm_lsp_range(server, "", 0, 0, 0);
+	uint32_t end = span.end < span.start ? span.start : span.end;
+	return json_pack("{s:o,s:o}", "start", source_position(server, span.src, span.start), "end",
+	                 source_position(server, span.src, end));
+}
+
 /* The byte offset of an LSP position (clamped to its line's end). */
 static bool offset_of(const tm_lsp_server *server, const json_t *position, const char *text, size_t len,
                       uint32_t *offset)
@@ -222,8 +249,7 @@ json_t *tm_lsp_location(const tm_lsp_server *server, tm_span span)
 	if (!uri)
 		uri = tm_lsp_uri_of_path(span.src->path);
 	json_t *location =
-	    json_pack("{s:o,s:o}", "uri", tm_lsp_string(uri), "range",
-	              tm_lsp_range(server, span.src->text, span.src->len, span.start, span.end));
+	    json_pack("{s:o,s:o}", "uri", tm_lsp_string(uri), "range", tm_lsp_span_range(server, span));
 	free(uri);
 	return location;
 }
@@ -247,6 +273,11 @@ static bool read_model_file(void *context, const char *absolute_path, char **tex
 	for (size_t i = 0; i < server->ndocuments; i++) {
 		const tm_lsp_document *doc = server->documents[i];
 		if (strcmp(doc->path, absolute_path) == 0) {
+			if (doc->len > TM_SOURCE_MAX_BYTES) {
+				snprintf(why, why_size, "is larger than the %zu MiB limit for a model file",
+				         TM_SOURCE_MAX_BYTES >> 20);
+				return false;
+			}
 			*text = tm_xstrndup(doc->text, doc->len);
 			*len = doc->len;
 			return true;
@@ -347,7 +378,7 @@ static json_t *document_range(const tm_lsp_server *server, const tm_lsp_document
 {
 	if (!in_document(doc, span.src))
 		return tm_lsp_range(server, "", 0, 0, 0);
-	return tm_lsp_range(server, span.src->text, span.src->len, span.start, span.end);
+	return tm_lsp_span_range(server, span);
 }
 
 /* "FILE:LINE:COL: " for a place in another file. */
@@ -427,10 +458,14 @@ static json_t *finding_json(tm_lsp_server *server, tm_lsp_document *doc, const t
 	return out;
 }
 
+/* Writes a message; a write that fails stops the server (the loop looks
+ * at output_failed after each message). */
 static bool send(tm_lsp_server *server, json_t *message)
 {
-	bool ok = tm_lsp_write(server->options.output, message);
+	bool ok = message && tm_lsp_write(server->options.output, message);
 	json_decref(message);
+	if (!ok)
+		server->output_failed = true;
 	return ok;
 }
 
@@ -723,14 +758,13 @@ static json_t *capabilities(tm_lsp_server *server)
 
 static void read_initialize(tm_lsp_server *server, const json_t *params)
 {
-	const json_t *encodings = json_object_get(
-	    json_object_get(json_object_get(params, "capabilities"), "general"), "positionEncodings");
-	size_t i;
-	const json_t *encoding;
-	if (json_is_array(encodings))
-		json_array_foreach(encodings, i, encoding) if (json_is_string(encoding) &&
-		                                               strcmp(json_string_value(encoding), "utf-8") ==
-		                                                   0) server->utf8 = true;
+	const json_t *general = json_object_get(json_object_get(params, "capabilities"), "general");
+	const json_t *encodings = json_object_get(general, "positionEncodings");
+	for (size_t i = 0; json_is_array(encodings) && i < json_array_size(encodings); i++) {
+		const char *encoding = json_string_value(json_array_get(encodings, i));
+		if (encoding && strcmp(encoding, "utf-8") == 0)
+			server->utf8 = true;
+	}
 	const json_t *options = json_object_get(params, "initializationOptions");
 	const char *findings = member_string(options, "findings");
 	if (findings) {
@@ -919,8 +953,10 @@ int tm_lsp_serve(const tm_lsp_options *options)
 		tm_lsp_document *due = next_rules(&server, &wait_ms);
 		if (due && !tm_lsp_input_waiting(&input, wait_ms)) {
 			/* quiet for long enough: the rule packs run */
-			if (!analyse(&server, due, true))
+			if (!analyse(&server, due, true)) {
+				logf_("cannot write to the output: stopping");
 				break;
+			}
 			continue;
 		}
 		char *body = NULL, why[200];
@@ -938,6 +974,11 @@ int tm_lsp_serve(const tm_lsp_options *options)
 		}
 		bool go_on = handle_message(&server, body, len, &status);
 		free(body);
+		if (server.output_failed) {
+			logf_("cannot write to the output: stopping");
+			status = 1;
+			break;
+		}
 		if (!go_on)
 			break;
 	}

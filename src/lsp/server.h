@@ -52,8 +52,9 @@ typedef struct tm_lsp_server {
 	tm_lsp_document **documents;
 	size_t ndocuments, capdocuments;
 	bool initialized, shutdown, utf8;
-	int finding_level; /* a tm_risk: findings at or above it are diagnostics; -1 none */
-	bool timing;       /* log the time from a change to its diagnostics */
+	bool output_failed; /* a write failed: the client is gone */
+	int finding_level;  /* a tm_risk: findings at or above it are diagnostics; -1 none */
+	bool timing;        /* log the time from a change to its diagnostics */
 } tm_lsp_server;
 
 /* ---- server.c ---- */
@@ -70,6 +71,9 @@ json_t *tm_lsp_stringn(const char *text, size_t len);
  * (UTF-16 code units, or bytes when the client takes UTF-8). */
 json_t *tm_lsp_position(const tm_lsp_server *server, const char *text, size_t len, uint32_t offset);
 json_t *tm_lsp_range(const tm_lsp_server *server, const char *text, size_t len, uint32_t start, uint32_t end);
+/* The same for a span of a source, by its line table (no scan from the
+ * start of the text). */
+json_t *tm_lsp_span_range(const tm_lsp_server *server, tm_span span);
 /* The byte offset of params.position in text; false when it is missing. */
 bool tm_lsp_offset(const tm_lsp_server *server, const json_t *params, const char *text, size_t len,
                    uint32_t *offset);

@@ -64,7 +64,8 @@ static int read_line(tm_lsp_input *in, char *line, size_t size)
 {
 	bool too_long = false;
 	for (;;) {
-		char *newline = memchr(in->buf + in->start, '\n', in->end - in->start);
+		char *newline =
+		    in->end > in->start ? memchr(in->buf + in->start, '\n', in->end - in->start) : NULL;
 		if (newline) {
 			size_t n = (size_t)(newline - (in->buf + in->start));
 			if (!too_long) {
