@@ -190,5 +190,7 @@
 #define TM_LSP_RULES_DELAY_MS 300
 /* How many documents the server holds open at once. */
 #define TM_LSP_MAX_DOCUMENTS 256
+/* Document symbols nest at most this deep (processes, boundaries). */
+#define TM_LSP_MAX_SYMBOL_DEPTH 64
 
 #endif

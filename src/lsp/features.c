@@ -8,6 +8,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/limits.h"
 #include "base/xalloc.h"
 #include "lang/ast.h"
 #include "lang/lex.h"
@@ -480,15 +481,18 @@ static int symbol_kind(tm_decl_kind kind)
 	}
 }
 
-static json_t *symbol_of_decl(tm_lsp_server *server, const tm_decl *decl, const tm_element *el);
+static json_t *symbol_of_decl(tm_lsp_server *server, const tm_decl *decl, const tm_element *el,
+                              unsigned depth);
 
 /* A boundary's members declared in the same file, as its children. */
-static void boundary_children(tm_lsp_server *server, json_t *children, const tm_element *boundary)
+static void boundary_children(tm_lsp_server *server, json_t *children, const tm_element *boundary,
+                              unsigned depth)
 {
 	for (uint32_t i = 0; i < boundary->nmembers; i++) {
 		const tm_element *member = boundary->members[i];
 		if (member->decl && member->decl->span.src == boundary->decl->span.src && !member->parent)
-			json_array_append_new(children, symbol_of_decl(server, member->decl, member));
+			json_array_append_new(children,
+			                      symbol_of_decl(server, member->decl, member, depth + 1));
 	}
 }
 
@@ -500,7 +504,8 @@ static const tm_element *element_of_decl(const tm_model *model, const tm_decl *d
 	return NULL;
 }
 
-static json_t *symbol_of_decl(tm_lsp_server *server, const tm_decl *decl, const tm_element *el)
+static json_t *symbol_of_decl(tm_lsp_server *server, const tm_decl *decl, const tm_element *el,
+                              unsigned depth)
 {
 	tm_buf name = TM_BUF_INIT;
 	if (decl->kind == TM_DECL_MODEL)
@@ -524,6 +529,9 @@ static json_t *symbol_of_decl(tm_lsp_server *server, const tm_decl *decl, const 
 	const char *detail = decl->kind == TM_DECL_MODEL ? NULL : decl->label;
 	if (detail)
 		json_object_set_new(symbol, "detail", tm_lsp_string(detail));
+	/* a model with errors may have boundaries inside each other */
+	if (depth >= TM_LSP_MAX_SYMBOL_DEPTH)
+		return symbol;
 	json_t *children = json_array();
 	for (size_t i = 0; decl->block && i < decl->block->count; i++) {
 		const tm_decl *child = decl->block->items[i].decl;
@@ -532,11 +540,11 @@ static json_t *symbol_of_decl(tm_lsp_server *server, const tm_decl *decl, const 
 			for (uint32_t c = 0; el && c < el->nchildren; c++)
 				if (el->children[c]->decl == child)
 					child_el = el->children[c];
-			json_array_append_new(children, symbol_of_decl(server, child, child_el));
+			json_array_append_new(children, symbol_of_decl(server, child, child_el, depth + 1));
 		}
 	}
 	if (el && el->kind == TM_EL_BOUNDARY)
-		boundary_children(server, children, el);
+		boundary_children(server, children, el, depth);
 	if (json_array_size(children))
 		json_object_set(symbol, "children", children);
 	json_decref(children);
@@ -574,7 +582,7 @@ json_t *tm_lsp_document_symbols(tm_lsp_server *server, const json_t *params, int
 			}
 		}
 		if (!nested)
-			json_array_append_new(symbols, symbol_of_decl(server, decl, el));
+			json_array_append_new(symbols, symbol_of_decl(server, decl, el, 0));
 	}
 	return symbols;
 }
@@ -591,6 +599,7 @@ typedef struct context {
 	const char *factor_attr; /* which of the two */
 	int header;              /* the statement whose header holds the cursor (a tm_decl_kind), or -1 */
 	bool members;            /* in a boundary's < > */
+	bool quoted;             /* in a string or a comment: nothing to complete */
 	uint32_t word_start;
 } context;
 
@@ -627,6 +636,10 @@ static void find_context(const tm_lsp_document *doc, uint32_t offset, tm_arena *
 		tm_token tok = tm_lex_next(&lex);
 		if (tok.kind == TM_TOK_EOF)
 			break;
+		/* a string still open where the text is cut (at the word) */
+		if ((tok.kind == TM_TOK_STRING || tok.kind == TM_TOK_TSTRING || tok.kind == TM_TOK_ERROR) &&
+		    tok.end >= word_start && src->text[tok.start] == '"')
+			cx->quoted = true;
 		bool item = start || tok.newlines > 0;
 		start = false;
 		frame *top = depth ? &frames[depth - 1] : NULL;
@@ -688,6 +701,9 @@ static void find_context(const tm_lsp_document *doc, uint32_t offset, tm_arena *
 		default: break;
 		}
 	}
+	/* a comment that runs up to the word */
+	if (lex.ncomments && lex.comments[lex.ncomments - 1].end >= word_start)
+		cx->quoted = true;
 	free(lex.comments);
 	tm_diags_free(&diags);
 	/* whether a line break (or a `{` or `;`) comes between the last token and the word */
@@ -824,7 +840,9 @@ json_t *tm_lsp_completion(tm_lsp_server *server, const json_t *params, int *erro
 	                .items = json_array(),
 	                .range = tm_lsp_range(server, doc->text, doc->len, cx.word_start, offset)};
 	const unsigned nodes = (1u << TM_EL_EXTERNAL) | (1u << TM_EL_PROCESS) | (1u << TM_EL_STORE);
-	if (cx.top_level && cx.item_start) {
+	if (cx.quoted) {
+		/* inside a string or a comment */
+	} else if (cx.top_level && cx.item_start) {
 		add_keywords(&c);
 	} else if (cx.factor_block && cx.item_start) {
 		bool impact = strcmp(cx.factor_attr, "impact") == 0;

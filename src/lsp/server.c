@@ -612,6 +612,23 @@ static bool apply_change(tm_lsp_server *server, tm_lsp_document *doc, const json
 	return true;
 }
 
+/* The other open documents whose models include this one are analysed
+ * again, with the packs, when typing pauses. */
+static void includers_due(tm_lsp_server *server, const tm_lsp_document *doc)
+{
+	for (size_t i = 0; i < server->ndocuments; i++) {
+		tm_lsp_document *other = server->documents[i];
+		const tm_model *model = other->current ? other->current->model : NULL;
+		for (size_t f = 1; other != doc && model && f < model->nfiles; f++) {
+			if (in_document(doc, model->files[f]->src)) {
+				other->rules_due = true;
+				other->rules_at = doc->rules_at;
+				break;
+			}
+		}
+	}
+}
+
 static bool did_change(tm_lsp_server *server, const json_t *params)
 {
 	tm_lsp_document *doc = tm_lsp_document_of(server, params);
@@ -637,6 +654,7 @@ static bool did_change(tm_lsp_server *server, const json_t *params)
 	doc->changed_at = tm_clock_seconds();
 	doc->rules_due = true;
 	doc->rules_at = doc->changed_at + TM_LSP_RULES_DELAY_MS / 1000.0;
+	includers_due(server, doc);
 	return analyse(server, doc, false);
 }
 

@@ -148,6 +148,13 @@ mitigation M-01 "CAPTCHA" {
   mitigates [T-01]
   status planned
 }
+# the end: external
+
+asset A-02 "Notes" {
+  description """
+    process and store
+    """
+}
 '''
 
 SHARED = 'asset A-01 "orders" { sensitivity high }\n'
@@ -246,6 +253,15 @@ def session(binary, folder):
         'model', 'use', 'include', 'asset', 'actor', 'external', 'process', 'store', 'boundary', 'flow', 'threat',
         'mitigation', 'accept'], labels)
 
+    reply = s.request('textDocument/completion', {'textDocument': doc, 'position': position(MODEL, 'Bots flood', 0, 4)})
+    check('completion: nothing in a string', reply and reply.get('result') == {'isIncomplete': False, 'items': []}, reply)
+    reply = s.request('textDocument/completion', {'textDocument': doc, 'position': position(MODEL, 'order"', 0, 2)})
+    check('completion: nothing in a label', reply and reply.get('result', {}).get('items') == [], reply)
+    reply = s.request('textDocument/completion', {'textDocument': doc, 'position': position(MODEL, 'the end: ext', 0, 12)})
+    check('completion: nothing in a comment', reply and reply.get('result', {}).get('items') == [], reply)
+    reply = s.request('textDocument/completion', {'textDocument': doc, 'position': position(MODEL, 'process and', 0, 4)})
+    check('completion: nothing in a """ string', reply and reply.get('result', {}).get('items') == [], reply)
+
     reply = s.request('textDocument/hover', {'textDocument': doc, 'position': position(MODEL, 'shop "order"')})
     value = reply['result']['contents']['value'] if reply and reply.get('result') else ''
     check('hover: an element: exposure with its reason, findings',
@@ -287,13 +303,13 @@ def session(binary, folder):
     symbols = reply.get('result') if reply else None
     check('documentSymbol: the statements', symbols is not None and [(x['name'], x['kind']) for x in symbols] == [
         ('model Shop', 2), ('browser', 11), ('shop', 12), ('db', 23), ('browser->shop', 24), ('shop->db', 24),
-        ('T-01', 20), ('M-01', 5)] and symbols[2]['range'] == rng(9, 0, 11, 1)
+        ('T-01', 20), ('M-01', 5), ('A-02', 14)] and symbols[2]['range'] == rng(9, 0, 11, 1)
           and symbols[2]['selectionRange'] == rng(9, 8, 9, 12), json.dumps(symbols, indent=1)[:1500])
 
     reply = s.request('textDocument/formatting', {'textDocument': doc, 'options': {'tabSize': 2, 'insertSpaces': True}})
     expected = subprocess.run([binary, 'fmt', '-'], input=MODEL.encode(), capture_output=True).stdout.decode()
     check('formatting: the text of threat fmt', reply and reply.get('result') == [
-        {'range': rng(0, 0, 34, 0), 'newText': expected}] and expected != MODEL, reply)
+        {'range': rng(0, 0, 41, 0), 'newText': expected}] and expected != MODEL, reply)
 
     fixed = MODEL.replace('protcol', 'protocol')
     s.notify('textDocument/didChange', {'textDocument': {'uri': uri, 'version': 2}, 'contentChanges': [{'text': fixed}]})
@@ -312,12 +328,12 @@ def session(binary, folder):
     quick = s.diagnostics()
     diags = quick['params']['diagnostics'] if quick else []
     check('didChange: incremental edits, the typo is back at once', [d['range'] for d in diags] == [rng(16, 2, 16, 9)]
-          and diags[0]['data'] == {'suggestion': 'protocol'}, diags)
+          and diags[0].get('data') == {'suggestion': 'protocol'}, diags)
     s.notify('textDocument/didChange', {'textDocument': {'uri': uri, 'version': 4},
                                         'contentChanges': [{'text': MODEL.replace('on browser', 'on browsr')}]})
     quick = s.diagnostics()
     diags = quick['params']['diagnostics'] if quick else []
-    check('didChange: an unknown reference, its suggestion', [(d['range'], d['severity'], d['data']) for d in diags
+    check('didChange: an unknown reference, its suggestion', [(d['range'], d['severity'], d.get('data')) for d in diags
                                                                if d['severity'] == 1] == [
         (rng(25, 5, 25, 11), 1, {'suggestion': 'browser'})], diags)
     s.notify('textDocument/didChange', {'textDocument': {'uri': uri, 'version': 5},
