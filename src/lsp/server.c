@@ -391,13 +391,55 @@ static void place_prefix(tm_buf *out, tm_span span)
 	tm_buf_printf(out, "%s:%u:%u: ", span.src->path ? span.src->path : "?", line, column);
 }
 
-static json_t *diagnostic_json(tm_lsp_server *server, tm_lsp_document *doc, const tm_diag *diag)
+/* Whether an include's path (as written) names the file at `path`: the
+ * path ends with it, once its leading "./" and "../" are dropped. */
+static bool include_names(const char *label, const char *path)
+{
+	while (strncmp(label, "./", 2) == 0 || strncmp(label, "../", 3) == 0)
+		label += label[1] == '/' ? 2 : 3;
+	size_t n = strlen(label), m = strlen(path);
+	return n > 0 && m >= n && strcmp(path + m - n, label) == 0 && (m == n || path[m - n - 1] == '/');
+}
+
+/* The `include` of the document through which the model reads `src`
+ * (directly or through other files), as the label's place; no place
+ * when none is found. */
+static tm_span include_of(const tm_model *model, const tm_lsp_document *doc, const tm_source *src,
+                          unsigned depth)
+{
+	for (size_t f = 0; model && depth < MAX_INCLUDE_DEPTH && f < model->nfiles; f++) {
+		const tm_file *file = model->files[f];
+		if (file->src == src)
+			continue;
+		for (size_t i = 0; i < file->ndecls; i++) {
+			const tm_decl *decl = file->decls[i];
+			if (!decl || decl->kind != TM_DECL_INCLUDE || !decl->label ||
+			    !include_names(decl->label, src->path))
+				continue;
+			if (in_document(doc, file->src))
+				return tm_decl_label_span(decl);
+			return include_of(model, doc, file->src, depth + 1);
+		}
+	}
+	return (tm_span){0};
+}
+
+static json_t *diagnostic_json(tm_lsp_server *server, tm_lsp_document *doc, const tm_model *model,
+                               const tm_diag *diag)
 {
 	tm_buf message = TM_BUF_INIT;
-	if (diag->span.src && !in_document(doc, diag->span.src))
-		place_prefix(&message, diag->span);
-	tm_buf_puts(&message, diag->message);
+	/* a diagnostic of an included file shows on the include that reads it */
+	tm_span place = diag->span;
 	json_t *related = json_array();
+	if (diag->span.src && !in_document(doc, diag->span.src)) {
+		place_prefix(&message, diag->span);
+		place = include_of(model, doc, diag->span.src, 0);
+		json_t *location = tm_lsp_location(server, diag->span);
+		if (location)
+			json_array_append_new(related, json_pack("{s:o,s:s}", "location", location, "message",
+			                                         "the place in the included file"));
+	}
+	tm_buf_puts(&message, diag->message);
 	char suggestion[256] = "";
 	for (size_t i = 0; i < diag->nnotes; i++) {
 		const tm_note *note = &diag->notes[i];
@@ -412,7 +454,7 @@ static json_t *diagnostic_json(tm_lsp_server *server, tm_lsp_document *doc, cons
 			tm_buf_puts(&message, note->message);
 		}
 	}
-	json_t *range = document_range(server, doc, diag->span);
+	json_t *range = document_range(server, doc, place);
 	json_t *out = json_pack("{s:O,s:i,s:s,s:o}", "range", range, "severity",
 	                        diag->severity == TM_SEV_ERROR ? SEVERITY_ERROR : SEVERITY_WARNING, "source",
 	                        "threat", "message", tm_lsp_stringn(tm_buf_str(&message), message.len));
@@ -476,7 +518,7 @@ static bool publish(tm_lsp_server *server, tm_lsp_document *doc)
 	json_t *list = json_array();
 	const tm_diag **sorted = tm_diags_sorted(&session->diags);
 	for (size_t i = 0; i < session->diags.count; i++)
-		json_array_append_new(list, diagnostic_json(server, doc, sorted[i]));
+		json_array_append_new(list, diagnostic_json(server, doc, session->model, sorted[i]));
 	free(sorted);
 	if (session->rules && server->finding_level >= 0) {
 		for (size_t i = 0; i < session->findings.count; i++) {
@@ -690,6 +732,18 @@ static void did_save(tm_lsp_server *server, const json_t *params)
 	doc->rules_at = tm_clock_seconds();
 }
 
+/* A file changed on disk (one the editor watches for the client): every
+ * open document is checked again, with the packs, when typing pauses,
+ * since any of them may include it. */
+static void files_changed(tm_lsp_server *server)
+{
+	double at = tm_clock_seconds() + TM_LSP_RULES_DELAY_MS / 1000.0;
+	for (size_t i = 0; i < server->ndocuments; i++) {
+		server->documents[i]->rules_due = true;
+		server->documents[i]->rules_at = at;
+	}
+}
+
 static json_t *formatting(tm_lsp_server *server, const json_t *params, reply *r)
 {
 	tm_lsp_document *doc = tm_lsp_document_of(server, params);
@@ -873,6 +927,8 @@ static bool handle_notification(tm_lsp_server *server, const char *method, const
 		did_close(server, params);
 	else if (strcmp(method, "textDocument/didSave") == 0)
 		did_save(server, params);
+	else if (strcmp(method, "workspace/didChangeWatchedFiles") == 0)
+		files_changed(server);
 	return true;
 }
 

@@ -183,6 +183,7 @@ def session(binary, folder):
         f.write(SHARED)
     uri = 'file://' + path
     shared_uri = 'file://' + os.path.join(folder, 'shared.threat')
+    shared_path_note = os.path.join(folder, 'shared.threat')
     doc = {'uri': uri}
     s = Server(binary, folder)
 
@@ -310,6 +311,22 @@ def session(binary, folder):
     expected = subprocess.run([binary, 'fmt', '-'], input=MODEL.encode(), capture_output=True).stdout.decode()
     check('formatting: the text of threat fmt', reply and reply.get('result') == [
         {'range': rng(0, 0, 41, 0), 'newText': expected}] and expected != MODEL, reply)
+
+    with open(os.path.join(folder, 'shared.threat'), 'w') as f:
+        f.write(SHARED.replace('high', 'hihg'))
+    s.notify('workspace/didChangeWatchedFiles', {'changes': [{'uri': shared_uri, 'type': 2}]})
+    published = s.diagnostics()
+    diags = [d for d in published['params']['diagnostics'] if d['severity'] < 3] if published else []
+    check('an included file changed on disk: its error on the include', diags == [{
+        'range': rng(5, 8, 5, 23), 'severity': 1, 'source': 'threat',
+        'message': shared_path_note + ":1:35: sensitivity must be low, medium, high or critical\n"
+                   "did you mean 'high'?",
+        'relatedInformation': [{'location': {'uri': shared_uri, 'range': rng(0, 34, 0, 38)},
+                                'message': 'the place in the included file'}]}], json.dumps(diags, indent=1))
+    with open(os.path.join(folder, 'shared.threat'), 'w') as f:
+        f.write(SHARED)
+    s.notify('workspace/didChangeWatchedFiles', {'changes': [{'uri': shared_uri, 'type': 2}]})
+    s.diagnostics()
 
     fixed = MODEL.replace('protcol', 'protocol')
     s.notify('textDocument/didChange', {'textDocument': {'uri': uri, 'version': 2}, 'contentChanges': [{'text': fixed}]})
