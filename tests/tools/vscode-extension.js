@@ -164,6 +164,13 @@ async function check(name, body) {
     assert.strictEqual(seen.formatters.length, 0);
     assert.strictEqual(seen.clients.length, 1);
     assert.deepStrictEqual(seen.clients[0].serverOptions.run, { command: threatBin, args: ['lsp'], transport: 0 });
+    assert.deepStrictEqual(seen.clients[0].clientOptions.initializationOptions, { findings: 'medium' });
+    await extension.deactivate();
+  });
+
+  await check('vscode: threat.findings goes to the server as initializationOptions', async () => {
+    const { seen, extension } = await activateWith({ path: threatBin, findings: 'high' });
+    assert.deepStrictEqual(seen.clients[0].clientOptions.initializationOptions, { findings: 'high' });
     await extension.deactivate();
   });
 
