@@ -430,6 +430,40 @@ def hostile(binary, folder):
     check('garbage on the input: no crash, status 1', code == 1, err)
 
 
+def options_and_includes(binary, folder):
+    outside = tempfile.mkdtemp()
+    try:
+        with open(os.path.join(outside, 'outside.threat'), 'w') as f:
+            f.write(SHARED)
+        text = ('model "M" { date 2026-03-24 }\ninclude "%s/outside.threat"\nstore db "D" { stores [A-01] }\n'
+                'external web\nflow web -> db\n' % outside)
+        uri = 'file://' + os.path.join(folder, 'includes.threat')
+        for args, findings, want in [((), 'none', 'refused'), (('--include-root', outside), 'high', 'read')]:
+            s = Server(binary, folder, args)
+            s.request('initialize', {'capabilities': {}, 'initializationOptions': {'findings': findings}})
+            s.notify('textDocument/didOpen', {'textDocument': {'uri': uri, 'version': 1, 'text': text}})
+            published = s.diagnostics()
+            diags = published['params']['diagnostics'] if published else []
+            errors = [d['message'] for d in diags if d['severity'] == 1]
+            if want == 'refused':
+                check('an include outside the folders: refused as check refuses it', errors == [
+                    'cannot include %s/outside.threat: it is outside the folder of the model and the current '
+                    'folder (--include-root DIR allows another)' % outside, "unknown asset 'A-01'"], diags)
+                check('findings none: no finding diagnostics', all(d['severity'] != 3 for d in diags), diags)
+            else:
+                check('--include-root: the include is read', errors == [], diags)
+                check('findings high: only HIGH and CRITICAL ones', diags and all(
+                    d['message'].split()[0] in ('HIGH', 'CRITICAL') for d in diags if d['severity'] == 3)
+                      and any(d['severity'] == 3 for d in diags), diags)
+            s.request('shutdown')
+            s.notify('exit', None)
+            s.finish()
+    finally:
+        for name in os.listdir(outside):
+            os.unlink(os.path.join(outside, name))
+        os.rmdir(outside)
+
+
 def main():
     if len(sys.argv) != 2:
         print('usage: tests/tools/lsp-client.py THREAT_BIN', file=sys.stderr)
@@ -439,6 +473,7 @@ def main():
         folder = os.path.realpath(folder)
         session(binary, folder)
         hostile(binary, folder)
+        options_and_includes(binary, folder)
     print(f'lsp: {passed} passed, {failed} failed')
     sys.exit(1 if failed else 0)
 
