@@ -570,6 +570,7 @@ static bool analyse(tm_lsp_server *server, tm_lsp_document *doc, bool with_rules
 	}
 	if (with_rules)
 		doc->rules_due = false;
+	doc->quick_due = false;
 	return publish(server, doc);
 }
 
@@ -671,13 +672,13 @@ static void includers_due(tm_lsp_server *server, const tm_lsp_document *doc)
 	}
 }
 
-static bool did_change(tm_lsp_server *server, const json_t *params)
+static void did_change(tm_lsp_server *server, const json_t *params)
 {
 	tm_lsp_document *doc = tm_lsp_document_of(server, params);
 	const json_t *changes = json_object_get(params, "contentChanges");
 	if (!doc || !json_is_array(changes)) {
 		logf_("didChange of a document not open, or without contentChanges: ignored");
-		return true;
+		return;
 	}
 	size_t i;
 	const json_t *change;
@@ -697,7 +698,9 @@ static bool did_change(tm_lsp_server *server, const json_t *params)
 	doc->rules_due = true;
 	doc->rules_at = doc->changed_at + TM_LSP_RULES_DELAY_MS / 1000.0;
 	includers_due(server, doc);
-	return analyse(server, doc, false);
+	/* analysed once the input is quiet, so a burst of changes costs one
+	 * analysis, or before a request about the document */
+	doc->quick_due = true;
 }
 
 static void did_close(tm_lsp_server *server, const json_t *params)
@@ -886,6 +889,10 @@ static void handle_request(tm_lsp_server *server, const char *method, const json
 		r->message = "params must be an object";
 		return;
 	}
+	/* a request about a document sees its latest text analysed */
+	tm_lsp_document *doc = tm_lsp_document_of(server, params);
+	if (doc && doc->quick_due && !analyse(server, doc, false))
+		return;
 	if (strcmp(method, "textDocument/formatting") == 0)
 		r->result = formatting(server, params, r);
 	else if (strcmp(method, "textDocument/codeAction") == 0)
@@ -918,12 +925,9 @@ static bool handle_notification(tm_lsp_server *server, const char *method, const
 		return true;
 	if (strcmp(method, "textDocument/didOpen") == 0)
 		did_open(server, params);
-	else if (strcmp(method, "textDocument/didChange") == 0) {
-		if (!did_change(server, params)) {
-			*status = 1;
-			return false;
-		}
-	} else if (strcmp(method, "textDocument/didClose") == 0)
+	else if (strcmp(method, "textDocument/didChange") == 0)
+		did_change(server, params);
+	else if (strcmp(method, "textDocument/didClose") == 0)
 		did_close(server, params);
 	else if (strcmp(method, "textDocument/didSave") == 0)
 		did_save(server, params);
@@ -1024,6 +1028,14 @@ int tm_lsp_serve(const tm_lsp_options *options)
 	int status = 1;
 	for (;;) {
 		int wait_ms;
+		/* the changes of a burst, analysed once it is over */
+		for (size_t i = 0; i < server.ndocuments && !tm_lsp_input_waiting(&input, 0); i++)
+			if (server.documents[i]->quick_due && !analyse(&server, server.documents[i], false))
+				break;
+		if (server.output_failed) {
+			logf_("cannot write to the output: stopping");
+			break;
+		}
 		tm_lsp_document *due = next_rules(&server, &wait_ms);
 		if (due && !tm_lsp_input_waiting(&input, wait_ms)) {
 			/* quiet for long enough: the rule packs run */

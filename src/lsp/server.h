@@ -34,6 +34,7 @@ typedef struct tm_lsp_document {
 	 * its packs' vocabulary checks the quick analyses, and its model
 	 * answers completion while `current` has syntax errors. */
 	tm_session *checked;
+	bool quick_due;    /* changed since it was last analysed */
 	bool rules_due;    /* the packs are to run on this text */
 	double rules_at;   /* when (tm_clock_seconds) */
 	double changed_at; /* when the last change arrived, for the timing log */

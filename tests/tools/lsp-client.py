@@ -361,6 +361,19 @@ def session(binary, folder):
     check('didChange: a duplicate id points at the first definition', related[:1] == [[{
         'location': {'uri': uri, 'range': rng(7, 9, 7, 16)}, 'message': 'first defined here'}]], diags)
 
+    burst = b''
+    for version in (10, 11, 12):
+        body = json.dumps({'jsonrpc': '2.0', 'method': 'textDocument/didChange', 'params': {
+            'textDocument': {'uri': uri, 'version': version},
+            'contentChanges': [{'text': MODEL.replace('Shop', 'Shop %d' % version)}]}}).encode()
+        burst += b'Content-Length: %d\r\n\r\n' % len(body) + body
+    s.raw(burst)
+    versions = []
+    while not versions or versions[-1] < 10:
+        published = s.diagnostics()
+        versions.append(published['params'].get('version') if published else 99)
+    check('a burst of changes: analysed once, the last', versions[-1] == 12, versions)
+
     reply = s.request('textDocument/rename', {'textDocument': doc, 'position': {'line': 0, 'character': 0}})
     check('an unknown method: MethodNotFound', reply and reply.get('error', {}).get('code') == -32601, reply)
     reply = s.request('textDocument/hover', {'textDocument': {'uri': 'file:///nowhere.threat'},
