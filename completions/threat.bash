@@ -14,6 +14,7 @@ _threat_command_options() {
 	diff) echo "--fail-on --format --today --strict --include-root --help" ;;
 	query) echo "--format --today --merge --timings --strict --include-root --help" ;;
 	repl) echo "--today --strict --include-root --help" ;;
+	lsp) echo "--today --strict --include-root --help" ;;
 	rules) echo "--pack --format --attributes --help" ;;
 	help) echo "--help" ;;
 	esac
@@ -38,7 +39,7 @@ _threat_model_files() {
 
 _threat() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="check report dfd new fmt diff query repl rules help"
+	local commands="check report dfd new fmt diff query repl lsp rules help"
 	local command="" i
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -124,7 +125,7 @@ _threat() {
 	fi
 	case $command in
 	help) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
-	new) ;;
+	new | lsp) ;;
 	rules)
 		local ids
 		ids=$("${COMP_WORDS[0]}" rules 2>/dev/null | awk 'NR > 1 { print $1 }')

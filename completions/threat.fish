@@ -2,7 +2,7 @@
 # rule ids after `threat rules`, and .threat files. Installed as
 # share/fish/vendor_completions.d/threat.fish.
 
-set -l commands check report dfd new fmt diff query repl rules help
+set -l commands check report dfd new fmt diff query repl lsp rules help
 
 complete -c threat -f
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a check -d 'check models and list their findings'
@@ -13,6 +13,7 @@ complete -c threat -n "not __fish_seen_subcommand_from $commands" -a fmt -d 'rew
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a diff -d 'what a change does to the elements and risks'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a query -d 'ask models a question'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a repl -d 'explore a model interactively'
+complete -c threat -n "not __fish_seen_subcommand_from $commands" -a lsp -d 'the language server, for editors'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a rules -d 'list the rules of the packs, or explain one'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a help -d 'the commands, or one command in detail'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -l version -d 'print the version'
@@ -41,12 +42,12 @@ complete -c threat -n "__fish_seen_subcommand_from check" -l self-check -d 'answ
 complete -c threat -n "__fish_seen_subcommand_from check" -l no-rules -d 'skip the rule packs'
 complete -c threat -n "__fish_seen_subcommand_from check" -l budget -x -d 'seconds for the rule packs of the run'
 complete -c threat -n "__fish_seen_subcommand_from check" -l repo -x -a '(__fish_complete_directories)' -d 'the repository the model lives in'
-complete -c threat -n "__fish_seen_subcommand_from check report dfd diff query repl" -l strict -d 'attributes outside the vocabulary are errors'
-complete -c threat -n "__fish_seen_subcommand_from check report dfd diff query repl" -l include-root -x -a '(__fish_complete_directories)' -d 'include may also read .threat files under DIR'
+complete -c threat -n "__fish_seen_subcommand_from check report dfd diff query repl lsp" -l strict -d 'attributes outside the vocabulary are errors'
+complete -c threat -n "__fish_seen_subcommand_from check report dfd diff query repl lsp" -l include-root -x -a '(__fish_complete_directories)' -d 'include may also read .threat files under DIR'
 complete -c threat -n "__fish_seen_subcommand_from rules" -l attributes -d 'list the attribute vocabulary'
 complete -c threat -n "__fish_seen_subcommand_from check query" -l timings -d 'print how long each stage took'
 complete -c threat -n "__fish_seen_subcommand_from check report dfd query" -l merge -d 'read all FILEs as the parts of one model'
-complete -c threat -n "__fish_seen_subcommand_from check report dfd new diff query repl" -l today -x -d 'the date (YYYY-MM-DD)'
+complete -c threat -n "__fish_seen_subcommand_from check report dfd new diff query repl lsp" -l today -x -d 'the date (YYYY-MM-DD)'
 complete -c threat -n "__fish_seen_subcommand_from report" -l format -x -a 'md json html' -d 'the document format'
 complete -c threat -n "__fish_seen_subcommand_from dfd" -l format -x -a 'dot mermaid svg' -d 'the diagram format'
 complete -c threat -n "__fish_seen_subcommand_from dfd" -l level -x -a '0 1' -d 'the diagram level'

@@ -97,6 +97,8 @@ async function activate(context) {
   const clientOptions = {
     documentSelector: [{ scheme: 'file', language: 'threat' }, { scheme: 'untitled', language: 'threat' }],
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.threat') },
+    // the lowest risk of the findings shown as diagnostics (doc/editors.md)
+    initializationOptions: { findings: vscode.workspace.getConfiguration('threat').get('findings', 'medium') },
   };
   client = new LanguageClient('threat', 'Threat language server', serverOptions, clientOptions);
   try {

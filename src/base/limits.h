@@ -184,4 +184,19 @@
 #define TM_REPO_SCAN_DEPTH       16
 #define TM_REPO_SCAN_ENTRIES     ((size_t)200000)
 
+/* ==== lsp: the language server (src/lsp) ==== */
+
+/* A message body longer than this is refused and skipped unread: a full
+ * document of TM_SOURCE_MAX_BYTES, escaped in JSON, with room to spare. */
+#define TM_LSP_MAX_MESSAGE_BYTES ((size_t)160 * 1024 * 1024)
+/* A header line longer than this is a broken stream, not a header. */
+#define TM_LSP_MAX_HEADER_BYTES 4096
+/* The rule packs run this long after the last edit (the syntax, reference
+ * and vocabulary diagnostics come at once). */
+#define TM_LSP_RULES_DELAY_MS 300
+/* How many documents the server holds open at once. */
+#define TM_LSP_MAX_DOCUMENTS 256
+/* Document symbols nest at most this deep (processes, boundaries). */
+#define TM_LSP_MAX_SYMBOL_DEPTH 64
+
 #endif

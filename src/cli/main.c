@@ -773,7 +773,7 @@ typedef struct command {
 static const command commands[] = {
     {"check", cmd_check},      {"fmt", cmd_fmt},        {"rules", cmd_rules}, {"report", tm_cli_cmd_report},
     {"dfd", tm_cli_cmd_dfd},   {"new", tm_cli_cmd_new}, {"diff", cmd_diff},   {"query", tm_cli_cmd_query},
-    {"repl", tm_cli_cmd_repl},
+    {"repl", tm_cli_cmd_repl}, {"lsp", tm_cli_cmd_lsp},
 };
 
 /* The CLI's answer to running out of memory: a message and exit 2, the

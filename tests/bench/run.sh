@@ -7,7 +7,9 @@
 # about nine findings per element), timed with `check`, output included. Prints wall time, peak RSS and time per
 # 1,000 elements beside the targets; for `check --no-rules`, also the
 # parse+resolve time the target is about, and for `query` the query's own
-# time after loading (both from --timings lines). `make bench` calls it.
+# time after loading (both from --timings lines); then the latency of
+# `threat lsp` from an edit to its diagnostics on the 1,000-element model
+# (tests/bench/lsp-latency.py). `make bench` calls it.
 #
 #   tests/bench/run.sh THREAT_BIN          BENCH_SIZES="1000 10000" to choose
 #                                          BENCH_RUNS=5 (default 3): best of
@@ -147,8 +149,19 @@ for n in $sizes; do
 	done
 done
 done
+# The language server on the 1,000-element model: from an edit to its
+# diagnostics (the packs' findings follow when typing pauses).
+lsp_model=$dir/model-1000.threat
+if [ ! -f "$lsp_model" ] || [ "$gen" -nt "$lsp_model" ]; then
+	"$gen" model 1000 "$lsp_model" || { echo "bench: cannot generate $lsp_model" >&2; exit 1; }
+fi
+if ! python3 tests/bench/lsp-latency.py "$bin" "$lsp_model"; then
+	echo "bench: threat lsp failed on $lsp_model"
+	bad=1
+fi
 echo "targets: parse+resolve 100k < 0.5 s and < 300 MB; full check 100k < 3 s and < 1 GB; check 1k < 50 ms;"
 echo "         the query itself (after load) < 50 ms;"
 echo "         bare models (no controls stated): check 1k < 50 ms, check 100k < 5 s and < 1 GB"
+echo "         threat lsp: an edit's diagnostics on the 1k model < 100 ms"
 echo "ms/1k el staying flat as N grows means linear time."
 exit $bad

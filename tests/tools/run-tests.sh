@@ -12,7 +12,7 @@
 #           counts as one
 #   fuzz    BUILD/fuzz-replay tests/fuzz/corpus; counts as one
 #   repl, docs, query, robustness, timings, engines, install, manpages,
-#   completion, cli, controls, editors, diff-git, ci-kit
+#   completion, cli, controls, editors, diff-git, ci-kit, lsp
 #           the scripts in tests/repl and tests/tools; each check counts
 #
 # The last line is always `N passed, N failed`; the exit status is 1 when
@@ -23,7 +23,7 @@
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit)" >&2
+	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit, lsp)" >&2
 	exit 2
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,8 +31,8 @@ build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 suites=${2:-all}
 for only in ${suites//,/ }; do
-	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli | controls | editors | diff-git | ci-kit) ;; *)
-		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git or ci-kit)" >&2
+	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli | controls | editors | diff-git | ci-kit | lsp) ;; *)
+		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit or lsp)" >&2
 		exit 2
 		;;
 	esac
@@ -227,10 +227,13 @@ run_controls() { run_script controls tests/tools/controls.sh; }
 # examples, the VS Code extension's client set-up.
 run_editors() { run_script editors tests/tools/editors.sh; }
 
+# `threat lsp` driven by a scripted client: a whole session, then hostile input.
+run_lsp() { run_script lsp tests/tools/lsp-client.py; }
+
 for only in ${suites//,/ }; do
 	case $only in
 	all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines; run_controls
-		run_install; run_manpages; run_completion; run_cli; run_editors; run_diff_git; run_ci_kit ;;
+		run_install; run_manpages; run_completion; run_cli; run_editors; run_diff_git; run_ci_kit; run_lsp ;;
 	diff-git) run_diff_git ;;
 	ci-kit) run_ci_kit ;;
 	install) run_install ;;
@@ -240,6 +243,7 @@ for only in ${suites//,/ }; do
 	engines) run_engines ;;
 	controls) run_controls ;;
 	editors) run_editors ;;
+	lsp) run_lsp ;;
 	timings) run_timings ;;
 	query) run_query ;;
 	robustness) run_robustness ;;

@@ -97,10 +97,14 @@ async function check(name, body) {
 }
 
 (async () => {
+  // A threat without the lsp command: the real one, with `lsp` taken away.
+  const withoutLsp = path.join(scratch, 'threat-without-lsp');
+  fs.writeFileSync(withoutLsp, `#!/bin/sh\n[ "$1" = lsp ] && exit 2\nexec '${threatBin}' "$@"\n`, { mode: 0o755 });
+
   await check('vscode: no lsp command: a warning, then formatting through threat fmt -', async () => {
-    const { seen, context } = await activateWith({ path: threatBin });
+    const { seen, context } = await activateWith({ path: withoutLsp });
     assert.strictEqual(seen.warnings.length, 1);
-    assert.match(seen.warnings[0], /language server is not available \('.*threat' has no lsp command\)/);
+    assert.match(seen.warnings[0], /language server is not available \('.*threat-without-lsp' has no lsp command\)/);
     assert.strictEqual(seen.clients.length, 0);
     assert.strictEqual(seen.formatters.length, 1);
     assert.deepStrictEqual(seen.formatters[0].selector, { language: 'threat' });
@@ -116,7 +120,7 @@ async function check(name, body) {
   });
 
   await check('vscode: threat fmt - on a syntax error: no edit, the error in the status bar', async () => {
-    const { seen } = await activateWith({ path: threatBin });
+    const { seen } = await activateWith({ path: withoutLsp });
     const edits = await seen.formatters[0].provider.provideDocumentFormattingEdits(documentOf('flow a -> { tls true }\n'));
     assert.deepStrictEqual(edits, []);
     assert.deepStrictEqual(seen.status, ["threat fmt: <stdin>:1:11: error: expected an element id, found '{'"]);
@@ -151,6 +155,22 @@ async function check(name, body) {
     assert.ok(client.started);
     assert.deepStrictEqual(client.serverOptions.run, { command: fake, args: ['lsp'], transport: 0 });
     assert.deepStrictEqual(client.clientOptions.documentSelector[0], { scheme: 'file', language: 'threat' });
+    await extension.deactivate();
+  });
+
+  await check('vscode: the real threat has lsp: the client runs it over stdio', async () => {
+    const { seen, extension } = await activateWith({ path: threatBin });
+    assert.deepStrictEqual(seen.warnings, []);
+    assert.strictEqual(seen.formatters.length, 0);
+    assert.strictEqual(seen.clients.length, 1);
+    assert.deepStrictEqual(seen.clients[0].serverOptions.run, { command: threatBin, args: ['lsp'], transport: 0 });
+    assert.deepStrictEqual(seen.clients[0].clientOptions.initializationOptions, { findings: 'medium' });
+    await extension.deactivate();
+  });
+
+  await check('vscode: threat.findings goes to the server as initializationOptions', async () => {
+    const { seen, extension } = await activateWith({ path: threatBin, findings: 'high' });
+    assert.deepStrictEqual(seen.clients[0].clientOptions.initializationOptions, { findings: 'high' });
     await extension.deactivate();
   });
 
