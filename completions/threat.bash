@@ -10,6 +10,7 @@ _threat_command_options() {
 	report) echo "--format -o --output --today --merge --strict --include-root --help" ;;
 	dfd) echo "--format --level -o --output --today --merge --strict --include-root --help" ;;
 	new) echo "--template -o --output --today --help" ;;
+	import) echo "-o --output --today --help" ;;
 	fmt) echo "--check --diff --help" ;;
 	diff) echo "--fail-on --format --today --strict --include-root --help" ;;
 	query) echo "--format --today --merge --timings --strict --include-root --help" ;;
@@ -38,7 +39,7 @@ _threat_model_files() {
 
 _threat() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="check report dfd new fmt diff query repl rules help"
+	local commands="check report dfd new fmt diff query repl rules import help"
 	local command="" i
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -119,6 +120,15 @@ _threat() {
 	case $command in
 	help) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
 	new) ;;
+	import)
+		if [[ ${COMP_WORDS[COMP_CWORD - 1]} == import ]]; then
+			COMPREPLY=($(compgen -W "threagile" -- "$cur"))
+		else
+			local IFS=$'\n'
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.y*ml' -- "$cur"))
+		fi
+		;;
 	rules)
 		local ids
 		ids=$("${COMP_WORDS[0]}" rules 2>/dev/null | awk 'NR > 1 { print $1 }')

@@ -73,4 +73,8 @@ void tm_cli_revision_close(tm_cli_revision *rev);
 int tm_cli_cmd_query(int argc, char **argv);
 int tm_cli_cmd_repl(int argc, char **argv);
 
+/* src/cli/cmd_import_threagile.c: `threat import threagile FILE`, with the
+ * arguments after `threagile`. */
+int tm_cli_cmd_import_threagile(int argc, char **argv);
+
 #endif

@@ -32,7 +32,8 @@ bash_complete() {
 	fi
 }
 bash_complete "check " threat ch
-bash_complete "check dfd diff fmt help new query repl report rules " threat ""
+bash_complete "check dfd diff fmt help import new query repl report rules " threat ""
+bash_complete "threagile " threat import ""
 bash_complete "csv json sarif text " threat check --format ""
 bash_complete "json " threat check --format j
 bash_complete "html json md " threat report --format ""
