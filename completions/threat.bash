@@ -11,6 +11,7 @@ _threat_command_options() {
 	dfd) echo "--format --level -o --output --today --merge --strict --include-root --help" ;;
 	new) echo "--template -o --output --today --help" ;;
 	import) echo "-o --output --today --help" ;;
+	drift) echo "--repo --services --format --help" ;;
 	fmt) echo "--check --diff --help" ;;
 	diff) echo "--fail-on --format --today --strict --include-root --help" ;;
 	query) echo "--format --today --merge --timings --strict --include-root --help" ;;
@@ -26,6 +27,7 @@ _threat_formats() {
 	report) echo "md json html" ;;
 	dfd) echo "dot mermaid svg" ;;
 	diff | query) echo "text json" ;;
+	drift) echo "text json sarif" ;;
 	rules) echo "text md" ;;
 	esac
 }
@@ -39,7 +41,7 @@ _threat_model_files() {
 
 _threat() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="check report dfd new fmt diff query repl rules import help"
+	local commands="check report dfd new fmt diff query repl rules drift import help"
 	local command="" i
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -88,6 +90,16 @@ _threat() {
 		;;
 	--today)
 		COMPREPLY=($(compgen -W "$(date +%Y-%m-%d)" -- "$cur"))
+		return
+		;;
+	--repo)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return
+		;;
+	--services)
+		local IFS=$'\n'
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.json' -- "$cur"))
 		return
 		;;
 	--pack)

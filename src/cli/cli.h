@@ -77,4 +77,7 @@ int tm_cli_cmd_repl(int argc, char **argv);
  * arguments after `threagile`. */
 int tm_cli_cmd_import_threagile(int argc, char **argv);
 
+/* src/cli/cmd_drift.c: `threat drift`, with the arguments after `drift`. */
+int tm_cli_cmd_drift(int argc, char **argv);
+
 #endif

@@ -725,9 +725,12 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"check", cmd_check},      {"fmt", cmd_fmt},        {"rules", cmd_rules}, {"report", tm_cli_cmd_report},
-    {"dfd", tm_cli_cmd_dfd},   {"new", tm_cli_cmd_new}, {"diff", cmd_diff},   {"query", tm_cli_cmd_query},
-    {"repl", tm_cli_cmd_repl}, {"import", cmd_import},
+    {"check", cmd_check},        {"fmt", cmd_fmt},
+    {"rules", cmd_rules},        {"report", tm_cli_cmd_report},
+    {"dfd", tm_cli_cmd_dfd},     {"new", tm_cli_cmd_new},
+    {"diff", cmd_diff},          {"query", tm_cli_cmd_query},
+    {"repl", tm_cli_cmd_repl},   {"import", cmd_import},
+    {"drift", tm_cli_cmd_drift},
 };
 
 /* The CLI's answer to running out of memory: a message and exit 2, the

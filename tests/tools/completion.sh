@@ -32,7 +32,8 @@ bash_complete() {
 	fi
 }
 bash_complete "check " threat ch
-bash_complete "check dfd diff fmt help import new query repl report rules " threat ""
+bash_complete "check dfd diff drift fmt help import new query repl report rules " threat ""
+bash_complete "json sarif text " threat drift --format ""
 bash_complete "threagile " threat import ""
 bash_complete "csv json sarif text " threat check --format ""
 bash_complete "json " threat check --format j
