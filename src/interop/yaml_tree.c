@@ -104,10 +104,18 @@ static bool attach(loader *l, tm_yaml_node *node, tm_span at)
 	}
 	TM_VEC_PUSH(parent->items, parent->count, parent->cap, node);
 	parent->expanded += node->expanded;
+	parent->bytes += node->bytes;
 	if (parent->expanded > TM_YAML_MAX_EXPANDED) {
 		tm_diag_error(l->diags, at,
 		              "the document expands to more than %u nodes (aliases that repeat aliases?)",
 		              TM_YAML_MAX_EXPANDED);
+		return false;
+	}
+	if (parent->bytes > TM_YAML_MAX_EXPANDED_BYTES) {
+		tm_diag_error(
+		    l->diags, at,
+		    "the document expands to more than %u MiB of text (aliases that repeat a long text?)",
+		    (unsigned)(TM_YAML_MAX_EXPANDED_BYTES >> 20));
 		return false;
 	}
 	return true;
@@ -139,6 +147,7 @@ static bool on_event(loader *l, const yaml_event_t *event)
 		node->len = event->data.scalar.length;
 		node->text = tm_arena_strndup(l->arena, (const char *)event->data.scalar.value, node->len);
 		node->plain = event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		node->bytes = node->len;
 		define_anchor(l, event->data.scalar.anchor, node);
 		return attach(l, node, node->span);
 	}

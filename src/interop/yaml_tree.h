@@ -17,8 +17,10 @@
 
 /* Collections nest at most this deep. */
 #define TM_YAML_MAX_DEPTH 64
-/* A document counts at most this many nodes with its aliases expanded. */
-#define TM_YAML_MAX_EXPANDED 1000000u
+/* A document counts at most this many nodes, and this many bytes of
+ * scalars, with its aliases expanded. */
+#define TM_YAML_MAX_EXPANDED       1000000u
+#define TM_YAML_MAX_EXPANDED_BYTES ((uint64_t)64 * 1024 * 1024)
 
 typedef enum tm_yaml_kind { TM_YAML_SCALAR, TM_YAML_SEQUENCE, TM_YAML_MAPPING } tm_yaml_kind;
 
@@ -33,6 +35,7 @@ struct tm_yaml_node {
 	size_t count, cap;
 	tm_span span;      /* where the node starts in the source */
 	uint64_t expanded; /* nodes it stands for with aliases expanded */
+	uint64_t bytes;    /* bytes of scalars it stands for, so expanded */
 };
 
 /* Parses src (UTF-8 YAML, one document) into a tree in arena. Returns TM_OK

@@ -176,26 +176,6 @@ static void note(scanner *s, const tm_drift_service *service, const char *file, 
 	TM_VEC_PUSH(use->evidence, use->nevidence, use->cap, e);
 }
 
-/* The services one name is evidence of. kind: 'n' npm, 'e' env, 'i' image. */
-static void note_name(scanner *s, char kind, const char *name, size_t len, const char *file, uint32_t line)
-{
-	for (size_t i = 0; i < s->table->count; i++) {
-		const tm_drift_service *service = &s->table->items[i];
-		bool hit = kind == 'n'   ? list_matches(service->npm, name, len, false)
-		           : kind == 'e' ? list_matches(service->env, name, len, false)
-		                         : image_matches(service->images, name, len);
-		if (!hit)
-			continue;
-		char what[160];
-		snprintf(what, sizeof what, "%s %.*s",
-		         kind == 'n'   ? "dependency"
-		         : kind == 'e' ? "variable"
-		                       : "image",
-		         (int)(len > 120 ? 120 : len), name);
-		note(s, service, file, line, what);
-	}
-}
-
 /* The 1-based line of a byte offset. */
 static uint32_t line_at(const tm_source *src, size_t offset)
 {
@@ -205,10 +185,10 @@ static uint32_t line_at(const tm_source *src, size_t offset)
 }
 
 /* The line where "name" first appears as a JSON key (quoted, then ':'). */
-static uint32_t key_line(const tm_source *src, const char *prefix, const char *name)
+static uint32_t key_line(const tm_source *src, const char *name)
 {
 	tm_buf key = TM_BUF_INIT;
-	tm_buf_printf(&key, "\"%s%s\"", prefix, name);
+	tm_buf_printf(&key, "\"%s\"", name);
 	uint32_t line = 1;
 	for (const char *p = src->text; (p = strstr(p, tm_buf_str(&key))) != NULL; p++) {
 		const char *after = p + key.len;
@@ -221,6 +201,35 @@ static uint32_t key_line(const tm_source *src, const char *prefix, const char *n
 	}
 	tm_buf_free(&key);
 	return line;
+}
+
+/* A service keeps at most this many places: a manifest that names one
+ * service thousands of times costs no more than one that names it once. */
+#define MAX_PLACES 16
+
+/* The services one name is evidence of. kind: 'n' npm, 'e' env, 'i' image.
+ * The line is computed only for a hit (from src and key, when line is 0:
+ * the line of the JSON key). */
+static void note_name(scanner *s, char kind, const char *name, size_t len, const char *file, uint32_t line,
+                      const tm_source *src, const char *key)
+{
+	for (size_t i = 0; i < s->table->count; i++) {
+		const tm_drift_service *service = &s->table->items[i];
+		bool hit = kind == 'n'   ? list_matches(service->npm, name, len, false)
+		           : kind == 'e' ? list_matches(service->env, name, len, false)
+		                         : image_matches(service->images, name, len);
+		if (!hit || use_of(s, service)->nevidence >= MAX_PLACES)
+			continue;
+		if (!line)
+			line = key_line(src, key);
+		char what[160];
+		snprintf(what, sizeof what, "%s %.*s",
+		         kind == 'n'   ? "dependency"
+		         : kind == 'e' ? "variable"
+		                       : "image",
+		         (int)(len > 120 ? 120 : len), name);
+		note(s, service, file, line, what);
+	}
 }
 
 /* ---- reading files ---- */
@@ -280,7 +289,7 @@ static void read_package_json(scanner *s, const tm_source *src, const char *file
 		json_object_foreach(deps, name, version)
 		{
 			(void)version;
-			note_name(s, 'n', name, strlen(name), file, key_line(src, "", name));
+			note_name(s, 'n', name, strlen(name), file, 0, src, name);
 		}
 	}
 	json_decref(root);
@@ -302,12 +311,12 @@ static void read_package_lock(scanner *s, const tm_source *src, const char *file
 		while ((inner = strstr(name, "node_modules/")) != NULL)
 			name = inner + strlen("node_modules/");
 		if (name != key)
-			note_name(s, 'n', name, strlen(name), file, key_line(src, "", key));
+			note_name(s, 'n', name, strlen(name), file, 0, src, key);
 	}
 	json_object_foreach(json_object_get(root, "dependencies"), key, value)
 	{
 		(void)value;
-		note_name(s, 'n', key, strlen(key), file, key_line(src, "", key));
+		note_name(s, 'n', key, strlen(key), file, 0, src, key);
 	}
 	json_decref(root);
 }
@@ -346,7 +355,7 @@ static void yarn_line(scanner *s, const char *line, size_t len, const char *file
 	while (at < len && line[at] != '@' && line[at] != '"' && line[at] != ':' && line[at] != ',')
 		at++;
 	if (at > start && at < len && line[at] == '@')
-		note_name(s, 'n', line + start, at - start, file, number);
+		note_name(s, 'n', line + start, at - start, file, number, NULL, NULL);
 }
 
 /* A Dockerfile: `FROM [--platform=...] IMAGE [AS NAME]`. */
@@ -366,7 +375,7 @@ static void dockerfile_line(scanner *s, const char *line, size_t len, const char
 	while (at < len && line[at] != ' ' && line[at] != '\t')
 		at++;
 	if (at > start)
-		note_name(s, 'i', line + start, at - start, file, number);
+		note_name(s, 'i', line + start, at - start, file, number, NULL, NULL);
 }
 
 /* Kubernetes and Helm YAML: `image: REF` (in a list too), and in a Helm
@@ -391,7 +400,7 @@ static void yaml_line(scanner *s, const char *line, size_t len, const char *file
 	while (at < len && line[at] != ' ' && line[at] != '\t' && line[at] != '#' && line[at] != quote)
 		at++;
 	if (at > start)
-		note_name(s, 'i', line + start, at - start, file, number);
+		note_name(s, 'i', line + start, at - start, file, number, NULL, NULL);
 }
 
 /* An environment template: `NAME=value`, `export NAME=value`. */
@@ -408,7 +417,7 @@ static void env_line(scanner *s, const char *line, size_t len, const char *file,
 	size_t end = at;
 	at = skip_blanks(line, len, at);
 	if (end > start && at < len && line[at] == '=')
-		note_name(s, 'e', line + start, end - start, file, number);
+		note_name(s, 'e', line + start, end - start, file, number, NULL, NULL);
 }
 
 /* ---- walking the repository ---- */

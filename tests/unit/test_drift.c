@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -175,6 +176,34 @@ static void test_bounds(void **state)
 	assert_int_equal(system(command), 0);
 }
 
+/* A lock file naming one service fifty thousand times: 16 places kept,
+ * found in well under a second (a line is looked up only for those). */
+static void test_many_uses(void **state)
+{
+	(void)state;
+	tm_buf lock = TM_BUF_INIT;
+	tm_buf_puts(&lock, "{\"lockfileVersion\": 3, \"packages\": {\n");
+	for (int i = 0; i < 50000; i++)
+		tm_buf_printf(&lock, "%s\"node_modules/@stripe/x%d\": {\"version\": \"1\"}\n", i ? "," : "",
+		              i);
+	tm_buf_puts(&lock, "}}\n");
+	write_file("package-lock.json", tm_buf_str(&lock));
+	tm_buf_free(&lock);
+	tm_drift_table table;
+	tm_drift_table_init(&table);
+	tm_drift drift;
+	tm_diags diags = {0};
+	clock_t start = clock();
+	assert_int_equal(tm_drift_scan(&drift, repo, &table, &diags), TM_OK);
+	assert_true((double)(clock() - start) / CLOCKS_PER_SEC < 5.0);
+	assert_int_equal(drift.count, 1);
+	assert_int_equal(drift.uses[0].nevidence, 16);
+	assert_int_equal(drift.uses[0].evidence[0].line, 2);
+	tm_drift_free(&drift);
+	tm_drift_table_free(&table);
+	tm_diags_free(&diags);
+}
+
 static void test_table_from_json(void **state)
 {
 	(void)state;
@@ -210,6 +239,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_manifests, make_repo, remove_repo),
 	    cmocka_unit_test_setup_teardown(test_model_match, make_repo, remove_repo),
 	    cmocka_unit_test_setup_teardown(test_bounds, make_repo, remove_repo),
+	    cmocka_unit_test_setup_teardown(test_many_uses, make_repo, remove_repo),
 	    cmocka_unit_test_setup_teardown(test_table_from_json, make_repo, remove_repo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

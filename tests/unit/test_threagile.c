@@ -245,6 +245,19 @@ static void test_bounds(void **state)
 	assert_int_equal(import(tm_buf_str(&text), text.len, &out, first, sizeof first), TM_ERR_INPUT);
 	assert_string_equal(
 	    first, "6:55: the document expands to more than 1000000 nodes (aliases that repeat aliases?)");
+
+	/* a long text repeated by aliases: the 65th copy is one too many */
+	tm_buf_clear(&text);
+	tm_buf_puts(&text, "long: &long \"");
+	tm_buf_fill(&text, 'x', 1 << 20);
+	tm_buf_puts(&text, "\"\nrepeated: [");
+	for (int i = 0; i < 100; i++)
+		tm_buf_puts(&text, "*long, ");
+	tm_buf_puts(&text, "]\n");
+	assert_int_equal(import(tm_buf_str(&text), text.len, &out, first, sizeof first), TM_ERR_INPUT);
+	assert_string_equal(first,
+	                    "2:460: the document expands to more than 64 MiB of text (aliases that repeat a "
+	                    "long text?)");
 	tm_buf_free(&text);
 }
 
