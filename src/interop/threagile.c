@@ -324,6 +324,13 @@ static void attr_string(importer *im, const char *name, const char *value)
 	tm_buf_putc(&im->out, '\n');
 }
 
+/* The Threagile id, when the .threat id had to differ from it. */
+static void attr_foreign_id(importer *im, const char *ident, const char *foreign)
+{
+	if (strcmp(ident, foreign) != 0)
+		attr_string(im, "x-threagile-id", foreign);
+}
+
 /* A value that is a word in its source (an enum's, a protocol): bare when
  * it is an identifier, else a string. */
 static void attr_enum(importer *im, const char *name, const char *value)
@@ -483,6 +490,7 @@ static void import_data_assets(importer *im, const tm_yaml_node *root)
 		tm_buf_printf(&im->out, "\nasset %s ", ident);
 		put_string(&im->out, key->text);
 		tm_buf_puts(&im->out, " {\n");
+		attr_foreign_id(im, ident, id);
 		attr_string(im, "description", text_field(im, entry, "description"));
 		const char *sensitivity =
 		    sensitivity_of(enum_field(im, entry, "confidentiality", CONFIDENTIALITY));
@@ -632,6 +640,7 @@ static void import_tech_asset(importer *im, tech_asset *asset, const tm_yaml_nod
 	tm_buf_printf(&im->out, "\n%s %s ", keywords[asset->kind], asset->ident);
 	put_string(&im->out, key->text);
 	tm_buf_puts(&im->out, " {\n");
+	attr_foreign_id(im, asset->ident, asset->foreign);
 	attr_string(im, "description", text_field(im, entry, "description"));
 
 	const char *technology = text_field(im, entry, "technology");
@@ -879,6 +888,7 @@ static void import_boundaries(importer *im, const tm_yaml_node *root)
 				    (const char *)tm_strmap_get(im->boundaries, nested->items[j]->text));
 		}
 		tm_buf_puts(&im->out, "> {\n");
+		attr_foreign_id(im, ident, id);
 		attr_string(im, "description", text_field(im, entry, "description"));
 		const char *type = enum_field(im, entry, "type",
 		                              "network-on-prem network-dedicated-hoster network-virtual-lan "
