@@ -183,12 +183,12 @@ static void test_foreign_ids(void **state)
 	                   "  F: {id: '--', type: process}\n";
 	char *out = NULL, first[256];
 	assert_int_equal(import(text, strlen(text), &out, first, sizeof first), TM_OK);
-	assert_non_null(strstr(out, "process a_b \"A\" {}\n"));
+	assert_non_null(strstr(out, "process a_b \"A\" { x-threagile-id \"a b\" }\n"));
 	assert_non_null(strstr(out, "process a-b \"B\" {}\n"));
-	assert_non_null(strstr(out, "process a_b_2 \"C\" {}\n"));
-	assert_non_null(strstr(out, "process id_9lives \"D\" {}\n"));
-	assert_non_null(strstr(out, "process flow_ \"E\" {}\n"));
-	assert_non_null(strstr(out, "process unnamed \"F\" {}\n"));
+	assert_non_null(strstr(out, "process a_b_2 \"C\" { x-threagile-id \"a_b\" }\n"));
+	assert_non_null(strstr(out, "process id_9lives \"D\" { x-threagile-id \"9lives\" }\n"));
+	assert_non_null(strstr(out, "process flow_ \"E\" { x-threagile-id \"flow\" }\n"));
+	assert_non_null(strstr(out, "process unnamed \"F\" { x-threagile-id \"--\" }\n"));
 	free(out);
 }
 
