@@ -358,6 +358,28 @@ static void yarn_line(scanner *s, const char *line, size_t len, const char *file
 		note_name(s, 'n', line + start, at - start, file, number, NULL, NULL);
 }
 
+/* pnpm-lock.yaml: a package key under `packages:`, `  /stripe@14.0.0:`
+ * (lock file 6) or `  '@stripe/stripe-js@3.0.0':` (lock file 9), two spaces
+ * in. */
+static void pnpm_line(scanner *s, const char *line, size_t len, const char *file, uint32_t number)
+{
+	if (len < 4 || line[0] != ' ' || line[1] != ' ' || line[2] == ' ')
+		return;
+	size_t at = 2;
+	if (line[at] == '\'' || line[at] == '"')
+		at++;
+	if (at < len && line[at] == '/')
+		at++;
+	size_t start = at;
+	if (at < len && line[at] == '@')
+		at++;
+	while (at < len && line[at] != '@' && line[at] != ':' && line[at] != '\'' && line[at] != '"' &&
+	       line[at] != '(')
+		at++;
+	if (at > start && at < len && line[at] == '@')
+		note_name(s, 'n', line + start, at - start, file, number, NULL, NULL);
+}
+
 /* A Dockerfile: `FROM [--platform=...] IMAGE [AS NAME]`. */
 static void dockerfile_line(scanner *s, const char *line, size_t len, const char *file, uint32_t number)
 {
@@ -453,11 +475,13 @@ static char manifest_kind(const char *name)
 		return 'l';
 	if (strcmp(name, "yarn.lock") == 0)
 		return 'y';
+	if (strcmp(name, "pnpm-lock.yaml") == 0)
+		return 'n';
 	if (is_dockerfile(name))
 		return 'd';
 	if (is_env_template(name))
 		return 'e';
-	if ((ends_with(name, ".yaml") || ends_with(name, ".yml")) && strcmp(name, "pnpm-lock.yaml") != 0)
+	if (ends_with(name, ".yaml") || ends_with(name, ".yml"))
 		return 'k';
 	return 0;
 }
@@ -479,11 +503,16 @@ static void read_file(scanner *s, const char *path, const char *shown, char kind
 	if (!src)
 		return;
 	const char *file = tm_arena_strdup(s->drift->arena, shown);
-	s->rank = kind == 'p' ? 0 : kind == 'l' || kind == 'y' ? 1 : kind == 'd' ? 2 : kind == 'k' ? 3 : 4;
+	s->rank = kind == 'p'                                 ? 0
+	          : kind == 'l' || kind == 'y' || kind == 'n' ? 1
+	          : kind == 'd'                               ? 2
+	          : kind == 'k'                               ? 3
+	                                                      : 4;
 	switch (kind) {
 	case 'p': read_package_json(s, src, file); break;
 	case 'l': read_package_lock(s, src, file); break;
 	case 'y': each_line(s, src, file, yarn_line); break;
+	case 'n': each_line(s, src, file, pnpm_line); break;
 	case 'd': each_line(s, src, file, dockerfile_line); break;
 	case 'e': each_line(s, src, file, env_line); break;
 	default: each_line(s, src, file, yaml_line); break;

@@ -74,7 +74,7 @@ void tm_drift_table_free(tm_drift_table *table);
 int tm_drift_table_load(tm_drift_table *table, tm_arena *arena, const char *path, tm_diags *diags);
 
 /* Reads the repository at repo: every package.json, package-lock.json,
- * yarn.lock, Dockerfile (and Containerfile), Kubernetes or Helm YAML and
+ * yarn.lock, pnpm-lock.yaml, Dockerfile (and Containerfile), Kubernetes or Helm YAML and
  * .env template under it, and notes each use of a service of the table.
  * A broken or too large manifest is an error in diags (the rest is read);
  * returns TM_OK or TM_ERR_INPUT (errors) or TM_ERR_IO (repo unreadable). */

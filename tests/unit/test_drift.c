@@ -82,6 +82,8 @@ static void test_manifests(void **state)
 	write_file("charts/app/values.yaml",
 	           "image:\n  repository: newrelic/infrastructure\n  tag: latest\n");
 	write_file("env.example", "RESEND_API_KEY=re_123\nNOT_RESEND=1\n");
+	write_file("app/pnpm-lock.yaml", "lockfileVersion: '6.0'\npackages:\n\n  /@anthropic-ai/sdk@0.20.0:\n"
+	                                 "    resolution: {integrity: sha512-x}\n  /left-pad@1.3.0:\n");
 	tm_buf text = TM_BUF_INIT;
 	tm_diags diags = {0};
 	assert_int_equal(scan(&text, NULL, &diags), TM_OK);
@@ -89,6 +91,8 @@ static void test_manifests(void **state)
 	    tm_buf_str(&text),
 	    "package.json:3: drift: SendGrid (e-mail) is used here (dependency @sendgrid/mail) but the "
 	    "model has no element for it\n"
+	    "app/pnpm-lock.yaml:4: drift: Anthropic (llm) is used here (dependency @anthropic-ai/sdk) but "
+	    "the model has no element for it\n"
 	    "yarn.lock:2: drift: Clerk (identity) is used here (dependency @clerk/nextjs) but the model "
 	    "has no element for it\n"
 	    "deploy/Dockerfile.worker:1: drift: Datadog (observability) is used here (image "
@@ -97,7 +101,7 @@ static void test_manifests(void **state)
 	    "newrelic/infrastructure) but the model has no element for it\n"
 	    "env.example:1: drift: Resend (e-mail) is used here (variable RESEND_API_KEY) but the model "
 	    "has no element for it\n"
-	    "5 services missing from the model (5 manifests read)\n");
+	    "6 services missing from the model (6 manifests read)\n");
 	assert_int_equal(diags.count, 0);
 	tm_buf_free(&text);
 }
