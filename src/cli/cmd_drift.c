@@ -109,8 +109,6 @@ int tm_cli_cmd_drift(int argc, char **argv)
 	tm_drift_table table;
 	tm_drift_table_init(&table);
 	bool failed = false;
-	for (size_t i = 0; i < nservices; i++)
-		failed |= tm_drift_table_load(&table, arena, services[i], &diags) != TM_OK;
 
 	/* the models: those named, else every .threat file of the repository
 	 * that no other one includes */
@@ -131,6 +129,13 @@ int tm_cli_cmd_drift(int argc, char **argv)
 				break;
 			}
 		}
+	}
+	/* the packs' tables first, so --services has the last word */
+	if (!failed) {
+		failed |= tm_drift_table_load_packs(&table, arena, (const tm_model *const *)loaded, count,
+		                                    &diags) != TM_OK;
+		for (size_t i = 0; i < nservices; i++)
+			failed |= tm_drift_table_load(&table, arena, services[i], &diags) != TM_OK;
 	}
 	if (!failed && !count)
 		tm_diag_warning(&diags, (tm_span){0},

@@ -825,6 +825,30 @@ int tm_drift_table_load(tm_drift_table *table, tm_arena *arena, const char *path
 	return status;
 }
 
+int tm_drift_table_load_packs(tm_drift_table *table, tm_arena *arena, const tm_model *const *models,
+                              size_t nmodels, tm_diags *diags)
+{
+	int status = TM_OK;
+	for (size_t m = 0; m < nmodels; m++) {
+		for (size_t u = 0; models[m] && u < models[m]->nuses; u++) {
+			const tm_use *use = &models[m]->uses[u];
+			size_t len = strlen(use->name);
+			if (len < 5 || strcmp(use->name + len - 4, ".lua") != 0)
+				continue; /* a built-in pack */
+			char *path = tm_arena_printf(
+			    arena, "%s%s%.*s.services.json", use->name[0] == '/' ? "" : use->base_dir,
+			    use->name[0] == '/' ? "" : "/", (int)(len - 4), use->name);
+			struct stat st;
+			if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+				continue;
+			int loaded = tm_drift_table_load(table, arena, path, diags);
+			if (status == TM_OK)
+				status = loaded;
+		}
+	}
+	return status;
+}
+
 /* ---- the report ---- */
 
 void tm_drift_render_text(tm_buf *out, const tm_drift *drift)

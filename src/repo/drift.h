@@ -73,6 +73,12 @@ void tm_drift_table_free(tm_drift_table *table);
  * place; returns TM_OK or TM_ERR_INPUT / TM_ERR_IO. */
 int tm_drift_table_load(tm_drift_table *table, tm_arena *arena, const char *path, tm_diags *diags);
 
+/* Adds the services tables the models' packs ship: for `use
+ * "./rules/acme.lua"`, the file rules/acme.services.json beside it when
+ * there is one. Returns TM_OK or the first error (in diags). */
+int tm_drift_table_load_packs(tm_drift_table *table, tm_arena *arena, const tm_model *const *models,
+                              size_t nmodels, tm_diags *diags);
+
 /* Reads the repository at repo: every package.json, package-lock.json,
  * yarn.lock, pnpm-lock.yaml, Dockerfile (and Containerfile), Kubernetes or Helm YAML and
  * .env template under it, and notes each use of a service of the table.
