@@ -10,6 +10,8 @@ _threat_command_options() {
 	report) echo "--format -o --output --today --merge --strict --include-root --help" ;;
 	dfd) echo "--format --level -o --output --today --merge --strict --include-root --help" ;;
 	new) echo "--template -o --output --today --help" ;;
+	import) echo "-o --output --today --help" ;;
+	drift) echo "--repo --services --format --help" ;;
 	fmt) echo "--check --diff --help" ;;
 	diff) echo "--fail-on --format --today --strict --include-root --help" ;;
 	query) echo "--format --today --merge --timings --strict --include-root --help" ;;
@@ -26,6 +28,7 @@ _threat_formats() {
 	report) echo "md json html" ;;
 	dfd) echo "dot mermaid svg" ;;
 	diff | query) echo "text json" ;;
+	drift) echo "text json sarif" ;;
 	rules) echo "text md" ;;
 	esac
 }
@@ -39,7 +42,7 @@ _threat_model_files() {
 
 _threat() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="check report dfd new fmt diff query repl lsp rules help"
+	local commands="check report dfd new fmt diff query repl lsp rules drift import help"
 	local command="" i
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -90,6 +93,16 @@ _threat() {
 		COMPREPLY=($(compgen -W "$(date +%Y-%m-%d)" -- "$cur"))
 		return
 		;;
+	--repo)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return
+		;;
+	--services)
+		local IFS=$'\n'
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.json' -- "$cur"))
+		return
+		;;
 	--pack)
 		local IFS=$'\n'
 		compopt -o filenames 2>/dev/null
@@ -126,6 +139,15 @@ _threat() {
 	case $command in
 	help) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
 	new | lsp) ;;
+	import)
+		if [[ ${COMP_WORDS[COMP_CWORD - 1]} == import ]]; then
+			COMPREPLY=($(compgen -W "threagile" -- "$cur"))
+		else
+			local IFS=$'\n'
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.y*ml' -- "$cur"))
+		fi
+		;;
 	rules)
 		local ids
 		ids=$("${COMP_WORDS[0]}" rules 2>/dev/null | awk 'NR > 1 { print $1 }')

@@ -2,7 +2,7 @@
 # rule ids after `threat rules`, and .threat files. Installed as
 # share/fish/vendor_completions.d/threat.fish.
 
-set -l commands check report dfd new fmt diff query repl lsp rules help
+set -l commands check report dfd new fmt diff query repl lsp rules drift import help
 
 complete -c threat -f
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a check -d 'check models and list their findings'
@@ -15,6 +15,8 @@ complete -c threat -n "not __fish_seen_subcommand_from $commands" -a query -d 'a
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a repl -d 'explore a model interactively'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a lsp -d 'the language server, for editors'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a rules -d 'list the rules of the packs, or explain one'
+complete -c threat -n "not __fish_seen_subcommand_from $commands" -a drift -d 'services the code uses that the model lacks'
+complete -c threat -n "not __fish_seen_subcommand_from $commands" -a import -d 'a model of another tool (threagile) as a .threat model'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a help -d 'the commands, or one command in detail'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -l version -d 'print the version'
 complete -c threat -l color -x -a 'auto always never' -d 'when to colour the output'
@@ -52,6 +54,14 @@ complete -c threat -n "__fish_seen_subcommand_from report" -l format -x -a 'md j
 complete -c threat -n "__fish_seen_subcommand_from dfd" -l format -x -a 'dot mermaid svg' -d 'the diagram format'
 complete -c threat -n "__fish_seen_subcommand_from dfd" -l level -x -a '0 1' -d 'the diagram level'
 complete -c threat -n "__fish_seen_subcommand_from report dfd new" -s o -l output -r -F -d 'write to a file'
+complete -c threat -n "__fish_seen_subcommand_from import; and not __fish_seen_subcommand_from threagile" -a threagile -d 'a Threagile model (YAML)'
+complete -c threat -n "__fish_seen_subcommand_from threagile" -a '(__threat_complete_files .yaml; __threat_complete_files .yml)'
+complete -c threat -n "__fish_seen_subcommand_from drift" -l repo -x -a '(__fish_complete_directories)' -d 'the repository'
+complete -c threat -n "__fish_seen_subcommand_from drift" -l services -r -a '(__threat_complete_files .json)' -d 'a JSON table of more services'
+complete -c threat -n "__fish_seen_subcommand_from drift" -l format -x -a 'text json sarif' -d 'the output format'
+complete -c threat -n "__fish_seen_subcommand_from drift" -a '(__threat_complete_files .threat)'
+complete -c threat -n "__fish_seen_subcommand_from import" -s o -l output -r -F -d 'write to a new file'
+complete -c threat -n "__fish_seen_subcommand_from import" -l today -x -d 'the date (YYYY-MM-DD)'
 complete -c threat -n "__fish_seen_subcommand_from new" -l template -x -a ge-webapp -d 'the template'
 complete -c threat -n "__fish_seen_subcommand_from fmt" -l check -d 'print what would change; exit 1 if any'
 complete -c threat -n "__fish_seen_subcommand_from fmt" -l diff -d 'print what would change'

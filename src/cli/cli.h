@@ -76,4 +76,11 @@ int tm_cli_cmd_repl(int argc, char **argv);
 /* src/cli/cmd_lsp.c: `threat lsp`, the language server. */
 int tm_cli_cmd_lsp(int argc, char **argv);
 
+/* src/cli/cmd_import_threagile.c: `threat import threagile FILE`, with the
+ * arguments after `threagile`. */
+int tm_cli_cmd_import_threagile(int argc, char **argv);
+
+/* src/cli/cmd_drift.c: `threat drift`, with the arguments after `drift`. */
+int tm_cli_cmd_drift(int argc, char **argv);
+
 #endif

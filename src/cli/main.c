@@ -765,15 +765,27 @@ out:
 	return status;
 }
 
+/* `threat import FORMAT FILE`: each format's importer has its own file. */
+static int cmd_import(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "threagile") == 0)
+		return tm_cli_cmd_import_threagile(argc - 1, argv + 1);
+	tm_cli_usage_error("import reads the formats: threagile%s", argc ? "" : " (name one)");
+	return 2;
+}
+
 typedef struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } command;
 
 static const command commands[] = {
-    {"check", cmd_check},      {"fmt", cmd_fmt},        {"rules", cmd_rules}, {"report", tm_cli_cmd_report},
-    {"dfd", tm_cli_cmd_dfd},   {"new", tm_cli_cmd_new}, {"diff", cmd_diff},   {"query", tm_cli_cmd_query},
-    {"repl", tm_cli_cmd_repl}, {"lsp", tm_cli_cmd_lsp},
+    {"check", cmd_check},        {"fmt", cmd_fmt},
+    {"rules", cmd_rules},        {"report", tm_cli_cmd_report},
+    {"dfd", tm_cli_cmd_dfd},     {"new", tm_cli_cmd_new},
+    {"diff", cmd_diff},          {"query", tm_cli_cmd_query},
+    {"repl", tm_cli_cmd_repl},   {"lsp", tm_cli_cmd_lsp},
+    {"import", cmd_import},      {"drift", tm_cli_cmd_drift},
 };
 
 /* The CLI's answer to running out of memory: a message and exit 2, the

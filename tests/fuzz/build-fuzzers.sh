@@ -28,10 +28,10 @@ fi
 shopt -s nullglob
 lib_src=(src/base/*.c src/lang/*.c src/model/*.c src/risk/*.c src/rules/*.c
 	src/session/*.c src/diff/*.c src/render/*.c src/review/*.c src/template/*.c
-	src/query/*.c src/api/*.c)
+	src/query/*.c src/api/*.c src/interop/*.c src/repo/*.c)
 shopt -u nullglob
-read -r -a pkg_cflags <<<"$(pkg-config --cflags lua5.4 readline)"
-read -r -a pkg_libs <<<"$(pkg-config --libs lua5.4 readline)"
+read -r -a pkg_cflags <<<"$(pkg-config --cflags lua5.4 readline jansson yaml-0.1)"
+read -r -a pkg_libs <<<"$(pkg-config --libs lua5.4 readline jansson yaml-0.1)"
 cflags=(-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Wstrict-prototypes
 	-Wmissing-prototypes -Wwrite-strings -Werror -g -O1 -fno-omit-frame-pointer
 	-DTM_ARENA_DEBUG -DTM_STDLIB_DIR="\"$root/stdlib\"" -Iinclude -Isrc "${pkg_cflags[@]}")
@@ -51,7 +51,8 @@ for src in "${lib_src[@]}"; do
 done
 # fuzz_check: lex, parse, resolve, diagnostics. fuzz_session: the whole
 # pipeline with the built-in packs and every writer (slower per input).
-harnesses=(${FUZZ_TARGETS:-check session})
+# fuzz_threagile: the Threagile importer, from its own corpus.
+harnesses=(${FUZZ_TARGETS:-check session threagile})
 for harness in "${harnesses[@]}"; do
 	echo "fuzz: link $out/fuzz_$harness"
 	"$cc" "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer -o "$out/fuzz_$harness" \
@@ -107,12 +108,14 @@ failed=0
 for harness in "${harnesses[@]}"; do
 	echo "fuzz: running $out/fuzz_$harness for ${seconds}s"
 	mkdir -p "$out/corpus-$harness"
+	seeds=tests/fuzz/corpus
+	[ -d "tests/fuzz/corpus-$harness" ] && seeds=tests/fuzz/corpus-$harness
 	set +e
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$out/fuzz_$harness" \
 		-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 		"${parallel[@]}" \
 		-dict="$out/threat.dict" -artifact_prefix="$out/" \
-		"$out/corpus-$harness" tests/fuzz/corpus
+		"$out/corpus-$harness" "$seeds"
 	status=$?
 	set -e
 	if [ $status != 0 ]; then

@@ -273,4 +273,26 @@ if python3 examples/trackers/findings-to-jira.py "$work/findings.csv" --project 
 else
 	fail "Jira recipe" "$work/jira"
 fi
+
+# drift without --repo: the git work tree around the current folder, and its
+# models found in it; outside any work tree, a usage error
+mkdir -p "$work/tree/.git" "$work/tree/src"
+cp -R tests/fixtures/drift/shop/. "$work/tree/"
+if (cd "$work/tree/src" && "$bin" drift >"$work/drift.out" 2>&1); then
+	fail "drift in a work tree with a payment SDK should exit 1" "$work/drift.out"
+elif [ $? = 1 ] && head -n 1 "$work/drift.out" | grep -q '^package.json:7: drift: Stripe (payments)'; then
+	ok "drift finds the enclosing git work tree and its model"
+else
+	fail "drift in a work tree" "$work/drift.out"
+fi
+mkdir -p "$work/nogit"
+(cd "$work/nogit" && "$bin" drift >"$work/drift.out" 2>&1)
+status=$?
+if [ -e "$(dirname "$work")/.git" ] || [ -e /.git ]; then
+	echo "skip drift outside a git work tree: $(dirname "$work") lies in one"
+elif [ $status = 2 ] && grep -q 'is in no git work tree; name the repository with --repo DIR' "$work/drift.out"; then
+	ok "drift outside a git work tree asks for --repo"
+else
+	fail "drift outside a git work tree should exit 2 and ask for --repo" "$work/drift.out"
+fi
 summary

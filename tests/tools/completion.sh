@@ -32,7 +32,9 @@ bash_complete() {
 	fi
 }
 bash_complete "check " threat ch
-bash_complete "check dfd diff fmt help lsp new query repl report rules " threat ""
+bash_complete "check dfd diff drift fmt help import lsp new query repl report rules " threat ""
+bash_complete "json sarif text " threat drift --format ""
+bash_complete "threagile " threat import ""
 bash_complete "csv json sarif text " threat check --format ""
 bash_complete "json " threat check --format j
 bash_complete "html json md " threat report --format ""

@@ -135,13 +135,16 @@ run_packs() {
 
 run_fuzz() {
 	local replay
-	for replay in "$build/fuzz-replay" "$build/fuzz-replay-session"; do
+	for replay in "$build/fuzz-replay" "$build/fuzz-replay-session" "$build/fuzz-replay-threagile"; do
 		if [ ! -x "$replay" ]; then
 			echo "fuzz: FAILED (no binary $replay; build it with make fuzz-replay)"
 			failed=$((failed + 1))
 			continue
 		fi
-		if timeout -k 5 "$limit" "$replay" tests/fuzz/corpus >"$log" 2>&1; then
+		# a harness with a corpus of its own (tests/fuzz/corpus-NAME) replays it
+		corpus=tests/fuzz/corpus
+		[ -d "tests/fuzz/corpus-${replay##*/fuzz-replay-}" ] && corpus=tests/fuzz/corpus-${replay##*/fuzz-replay-}
+		if timeout -k 5 "$limit" "$replay" "$corpus" >"$log" 2>&1; then
 			echo "fuzz: $(basename "$replay"): $(tail -n 1 "$log") ok"
 			passed=$((passed + 1))
 		else

@@ -1,0 +1,1 @@
+drift --repo tests/fixtures/drift/hostile

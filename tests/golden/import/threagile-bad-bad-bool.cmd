@@ -1,0 +1,1 @@
+import threagile tests/fixtures/threagile/bad/bad-bool.yaml

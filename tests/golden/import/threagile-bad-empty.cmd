@@ -1,0 +1,1 @@
+import threagile tests/fixtures/threagile/bad/empty.yaml

@@ -1,0 +1,1 @@
+import threagile tests/fixtures/threagile/hostile-names.yaml
