@@ -21,6 +21,7 @@
 #include "diff/diff.h"
 #include "render/csv.h"
 #include "render/diff_out.h"
+#include "render/md_summary.h"
 #include "render/unidiff.h"
 #include "render/render.h"
 #include "render/report.h"
@@ -311,8 +312,9 @@ static int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "sarif") != 0 &&
-	    strcmp(format, "csv") != 0) {
-		tm_cli_usage_error("unknown format '%s' for check (text, json, sarif, csv)", format);
+	    strcmp(format, "csv") != 0 && strcmp(format, "md-summary") != 0) {
+		tm_cli_usage_error("unknown format '%s' for check (text, json, sarif, csv, md-summary)",
+		                   format);
 		goto out;
 	}
 	if (self_check && strcmp(format, "text") != 0) {
@@ -350,7 +352,8 @@ static int cmd_check(int argc, char **argv)
 	 * log holding every run) and --timings (printed at the end) keep them. */
 	nmodels = merge ? 1 : nfiles;
 	bool sarif = strcmp(format, "sarif") == 0, csv = strcmp(format, "csv") == 0,
-	     json = strcmp(format, "json") == 0, keep = sarif || timings;
+	     json = strcmp(format, "json") == 0, md_summary = strcmp(format, "md-summary") == 0,
+	     keep = sarif || timings;
 	sessions = tm_xcalloc(nmodels, sizeof *sessions);
 	bool any_failed = false, failing = false, all_met = true;
 	double load_seconds = 0, started = tm_clock_seconds();
@@ -363,6 +366,9 @@ static int cmd_check(int argc, char **argv)
 		tm_render_csv_header(&text);
 	if (json && nmodels > 1)
 		tm_buf_puts(&text, "[\n");
+	/* The summary's verdict comes first: its sections wait for the last model. */
+	tm_md_summary summary;
+	tm_render_md_summary_init(&summary, fail_on != NULL, threshold, nmodels > 1, options.today);
 	for (size_t m = 0; m < nmodels; m++) {
 		double opened = tm_clock_seconds();
 		tm_session *session = NULL;
@@ -388,7 +394,9 @@ static int cmd_check(int argc, char **argv)
 		}
 		const tm_model *model = good ? session->model : NULL;
 		const tm_findings *findings = good ? &session->findings : NULL;
-		if (csv && good) {
+		if (md_summary) {
+			tm_render_md_summary_add(&summary, session);
+		} else if (csv && good) {
 			tm_render_check_csv(&text, &session->findings, options.today);
 		} else if (json && nmodels == 1) {
 			tm_render_check_json(&text, model, findings, &session->diags);
@@ -397,7 +405,7 @@ static int cmd_check(int argc, char **argv)
 			tm_render_check_json(&object, model, findings, &session->diags);
 			tm_cli_json_array_item(&text, &object, m == 0);
 			tm_buf_free(&object);
-		} else if (!sarif && !json && !csv && (good || nmodels > 1)) {
+		} else if (!sarif && !json && !csv && !md_summary && (good || nmodels > 1)) {
 			if (m)
 				tm_buf_putc(&text, '\n');
 			write_check_text(&text, session, nmodels > 1, self_check, &all_met);
@@ -412,6 +420,8 @@ static int cmd_check(int argc, char **argv)
 		tm_buf_puts(&text, "\n]\n");
 	if (sarif && nkept)
 		tm_render_sarif_runs(&text, (const tm_session *const *)sessions, nkept);
+	if (md_summary)
+		tm_render_md_summary_finish(&summary, &text);
 	tm_cli_write(&text);
 	tm_buf_free(&text);
 	if (timings) {
@@ -708,8 +718,8 @@ static int cmd_diff(int argc, char **argv)
 		                   "");
 		return 2;
 	}
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-		tm_cli_usage_error("unknown format '%s' for diff (text, json)", format);
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "md") != 0) {
+		tm_cli_usage_error("unknown format '%s' for diff (text, json, md)", format);
 		return 2;
 	}
 	tm_risk threshold = TM_RISK_INFO;
@@ -745,6 +755,22 @@ static int cmd_diff(int argc, char **argv)
 	tm_buf text = TM_BUF_INIT;
 	if (strcmp(format, "json") == 0) {
 		tm_render_diff_json(&text, &diff);
+	} else if (strcmp(format, "md") == 0) {
+		/* the versions as git names them: "main:model.threat" */
+		tm_buf names[2] = {TM_BUF_INIT, TM_BUF_INIT};
+		for (int v = 0; v < 2; v++) {
+			if (revisions && v < nwords)
+				tm_buf_printf(&names[v], "%s:", words[v]);
+			tm_buf_puts(&names[v], paths[v]);
+		}
+		tm_md_diff_options md = {.before = tm_buf_str(&names[0]),
+		                         .after = tm_buf_str(&names[1]),
+		                         .gate_review = fail_on_review,
+		                         .gate = fail_on && !fail_on_review,
+		                         .level = threshold};
+		tm_render_diff_md(&text, &diff, &md);
+		tm_buf_free(&names[0]);
+		tm_buf_free(&names[1]);
 	} else {
 		tm_render_options out_options = {.color = tm_cli_color(stdout),
 		                                 .width = tm_term_columns(stdout)};
@@ -780,12 +806,9 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"check", cmd_check},        {"fmt", cmd_fmt},
-    {"rules", cmd_rules},        {"report", tm_cli_cmd_report},
-    {"dfd", tm_cli_cmd_dfd},     {"new", tm_cli_cmd_new},
-    {"diff", cmd_diff},          {"query", tm_cli_cmd_query},
-    {"repl", tm_cli_cmd_repl},   {"lsp", tm_cli_cmd_lsp},
-    {"import", cmd_import},      {"drift", tm_cli_cmd_drift},
+    {"check", cmd_check},      {"fmt", cmd_fmt},        {"rules", cmd_rules},   {"report", tm_cli_cmd_report},
+    {"dfd", tm_cli_cmd_dfd},   {"new", tm_cli_cmd_new}, {"diff", cmd_diff},     {"query", tm_cli_cmd_query},
+    {"repl", tm_cli_cmd_repl}, {"lsp", tm_cli_cmd_lsp}, {"import", cmd_import}, {"drift", tm_cli_cmd_drift},
 };
 
 /* The CLI's answer to running out of memory: a message and exit 2, the

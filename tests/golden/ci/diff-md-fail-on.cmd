@@ -1,0 +1,1 @@
+diff --format md tests/golden/diff/pull-request.threat tests/golden/diff/versions/after.threat --fail-on high

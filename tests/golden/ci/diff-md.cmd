@@ -1,0 +1,1 @@
+diff --format md {} tests/golden/ci/versions/diff-md-after.threat --fail-on review

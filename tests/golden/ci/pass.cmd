@@ -1,0 +1,1 @@
+check --no-rules --format md-summary --fail-on high {}
