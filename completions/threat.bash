@@ -24,10 +24,11 @@ _threat_command_options() {
 
 _threat_formats() {
 	case $1 in
-	check) echo "text json sarif csv" ;;
+	check) echo "text json sarif csv md-summary" ;;
 	report) echo "md json html" ;;
 	dfd) echo "dot mermaid svg" ;;
-	diff | query) echo "text json" ;;
+	diff) echo "text json md" ;;
+	query) echo "text json" ;;
 	drift) echo "text json sarif" ;;
 	rules) echo "text md" ;;
 	esac

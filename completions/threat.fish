@@ -39,7 +39,7 @@ complete -c threat -n "__fish_seen_subcommand_from check report dfd fmt diff que
 
 complete -c threat -n "__fish_seen_subcommand_from check" -l fail-on -x -a 'critical high medium low info' -d 'exit 1 at or above this risk'
 complete -c threat -n "__fish_seen_subcommand_from diff" -l fail-on -x -a 'review critical high medium low info' -d 'exit 1 at or above this risk, or on a change that needs a review'
-complete -c threat -n "__fish_seen_subcommand_from check" -l format -x -a 'text json sarif csv' -d 'the output format'
+complete -c threat -n "__fish_seen_subcommand_from check" -l format -x -a 'text json sarif csv md-summary' -d 'the output format'
 complete -c threat -n "__fish_seen_subcommand_from check" -l self-check -d 'answer the review checklist'
 complete -c threat -n "__fish_seen_subcommand_from check" -l no-rules -d 'skip the rule packs'
 complete -c threat -n "__fish_seen_subcommand_from check" -l budget -x -d 'seconds for the rule packs of the run'
@@ -65,7 +65,8 @@ complete -c threat -n "__fish_seen_subcommand_from import" -l today -x -d 'the d
 complete -c threat -n "__fish_seen_subcommand_from new" -l template -x -a ge-webapp -d 'the template'
 complete -c threat -n "__fish_seen_subcommand_from fmt" -l check -d 'print what would change; exit 1 if any'
 complete -c threat -n "__fish_seen_subcommand_from fmt" -l diff -d 'print what would change'
-complete -c threat -n "__fish_seen_subcommand_from diff query" -l format -x -a 'text json' -d 'the output format'
+complete -c threat -n "__fish_seen_subcommand_from diff" -l format -x -a 'text json md' -d 'the output format'
+complete -c threat -n "__fish_seen_subcommand_from query" -l format -x -a 'text json' -d 'the output format'
 complete -c threat -n "__fish_seen_subcommand_from rules" -l format -x -a 'text md' -d 'the output format'
 complete -c threat -n "__fish_seen_subcommand_from rules" -l pack -x -a 'stride linddun ge-stack llm hygiene governance (__threat_complete_files .lua)' -d 'a built-in pack or a .lua file'
 complete -c threat -n "__fish_seen_subcommand_from rules" -a '(threat rules 2>/dev/null | tail -n +2 | string replace -r " .*" "")' -d 'rule'

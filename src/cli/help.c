@@ -10,8 +10,8 @@
 const char tm_cli_usage_text[] =
     "usage: threat [--color=WHEN] COMMAND [ARGS]\n"
     "\n"
-    "  check  FILE...  [--fail-on LEVEL] [--format text|json|sarif|csv] [--today D]\n"
-    "                  [--self-check] [--merge] [--repo DIR]\n"
+    "  check  FILE...  [--fail-on LEVEL] [--format text|json|sarif|csv|md-summary]\n"
+    "                  [--today D] [--self-check] [--merge] [--repo DIR]\n"
     "                                   check models and list their findings\n"
     "  report FILE...  [--format md|json|html] [-o OUT] [--today D]\n"
     "                                   the threat-model document\n"
@@ -21,7 +21,7 @@ const char tm_cli_usage_text[] =
     "                                   a starting model from the team template\n"
     "  fmt    FILE...  [--check|--diff] rewrite files in the canonical layout\n"
     "  diff   OLD NEW | REV [REV2] -- FILE\n"
-    "         [--fail-on LEVEL|review] [--format text|json] [--today D]\n"
+    "         [--fail-on LEVEL|review] [--format text|json|md] [--today D]\n"
     "                                   what a change does to the architecture,\n"
     "                                   the elements and the risks\n"
     "  query  FILE... QUERY [--format text|json] [--today D]\n"
@@ -55,7 +55,8 @@ typedef struct command_help {
 } command_help;
 
 static const command_help helps[] = {
-    {"check", "usage: threat check FILE... [--fail-on LEVEL] [--format text|json|sarif|csv]\n"
+    {"check", "usage: threat check FILE... [--fail-on LEVEL]\n"
+              "                    [--format text|json|sarif|csv|md-summary]\n"
               "                    [--today YYYY-MM-DD] [--self-check] [--merge] [--no-rules]\n"
               "                    [--timings] [--repo DIR]\n"
               "       threat check --repo DIR [--format ...] [--fail-on LEVEL]\n"
@@ -68,8 +69,9 @@ static const command_help helps[] = {
               "\n"
               "  --fail-on LEVEL   exit 1 on an open or expired finding at or above LEVEL\n"
               "                    (critical, high, medium, low, info)\n"
-              "  --format FORMAT   text (default), json, sarif (GitHub code scanning), or\n"
-              "                    csv (one row per finding, for a tracker)\n"
+              "  --format FORMAT   text (default), json, sarif (GitHub code scanning),\n"
+              "                    csv (one row per finding, for a tracker), or md-summary\n"
+              "                    (Markdown for a pull-request comment or a job summary)\n"
               "  --today DATE      the date statuses and due dates are computed for\n"
               "  --strict          attributes outside the vocabulary are errors, not warnings\n"
               "  --include-root DIR\n"
@@ -87,7 +89,8 @@ static const command_help helps[] = {
               "Example:\n"
               "  threat check --fail-on high model.threat\n"
               "  threat check --repo . --format sarif > threat.sarif\n"
-              "  threat check --format sarif services/*/model.threat > threat.sarif\n"},
+              "  threat check --format sarif services/*/model.threat > threat.sarif\n"
+              "  threat check --format md-summary --fail-on high model.threat\n"},
     {"report", "usage: threat report FILE... [--format md|json|html] [-o OUT] [--today YYYY-MM-DD]\n"
                "                     [--merge]\n"
                "\n"
@@ -145,7 +148,7 @@ static const command_help helps[] = {
             "Example:\n"
             "  threat fmt --check *.threat\n"
             "  threat fmt - < model.threat > formatted.threat\n"},
-    {"diff", "usage: threat diff OLD NEW [--fail-on LEVEL|review] [--format text|json]\n"
+    {"diff", "usage: threat diff OLD NEW [--fail-on LEVEL|review] [--format text|json|md]\n"
              "                   [--today YYYY-MM-DD]\n"
              "       threat diff REV [REV2] -- FILE [options]\n"
              "\n"
@@ -157,7 +160,8 @@ static const command_help helps[] = {
              "\n"
              "  --fail-on LEVEL   exit 1 on a new or worse open finding at or above LEVEL\n"
              "  --fail-on review  exit 1 when the change calls for a security review\n"
-             "  --format FORMAT   text (default) or json\n"
+             "  --format FORMAT   text (default), json, or md (Markdown for a pull-request\n"
+             "                    comment or a job summary)\n"
              "  --today DATE      the date statuses are computed for\n"
              "  --strict          attributes outside the vocabulary are errors, not warnings\n"
              "  --include-root DIR\n"
@@ -165,7 +169,8 @@ static const command_help helps[] = {
              "\n"
              "Example:\n"
              "  threat diff main -- model.threat --fail-on review\n"
-             "  threat diff before.threat model.threat --fail-on high\n"},
+             "  threat diff before.threat model.threat --fail-on high\n"
+             "  threat diff --format md origin/main -- model.threat >> \"$GITHUB_STEP_SUMMARY\"\n"},
     {"query", "usage: threat query FILE... QUERY [--format text|json] [--today YYYY-MM-DD]\n"
               "                    [--merge] [--timings]\n"
               "\n"

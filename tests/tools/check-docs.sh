@@ -6,7 +6,9 @@
 #     without a single warning;
 #   - the hostile model's HTML report and SVG contain no markup from its
 #     labels (<script, <img, <b>), and every Markdown table row keeps its
-#     header's column count (the examples' reports too);
+#     header's column count (the examples' reports too, and the
+#     pull-request summaries of `check --format md-summary` and `diff
+#     --format md`);
 #   - SARIF from `check --format sarif` on the goldens and the examples is
 #     valid against the SARIF 2.1.0 schema (tests/tools/validate-sarif.py);
 #   - `threat new` gives a model that checks cleanly (`--strict`, exit 0),
@@ -130,6 +132,24 @@ for model in "$hostile" "${examples[@]}"; do
 		if table_columns "$work/report.md" >"$work/columns"; then pass; else fail "report $model: $(head -n 3 "$work/columns")"; fi
 	else
 		fail "report $model exited $?"
+	fi
+done
+
+# The pull-request summaries (`check --format md-summary`, `diff --format
+# md`) keep their tables' column counts too: the goldens, hostile labels
+# among them, and every example.
+for golden in tests/golden/ci/*.out; do
+	if table_columns "$golden" >"$work/columns"; then pass; else fail "$golden: $(head -n 3 "$work/columns")"; fi
+done
+for model in "$hostile" "${examples[@]}"; do
+	"$bin" check --format md-summary --fail-on high "$model" >"$work/summary.md" 2>/dev/null
+	status=$?
+	if [ $status -gt 1 ]; then
+		fail "check --format md-summary $model exited $status"
+	elif table_columns "$work/summary.md" >"$work/columns"; then
+		pass
+	else
+		fail "check --format md-summary $model: $(head -n 3 "$work/columns")"
 	fi
 done
 

@@ -35,7 +35,8 @@ bash_complete "check " threat ch
 bash_complete "check dfd diff drift fmt help import lsp new query repl report rules " threat ""
 bash_complete "json sarif text " threat drift --format ""
 bash_complete "threagile " threat import ""
-bash_complete "csv json sarif text " threat check --format ""
+bash_complete "csv json md-summary sarif text " threat check --format ""
+bash_complete "json md text " threat diff --format ""
 bash_complete "json " threat check --format j
 bash_complete "html json md " threat report --format ""
 bash_complete "dot mermaid svg " threat dfd --format = ""
@@ -62,7 +63,8 @@ if command -v fish >/dev/null 2>&1; then
 		fi
 	}
 	fish_complete "check " "threat ch"
-	fish_complete "csv json sarif text " "threat check --format "
+	fish_complete "csv json md-summary sarif text " "threat check --format "
+	fish_complete "json md text " "threat diff --format "
 	fish_complete "critical high info low medium review " "threat diff --fail-on "
 	fish_complete "a.threat b.threat sub/ " "threat check "
 	fish_complete "md " "threat rules --format m"
@@ -101,7 +103,8 @@ ZSH
 		fi
 	}
 	zsh_complete "threat ch" "threat check"
-	zsh_complete "threat check --format " csv json sarif text
+	zsh_complete "threat check --format " csv json md-summary sarif text
+	zsh_complete "threat diff --format " json md text
 	zsh_complete "threat dfd --format=" dot mermaid svg
 	zsh_complete "threat --color=" always auto never
 	zsh_complete "threat check " a.threat b.threat sub/

@@ -69,6 +69,16 @@ has "JSON: a title with ESC, U+202E and U+2066" json "      \"title\": \"t$R[2J$
 has "SARIF: the same title" sarif "                \"text\": \"t$R[2J${R}x${R}y\""
 clean "SARIF: nothing raw" sarif
 
+"$bin" check --format md-summary --today $today model.threat >md-summary 2>/dev/null
+has "check --format md-summary: the model's name" md-summary \
+	"Checked **::warning::x** (\`model.threat\`) on $today: 1 finding, 1 open or expired, 0 overdue."
+clean "check --format md-summary: nothing raw" md-summary
+sed 's/^process web .*/&\nprocess api "::error::\\u{1b}[2J\\u{202E}x" { tech y }/' model.threat >model-2.threat
+"$bin" diff --format md --today $today model.threat model-2.threat >diff-md 2>/dev/null
+has "diff --format md: a new label with controls" diff-md \
+	"| added | process | \`api\` | ::error::$R\\[2J${R}x | — |"
+clean "diff --format md: nothing raw" diff-md
+
 "$bin" rules --format md --pack "./$pack" >md 2>/dev/null
 has "rules --format md: the pack heading" md "## Pack \`$R[31mevil\`"
 has "rules --format md: the rule row" md \

@@ -53,6 +53,15 @@ expect "REV1 REV2: --fail-on review fails on it" 1 \
 	diff HEAD~1 HEAD -- models/model.threat --fail-on review
 expect "REV1 REV2 in JSON" 0 '"summary": "Security review needed: new integration' -- \
 	diff --format json HEAD~1 HEAD -- models/model.threat
+expect "REV1 REV2 in Markdown: the revisions named" 0 \
+	'Compared `HEAD~1:models/model.threat` with `HEAD:models/model.threat`: 2 elements changed' -- \
+	diff --format md HEAD~1 HEAD -- models/model.threat
+expect "REV1 REV2 in Markdown: the integration and its review" 0 \
+	'| new integration mollie (webhook) | trust boundary analysis |' -- \
+	diff --format md HEAD~1 HEAD -- models/model.threat
+expect "REV -- FILE in Markdown: the work tree is the new side" 1 \
+	'Compared `HEAD~1:models/model.threat` with `models/model.threat`' -- \
+	diff --format md HEAD~1 -- models/model.threat --fail-on review
 expect "the same revision twice: no change" 0 "No changes to elements, findings or architecture." -- \
 	diff HEAD HEAD -- models/model.threat
 
