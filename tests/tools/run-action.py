@@ -10,9 +10,11 @@ ${{ github.action_path }}; any other expression, or an expression inside a
 `run:` script itself (text spliced into a shell script), is an error.
 Steps that `uses:` another action are not run: each is printed as
 `uses ACTION if CONDITION` with its `with:` values resolved. GITHUB_OUTPUT
-works as on GitHub. Like GitHub, the run stops at the first step that
-fails; the last line is `step ID exited N`, or `all steps passed`, and the
-exit status is the failing step's (0 when all passed). Needs PyYAML."""
+works as on GitHub (both its `name=value` and `name<<DELIMITER` forms);
+GITHUB_STEP_SUMMARY is the caller's, else /dev/null. Like GitHub, the run
+stops at the first step that fails; the last line is `step ID exited N`,
+or `all steps passed`, and the exit status is the failing step's (0 when
+all passed). Needs PyYAML."""
 import os
 import re
 import subprocess
@@ -22,6 +24,32 @@ import tempfile
 import yaml
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def read_outputs(text):
+    """GITHUB_OUTPUT's two forms: `name=value` lines, and `name<<DELIMITER`,
+    the value's lines, then DELIMITER alone on a line."""
+    outputs = {}
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        heredoc = re.fullmatch(r"([A-Za-z0-9_-]+)<<(.+)", line)
+        if heredoc:
+            name, delimiter = heredoc.groups()
+            value = []
+            while i < len(lines) and lines[i] != delimiter:
+                value.append(lines[i])
+                i += 1
+            if i == len(lines):
+                raise ValueError(f"output {name}: no line {delimiter} ends its value")
+            i += 1
+            outputs[name] = "\n".join(value)
+        elif "=" in line:
+            name, _, value = line.partition("=")
+            outputs[name] = value
+    return outputs
 
 
 def main():
@@ -78,11 +106,13 @@ def main():
             output_file = out.name
         env["GITHUB_OUTPUT"] = output_file
         env["GITHUB_ACTION_PATH"] = action_path
+        # the job's summary page: the caller's file when it gives one
+        env.setdefault("GITHUB_STEP_SUMMARY", os.devnull)
         # GitHub runs `bash --noprofile --norc -eo pipefail {0}`
         status = subprocess.call(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
                                  cwd=workdir, env=env)
         with open(output_file, encoding="utf-8") as f:
-            outputs[step_id] = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+            outputs[step_id] = read_outputs(f.read())
         os.unlink(output_file)
         print(f"step {step_id} outputs {outputs[step_id]}")
         if status != 0:
