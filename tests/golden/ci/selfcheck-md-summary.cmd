@@ -1,0 +1,1 @@
+check --self-check --format md-summary {}
