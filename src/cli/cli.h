@@ -73,4 +73,7 @@ void tm_cli_revision_close(tm_cli_revision *rev);
 int tm_cli_cmd_query(int argc, char **argv);
 int tm_cli_cmd_repl(int argc, char **argv);
 
+/* src/cli/cmd_test.c: `threat test PACK… [FIXTURE…]`. */
+int tm_cli_cmd_test(int argc, char **argv);
+
 #endif

@@ -213,10 +213,14 @@ struct tm_rules {
 	uint32_t runs;               /* runs so far: each rule's texts are copied once per run */
 	size_t engines;              /* engines the last element run used (parallel.c) */
 	const tm_model *loaded_from; /* the model whose `use` statements tm_rules_load followed */
-	bool load_failed;            /* loading them reported an error */
-	double load_seconds;         /* and took this long */
-	bool quiet;                  /* print says nothing (a helper engine's load) */
-	uint32_t generation;         /* of the views; bumped for every run */
+	/* Packs loaded after the model's `use` statements (tm_rules_load_with),
+	 * as given; a helper engine loads them too. */
+	const char *const *extra_packs;
+	size_t nextra_packs;
+	bool load_failed;    /* loading them reported an error */
+	double load_seconds; /* and took this long */
+	bool quiet;          /* print says nothing (a helper engine's load) */
+	uint32_t generation; /* of the views; bumped for every run */
 	int32_t today;
 	int views;           /* registry ref: element views by index + 1 */
 	int model_view;      /* registry ref */

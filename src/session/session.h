@@ -29,6 +29,12 @@ typedef struct tm_session_options {
 	/* Where the model's files come from (a git revision); NULL: the file
 	 * system. Must outlive the session. */
 	const tm_file_reader *reader;
+	/* Packs loaded after the model's `use` statements (names, or paths
+	 * relative to the current folder); when given, a model without `use`
+	 * does not get the default packs (tm_rules_load_with). `threat test`
+	 * loads the packs under test so. The strings must outlive the session. */
+	const char *const *packs;
+	size_t npacks;
 } tm_session_options;
 
 /* Seconds each stage of tm_session_open took (`--timings`). */
