@@ -112,6 +112,12 @@ typedef struct pack {
 	bool over_findings;  /* raised too many findings: its rules stop for the run */
 } pack;
 
+/* A deprecated form a pack used (deprecate.c): what makes it once per
+ * pack ("what\nfile") and the warning. Strings in the engine's arena. */
+typedef struct deprecation {
+	const char *key, *message;
+} deprecation;
+
 /* A file whose code runs in the sandbox (a pack or a required module):
  * what `require` inside it resolves against. */
 typedef struct unit {
@@ -199,7 +205,16 @@ struct tm_rules {
 	char where_file[256]; /* the last place the hook saw, for memory errors */
 	int where_line;
 
-	int shared; /* registry ref: the shared globals every _ENV reads through */
+	int shared;        /* registry ref: the shared globals every _ENV reads through */
+	bool model_global; /* during a run: the deprecated global `model` answers */
+
+	/* Deprecated forms (deprecate.c): those reported on this engine, and
+	 * the warnings not yet handed to diagnostics. */
+	struct tm_strmap *deprecations_seen;
+	size_t ndeprecations_seen;
+	deprecation *deprecations;
+	size_t ndeprecations, capdeprecations;
+	bool deprecations_dropped; /* past MAX_DEPRECATIONS */
 
 	/* Loading. */
 	long loading; /* the pack being loaded, or -1 */
@@ -269,6 +284,21 @@ void tm_rules_report_unshown_warnings(tm_rules *rules, const pack *p);
  * MAX_MESSAGE_BYTES, cut before a UTF-8 continuation byte (the caller adds
  * "…" when cut). */
 int tm_rules_kept_length(const char *message);
+
+/* Deprecated forms (deprecate.c). */
+/* Adds `deprecated` and the global `model`'s answer to the shared globals. */
+void tm_rules_open_deprecations(tm_rules *rules);
+/* Notes that a pack used the deprecated form `what` (at stack level
+ * `level`, or 1 when no Lua frame is there, reported at the first pack
+ * frame from there up), once per pack file and form; `instead` says what
+ * to write. */
+void tm_rules_deprecated(lua_State *L, int level, const char *what, const char *instead);
+/* Hands the noted warnings to diags (NULL: drops them). */
+void tm_rules_report_deprecations(tm_rules *rules, tm_diags *diags);
+/* Takes a helper engine's noted warnings after the first engine's own,
+ * without those the first engine reported already. */
+void tm_rules_take_deprecations(tm_rules *rules, tm_rules *helper);
+void tm_rules_free_deprecations(tm_rules *rules);
 
 /* Factors (run.c): reads a table of factors, names from `names`, at
  * least one: out[i] the number given for factor names[i] (0: none),

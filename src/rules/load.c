@@ -199,6 +199,7 @@ static void load_pack(tm_rules *rules, const char *name, const char *base, const
 	}
 	tm_rules_budget(rules, 0, 0, false);
 	tm_rules_report_unshown_warnings(rules, &rules->packs[pack_index]);
+	tm_rules_report_deprecations(rules, rules->diags);
 	if (status != LUA_OK) {
 		pack_error(rules, use, lua_tostring(L, -1) ? lua_tostring(L, -1) : "the pack failed to load",
 		           rules->out_of_time && more ? " (the remaining packs were not loaded)" : "");
@@ -372,6 +373,7 @@ static tm_rules *engine_new(tm_diags *diags)
 		return rules;
 	}
 	tm_rules_open_registration(rules);
+	tm_rules_open_deprecations(rules);
 	return rules;
 }
 
@@ -533,6 +535,7 @@ void tm_rules_free(tm_rules *rules)
 	free(rules->path_dirs);
 	free(rules->stdlib_dir);
 	tm_vocab_free(rules->vocab);
+	tm_rules_free_deprecations(rules);
 	tm_strmap_free(rules->ids);
 	free(rules->own_counts.packs);
 	tm_arena_free(rules->arena);

@@ -165,8 +165,11 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	 * tm_rules_load did: an engine loaded by name runs alone. */
 	size_t engines = rules->loaded_from == model ? engines_for(rules, model) : 1;
 	rules->engines = engines;
-	if (engines == 1)
-		return tm_rules_run_range(rules, model, today, 0, model->nelements, out, diags);
+	if (engines == 1) {
+		int status = tm_rules_run_range(rules, model, today, 0, model->nelements, out, diags);
+		tm_rules_report_deprecations(rules, diags);
+		return status;
+	}
 
 	size_t *cut = tm_xcalloc(engines + 1, sizeof *cut);
 	cut_ranges(rules, model, engines, cut);
@@ -198,6 +201,7 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 		}
 		tm_findings_append(out, &s->findings);
 		tm_diags_append(diags, &s->diags);
+		tm_rules_take_deprecations(rules, s->engine);
 		if (s->status != TM_OK)
 			status = TM_ERR_INPUT;
 		/* Phase 2 does not start after a helper ran out of time. */
@@ -208,6 +212,7 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	}
 	free(shares);
 	free(cut);
+	tm_rules_report_deprecations(rules, diags);
 	return status;
 }
 
