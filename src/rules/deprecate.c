@@ -40,7 +40,8 @@ static bool find_place(lua_State *L, int level, char file[256], int *line, char 
 {
 	lua_Debug ar;
 	bool have_user = false;
-	for (int at = level; lua_getstack(L, at, &ar); at++) {
+	/* A pack's frame is a few calls up; a deep recursion is not walked. */
+	for (int at = level; at < level + DEPRECATION_SEARCH_FRAMES && lua_getstack(L, at, &ar); at++) {
 		if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0)
 			continue;
 		if (!have_user) {

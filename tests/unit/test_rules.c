@@ -969,6 +969,20 @@ static void test_deprecations(void **state)
 	assert_string_equal(finding(&r, "NEW-1@a")->detail, "false");
 	result_free(&r);
 	unsetenv("THREAT_STDLIB");
+
+	/* A flood of forms: the first MAX_DEPRECATIONS, then one line; a deep
+	 * recursion is not walked for the pack's line. */
+	write_file("flood.lua", "for i = 1, 5000 do deprecated(\"form \" .. i, \"another\") end\n"
+	                        "local function deep(n) if n == 0 then return deprecated(\"deep\", \"x\") end\n"
+	                        "  deep(n - 1) return n end\n"
+	                        "deep(100000)\n");
+	run_model(&r, "use \"flood\"\nprocess a\n");
+	assert_int_equal(r.load, TM_OK);
+	assert_non_null(strstr(r.messages, "flood.lua:1: form 100 is deprecated: another\nwarning: more "
+	                                   "deprecated forms are used than shown (at most 100 a run)\n101 "
+	                                   "warnings\n"));
+	assert_null(strstr(r.messages, "form 101 "));
+	result_free(&r);
 }
 
 static void test_load_names(void **state)
