@@ -40,9 +40,12 @@ struct tm_packtest {
 	size_t nload;
 	tm_rules *under_test; /* the packs under test, loaded alone: their rules are the ones checked */
 	char **fixtures;
-	size_t nfixtures, capfixtures;
-	char **load_warnings; /* the warnings of that load, not repeated for every fixture */
-	size_t nload_warnings;
+	size_t *owners; /* per fixture: the pack (of under_test) whose folder holds it, or SIZE_MAX */
+	size_t nfixtures, capfixtures, capowners, nowners;
+	/* Warnings without a place shown so far (the packs' own, such as a
+	 * deprecated form): shown once, not for every fixture. */
+	char **shown_warnings;
+	size_t nshown_warnings, capshown_warnings;
 
 	/* The fixture of the last tm_packtest_run. */
 	tm_packtest_fixture current;
@@ -73,9 +76,15 @@ static bool ends_with(const char *text, const char *suffix)
 	return a >= b && strcmp(text + a - b, suffix) == 0;
 }
 
+static void add_fixture(tm_packtest *test, char *path, size_t owner)
+{
+	TM_VEC_PUSH(test->fixtures, test->nfixtures, test->capfixtures, path);
+	TM_VEC_PUSH(test->owners, test->nowners, test->capowners, owner);
+}
+
 /* Adds the `*.threat` files of a folder (not its subfolders, which hold
  * what the fixtures include), sorted by name. Returns how many. */
-static size_t add_folder(tm_packtest *test, const char *folder)
+static size_t add_folder(tm_packtest *test, const char *folder, size_t owner)
 {
 	DIR *dir = opendir(folder);
 	if (!dir)
@@ -93,9 +102,10 @@ static size_t add_folder(tm_packtest *test, const char *folder)
 		}
 		char *kept = tm_xstrdup(tm_buf_str(&path));
 		tm_buf_free(&path);
-		TM_VEC_PUSH(test->fixtures, test->nfixtures, test->capfixtures, kept);
+		add_fixture(test, kept, owner);
 	}
 	closedir(dir);
+	/* one owner for all of them: only the paths need sorting */
 	qsort(test->fixtures + first, test->nfixtures - first, sizeof *test->fixtures, compare_strings);
 	return test->nfixtures - first;
 }
@@ -120,7 +130,7 @@ static bool find_fixtures(tm_packtest *test, tm_diags *diags)
 	for (size_t i = 0; i < o->nfixtures; i++) {
 		const char *given = o->fixtures[i];
 		if (is_folder(given)) {
-			if (!add_folder(test, given)) {
+			if (!add_folder(test, given, SIZE_MAX)) {
 				tm_diag_error(diags, (tm_span){0}, "fixture folder %s holds no .threat file",
 				              given);
 				good = false;
@@ -132,15 +142,14 @@ static bool find_fixtures(tm_packtest *test, tm_diags *diags)
 				good = false;
 				continue;
 			}
-			char *kept = tm_xstrdup(given);
-			TM_VEC_PUSH(test->fixtures, test->nfixtures, test->capfixtures, kept);
+			add_fixture(test, tm_xstrdup(given), SIZE_MAX);
 		}
 	}
 	if (o->nfixtures)
 		return good;
 	for (size_t i = 0; i < tm_rules_pack_count(test->under_test); i++) {
 		char *folder = fixture_folder(tm_rules_pack_path(test->under_test, i));
-		if (!add_folder(test, folder)) {
+		if (!add_folder(test, folder, i)) {
 			tm_diag_error(
 			    diags, (tm_span){0},
 			    "pack %s has no fixtures: %s/ holds no .threat file (doc/rules.md, \"Testing a "
@@ -151,6 +160,21 @@ static bool find_fixtures(tm_packtest *test, tm_diags *diags)
 		free(folder);
 	}
 	return good;
+}
+
+/* False for a warning without a place already shown (the packs' own
+ * warnings come again with every fixture's check); else true, and it is
+ * remembered. */
+static bool first_showing(tm_packtest *test, const tm_diag *d)
+{
+	if (d->severity != TM_SEV_WARNING || d->span.src)
+		return true;
+	for (size_t i = 0; i < test->nshown_warnings; i++)
+		if (strcmp(test->shown_warnings[i], d->message) == 0)
+			return false;
+	char *kept = tm_xstrdup(d->message);
+	TM_VEC_PUSH(test->shown_warnings, test->nshown_warnings, test->capshown_warnings, kept);
+	return true;
 }
 
 int tm_packtest_open(tm_packtest **out, const tm_packtest_options *options, tm_diags *diags)
@@ -168,10 +192,8 @@ int tm_packtest_open(tm_packtest **out, const tm_packtest_options *options, tm_d
 
 	size_t errors = diags->errors, warnings = diags->count;
 	int loaded = tm_rules_load_names(&test->under_test, options->packs, options->npacks, ".", diags);
-	test->load_warnings = tm_xcalloc(diags->count - warnings + 1, sizeof(char *));
 	for (size_t i = warnings; i < diags->count; i++)
-		if (diags->items[i].severity == TM_SEV_WARNING)
-			test->load_warnings[test->nload_warnings++] = tm_xstrdup(diags->items[i].message);
+		first_showing(test, &diags->items[i]);
 	if (loaded != TM_OK)
 		return TM_ERR_INPUT;
 	tm_rules_finish(test->under_test); /* only its rule infos are needed */
@@ -435,16 +457,21 @@ static int compare_problems(const void *a, const void *b)
 	return strcmp(x->finding, y->finding);
 }
 
-/* A finding of the packs under test: generated (RULE@KEY; hand-written
- * threats have no '@') by one of their rules. */
-static bool under_test(const tm_packtest *test, const tm_finding *f)
+/* A finding the fixture checks: generated (RULE@KEY; hand-written threats
+ * have no '@') by a rule of the pack whose folder holds the fixture, or
+ * of any pack under test for a fixture named on the command line. */
+static bool under_test(const tm_packtest *test, size_t owner, const tm_finding *f)
 {
-	return f->id && strchr(f->id, '@') && f->about && f->about->rule &&
-	       tm_rules_find(test->under_test, f->about->rule);
+	if (!f->id || !strchr(f->id, '@') || !f->about || !f->about->rule)
+		return false;
+	const tm_rule_info *info = tm_rules_find(test->under_test, f->about->rule);
+	if (!info)
+		return false;
+	return owner == SIZE_MAX || strcmp(info->pack, tm_rules_pack_name(test->under_test, owner)) == 0;
 }
 
 /* Compares the findings with the annotations. */
-static void compare(tm_packtest *test, const char *fixture_path)
+static void compare(tm_packtest *test, const char *fixture_path, size_t owner)
 {
 	tm_packtest_fixture *f = &test->current;
 	const tm_findings *findings = &test->session->findings;
@@ -452,7 +479,7 @@ static void compare(tm_packtest *test, const char *fixture_path)
 		const tm_finding *finding = &findings->items[i];
 		if (!finding->id || !strchr(finding->id, '@'))
 			continue;
-		bool checked = under_test(test, finding), expected = false, forbidden = false;
+		bool checked = under_test(test, owner, finding), expected = false, forbidden = false;
 		f->raised += checked;
 		for (size_t j = 0; j < test->nannotations; j++) {
 			annotation *a = &test->annotations[j];
@@ -493,16 +520,6 @@ static void copy_diag(tm_diags *to, const tm_diag *d)
 		tm_diag_note(copy, d->notes[i].span, "%s", d->notes[i].message);
 }
 
-static bool shown_at_load(const tm_packtest *test, const tm_diag *d)
-{
-	if (d->severity != TM_SEV_WARNING)
-		return false;
-	for (size_t i = 0; i < test->nload_warnings; i++)
-		if (strcmp(test->load_warnings[i], d->message) == 0)
-			return true;
-	return false;
-}
-
 static void clear_current(tm_packtest *test)
 {
 	tm_session_free(test->session);
@@ -527,6 +544,8 @@ const tm_packtest_fixture *tm_packtest_run(tm_packtest *test, size_t index)
 	tm_packtest_fixture *f = &test->current;
 	const char *path = test->fixtures[index];
 	f->path = path;
+	f->pack = test->owners[index] == SIZE_MAX ? NULL
+	                                          : tm_rules_pack_name(test->under_test, test->owners[index]);
 	f->today = test->options.today;
 	test->arena = tm_arena_new();
 	tm_diags *diags = &f->diags;
@@ -540,7 +559,7 @@ const tm_packtest_fixture *tm_packtest_run(tm_packtest *test, size_t index)
 		tm_session_open(&test->session, &path, 1, &options);
 		const tm_session *s = test->session;
 		for (size_t i = 0; i < s->diags.count; i++)
-			if (!shown_at_load(test, &s->diags.items[i]))
+			if (first_showing(test, &s->diags.items[i]))
 				copy_diag(diags, &s->diags.items[i]);
 		broken = broken || s->model_failed || !s->rules || s->rules_failed || s->tracking_failed;
 		if (!s->model_failed && s->rules) {
@@ -549,7 +568,7 @@ const tm_packtest_fixture *tm_packtest_run(tm_packtest *test, size_t index)
 					broken = true;
 		}
 		if (!broken)
-			compare(test, path);
+			compare(test, path, test->owners[index]);
 	}
 	if (broken) {
 		f->status = TM_PACKTEST_BROKEN;
@@ -575,9 +594,10 @@ void tm_packtest_free(tm_packtest *test)
 	for (size_t i = 0; i < test->nfixtures; i++)
 		free(test->fixtures[i]);
 	free(test->fixtures);
-	for (size_t i = 0; i < test->nload_warnings; i++)
-		free(test->load_warnings[i]);
-	free(test->load_warnings);
+	free(test->owners);
+	for (size_t i = 0; i < test->nshown_warnings; i++)
+		free(test->shown_warnings[i]);
+	free(test->shown_warnings);
 	free(test->load);
 	free(test);
 }
@@ -673,6 +693,8 @@ void tm_packtest_json_fixture(tm_packtest *test, const tm_packtest_fixture *f)
 	tm_json_begin_object(json);
 	tm_json_key(json, "file");
 	tm_json_string(json, f->path);
+	tm_json_key(json, "pack");
+	tm_json_string(json, f->pack);
 	tm_json_key(json, "status");
 	tm_json_string(json, status_names[f->status]);
 	tm_json_key(json, "today");

@@ -1,9 +1,10 @@
 /* `threat test PACK…`: rule packs tested on fixture models (doc/rules.md,
  * "Testing a pack"). A fixture is a `.threat` model whose comments say
- * which findings the packs under test must raise (`# expect: RULE@KEY`)
- * and must not (`# expect-not: RULE@KEY`); each fixture is checked with
- * the packs under test loaded after its own `use` statements, and its
- * findings are compared with its annotations. */
+ * which findings must be raised (`# expect: RULE@KEY`) and which must not
+ * (`# expect-not: RULE@KEY`); each fixture is checked with the packs under
+ * test loaded after its own `use` statements, and the findings of its
+ * pack (the one whose PACK.tests/ folder holds it) are compared with its
+ * annotations. */
 #ifndef TM_PACKTEST_PACKTEST_H
 #define TM_PACKTEST_PACKTEST_H
 
@@ -53,6 +54,10 @@ typedef enum tm_packtest_status {
 
 typedef struct tm_packtest_fixture {
 	const char *path;
+	/* The pack whose folder holds it: only that pack's findings are
+	 * checked. NULL for a fixture named on the command line: every pack
+	 * under test is. */
+	const char *pack;
 	tm_packtest_status status;
 	int32_t today;
 	size_t expected; /* `expect` annotations met */

@@ -23,7 +23,7 @@
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit)" >&2
+	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit, packtests)" >&2
 	exit 2
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,8 +31,8 @@ build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 suites=${2:-all}
 for only in ${suites//,/ }; do
-	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli | controls | editors | diff-git | ci-kit) ;; *)
-		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git or ci-kit)" >&2
+	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli | controls | editors | diff-git | ci-kit | packtests) ;; *)
+		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit or packtests)" >&2
 		exit 2
 		;;
 	esac
@@ -227,12 +227,16 @@ run_controls() { run_script controls tests/tools/controls.sh; }
 # examples, the VS Code extension's client set-up.
 run_editors() { run_script editors tests/tools/editors.sh; }
 
+# threat test on the built-in packs and the example organisation pack.
+run_packtests() { run_script packtests tests/tools/packtests.sh; }
+
 for only in ${suites//,/ }; do
 	case $only in
 	all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines; run_controls
-		run_install; run_manpages; run_completion; run_cli; run_editors; run_diff_git; run_ci_kit ;;
+		run_packtests; run_install; run_manpages; run_completion; run_cli; run_editors; run_diff_git; run_ci_kit ;;
 	diff-git) run_diff_git ;;
 	ci-kit) run_ci_kit ;;
+	packtests) run_packtests ;;
 	install) run_install ;;
 	manpages) run_manpages ;;
 	completion) run_completion ;;
