@@ -106,7 +106,9 @@ static size_t add_folder(tm_packtest *test, const char *folder, size_t owner)
 	}
 	closedir(dir);
 	/* one owner for all of them: only the paths need sorting */
-	qsort(test->fixtures + first, test->nfixtures - first, sizeof *test->fixtures, compare_strings);
+	if (test->nfixtures > first)
+		qsort(test->fixtures + first, test->nfixtures - first, sizeof *test->fixtures,
+		      compare_strings);
 	return test->nfixtures - first;
 }
 
