@@ -18,6 +18,7 @@ _threat_command_options() {
 	repl) echo "--today --strict --include-root --help" ;;
 	lsp) echo "--today --strict --include-root --help" ;;
 	rules) echo "--pack --format --attributes --help" ;;
+	test) echo "--with-builtins --lenient --format --today --budget --help" ;;
 	help) echo "--help" ;;
 	esac
 }
@@ -27,7 +28,7 @@ _threat_formats() {
 	check) echo "text json sarif csv" ;;
 	report) echo "md json html" ;;
 	dfd) echo "dot mermaid svg" ;;
-	diff | query) echo "text json" ;;
+	diff | query | test) echo "text json" ;;
 	drift) echo "text json sarif" ;;
 	rules) echo "text md" ;;
 	esac
@@ -42,7 +43,7 @@ _threat_model_files() {
 
 _threat() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="check report dfd new fmt diff query repl lsp rules drift import help"
+	local commands="check report dfd new fmt diff query repl lsp rules test drift import help"
 	local command="" i
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -152,6 +153,14 @@ _threat() {
 		local ids
 		ids=$("${COMP_WORDS[0]}" rules 2>/dev/null | awk 'NR > 1 { print $1 }')
 		COMPREPLY=($(compgen -W "$ids" -- "$cur"))
+		;;
+	test)
+		# packs (built-in names, .lua files), then fixtures (.threat files, folders)
+		local IFS=$'\n'
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -W "stride linddun ge-stack hygiene" -- "$cur")
+			$(compgen -f -X '!*.lua' -- "$cur"))
+		_threat_model_files "$cur"
 		;;
 	*) _threat_model_files "$cur" ;;
 	esac

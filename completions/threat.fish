@@ -2,7 +2,7 @@
 # rule ids after `threat rules`, and .threat files. Installed as
 # share/fish/vendor_completions.d/threat.fish.
 
-set -l commands check report dfd new fmt diff query repl lsp rules drift import help
+set -l commands check report dfd new fmt diff query repl lsp rules test drift import help
 
 complete -c threat -f
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a check -d 'check models and list their findings'
@@ -17,6 +17,7 @@ complete -c threat -n "not __fish_seen_subcommand_from $commands" -a lsp -d 'the
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a rules -d 'list the rules of the packs, or explain one'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a drift -d 'services the code uses that the model lacks'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a import -d 'a model of another tool (threagile) as a .threat model'
+complete -c threat -n "not __fish_seen_subcommand_from $commands" -a test -d 'run rule packs on their fixture models'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -a help -d 'the commands, or one command in detail'
 complete -c threat -n "not __fish_seen_subcommand_from $commands" -l version -d 'print the version'
 complete -c threat -l color -x -a 'auto always never' -d 'when to colour the output'
@@ -69,4 +70,10 @@ complete -c threat -n "__fish_seen_subcommand_from diff query" -l format -x -a '
 complete -c threat -n "__fish_seen_subcommand_from rules" -l format -x -a 'text md' -d 'the output format'
 complete -c threat -n "__fish_seen_subcommand_from rules" -l pack -x -a 'stride linddun ge-stack llm hygiene governance (__threat_complete_files .lua)' -d 'a built-in pack or a .lua file'
 complete -c threat -n "__fish_seen_subcommand_from rules" -a '(threat rules 2>/dev/null | tail -n +2 | string replace -r " .*" "")' -d 'rule'
+complete -c threat -n "__fish_seen_subcommand_from test" -a 'stride linddun ge-stack hygiene (__threat_complete_files .lua) (__threat_complete_files .threat)' -d 'a pack or a fixture'
+complete -c threat -n "__fish_seen_subcommand_from test" -l with-builtins -d 'load the built-in packs too'
+complete -c threat -n "__fish_seen_subcommand_from test" -l lenient -d 'a finding no expect names is not a failure'
+complete -c threat -n "__fish_seen_subcommand_from test" -l format -x -a 'text json' -d 'the output format'
+complete -c threat -n "__fish_seen_subcommand_from test" -l today -x -d 'the date for fixtures without # today:'
+complete -c threat -n "__fish_seen_subcommand_from test" -l budget -x -d 'seconds for each fixture'"'"'s rule packs'
 complete -c threat -n "__fish_seen_subcommand_from help" -a "$commands"

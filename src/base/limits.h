@@ -124,6 +124,12 @@
 /* Warnings (unknown fields and keys) one pack's rule{} and pack{} calls
  * may add; the rest are counted in one last warning. */
 #define MAX_WARNINGS_PER_PACK 100
+/* Deprecated forms reported (each once per pack file) by one engine, over
+ * its load and its runs; the rest are noted in one last warning. */
+#define MAX_DEPRECATIONS 100
+/* How many stack frames up a deprecated form looks for the pack's line
+ * that reached it. */
+#define DEPRECATION_SEARCH_FRAMES 64
 /* Errors one pack's rules may report in a run (a rule failing on each
  * element); the rest are counted in one last error. */
 #define MAX_ERRORS_PER_PACK 100

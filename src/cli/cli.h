@@ -83,4 +83,7 @@ int tm_cli_cmd_import_threagile(int argc, char **argv);
 /* src/cli/cmd_drift.c: `threat drift`, with the arguments after `drift`. */
 int tm_cli_cmd_drift(int argc, char **argv);
 
+/* src/cli/cmd_test.c: `threat test PACK… [FIXTURE…]`. */
+int tm_cli_cmd_test(int argc, char **argv);
+
 #endif

@@ -780,12 +780,10 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"check", cmd_check},        {"fmt", cmd_fmt},
-    {"rules", cmd_rules},        {"report", tm_cli_cmd_report},
-    {"dfd", tm_cli_cmd_dfd},     {"new", tm_cli_cmd_new},
-    {"diff", cmd_diff},          {"query", tm_cli_cmd_query},
-    {"repl", tm_cli_cmd_repl},   {"lsp", tm_cli_cmd_lsp},
-    {"import", cmd_import},      {"drift", tm_cli_cmd_drift},
+    {"check", cmd_check},      {"fmt", cmd_fmt},        {"rules", cmd_rules},   {"report", tm_cli_cmd_report},
+    {"dfd", tm_cli_cmd_dfd},   {"new", tm_cli_cmd_new}, {"diff", cmd_diff},     {"query", tm_cli_cmd_query},
+    {"repl", tm_cli_cmd_repl}, {"lsp", tm_cli_cmd_lsp}, {"import", cmd_import}, {"drift", tm_cli_cmd_drift},
+    {"test", tm_cli_cmd_test},
 };
 
 /* The CLI's answer to running out of memory: a message and exit 2, the

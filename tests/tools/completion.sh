@@ -32,7 +32,7 @@ bash_complete() {
 	fi
 }
 bash_complete "check " threat ch
-bash_complete "check dfd diff drift fmt help import lsp new query repl report rules " threat ""
+bash_complete "check dfd diff drift fmt help import lsp new query repl report rules test " threat ""
 bash_complete "json sarif text " threat drift --format ""
 bash_complete "threagile " threat import ""
 bash_complete "csv json sarif text " threat check --format ""
@@ -50,6 +50,8 @@ bash_complete "a.threat b.threat sub " threat check ""
 bash_complete "a.threat " threat fmt --check a
 bash_complete "STRIDE-I-02 " threat rules STRIDE-I-02
 bash_complete "check " threat help che
+bash_complete "--lenient " threat test --l
+bash_complete "json text " threat test --format ""
 
 if command -v fish >/dev/null 2>&1; then
 	fish_complete() {
@@ -66,6 +68,7 @@ if command -v fish >/dev/null 2>&1; then
 	fish_complete "critical high info low medium review " "threat diff --fail-on "
 	fish_complete "a.threat b.threat sub/ " "threat check "
 	fish_complete "md " "threat rules --format m"
+	fish_complete "--with-builtins " "threat test --w"
 else
 	fail "fish is not installed (make deps installs it)"
 fi

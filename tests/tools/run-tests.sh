@@ -12,7 +12,7 @@
 #           counts as one
 #   fuzz    BUILD/fuzz-replay tests/fuzz/corpus; counts as one
 #   repl, docs, query, robustness, timings, engines, install, manpages,
-#   completion, cli, controls, editors, diff-git, ci-kit, lsp
+#   completion, cli, controls, editors, diff-git, ci-kit, lsp, packtests
 #           the scripts in tests/repl and tests/tools; each check counts
 #
 # The last line is always `N passed, N failed`; the exit status is 1 when
@@ -23,7 +23,7 @@
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit, lsp)" >&2
+	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit, lsp, packtests)" >&2
 	exit 2
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,8 +31,8 @@ build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 suites=${2:-all}
 for only in ${suites//,/ }; do
-	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli | controls | editors | diff-git | ci-kit | lsp) ;; *)
-		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit or lsp)" >&2
+	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli | controls | editors | diff-git | ci-kit | lsp | packtests) ;; *)
+		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit, lsp or packtests)" >&2
 		exit 2
 		;;
 	esac
@@ -233,12 +233,16 @@ run_editors() { run_script editors tests/tools/editors.sh; }
 # `threat lsp` driven by a scripted client: a whole session, then hostile input.
 run_lsp() { run_script lsp tests/tools/lsp-client.py; }
 
+# `threat test` on every built-in pack and on the example organisation pack.
+run_packtests() { run_script packtests tests/tools/packtests.sh; }
+
 for only in ${suites//,/ }; do
 	case $only in
 	all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines; run_controls
-		run_install; run_manpages; run_completion; run_cli; run_editors; run_diff_git; run_ci_kit; run_lsp ;;
+		run_install; run_manpages; run_completion; run_cli; run_editors; run_diff_git; run_ci_kit; run_lsp; run_packtests ;;
 	diff-git) run_diff_git ;;
 	ci-kit) run_ci_kit ;;
+	packtests) run_packtests ;;
 	install) run_install ;;
 	manpages) run_manpages ;;
 	completion) run_completion ;;
