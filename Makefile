@@ -42,7 +42,7 @@ endif
 
 LIB_SRC  := $(sort $(wildcard src/base/*.c src/lang/*.c src/model/*.c \
               src/risk/*.c src/rules/*.c src/session/*.c src/diff/*.c src/render/*.c \
-              src/review/*.c src/template/*.c src/api/*.c \
+              src/interop/*.c src/review/*.c src/template/*.c src/api/*.c \
               src/query/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

@@ -716,9 +716,17 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"check", cmd_check},      {"fmt", cmd_fmt},        {"rules", cmd_rules}, {"report", tm_cli_cmd_report},
-    {"dfd", tm_cli_cmd_dfd},   {"new", tm_cli_cmd_new}, {"diff", cmd_diff},   {"query", tm_cli_cmd_query},
+    {"check", cmd_check},
+    {"fmt", cmd_fmt},
+    {"rules", cmd_rules},
+    {"report", tm_cli_cmd_report},
+    {"dfd", tm_cli_cmd_dfd},
+    {"new", tm_cli_cmd_new},
+    {"diff", cmd_diff},
+    {"query", tm_cli_cmd_query},
     {"repl", tm_cli_cmd_repl},
+    {"import", tm_cli_cmd_import},
+    {"export", tm_cli_cmd_export},
 };
 
 /* The CLI's answer to running out of memory: a message and exit 2, the
