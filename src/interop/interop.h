@@ -127,6 +127,12 @@ bool tm_interop_put_value(tm_buf *out, const char *keyword, const char *name, co
  * nothing but identifier characters, `.`, `*`, `@`, `->` and `<->`. */
 bool tm_interop_is_finding(const char *text);
 
+/* A statement's block: open_block writes " {" and returns a mark;
+ * close_block writes "}", or takes the " {" back when nothing was
+ * written since (a statement without attributes has no block). */
+size_t tm_interop_open_block(tm_buf *out);
+void tm_interop_close_block(tm_buf *out, size_t mark);
+
 /* The STRIDE or LINDDUN category another tool's category names ("Information
  * disclosure", "Tampering", "Linkability", also CIA's "Integrity"), or NULL. */
 const char *tm_interop_category(const char *text);

@@ -237,3 +237,20 @@ const char *tm_interop_impact_factor(const char *category)
 		return "confidentiality";
 	return "integrity";
 }
+
+size_t tm_interop_open_block(tm_buf *out)
+{
+	tm_buf_puts(out, " {\n");
+	return out->len;
+}
+
+void tm_interop_close_block(tm_buf *out, size_t mark)
+{
+	if (out->len == mark) {
+		out->len -= 3; /* " {\n": a statement with nothing in its block has none */
+		out->data[out->len] = '\0';
+		tm_buf_putc(out, '\n');
+	} else {
+		tm_buf_puts(out, "}\n");
+	}
+}

@@ -111,9 +111,16 @@ static void put_attributes(importer *im, json_t *obj, const char *pointer, const
 		tm_buf text = TM_BUF_INIT;
 		if (!json_is_string(value) ||
 		    !tm_interop_put_value(&text, keyword, name, json_string_value(value))) {
-			tm_jin_error(&im->in, where, "expected a `.threat` value of %s for %s, found %s",
-			             keyword, name,
-			             json_is_string(value) ? "text that is none" : tm_jin_type_name(value));
+			if (json_is_string(value))
+				tm_jin_error(
+				    &im->in, where,
+				    "'%s' is not one `.threat` value (a word, string, number, date, list or "
+				    "block) of %s on a %s",
+				    json_string_value(value), name, keyword);
+			else
+				tm_jin_error(&im->in, where,
+				             "expected a string holding a `.threat` value, found %s",
+				             tm_jin_type_name(value));
 		} else {
 			tm_buf_printf(im->out, "  %s %s\n", name, tm_buf_str(&text));
 		}
@@ -159,7 +166,7 @@ static void put_model(importer *im, json_t *project, const char *pointer)
 	const char *name = tm_jin_string(&im->in, project, pointer, "name", true);
 	tm_buf_puts(im->out, "model ");
 	tm_interop_put_string(im->out, name ? name : "");
-	tm_buf_puts(im->out, " {\n");
+	size_t block = tm_interop_open_block(im->out);
 	if (im->trusted) {
 		put_attributes(im, project, pointer, "model", NULL);
 	} else {
@@ -177,7 +184,8 @@ static void put_model(importer *im, json_t *project, const char *pointer)
 			tm_interop_put_note(im->out, "otm", "id", id);
 		put_attributes(im, project, pointer, "model", NULL);
 	}
-	tm_buf_puts(im->out, "}\n\n");
+	tm_interop_close_block(im->out, block);
+	tm_buf_putc(im->out, '\n');
 	json_t *uses = im->trusted ? attribute(project, "threat:use") : NULL;
 	for (size_t i = 0; json_is_array(uses) && i < json_array_size(uses); i++) {
 		json_t *use = json_array_get(uses, i);
@@ -236,7 +244,7 @@ static void put_assets(importer *im, json_t *assets)
 		}
 		tm_buf_printf(im->out, "\nasset %s", id);
 		put_label(im->out, name, id, original);
-		tm_buf_puts(im->out, " {\n");
+		size_t block = tm_interop_open_block(im->out);
 		put_attributes(im, asset, pointer, "asset", NULL);
 		if (!im->trusted) {
 			json_t *risk = tm_jin_member(&im->in, asset, pointer, "risk", JSON_OBJECT, false);
@@ -260,7 +268,7 @@ static void put_assets(importer *im, json_t *assets)
 			}
 			put_original_id(im, original, id);
 		}
-		tm_buf_puts(im->out, "}\n");
+		tm_interop_close_block(im->out, block);
 	}
 }
 
@@ -278,9 +286,9 @@ static void put_actors(importer *im, json_t *project)
 		const char *id = new_id(im, NULL, original, name, "actor");
 		tm_buf_printf(im->out, "\nactor %s", id);
 		put_label(im->out, name, id, original);
-		tm_buf_puts(im->out, " {\n");
+		size_t block = tm_interop_open_block(im->out);
 		put_attributes(im, actor, pointer, "actor", NULL);
-		tm_buf_puts(im->out, "}\n");
+		tm_interop_close_block(im->out, block);
 	}
 }
 
@@ -378,10 +386,8 @@ static void name_component(importer *im, component *c)
 {
 	if (c->state == 2 || !c->original)
 		return;
-	if (c->state == 1) {
-		tm_jin_error(&im->in, c->pointer, "component '%s' lies inside itself", c->original);
-		c->parent = NULL;
-	}
+	if (c->state == 1)
+		return; /* a cycle, reported by read_components */
 	c->state = 1;
 	const char *prefix = NULL, *local = c->original;
 	if (c->parent) {
@@ -451,6 +457,18 @@ static void read_components(importer *im, json_t *components)
 			if (!c->zone)
 				tm_jin_error(&im->in, tm_jin_key(&im->in, parent_pointer, "trustZone"),
 				             "no trust zone '%s'", in_zone);
+		}
+	}
+	/* a chain of parents longer than the list is a cycle */
+	for (size_t i = 0; i < im->ncomponents; i++) {
+		size_t steps = 0;
+		for (component *c = im->component_list[i].parent; c && steps <= im->ncomponents;
+		     c = c->parent)
+			steps++;
+		if (steps > im->ncomponents) {
+			tm_jin_error(&im->in, im->component_list[i].pointer,
+			             "component '%s' lies inside itself", im->component_list[i].original);
+			im->component_list[i].parent = NULL;
 		}
 	}
 	for (size_t i = 0; i < im->ncomponents; i++) {
@@ -539,7 +557,7 @@ static void put_component(importer *im, component *c, int depth)
 	const char *local = strrchr(c->id, '.') ? strrchr(c->id, '.') + 1 : c->id;
 	tm_buf_printf(im->out, "%s%s %s", depth ? "\n" : "\n", kind_keywords[c->kind], local);
 	put_label(im->out, tm_jin_string(&im->in, c->json, c->pointer, "name", false), local, c->original);
-	tm_buf_puts(im->out, " {\n");
+	size_t block = tm_interop_open_block(im->out);
 	put_attributes(im, c->json, c->pointer, kind_keywords[c->kind], skip);
 	put_description(im, c->json, c->pointer);
 	json_t *assets = tm_jin_member(&im->in, c->json, c->pointer, "assets", JSON_OBJECT, false);
@@ -565,7 +583,7 @@ static void put_component(importer *im, component *c, int depth)
 	for (size_t i = 0; i < im->ncomponents; i++)
 		if (im->component_list[i].parent == c && depth < 100)
 			put_component(im, &im->component_list[i], depth + 1);
-	tm_buf_puts(im->out, "}\n");
+	tm_interop_close_block(im->out, block);
 }
 
 /* A boundary's members: as the exporter wrote them, or what lies in the zone. */
@@ -619,12 +637,13 @@ static void put_boundaries(importer *im)
 		          z->original);
 		tm_buf_puts(im->out, " <");
 		put_members(im, z);
-		tm_buf_puts(im->out, "> {\n");
+		tm_buf_putc(im->out, '>');
+		size_t block = tm_interop_open_block(im->out);
 		put_attributes(im, z->json, z->pointer, "boundary", NULL);
 		put_description(im, z->json, z->pointer);
 		if (!im->trusted)
 			put_original_id(im, z->original, z->id);
-		tm_buf_puts(im->out, "}\n");
+		tm_interop_close_block(im->out, block);
 	}
 }
 
@@ -698,7 +717,7 @@ static void put_flows(importer *im, json_t *flows)
 			tm_buf_putc(im->out, ' ');
 			tm_interop_put_string(im->out, name);
 		}
-		tm_buf_puts(im->out, " {\n");
+		size_t block = tm_interop_open_block(im->out);
 		put_attributes(im, flow, pointer, "flow", skip);
 		put_description(im, flow, pointer);
 		json_t *lists[2] = {tm_jin_member(&im->in, flow, pointer, "assets", JSON_ARRAY, false), NULL};
@@ -708,7 +727,7 @@ static void put_flows(importer *im, json_t *flows)
 			tm_interop_put_note(im->out, "otm", "id", original);
 		else if (!im->trusted && !id && !tm_interop_is_ident(original))
 			tm_interop_put_note(im->out, "otm", "id", original);
-		tm_buf_puts(im->out, "}\n");
+		tm_interop_close_block(im->out, block);
 		/* where the threats of this flow point: its id or its ends */
 		tm_strmap_set(
 		    im->flows, original,
@@ -915,9 +934,9 @@ static void put_own_threats(importer *im, json_t *threats)
 		const char *id = new_id(im, NULL, original, name, "threat");
 		tm_buf_printf(im->out, "\nthreat %s", id);
 		put_label(im->out, name, id, original);
-		tm_buf_puts(im->out, " {\n");
+		size_t block = tm_interop_open_block(im->out);
 		put_attributes(im, threat, pointer, "threat", NULL);
-		tm_buf_puts(im->out, "}\n");
+		tm_interop_close_block(im->out, block);
 	}
 }
 
@@ -940,7 +959,7 @@ static void put_mitigations(importer *im)
 		const char *id = new_id(im, NULL, original, name, "M");
 		tm_buf_printf(im->out, "\nmitigation %s", id);
 		put_label(im->out, name, id, original);
-		tm_buf_puts(im->out, " {\n");
+		size_t block = tm_interop_open_block(im->out);
 		put_attributes(im, mitigation, pointer, "mitigation", NULL);
 		if (!im->trusted) {
 			static const char *const statuses[] = {"planned", "in_progress", "implemented",
@@ -951,7 +970,7 @@ static void put_mitigations(importer *im)
 			if (strcmp(id, original) != 0)
 				tm_interop_put_note(im->out, "otm", "id", original);
 		}
-		tm_buf_puts(im->out, "}\n");
+		tm_interop_close_block(im->out, block);
 	}
 }
 
@@ -976,9 +995,9 @@ static void put_acceptances(importer *im, json_t *project)
 			tm_buf_putc(im->out, ' ');
 			tm_interop_put_string(im->out, reason);
 		}
-		tm_buf_puts(im->out, " {\n");
+		size_t block = tm_interop_open_block(im->out);
 		put_attributes(im, acceptance, pointer, "accept", NULL);
-		tm_buf_puts(im->out, "}\n");
+		tm_interop_close_block(im->out, block);
 	}
 }
 
@@ -1011,6 +1030,7 @@ int tm_interop_import_otm(tm_buf *out, const tm_source *src, tm_diags *diags)
 	json_t *project = tm_jin_member(&im.in, root, "", "project", JSON_OBJECT, true);
 	if (!version || !project)
 		goto out;
+	tm_jin_string(&im.in, project, "/project", "name", true);
 	if (strncmp(version, "0.", 2) != 0)
 		tm_jin_warning(&im.in, "/otmVersion", "OTM version %s is read as 0.2.0", version);
 	json_t *format = attribute(project, TM_OTM_FORMAT_KEY);
@@ -1028,9 +1048,10 @@ int tm_interop_import_otm(tm_buf *out, const tm_source *src, tm_diags *diags)
 	put_assets(&im, assets);
 	if (im.trusted)
 		put_actors(&im, project);
+	size_t before_structure = diags->errors;
 	read_zones(&im, zones);
 	read_components(&im, components);
-	if (diags->errors > errors)
+	if (diags->errors > before_structure)
 		goto out;
 	for (size_t i = 0; i < im.ncomponents; i++)
 		if (im.component_list[i].id && !im.component_list[i].parent)

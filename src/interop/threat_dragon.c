@@ -4,6 +4,7 @@
  * the model on one diagram, laid out on a grid with each boundary a box
  * around what lies in it; import reads every diagram's cells, a box's
  * members from where the cells are drawn. */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -632,6 +633,22 @@ static const char *cell_name(json_t *json, json_t *data)
 	return text && *text ? text : NULL;
 }
 
+/* Threat Dragon names its cells by UUIDs; a cell id that is an
+ * identifier and no UUID (a model `threat` exported) is kept as it is. */
+static bool looks_like_uuid(const char *id)
+{
+	size_t hex = 0, dashes = 0;
+	for (const char *c = id; *c; c++) {
+		if (*c == '-')
+			dashes++;
+		else if (isxdigit((unsigned char)*c))
+			hex++;
+		else
+			return false;
+	}
+	return hex == 32 && dashes == 4;
+}
+
 static void read_geometry(td_importer *im, cell *c)
 {
 	json_t *position = tm_jin_member(&im->in, c->json, c->pointer, "position", JSON_OBJECT, false);
@@ -705,7 +722,8 @@ static void put_common(td_importer *im, const cell *c)
 		if (reason)
 			tm_interop_put_note(im->out, "td", "reason-out-of-scope", reason);
 	}
-	tm_interop_put_note(im->out, "td", "id", c->original);
+	if (!c->id || strcmp(c->id, c->original) != 0)
+		tm_interop_put_note(im->out, "td", "id", c->original);
 }
 
 /* Threat Dragon's severity as OWASP likelihood and impact levels whose
@@ -912,11 +930,11 @@ static void put_node_cell(td_importer *im, cell *c)
 		tm_buf_putc(im->out, ' ');
 		tm_interop_put_string(im->out, c->name);
 	}
-	tm_buf_puts(im->out, " {\n");
+	size_t block = tm_interop_open_block(im->out);
 	if (c->kind == CELL_STORE && data_bool(im, c, "isEncrypted"))
 		tm_buf_puts(im->out, "  encrypted true\n");
 	put_common(im, c);
-	tm_buf_puts(im->out, "}\n");
+	tm_interop_close_block(im->out, block);
 }
 
 static void put_boundary_cell(td_importer *im, cell *c)
@@ -935,9 +953,10 @@ static void put_boundary_cell(td_importer *im, cell *c)
 			first = false;
 		}
 	}
-	tm_buf_puts(im->out, "> {\n");
+	tm_buf_putc(im->out, '>');
+	size_t block = tm_interop_open_block(im->out);
 	put_common(im, c);
-	tm_buf_puts(im->out, "}\n");
+	tm_interop_close_block(im->out, block);
 	if (c->kind == CELL_CURVE)
 		tm_jin_warning(
 		    &im->in, c->pointer,
@@ -992,7 +1011,7 @@ static void put_flows(td_importer *im)
 			tm_buf_putc(im->out, ' ');
 			tm_interop_put_string(im->out, c->name);
 		}
-		tm_buf_puts(im->out, " {\n");
+		size_t block = tm_interop_open_block(im->out);
 		const char *protocol = data_string(im, c, "protocol");
 		if (protocol) {
 			tm_buf_puts(im->out, "  protocol ");
@@ -1004,7 +1023,7 @@ static void put_flows(td_importer *im)
 		if (data_bool(im, c, "isPublicNetwork"))
 			tm_buf_puts(im->out, "  x-td-public-network true\n");
 		put_common(im, c);
-		tm_buf_puts(im->out, "}\n");
+		tm_interop_close_block(im->out, block);
 		c->id = id ? id : tm_arena_printf(im->in.arena, "%s -> %s", source->id, target->id);
 	}
 	tm_strmap_free(keys);
@@ -1043,7 +1062,7 @@ int tm_interop_import_threat_dragon(tm_buf *out, const tm_source *src, tm_diags 
 		goto out;
 	tm_buf_puts(out, "model ");
 	tm_interop_put_string(out, title);
-	tm_buf_puts(out, " {\n");
+	size_t block = tm_interop_open_block(out);
 	if (description && *description) {
 		tm_buf_puts(out, "  description ");
 		tm_interop_put_string(out, description);
@@ -1053,12 +1072,15 @@ int tm_interop_import_threat_dragon(tm_buf *out, const tm_source *src, tm_diags 
 		tm_interop_put_note(out, "td", "owner", owner);
 	if (reviewer && *reviewer)
 		tm_interop_put_note(out, "td", "reviewer", reviewer);
-	tm_buf_puts(out, "}\n");
+	tm_interop_close_block(out, block);
 	static const char *const stems[] = {"",     "external", "process",  "store",
 	                                    "flow", "boundary", "boundary", ""};
 	for (size_t i = 0; i < im.ncells; i++) {
 		cell *c = &im.cells[i];
 		if (c->kind != CELL_FLOW)
+			c->id =
+			    looks_like_uuid(c->original) ? NULL : tm_idset_take(im.ids, NULL, c->original);
+		if (!c->id)
 			c->id = tm_idset_make(im.ids, NULL, c->name, stems[c->kind]);
 	}
 	find_boxes(&im);
