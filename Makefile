@@ -87,6 +87,10 @@ $(BUILD)/fuzz-replay-session: tests/fuzz/replay.c tests/fuzz/fuzz_session.c $(LI
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_session.c $(LIB) $(LDLIBS)
 
+$(BUILD)/fuzz-replay-import: tests/fuzz/replay.c tests/fuzz/fuzz_import.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_import.c $(LIB) $(LDLIBS)
+
 # Installs the Debian packages the build and the tests need, when missing.
 deps:
 	@tests/tools/install-deps.sh
@@ -100,7 +104,7 @@ test: deps
 else
 test: deps
 	@tests/tools/layers.sh
-	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session
+	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session $(BUILD)/fuzz-replay-import
 	@tests/tools/run-tests.sh $(BUILD)
 endif
 
@@ -116,7 +120,7 @@ golden-update: all
 packs: all
 	@tests/tools/run-tests.sh $(BUILD) packs
 
-fuzz-replay: $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session
+fuzz-replay: $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session $(BUILD)/fuzz-replay-import
 	@tests/tools/run-tests.sh $(BUILD) fuzz
 
 fuzz:

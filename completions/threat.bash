@@ -1,6 +1,7 @@
 # bash completion for threat(1): commands, their options, the values of
 # --format (per command), --fail-on, --level, --color and --template, rule
-# ids after `threat rules`, and .threat files. Installed as
+# ids after `threat rules`, the formats and .json files of `threat import`,
+# and .threat files. Installed as
 # share/bash-completion/completions/threat; works without the
 # bash-completion package too (source it from ~/.bashrc).
 
@@ -15,6 +16,8 @@ _threat_command_options() {
 	query) echo "--format --today --merge --timings --strict --include-root --help" ;;
 	repl) echo "--today --strict --include-root --help" ;;
 	rules) echo "--pack --format --attributes --help" ;;
+	import) echo "-o --output --force --help" ;;
+	export) echo "--format -o --output --force --today --merge --strict --include-root --help" ;;
 	help) echo "--help" ;;
 	esac
 }
@@ -26,6 +29,7 @@ _threat_formats() {
 	dfd) echo "dot mermaid svg" ;;
 	diff | query) echo "text json" ;;
 	rules) echo "text md" ;;
+	export) echo "otm threat-dragon" ;;
 	esac
 }
 
@@ -38,7 +42,7 @@ _threat_model_files() {
 
 _threat() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="check report dfd new fmt diff query repl rules help"
+	local commands="check report dfd new fmt diff query repl rules import export help"
 	local command="" i
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -119,6 +123,24 @@ _threat() {
 	case $command in
 	help) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
 	new) ;;
+	import)
+		# the format first, then the file to read (JSON)
+		local words=0 j
+		for ((j = i + 1; j < COMP_CWORD; j++)); do
+			case ${COMP_WORDS[j]} in
+			-o | --output) ((j++)) ;;
+			-*) ;;
+			*) ((words++)) ;;
+			esac
+		done
+		if ((words == 0)); then
+			COMPREPLY=($(compgen -W "otm threat-dragon" -- "$cur"))
+		else
+			local IFS=$'\n'
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.json' -- "$cur"))
+		fi
+		;;
 	rules)
 		local ids
 		ids=$("${COMP_WORDS[0]}" rules 2>/dev/null | awk 'NR > 1 { print $1 }')

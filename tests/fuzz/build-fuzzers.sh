@@ -27,11 +27,11 @@ fi
 # The same sources and flags as the Makefile's LIB_SRC and ALL_CFLAGS.
 shopt -s nullglob
 lib_src=(src/base/*.c src/lang/*.c src/model/*.c src/risk/*.c src/rules/*.c
-	src/session/*.c src/diff/*.c src/render/*.c src/review/*.c src/template/*.c
+	src/session/*.c src/diff/*.c src/render/*.c src/interop/*.c src/review/*.c src/template/*.c
 	src/query/*.c src/api/*.c)
 shopt -u nullglob
-read -r -a pkg_cflags <<<"$(pkg-config --cflags lua5.4 readline)"
-read -r -a pkg_libs <<<"$(pkg-config --libs lua5.4 readline)"
+read -r -a pkg_cflags <<<"$(pkg-config --cflags lua5.4 readline jansson yaml-0.1)"
+read -r -a pkg_libs <<<"$(pkg-config --libs lua5.4 readline jansson yaml-0.1)"
 cflags=(-std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Wstrict-prototypes
 	-Wmissing-prototypes -Wwrite-strings -Werror -g -O1 -fno-omit-frame-pointer
 	-DTM_ARENA_DEBUG -DTM_STDLIB_DIR="\"$root/stdlib\"" -Iinclude -Isrc "${pkg_cflags[@]}")
@@ -51,7 +51,8 @@ for src in "${lib_src[@]}"; do
 done
 # fuzz_check: lex, parse, resolve, diagnostics. fuzz_session: the whole
 # pipeline with the built-in packs and every writer (slower per input).
-harnesses=(${FUZZ_TARGETS:-check session})
+# fuzz_import: the OTM and Threat Dragon importers (tests/fuzz/corpus-import).
+harnesses=(${FUZZ_TARGETS:-check session import})
 for harness in "${harnesses[@]}"; do
 	echo "fuzz: link $out/fuzz_$harness"
 	"$cc" "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer -o "$out/fuzz_$harness" \
@@ -107,18 +108,20 @@ failed=0
 for harness in "${harnesses[@]}"; do
 	echo "fuzz: running $out/fuzz_$harness for ${seconds}s"
 	mkdir -p "$out/corpus-$harness"
+	seeds=tests/fuzz/corpus
+	[ "$harness" = import ] && seeds=tests/fuzz/corpus-import
 	set +e
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$out/fuzz_$harness" \
 		-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 		"${parallel[@]}" \
 		-dict="$out/threat.dict" -artifact_prefix="$out/" \
-		"$out/corpus-$harness" tests/fuzz/corpus
+		"$out/corpus-$harness" "$seeds"
 	status=$?
 	set -e
 	if [ $status != 0 ]; then
 		echo "fuzz: fuzz_$harness FAILED (exit $status); reproducers:" >&2
 		ls "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* 2>/dev/null >&2 || true
-		echo "fuzz: copy each into tests/fuzz/corpus/ and fix it" >&2
+		echo "fuzz: copy each into tests/fuzz/corpus/ (corpus-import/ for fuzz_import) and fix it" >&2
 		failed=1
 	else
 		echo "fuzz: fuzz_$harness ok, no crash in ${seconds}s; corpus $(ls "$out/corpus-$harness" | wc -l) inputs"

@@ -10,7 +10,8 @@
 #   packs   tests/packs/run.sh BUILD/threat when it exists; its last line
 #           `packs: N passed, N failed` gives the counts, else its status
 #           counts as one
-#   fuzz    BUILD/fuzz-replay tests/fuzz/corpus; counts as one
+#   fuzz    BUILD/fuzz-replay and fuzz-replay-session on tests/fuzz/corpus,
+#           fuzz-replay-import on tests/fuzz/corpus-import; each counts as one
 #   repl, docs, query, robustness, timings, engines, install, manpages,
 #   completion, cli, controls, editors, diff-git, ci-kit, interop
 #           the scripts in tests/repl and tests/tools; each check counts
@@ -135,13 +136,15 @@ run_packs() {
 
 run_fuzz() {
 	local replay
-	for replay in "$build/fuzz-replay" "$build/fuzz-replay-session"; do
+	for replay in "$build/fuzz-replay" "$build/fuzz-replay-session" "$build/fuzz-replay-import"; do
+		local corpus=tests/fuzz/corpus
+		[ "$replay" = "$build/fuzz-replay-import" ] && corpus=tests/fuzz/corpus-import
 		if [ ! -x "$replay" ]; then
 			echo "fuzz: FAILED (no binary $replay; build it with make fuzz-replay)"
 			failed=$((failed + 1))
 			continue
 		fi
-		if timeout -k 5 "$limit" "$replay" tests/fuzz/corpus >"$log" 2>&1; then
+		if timeout -k 5 "$limit" "$replay" "$corpus" >"$log" 2>&1; then
 			echo "fuzz: $(basename "$replay"): $(tail -n 1 "$log") ok"
 			passed=$((passed + 1))
 		else
