@@ -136,7 +136,9 @@ void tm_interop_put_note(tm_buf *out, const char *prefix, const char *name, cons
 {
 	tm_buf ident = TM_BUF_INIT;
 	make_ident(&ident, name);
-	tm_buf_printf(out, "  x-%s%s%s ", prefix, ident.len ? "-" : "", tm_buf_str(&ident));
+	/* a `-` joins only letters and digits: `x-otm_1st`, not `x-otm-_1st` */
+	tm_buf_printf(out, "  x-%s%s%s ", prefix, ident.len && ident.data[0] != '_' ? "-" : "",
+	              tm_buf_str(&ident));
 	tm_interop_put_string(out, text);
 	tm_buf_putc(out, '\n');
 	tm_buf_free(&ident);

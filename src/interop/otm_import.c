@@ -79,6 +79,14 @@ static void put_attributes(importer *im, json_t *obj, const char *pointer, const
 	}
 	const char *name;
 	json_t *value;
+	/* another tool's names become notes, each once in the block (two names
+	 * may make one identifier, and `x-otm-id` and `x-otm-owner` are ours) */
+	tm_idset *notes = im->trusted ? NULL : tm_idset_new();
+	if (notes) {
+		tm_idset_take(notes, NULL, "id");
+		if (strcmp(keyword, "model") == 0)
+			tm_idset_take(notes, NULL, "owner");
+	}
 	json_object_foreach(attributes, name, value)
 	{
 		bool skipped = reserved(name);
@@ -95,7 +103,8 @@ static void put_attributes(importer *im, json_t *obj, const char *pointer, const
 				tm_buf_puts(&text, dumped ? dumped : "");
 				free(dumped);
 			}
-			tm_interop_put_note(im->out, "otm", name, tm_buf_str(&text));
+			tm_interop_put_note(im->out, "otm", tm_idset_make(notes, NULL, name, "attribute"),
+			                    tm_buf_str(&text));
 			tm_buf_free(&text);
 			continue;
 		}
@@ -126,6 +135,7 @@ static void put_attributes(importer *im, json_t *obj, const char *pointer, const
 		}
 		tm_buf_free(&text);
 	}
+	tm_idset_free(notes);
 }
 
 static json_t *attribute(json_t *obj, const char *name)

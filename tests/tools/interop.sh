@@ -122,4 +122,81 @@ print(len(doc["components"]) + len(doc["dataflows"]) + len(zones))
 	fi
 done
 
+# ---- -o: atomic, never over an existing file without --force, never over
+# a file the command reads ----
+otm=tests/golden/interop/inputs/foreign.otm.json
+echo "keep me" >"$work/existing.threat"
+"$bin" import otm "$otm" -o "$work/existing.threat" 2>"$work/err"
+status=$?
+if [ $status = 2 ] && grep -q "already exists; not overwriting it" "$work/err" && [ "$(cat "$work/existing.threat")" = "keep me" ]; then
+	ok "import -o refuses an existing file without --force, exit 2, the file unchanged"
+else
+	fail "import -o over an existing file" "$work/err"
+fi
+"$bin" import otm "$otm" >"$work/stdout.threat" 2>/dev/null
+if "$bin" import otm "$otm" -o "$work/existing.threat" --force 2>"$work/err" &&
+	cmp -s "$work/existing.threat" "$work/stdout.threat" && grep -q "^threat: wrote " "$work/err"; then
+	ok "import -o --force replaces it with what standard output gets"
+else
+	fail "import -o --force" "$work/err"
+fi
+cp "$otm" "$work/in.json"
+"$bin" import otm "$work/in.json" -o "$work/in.json" --force 2>"$work/err"
+status=$?
+if [ $status = 2 ] && grep -q "refusing to write over" "$work/err" && cmp -s "$otm" "$work/in.json"; then
+	ok "import -o never replaces the file it reads, even with --force"
+else
+	fail "import -o over its input (exit $status)" "$work/err"
+fi
+cp examples/hello.threat "$work/hello.threat"
+"$bin" export --format otm "$work/hello.threat" -o "$work/hello.threat" --force 2>"$work/err"
+status=$?
+if [ $status = 2 ] && grep -q "refusing to write over" "$work/err" && cmp -s examples/hello.threat "$work/hello.threat"; then
+	ok "export -o never replaces the model it reads, even with --force"
+else
+	fail "export -o over the model (exit $status)" "$work/err"
+fi
+"$bin" export --format otm --today $today examples/hello.threat -o "$work/hello.otm.json" 2>/dev/null
+"$bin" export --format otm --today $today examples/hello.threat 2>/dev/null >"$work/hello.stdout.json"
+if cmp -s "$work/hello.otm.json" "$work/hello.stdout.json"; then
+	ok "export -o writes what standard output gets"
+else
+	fail "export -o and standard output differ"
+fi
+if "$bin" import otm - <"$otm" >"$work/stdin.threat" 2>/dev/null && cmp -s "$work/stdin.threat" "$work/stdout.threat"; then
+	ok "import FORMAT - reads standard input"
+else
+	fail "import from standard input"
+fi
+
+# ---- bad input of every kind: exit 2 with a message, quickly ----
+bad_input() {
+	local what=$1 want=$2
+	shift 2
+	timeout 20 "$bin" "$@" >"$work/out" 2>"$work/err"
+	local status=$?
+	if [ $status = 2 ] && grep -qF -- "$want" "$work/err" && [ ! -s "$work/out" ]; then
+		ok "$what: exit 2, '$want'"
+	else
+		fail "$what: exit $status" "$work/err"
+	fi
+}
+truncate -s 100M "$work/huge.json"
+bad_input "a 100 MB file" "larger than the 64 MiB limit" import otm "$work/huge.json"
+mkdir "$work/folder.json"
+bad_input "a folder" "is a directory" import threat-dragon "$work/folder.json"
+bad_input "a missing file" "cannot read" import otm "$work/missing.json"
+head -c 4096 /dev/urandom >"$work/random.bin"
+bad_input "random bytes" "invalid JSON" import threat-dragon "$work/random.bin"
+printf '{"otmVersion": "0.2.0", "project": {"name": "' >"$work/long.json"
+head -c 3000000 /dev/zero | tr '\0' 'a' >>"$work/long.json"
+printf '"}}' >>"$work/long.json"
+if timeout 20 "$bin" import otm "$work/long.json" >"$work/out" 2>"$work/err"; then
+	ok "a 3 MB name imports (within 20 s)"
+else
+	fail "a 3 MB name" "$work/err"
+fi
+bad_input "import without a file" "import needs a format" import otm
+bad_input "export without --format" "export needs --format" export examples/hello.threat
+
 summary
