@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/xalloc.h"
 #include "interop/interop.h"
 #include "lang/fmt.h"
 #include "threat/status.h"
@@ -40,4 +41,32 @@ int tm_interop_import(char **out, const tm_interop_format *format, tm_arena *are
 	const tm_source *generated = tm_source_from_text(arena, name, tm_buf_str(&model), model.len);
 	tm_buf_free(&model);
 	return tm_fmt_source(out, arena, generated, diags);
+}
+
+void tm_interop_index_findings(tm_interop_findings_index *index, const tm_session *session)
+{
+	size_t nelements = session->model->nelements, nfindings = session->findings.count;
+	index->start = tm_xcalloc(nelements + 2, sizeof(size_t));
+	index->order = tm_xcalloc(nfindings + 1, sizeof(size_t));
+	/* a counting sort by element, stable: each element's findings keep
+	 * their order */
+	for (size_t i = 0; i < nfindings; i++) {
+		const tm_element *el = session->findings.items[i].element;
+		if (el)
+			index->start[el->index + 2]++;
+	}
+	for (size_t i = 2; i < nelements + 2; i++)
+		index->start[i] += index->start[i - 1];
+	for (size_t i = 0; i < nfindings; i++) {
+		const tm_element *el = session->findings.items[i].element;
+		if (el)
+			index->order[index->start[el->index + 1]++] = i;
+	}
+}
+
+void tm_interop_index_free(tm_interop_findings_index *index)
+{
+	free(index->order);
+	free(index->start);
+	index->order = index->start = NULL;
 }

@@ -27,6 +27,16 @@ void tm_interop_export_otm(tm_buf *out, const tm_session *session, tm_buf *warni
  * every finding as a threat of its element. */
 void tm_interop_export_threat_dragon(tm_buf *out, const tm_session *session, tm_buf *warnings);
 
+/* The findings of each element, for the exporters: the findings on the
+ * element with index i (model->elements[i]) are
+ * session->findings.items[order[k]] for k from start[i] to start[i + 1],
+ * in the findings' order. */
+typedef struct tm_interop_findings_index {
+	size_t *order, *start;
+} tm_interop_findings_index;
+void tm_interop_index_findings(tm_interop_findings_index *index, const tm_session *session);
+void tm_interop_index_free(tm_interop_findings_index *index);
+
 /* ==== importers ==== */
 
 /* An importer reads `src` (a file of its format) and appends `.threat`

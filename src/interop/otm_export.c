@@ -21,6 +21,13 @@
  * gives every component a parent. */
 #define OUTSIDE_ZONE "threat:outside"
 
+/* What the writers look up: each element's findings, and mitigations and
+ * hand-written threats by id. */
+typedef struct lookup {
+	tm_interop_findings_index findings;
+	tm_strmap *mitigations, *threats;
+} lookup;
+
 static void put_value(tm_json *json, const tm_value *value)
 {
 	if (value->kind == TM_VAL_BOOL) {
@@ -302,13 +309,11 @@ static void put_trust_zones(tm_json *json, const tm_model *model)
 }
 
 /* The threat instances of one element or flow: every finding on it. */
-static void put_instances(tm_json *json, const tm_session *session, const tm_element *el)
+static void put_instances(tm_json *json, const tm_session *session, const lookup *look, const tm_element *el)
 {
 	bool any = false;
-	for (size_t i = 0; i < session->findings.count; i++) {
-		const tm_finding *finding = &session->findings.items[i];
-		if (finding->element != el)
-			continue;
+	for (size_t k = look->findings.start[el->index]; k < look->findings.start[el->index + 1]; k++) {
+		const tm_finding *finding = &session->findings.items[look->findings.order[k]];
 		if (!any) {
 			tm_json_key(json, "threats");
 			tm_json_begin_array(json);
@@ -323,11 +328,8 @@ static void put_instances(tm_json *json, const tm_session *session, const tm_ele
 			tm_json_key(json, "mitigations");
 			tm_json_begin_array(json);
 			for (size_t m = 0; m < finding->nmitigations; m++) {
-				const tm_mitigation *mitigation = NULL;
-				for (size_t k = 0; k < session->model->nmitigations && !mitigation; k++)
-					if (strcmp(session->model->mitigations[k].id,
-					           finding->mitigations[m]) == 0)
-						mitigation = &session->model->mitigations[k];
+				const tm_mitigation *mitigation =
+				    tm_strmap_get(look->mitigations, finding->mitigations[m]);
 				tm_json_begin_object(json);
 				tm_json_key(json, "mitigation");
 				tm_json_string(json, finding->mitigations[m]);
@@ -362,7 +364,7 @@ static void put_asset_ids(tm_json *json, const char *key, const tm_element *el, 
 	tm_json_end_array(json);
 }
 
-static void put_components(tm_json *json, const tm_session *session)
+static void put_components(tm_json *json, const tm_session *session, const lookup *look)
 {
 	static const char *const skip[] = {"stores", "handles", NULL};
 	const tm_model *model = session->model;
@@ -397,7 +399,7 @@ static void put_components(tm_json *json, const tm_session *session)
 			put_asset_ids(json, "stored", el, "stores");
 			tm_json_end_object(json);
 		}
-		put_instances(json, session, el);
+		put_instances(json, session, look, el);
 		tm_json_key(json, "attributes");
 		tm_json_begin_object(json);
 		put_attributes(json, el->decl, skip);
@@ -407,7 +409,7 @@ static void put_components(tm_json *json, const tm_session *session)
 	tm_json_end_array(json);
 }
 
-static void put_dataflows(tm_json *json, const tm_session *session)
+static void put_dataflows(tm_json *json, const tm_session *session, const lookup *look)
 {
 	static const char *const skip[] = {"data", NULL};
 	const tm_model *model = session->model;
@@ -430,7 +432,7 @@ static void put_dataflows(tm_json *json, const tm_session *session)
 		tm_json_key(json, "destination");
 		tm_json_string(json, el->target->id);
 		put_asset_ids(json, "assets", el, "data");
-		put_instances(json, session, el);
+		put_instances(json, session, look, el);
 		tm_json_key(json, "attributes");
 		tm_json_begin_object(json);
 		put_attributes(json, el->decl, skip);
@@ -440,22 +442,14 @@ static void put_dataflows(tm_json *json, const tm_session *session)
 	tm_json_end_array(json);
 }
 
-static const tm_threat *hand_written(const tm_model *model, const char *id)
-{
-	for (size_t i = 0; i < model->nthreats; i++)
-		if (strcmp(model->threats[i].id, id) == 0)
-			return &model->threats[i];
-	return NULL;
-}
-
-static void put_threats(tm_json *json, const tm_session *session)
+static void put_threats(tm_json *json, const tm_session *session, const lookup *look)
 {
 	tm_json_key(json, "threats");
 	tm_json_begin_array(json);
 	for (size_t i = 0; i < session->findings.count; i++) {
 		const tm_finding *finding = &session->findings.items[i];
 		const tm_finding_about *about = finding->about;
-		const tm_threat *threat = hand_written(session->model, finding->id);
+		const tm_threat *threat = tm_strmap_get(look->threats, finding->id);
 		tm_json_begin_object(json);
 		tm_json_key(json, "id");
 		tm_json_string(json, finding->id);
@@ -557,9 +551,20 @@ void tm_interop_export_otm(tm_buf *out, const tm_session *session, tm_buf *warni
 	put_project(&json, model);
 	put_assets(&json, model);
 	put_trust_zones(&json, model);
-	put_components(&json, session);
-	put_dataflows(&json, session);
-	put_threats(&json, session);
+	lookup look;
+	tm_interop_index_findings(&look.findings, session);
+	look.mitigations = tm_strmap_new(model->nmitigations + 1);
+	look.threats = tm_strmap_new(model->nthreats + 1);
+	for (size_t i = 0; i < model->nmitigations; i++)
+		tm_strmap_add(look.mitigations, model->mitigations[i].id, &model->mitigations[i]);
+	for (size_t i = 0; i < model->nthreats; i++)
+		tm_strmap_add(look.threats, model->threats[i].id, &model->threats[i]);
+	put_components(&json, session, &look);
+	put_dataflows(&json, session, &look);
+	put_threats(&json, session, &look);
+	tm_interop_index_free(&look.findings);
+	tm_strmap_free(look.mitigations);
+	tm_strmap_free(look.threats);
 	put_mitigations(&json, model);
 	tm_json_end_object(&json);
 	tm_buf_putc(out, '\n');

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/limits.h"
 #include "base/strmap.h"
 #include "base/xalloc.h"
 #include "interop/interop.h"
@@ -18,22 +19,29 @@
 enum { KIND_EXTERNAL, KIND_PROCESS, KIND_STORE };
 static const char *const kind_keywords[] = {"external", "process", "store"};
 
+typedef struct component component;
+
 typedef struct zone {
 	json_t *json;
 	const char *pointer, *original, *id;
 	struct zone *parent;
 	bool outside; /* the exporter's zone of what lies in no boundary */
+	/* what lies in it directly, in the document's order */
+	component *first_component, *last_component;
+	struct zone *first_zone, *last_zone, *next_zone;
 } zone;
 
-typedef struct component {
+struct component {
 	json_t *json;
 	const char *pointer, *original, *id; /* id: the full dotted id */
-	struct component *parent;
+	component *parent;
 	zone *zone;
 	int kind;
 	bool has_children;
 	int state; /* 0 new, 1 being given an id, 2 done */
-} component;
+	/* its children, and the next child of its parent or component of its zone */
+	component *first_child, *last_child, *next;
+};
 
 typedef struct importer {
 	tm_jin in;
@@ -362,6 +370,11 @@ static void read_zones(importer *im, json_t *zones)
 		if (z->original && !z->outside)
 			z->id = new_id(im, NULL, z->original,
 			               tm_jin_string(&im->in, z->json, z->pointer, "name", false), "zone");
+		if (z->id && z->parent) {
+			*(z->parent->last_zone ? &z->parent->last_zone->next_zone : &z->parent->first_zone) =
+			    z;
+			z->parent->last_zone = z;
+		}
 	}
 }
 
@@ -479,6 +492,11 @@ static void read_components(importer *im, json_t *components)
 			tm_jin_error(&im->in, im->component_list[i].pointer,
 			             "component '%s' lies inside itself", im->component_list[i].original);
 			im->component_list[i].parent = NULL;
+		} else if (steps > TM_INTEROP_MAX_NESTING) {
+			tm_jin_error(&im->in, im->component_list[i].pointer,
+			             "component '%s' lies %zu components deep (at most %d)",
+			             im->component_list[i].original, steps, TM_INTEROP_MAX_NESTING);
+			im->component_list[i].parent = NULL;
 		}
 	}
 	for (size_t i = 0; i < im->ncomponents; i++) {
@@ -515,6 +533,19 @@ static void read_components(importer *im, json_t *components)
 	}
 	for (size_t i = 0; i < im->ncomponents; i++)
 		name_component(im, &im->component_list[i]);
+	for (size_t i = 0; i < im->ncomponents; i++) {
+		component *c = &im->component_list[i];
+		if (!c->id)
+			continue;
+		if (c->parent) {
+			*(c->parent->last_child ? &c->parent->last_child->next : &c->parent->first_child) = c;
+			c->parent->last_child = c;
+		} else if (c->zone) {
+			*(c->zone->last_component ? &c->zone->last_component->next
+			                          : &c->zone->first_component) = c;
+			c->zone->last_component = c;
+		}
+	}
 }
 
 /* The ids of a list of asset ids, as `NAME [A, B]`. */
@@ -561,11 +592,11 @@ static void put_description(importer *im, json_t *obj, const char *pointer)
 	}
 }
 
-static void put_component(importer *im, component *c, int depth)
+static void put_component(importer *im, component *c)
 {
 	static const char *const skip[] = {"stores", "handles", NULL};
 	const char *local = strrchr(c->id, '.') ? strrchr(c->id, '.') + 1 : c->id;
-	tm_buf_printf(im->out, "%s%s %s", depth ? "\n" : "\n", kind_keywords[c->kind], local);
+	tm_buf_printf(im->out, "\n%s %s", kind_keywords[c->kind], local);
 	put_label(im->out, tm_jin_string(&im->in, c->json, c->pointer, "name", false), local, c->original);
 	size_t block = tm_interop_open_block(im->out);
 	put_attributes(im, c->json, c->pointer, kind_keywords[c->kind], skip);
@@ -590,9 +621,8 @@ static void put_component(importer *im, component *c, int depth)
 	}
 	if (!im->trusted)
 		put_original_id(im, c->original, c->id);
-	for (size_t i = 0; i < im->ncomponents; i++)
-		if (im->component_list[i].parent == c && depth < 100)
-			put_component(im, &im->component_list[i], depth + 1);
+	for (component *child = c->first_child; child; child = child->next)
+		put_component(im, child);
 	tm_interop_close_block(im->out, block);
 }
 
@@ -620,19 +650,13 @@ static void put_members(importer *im, const zone *z)
 		}
 		return;
 	}
-	for (size_t i = 0; i < im->ncomponents; i++) {
-		const component *c = &im->component_list[i];
-		if (c->id && !c->parent && c->zone == z) {
-			tm_buf_printf(im->out, "%s%s", first ? "" : ", ", c->id);
-			first = false;
-		}
+	for (const component *c = z->first_component; c; c = c->next) {
+		tm_buf_printf(im->out, "%s%s", first ? "" : ", ", c->id);
+		first = false;
 	}
-	for (size_t i = 0; i < im->nzones; i++) {
-		const zone *inner = &im->zone_list[i];
-		if (inner->id && inner->parent == z) {
-			tm_buf_printf(im->out, "%s%s", first ? "" : ", ", inner->id);
-			first = false;
-		}
+	for (const zone *inner = z->first_zone; inner; inner = inner->next_zone) {
+		tm_buf_printf(im->out, "%s%s", first ? "" : ", ", inner->id);
+		first = false;
 	}
 }
 
@@ -1065,7 +1089,7 @@ int tm_interop_import_otm(tm_buf *out, const tm_source *src, tm_diags *diags)
 		goto out;
 	for (size_t i = 0; i < im.ncomponents; i++)
 		if (im.component_list[i].id && !im.component_list[i].parent)
-			put_component(&im, &im.component_list[i], 0);
+			put_component(&im, &im.component_list[i]);
 	put_boundaries(&im);
 	put_flows(&im, flows);
 

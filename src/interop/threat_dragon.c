@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/limits.h"
 #include "base/strmap.h"
 #include "base/xalloc.h"
 #include "interop/interop.h"
@@ -172,15 +173,14 @@ static const char *td_severity(tm_risk risk)
 }
 
 /* Writes the threats of one element and returns whether any is open. */
-static bool put_threats(tm_json *json, const tm_session *session, const tm_element *el, size_t *number)
+static bool put_threats(tm_json *json, const tm_session *session, const tm_interop_findings_index *index,
+                        const tm_element *el, size_t *number)
 {
 	bool open = false;
 	tm_json_key(json, "threats");
 	tm_json_begin_array(json);
-	for (size_t i = 0; i < session->findings.count; i++) {
-		const tm_finding *finding = &session->findings.items[i];
-		if (finding->element != el)
-			continue;
+	for (size_t k = index->start[el->index]; k < index->start[el->index + 1]; k++) {
+		const tm_finding *finding = &session->findings.items[index->order[k]];
 		const tm_finding_about *about = finding->about;
 		const char *status = td_status(finding->status);
 		open = open || strcmp(status, "Open") == 0;
@@ -217,13 +217,11 @@ static bool put_threats(tm_json *json, const tm_session *session, const tm_eleme
 	return open;
 }
 
-static bool has_open(const tm_session *session, const tm_element *el)
+static bool has_open(const tm_session *session, const tm_interop_findings_index *index, const tm_element *el)
 {
-	for (size_t i = 0; i < session->findings.count; i++) {
-		const tm_finding *finding = &session->findings.items[i];
-		if (finding->element == el && strcmp(td_status(finding->status), "Open") == 0)
+	for (size_t k = index->start[el->index]; k < index->start[el->index + 1]; k++)
+		if (strcmp(td_status(session->findings.items[index->order[k]].status), "Open") == 0)
 			return true;
-	}
 	return false;
 }
 
@@ -257,8 +255,8 @@ static void put_text_attrs(tm_json *json, const char *key, const char *label)
 	tm_json_end_object(json);
 }
 
-static void put_node(tm_json *json, const tm_session *session, const tm_element *el, const placed *at, int z,
-                     size_t *number)
+static void put_node(tm_json *json, const tm_session *session, const tm_interop_findings_index *index,
+                     const tm_element *el, const placed *at, int z, size_t *number)
 {
 	static const char *const shapes[] = {
 	    [TM_EL_EXTERNAL] = "actor", [TM_EL_PROCESS] = "process", [TM_EL_STORE] = "store"};
@@ -311,8 +309,8 @@ static void put_node(tm_json *json, const tm_session *session, const tm_element 
 		tm_json_bool(json, false);
 	}
 	tm_json_key(json, "hasOpenThreats");
-	tm_json_bool(json, has_open(session, el));
-	put_threats(json, session, el, number);
+	tm_json_bool(json, has_open(session, index, el));
+	put_threats(json, session, index, el, number);
 	tm_json_end_object(json);
 	tm_json_end_object(json);
 }
@@ -346,7 +344,8 @@ static void put_boundary(tm_json *json, const tm_element *el, const placed *at, 
 	tm_json_end_object(json);
 }
 
-static void put_flow(tm_json *json, const tm_session *session, const tm_element *el, int z, size_t *number)
+static void put_flow(tm_json *json, const tm_session *session, const tm_interop_findings_index *index,
+                     const tm_element *el, int z, size_t *number)
 {
 	tm_json_begin_object(json);
 	tm_json_key(json, "shape");
@@ -457,8 +456,8 @@ static void put_flow(tm_json *json, const tm_session *session, const tm_element 
 	tm_json_key(json, "protocol");
 	tm_json_string(json, attr_text(el, "protocol") ? attr_text(el, "protocol") : "");
 	tm_json_key(json, "hasOpenThreats");
-	tm_json_bool(json, has_open(session, el));
-	put_threats(json, session, el, number);
+	tm_json_bool(json, has_open(session, index, el));
+	put_threats(json, session, index, el, number);
 	tm_json_end_object(json);
 	tm_json_end_object(json);
 }
@@ -468,6 +467,8 @@ void tm_interop_export_threat_dragon(tm_buf *out, const tm_session *session, tm_
 	const tm_model *model = session->model;
 	const tm_decl *decl = model->meta.decl;
 	placed *at = layout(model);
+	tm_interop_findings_index index;
+	tm_interop_index_findings(&index, session);
 	tm_json json;
 	tm_json_init(&json, out);
 	tm_json_begin_object(&json);
@@ -533,11 +534,11 @@ void tm_interop_export_threat_dragon(tm_buf *out, const tm_session *session, tm_
 	for (size_t i = 0; i < model->nelements; i++) {
 		const tm_element *el = model->elements[i];
 		if (el->kind == TM_EL_EXTERNAL || el->kind == TM_EL_PROCESS || el->kind == TM_EL_STORE)
-			put_node(&json, session, el, &at[i], z++, &number);
+			put_node(&json, session, &index, el, &at[i], z++, &number);
 	}
 	for (size_t i = 0; i < model->nelements; i++)
 		if (model->elements[i]->kind == TM_EL_FLOW)
-			put_flow(&json, session, model->elements[i], z++, &number);
+			put_flow(&json, session, &index, model->elements[i], z++, &number);
 	tm_json_end_array(&json);
 	tm_json_end_object(&json);
 	tm_json_end_array(&json);
@@ -551,6 +552,7 @@ void tm_interop_export_threat_dragon(tm_buf *out, const tm_session *session, tm_
 	tm_json_end_object(&json);
 	tm_buf_putc(out, '\n');
 	free(at);
+	tm_interop_index_free(&index);
 	size_t model_findings = 0, children = 0;
 	for (size_t i = 0; i < session->findings.count; i++)
 		model_findings += session->findings.items[i].element == NULL;
@@ -596,7 +598,7 @@ typedef struct td_importer {
 	cell *cells;
 	size_t ncells;
 	tm_buf mitigations, accepts;
-	size_t threats, skipped_findings;
+	size_t threats, skipped_findings, boxes;
 } td_importer;
 
 static int kind_of(const char *shape, const char *type)
@@ -910,6 +912,12 @@ static void read_cells(td_importer *im, json_t *diagrams)
 			}
 			if (c->kind == CELL_TEXT)
 				continue;
+			if (c->kind == CELL_BOX && ++im->boxes > TM_INTEROP_MAX_TD_BOXES) {
+				if (im->boxes == TM_INTEROP_MAX_TD_BOXES + 1)
+					tm_jin_error(&im->in, c->pointer, "more than %d trust boundary boxes",
+					             TM_INTEROP_MAX_TD_BOXES);
+				continue;
+			}
 			if (tm_strmap_add(im->by_id, c->original, c)) {
 				tm_jin_error(&im->in, tm_jin_key(&im->in, c->pointer, "id"),
 				             "a second cell '%s'", c->original);
