@@ -41,7 +41,7 @@ ifneq ($(SANITIZE),)
 endif
 
 LIB_SRC  := $(sort $(wildcard src/base/*.c src/lang/*.c src/model/*.c \
-              src/risk/*.c src/rules/*.c src/session/*.c src/diff/*.c src/render/*.c \
+              src/risk/*.c src/rules/*.c src/session/*.c src/repo/*.c src/diff/*.c src/render/*.c \
               src/interop/*.c src/review/*.c src/template/*.c src/api/*.c \
               src/query/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))

@@ -7,7 +7,7 @@
 
 _threat_command_options() {
 	case $1 in
-	check) echo "--fail-on --format --today --self-check --merge --no-rules --timings --strict --include-root --budget --help" ;;
+	check) echo "--fail-on --format --today --self-check --merge --no-rules --timings --strict --include-root --budget --repo --help" ;;
 	report) echo "--format -o --output --today --merge --strict --include-root --help" ;;
 	dfd) echo "--format --level -o --output --today --merge --strict --include-root --help" ;;
 	new) echo "--template -o --output --today --help" ;;
@@ -96,7 +96,7 @@ _threat() {
 	--pack)
 		local IFS=$'\n'
 		compopt -o filenames 2>/dev/null
-		COMPREPLY=($(compgen -W "stride linddun ge-stack hygiene" -- "$cur")
+		COMPREPLY=($(compgen -W "stride linddun ge-stack llm hygiene governance" -- "$cur")
 			$(compgen -d -- "$cur") $(compgen -f -X '!*.lua' -- "$cur"))
 		return
 		;;
@@ -104,6 +104,12 @@ _threat() {
 		local IFS=$'\n'
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--repo)
+		local IFS=$'\n'
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -d -- "$cur"))
 		return
 		;;
 	esac

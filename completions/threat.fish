@@ -45,6 +45,7 @@ complete -c threat -n "__fish_seen_subcommand_from check" -l format -x -a 'text 
 complete -c threat -n "__fish_seen_subcommand_from check" -l self-check -d 'answer the review checklist'
 complete -c threat -n "__fish_seen_subcommand_from check" -l no-rules -d 'skip the rule packs'
 complete -c threat -n "__fish_seen_subcommand_from check" -l budget -x -d 'seconds for the rule packs of the run'
+complete -c threat -n "__fish_seen_subcommand_from check" -l repo -x -a '(__fish_complete_directories)' -d 'the repository the model lives in'
 complete -c threat -n "__fish_seen_subcommand_from check report dfd diff query repl export" -l strict -d 'attributes outside the vocabulary are errors'
 complete -c threat -n "__fish_seen_subcommand_from check report dfd diff query repl export" -l include-root -x -a '(__fish_complete_directories)' -d 'include may also read .threat files under DIR'
 complete -c threat -n "__fish_seen_subcommand_from rules" -l attributes -d 'list the attribute vocabulary'
@@ -62,6 +63,6 @@ complete -c threat -n "__fish_seen_subcommand_from fmt" -l check -d 'print what 
 complete -c threat -n "__fish_seen_subcommand_from fmt" -l diff -d 'print what would change'
 complete -c threat -n "__fish_seen_subcommand_from diff query" -l format -x -a 'text json' -d 'the output format'
 complete -c threat -n "__fish_seen_subcommand_from rules" -l format -x -a 'text md' -d 'the output format'
-complete -c threat -n "__fish_seen_subcommand_from rules" -l pack -x -a 'stride linddun ge-stack hygiene (__threat_complete_files .lua)' -d 'a built-in pack or a .lua file'
+complete -c threat -n "__fish_seen_subcommand_from rules" -l pack -x -a 'stride linddun ge-stack llm hygiene governance (__threat_complete_files .lua)' -d 'a built-in pack or a .lua file'
 complete -c threat -n "__fish_seen_subcommand_from rules" -a '(threat rules 2>/dev/null | tail -n +2 | string replace -r " .*" "")' -d 'rule'
 complete -c threat -n "__fish_seen_subcommand_from help" -a "$commands"

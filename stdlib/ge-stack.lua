@@ -262,7 +262,7 @@ add(NEXT, {
 		.. "comments and internal route names, and find its weak spots faster. Raised by "
 		.. "`productionBrowserSourceMaps true`; `false` is the safe value.",
 	-- Trivial to fetch and obvious; the gain is reconnaissance.
-	likelihood = T.likelihood_factors(3, 1, 2),
+	likelihood = T.likelihood_factors { skill = 3, motive = 1, discoverability = 2 },
 	impact = { confidentiality = 2 },
 	mitigation = "Set productionBrowserSourceMaps: false (the default); upload source maps to "
 		.. "the error tracker privately instead of serving them.",
@@ -281,7 +281,7 @@ add(NEXT, {
 	description = "The Next.js app states `auth_middleware false`: its API routes and admin "
 		.. "pages rely on the client (hidden links, client-side redirects) instead of a "
 		.. "server-side session check, so anyone who calls the route directly gets through.",
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 3 },
 	mitigation = "Check the session server-side in middleware.ts for every protected path "
 		.. "(matcher covering /api and /admin) and again in each route handler and server "
@@ -335,7 +335,7 @@ add(NEXT, {
 		return v.key .. " exposes " .. table.concat(bad, ", ") .. " to the browser"
 	end,
 	-- Anyone can read the bundle, and leaked keys are harvested by bots.
-	likelihood = T.likelihood_factors(3, 3, 3),
+	likelihood = T.likelihood_factors { skill = 3, motive = 3, discoverability = 3 },
 	impact = { confidentiality = 3, financial = 2 },
 	mitigation = "Keep secrets in server-only variables (no NEXT_PUBLIC_ prefix), read them in "
 		.. "route handlers or server components, rotate any key that was ever shipped, and "
@@ -362,7 +362,7 @@ add(HONO, {
 	title = "Missing auth middleware on routes",
 	description = "The Hono API states `auth none` (or `partial`): route groups without the "
 		.. "auth middleware accept requests from anyone, who can then act as any user.",
-	likelihood = T.likelihood_factors(3, 3, 2),
+	likelihood = T.likelihood_factors { skill = 3, motive = 3, discoverability = 2 },
 	impact = T.impact_factors { integrity = 3 },
 	mitigation = "Mount the JWT middleware (hono/jwt with the algorithm pinned, keys from "
 		.. "Keycloak's JWKS) on every route group with app.use('/api/*', ...), list the public "
@@ -381,7 +381,7 @@ add(HONO, {
 	title = "Unbounded request body size",
 	description = "The Hono API states `body_limit none`: a few requests with huge bodies "
 		.. "exhaust its memory and take it down for every user.",
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { availability = 2 },
 	mitigation = "Use hono/body-limit on every route that reads a body (e.g. 1 MB, more only "
 		.. "for upload routes) and reject larger requests with 413.",
@@ -408,7 +408,7 @@ add(HONO, {
 		if T.is(v, "validation", SCHEMA) and not T.is(v, "validation", PARTIAL) then return nil end
 		return v.key .. " states " .. shown(v, "validation")
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { integrity = { "data", 2 } },
 	mitigation = "Validate every route's params, query and body with @hono/zod-validator and "
 		.. "strict schemas (unknown keys rejected), and pass only the parsed object to the "
@@ -427,7 +427,7 @@ add(HONO, {
 	title = "Missing rate limiting",
 	description = "The Hono API states `rate_limit none`: bots can flood it, brute-force "
 		.. "logins and scrape data at whatever rate the network allows.",
-	likelihood = T.likelihood_factors(3, 2, 3),
+	likelihood = T.likelihood_factors { skill = 3, motive = 2, discoverability = 3 },
 	impact = { availability = 2 },
 	mitigation = "Rate-limit per client and per route (a Hono rate-limiter middleware backed "
 		.. "by Redis), stricter on login and expensive routes, behind the CDN's limits.",
@@ -462,7 +462,7 @@ add(PG, {
 	description = "The database states `rls false` (or `partial`): tenant isolation rests on "
 		.. "every query remembering its WHERE clause, so one forgotten filter or one injection "
 		.. "reads or changes other tenants' rows.",
-	likelihood = T.likelihood_factors(2, 3, 1),
+	likelihood = T.likelihood_factors { skill = 2, motive = 3, discoverability = 1 },
 	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "ALTER TABLE ... ENABLE (and FORCE) ROW LEVEL SECURITY on every "
 		.. "tenant-scoped table, with policies on the tenant id set per transaction "
@@ -503,7 +503,7 @@ add(PG, {
 		if #bad == 0 then return nil end
 		return s.key .. " is reached with " .. table.concat(bad, ", ")
 	end,
-	likelihood = T.likelihood_factors(2, 2, 1),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 },
 	impact = T.impact_factors { integrity = 3 },
 	mitigation = "Connect as a least-privilege role per service (NOSUPERUSER NOBYPASSRLS, "
 		.. "no DDL; migrations run as a separate owner role), granted only the tables and "
@@ -596,7 +596,7 @@ add(K3S, {
 		.. "default-deny NetworkPolicy per namespace, a compromised pod reaches the database, "
 		.. "Vault and every other service directly, and can impersonate a service to them "
 		.. "(the seed's \"service impersonation without mTLS\").",
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { confidentiality = 3, integrity = 3 },
 	mitigation = "Apply a default-deny NetworkPolicy (ingress and egress) in every namespace "
 		.. "and allow only the flows in the DFD; add mTLS between services where the data is "
@@ -620,7 +620,7 @@ add(K3S, {
 		if T.text(v, "pod_security") == "restricted" then return nil end
 		return v.key .. " states " .. shown(v, "pod_security") .. ", not restricted"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { integrity = 3, availability = 3 },
 	mitigation = "Label every application namespace pod-security.kubernetes.io/enforce: "
 		.. "restricted, and fix the workloads that fail it (runAsNonRoot, no privilege "
@@ -639,7 +639,7 @@ add(K3S, {
 	title = "Container running as root",
 	description = "The workloads state `run_as_root true`: code execution in a container runs "
 		.. "as uid 0, one kernel or runtime bug away from root on the node.",
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { integrity = 3, availability = 3 },
 	mitigation = "Build images with a non-root USER, set runAsNonRoot: true and a fixed "
 		.. "runAsUser in the securityContext, with a read-only root filesystem.",
@@ -657,7 +657,7 @@ add(K3S, {
 	title = "Pod without resource limits consuming all node resources",
 	description = "The workloads state `resource_limits false`: one pod in a loop or under "
 		.. "attack takes all the node's CPU and memory, and every other pod on it goes down.",
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { availability = 2 },
 	mitigation = "Set CPU and memory requests and limits on every container, and a "
 		.. "LimitRange and ResourceQuota per namespace so none can be deployed without them.",
@@ -741,7 +741,7 @@ add(K3S, {
 		if #bad == 0 then return nil end
 		return v.key .. " trusts " .. table.concat(bad, ", ")
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { integrity = 3 },
 	mitigation = "Pull only from the team's own registry (mirror the base images you use "
 		.. "into it), and enforce the allow-list at admission (Kyverno, or k3s registries.yaml "

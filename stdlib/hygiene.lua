@@ -218,10 +218,19 @@ hygiene {
 -- What the diagram leaves out
 
 -- Words that show the model goes beyond the happy path, by aspect. A word
--- of the text matches when it starts with one of the stems.
+-- of the text matches when it starts with one of the stems. The first three
+-- are each required (every model has errors, failures and abuse to show);
+-- of the last two (admin paths, background work) one is enough, since a
+-- system may well have no admin panel or no jobs.
 local ASPECTS = {
-	{ name = "error flow", stems = { "error", "fail", "exception", "fault", "dlq", "retry",
-		"fallback", "bounce", "reject", "timeout" } },
+	{ name = "error flow", required = true, stems = { "error", "exception", "reject",
+		"bounce", "invalid", "denied", "4xx", "5xx" } },
+	{ name = "failure path", required = true, stems = { "fail", "retry", "retries",
+		"timeout", "fallback", "dlq", "dead_letter", "dead-letter", "deadletter", "fault",
+		"outage", "backoff", "rollback", "compensat", "circuit" } },
+	{ name = "abuse path", required = true, stems = { "abuse", "fraud", "attack", "brute",
+		"spam", "bots", "scrap", "misuse", "malicious", "captcha", "lockout", "lock",
+		"moderat", "blocklist", "denylist", "quarantine", "chargeback", "suspicious" } },
 	{ name = "admin path", stems = { "admin", "backoffice", "operator", "console", "support",
 		"moderat", "superuser", "management", "ops" } },
 	{ name = "background job or webhook", stems = { "job", "cron", "schedul", "batch",
@@ -257,25 +266,30 @@ hygiene {
 	id = "HYG-06",
 	applies = "model",
 	title = "Only the happy path is modelled",
-	description = "Threat modelling only the happy path ignores error responses, admin "
-		.. "panels, cron jobs and webhooks, where many real attacks land. Raised when at "
-		.. "least two of three aspects are missing from the labels and ids of the flows, "
-		.. "processes, stores and externals and the `kind`/`tech` of the last three: an "
-		.. "error flow (error, failure, retry, dead-letter...), an admin path (admin, "
-		.. "backoffice, operator, support...), "
-		.. "background work (job, cron, batch, worker, queue, webhook, event...). Answered by "
-		.. "modelling them.",
+	description = "Threat modelling only the happy path ignores error responses, failures, "
+		.. "abuse, admin panels, cron jobs and webhooks, where many real attacks land. "
+		.. "Searched in the labels and ids of the flows, processes, stores, externals and "
+		.. "actors and the `kind`/`tech` of the nodes: raised when an error flow (error, "
+		.. "reject, bounce...), a failure path (failure, retry, timeout, dead-letter, "
+		.. "fallback...) or an abuse path (abuse, fraud, attacker, spam, lockout, "
+		.. "moderation...) is missing, or when neither an admin path (admin, backoffice, "
+		.. "operator, support...) nor background work (job, cron, batch, worker, queue, "
+		.. "webhook, event...) is there. Answered by modelling them.",
 	when = function(v, m)
 		m = m or model
 		-- The names and labels are searched in C (model.mentions), the
-		-- `kind`, `tech`... words in one text from the model's word index.
+		-- `kind`, `tech`... words and the actors' names in one text.
 		local named = m.mentions(ALL_STEMS)
 		local texts = {}
 		for _, name in ipairs(TEXT_ATTRS) do
 			for w in pairs(T.model_words(m, name)) do texts[#texts + 1] = w end
 		end
+		for _, a in ipairs(m.elements("actor")) do
+			texts[#texts + 1] = a.id
+			texts[#texts + 1] = a.label or ""
+		end
 		local words = table.concat(texts, "\n"):lower()
-		local missing = {}
+		local missing, optional_missing, optional = {}, {}, 0
 		for _, a in ipairs(ASPECTS) do
 			local seen = false
 			for _, stem in ipairs(a.stems) do
@@ -284,14 +298,24 @@ hygiene {
 					break
 				end
 			end
-			if not seen and not mentions(words, a.stems) then missing[#missing + 1] = a.name end
+			seen = seen or mentions(words, a.stems)
+			if a.required then
+				if not seen then missing[#missing + 1] = a.name end
+			else
+				optional = optional + 1
+				if not seen then optional_missing[#optional_missing + 1] = a.name end
+			end
 		end
-		if #missing < 2 then return false end
+		if #optional_missing == optional then
+			for _, name in ipairs(optional_missing) do missing[#missing + 1] = name end
+		end
+		if #missing == 0 then return false end
 		return "no " .. table.concat(missing, ", no ")
 	end,
 	likelihood = SEEN,
 	impact = { compliance = 1 },
-	mitigation = "Add the error responses, admin paths, scheduled jobs and webhooks to the "
+	mitigation = "Add the error responses, the failure paths (retries, dead letters, "
+		.. "timeouts), the abuse cases, admin paths, scheduled jobs and webhooks to the "
 		.. "diagram, with their flows, and let the rules analyse them.",
 	refs = { "OWASP A04:2021" },
 }
@@ -490,5 +514,208 @@ hygiene {
 	likelihood = SEEN,
 	impact = { compliance = 1 },
 	mitigation = "Label the flow with the data it moves and its purpose.",
+	refs = { "OWASP A04:2021" },
+}
+
+-- ---------------------------------------------------------------------------
+-- Every threat answered, not only the serious ones
+
+local minor_unanswered_of = T.per_model(function(m)
+	local not_ours = { framework = "hygiene", category = "check" }
+	local open = m.findings_where({ risk = { "medium", "low" }, status = "open" }, not_ours)
+	local ids = {}
+	for i = 1, math.min(#open, SHOWN) do ids[i] = open[i].id end
+	return { ids = ids, count = #open }
+end)
+
+hygiene {
+	id = "HYG-12",
+	applies = "model",
+	title = "MEDIUM or LOW threats with neither mitigation nor acceptance",
+	description = "Every threat MUST have a mitigation or an explicit risk acceptance, the "
+		.. "MEDIUM and LOW ones too (MEDIUM: plan the fix in an upcoming sprint; LOW: add it "
+		.. "to the backlog or accept it). Raised once for the model, listing the open MEDIUM "
+		.. "and LOW findings, at a lower risk than HYG-01's HIGH and CRITICAL ones. INFO "
+		.. "findings need no action. Answered by a planned `mitigation` that `mitigates` "
+		.. "each of them, or an `accept` with a reason, `by` and `until`.",
+	when = function(m)
+		local u = minor_unanswered_of(m)
+		if u.count == 0 then return false end
+		local more = u.count > SHOWN and (" and " .. (u.count - SHOWN) .. " more") or ""
+		return u.count .. (u.count == 1 and " MEDIUM or LOW finding is" or " MEDIUM or LOW findings are")
+			.. " open with no mitigation or acceptance: " .. table.concat(u.ids, ", ") .. more
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Plan a `mitigation` (status planned, an owner and a due date) that names each "
+		.. "finding in `mitigates`, or `accept` the minor ones with a reason, `by` and `until`.",
+	refs = { "OWASP A04:2021" },
+}
+
+-- ---------------------------------------------------------------------------
+-- Threats outside the diagram
+
+hygiene {
+	id = "HYG-13",
+	applies = "model",
+	title = "Threat on no element",
+	description = "A hand-written threat says which element or flow it concerns (`on`), so "
+		.. "the diagram shows where it lands, the report lists it against that element and "
+		.. "a change to the element brings it back for review. Raised for the threats with "
+		.. "no `on`. Answered by `on ELEMENT` or `on SOURCE -> TARGET`.",
+	when = function(v, m)
+		m = m or model
+		local loose = {}
+		for _, t in ipairs(m.threats or {}) do
+			if t.on == nil then loose[#loose + 1] = t.id end
+		end
+		if #loose == 0 then return false end
+		local shown = {}
+		for i = 1, math.min(#loose, SHOWN) do shown[i] = loose[i] end
+		local more = #loose > SHOWN and (" and " .. (#loose - SHOWN) .. " more") or ""
+		return table.concat(shown, ", ") .. more .. (#loose == 1 and " names" or " name")
+			.. " no element (`on`)"
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Attach each threat to the element or flow it concerns with `on`.",
+	refs = { "OWASP A04:2021" },
+}
+
+hygiene {
+	id = "HYG-14",
+	applies = "model",
+	title = "Threats written without a data-flow diagram",
+	description = "The DFD is drawn BEFORE the threats are analysed: you cannot model what "
+		.. "you cannot see. Raised when the model has hand-written threats but no data "
+		.. "flow, so nothing shows where data moves, which boundaries it crosses, or what the "
+		.. "rules should analyse. Answered by drawing the diagram: the externals, processes "
+		.. "and stores, the flows between them and the trust boundaries.",
+	when = function(v, m)
+		m = m or model
+		local threats = m.threats or {}
+		if threats[1] == nil or m.elements("flow")[1] ~= nil then return false end
+		return #threats .. (#threats == 1 and " threat is" or " threats are")
+			.. " written, but the model has no data flows"
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 2 },
+	mitigation = "Draw the Level 0 DFD (elements, flows with labels, trust boundaries), then "
+		.. "attach the threats to its elements.",
+	refs = { "OWASP A04:2021" },
+}
+
+-- ---------------------------------------------------------------------------
+-- Granularity: Level 0 for the overview, Level 1 for each major component
+
+-- Too coarse: one process without children is an end of at least
+-- COARSE_SHARE of the model's flows, there are at least COARSE_FLOWS of
+-- them, and no process has children (the model has no Level 1 at all).
+local COARSE_FLOWS, COARSE_SHARE = 6, 0.75
+-- Too fine: at least FINE_PROCESSES processes, FINE_SHARE of which have a
+-- single flow each (every function drawn as a process).
+local FINE_PROCESSES, FINE_SHARE = 24, 0.75
+-- Level 1 due: a process without children with LEVEL1_FLOWS flows or more,
+-- or flows to LEVEL1_PEERS other elements or more. Peers make a model that
+-- draws a request and its answer as two flows count like one that draws
+-- them as one `<->` flow.
+local LEVEL1_FLOWS, LEVEL1_PEERS = 10, 8
+
+-- How many flows p is an end of (a `<->` flow, in both its inflows and
+-- outflows, counts once), and how many other elements they reach.
+local function flow_count(p)
+	local seen, peers, flows, npeers = {}, {}, 0, 0
+	for _, list in ipairs({ p.inflows, p.outflows }) do
+		for _, f in ipairs(list) do
+			if not seen[f.key] then
+				seen[f.key] = true
+				flows = flows + 1
+				local other = f.source.key == p.key and f.target.key or f.source.key
+				if other ~= p.key and not peers[other] then
+					peers[other] = true
+					npeers = npeers + 1
+				end
+			end
+		end
+	end
+	return flows, npeers
+end
+
+local granularity_of = T.per_model(function(m)
+	local processes, flows = m.elements("process"), m.elements("flow")
+	local nested, busiest, most = false, nil, 0
+	local single = 0
+	for _, p in ipairs(processes) do
+		if p.children and p.children[1] ~= nil then nested = true end
+		local n = flow_count(p)
+		if n == 1 then single = single + 1 end
+		if n > most then busiest, most = p, n end
+	end
+	local g = { flows = #flows, processes = #processes, single = single }
+	if not nested and busiest and #flows >= COARSE_FLOWS and most >= COARSE_SHARE * #flows then
+		g.coarse, g.most = busiest.key, most
+	end
+	if #processes >= FINE_PROCESSES and single >= FINE_SHARE * #processes then g.fine = true end
+	return g
+end)
+
+hygiene {
+	id = "HYG-15",
+	applies = "model",
+	title = "Model drawn at the wrong granularity",
+	description = "Too high a level misses detail, too low a level is analysis paralysis: "
+		.. "Level 0 gives the overview, Level 1 each major component, and the model stops "
+		.. "there unless an area is HIGH risk. Raised when the model is too coarse (at least "
+		.. COARSE_FLOWS .. " flows, one process at an end of " .. math.floor(COARSE_SHARE * 100)
+		.. "% or more of them, and no process expanded into children: a single \"backend\") "
+		.. "or too fine (" .. FINE_PROCESSES .. " processes or more, "
+		.. math.floor(FINE_SHARE * 100) .. "% of them with a single flow: every function a "
+		.. "process). Answered by expanding the coarse process into its major parts, or by "
+		.. "merging the fine ones into the components they belong to.",
+	when = function(m)
+		local g = granularity_of(m)
+		if g.coarse then
+			return "too coarse: " .. g.coarse .. " is an end of " .. g.most .. " of the "
+				.. g.flows .. " flows, and no process is expanded at Level 1"
+		end
+		if g.fine then
+			return "too fine: " .. g.single .. " of the " .. g.processes
+				.. " processes have a single flow each"
+		end
+		return false
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Draw Level 0 for the overview and Level 1 for each major component: expand "
+		.. "a process that holds most flows into its parts (`process api { process auth ... }`), "
+		.. "merge processes that are single functions into the component that runs them.",
+	refs = { "OWASP A04:2021" },
+}
+
+hygiene {
+	id = "HYG-16",
+	applies = "process",
+	title = "Major process not expanded at Level 1",
+	description = "Level 1 expands each major component of the Level 0 diagram into its "
+		.. "parts (auth middleware, validation, handlers, data access, external clients), so "
+		.. "the threats land on the part that has them. Raised for a process with no "
+		.. "children and " .. LEVEL1_FLOWS .. " flows or more of its own, or flows to "
+		.. LEVEL1_PEERS .. " other elements or more (unless HYG-15 already names it as the "
+		.. "model's single coarse process). Answered by its children: "
+		.. "`process api { process auth \"...\" ... }` with the flows drawn to them.",
+	when = function(p, m)
+		m = m or model
+		if p.children and p.children[1] ~= nil then return false end
+		local flows, peers = flow_count(p)
+		if (flows < LEVEL1_FLOWS and peers < LEVEL1_PEERS) or granularity_of(m).coarse == p.key then
+			return false
+		end
+		return p.key .. " has " .. flows .. (flows == 1 and " flow" or " flows") .. " to " .. peers
+			.. (peers == 1 and " element" or " elements") .. " and no children"
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Expand the process at Level 1: declare its major parts as child processes "
+		.. "and draw each flow to the part that handles it.",
 	refs = { "OWASP A04:2021" },
 }

@@ -441,7 +441,7 @@ rule {
 	end,
 	-- Easy to try and automate, but few attackers care who is a customer;
 	-- opportunity and population follow exposure.
-	likelihood = T.likelihood_factors(2, 1, 2, 1),
+	likelihood = T.likelihood_factors { skill = 2, motive = 1, discoverability = 2, population = 1 },
 	impact = function(p, m)
 		return { confidentiality = T.at_least(p, "high") and 2 or 1, compliance = compliance(m) }
 	end,

@@ -33,6 +33,14 @@
 -- Every `when` runs once per element of its kind, so each tests its
 -- cheapest conditions first (the kind of an end, one attribute) and builds
 -- lists and strings only when it is about to fire.
+--
+-- The rules that ask one control of a program or an element are data:
+-- `program_control { ... }` and `element_control { ... }` specs (the
+-- control that answers the threat, which flows count, what is skipped,
+-- the detail), each built into a rule by one generic builder, as
+-- ge-stack.lua builds its settings' rules from tables. The rules with a
+-- shape of their own (transport, injection, spoofing across boundaries,
+-- runtimes) keep their `when`.
 
 local T = require "threatlib"
 
@@ -58,8 +66,22 @@ attribute {
 		doc = "the flow serves anonymous, public content: no authentication is asked of it" },
 	{ name = "readonly", applies = "flow", type = "bool",
 		doc = "the flow only reads from its target (a query, a lookup): nothing it carries is written or kept there" },
-	{ name = "mfa", applies = "external", type = "bool",
-		doc = "the person signs in with a second factor" },
+	{ name = "mfa", applies = { "external", "process", "store", "flow" }, type = "bool",
+		doc = "a second factor is required: of the person (external), at the sign-in the "
+			.. "process or store enforces, or on the flow" },
+	{ name = "ui", applies = "process", type = "bool",
+		doc = "the program serves a web user interface to browsers (`false`: it has none, such "
+			.. "as a JSON API)" },
+	{ name = "upload", applies = { "process", "flow" }, type = "control",
+		doc = "the program accepts file uploads: `true`, or what it accepts (`[pdf, png]`)" },
+	{ name = "upload_validation", applies = { "process", "flow" }, type = "control",
+		doc = "uploaded files are checked: type by content, size, name, a malware scan" },
+	{ name = "hardened", applies = { "process", "store", "boundary" }, type = "control",
+		doc = "the server or runtime is hardened: `cis`, `true`... (a benchmark, a minimal "
+			.. "image, needless services off, patched)" },
+	{ name = "isolation", applies = { "process", "store", "boundary" }, type = "control",
+		doc = "the workloads on a shared runtime are isolated from one another: `node_pools`, "
+			.. "`vm`, `gvisor`, `kata`, `true`..." },
 	{ name = "secure_cookies", applies = { "process", "flow" }, type = "bool",
 		doc = "session cookies are Secure, HttpOnly and SameSite" },
 	{ name = "validation", applies = { "process", "flow" }, type = "control",
@@ -335,6 +357,110 @@ end
 
 local program_requests = T.program_requests
 
+-- ---------------------------------------------------------------------------
+-- Program controls, as data. Most program-level rules have one shape: a
+-- control the program states answers the threat; it is judged on the
+-- top-level process with the flows of all its parts (program_flows), and
+-- raised when missing. Each such rule is a spec, and program_control
+-- builds its `when` from it. The fields beside the rule's own (id,
+-- category, title, description, likelihood, impact, mitigation, advice,
+-- refs; `applies` is "process"):
+--
+--   control            the attribute that answers the threat: stated and
+--                      positive answers it (T.yes), negative refuses it
+--                      (T.no); or, for controls that several attributes
+--                      answer, the two predicates:
+--   answered, refused  functions of a process
+--   flows              the program's flows that count: "requests",
+--                      "calls" or "untrusted" (program_flows)
+--   skip               what the program may be for the rule to leave it
+--                      alone: "gateway", "platform", "product" (T.program)
+--   claimed            an attribute a stack pack asks about itself for the
+--                      process's `tech` (T.claim): the rule leaves it
+--   applies_to(p, m)   false for a program the rule is not about; any
+--                      other value is passed on as `about`
+--   needs(p, flows, m, about)  false when those flows do not call for the
+--                      control after all (all public, none HTTP-like...)
+--   missing            the detail after the process's key: "states no
+--                      `audit true`"; a part that refuses the control its
+--                      program states gets `refusal` when given
+--   detail(p, flows, m, about)  instead of the two: the detail, or false
+local CONTROL_FIELDS = T.set { "control", "answered", "refused", "flows", "skip", "claimed",
+	"applies_to", "needs", "missing", "refusal", "detail" }
+
+local function program_control(spec)
+	local answered, refused = spec.answered, spec.refused
+	local name = spec.control
+	if name then
+		answered = answered or function(v) return yes(v, name) end
+		refused = refused or function(v) return T.no(v, name) end
+	end
+	local which, skip, claimed = spec.flows, spec.skip or {}, spec.claimed
+	local applies_to, needs, detail = spec.applies_to, spec.needs, spec.detail
+	local missing, refusal = spec.missing, spec.refusal or spec.missing
+	local out = { applies = "process" }
+	for k, x in pairs(spec) do
+		if not CONTROL_FIELDS[k] then out[k] = x end
+	end
+	out.when = function(p, m)
+		if skip[1] ~= nil then
+			local r = program(p)
+			for _, trait in ipairs(skip) do
+				if r[trait] then return false end
+			end
+		end
+		if claimed and T.claimed(p, claimed) then return false end
+		local about = true
+		if applies_to then
+			about = applies_to(p, m)
+			if not about then return false end
+		end
+		local flows = program_flows(p, answered, refused, which)
+		if not flows then return false end
+		if needs and not needs(p, flows, m, about) then return false end
+		if detail then return detail(p, flows, m, about) or false end
+		return p.key .. " " .. (parent(p) and refusal or missing)
+	end
+	stride(out)
+end
+
+-- Element controls, as data: a control the element states answers the
+-- threat, raised when it is missing. Besides the rule's own fields
+-- (`applies` included):
+--
+--   control            the attribute that answers it (T.yes), or
+--   answered(v)        a function saying whether v answers it
+--   skip(v)            true for an element the rule leaves alone
+--   needs(v, m)        false when v has nothing the control protects
+--   missing            the detail after the element's key, or
+--   detail(v, m)       a function giving it
+local ELEMENT_FIELDS = T.set { "control", "answered", "skip", "needs", "missing", "detail" }
+
+local function element_control(spec)
+	local name = spec.control
+	local answered = spec.answered or function(v) return yes(v, name) end
+	local skip, needs, detail, missing = spec.skip, spec.needs, spec.detail, spec.missing
+	local out = {}
+	for k, x in pairs(spec) do
+		if not ELEMENT_FIELDS[k] then out[k] = x end
+	end
+	out.when = function(v, m)
+		if answered(v) or (skip and skip(v)) then return false end
+		if needs and not needs(v, m) then return false end
+		if detail then return detail(v, m) or false end
+		return v.key .. " " .. missing
+	end
+	stride(out)
+end
+
+-- True when pred holds for some view of the list.
+local function some(list, pred)
+	for _, v in ipairs(list) do
+		if pred(v) then return true end
+	end
+	return false
+end
+
 -- Model features, once per model: rules about rare technologies stop at
 -- once in a model that has none.
 local per_model = T.per_model
@@ -346,9 +472,6 @@ local has_ldap = per_model(function(m)
 end)
 local has_files = per_model(function(m)
 	return uses(m, "tech", T.FILE_TECH) or uses(m, "kind", T.FILE_KIND)
-end)
-local has_web = per_model(function(m)
-	return uses(m, "tech", T.WEB_TECH) or uses(m, "kind", T.WEB_KIND)
 end)
 
 -- Applies a predicate to the program and its parts.
@@ -368,6 +491,23 @@ local function cookie_auth(v)
 	return T.is_web(v) and is(v, "auth", COOKIE_AUTH)
 end
 
+-- How a program keeps a browser session in cookies: true when the
+-- program states it (cookie_auth), else the first request into it whose
+-- `auth` names a cookie or session (`auth session_cookie` on a flow), or
+-- false. A gateway forwards the cookie and keeps no session of its own.
+local function cookie_flow(f)
+	local a = T.text(f, "auth")
+	return a ~= nil and (a:find("cookie", 1, true) ~= nil or a:find("session", 1, true) ~= nil)
+end
+local cookie_session = T.memo(function(top)
+	if program_is(top, cookie_auth) then return true end
+	if is_gateway(top) then return false end
+	for _, f in ipairs(program_requests(top)) do
+		if cookie_flow(f) then return f end
+	end
+	return false
+end)
+
 -- True when people's requests reach the program (directly, or through a
 -- gateway or another of our programs).
 local function serves_users(p, m)
@@ -375,7 +515,9 @@ local function serves_users(p, m)
 end
 
 local PRIVILEGED = T.set { "admin", "administrator", "operator", "staff", "employee",
-	"support", "root" }
+	"support", "root", "developer", "dba" }
+-- A person whose account reaches more than their own data: an
+-- administrator, an operator, a developer, back-office staff.
 local function privileged(e)
 	if is(e, "kind", PRIVILEGED) or is(e, "role", PRIVILEGED) then return true end
 	local words = ((e.id or "") .. " " .. (e.label or "")):lower()
@@ -418,7 +560,7 @@ stride {
 		return "nothing authenticates " .. e.key .. " on " .. flow_keys(missing)
 			.. ": no `auth` on the entity, the flow or the receiver"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Authenticate the entity on every request it makes: OIDC/OAuth 2 for people, "
 		.. "signed tokens or mTLS for systems. State it with `auth ...`.",
@@ -433,14 +575,13 @@ stride {
 	description = "A person reaches sensitive data with a password or session alone; "
 		.. "phishing, credential stuffing or a reused password is enough to take the account "
 		.. "over. Raised for an authenticated human external entity (`kind user`, `browser`, "
-		.. "`admin`..., or an id or label that says browser or user) whose flows carry "
-		.. "critical assets, or a privileged one (`kind admin`, `operator`, `staff`, "
-		.. "`employee`) whose flows carry high or critical assets. A privileged account "
-		.. "exposes everyone's data, a regular one its owner's. Answered by `mfa true` on the "
+		.. "`customer`..., or an id or label that says browser or user) whose flows carry "
+		.. "critical assets. Privileged people (admins, operators, developers, staff) are "
+		.. "judged at each system they reach, by STRIDE-S-06. Answered by `mfa true` on the "
 		.. "external entity.",
 	when = function(e)
-		if yes(e, "mfa") or not T.is_human(e) then return false end
-		local level = privileged(e) and "high" or "critical"
+		if yes(e, "mfa") or not T.is_human(e) or privileged(e) then return false end
+		local level = "critical"
 		if not T.at_least(e, level) then return false end
 		local logged_in = yes(e, "auth")
 		if not logged_in then
@@ -454,18 +595,15 @@ stride {
 		end
 		if not logged_in then return false end
 		local top = {}
-		local want = level == "high" and { high = true, critical = true } or { critical = true }
 		for _, a in ipairs(T.assets(e)) do
-			if want[a.sensitivity] then top[#top + 1] = a end
+			if a.sensitivity == level then top[#top + 1] = a end
 		end
 		return e.key .. " reaches " .. T.names(top) .. " (" .. T.sensitivity(e)
 			.. ") without `mfa true`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
-	impact = function(e, m)
-		if privileged(e) then return T.impact(e, m, { integrity = 2 }) end
-		return { confidentiality = 2, integrity = 2 }
-	end,
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
+	-- A regular account exposes its owner's data.
+	impact = { confidentiality = 2, integrity = 2 },
 	mitigation = "Require a second factor (TOTP, WebAuthn/passkeys) for these users, at least "
 		.. "for administrative and data-export functions.",
 	refs = { "CWE-308", "OWASP A07:2021", "ASVS V2.8" },
@@ -548,33 +686,100 @@ stride {
 	refs = { "CWE-290", "CWE-306", "OWASP A07:2021", "ASVS V9.2" },
 }
 
-local function secure_cookies(v) return yes(v, "secure_cookies") end
-local function insecure_cookies(v) return T.no(v, "secure_cookies") end
-
-stride {
+program_control {
 	id = "STRIDE-S-05",
 	category = "spoofing",
-	applies = "process",
 	title = "Session hijacking through cookie theft",
 	description = "A web application keeps the user's session in a cookie; without the "
 		.. "HttpOnly, Secure and SameSite flags a script injected by XSS, or a network "
 		.. "observer, can steal it and act as the user. Raised for a program that people "
 		.. "use with a cookie-based `auth` (`session_cookie`, or a login on a web front end "
-		.. "such as `tech nextjs`). Answered by `secure_cookies true` on the process.",
-	when = function(p, m)
-		if not has_people(m) or not program_is(T.level0(p), cookie_auth) then return false end
-		if not program_flows(p, secure_cookies, insecure_cookies, "requests") then
-			return false
-		end
-		if not serves_users(p, m) then return false end
-		return p.key .. " keeps browser sessions in cookies and states no `secure_cookies true`"
-	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+		.. "such as `tech nextjs`), stated on the process or on a request into it (`auth "
+		.. "session_cookie` on the flow from the browser or the load balancer). Answered by "
+		.. "`secure_cookies true` on the process.",
+	control = "secure_cookies",
+	flows = "requests",
+	applies_to = function(p, m) return has_people(m) and cookie_session(T.level0(p)) end,
+	needs = function(p, _, m) return serves_users(p, m) end,
+	missing = "keeps browser sessions in cookies and states no `secure_cookies true`",
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	-- One hijacked session exposes one user's data.
 	impact = { confidentiality = 2, integrity = 2 },
 	mitigation = "Set HttpOnly, Secure and SameSite=Lax (or Strict) on session cookies, "
 		.. "rotate the session id at login, and keep sessions short-lived.",
 	refs = { "CWE-1004", "CWE-614", "CWE-384", "OWASP A07:2021", "ASVS V3.4" },
+}
+
+-- Sign-in methods that are a second factor, or stronger, by themselves.
+local MFA_AUTH = T.set { "webauthn", "passkey", "totp" }
+local function second_factor(v) return yes(v, "mfa") or is(v, "auth", MFA_AUTH) end
+
+-- The privileged people whose sign-ins reach process or store v, on
+-- flows that ask for no second factor (nil when none does).
+local function privileged_sign_ins(v)
+	local out
+	for _, f in ipairs(v.inflows) do
+		local e = f.source
+		if e ~= v and e and e.kind == "external" and T.is_human(e) and privileged(e)
+			and not is_response(f) and not yes(f, "public") and not second_factor(f)
+			and not second_factor(e) then
+			out = out or {}
+			out[#out + 1] = f
+		end
+	end
+	return out
+end
+
+stride {
+	id = "STRIDE-S-06",
+	category = "spoofing",
+	applies = { "process", "store" },
+	title = "Privileged human access without MFA at the target",
+	description = "An administrator, operator, developer or member of staff signs in to "
+		.. "this system with one factor; a phished password, a stolen session or a copied key "
+		.. "gives the attacker their privileges here: every user's data, the configuration, "
+		.. "the code. Judged at the system that is reached, so it is raised whether or not the "
+		.. "person's client is in scope. Raised for flows into the process or store from a "
+		.. "person of `kind admin`, `administrator`, `operator`, `dba`, `developer`, `staff`, "
+		.. "`employee` or `support` (answers to the system's own calls and `public true` "
+		.. "flows are skipped); a gateway forwards the sign-in and is skipped too. "
+		.. "Answered by `mfa true` on the process or store (it enforces a second factor for "
+		.. "these accounts), on the flow, or on the person, or by an `auth` that is one "
+		.. "(`webauthn`, `passkey`, `totp`).",
+	when = function(v)
+		if v.inflows[1] == nil or has(v, "mfa") or (v.kind == "process" and is_gateway(v)) then
+			return false
+		end
+		local flows = privileged_sign_ins(v)
+		if not flows then return false end
+		local people, seen = {}, {}
+		for _, f in ipairs(flows) do
+			local e = f.source
+			if not seen[e] then
+				seen[e] = true
+				people[#people + 1] = e.key
+			end
+		end
+		return concat(people, ", ") .. (people[2] and " sign in to " or " signs in to ") .. v.key
+			.. " on " .. flow_keys(flows)
+			.. " with no second factor: no `mfa true` on the person, the flow or " .. v.key
+	end,
+	-- A phished or reused credential works from wherever the person signs
+	-- in; a privileged account is worth a targeted attack.
+	likelihood = function(v)
+		local o = 2
+		for _, f in ipairs(privileged_sign_ins(v) or {}) do
+			if (f.source.zone or "internet") == "internet" then o = 3 end
+		end
+		return { skill = 2, motive = 3, opportunity = o, population = 2, discoverability = 2 }
+	end,
+	impact = function(v, m)
+		return T.impact(v, m, { integrity = max2(T.integrity(v)) })
+	end,
+	mitigation = "Require a phishing-resistant second factor (WebAuthn/passkeys, hardware-backed "
+		.. "keys for SSH) for every privileged account at the system itself or at the single "
+		.. "sign-on it trusts, and allow privileged access only from managed devices.",
+	refs = { "CWE-308", "CWE-287", "OWASP A07:2021", "ASVS V2.8", "CIS Control 6.5" },
 }
 
 -- ===========================================================================
@@ -646,7 +851,7 @@ stride {
 		return f.key .. " comes from external " .. f.source.key .. "; " .. t.key
 			.. " states no `validation`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = function(f) return { integrity = max2(T.integrity(f.target)) } end,
 	mitigation = "Validate every request against a schema at the boundary (a schema "
 		.. "validator on every route), reject unknown fields, and re-check business invariants "
@@ -793,25 +998,81 @@ stride {
 	refs = { "CWE-22", "CWE-73", "OWASP A01:2021", "ASVS V12.3" },
 }
 
-local function csp(v) return yes(v, "csp") end
-local function no_csp(v) return T.no(v, "csp") end
 
-stride {
+-- Applications whose kind says they serve people a web interface, beside
+-- the web front ends (T.WEB_KIND): business applications and products.
+local WEB_APP_KIND = T.set { "cms", "erp", "crm", "wiki", "forum", "webmail", "intranet",
+	"shop", "ecommerce", "lms", "helpdesk", "dashboard" }
+-- What a browser speaks (an unstated protocol counts: the default of a
+-- person's request).
+local BROWSER_PROTOCOL = T.set { "http", "https", "h2", "http2", "http3" }
+-- People who use an application rather than a browser: their requests
+-- render no page.
+local APP_CLIENT_KIND = T.set { "mobile", "client" }
+
+local function browser_request(f)
+	local e = f.source
+	if not (e and T.is_human(e)) or is(e, "kind", APP_CLIENT_KIND) then return false end
+	local p = T.text(f, "protocol")
+	return p == nil or BROWSER_PROTOCOL[p] == true
+end
+
+-- True when a person's browser reaches program p: a request from a
+-- person over a browser protocol, directly or through gateways, load
+-- balancers and proxies that forward it.
+local function reached_by_browsers(p)
+	local seen = {}
+	local function through(v, depth)
+		if seen[v] or depth > 8 then return false end
+		seen[v] = true
+		for _, f in ipairs(T.program_requests(v)) do
+			if browser_request(f) then return true end
+			local s = f.source
+			if s and s.kind == "process" and is_gateway(s) and through(T.level0(s), depth + 1) then
+				return true
+			end
+		end
+		return false
+	end
+	return through(p, 0)
+end
+
+-- True for a web-facing application: `ui true` on the program, a web
+-- front end (T.is_web), an application of a web kind (`cms`, `erp`...),
+-- or a program people reach with a browser (an identity provider's
+-- sign-in pages, a CI server's web UI); `ui false` says it serves no page.
+-- Gateways, the platform and APIs (T.is_api) that are none of the first
+-- three are not.
+local web_facing = T.memo(function(p)
+	if yes(p, "ui") then return true end
+	if T.no(p, "ui") then return false end
+	if program_is(p, T.is_web) then return true end
+	local r = program(p)
+	if r.gateway or r.platform then return false end
+	if is(p, "kind", WEB_APP_KIND) then return true end
+	if T.is_api(p) then return false end
+	return reached_by_browsers(p)
+end)
+
+program_control {
 	id = "STRIDE-T-06",
 	category = "tampering",
-	applies = "process",
 	title = "Cross-site scripting",
 	description = "A web front end renders data an attacker controls; a script injected into "
 		.. "the page runs with the user's session (cookie theft, actions on their behalf). "
-		.. "Raised for web programs (`tech nextjs`, `react`, `vue`..., or `kind web`) that "
-		.. "take requests from outside. Answered by `csp ...` on the process (a Content "
-		.. "Security Policy, e.g. `csp nonce`).",
-	when = function(p, m)
-		if not has_web(m) or not program_is(p, T.is_web) then return false end
-		if not program_flows(p, csp, no_csp, "requests") then return false end
-		return p.key .. " renders outside input and states no `csp`"
-	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+		.. "Raised for web-facing programs that take requests from outside: web front ends "
+		.. "(`tech nextjs`, `react`, `vue`..., or `kind web`), `ui true`, applications of a "
+		.. "web kind (`kind cms`, `erp`, `crm`, `wiki`...), and programs a person's browser "
+		.. "reaches over http(s), directly or through a gateway or load balancer (an identity "
+		.. "provider's sign-in pages, a CI server's web UI); APIs (`kind api`, `tech "
+		.. "hono`...) count only when they state `ui true`, and `ui false` says a program "
+		.. "serves no page. Answered by `csp ...` on the process (a Content Security Policy, "
+		.. "e.g. `csp nonce`).",
+	control = "csp",
+	flows = "requests",
+	applies_to = function(p) return web_facing(T.level0(p)) end,
+	missing = "renders outside input and states no `csp`",
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Rely on the framework's output encoding (no dangerouslySetInnerHTML or "
 		.. "v-html on user data), sanitise rich text, and send a CSP with nonces.",
@@ -822,24 +1083,28 @@ local SAMESITE = T.set { "strict", "lax" }
 local function csrf_safe(v) return yes(v, "csrf") or is(v, "samesite", SAMESITE) end
 local function csrf_refused(v) return T.no(v, "csrf") and not is(v, "samesite", SAMESITE) end
 
-stride {
+program_control {
 	id = "STRIDE-T-07",
 	category = "tampering",
-	applies = "process",
 	title = "Cross-site request forgery",
 	description = "The browser sends the session cookie with any request, so another site can "
 		.. "make a logged-in user's browser submit a state-changing request. Raised for "
 		.. "programs that people use with a cookie-based session (an `auth` such as "
-		.. "`session_cookie`, or a web front end with an interactive login). Answered by "
-		.. "`csrf true` (anti-CSRF tokens) or `samesite strict`/`lax` on the process.",
-	when = function(p, m)
-		if not has_people(m) or not program_is(T.level0(p), cookie_auth) then return false end
-		if not program_flows(p, csrf_safe, csrf_refused, "requests") then return false end
-		if not serves_users(p, m) then return false end
-		return p.key .. " uses a cookie session (auth " .. tostring(T.text(p, "auth") or "cookies")
+		.. "`session_cookie` on the process or on a request into it, or a web front end with "
+		.. "an interactive login). Answered by `csrf true` (anti-CSRF tokens) or `samesite "
+		.. "strict`/`lax` on the process.",
+	answered = csrf_safe,
+	refused = csrf_refused,
+	flows = "requests",
+	applies_to = function(p, m) return has_people(m) and cookie_session(T.level0(p)) end,
+	needs = function(p, _, m) return serves_users(p, m) end,
+	detail = function(p, _, _, session)
+		local how = session == true and tostring(T.text(p, "auth") or "cookies")
+			or T.text(session, "auth") .. " on " .. session.key
+		return p.key .. " uses a cookie session (auth " .. how
 			.. ") without `csrf true` or `samesite`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	-- A forged request acts as one user.
 	impact = { integrity = 2 },
 	mitigation = "Use SameSite=Lax/Strict session cookies and anti-CSRF tokens (or a custom "
@@ -864,21 +1129,20 @@ local has_serialised = per_model(function(m)
 		or uses(m, "protocol", SERIALISED)
 end)
 
-stride {
+program_control {
 	id = "STRIDE-T-08",
 	category = "tampering",
-	applies = "process",
 	title = "Untrusted deserialisation",
 	description = "The process deserialises native objects (Java serialisation, pickle, PHP "
 		.. "serialize, RMI/IIOP...) that come from outside; a crafted payload runs code "
 		.. "during deserialisation. Raised when an untrusted inflow of the program states "
 		.. "such a `format`, `serialization` or `protocol`, or the process states it. "
 		.. "Answered by `deserialization safe` (or `allowlist`, `signed`) on the process.",
-	when = function(p, m)
-		if not has_serialised(m) then return false end
-		local flows = program_flows(p, safe_deserialisation, unsafe_deserialisation,
-			"untrusted")
-		if not flows then return false end
+	answered = safe_deserialisation,
+	refused = unsafe_deserialisation,
+	flows = "untrusted",
+	applies_to = function(_, m) return has_serialised(m) end,
+	detail = function(p, flows)
 		local hits = {}
 		for _, f in ipairs(flows) do
 			if serialised(f) then hits[#hits + 1] = f end
@@ -889,7 +1153,7 @@ stride {
 		end
 		return false
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 3, availability = 2 },
 	mitigation = "Accept only data formats (JSON with a schema), or restrict deserialisation "
 		.. "to an allow-list of classes and sign the payloads.",
@@ -900,31 +1164,35 @@ local XML = T.set { "xml", "soap", "saml", "xmlrpc", "svg", "docx", "xlsx", "rss
 local function xml_safe(v) return T.no(v, "xml_entities") or yes(v, "xxe_protection") end
 local function xml_unsafe(v) return yes(v, "xml_entities") end
 local has_xml = per_model(function(m)
-	return uses(m, "format", XML) or uses(m, "protocol", XML)
+	return uses(m, "format", XML) or uses(m, "protocol", XML) or uses(m, "serialization", XML)
 end)
 
-stride {
+program_control {
 	id = "STRIDE-T-09",
 	category = "tampering",
-	applies = "process",
 	title = "XML external entity injection",
 	description = "The process parses XML from outside with external entities enabled; a "
 		.. "crafted document reads local files, reaches internal hosts or exhausts memory. "
 		.. "Raised when an untrusted inflow of the program states `format`/`protocol` xml, "
-		.. "soap, saml, svg... Answered by `xml_entities false` (or `xxe_protection true`) on "
-		.. "the process.",
-	when = function(p, m)
-		if not has_xml(m) then return false end
-		local flows = program_flows(p, xml_safe, xml_unsafe, "untrusted")
-		if not flows then return false end
+		.. "soap, saml, svg..., or the process states such a `format` or `serialization` "
+		.. "(what it accepts) and takes untrusted input. Answered by `xml_entities false` (or "
+		.. "`xxe_protection true`) on the process.",
+	answered = xml_safe,
+	refused = xml_unsafe,
+	flows = "untrusted",
+	applies_to = function(_, m) return has_xml(m) end,
+	detail = function(p, flows)
 		for _, f in ipairs(flows) do
 			if is(f, "format", XML) or is(f, "protocol", XML) then
 				return "XML from " .. f.key .. " and no `xml_entities false`"
 			end
 		end
+		if is(p, "format", XML) or is(p, "serialization", XML) then
+			return p.key .. " accepts XML from outside input and states no `xml_entities false`"
+		end
 		return false
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 2, availability = 2 },
 	mitigation = "Disable DTDs and external entities in the XML parser, or accept JSON instead.",
 	refs = { "CWE-611", "CWE-776", "OWASP A05:2021", "ASVS V5.5.2" },
@@ -969,29 +1237,66 @@ stride {
 	refs = { "CWE-306", "OWASP A07:2021", "ASVS V2.10" },
 }
 
+local function takes_uploads(v) return yes(v, "upload") end
+
+program_control {
+	id = "STRIDE-T-11",
+	category = "tampering",
+	title = "File upload without validation",
+	description = "The program accepts files from outside and nothing states how they are "
+		.. "checked; a script uploaded as an image, an oversized archive, a crafted file name "
+		.. "or a malicious document runs code on the server, fills its disk or reaches the "
+		.. "people who download it. Raised for programs that take requests from outside and "
+		.. "accept uploads (`upload true`, or what they accept, on the process or on a "
+		.. "request into it); gateways and the platform are skipped. Answered by "
+		.. "`upload_validation ...` on the process (e.g. `upload_validation true`: type by "
+		.. "content, size, name, a malware scan).",
+	control = "upload_validation",
+	flows = "requests",
+	skip = { "gateway", "platform" },
+	detail = function(p, flows)
+		local hits
+		for _, f in ipairs(flows) do
+			if yes(f, "upload") then
+				hits = hits or {}
+				hits[#hits + 1] = f
+			end
+		end
+		if hits then
+			return "files uploaded on " .. flow_keys(hits) .. " reach " .. p.key
+				.. ", which states no `upload_validation`"
+		end
+		if has(p, "upload") or program_is(p, takes_uploads) then
+			return p.key .. " accepts file uploads from outside and states no `upload_validation`"
+		end
+		return false
+	end,
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
+	impact = T.impact_factors { integrity = 3, availability = 2 },
+	mitigation = "Check each upload by its content against an allow-list of types, limit its "
+		.. "size, generate the stored name server-side, keep the files outside the web root "
+		.. "(or in object storage) with no execute right, and scan them for malware.",
+	refs = { "CWE-434", "CWE-400", "OWASP A04:2021", "ASVS V12.1", "ASVS V12.2" },
+}
+
 -- ===========================================================================
 -- Repudiation
 
-local function audited(v) return yes(v, "audit") end
-local function unaudited(v) return T.no(v, "audit") end
-
-stride {
+program_control {
 	id = "STRIDE-R-01",
 	category = "repudiation",
-	applies = "process",
 	title = "No audit trail of actions",
 	description = "The program changes data or serves requests from others but keeps no audit "
 		.. "trail, so a user (or an insider) can deny an action and an incident cannot be "
 		.. "reconstructed. Raised for programs (a top-level process and its parts) that other "
 		.. "elements call; a gateway that only forwards requests is skipped. Answered by "
 		.. "`audit true` on the process.",
-	when = function(p)
-		if program(p).gateway then return false end
-		if not program_flows(p, audited, unaudited, "calls") then return false end
-		return p.key .. " states no `audit true`"
-	end,
+	control = "audit",
+	flows = "calls",
+	skip = { "gateway" },
+	missing = "states no `audit true`",
 	-- Repudiation takes someone who may act: a user or an insider.
-	likelihood = T.likelihood_factors(2, 2, 1, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1, population = 2 },
 	impact = { integrity = 1, compliance = 2 },
 	mitigation = "Write an append-only audit log of security-relevant actions (who, what, "
 		.. "when, from where) to a store the process cannot rewrite; keep it per the "
@@ -1019,7 +1324,7 @@ stride {
 		end
 		return false
 	end,
-	likelihood = T.likelihood_factors(2, 2, 1, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1, population = 2 },
 	impact = { integrity = 2, compliance = 2 },
 	mitigation = "Enable an audit trail on data changes (pgaudit, triggers into an "
 		.. "append-only table, object-store versioning with access logs).",
@@ -1038,8 +1343,9 @@ stride {
 		.. "a part that takes requests of its own, such as a webhook handler, serves whoever "
 		.. "sends those). Skipped: answers to calls, flows from a gateway (it forwards the "
 		.. "user's request as it is), calls to an identity provider (`kind idp`, `tech "
-		.. "keycloak`...: the call that establishes who the user is), and `public true` flows "
-		.. "(anonymous content). Answered "
+		.. "keycloak`...: the call that establishes who the user is), remote-access and "
+		.. "code-transfer flows (`protocol ssh`, `git`...: a deployment is no user's request), "
+		.. "and `public true` flows (anonymous content). Answered "
 		.. "by `identity_propagation true` on the flow (the user's token, or an on-behalf-of "
 		.. "token exchange, travels with the call).",
 	when = function(f, m)
@@ -1050,11 +1356,11 @@ stride {
 			return false
 		end
 		if is_gateway(s) or is_platform(t) or T.is_idp(t) or is_response(f) then return false end
-		if not T.serves_users(s, m) then return false end
+		if T.remote_access(f) or not T.serves_users(s, m) then return false end
 		return s.key .. " serves people and calls " .. t.key
 			.. " without `identity_propagation true`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 1, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1, population = 2 },
 	impact = { integrity = 2, compliance = 2 },
 	mitigation = "Forward the user's access token (or exchange it, RFC 8693) with each call, "
 		.. "and have the callee authorise and log on the user's identity.",
@@ -1100,7 +1406,9 @@ stride {
 		.. "on their side. Raised for flows to an external entity that is not a person (either "
 		.. "end of a `<->` flow) that carry such assets; people receiving their own data are "
 		.. "what the system is for. Answered by `minimised true` on the flow (only the fields "
-		.. "the partner needs are sent) or `encrypted true` (end-to-end encrypted payload).",
+		.. "the partner needs are sent) or `encrypted true` (end-to-end encrypted payload). "
+		.. "A flow to a third-party language model is left to the llm pack's LLM-03 when that "
+		.. "pack is loaded.",
 	when = function(f)
 		if not f.pii and f.max_sensitivity ~= "high" and f.max_sensitivity ~= "critical" then
 			return false
@@ -1109,6 +1417,8 @@ stride {
 		local ext = (t and t.kind == "external") and t
 			or (f.bidirectional and s and s.kind == "external" and s) or nil
 		if not ext or T.is_human(ext) or not ours(f) then return false end
+		-- a third-party language model is the llm pack's (LLM-03) when it is loaded
+		if T.claimed(ext, "minimised") then return false end
 		if yes(f, "minimised") or yes(f, "minimized") or yes(f, "encrypted") then return false end
 		local carried = {}
 		for _, a in ipairs(f.assets) do
@@ -1165,7 +1475,7 @@ stride {
 	refs = { "CWE-359", "CWE-212", "OWASP A04:2021" },
 }
 
-stride {
+element_control {
 	id = "STRIDE-I-04",
 	category = "information_disclosure",
 	applies = "store",
@@ -1174,10 +1484,10 @@ stride {
 		.. "snapshot, or a misconfigured volume, discloses it all. Raised for stores that "
 		.. "keep assets. Answered by `encrypted true` on the store (disk, volume or "
 		.. "column encryption).",
-	when = function(s)
-		local kept = s.assets
-		if kept[1] == nil or yes(s, "encrypted") then return false end
-		return s.key .. " keeps " .. T.names(kept) .. " without `encrypted true`"
+	control = "encrypted",
+	needs = function(s) return s.assets[1] ~= nil end,
+	detail = function(s)
+		return s.key .. " keeps " .. T.names(s.assets) .. " without `encrypted true`"
 	end,
 	-- Needs access to the storage, a backup or a snapshot: insider-level.
 	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
@@ -1231,10 +1541,9 @@ stride {
 local function error_handled(v) return yes(v, "error_handler") or T.no(v, "verbose_errors") end
 local function errors_verbose(v) return T.no(v, "error_handler") or yes(v, "verbose_errors") end
 
-stride {
+program_control {
 	id = "STRIDE-I-06",
 	category = "information_disclosure",
-	applies = "process",
 	title = "Internal details in error responses",
 	description = "Errors reach outside callers with stack traces, SQL fragments, internal "
 		.. "host names or the data being processed; attackers use them to plan the next "
@@ -1243,15 +1552,13 @@ stride {
 		.. "workloads run on and third-party products (`kind idp`, `ci`, `repository`...), "
 		.. "whose errors are the vendor's, are skipped. Answered by `error_handler true` (a global handler "
 		.. "returning sanitised errors) or `verbose_errors false` on the process.",
-	when = function(p)
-		local r = program(p)
-		if r.gateway or r.platform or r.product then return false end
-		local flows = program_flows(p, error_handled, errors_verbose, "requests")
-		if not flows then return false end
-		if parent(p) then return p.key .. " states `error_handler false`" end
-		return p.key .. " answers requests from outside and states no `error_handler`"
-	end,
-	likelihood = T.likelihood_factors(2, 1, 2),
+	answered = error_handled,
+	refused = errors_verbose,
+	flows = "requests",
+	skip = { "gateway", "platform", "product" },
+	missing = "answers requests from outside and states no `error_handler`",
+	refusal = "states `error_handler false`",
+	likelihood = T.likelihood_factors { skill = 2, motive = 1, discoverability = 2 },
 	impact = function(p) return { confidentiality = T.at_least(p, "medium") and 2 or 1 } end,
 	mitigation = "Install a global error handler that logs details server-side and returns a "
 		.. "generic message with a correlation id; disable debug modes in production.",
@@ -1259,7 +1566,6 @@ stride {
 }
 
 local function egress_fixed(v) return yes(v, "egress_allowlist") end
-local function egress_open(v) return T.no(v, "egress_allowlist") end
 
 -- Outbound HTTP-like calls a process starts to external systems (not the
 -- answers it sends to people or callers).
@@ -1276,10 +1582,9 @@ local function outbound_calls(v)
 end
 outbound_calls = T.memo(outbound_calls)
 
-stride {
+program_control {
 	id = "STRIDE-I-07",
 	category = "information_disclosure",
-	applies = "process",
 	title = "Server-side request forgery",
 	description = "The program makes outbound requests to external systems while taking "
 		.. "requests from outside; if a URL, host or path can be influenced, an attacker makes "
@@ -1288,10 +1593,10 @@ stride {
 		.. "do not count) and take requests from outside; gateways and the platform are "
 		.. "skipped. Answered by `egress_allowlist true` on the process (destinations fixed "
 		.. "in configuration or allow-listed, no user-supplied URLs).",
-	when = function(p)
-		local r = program(p)
-		if r.gateway or r.platform then return false end
-		if not program_flows(p, egress_fixed, egress_open, "requests") then return false end
+	control = "egress_allowlist",
+	flows = "requests",
+	skip = { "gateway", "platform" },
+	detail = function(p)
 		local calls = T.collect(p, outbound_calls, parent(p) == false and egress_fixed or nil)
 		if #calls == 0 then return false end
 		local seen, names = {}, {}
@@ -1305,7 +1610,7 @@ stride {
 		return p.key .. " calls " .. concat(names, ", ")
 			.. " and takes requests from outside, with no `egress_allowlist true`"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 1),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 },
 	-- Reaches the internal network, not (directly) the process's data.
 	impact = { confidentiality = 2, integrity = 2 },
 	mitigation = "Fix outbound destinations in configuration; if URLs come from users, "
@@ -1313,7 +1618,7 @@ stride {
 	refs = { "CWE-918", "OWASP A10:2021", "ASVS V12.6" },
 }
 
-stride {
+element_control {
 	id = "STRIDE-I-08",
 	category = "check",
 	applies = "store",
@@ -1322,10 +1627,8 @@ stride {
 		.. "breach (and whether encryption, backup or audit matter) cannot be judged. "
 		.. "Answered by `stores [...]` on the store, naming the assets (an empty list `[]` "
 		.. "when it keeps nothing of value).",
-	when = function(s)
-		if s.attr.stores ~= nil then return false end
-		return s.key .. " states no `stores`"
-	end,
+	answered = function(s) return s.attr.stores ~= nil end,
+	missing = "states no `stores`",
 	likelihood = { discoverability = 2 },
 	impact = { confidentiality = 1 },
 	mitigation = "List the assets the store keeps with `stores [A-01, ...]`.",
@@ -1383,21 +1686,18 @@ stride {
 		end
 		return "requests on " .. f.key .. " reach " .. t.key .. " with no `rate_limit`"
 	end,
-	likelihood = T.likelihood_factors(3, 2, 3),
+	likelihood = T.likelihood_factors { skill = 3, motive = 2, discoverability = 3 },
 	impact = { availability = 2, financial = 1 },
 	mitigation = "Rate-limit per client and per route at the edge (CDN/WAF) and in the API, "
 		.. "with timeouts and back-pressure behind it.",
 	refs = { "CWE-770", "CWE-799", "OWASP A04:2021", "OWASP API4:2023" },
 }
 
-local function body_limited(v) return yes(v, "body_limit") end
-local function body_unlimited(v) return T.no(v, "body_limit") end
 local function web_or_api(v) return T.is_web(v) or T.is_api(v) end
 
-stride {
+program_control {
 	id = "STRIDE-D-02",
 	category = "denial_of_service",
-	applies = "process",
 	title = "No limit on request size",
 	description = "The program accepts request bodies, uploads or batch sizes without an "
 		.. "upper bound; a few oversized requests exhaust its memory or CPU. Raised for web "
@@ -1407,25 +1707,14 @@ stride {
 		.. "stack pack asks the question itself (`tech hono`, with ge-stack loaded: "
 		.. "GE-HONO-02/12) are skipped. Answered by `body_limit ...` on the process (e.g. "
 		.. "`body_limit \"1MB\"`).",
-	when = function(p)
-		local r = program(p)
-		if r.gateway or r.platform or r.product or T.claimed(p, "body_limit") then return false end
-		local flows = program_flows(p, body_limited, body_unlimited, "requests")
-		if not flows then return false end
-		local http = program_is(p, web_or_api)
-		if not http then
-			for _, f in ipairs(flows) do
-				if httpish(f) then
-					http = true
-					break
-				end
-			end
-		end
-		if not http then return false end
-		if parent(p) then return p.key .. " states `body_limit none`" end
-		return p.key .. " takes requests from outside and states no `body_limit`"
-	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	control = "body_limit",
+	flows = "requests",
+	skip = { "gateway", "platform", "product" },
+	claimed = "body_limit",
+	needs = function(p, flows) return program_is(p, web_or_api) or some(flows, httpish) end,
+	missing = "takes requests from outside and states no `body_limit`",
+	refusal = "states `body_limit none`",
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { availability = 2 },
 	mitigation = "Limit body size, upload size, page size and query depth in the framework or "
 		.. "the reverse proxy in front, and set memory and CPU limits on the workload.",
@@ -1440,7 +1729,7 @@ stride {
 	refs = { "CWE-400", "CWE-770", "OWASP API4:2023", "ASVS V12.1" },
 }
 
-stride {
+element_control {
 	id = "STRIDE-D-03",
 	category = "denial_of_service",
 	applies = "store",
@@ -1449,12 +1738,11 @@ stride {
 		.. "backed up; ransomware, an operator error or a failed disk loses it. Caches "
 		.. "(`kind cache`, `tech memcached`) are skipped. Answered by `backup true` on the "
 		.. "store.",
-	when = function(s)
-		if yes(s, "backup") or T.is_cache(s) then return false end
-		if s.assets[1] == nil and s.inflows[1] == nil then return false end
-		return s.key .. " states no `backup true`"
-	end,
-	likelihood = T.likelihood_factors(2, 2, 1),
+	control = "backup",
+	skip = T.is_cache,
+	needs = function(s) return s.assets[1] ~= nil or s.inflows[1] ~= nil end,
+	missing = "states no `backup true`",
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 },
 	impact = function(s)
 		return { availability = T.at_least(s, "high") and 3 or 2, integrity = 2 }
 	end,
@@ -1487,7 +1775,7 @@ stride {
 		end
 		return false
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { availability = 2 },
 	mitigation = "Set a statement timeout and a per-account connection limit, size the "
 		.. "connection pool, and paginate every list endpoint.",
@@ -1507,10 +1795,9 @@ stride {
 local function authorised(v) return yes(v, "authz") or yes(v, "rbac") end
 local function unauthorised(v) return T.no(v, "authz") and not yes(v, "rbac") end
 
-stride {
+program_control {
 	id = "STRIDE-E-01",
 	category = "elevation_of_privilege",
-	applies = "process",
 	title = "Missing authorisation checks",
 	description = "The program authenticates callers (or takes outside input) but nothing "
 		.. "states how it decides what each caller may do: broken function- or object-level "
@@ -1518,19 +1805,14 @@ stride {
 		.. "Raised for programs with requests from outside, unless all of them are `public "
 		.. "true`; gateways that only forward requests are skipped. Answered by `authz ...` "
 		.. "or `rbac ...` on the process.",
-	when = function(p)
-		if program(p).gateway then return false end
-		local flows = program_flows(p, authorised, unauthorised, "requests")
-		if not flows then return false end
-		for _, f in ipairs(flows) do
-			if not yes(f, "public") then
-				if parent(p) then return p.key .. " states `authz none`" end
-				return p.key .. " states neither `authz` nor `rbac`"
-			end
-		end
-		return false
-	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	answered = authorised,
+	refused = unauthorised,
+	flows = "requests",
+	skip = { "gateway" },
+	needs = function(_, flows) return some(flows, function(f) return not yes(f, "public") end) end,
+	missing = "states neither `authz` nor `rbac`",
+	refusal = "states `authz none`",
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "Check authorisation server-side on every route and every object (owner or "
 		.. "tenant check), deny by default, and test admin routes with a regular user.",
@@ -1571,7 +1853,7 @@ stride {
 		return "neither `rls true` nor a least-privilege `role` on " .. s.key .. " or on "
 			.. flow_keys(missing)
 	end,
-	likelihood = T.likelihood_factors(2, 2, 1),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 },
 	impact = T.impact_factors { integrity = { "data", 2 } },
 	mitigation = "Connect with a least-privilege role per service (no superuser, no DDL), "
 		.. "and enable row-level security on every tenant-scoped table.",
@@ -1593,7 +1875,7 @@ stride {
 		.. "intended (a managed backup service), accept the finding with the reason. "
 		.. "An administrator's own access (an external person of `kind admin`, "
 		.. "`administrator`, `operator` or `dba`) is skipped: it is the admin path, whose "
-		.. "threats are a stolen admin credential (STRIDE-S-02) and a rogue admin.",
+		.. "threats are a stolen admin credential (STRIDE-S-06) and a rogue admin.",
 	when = function(f)
 		local s, t = f.source, f.target
 		if s == nil or t == nil then return false end
@@ -1604,7 +1886,7 @@ stride {
 		else return false end
 		if not T.scoped(store) then return false end
 		-- an administrator's direct access is the admin path, whose threats
-		-- are a stolen admin credential (STRIDE-S-02) and the rogue admin
+		-- are a stolen admin credential (STRIDE-S-06) and the rogue admin
 		if T.is_human(ext) and is(ext, "kind", ADMIN_KIND) then return false end
 		return ext.key .. " reaches " .. store.key .. " directly, with no process in between"
 	end,
@@ -1624,6 +1906,55 @@ stride {
 	refs = { "CWE-284", "CWE-501", "OWASP A01:2021" },
 }
 
+-- What filters web attacks in front of a program: a WAF, a CDN or an API
+-- gateway (`waf true` on any element says it filters too). A load
+-- balancer, reverse proxy or ingress only forwards: it is no guard.
+local FILTER_KIND = T.set { "waf", "cdn", "gateway", "api_gateway", "edge" }
+local FILTER_TECH = T.set { "bunnycdn", "cloudflare", "cloudfront", "akamai", "fastly", "kong",
+	"apigee", "modsecurity", "coraza" }
+local function filters(v)
+	return has(v, "waf") or is(v, "kind", FILTER_KIND) or is(v, "tech", FILTER_TECH)
+end
+-- A gateway that forwards without filtering.
+local function forwarder(v) return is_gateway(v) and not filters(v) end
+
+local function internet_request(f)
+	local s = f.source
+	return s ~= nil and s.kind == "external" and (s.zone or "internet") == "internet"
+		and httpish(f) and not is_response(f) and not yes(f, "waf")
+end
+
+-- The internet entities whose requests reach forwarder g with no filter
+-- on the way (through other forwarders too), or nil.
+local unfiltered_senders = T.memo(function(g)
+	local out, seen = nil, {}
+	local function walk(v, depth)
+		if seen[v] or depth > 8 then return end
+		seen[v] = true
+		for _, f in ipairs(T.requests(v)) do
+			local s = f.source
+			if internet_request(f) then
+				out = out or {}
+				out[#out + 1] = s.key
+			elseif s and s.kind == "process" and forwarder(s) and httpish(f) and not yes(f, "waf")
+				and not is_response(f) then
+				walk(s, depth + 1)
+			end
+		end
+	end
+	walk(g, 0)
+	return out
+end)
+
+-- True when forwarder g passes requests on to a process.
+local function forwards(g)
+	for _, f in ipairs(g.outflows) do
+		local t = f.target
+		if f.source == g and t and t.kind == "process" and not is_response(f) then return true end
+	end
+	return false
+end
+
 stride {
 	id = "STRIDE-E-04",
 	category = "elevation_of_privilege",
@@ -1632,19 +1963,36 @@ stride {
 	description = "Requests from the internet reach the process directly, with no WAF, CDN or "
 		.. "API gateway in front to filter attacks and absorb floods (trust boundary 1 of the "
 		.. "team's map). Raised for HTTP-like flows (a WAF filters web requests, not SSH or "
-		.. "database sessions). Answered by modelling the gateway as a process (`kind gateway`, "
-		.. "`waf`, `cdn`, or `tech bunnycdn`, `cloudflare`...) between them, or `waf true` "
-		.. "on the flow or the process.",
+		.. "database sessions) from an internet entity, and for those a load balancer, "
+		.. "reverse proxy or ingress (`kind load_balancer`, `proxy`, `ingress`, `tech "
+		.. "haproxy`, `nginx`, `traefik`...) passes on from one: such a forwarder filters "
+		.. "nothing, so the finding is on the flow into the program behind it (on the flow "
+		.. "into the forwarder when nothing behind it is modelled). Answered by modelling a "
+		.. "filter as a process (`kind waf`, `cdn`, `gateway`, `api_gateway`, or `tech "
+		.. "bunnycdn`, `cloudflare`, `kong`...) between them, or `waf true` on the flow, the "
+		.. "process or the forwarder.",
 	when = function(f)
 		local s, t = f.source, f.target
-		if s == nil or t == nil or s.kind ~= "external" or t.kind ~= "process" then return false end
-		if (s.zone or "internet") ~= "internet" or not httpish(f) or is_response(f) then
+		if s == nil or t == nil or t.kind ~= "process" then return false end
+		if s.kind == "external" then
+			if not internet_request(f) or has(t, "waf") or not T.scoped(t) then return false end
+			if is_gateway(t) and (filters(t) or forwards(t)) then return false end
+			if is_gateway(t) then
+				return "internet entity " .. s.key .. " reaches " .. t.key
+					.. ", a forwarder that filters nothing: no WAF on the way"
+			end
+			return "internet entity " .. s.key .. " reaches " .. t.key .. " with no WAF or gateway"
+		end
+		if s.kind ~= "process" or not forwarder(s) or is_gateway(t) or not T.scoped(t) then
 			return false
 		end
-		if yes(f, "waf") or has(t, "waf") or is_gateway(t) or not T.scoped(t) then return false end
-		return "internet entity " .. s.key .. " reaches " .. t.key .. " with no WAF or gateway"
+		if not httpish(f) or is_response(f) or yes(f, "waf") or has(t, "waf") then return false end
+		local senders = unfiltered_senders(s)
+		if not senders then return false end
+		return "internet traffic from " .. concat(senders, ", ") .. " reaches " .. t.key
+			.. " through " .. s.key .. ", a forwarder that filters nothing: no WAF on the way"
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	-- Defence in depth: the impact is what the filter would have stopped.
 	impact = { integrity = 2, availability = 2 },
 	mitigation = "Route internet traffic through a CDN/WAF or an API gateway with the OWASP "
@@ -1683,7 +2031,7 @@ stride {
 		if not bad then return false end
 		return p.key .. " states " .. concat(bad, ", ")
 	end,
-	likelihood = T.likelihood_factors(2, 2, 2),
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = T.impact_factors { integrity = 3, availability = 3 },
 	mitigation = "Run as a non-root user with a read-only root filesystem and dropped "
 		.. "capabilities; no host mounts or host networking.",
@@ -1694,4 +2042,155 @@ stride {
 			.. "`--privileged`.",
 	},
 	refs = { "CWE-250", "CWE-269", "OWASP A05:2021" },
+}
+
+-- ---------------------------------------------------------------------------
+-- Runtimes: what runs on which host or cluster. An element's runtime is
+-- the process or boundary its `runs_on` names (or a runtime the model does
+-- not draw, named by a string), and each boundary of a runtime kind
+-- (`kind host`, `cluster`, `vm`...) it lies in. A part runs where its
+-- program runs.
+local RUNTIME_KIND = T.set { "host", "node", "cluster", "vm", "virtual_machine", "hypervisor",
+	"runtime", "server", "platform", "virtualization" }
+
+-- Technologies with no server the team runs: serverless functions and
+-- managed data services, hardened by their provider.
+local MANAGED_TECH = T.set { "lambda", "cloudfunctions", "azurefunctions", "vercel", "netlify",
+	"cloudflare_workers", "s3", "gcs", "azureblob", "r2", "dynamodb", "firestore", "cosmosdb",
+	"supabase", "aurora", "bunnycdn", "cloudflare", "cloudfront", "akamai", "fastly" }
+
+-- The runtime element v's `runs_on` names, or nil (a string the model
+-- does not draw, or nothing stated).
+local function runs_on(v, m)
+	local name = T.value(v, "runs_on")
+	if type(name) ~= "string" then return nil end
+	return m.get(name)
+end
+
+-- Per model: each runtime's workloads, by the runtime's key (an element's
+-- key, or the string `runs_on` states), in model order.
+local runtimes = per_model(function(m)
+	local index = {}
+	local function add(key, runtime, w)
+		local entry = index[key]
+		if entry == nil then
+			entry = { key = key, element = runtime, workloads = {} }
+			index[key] = entry
+		end
+		local list = entry.workloads
+		if list[#list] ~= w then list[#list + 1] = w end
+	end
+	for _, kind in ipairs { "process", "store" } do
+		for _, v in ipairs(m.elements(kind)) do
+			if not v.parent then
+				local name = T.value(v, "runs_on")
+				if type(name) == "string" then
+					local runtime = m.get(name)
+					add(runtime and runtime.key or name, runtime, v)
+				end
+				for _, b in ipairs(v.boundaries) do
+					if is(b, "kind", RUNTIME_KIND) then add(b.key, b, v) end
+				end
+			end
+		end
+	end
+	return index
+end)
+
+stride {
+	id = "STRIDE-E-06",
+	category = "elevation_of_privilege",
+	applies = { "process", "store", "boundary" },
+	title = "Server hardening missing",
+	description = "A server the team runs keeps its defaults: services, ports, accounts and "
+		.. "packages it does not need, and no benchmark it is held to; a known vulnerability "
+		.. "or a default setting gives an attacker a foothold, and from there everything on "
+		.. "it. Raised for the servers of the model: the runtimes (the platform, `tech k3s`, "
+		.. "`kind cluster`, `host`...; a process or a boundary of kind `host`, `vm`, "
+		.. "`cluster`... that something `runs_on` or lies in), self-hosted third-party "
+		.. "products (`kind idp`, `ci`, `repository`; `tech keycloak`, `jenkins`...), and "
+		.. "stores that keep critical data and run on no modelled runtime. Programs the team "
+		.. "writes are judged through their runtime; gateways, serverless functions and "
+		.. "managed services (`tech lambda`, `s3`, `dynamodb`, `cloudflare`...) are their "
+		.. "provider's to harden. Answered by `hardened ...` (e.g. `hardened cis`) on the "
+		.. "element or on the runtime it runs on.",
+	when = function(v, m)
+		if v.kind ~= "boundary" and parent(v) then return false end
+		if yes(v, "hardened") or is(v, "tech", MANAGED_TECH) then return false end
+		local what
+		if v.kind == "boundary" then
+			if not runtimes(m)[v.key] then return false end
+			what = "the runtime of " .. T.keys(runtimes(m)[v.key].workloads)
+		elseif v.kind == "process" then
+			local r = program(v)
+			if r.gateway then return false end
+			if r.platform or runtimes(m)[v.key] then what = "the platform workloads run on"
+			elseif r.product then what = "a third-party product"
+			else return false end
+		else
+			if T.sensitivity(v) ~= "critical" or runs_on(v, m) then return false end
+			for _, b in ipairs(v.boundaries) do
+				if is(b, "kind", RUNTIME_KIND) then return false end
+			end
+			what = "a store of critical data"
+		end
+		return v.key .. " (" .. what .. ") states no `hardened`"
+	end,
+	-- A default or unpatched server is found by scanning; what it exposes
+	-- is the server itself, whatever it holds.
+	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 },
+	impact = { confidentiality = 2, integrity = 2, availability = 2 },
+	mitigation = "Harden the server to a benchmark (CIS, or the vendor's guide): a minimal "
+		.. "image, needless services, ports and accounts removed, patches applied on a "
+		.. "schedule, and the configuration checked for drift.",
+	refs = { "CWE-16", "CWE-1188", "OWASP A05:2021", "ASVS V14.1", "CIS Benchmarks" },
+}
+
+-- True for a workload that takes requests from the internet (directly or
+-- through pass-through processes: doc/language.md, "Exposure").
+local function internet_facing(v) return v.exposure == "internet" end
+
+stride {
+	id = "STRIDE-E-07",
+	category = "elevation_of_privilege",
+	applies = { "process", "store", "boundary" },
+	title = "Mixed workloads on a shared runtime",
+	description = "Internet-facing workloads share a host, cluster or virtualisation platform "
+		.. "with workloads that are not; one escape from a compromised front end (a container "
+		.. "or VM breakout, a shared kernel, a shared node's credentials) reaches the back "
+		.. "ends and their data. A runtime is what `runs_on` names (a process or boundary of "
+		.. "the model, or a string naming one it does not draw) or a boundary of kind `host`, "
+		.. "`node`, `cluster`, `vm`... around the workloads. Raised on the runtime (on the first "
+		.. "workload that names an undrawn one) when it runs both kinds. Answered by "
+		.. "`isolation ...` on the runtime (separate node pools, VMs, a sandboxed runtime "
+		.. "such as gVisor or Kata), or on every workload.",
+	when = function(v, m)
+		local entry
+		local name = v.kind ~= "boundary" and T.value(v, "runs_on") or nil
+		if type(name) == "string" and runs_on(v, m) == nil then
+			entry = runtimes(m)[name]
+			if entry == nil or entry.workloads[1] ~= v then return false end
+		else
+			entry = runtimes(m)[v.key]
+			if entry == nil or yes(v, "isolation") then return false end
+		end
+		local front, back = {}, {}
+		for _, w in ipairs(entry.workloads) do
+			if not yes(w, "isolation") then
+				if internet_facing(w) then front[#front + 1] = w.key
+				else back[#back + 1] = w.key end
+			end
+		end
+		if front[1] == nil or back[1] == nil then return false end
+		return entry.key .. " runs internet-facing " .. concat(front, ", ") .. " beside "
+			.. concat(back, ", ") .. ", with no `isolation`"
+	end,
+	-- An escape takes a foothold in a front end first, and expert skill.
+	likelihood = { skill = 3, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
+	-- Defence in depth, as a missing WAF: the impact is what the separation
+	-- would have contained.
+	impact = { confidentiality = 2, integrity = 2, availability = 2 },
+	mitigation = "Run internet-facing and back-end workloads on separate hosts, node pools or "
+		.. "VMs (or a sandboxed runtime), with no shared credentials between them.",
+	refs = { "CWE-1189", "CWE-653", "OWASP A05:2021" },
 }

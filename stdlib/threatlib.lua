@@ -7,7 +7,8 @@
 --
 --   attributes   T.value, T.yes, T.no, T.stated, T.has, T.any, T.is, T.text
 --   elements     T.is_web, T.is_api, T.is_sql, T.is_nosql, T.is_human,
---                T.is_gateway, T.is_platform, T.is_idp, T.is_product, ...,
+--                T.is_gateway, T.is_platform, T.is_idp, T.is_product,
+--                T.is_llm, T.is_agent, T.is_tool, T.is_vector_store, ...,
 --                T.parent,
 --                T.level0, T.in_process, T.secure_transport, T.remote_access,
 --                T.flows, T.other, T.untrusted_inflows, T.requests,
@@ -286,8 +287,24 @@ T.PLATFORM_TECH = T.set { "k3s", "k8s", "kubernetes", "openshift", "rancher", "n
 	"docker", "swarm", "podman", "eks", "aks", "gke", "ecs", "proxmox", "vmware" }
 T.PLATFORM_KIND = T.set { "cluster", "platform", "orchestrator", "infrastructure", "host",
 	"node", "runtime", "control_plane", "hypervisor" }
+-- LLM applications (the llm pack, doc/packs.md): a language model,
+-- whether a provider's API (an external) or one the team hosts (a
+-- process); an agent, a program whose model decides which tools to call;
+-- a tool such an agent calls; a vector store that retrieval reads.
+T.LLM_TECH = T.set { "openai", "azure_openai", "gpt", "chatgpt", "anthropic", "claude", "gemini",
+	"vertex_ai", "bedrock", "mistral", "cohere", "groq", "deepseek", "openrouter", "llama",
+	"ollama", "vllm", "tgi", "llamacpp", "huggingface" }
+T.LLM_KIND = T.set { "llm", "language_model", "foundation_model", "chat_model", "genai" }
+T.AGENT_KIND = T.set { "agent", "ai_agent", "llm_agent" }
+T.TOOL_KIND = T.set { "tool", "mcp_server", "plugin" }
+T.TOOL_TECH = T.set { "mcp" }
+T.VECTOR_STORE_TECH = T.set { "pgvector", "pinecone", "weaviate", "qdrant", "chroma",
+	"chromadb", "milvus", "faiss", "lancedb", "vespa" }
+T.VECTOR_STORE_KIND = T.set { "vector_store", "vector_db", "vector_database", "vector_index",
+	"embeddings" }
 T.HUMAN_KIND = T.set { "user", "users", "human", "person", "browser", "customer",
-	"admin", "administrator", "operator", "employee", "staff", "mobile", "client" }
+	"admin", "administrator", "operator", "employee", "staff", "mobile", "client",
+	"developer", "dba" }
 -- Transport protocols that are encrypted by definition.
 T.SECURE_PROTOCOL = T.set { "https", "wss", "tls", "mtls", "grpcs", "h2", "http2s",
 	"sftp", "ssh", "scp", "ldaps", "smtps", "imaps", "amqps", "mqtts", "kafka+ssl",
@@ -322,6 +339,12 @@ T.is_gateway = tech_or_kind(T.GATEWAY_TECH, T.GATEWAY_KIND)
 T.is_platform = tech_or_kind(T.PLATFORM_TECH, T.PLATFORM_KIND)
 T.is_idp = tech_or_kind(T.IDP_TECH, T.IDP_KIND)
 T.is_product = tech_or_kind(T.PRODUCT_TECH, T.PRODUCT_KIND)
+T.is_llm = tech_or_kind(T.LLM_TECH, T.LLM_KIND)
+T.is_tool = tech_or_kind(T.TOOL_TECH, T.TOOL_KIND)
+T.is_vector_store = tech_or_kind(T.VECTOR_STORE_TECH, T.VECTOR_STORE_KIND)
+-- An agent is said by its `kind`: a framework (LangChain...) also builds
+-- programs that call no tools.
+function T.is_agent(v) return v.kind == "process" and is(v, "kind", T.AGENT_KIND) end
 
 -- True when the flow is a remote-access session or a code transfer (by
 -- its `protocol`, T.REMOTE_ACCESS_PROTOCOL) rather than application traffic.
@@ -895,11 +918,22 @@ end
 -- T.confidentiality and T.compliance give, and no Lua call per finding
 -- (doc/rules.md "The pack API"). Prefer these to functions of the element.
 --
---   likelihood = T.likelihood_factors(2, 2, 1)
+--   likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 }
 --     == function(v) return T.likelihood(v, 2, 2, 1) end
 --   impact = T.impact_factors { integrity = 2 }
 --     == function(v, m) return T.impact(v, m, { integrity = 2 }) end
+--
+-- The factors are named (skill, motive, discoverability, and population,
+-- which follows the element's exposure when left out); opportunity always
+-- follows the exposure. The older positional form
+-- T.likelihood_factors(skill, motive, discoverability[, population]) gives
+-- the same table.
 function T.likelihood_factors(skill, motive, discoverability, population)
+	if type(skill) == "table" then
+		local named = skill
+		skill, motive = named.skill, named.motive
+		discoverability, population = named.discoverability, named.population
+	end
 	return {
 		skill = skill,
 		motive = motive,
@@ -959,20 +993,30 @@ end
 -- packs that were loaded together.
 local claims = {}
 
--- Claims attribute `name` for the elements whose `tech` is in `techs`.
-function T.claim(name, techs)
-	local set = claims[name]
+local kind_claims = {}
+
+local function claim_words(index, name, words)
+	local set = index[name]
 	if set == nil then
 		set = {}
-		claims[name] = set
+		index[name] = set
 	end
-	for w in pairs(techs) do set[w] = true end
+	for w in pairs(words) do set[w] = true end
 end
 
--- True when some loaded pack claimed attribute `name` for v's `tech`.
+-- Claims attribute `name` for the elements whose `tech` is in `techs`
+-- (or, when `kinds` is given, whose `kind` is in `kinds`).
+function T.claim(name, techs, kinds)
+	claim_words(claims, name, techs)
+	if kinds then claim_words(kind_claims, name, kinds) end
+end
+
+-- True when some loaded pack claimed attribute `name` for v's `tech` or `kind`.
 function T.claimed(v, name)
 	local set = claims[name]
-	return set ~= nil and is(v, "tech", set)
+	if set ~= nil and is(v, "tech", set) then return true end
+	set = kind_claims[name]
+	return set ~= nil and is(v, "kind", set)
 end
 
 return T

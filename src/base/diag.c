@@ -79,6 +79,24 @@ void tm_diags_free(tm_diags *diags)
 	memset(diags, 0, sizeof(*diags));
 }
 
+void tm_diags_push(tm_diags *to, tm_diag *diag)
+{
+	if (diag->severity == TM_SEV_ERROR) {
+		if (++to->errors > TM_DIAG_MAX_ERRORS) {
+			free_diag(diag);
+			return;
+		}
+	} else {
+		to->warnings++;
+	}
+	TM_VEC_PUSH(to->items, to->count, to->cap, *diag);
+}
+
+void tm_diag_free(tm_diag *diag)
+{
+	free_diag(diag);
+}
+
 void tm_diags_append(tm_diags *to, tm_diags *from)
 {
 	/* As if from's had been reported to `to`: errors past the cap are

@@ -24,6 +24,8 @@ typedef struct tm_diag {
 	char *message;
 	tm_note *notes;
 	size_t nnotes;
+	unsigned quota; /* 0, or the share of messages it counts against (the
+	                 * rules engine: 1 + the pack whose rule failed) */
 } tm_diag;
 
 typedef struct tm_diags {
@@ -45,6 +47,11 @@ void tm_diag_note(tm_diag *diag, tm_span span, const char *fmt, ...) __attribute
 /* Moves every diagnostic of `from` to the end of `to`, keeping the cap on
  * errors as if they had been reported to `to`. */
 void tm_diags_append(tm_diags *to, tm_diags *from);
+/* Moves one diagnostic to the end of `to` as tm_diags_append does; frees
+ * it when past the cap. */
+void tm_diags_push(tm_diags *to, tm_diag *diag);
+/* Frees one diagnostic's texts (it is not in any list). */
+void tm_diag_free(tm_diag *diag);
 
 /* Prints every diagnostic sorted by file and place, then "N errors". */
 void tm_diags_render(tm_buf *out, const tm_diags *diags, bool color);

@@ -186,4 +186,11 @@
 #define PATH_MAX_STEPS  200000
 /* "did you mean" compares against at most this many ids. */
 #define MAX_SUGGEST_CANDIDATES 20000
+/* The repository checks (src/repo): the README is read up to this many
+ * bytes; the search for a model stops this many folders deep and after
+ * this many directory entries. */
+#define TM_REPO_README_MAX_BYTES ((size_t)4 * 1024 * 1024)
+#define TM_REPO_SCAN_DEPTH       16
+#define TM_REPO_SCAN_ENTRIES     ((size_t)200000)
+
 #endif

@@ -25,6 +25,7 @@
 #include "render/render.h"
 #include "render/report.h"
 #include "render/rules_text.h"
+#include "repo/readme.h"
 #include "review/selfcheck.h"
 #include "render/term.h"
 #include "risk/risk.h"
@@ -221,9 +222,32 @@ static void write_check_text(tm_buf *text, const tm_session *session, bool headi
 	}
 }
 
+/* The repository of the model at `path` for `check`: --repo's when given
+ * (explicit), else the enclosing git work tree unless THREAT_NO_REPO is
+ * set. False when there is none. */
+static bool model_repo(tm_repo *repo, const tm_repo *explicit_repo, const char *path)
+{
+	memset(repo, 0, sizeof *repo);
+	if (explicit_repo->root) {
+		repo->dir = tm_xstrdup(explicit_repo->dir);
+		repo->root = tm_xstrdup(explicit_repo->root);
+		return true;
+	}
+	const char *off = getenv("THREAT_NO_REPO");
+	if ((off && *off) || !path)
+		return false;
+	char *found = tm_repo_find_root(path);
+	bool opened = found && tm_repo_open(repo, found);
+	free(found);
+	return opened;
+}
+
 static int cmd_check(int argc, char **argv)
 {
-	const char *format = "text", *fail_on = NULL, *today_text = NULL, *budget_text = NULL;
+	const char *format = "text", *fail_on = NULL, *today_text = NULL, *budget_text = NULL,
+	           *repo_dir = NULL;
+	tm_repo explicit_repo = {0};
+	tm_repo_stand_in stand_in = {0};
 	bool no_rules = false, self_check = false, timings = false, merge = false, strict = false,
 	     bad = false;
 	const char **files = tm_xcalloc((size_t)argc, sizeof(char *));
@@ -252,6 +276,10 @@ static int cmd_check(int argc, char **argv)
 			if (!value)
 				goto out;
 			budget_text = value;
+		} else if (tm_cli_option(argc, argv, &i, "--repo", &value)) {
+			if (!value)
+				goto out;
+			repo_dir = value;
 		} else if (strcmp(argv[i], "--no-rules") == 0) {
 			no_rules = true;
 		} else if (strcmp(argv[i], "--self-check") == 0) {
@@ -269,8 +297,17 @@ static int cmd_check(int argc, char **argv)
 			files[nfiles++] = argv[i];
 		}
 	}
-	if (!nfiles) {
+	if (repo_dir && !tm_repo_open(&explicit_repo, repo_dir)) {
+		tm_cli_usage_error("--repo %s is not a folder", repo_dir);
+		goto out;
+	}
+	if (!nfiles && !repo_dir) {
 		tm_cli_usage_error("check needs a model file%s", "");
+		goto out;
+	}
+	if (!nfiles && tm_repo_has_model(explicit_repo.root)) {
+		tm_cli_usage_error("check needs a model file: the repository %s holds *.threat files",
+		                   repo_dir);
 		goto out;
 	}
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "sarif") != 0 &&
@@ -299,6 +336,13 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (!tm_cli_today(today_text, &options.today))
 		goto out;
+	if (!nfiles) {
+		/* A repository without a model: a stand-in model, served from
+		 * memory, on which the governance pack raises GOV-06 (A04). */
+		tm_repo_stand_in_init(&stand_in, repo_dir, options.today);
+		files[nfiles++] = stand_in.path;
+		options.reader = &stand_in.reader;
+	}
 
 	/* Each FILE is a model of its own (its includes are its parts), unless
 	 * --merge makes them the parts of one. Models are checked and written
@@ -322,7 +366,15 @@ static int cmd_check(int argc, char **argv)
 	for (size_t m = 0; m < nmodels; m++) {
 		double opened = tm_clock_seconds();
 		tm_session *session = NULL;
+		tm_repo repo;
+		bool in_repo = model_repo(&repo, &explicit_repo, stand_in.path ? NULL : files[m]);
+		options.probe = !in_repo ? NULL : stand_in.path ? tm_repo_probe_missing : tm_repo_probe;
+		options.probe_context = in_repo ? &repo : NULL;
 		tm_session_open(&session, merge ? files : &files[m], merge ? nfiles : 1, &options);
+		if (in_repo)
+			tm_repo_close(&repo);
+		session->options.probe = NULL;
+		session->options.probe_context = NULL;
 		load_seconds += tm_clock_seconds() - opened;
 		tm_cli_print_diags(&session->diags);
 		bool good = !session->model_failed;
@@ -376,6 +428,8 @@ out:
 		tm_session_free(sessions[m]);
 	free(sessions);
 	free(files);
+	tm_repo_close(&explicit_repo);
+	tm_repo_stand_in_free(&stand_in);
 	return status;
 }
 
@@ -554,7 +608,8 @@ static int cmd_rules(int argc, char **argv)
 		goto out;
 	}
 	int loaded = npacks ? tm_rules_load_names(&rules, packs, npacks, ".", &diags)
-	                    : tm_rules_load_names(&rules, tm_rules_default_packs, 4, ".", &diags);
+	                    : tm_rules_load_names(&rules, tm_rules_default_packs, TM_RULES_NDEFAULT_PACKS,
+	                                          ".", &diags);
 	tm_cli_print_diags(&diags);
 	if (loaded != TM_OK)
 		goto out;

@@ -191,16 +191,43 @@ typedef struct tm_use {
 	const tm_decl *decl;
 } tm_use;
 
+/* One entry of the model's version history (`history [ { ... } ]`). */
+typedef struct tm_history_entry {
+	const char *version; /* as written: "1.3" */
+	int32_t date;
+	const char *author;
+	const char *changes; /* what changed in this version */
+} tm_history_entry;
+
 typedef struct tm_meta {
 	const char *name;    /* the model's label */
 	const tm_decl *decl; /* NULL if the model has no `model` statement (an error) */
 	int32_t date;        /* or INT32_MIN */
 	int32_t next_review; /* or INT32_MIN */
 	tm_sensitivity sensitivity;
+	tm_history_entry *history; /* in the order written; NULL when there is none */
+	size_t nhistory;
 } tm_meta;
+
+/* What the repository the model lives in says about it (doc/packs.md,
+ * "governance"): filled by src/repo before the packs run, read by the
+ * governance pack and --self-check. Paths are relative to the root. */
+typedef struct tm_repo_facts {
+	const char *root;        /* the repository's folder, as given or found */
+	bool no_model;           /* the repository holds no model: the model is a stand-in */
+	const char *model_path;  /* the model's first file; NULL when outside the root */
+	const char *readme;      /* the README at the root; NULL when there is none */
+	bool readme_links_model; /* the README names model_path or the wiki path */
+	const char *wiki;        /* the model's `wiki` path; NULL when not stated */
+	bool wiki_exists;        /* wiki names a regular file inside the root */
+	/* Without `wiki`: the first wiki/docs/clients/NAME/security/
+	 * threat-model.md in the repository (the practice's path), or NULL */
+	const char *wiki_found;
+} tm_repo_facts;
 
 typedef struct tm_model {
 	tm_arena *arena;
+	tm_repo_facts *repo; /* NULL: no repository known */
 	tm_file **files;
 	size_t nfiles;
 	tm_meta meta;

@@ -491,6 +491,112 @@ static tm_element *make_element(resolver *r, const tm_decl *decl, tm_element *pa
 	return el;
 }
 
+/* The text of a history entry's field: a word, a string or a number. */
+static const char *entry_text(const tm_value *value)
+{
+	if (value && value->text &&
+	    (value->kind == TM_VAL_IDENT || value->kind == TM_VAL_STRING || value->kind == TM_VAL_NUMBER))
+		return value->text;
+	return NULL;
+}
+
+/* ORDER HISTORY FIELD */
+static const char *const history_fields[] = {"version", "date", "author", "changes"};
+
+/* One `{ version "1.3"  date 2026-03-24  author "faye"  changes "..." }`
+ * of the model's history; false after an error. */
+static bool read_history_entry(resolver *r, const tm_source *src, const tm_value *value,
+                               tm_history_entry *entry)
+{
+	if (value->kind != TM_VAL_BLOCK) {
+		tm_diag *d =
+		    tm_diag_error(r->diags, tm_value_span(value, src), "a history entry must be a block");
+		tm_diag_note(
+		    d, no_span(),
+		    "write `{ version \"1.0\"  date 2026-03-24  author \"faye\"  changes \"...\" }`");
+		return false;
+	}
+	const tm_block *block = value->block;
+	const tm_value *fields[COUNT(history_fields)] = {NULL};
+	bool ok = true;
+	for (size_t i = 0; i < block->count; i++) {
+		const tm_attr *attr = block->items[i].attr;
+		if (!attr || !attr->name) {
+			if (block->items[i].decl) {
+				tm_diag_error(r->diags, tm_decl_keyword_span(block->items[i].decl),
+				              "a history entry holds no statements");
+				ok = false;
+			}
+			continue;
+		}
+		size_t k = 0;
+		while (k < COUNT(history_fields) && strcmp(attr->name, history_fields[k]) != 0)
+			k++;
+		if (k == COUNT(history_fields)) {
+			tm_diag *d = tm_diag_error(
+			    r->diags, tm_attr_name_span(attr, src),
+			    "unknown history field '%s' (version, date, author, changes)", attr->name);
+			suggest_from(d, attr->name, history_fields, COUNT(history_fields));
+			ok = false;
+			continue;
+		}
+		fields[k] = attr->value;
+	}
+	/* ORDER HISTORY FIELD */
+	entry->version = entry_text(fields[0]);
+	entry->author = entry_text(fields[2]);
+	entry->changes = entry_text(fields[3]);
+	entry->date = fields[1] && fields[1]->kind == TM_VAL_DATE ? fields[1]->date : INT32_MIN;
+	if (fields[1] && fields[1]->kind != TM_VAL_DATE) {
+		tm_diag_error(r->diags, tm_value_span(fields[1], src), "date must be a date (YYYY-MM-DD)");
+		ok = false;
+	}
+	static const char *const text_wants[] = {"version", NULL, "author", "changes"};
+	const char *const texts[] = {entry->version, NULL, entry->author, entry->changes};
+	for (size_t k = 0; k < COUNT(history_fields); k++) {
+		if (!text_wants[k] || !fields[k] || texts[k])
+			continue;
+		tm_diag_error(r->diags, tm_value_span(fields[k], src), "%s must be a word or a string",
+		              history_fields[k]);
+		ok = false;
+	}
+	for (size_t k = 0; k < COUNT(history_fields) && ok; k++)
+		if (!fields[k]) {
+			tm_diag_error(r->diags, block->span,
+			              "a history entry needs %s (version, date, author, changes)",
+			              history_fields[k]);
+			ok = false;
+		}
+	return ok;
+}
+
+/* history = "[" { entry } "]", or one entry alone. */
+static void read_history(resolver *r, const tm_decl *decl)
+{
+	const tm_attr *attr = block_attr(decl->block, "history");
+	if (!attr || !attr->value)
+		return;
+	const tm_source *src = decl->span.src;
+	const tm_value *value = attr->value;
+	const tm_value *const *items = (const tm_value *const *)&value;
+	size_t count = 1;
+	if (value->kind == TM_VAL_LIST) {
+		items = (const tm_value *const *)value->items;
+		count = value->nitems;
+	}
+	tm_meta *meta = &r->m->meta;
+	meta->history = tm_arena_alloc(r->arena, sizeof(*meta->history) * (count ? count : 1));
+	for (size_t i = 0; i < count; i++) {
+		if (!items[i])
+			continue;
+		tm_history_entry entry;
+		if (read_history_entry(r, src, items[i], &entry))
+			meta->history[meta->nhistory++] = entry;
+	}
+	if (!meta->nhistory)
+		meta->history = NULL;
+}
+
 static void collect_model(resolver *r, const tm_decl *decl)
 {
 	tm_meta *meta = &r->m->meta;
@@ -504,6 +610,7 @@ static void collect_model(resolver *r, const tm_decl *decl)
 	meta->name = decl->label ? decl->label : "";
 	meta->date = date_attr(r, decl->block, "date");
 	meta->next_review = date_attr(r, decl->block, "next_review");
+	read_history(r, decl);
 	const tm_attr *sensitivity = block_attr(decl->block, "sensitivity");
 	if (sensitivity)
 		meta->sensitivity = sensitivity_value(r, decl->span.src, sensitivity);
@@ -1068,6 +1175,43 @@ static void resolve_attributes(resolver *r)
 	free(stamp);
 }
 
+/* `runs_on` written as a name must name the process (a cluster, a host)
+ * or the boundary (of kind host or cluster) the element runs on; a
+ * quoted string names a runtime the model does not draw. */
+static void resolve_runtimes(resolver *r)
+{
+	tm_model *m = r->m;
+	for (size_t i = 0; i < m->nelements; i++) {
+		tm_element *el = m->elements[i];
+		if ((el->kind != TM_EL_PROCESS && el->kind != TM_EL_STORE) || !el->decl)
+			continue;
+		const tm_attr *attr = block_attr(el->decl->block, "runs_on");
+		if (!attr || !attr->value || attr->value->kind != TM_VAL_IDENT)
+			continue;
+		tm_span span = tm_value_span(attr->value, el->decl->span.src);
+		unsigned runtimes = (1u << TM_EL_PROCESS) | (1u << TM_EL_BOUNDARY);
+		tm_element *runtime = tm_strmap_get(m->index, attr->value->text);
+		if (!runtime) {
+			if (lost_name(r, attr->value->text))
+				continue;
+			tm_diag *d = tm_diag_error(r->diags, span, "unknown element '%s'", attr->value->text);
+			suggest(r, d, attr->value->text, runtimes);
+			if (d)
+				tm_diag_note(
+				    d, no_span(),
+				    "runs_on names a process or boundary of the model, or a runtime it "
+				    "does not draw as a string: runs_on \"%s\"",
+				    attr->value->text);
+		} else if (runtime->kind != TM_EL_PROCESS && runtime->kind != TM_EL_BOUNDARY) {
+			tm_diag_error(r->diags, span, "runs_on names a process or a boundary; '%s' is %s %s",
+			              attr->value->text, article(runtime->kind),
+			              tm_element_kind_names[runtime->kind]);
+		} else if (runtime == el) {
+			tm_diag_error(r->diags, span, "%s cannot run on itself", el->key);
+		}
+	}
+}
+
 /* ---- pass 6: threats, mitigations, acceptances ---- */
 
 static void read_factors(resolver *r, const tm_threat *threat, const tm_attr *attr, const char *what,
@@ -1382,6 +1526,7 @@ void tm_model_resolve(tm_model *model, tm_diags *diags)
 	free(r.inner_listed);
 	resolve_attributes(&r);
 	resolve_exposure(&r);
+	resolve_runtimes(&r);
 	resolve_statements(&r);
 	tm_strmap_free(r.ids);
 	tm_strmap_free(r.pairs);

@@ -89,11 +89,14 @@ static const builtin language[] = {
     {"encrypted", STORE | FLOW, TM_AT_BOOL, NULL, "encrypted at rest (store) or end to end (flow)"},
     {"found", THREAT, TM_AT_DATE, NULL, "when the threat was found; its deadline runs from it"},
     {"handles", PROCESS | EXTERNAL, TM_AT_IDS, NULL, "assets it works on beyond those its flows carry"},
+    {"history", MODEL, TM_AT_ANY, NULL,
+     "the version history: a list of `{ version date author changes }`, one entry per version"},
     {"hosting", MODEL, TM_AT_TEXT, NULL, "the Project Context line about hosting"},
     {"impact", THREAT, TM_AT_BLOCK, NULL, "impact factors, each 1 to 3"},
     {"in_scope", TM_VK_ALL_ELEMENTS, TM_AT_BOOL, NULL, "`false`: drawn, but no generated threats"},
     {"kind", NODES | ASSET | ACTOR | BOUNDARY, TM_AT_TEXT, NULL,
-     "what the element is: `idp`, `gateway`, `cdn`, `database`, `secret`, `insider`..."},
+     "what the element is: `idp`, `gateway`, `cdn`, `database`, `llm`, `agent`, `tool`, `vector_store`, "
+     "`secret`, `insider`..."},
     {"likelihood", THREAT, TM_AT_BLOCK, NULL, "likelihood factors, each 1 to 3"},
     {"mitigates", MITIGATE, TM_AT_IDS, NULL, "the threats and findings the mitigation answers"},
     {"mitigation", THREAT, TM_AT_TEXT, NULL, "the advice, as text"},
@@ -104,6 +107,8 @@ static const builtin language[] = {
     {"protocol", FLOW, TM_AT_TEXT, NULL, "the protocol: `https`, `postgres`, `redis`, `ssh`..."},
     {"regulatory", MODEL, TM_AT_LIST, NULL, "the regulations that apply: `[\"GDPR\"]`"},
     {"reviewers", MODEL, TM_AT_LIST, NULL, "who reviews the model"},
+    {"runs_on", PROCESS | STORE, TM_AT_TEXT, NULL,
+     "the host, cluster or runtime it runs on: a process or boundary of the model, or a quoted name"},
     {"sensitivity", MODEL | ASSET, TM_AT_ENUM, "low medium high critical",
      "how bad a loss is (asset), or the model's overall data sensitivity"},
     {"stack", MODEL, TM_AT_TEXT, NULL, "the Project Context line about the stack"},
@@ -115,6 +120,9 @@ static const builtin language[] = {
     {"tls", FLOW | STORE, TM_AT_BOOL, NULL, "encrypted in transit (on a store: its connections use TLS)"},
     {"until", ACCEPT, TM_AT_DATE, NULL, "when the acceptance lapses"},
     {"version", MODEL, TM_AT_TEXT, NULL, "the version of the document, `\"1.3\"`"},
+    {"wiki", MODEL, TM_AT_TEXT, NULL,
+     "where the threat-model document is kept in the repository: "
+     "`wiki/docs/clients/acme/security/threat-model.md`"},
     {"zone", EXTERNAL, TM_AT_ENUM, "internet partner internal", "where the external entity sits"},
 };
 

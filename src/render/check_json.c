@@ -23,6 +23,24 @@ void tm_render_model_json(tm_json *json, const tm_model *model)
 		tm_json_key(json, meta_names[i]);
 		tm_json_value(json, attr->value);
 	}
+	if (model && model->meta.nhistory) {
+		tm_json_key(json, "history");
+		tm_json_begin_array(json);
+		for (size_t i = 0; i < model->meta.nhistory; i++) {
+			const tm_history_entry *entry = &model->meta.history[i];
+			tm_json_begin_object(json);
+			tm_json_key(json, "version");
+			tm_json_string(json, entry->version);
+			tm_json_key(json, "date");
+			tm_json_date(json, entry->date);
+			tm_json_key(json, "author");
+			tm_json_string(json, entry->author);
+			tm_json_key(json, "changes");
+			tm_json_string(json, entry->changes);
+			tm_json_end_object(json);
+		}
+		tm_json_end_array(json);
+	}
 	tm_json_end_object(json);
 }
 

@@ -212,6 +212,29 @@ static void header(tm_doc *doc, const tm_model *model)
 	tm_buf_free(&title);
 }
 
+/* The model's `history`, as written, right under the header: the practice
+ * keeps the version history at the top of the document. */
+static void history(tm_doc *doc, const tm_model *model)
+{
+	if (!model->meta.nhistory)
+		return;
+	doc->ops->heading(doc, 2, "Version history");
+	static const char *const headers[] = {"version", "date", "author", "changes"};
+	doc->ops->table_begin(doc, headers, 4);
+	for (size_t i = 0; i < model->meta.nhistory; i++) {
+		const tm_history_entry *entry = &model->meta.history[i];
+		doc->ops->row_begin(doc);
+		cell(doc, entry->version);
+		doc->ops->cell_begin(doc, "date");
+		date_text(doc, entry->date);
+		doc->ops->cell_end(doc);
+		cell(doc, entry->author);
+		cell(doc, entry->changes);
+		doc->ops->row_end(doc);
+	}
+	doc->ops->table_end(doc);
+}
+
 /* ------------------------------------------------------------ summary */
 
 static void count_cell(tm_doc *doc, size_t count)
@@ -944,6 +967,7 @@ void tm_render_report_doc(tm_doc *doc)
 	const tm_model *model = session->model;
 	const tm_findings *findings = &session->findings;
 	header(doc, model);
+	history(doc, model);
 	summary_section(doc, findings, session->options.today);
 	context(doc, model);
 	diagram(doc);

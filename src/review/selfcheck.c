@@ -238,21 +238,13 @@ static item_state check_stride(const tm_session *session, tm_buf *reason)
 		tm_buf_puts(reason, "no rule packs ran");
 		return ITEM_UNMET;
 	}
-	if (!pack_loaded(session->rules, "stride")) {
-		tm_buf_puts(reason, "the stride pack is not loaded (use \"stride\")");
-		return ITEM_UNMET;
-	}
-	static const tm_element_kind kinds[] = {TM_EL_EXTERNAL, TM_EL_PROCESS, TM_EL_STORE, TM_EL_FLOW};
-	bool present[TM_EL_COUNT] = {false};
 	size_t in_scope = 0, flows_in_scope = 0;
-	tm_buf out_of_scope = TM_BUF_INIT;
-	name_list excluded = {&out_of_scope, 0};
+	tm_buf out_of_scope = TM_BUF_INIT, unconsidered = TM_BUF_INIT;
+	name_list excluded = {&out_of_scope, 0}, ignored = {&unconsidered, 0};
 	for (size_t i = 0; i < model->nelements; i++) {
 		const tm_element *el = model->elements[i];
-		bool dfd = false;
-		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-			dfd = dfd || el->kind == kinds[k];
-		if (!dfd)
+		if (el->kind != TM_EL_EXTERNAL && el->kind != TM_EL_PROCESS && el->kind != TM_EL_STORE &&
+		    el->kind != TM_EL_FLOW)
 			continue;
 		if (!el->in_scope) {
 			list_add(&excluded, el->key);
@@ -262,29 +254,32 @@ static item_state check_stride(const tm_session *session, tm_buf *reason)
 			flows_in_scope++;
 		else
 			in_scope++;
-		present[el->kind] = true;
+		/* No STRIDE rule (of any pack) applies to its kind, or their
+		 * `requires` and `unless` filters all leave it out: nobody asked
+		 * the element's STRIDE questions. */
+		if (!tm_rules_considers(session->rules, el, "STRIDE"))
+			list_add(&ignored, el->key);
 	}
 	list_end(&excluded);
-	tm_buf missing = TM_BUF_INIT;
-	name_list missing_kinds = {&missing, 0};
-	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-		if (present[kinds[k]] &&
-		    !pack_applies_to(session->rules, "stride", tm_element_kind_names[kinds[k]]))
-			list_add(&missing_kinds, tm_element_kind_names[kinds[k]]);
-	list_end(&missing_kinds);
+	list_end(&ignored);
+	size_t total = in_scope + flows_in_scope;
 	item_state state = ITEM_MET;
-	if (missing_kinds.count) {
-		tm_buf_printf(reason, "no stride rule applies to: %s", tm_buf_str(&missing));
+	if (ignored.count) {
+		tm_buf_printf(reason,
+		              "%zu of %zu elements and flows in scope considered by no STRIDE rule: %s",
+		              ignored.count, total, tm_buf_str(&unconsidered));
+		if (!pack_loaded(session->rules, "stride"))
+			tm_buf_puts(reason, " (the stride pack is not loaded: use \"stride\")");
 		state = ITEM_UNMET;
 	} else {
-		tm_buf_printf(reason, "%zu %s and %zu %s in scope", in_scope,
-		              plural(in_scope, "element", "elements"), flows_in_scope,
+		tm_buf_printf(reason, "%zu %s and %zu %s in scope, each considered by a STRIDE rule",
+		              in_scope, plural(in_scope, "element", "elements"), flows_in_scope,
 		              plural(flows_in_scope, "flow", "flows"));
 		if (excluded.count)
 			tm_buf_printf(reason, ", %zu out of scope: %s", excluded.count,
 			              tm_buf_str(&out_of_scope));
 	}
-	tm_buf_free(&missing);
+	tm_buf_free(&unconsidered);
 	tm_buf_free(&out_of_scope);
 	return state;
 }
@@ -362,6 +357,23 @@ static item_state check_residual(const tm_session *session, tm_buf *reason)
 	}
 	list_end(&bad);
 	list_end(&late);
+	/* Every open risk is mitigated, planned or accepted: INFO needs no
+	 * action, and an open question (`check`) is not a risk. */
+	tm_buf unanswered = TM_BUF_INIT;
+	name_list open = {&unanswered, 0};
+	for (size_t i = 0; i < session->findings.count; i++) {
+		const tm_finding *f = &session->findings.items[i];
+		if (f->status != TM_STATUS_OPEN || f->risk < TM_RISK_LOW ||
+		    (f->about->category && strcmp(f->about->category, "check") == 0))
+			continue;
+		list_add(&open, f->id);
+	}
+	list_end(&open);
+	if (open.count) {
+		tm_buf_printf(reason, "%zu open %s neither mitigated, planned nor accepted: %s", open.count,
+		              plural(open.count, "risk is", "risks are"), tm_buf_str(&unanswered));
+	}
+	tm_buf_free(&unanswered);
 	if (bad.count) {
 		part(reason);
 		tm_buf_printf(reason, "%zu %s no reason or no `by`: %s", bad.count,
@@ -373,12 +385,14 @@ static item_state check_residual(const tm_session *session, tm_buf *reason)
 		tm_buf_printf(reason, "%zu %s expired: %s", late.count,
 		              plural(late.count, "acceptance has", "acceptances have"), tm_buf_str(&expired));
 	}
-	bool met = !bad.count && !late.count;
+	bool met = !open.count && !bad.count && !late.count;
 	if (met && model->nacceptances)
-		tm_buf_printf(reason, "%zu %s, each with a reason and `by`", model->nacceptances,
-		              plural(model->nacceptances, "acceptance", "acceptances"));
+		tm_buf_printf(
+		    reason,
+		    "every open risk mitigated, planned or accepted; %zu %s, each with a reason and `by`",
+		    model->nacceptances, plural(model->nacceptances, "acceptance", "acceptances"));
 	else if (met)
-		tm_buf_puts(reason, "no risks accepted");
+		tm_buf_puts(reason, "every open risk mitigated or planned; no risks accepted");
 	tm_buf_free(&undocumented);
 	tm_buf_free(&expired);
 	return met ? ITEM_MET : ITEM_UNMET;
@@ -444,20 +458,57 @@ static item_state check_review(const tm_session *session, tm_buf *reason)
 	return ITEM_MET;
 }
 
-/* ---- 8. wiki path: only a person can tell ---- */
+/* ---- 8. wiki path, 9. README link: answered from the repository ---- */
 
 static item_state check_wiki(const tm_session *session, tm_buf *reason)
 {
+	const tm_repo_facts *repo = session->model->repo;
+	if (repo && repo->wiki) {
+		tm_buf_puts(reason, "`wiki` ");
+		tm_term_sanitize(reason, repo->wiki);
+		tm_buf_puts(reason,
+		            repo->wiki_exists ? " is in the repository" : " is not a file in the repository");
+		return repo->wiki_exists ? ITEM_MET : ITEM_UNMET;
+	}
+	if (repo && repo->wiki_found) {
+		tm_term_sanitize(reason, repo->wiki_found);
+		tm_buf_puts(reason, " is in the repository");
+		return ITEM_MET;
+	}
 	const tm_attr *client =
 	    session->model->meta.decl ? tm_decl_attr(session->model->meta.decl, "client") : NULL;
-	tm_buf_puts(reason, "check by hand: wiki/docs/clients/{client}/security/threat-model.md");
+	tm_buf_puts(reason, repo ? "no `wiki` stated and no " : "check by hand: ");
+	tm_buf_puts(reason, "wiki/docs/clients/{client}/security/threat-model.md");
+	if (repo)
+		tm_buf_puts(reason, " in the repository");
 	if (client && client->value &&
 	    (client->value->kind == TM_VAL_STRING || client->value->kind == TM_VAL_IDENT)) {
 		tm_buf_puts(reason, ", client \"");
 		tm_term_sanitize(reason, client->value->text);
 		tm_buf_putc(reason, '"');
 	}
-	return ITEM_MANUAL;
+	return repo ? ITEM_UNMET : ITEM_MANUAL;
+}
+
+static item_state check_readme(const tm_session *session, tm_buf *reason)
+{
+	const tm_repo_facts *repo = session->model->repo;
+	if (!repo) {
+		tm_buf_puts(reason, "check by hand: no repository (`--repo DIR`)");
+		return ITEM_MANUAL;
+	}
+	if (!repo->model_path) {
+		tm_buf_puts(reason, "the model lies outside the repository");
+		return ITEM_UNMET;
+	}
+	if (!repo->readme) {
+		tm_buf_puts(reason, "the repository has no README");
+		return ITEM_UNMET;
+	}
+	tm_term_sanitize(reason, repo->readme);
+	tm_buf_puts(reason, repo->readme_links_model ? " links " : " does not link ");
+	tm_term_sanitize(reason, repo->model_path);
+	return repo->readme_links_model ? ITEM_MET : ITEM_UNMET;
 }
 
 void tm_review_selfcheck(tm_buf *out, const tm_session *session, bool color, bool *all_met)
@@ -479,6 +530,7 @@ void tm_review_selfcheck(tm_buf *out, const tm_session *session, bool color, boo
 	    {"privacy threats assessed (LINDDUN) if PII involved", check_privacy},
 	    {"review scheduled for next architecture change", check_review},
 	    {"stored at correct wiki path", check_wiki},
+	    {"linked from the project README", check_readme},
 	};
 	size_t counts[3] = {0};
 	tm_buf reason = TM_BUF_INIT;

@@ -5,6 +5,7 @@
 #ifndef TM_RULES_ENGINE_H
 #define TM_RULES_ENGINE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -299,6 +300,37 @@ bool tm_rules_finding_passes(const tm_finding *f, const rule_filter *requires, s
  * (parallel.c). */
 int tm_rules_run_range(tm_rules *rules, const tm_model *model, int32_t today, size_t from, size_t to,
                        tm_findings *out, tm_diags *diags);
+
+/* A run cut into consecutive chunks that engines claim one at a time,
+ * each chunk keeping its own findings and messages; joined in chunk
+ * order, they are what one engine running the chunks in order gives.
+ * The first engine claims from the front and the others from the back,
+ * so each works through neighbouring elements (which share views and
+ * what packs cached of them) until they meet. */
+typedef struct rules_chunk {
+	size_t from, to;
+	tm_findings findings;
+	tm_diags diags;
+	size_t *failures; /* per pack: its rules' failures in the chunk, shown
+	                   * or only counted (NULL: the chunk was not run) */
+} rules_chunk;
+
+typedef struct rules_chunks {
+	rules_chunk *items;
+	size_t count;
+	pthread_mutex_t lock; /* guards front and back */
+	size_t front, back;   /* the chunks not yet claimed: [front, back) */
+} rules_chunks;
+
+/* Runs chunks of `chunks` on this engine until none is left (or the run
+ * must stop: out of time, too many findings). Each chunk starts afresh:
+ * no rule is disabled and no pack has errors yet, so what a chunk gives
+ * never depends on which engine ran the chunks before it. A failure's
+ * message carries its pack as its quota, and each chunk counts its packs'
+ * failures, so that joining the chunks can keep the per-pack cap of one
+ * engine (parallel.c). Messages from outside any chunk go to `diags`. */
+int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, rules_chunks *chunks,
+                        bool from_back, tm_diags *diags);
 
 /* Loads the packs as tm_rules_load does, for a helper engine of a run
  * (parallel.c): its messages go nowhere and `print` at load is silent,

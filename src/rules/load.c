@@ -30,7 +30,8 @@
 #define TM_STDLIB_DIR "/usr/local/share/threat/stdlib"
 #endif
 
-const char *const tm_rules_default_packs[4] = {"stride", "linddun", "ge-stack", "hygiene"};
+const char *const tm_rules_default_packs[TM_RULES_NDEFAULT_PACKS] = {"stride", "linddun", "ge-stack", "llm",
+                                                                     "hygiene", "governance"};
 
 static void drop_rule(tm_rules *rules, rule *r)
 {

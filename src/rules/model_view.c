@@ -481,6 +481,25 @@ static int model_lazy(lua_State *L)
 	return 1;
 }
 
+/* model.repo: what the repository says about the model (doc/rules.md
+ * "Views"), or nothing when no repository is known. */
+static void push_repo(lua_State *L, const tm_repo_facts *repo)
+{
+	lua_createtable(L, 0, 8);
+	set_string(L, "root", repo->root);
+	lua_pushboolean(L, repo->no_model);
+	lua_setfield(L, -2, "no_model");
+	set_string(L, "model_path", repo->model_path);
+	set_string(L, "readme", repo->readme);
+	lua_pushboolean(L, repo->readme_links_model);
+	lua_setfield(L, -2, "readme_links_model");
+	set_string(L, "wiki", repo->wiki);
+	lua_pushboolean(L, repo->wiki_exists);
+	lua_setfield(L, -2, "wiki_exists");
+	set_string(L, "wiki_found", repo->wiki_found);
+	tm_rules_seal(L);
+}
+
 void tm_rules_push_model_view(tm_rules *rules, const tm_model *model, int32_t today)
 {
 	lua_State *L = rules->L;
@@ -511,6 +530,10 @@ void tm_rules_push_model_view(tm_rules *rules, const tm_model *model, int32_t to
 	push_acceptances(L, model);
 	lua_setfield(L, -2, "acceptances");
 	set_date(L, "today", today);
+	if (model->repo) {
+		push_repo(L, model->repo);
+		lua_setfield(L, -2, "repo");
+	}
 	lua_createtable(L, 0, 1);
 	lua_pushcfunction(L, model_lazy);
 	lua_setfield(L, -2, "__index");

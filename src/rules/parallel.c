@@ -63,14 +63,15 @@ static bool may_run(const rule *r, const tm_element *el)
 
 /* The cost of an element: a little for visiting it, and some for each
  * rule of its kind that may run on it (the engine skips elements out of
- * scope). A rule on a process, store or external walks its flows too:
- * measured with the built-in packs, about a quarter more work than a rule
- * on a flow. */
+ * scope). A rule on a flow costs about what one on a process, store or
+ * external does (it walks the flows there, but flows raise more of the
+ * findings): the weights that balanced the engines' CPU time on both
+ * bench models (doc/architecture.md, "Threads"). */
 static size_t weight_of(const tm_rules *rules, const tm_element *el)
 {
 	if (!el->in_scope || el->kind >= TM_EL_COUNT)
-		return 4;
-	size_t per_rule = el->kind == TM_EL_FLOW ? 4 : 5, runs = 0;
+		return 16;
+	size_t per_rule = el->kind == TM_EL_FLOW ? 21 : 20, runs = 0;
 	const size_t *applies = rules->applies[el->kind];
 	/* rules of one filter group are consecutive, and pass or fail together */
 	size_t group = SIZE_MAX;
@@ -87,72 +88,165 @@ static size_t weight_of(const tm_rules *rules, const tm_element *el)
 		}
 		runs += passes;
 	}
-	return 4 + per_rule * runs;
+	return 16 + per_rule * runs;
 }
 
-/* Cuts [0, n) into `count` consecutive ranges of about equal weight:
- * range i is [cut[i], cut[i + 1]). */
-static void cut_ranges(const tm_rules *rules, const tm_model *model, size_t count, size_t *cut)
+/* Cuts [0, n) into `count` consecutive chunks: chunk i is [cut[i],
+ * cut[i + 1]), and ends where the weight before it reaches goal[i]. */
+static void cut_chunks(const tm_rules *rules, const tm_model *model, size_t count, const size_t *goal,
+                       size_t *cut)
 {
-	size_t total = 0;
-	for (size_t i = 0; i < model->nelements; i++)
-		total += weight_of(rules, model->elements[i]);
 	cut[0] = 0;
 	size_t at = 0, sum = 0;
 	for (size_t r = 1; r < count; r++) {
-		size_t goal = total / count * r;
-		while (at < model->nelements && sum < goal)
+		while (at < model->nelements && sum < goal[r - 1])
 			sum += weight_of(rules, model->elements[at++]);
 		cut[r] = at;
 	}
 	cut[count] = model->nelements;
 }
 
-/* A helper engine's share of the run, with what it hands back. */
-typedef struct share {
+/* A helper engine's part of the run: it claims chunks once loaded. */
+typedef struct helper {
 	const tm_rules *first; /* whose deadline it keeps */
 	const tm_model *model;
 	int32_t today;
 	bool profile;
-	size_t from, to;
+	rules_chunks *chunks;
 	tm_task task;
-	tm_rules *engine; /* NULL: could not be loaded; the first engine runs the range */
-	tm_findings findings;
-	tm_diags diags;
+	tm_rules *engine; /* NULL: could not be loaded; the others run its chunks */
+	tm_diags diags;   /* messages from outside any chunk */
 	int status;
-} share;
+} helper;
 
-static void run_share(void *arg)
+static void run_helper(void *arg)
 {
-	share *s = arg;
-	tm_rules_load_helper(&s->engine, s->model, s->first);
-	if (!s->engine->L) {
-		tm_rules_free(s->engine);
-		s->engine = NULL;
+	helper *h = arg;
+	tm_rules_load_helper(&h->engine, h->model, h->first);
+	if (!h->engine->L) {
+		tm_rules_free(h->engine);
+		h->engine = NULL;
 		return;
 	}
-	s->engine->profile = s->profile;
-	s->status =
-	    tm_rules_run_range(s->engine, s->model, s->today, s->from, s->to, &s->findings, &s->diags);
+	h->engine->profile = h->profile;
+	h->status = tm_rules_run_chunks(h->engine, h->model, h->today, h->chunks, true, &h->diags);
 	/* The Lua state goes now, on this thread, while the others still run. */
-	tm_rules_finish(s->engine);
+	tm_rules_finish(h->engine);
 }
 
 /* Adds a helper's measurements to the first engine's rules: both loaded
  * the same packs, so their rules are in the same order. */
-static void add_profile(tm_rules *rules, const tm_rules *helper)
+static void add_profile(tm_rules *rules, const tm_rules *helper_rules)
 {
-	if (helper->nrules != rules->nrules)
+	if (helper_rules->nrules != rules->nrules)
 		return;
 	for (size_t i = 0; i < rules->nrules; i++) {
 		tm_rule_info *to = &rules->rules[i].info;
-		const tm_rule_info *from = &helper->rules[i].info;
+		const tm_rule_info *from = &helper_rules->rules[i].info;
 		if (strcmp(to->id, from->id) != 0)
 			continue;
 		to->seconds += from->seconds;
 		to->calls += from->calls;
 		to->raised += from->raised;
 	}
+}
+
+/* Moves the chunks' messages to `to` in chunk order, as one engine
+ * running the chunks in order would have reported them: of each pack's
+ * failures, the first MAX_ERRORS_PER_PACK are shown (or counted, past the
+ * cap on errors) and the rest counted in one line at the end. A chunk
+ * kept at most TM_DIAG_MAX_ERRORS messages and counted the others; `to`
+ * is at least as full by then, so it would not have kept them either. */
+static void join_messages(const tm_rules *rules, rules_chunks *chunks, tm_diags *to)
+{
+	size_t npacks = rules->npacks ? rules->npacks : 1;
+	size_t *shown = tm_xcalloc(npacks, sizeof *shown);
+	size_t *failed = tm_xcalloc(npacks, sizeof *failed);
+	size_t *kept = tm_xcalloc(npacks, sizeof *kept);
+	for (size_t c = 0; c < chunks->count; c++) {
+		rules_chunk *chunk = &chunks->items[c];
+		tm_diags *from = &chunk->diags;
+		size_t kept_errors = 0;
+		memset(kept, 0, npacks * sizeof *kept);
+		for (size_t i = 0; i < from->count; i++) {
+			tm_diag *d = &from->items[i];
+			if (d->severity != TM_SEV_ERROR) {
+				tm_diags_push(to, d);
+				continue;
+			}
+			kept_errors++;
+			size_t p = d->quota ? d->quota - 1 : npacks;
+			if (p < npacks) {
+				kept[p]++;
+				if (shown[p]++ >= MAX_ERRORS_PER_PACK) {
+					shown[p]--;
+					tm_diag_free(d);
+					continue;
+				}
+			}
+			tm_diags_push(to, d);
+		}
+		/* Errors the chunk only counted: its packs' failures past what it
+		 * kept, and the rest. */
+		size_t counted = from->errors - kept_errors;
+		for (size_t p = 0; chunk->failures && p < rules->npacks; p++) {
+			size_t made = chunk->failures[p] < MAX_ERRORS_PER_PACK ? chunk->failures[p]
+			                                                       : MAX_ERRORS_PER_PACK;
+			size_t only_counted = made - kept[p];
+			counted -= only_counted;
+			size_t room = MAX_ERRORS_PER_PACK - shown[p];
+			size_t add = only_counted < room ? only_counted : room;
+			shown[p] += add;
+			to->errors += add;
+			failed[p] += chunk->failures[p];
+		}
+		to->errors += counted;
+		free(from->items);
+		memset(from, 0, sizeof *from);
+		free(chunk->failures);
+		chunk->failures = NULL;
+	}
+	for (size_t p = 0; p < rules->npacks; p++)
+		if (failed[p] > MAX_ERRORS_PER_PACK)
+			tm_diag_error(
+			    to, no_span(), "%s: %zu more errors not shown (at most %d a pack in a run)",
+			    rules->packs[p].path, failed[p] - MAX_ERRORS_PER_PACK, MAX_ERRORS_PER_PACK);
+	free(kept);
+	free(failed);
+	free(shown);
+}
+
+/* The chunks of a run on `engines` engines: one each, of about equal
+ * weight. The first engine claims from the front and the helpers from the
+ * back, so when a helper cannot be loaded the others run its chunk. The
+ * cut depends only on the model, the packs and the number of engines,
+ * never on timing, so the output is the same on every run. (Smaller
+ * chunks claimed by whichever engine is ahead balance the work better but
+ * cost the bare 100k-element model 100 to 400 MB more at its peak:
+ * doc/architecture.md, "Threads".) */
+static void chunks_init(rules_chunks *chunks, const tm_rules *rules, const tm_model *model, size_t engines)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < model->nelements; i++)
+		total += weight_of(rules, model->elements[i]);
+	size_t count = engines;
+	size_t *goal = tm_xcalloc(count, sizeof *goal);
+	for (size_t i = 0; i + 1 < count; i++)
+		goal[i] = total / count * (i + 1);
+	size_t *cut = tm_xcalloc(count + 1, sizeof *cut);
+	cut_chunks(rules, model, count, goal, cut);
+	chunks->items = tm_xcalloc(count, sizeof *chunks->items);
+	chunks->count = count;
+	pthread_mutex_init(&chunks->lock, NULL);
+	chunks->front = 0;
+	chunks->back = count;
+	for (size_t i = 0; i < count; i++) {
+		chunks->items[i].from = cut[i];
+		chunks->items[i].to = cut[i + 1];
+		tm_findings_init(&chunks->items[i].findings);
+	}
+	free(cut);
+	free(goal);
 }
 
 int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *out, tm_diags *diags)
@@ -168,46 +262,49 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	if (engines == 1)
 		return tm_rules_run_range(rules, model, today, 0, model->nelements, out, diags);
 
-	size_t *cut = tm_xcalloc(engines + 1, sizeof *cut);
-	cut_ranges(rules, model, engines, cut);
-	share *shares = tm_xcalloc(engines, sizeof *shares);
+	rules_chunks chunks;
+	chunks_init(&chunks, rules, model, engines);
+	helper *helpers = tm_xcalloc(engines, sizeof *helpers);
 	for (size_t i = 1; i < engines; i++) {
-		share *s = &shares[i];
-		*s = (share){.first = rules,
-		             .model = model,
-		             .today = today,
-		             .profile = rules->profile,
-		             .from = cut[i],
-		             .to = cut[i + 1]};
-		tm_findings_init(&s->findings);
-		tm_task_start(&s->task, run_share, s);
+		helper *h = &helpers[i];
+		*h = (helper){.first = rules,
+		              .model = model,
+		              .today = today,
+		              .profile = rules->profile,
+		              .chunks = &chunks};
+		tm_task_start(&h->task, run_helper, h);
 	}
-	int status = tm_rules_run_range(rules, model, today, 0, cut[1], out, diags);
+	tm_diags own;
+	memset(&own, 0, sizeof own);
+	int status = tm_rules_run_chunks(rules, model, today, &chunks, false, &own);
 	for (size_t i = 1; i < engines; i++) {
-		share *s = &shares[i];
-		tm_task_wait(&s->task);
-		if (!s->engine) {
-			/* No Lua state for it: the first engine runs the range,
-			 * after its own. */
+		helper *h = &helpers[i];
+		tm_task_wait(&h->task);
+		if (!h->engine) {
 			rules->engines--;
-			tm_findings_free(&s->findings);
-			tm_diags_free(&s->diags);
-			if (tm_rules_run_range(rules, model, today, s->from, s->to, out, diags) != TM_OK)
-				status = TM_ERR_INPUT;
 			continue;
 		}
-		tm_findings_append(out, &s->findings);
-		tm_diags_append(diags, &s->diags);
-		if (s->status != TM_OK)
+		if (h->status != TM_OK)
 			status = TM_ERR_INPUT;
 		/* Phase 2 does not start after a helper ran out of time. */
-		rules->out_of_time = rules->out_of_time || s->engine->out_of_time;
-		rules->findings_full = rules->findings_full || s->engine->findings_full;
-		add_profile(rules, s->engine);
-		tm_rules_free(s->engine);
+		rules->out_of_time = rules->out_of_time || h->engine->out_of_time;
+		rules->findings_full = rules->findings_full || h->engine->findings_full;
+		add_profile(rules, h->engine);
+		tm_rules_free(h->engine);
 	}
-	free(shares);
-	free(cut);
+	/* A chunk nobody claimed (every engine stopped early) stays empty:
+	 * the messages that stopped them say why. */
+	for (size_t i = 0; i < chunks.count; i++) {
+		tm_findings_append(out, &chunks.items[i].findings);
+		tm_findings_free(&chunks.items[i].findings);
+	}
+	join_messages(rules, &chunks, diags);
+	tm_diags_append(diags, &own);
+	for (size_t i = 1; i < engines; i++)
+		tm_diags_append(diags, &helpers[i].diags);
+	pthread_mutex_destroy(&chunks.lock);
+	free(chunks.items);
+	free(helpers);
 	return status;
 }
 

@@ -40,9 +40,10 @@ typedef struct tm_rule_info {
 } tm_rule_info;
 
 /* The packs loaded when a model says no `use`. */
-extern const char *const tm_rules_default_packs[4];
+#define TM_RULES_NDEFAULT_PACKS 6
+extern const char *const tm_rules_default_packs[TM_RULES_NDEFAULT_PACKS];
 
-/* Loads the packs the model's `use` statements name (none: the four default
+/* Loads the packs the model's `use` statements name (none: the default
  * packs). Errors go to diags, at the `use` statement or as
  * "path/pack.lua:LINE: message". Returns TM_OK or TM_ERR_INPUT; *out is set
  * either way, so the packs that loaded still run. The run that starts
@@ -94,5 +95,10 @@ const tm_rule_info *tm_rules_find(const tm_rules *rules, const char *id);
  * loaded packs declare with attribute{} (model/vocab.h). */
 const struct tm_vocab *tm_rules_vocab(const tm_rules *rules);
 void tm_rules_free(tm_rules *rules);
+
+/* True when a rule of `framework` ("STRIDE"; NULL: any) considers el: el is
+ * in scope, the rule applies to its kind and its `requires` and `unless`
+ * filters let el through, so its `when` is called for el. */
+bool tm_rules_considers(const tm_rules *rules, const tm_element *el, const char *framework);
 
 #endif

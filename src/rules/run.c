@@ -530,6 +530,20 @@ static bool filters_pass(const rule *r, const tm_element *el)
 	return true;
 }
 
+bool tm_rules_considers(const tm_rules *rules, const tm_element *el, const char *framework)
+{
+	if (!rules || !el || !el->in_scope || el->kind >= TM_EL_COUNT)
+		return false;
+	for (size_t i = 0; i < rules->napplies[el->kind]; i++) {
+		const rule *r = &rules->rules[rules->applies[el->kind][i]];
+		if (framework && (!r->info.framework || strcmp(r->info.framework, framework) != 0))
+			continue;
+		if (filters_pass(r, el))
+			return true;
+	}
+	return false;
+}
+
 /* Calls one rule on one subject (at view); raises on an error. */
 static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, const tm_element *el,
                      const char *key, const char *file, uint32_t line)
@@ -731,12 +745,15 @@ static void report_failure(rule_run *run, const char *message)
 		              cut);
 		return;
 	}
+	tm_diag *d;
 	if (place_len)
-		tm_diag_error(rules->diags, no_span(), "%.*s: rule %s on %s: %.*s%s", place_len, message,
-		              r->info.id, key, kept, text, cut);
+		d = tm_diag_error(rules->diags, no_span(), "%.*s: rule %s on %s: %.*s%s", place_len, message,
+		                  r->info.id, key, kept, text, cut);
 	else
-		tm_diag_error(rules->diags, no_span(), "%s:%d: rule %s on %s: %.*s%s", r->info.file,
-		              run->line > 0 ? run->line : r->info.line, r->info.id, key, kept, text, cut);
+		d = tm_diag_error(rules->diags, no_span(), "%s:%d: rule %s on %s: %.*s%s", r->info.file,
+		                  run->line > 0 ? run->line : r->info.line, r->info.id, key, kept, text, cut);
+	if (d)
+		d->quota = (unsigned)r->pack + 1;
 }
 
 static void set_model_global(tm_rules *rules, bool on)
@@ -801,10 +818,32 @@ static void run_mode(tm_rules *rules, rule_run *run)
 	lua_settop(L, top);
 }
 
-static void begin_run(tm_rules *rules, const tm_model *model, int32_t today, size_t items, bool phase2)
+/* What a failing rule leaves behind: a rule disabled after its budget
+ * failed, a pack's count of errors. */
+static void forget_failures(tm_rules *rules)
 {
 	for (size_t i = 0; i < rules->nrules; i++)
 		rules->rules[i].disabled = false;
+	for (size_t i = 0; i < rules->npacks; i++)
+		rules->packs[i].errors = 0;
+}
+
+/* Says how many errors of each pack were not shown, and forgets them. */
+static void report_hidden_errors(tm_rules *rules)
+{
+	for (size_t i = 0; i < rules->npacks; i++) {
+		pack *p = &rules->packs[i];
+		if (p->errors > MAX_ERRORS_PER_PACK)
+			tm_diag_error(rules->diags, no_span(),
+			              "%s: %zu more errors not shown (at most %d a pack in a run)", p->path,
+			              p->errors - MAX_ERRORS_PER_PACK, MAX_ERRORS_PER_PACK);
+		p->errors = 0;
+	}
+}
+
+static void begin_run(tm_rules *rules, const tm_model *model, int32_t today, size_t items, bool phase2)
+{
+	forget_failures(rules);
 	tm_rules_views_begin(rules, model, today, phase2);
 	/* No full collection first: the cap counts garbage, but Lua collects
 	 * in full before it reports an allocation the cap refused. */
@@ -818,14 +857,7 @@ static void begin_run(tm_rules *rules, const tm_model *model, int32_t today, siz
 
 static void end_run(tm_rules *rules, bool keep_views)
 {
-	for (size_t i = 0; i < rules->npacks; i++) {
-		pack *p = &rules->packs[i];
-		if (p->errors > MAX_ERRORS_PER_PACK)
-			tm_diag_error(rules->diags, no_span(),
-			              "%s: %zu more errors not shown (at most %d a pack in a run)", p->path,
-			              p->errors - MAX_ERRORS_PER_PACK, MAX_ERRORS_PER_PACK);
-		p->errors = 0;
-	}
+	report_hidden_errors(rules);
 	rules->gc_start = 0;
 	lua_gc(rules->L, LUA_GCRESTART);
 	set_model_global(rules, false);
@@ -856,8 +888,10 @@ static int build_views_step(lua_State *L)
 }
 
 /* The collector then sleeps until the rules have grown the heap by as
- * much as the views took (GC_START_BYTES). */
-static void build_views(tm_rules *rules, size_t from, size_t to)
+ * much as the views took (GC_START_BYTES): only after the first views of a
+ * run, or a run in chunks that each grow the heap by less would keep it
+ * asleep to the end. */
+static void build_views(tm_rules *rules, size_t from, size_t to, bool first)
 {
 	lua_State *L = rules->L;
 	size_t before = rules->mem_used;
@@ -868,8 +902,21 @@ static void build_views(tm_rules *rules, size_t from, size_t to)
 	if (tm_rules_pcall(rules, 1, 0) != LUA_OK)
 		lua_pop(L, 1);
 	size_t views = rules->mem_used - before;
-	if (rules->gc_start)
+	if (first && rules->gc_start)
 		rules->gc_start = rules->mem_used + (views > GC_START_BYTES ? views : GC_START_BYTES);
+}
+
+/* The element rules on elements [from, to), their findings into out. */
+static void run_elements(tm_rules *rules, size_t from, size_t to, tm_findings *out, bool first)
+{
+	build_views(rules, from, to, first);
+	rule_run r = {.rules = rules,
+	              .mode = RUN_ELEMENTS,
+	              .item = from,
+	              .nitems = to,
+	              .out = out,
+	              .id = ++rules->runs};
+	run_mode(rules, &r);
 }
 
 int tm_rules_run_range(tm_rules *rules, const tm_model *model, int32_t today, size_t from, size_t to,
@@ -880,17 +927,51 @@ int tm_rules_run_range(tm_rules *rules, const tm_model *model, int32_t today, si
 	size_t errors = diags->errors;
 	rules->diags = diags;
 	begin_run(rules, model, today, model->nelements, false);
-	build_views(rules, from, to);
-	rule_run r = {.rules = rules,
-	              .mode = RUN_ELEMENTS,
-	              .item = from,
-	              .nitems = to,
-	              .out = out,
-	              .id = ++rules->runs};
-	run_mode(rules, &r);
+	run_elements(rules, from, to, out, true);
 	end_run(rules, true);
 	rules->diags = NULL;
 	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+}
+
+/* The next chunk for an engine, or NULL when none is left. */
+static rules_chunk *claim_chunk(rules_chunks *chunks, bool from_back)
+{
+	rules_chunk *chunk = NULL;
+	pthread_mutex_lock(&chunks->lock);
+	if (chunks->front < chunks->back)
+		chunk = &chunks->items[from_back ? --chunks->back : chunks->front++];
+	pthread_mutex_unlock(&chunks->lock);
+	return chunk;
+}
+
+int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, rules_chunks *chunks,
+                        bool from_back, tm_diags *diags)
+{
+	if (!rules->L || rules->out_of_time)
+		return TM_ERR_INPUT;
+	bool failed = false, first = true;
+	rules->diags = diags;
+	begin_run(rules, model, today, model->nelements, false);
+	while (!rules->deadline_hit && !rules->findings_full) {
+		rules_chunk *chunk = claim_chunk(chunks, from_back);
+		if (!chunk)
+			break;
+		forget_failures(rules);
+		rules->diags = &chunk->diags;
+		run_elements(rules, chunk->from, chunk->to, &chunk->findings, first);
+		first = false;
+		chunk->failures = tm_xcalloc(rules->npacks ? rules->npacks : 1, sizeof *chunk->failures);
+		for (size_t i = 0; i < rules->npacks; i++) {
+			chunk->failures[i] = rules->packs[i].errors;
+			rules->packs[i].errors = 0;
+		}
+		failed = failed || chunk->diags.errors;
+	}
+	rules->diags = diags;
+	size_t errors = diags->errors;
+	end_run(rules, true);
+	rules->diags = NULL;
+	return failed || diags->errors > errors ? TM_ERR_INPUT : TM_OK;
 }
 
 int tm_rules_run_phase2(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *findings,

@@ -44,6 +44,8 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 		session->model_failed = true;
 		return TM_ERR_INPUT;
 	}
+	if (options->probe)
+		options->probe(session->model, options->probe_context);
 	const tm_model *model = session->model;
 	if (!options->no_rules) {
 		if (tm_rules_load(&session->rules, model, options->budget, &session->diags) != TM_OK)

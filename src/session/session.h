@@ -29,6 +29,10 @@ typedef struct tm_session_options {
 	/* Where the model's files come from (a git revision); NULL: the file
 	 * system. Must outlive the session. */
 	const tm_file_reader *reader;
+	/* Called once the model has resolved, before the packs run, to fill
+	 * model->repo (src/repo: tm_repo_probe); NULL: no repository facts. */
+	void (*probe)(tm_model *model, void *context);
+	void *probe_context;
 } tm_session_options;
 
 /* Seconds each stage of tm_session_open took (`--timings`). */

@@ -27,7 +27,7 @@ fi
 # The same sources and flags as the Makefile's LIB_SRC and ALL_CFLAGS.
 shopt -s nullglob
 lib_src=(src/base/*.c src/lang/*.c src/model/*.c src/risk/*.c src/rules/*.c
-	src/session/*.c src/diff/*.c src/render/*.c src/interop/*.c src/review/*.c src/template/*.c
+	src/session/*.c src/repo/*.c src/diff/*.c src/render/*.c src/interop/*.c src/review/*.c src/template/*.c
 	src/query/*.c src/api/*.c)
 shopt -u nullglob
 read -r -a pkg_cflags <<<"$(pkg-config --cflags lua5.4 readline jansson yaml-0.1)"

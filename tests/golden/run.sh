@@ -20,7 +20,9 @@
 # put back afterwards, so a rewriting command never changes the tree; what
 # it wrote is compared with <case>.after instead.
 # Environment: NO_COLOR=1, SOURCE_DATE_EPOCH=1780272000 (2026-06-01),
-# THREAT_PATH unset, LC_ALL=C; each case has 30 s (GOLDEN_TIMEOUT).
+# THREAT_PATH unset, LC_ALL=C, THREAT_NO_REPO=1 (the cases are not models
+# of this repository: `check` looks at a repository only with --repo);
+# each case has 30 s (GOLDEN_TIMEOUT).
 #
 # UPDATE=1 rewrites the expectations from what the binary printed (an empty
 # stream or status 0 removes the file). Review the diff before committing.
@@ -104,7 +106,7 @@ for path in "${cases[@]}"; do
 
 	current=$path
 	cp "$path" "$work/saved"
-	env -u THREAT_PATH NO_COLOR=1 SOURCE_DATE_EPOCH=1780272000 LC_ALL=C \
+	env -u THREAT_PATH NO_COLOR=1 SOURCE_DATE_EPOCH=1780272000 LC_ALL=C THREAT_NO_REPO=1 \
 		timeout -k 5 "$limit" "$bin" "${args[@]}" <"$input" >"$work/out" 2>"$work/err"
 	code=$?
 	if cmp -s "$work/saved" "$path"; then

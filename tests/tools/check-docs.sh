@@ -13,8 +13,11 @@
 #     and `report -o` writes the same bytes as standard output;
 #   - doc/rules-reference.md and doc/attributes.md are what the tool
 #     generates, every example is free of warnings (`check --strict`), and
-#     doc/precision.md gives a verdict on exactly the findings the two
-#     third-party examples raise.
+#     doc/precision.md gives a verdict on exactly the findings the
+#     examples it reviews raise;
+#   - doc/coverage.md names only rules the built-in packs have, all 42
+#     Threagile rules and 114 pytm classes, and a reason for each row
+#     without a rule (tests/tools/coverage.py).
 #
 #   tests/tools/check-docs.sh THREAT_BIN
 #
@@ -53,7 +56,7 @@ fail() {
 
 hostile=tests/golden/report/hostile.threat
 examples=(examples/hello.threat examples/ge-webapp/model.threat examples/pytm-demo/model.threat
-	examples/threagile-b2b/model.threat)
+	examples/threagile-b2b/model.threat examples/llm-app/model.threat)
 
 # DOT: accepted by Graphviz, and silently (a warning means a broken graph).
 check_dot() {
@@ -193,6 +196,15 @@ if "$python" tests/tools/precision.py "$bin" >"$work/precision" 2>&1; then
 else
 	fail "doc/precision.md is out of date (make precision-update, then review):" \
 		"$(grep '^precision' "$work/precision" | head -n 5)"
+fi
+
+# doc/coverage.md maps every Threagile rule and pytm threat class to rules
+# that exist, or gives the reason none does (tests/tools/coverage.py).
+if "$python" tests/tools/coverage.py "$bin" >"$work/coverage" 2>&1; then
+	pass
+else
+	fail "doc/coverage.md names rules that do not exist or rows without a reason:" \
+		"$(head -n 5 "$work/coverage")"
 fi
 
 echo "docs: $passed passed, $failed failed"

@@ -163,6 +163,31 @@ else
 	fail "cannot build tests/bench/gen.c" "$work/cc"
 fi
 
+# A rule failing on every third process of a large model: the engines
+# share the run out in chunks claimed as they go, and joining them keeps
+# one engine's messages, their order and the per-pack cap (100 shown, the
+# rest counted in one line), whichever engine ran which chunk.
+cat >"$work/third.lua" <<'EOF'
+rule { id = "T-1", category = "check", applies = "process", title = "every third fails",
+  likelihood = { skill = 1 }, impact = { integrity = 1 },
+  when = function(v) if tonumber(v.key:sub(2)) % 3 == 0 then error("no " .. v.key) end return false end }
+EOF
+{
+	echo 'model "Thirds" { date 2026-01-01 }'
+	echo 'use "./third.lua"'
+	for i in $(seq 1 2400); do echo "process p$i"; done
+} >"$work/third.threat"
+for jobs in 1 2 3; do
+	(cd "$work" && run $jobs third check --today $today third.threat)
+done
+same third "a rule failing on 800 of 2,400 elements"
+# 100 messages and the line counting the other 700: 101 errors.
+if grep -q '^101 errors' "$work/third.1" && grep -q 'rule T-1 on p3: no p3' "$work/third.1"; then
+	ok "the per-pack cap: 100 shown, 700 counted"
+else
+	fail "the per-pack cap over chunks" "$work/third.1"
+fi
+
 # Two engines share the run's one deadline: rules that are slow on every
 # element stop after the budget, not after the budget on each engine.
 cat >"$work/busy.lua" <<'EOF'

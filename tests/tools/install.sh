@@ -60,7 +60,7 @@ check_installed() {
 	# the example says `use` for each built-in pack: one not found is an error
 	(cd "$work/elsewhere" && "$threat" rules) >"$work/rules" 2>&1
 	local pack missing=""
-	for pack in stride linddun ge-stack hygiene; do
+	for pack in stride linddun ge-stack llm hygiene; do
 		[ "$(grep -cE "^[A-Z][A-Za-z0-9-]+ +[A-Za-z]+ +[a-z_]+ +$pack " "$work/rules")" -ge 5 ] ||
 			missing="$missing $pack"
 	done

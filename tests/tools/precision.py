@@ -26,7 +26,7 @@ import re
 import subprocess
 import sys
 
-EXAMPLES = ["pytm-demo", "threagile-b2b"]
+EXAMPLES = ["pytm-demo", "threagile-b2b", "llm-app"]
 TODAY = "2026-12-07"
 DOC = "doc/precision.md"
 ROW = re.compile(r"^\| `([^`]+)` \| ([A-Z]+) \| ([a-z?]+) \| (.*) \|$")

@@ -48,7 +48,7 @@ packline='^timings: pack ([a-z-]+) ([0-9]+\.[0-9]{2}) ms, ([0-9]+) rules?, ([0-9
 grep -E '^timings: pack ' "$work/err" >"$work/packs"
 sum=$(sed -E "s/$packline/\4/" "$work/packs" | awk '{ s += $1 } END { print s + 0 }')
 generated=$(grep -cE '^      "id": "[^"]*@' "$work/json")
-if [ "$(wc -l <"$work/packs")" = 4 ] && ! grep -qvE "$packline" "$work/packs" &&
+if [ "$(wc -l <"$work/packs")" = 5 ] && ! grep -qvE "$packline" "$work/packs" &&
 	sed -E "s/$packline/\2/" "$work/packs" | sort -g -r -c 2>/dev/null && [ "$sum" = "$generated" ]; then
 	ok "pack lines ($sum findings)"
 else

@@ -138,6 +138,8 @@ static void test_meta_and_elements(void **state)
 	assert_int_equal(m->meta.date, day("2026-03-24"));
 	assert_int_equal(m->meta.next_review, day("2026-06-24"));
 	assert_int_equal(m->meta.sensitivity, TM_SENS_HIGH);
+	assert_null(m->meta.history);
+	assert_int_equal(m->meta.nhistory, 0);
 	assert_int_equal(m->nuses, 1);
 	assert_string_equal(m->uses[0].name, "stride");
 	assert_string_equal(m->uses[0].base_dir, ".");
@@ -177,6 +179,34 @@ static void test_meta_and_elements(void **state)
 	assert_null(tm_element_attr(api, "nothing"));
 	assert_string_equal(tm_model_get(m, "keycloak")->zone, "partner");
 	assert_string_equal(tm_model_get(m, "browser")->zone, "internet");
+	tm_model_free(m);
+}
+
+static void test_history(void **state)
+{
+	(void)state;
+	tm_model *m = load_ok("model \"m\" {\n"
+	                      "  version 1.1\n"
+	                      "  history [\n"
+	                      "    { version \"1.0\"  date 2026-03-01  author faye  changes \"first model\" },\n"
+	                      "    { version 1.1  date 2026-05-01  author \"pol\"  changes \"admin panel\" },\n"
+	                      "  ]\n"
+	                      "}\n");
+	assert_int_equal(m->meta.nhistory, 2);
+	assert_string_equal(m->meta.history[0].version, "1.0");
+	assert_int_equal(m->meta.history[0].date, day("2026-03-01"));
+	assert_string_equal(m->meta.history[0].author, "faye");
+	assert_string_equal(m->meta.history[0].changes, "first model");
+	assert_string_equal(m->meta.history[1].version, "1.1");
+	assert_int_equal(m->meta.history[1].date, day("2026-05-01"));
+	assert_string_equal(m->meta.history[1].author, "pol");
+	assert_string_equal(m->meta.history[1].changes, "admin panel");
+	tm_model_free(m);
+
+	/* One entry may stand alone, without the list. */
+	m = load_ok("model \"m\" { history { version \"1.0\"  date 2026-03-01  author a  changes b } }\n");
+	assert_int_equal(m->meta.nhistory, 1);
+	assert_string_equal(m->meta.history[0].changes, "b");
 	tm_model_free(m);
 }
 
@@ -772,6 +802,15 @@ static void test_errors(void **state)
 	            "t.threat:1:20: error: status must be draft, reviewed or approved\n");
 	expect_diag("model \"m\" { next_review never }\n",
 	            "t.threat:1:25: error: next_review must be a date (YYYY-MM-DD)\n");
+	expect_diag("model \"m\" { history [\"1.0\"] }\n",
+	            "t.threat:1:22: error: a history entry must be a block\n",
+	            "note: write `{ version \"1.0\"  date 2026-03-24  author \"faye\"  changes \"...\" }`\n");
+	expect_diag("model \"m\" { history { version \"1.0\"  date 2026-03-01  author a  changes x  by b } }\n",
+	            "t.threat:1:76: error: unknown history field 'by' (version, date, author, changes)\n");
+	expect_diag("model \"m\" { history { version \"1.0\"  date 2026-03-01  changes x } }\n",
+	            "t.threat:1:21: error: a history entry needs author (version, date, author, changes)\n");
+	expect_diag("model \"m\" { history { version [a]  date 2026-03-01  author a  changes x } }\n",
+	            "t.threat:1:31: error: version must be a word or a string\n");
 	expect_diag("model \"m\"\nasset A { sensitivity hgh }\n",
 	            "t.threat:2:23: error: sensitivity must be low, medium, high or critical\n",
 	            "note: did you mean 'high'?\n");
@@ -1082,6 +1121,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_history),
 	    cmocka_unit_test(test_meta_and_elements),
 	    cmocka_unit_test(test_flows),
 	    cmocka_unit_test(test_boundaries_and_crossings),

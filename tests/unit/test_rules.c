@@ -329,8 +329,11 @@ static void test_default_packs_missing(void **state)
 	assert_messages(&r, "error: rule pack 'stride' not found (looked for /nonexistent/stride.lua)\n"
 	                    "error: rule pack 'linddun' not found (looked for /nonexistent/linddun.lua)\n"
 	                    "error: rule pack 'ge-stack' not found (looked for /nonexistent/ge-stack.lua)\n"
+	                    "error: rule pack 'llm' not found (looked for /nonexistent/llm.lua)\n"
 	                    "error: rule pack 'hygiene' not found (looked for /nonexistent/hygiene.lua)\n"
-	                    "4 errors\n");
+	                    "error: rule pack 'governance' not found (looked for "
+	                    "/nonexistent/governance.lua)\n"
+	                    "6 errors\n");
 	assert_int_equal(tm_rules_count(r.rules), 0);
 	result_free(&r);
 }
@@ -955,6 +958,21 @@ static void test_requires(void **state)
 	assert_string_equal(finding(&r, "Q-1@b")->detail, "b call 2");
 	assert_int_equal(count_rule(&r, "Q-2"), 1);
 	assert_non_null(finding(&r, "Q-2@d"));
+	/* tm_rules_considers answers the same question without a run: the
+	 * filters let a, b and d through (Q-1, Q-2); c is a gateway, e, f
+	 * and g state no listed tech. */
+	static const struct {
+		const char *key;
+		bool considered;
+	} considered[] = {{"a", true},  {"b", true},  {"c", false}, {"d", true},
+	                  {"e", false}, {"f", false}, {"g", false}};
+	for (size_t i = 0; i < sizeof considered / sizeof *considered; i++) {
+		const tm_element *el = tm_model_get(r.model, considered[i].key);
+		assert_non_null(el);
+		assert_int_equal(tm_rules_considers(r.rules, el, "STRIDE"), considered[i].considered);
+		assert_int_equal(tm_rules_considers(r.rules, el, NULL), considered[i].considered);
+		assert_false(tm_rules_considers(r.rules, el, "LINDDUN"));
+	}
 	result_free(&r);
 }
 
@@ -1266,7 +1284,7 @@ static const char *const scales_pack =
     "    availability = math.max(T.opportunity(v), T.confidentiality(v)) } end }\n"
     "rule { id = \"S-3\", category = \"check\", applies = every, title = \"S\",\n"
     "  when = function() return true end,\n"
-    "  likelihood = function() return T.likelihood_factors(1, 1, 1) end,\n"
+    "  likelihood = function() return T.likelihood_factors { skill = 1, motive = 1, discoverability = 1 } end,\n"
     "  impact = function() return T.impact_factors { integrity = 2, availability = 1 } end }\n";
 
 static const char *const scales_model =

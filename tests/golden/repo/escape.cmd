@@ -1,0 +1,1 @@
+check --repo tests/golden/repo/unlinked tests/golden/repo/unlinked/docs/escape.threat

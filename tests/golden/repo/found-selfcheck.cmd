@@ -1,0 +1,1 @@
+check --self-check --repo tests/golden/repo/linked tests/golden/repo/linked/security/checkout.threat

@@ -1,0 +1,1 @@
+check --repo tests/golden/repo/linked

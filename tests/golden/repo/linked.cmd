@@ -1,0 +1,1 @@
+check --repo tests/golden/repo/linked tests/golden/repo/linked/security/model.threat

@@ -1,0 +1,1 @@
+report --format html --today 2026-05-02 {}

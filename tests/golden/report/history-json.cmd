@@ -1,0 +1,1 @@
+report --format json --today 2026-05-02 {}

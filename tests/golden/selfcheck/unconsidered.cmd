@@ -1,0 +1,1 @@
+check --self-check --today 2026-05-02 {}
