@@ -1,6 +1,7 @@
 # bash completion for threat(1): commands, their options, the values of
 # --format (per command), --fail-on, --level, --color and --template, rule
-# ids after `threat rules`, and .threat files. Installed as
+# ids after `threat rules`, the formats and .json files of `threat import`,
+# and .threat files. Installed as
 # share/bash-completion/completions/threat; works without the
 # bash-completion package too (source it from ~/.bashrc).
 
@@ -18,6 +19,9 @@ _threat_command_options() {
 	repl) echo "--today --strict --include-root --help" ;;
 	lsp) echo "--today --strict --include-root --help" ;;
 	rules) echo "--pack --format --attributes --help" ;;
+	test) echo "--with-builtins --lenient --format --today --budget --help" ;;
+	import) echo "-o --output --force --today --help" ;;
+	export) echo "--format -o --output --force --today --merge --strict --include-root --help" ;;
 	help) echo "--help" ;;
 	esac
 }
@@ -28,9 +32,10 @@ _threat_formats() {
 	report) echo "md json html" ;;
 	dfd) echo "dot mermaid svg" ;;
 	diff) echo "text json md" ;;
-	query) echo "text json" ;;
+	query | test) echo "text json" ;;
 	drift) echo "text json sarif" ;;
 	rules) echo "text md" ;;
+	export) echo "otm threat-dragon" ;;
 	esac
 }
 
@@ -43,7 +48,7 @@ _threat_model_files() {
 
 _threat() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="check report dfd new fmt diff query repl lsp rules drift import help"
+	local commands="check report dfd new fmt diff query repl lsp rules test drift import export help"
 	local command="" i
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -142,17 +147,25 @@ _threat() {
 	new | lsp) ;;
 	import)
 		if [[ ${COMP_WORDS[COMP_CWORD - 1]} == import ]]; then
-			COMPREPLY=($(compgen -W "threagile" -- "$cur"))
+			COMPREPLY=($(compgen -W "threagile otm threat-dragon" -- "$cur"))
 		else
 			local IFS=$'\n'
 			compopt -o filenames 2>/dev/null
-			COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.y*ml' -- "$cur"))
+			COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.@(y*ml|json)' -- "$cur"))
 		fi
 		;;
 	rules)
 		local ids
 		ids=$("${COMP_WORDS[0]}" rules 2>/dev/null | awk 'NR > 1 { print $1 }')
 		COMPREPLY=($(compgen -W "$ids" -- "$cur"))
+		;;
+	test)
+		# packs (built-in names, .lua files), then fixtures (.threat files, folders)
+		local IFS=$'\n'
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -W "stride linddun ge-stack hygiene" -- "$cur")
+			$(compgen -f -X '!*.lua' -- "$cur"))
+		_threat_model_files "$cur"
 		;;
 	*) _threat_model_files "$cur" ;;
 	esac

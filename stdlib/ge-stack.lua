@@ -111,8 +111,6 @@ attribute {
 		doc = "the registries images may come from" },
 }
 
-local M = T.model
-
 -- Words that say a control covers only part of what it should (`rls
 -- partial`, `validation some`): as bad as none.
 local PARTIAL = T.set { "partial", "partly", "some", "incomplete", "mixed", "optional" }

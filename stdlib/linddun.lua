@@ -87,12 +87,10 @@ attribute {
 		doc = "actions or changes are written to an audit trail" },
 }
 
-local M = T.model
-
 -- Compliance impact: 3 under GDPR, else 2 (the element holds PII, or the
 -- rule would not have fired).
 local function compliance(m)
-	return T.regulated(M(m), "GDPR") and 3 or 2
+	return T.regulated(m, "GDPR") and 3 or 2
 end
 
 local function capped(x, top) return math.min(x, top) end
@@ -425,7 +423,7 @@ rule {
 		.. "by `enumeration_safe true` on the process.",
 	when = function(p, m)
 		if not pii_process(p) or T.yes(p, "enumeration_safe") then return false end
-		if not has_credentials(M(m)) then return false end
+		if not has_credentials(m) then return false end
 		for _, f in ipairs(subtree_flows(p)) do
 			local far = into(f, p)
 			if far and human_sender(far) then
@@ -592,7 +590,6 @@ rule {
 		.. "entity, the process that serves it, or the model.",
 	when = function(e, m)
 		if not data_subject(e) or not shares_pii(e) then return false end
-		m = M(m)
 		if m and m.meta and T.yes({ attr = m.meta }, "subject_rights") then return false end
 		if stated_at_collection(e, { "subject_rights" }) then return false end
 		return e.key .. " has no stated way to access, correct or erase " .. pii_names(e)
@@ -623,7 +620,6 @@ rule {
 		.. "higher when the personal data is of high or critical sensitivity. Answered by "
 		.. "`dpia true` on the model (or the DPIA's reference, `dpia \"DPIA-2026-04\"`).",
 	when = function(v, m)
-		m = M(m)
 		if T.yes({ attr = v.meta or {} }, "dpia") then return false end
 		local names = model_pii(m).names
 		if #names == 0 then return false end
@@ -635,7 +631,7 @@ rule {
 		return "personal data " .. table.concat(names, ", ") .. " and no `dpia` on the model"
 	end,
 	likelihood = function(_, m)
-		if model_pii(M(m)).top >= 3 then
+		if model_pii(m).top >= 3 then
 			return { skill = 3, motive = 2, opportunity = 1, population = 1, discoverability = 2 }
 		end
 		return { skill = 3, motive = 1, opportunity = 1, population = 1, discoverability = 1 }

@@ -117,11 +117,21 @@ local function lower(s)
 	return s
 end
 
--- The model view: the second argument of when/likelihood/impact when the
--- engine passes it, else the global `model` the engine sets while rules run.
-function T.model(m)
+-- The model view is the argument `when`, `likelihood` and `impact` get
+-- (doc/rules.md); the helpers below that read the model take it as their
+-- argument `m`. A pack that leaves it out gets the deprecated global
+-- `model`, and a warning at its own line.
+local function model_of(m)
 	if m ~= nil then return m end
 	return model
+end
+
+-- Deprecated: T.model(m) is m; the model view is the argument itself.
+function T.model(m)
+	if m ~= nil then
+		deprecated("T.model(m)", "the model view is the argument itself, `when = function(v, model)`")
+	end
+	return model_of(m)
 end
 
 -- The attribute `name` of view `v`, or nil.
@@ -628,7 +638,7 @@ local word_index = per_model(function() return {} end)
 -- processes, stores and boundaries for `tech`, `kind`, `trigger` and `purpose` (and on
 -- processes for `format` and `serialization` too).
 function T.model_words(m, name)
-	m = T.model(m)
+	m = model_of(m)
 	local index = word_index(m)
 	local set = index[name]
 	if set then return set end
@@ -661,7 +671,7 @@ local people_in = per_model(function(m)
 	return false
 end)
 function T.model_has_people(m)
-	return people_in(T.model(m))
+	return people_in(model_of(m))
 end
 
 -- Processes that serve people: one that a person's requests reach, or a
@@ -707,7 +717,7 @@ end)
 
 -- True when people's requests reach process p (see above).
 function T.serves_users(p, m)
-	return users_served(T.model(m))[p] == true
+	return users_served(model_of(m))[p] == true
 end
 
 -- ---------------------------------------------------------------------------
@@ -849,7 +859,7 @@ T.integrity = T.confidentiality
 -- (a breach is an Art. 33 notification), PII without it 2, no PII 1.
 function T.compliance(v, m)
 	if not T.pii(v) then return 1 end
-	if T.regulated(T.model(m), "GDPR") then return 3 end
+	if T.regulated(model_of(m), "GDPR") then return 3 end
 	return 2
 end
 
@@ -925,14 +935,17 @@ end
 --
 -- The factors are named (skill, motive, discoverability, and population,
 -- which follows the element's exposure when left out); opportunity always
--- follows the exposure. The older positional form
+-- follows the exposure. The positional form
 -- T.likelihood_factors(skill, motive, discoverability[, population]) gives
--- the same table.
+-- the same table and is deprecated.
 function T.likelihood_factors(skill, motive, discoverability, population)
 	if type(skill) == "table" then
 		local named = skill
 		skill, motive = named.skill, named.motive
 		discoverability, population = named.discoverability, named.population
+	else
+		deprecated("T.likelihood_factors(skill, motive, discoverability) with positional factors",
+			"name them, `T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 }`")
 	end
 	return {
 		skill = skill,

@@ -124,6 +124,12 @@
 /* Warnings (unknown fields and keys) one pack's rule{} and pack{} calls
  * may add; the rest are counted in one last warning. */
 #define MAX_WARNINGS_PER_PACK 100
+/* Deprecated forms reported (each once per pack file) by one engine, over
+ * its load and its runs; the rest are noted in one last warning. */
+#define MAX_DEPRECATIONS 100
+/* How many stack frames up a deprecated form looks for the pack's line
+ * that reached it. */
+#define DEPRECATION_SEARCH_FRAMES 64
 /* Errors one pack's rules may report in a run (a rule failing on each
  * element); the rest are counted in one last error. */
 #define MAX_ERRORS_PER_PACK 100
@@ -158,6 +164,15 @@
 #define TM_SESSION_MAX_INCLUDE_ROOTS 16
 /* From this many findings, sorting them is worth a thread. */
 #define BACKGROUND_SORT_MIN 10000
+
+/* ==== interop: other tools' formats (src/interop) ==== */
+
+/* An imported component lies at most this deep inside others (each level
+ * is a block of the `.threat` text, which nests at most MAX_PARSE_DEPTH). */
+#define TM_INTEROP_MAX_NESTING 64
+/* A Threat Dragon model holds at most this many trust boundary boxes:
+ * finding what each cell lies in compares every cell with every box. */
+#define TM_INTEROP_MAX_TD_BOXES 2000
 
 /* ==== query: the query language (src/query) ==== */
 

@@ -113,6 +113,12 @@ typedef struct pack {
 	bool over_findings;  /* raised too many findings: its rules stop for the run */
 } pack;
 
+/* A deprecated form a pack used (deprecate.c): what makes it once per
+ * pack ("what\nfile") and the warning. Strings in the engine's arena. */
+typedef struct deprecation {
+	const char *key, *message;
+} deprecation;
+
 /* A file whose code runs in the sandbox (a pack or a required module):
  * what `require` inside it resolves against. */
 typedef struct unit {
@@ -200,7 +206,16 @@ struct tm_rules {
 	char where_file[256]; /* the last place the hook saw, for memory errors */
 	int where_line;
 
-	int shared; /* registry ref: the shared globals every _ENV reads through */
+	int shared;        /* registry ref: the shared globals every _ENV reads through */
+	bool model_global; /* during a run: the deprecated global `model` answers */
+
+	/* Deprecated forms (deprecate.c): those reported on this engine, and
+	 * the warnings not yet handed to diagnostics. */
+	struct tm_strmap *deprecations_seen;
+	size_t ndeprecations_seen;
+	deprecation *deprecations;
+	size_t ndeprecations, capdeprecations;
+	bool deprecations_dropped; /* past MAX_DEPRECATIONS */
 
 	/* Loading. */
 	long loading; /* the pack being loaded, or -1 */
@@ -214,10 +229,14 @@ struct tm_rules {
 	uint32_t runs;               /* runs so far: each rule's texts are copied once per run */
 	size_t engines;              /* engines the last element run used (parallel.c) */
 	const tm_model *loaded_from; /* the model whose `use` statements tm_rules_load followed */
-	bool load_failed;            /* loading them reported an error */
-	double load_seconds;         /* and took this long */
-	bool quiet;                  /* print says nothing (a helper engine's load) */
-	uint32_t generation;         /* of the views; bumped for every run */
+	/* Packs loaded after the model's `use` statements (tm_rules_load_with),
+	 * as given; a helper engine loads them too. */
+	const char *const *extra_packs;
+	size_t nextra_packs;
+	bool load_failed;    /* loading them reported an error */
+	double load_seconds; /* and took this long */
+	bool quiet;          /* print says nothing (a helper engine's load) */
+	uint32_t generation; /* of the views; bumped for every run */
 	int32_t today;
 	int views;           /* registry ref: element views by index + 1 */
 	int model_view;      /* registry ref */
@@ -266,6 +285,21 @@ void tm_rules_report_unshown_warnings(tm_rules *rules, const pack *p);
  * MAX_MESSAGE_BYTES, cut before a UTF-8 continuation byte (the caller adds
  * "…" when cut). */
 int tm_rules_kept_length(const char *message);
+
+/* Deprecated forms (deprecate.c). */
+/* Adds `deprecated` and the global `model`'s answer to the shared globals. */
+void tm_rules_open_deprecations(tm_rules *rules);
+/* Notes that a pack used the deprecated form `what` (at stack level
+ * `level`, or 1 when no Lua frame is there, reported at the first pack
+ * frame from there up), once per pack file and form; `instead` says what
+ * to write. */
+void tm_rules_deprecated(lua_State *L, int level, const char *what, const char *instead);
+/* Hands the noted warnings to diags (NULL: drops them). */
+void tm_rules_report_deprecations(tm_rules *rules, tm_diags *diags);
+/* Takes a helper engine's noted warnings after the first engine's own,
+ * without those the first engine reported already. */
+void tm_rules_take_deprecations(tm_rules *rules, tm_rules *helper);
+void tm_rules_free_deprecations(tm_rules *rules);
 
 /* Factors (run.c): reads a table of factors, names from `names`, at
  * least one: out[i] the number given for factor names[i] (0: none),
@@ -328,9 +362,11 @@ typedef struct rules_chunks {
  * never depends on which engine ran the chunks before it. A failure's
  * message carries its pack as its quota, and each chunk counts its packs'
  * failures, so that joining the chunks can keep the per-pack cap of one
- * engine (parallel.c). Messages from outside any chunk go to `diags`. */
+ * engine (parallel.c). Messages from outside any chunk go to `diags`;
+ * `first_chunk` receives the index of the first chunk this engine ran
+ * (SIZE_MAX: none). */
 int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, rules_chunks *chunks,
-                        bool from_back, tm_diags *diags);
+                        bool from_back, tm_diags *diags, size_t *first_chunk);
 
 /* Loads the packs as tm_rules_load does, for a helper engine of a run
  * (parallel.c): its messages go nowhere and `print` at load is silent,

@@ -200,6 +200,7 @@ static void load_pack(tm_rules *rules, const char *name, const char *base, const
 	}
 	tm_rules_budget(rules, 0, 0, false);
 	tm_rules_report_unshown_warnings(rules, &rules->packs[pack_index]);
+	tm_rules_report_deprecations(rules, rules->diags);
 	if (status != LUA_OK) {
 		pack_error(rules, use, lua_tostring(L, -1) ? lua_tostring(L, -1) : "the pack failed to load",
 		           rules->out_of_time && more ? " (the remaining packs were not loaded)" : "");
@@ -373,6 +374,7 @@ static tm_rules *engine_new(tm_diags *diags)
 		return rules;
 	}
 	tm_rules_open_registration(rules);
+	tm_rules_open_deprecations(rules);
 	return rules;
 }
 
@@ -407,16 +409,19 @@ static int load_model_packs(tm_rules *rules, const tm_model *model, tm_diags *di
 	uint64_t started = tm_clock_ns();
 	rules->loaded_from = model;
 	if (rules->L) {
-		if (!model || model->nuses == 0) {
+		size_t nuses = model ? model->nuses : 0, nextra = rules->nextra_packs;
+		if (nuses == 0 && nextra == 0) {
 			for (size_t i = 0; i < COUNT(tm_rules_default_packs) && !rules->out_of_time; i++)
 				load_pack(rules, tm_rules_default_packs[i], NULL, NULL, NULL,
 				          i + 1 < COUNT(tm_rules_default_packs));
 		} else {
-			for (size_t i = 0; i < model->nuses && !rules->out_of_time; i++) {
+			for (size_t i = 0; i < nuses && !rules->out_of_time; i++) {
 				const tm_use *use = &model->uses[i];
 				load_pack(rules, use->name, use->base_dir, use->base_dir, use->decl,
-				          i + 1 < model->nuses);
+				          i + 1 < nuses + nextra);
 			}
+			for (size_t i = 0; i < nextra && !rules->out_of_time; i++)
+				load_pack(rules, rules->extra_packs[i], ".", ".", NULL, i + 1 < nextra);
 		}
 	}
 	index_rules(rules);
@@ -436,8 +441,21 @@ static void own_counts(tm_rules *rules)
 
 int tm_rules_load(tm_rules **out, const tm_model *model, double budget, tm_diags *diags)
 {
+	return tm_rules_load_with(out, model, NULL, 0, budget, diags);
+}
+
+int tm_rules_load_with(tm_rules **out, const tm_model *model, const char *const *packs, size_t npacks,
+                       double budget, tm_diags *diags)
+{
 	tm_rules *rules = engine_new(diags);
 	*out = rules;
+	if (npacks) {
+		const char **names = tm_arena_alloc(rules->arena, npacks * sizeof *names);
+		for (size_t i = 0; i < npacks; i++)
+			names[i] = tm_arena_strdup(rules->arena, packs[i]);
+		rules->extra_packs = names;
+		rules->nextra_packs = npacks;
+	}
 	start_deadline(rules, budget, model ? model->nelements : 0);
 	int status = load_model_packs(rules, model, diags);
 	own_counts(rules);
@@ -454,6 +472,8 @@ int tm_rules_load_helper(tm_rules **out, const tm_model *model, const tm_rules *
 	rules->run_deadline = first->run_deadline;
 	memcpy(rules->deadline_text, first->deadline_text, sizeof rules->deadline_text);
 	rules->quiet = true;
+	rules->extra_packs = first->extra_packs;
+	rules->nextra_packs = first->nextra_packs;
 	int status = load_model_packs(rules, model, &ignored);
 	rules->quiet = false;
 	rules->counts = first->counts;
@@ -474,6 +494,21 @@ int tm_rules_load_names(tm_rules **out, const char *const *names, size_t count, 
 	own_counts(rules);
 	rules->diags = NULL;
 	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
+}
+
+size_t tm_rules_pack_count(const tm_rules *rules)
+{
+	return rules ? rules->npacks : 0;
+}
+
+const char *tm_rules_pack_path(const tm_rules *rules, size_t index)
+{
+	return rules && index < rules->npacks ? rules->packs[index].path : NULL;
+}
+
+const char *tm_rules_pack_name(const tm_rules *rules, size_t index)
+{
+	return rules && index < rules->npacks ? rules->packs[index].name : NULL;
 }
 
 void tm_rules_finish(tm_rules *rules)
@@ -501,6 +536,7 @@ void tm_rules_free(tm_rules *rules)
 	free(rules->path_dirs);
 	free(rules->stdlib_dir);
 	tm_vocab_free(rules->vocab);
+	tm_rules_free_deprecations(rules);
 	tm_strmap_free(rules->ids);
 	free(rules->own_counts.packs);
 	tm_arena_free(rules->arena);

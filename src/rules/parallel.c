@@ -114,8 +114,9 @@ typedef struct helper {
 	bool profile;
 	rules_chunks *chunks;
 	tm_task task;
-	tm_rules *engine; /* NULL: could not be loaded; the others run its chunks */
-	tm_diags diags;   /* messages from outside any chunk */
+	tm_rules *engine;   /* NULL: could not be loaded; the others run its chunks */
+	tm_diags diags;     /* messages from outside any chunk */
+	size_t first_chunk; /* the first chunk it ran (SIZE_MAX: none) */
 	int status;
 } helper;
 
@@ -129,7 +130,8 @@ static void run_helper(void *arg)
 		return;
 	}
 	h->engine->profile = h->profile;
-	h->status = tm_rules_run_chunks(h->engine, h->model, h->today, h->chunks, true, &h->diags);
+	h->status =
+	    tm_rules_run_chunks(h->engine, h->model, h->today, h->chunks, true, &h->diags, &h->first_chunk);
 	/* The Lua state goes now, on this thread, while the others still run. */
 	tm_rules_finish(h->engine);
 }
@@ -249,6 +251,26 @@ static void chunks_init(rules_chunks *chunks, const tm_rules *rules, const tm_mo
 	free(goal);
 }
 
+/* Takes the helpers' deprecation warnings after the first engine's, in
+ * the order of the chunks they ran, so that they come in model order as
+ * with one engine. */
+static void take_deprecations(tm_rules *rules, helper *helpers, size_t engines)
+{
+	for (;;) {
+		helper *next = NULL;
+		for (size_t i = 1; i < engines; i++) {
+			helper *h = &helpers[i];
+			if (h->engine && h->first_chunk != SIZE_MAX &&
+			    (!next || h->first_chunk < next->first_chunk))
+				next = h;
+		}
+		if (!next)
+			return;
+		tm_rules_take_deprecations(rules, next->engine);
+		next->first_chunk = SIZE_MAX;
+	}
+}
+
 int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *out, tm_diags *diags)
 {
 	if (!rules || !model || !out || !diags)
@@ -259,8 +281,11 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	 * tm_rules_load did: an engine loaded by name runs alone. */
 	size_t engines = rules->loaded_from == model ? engines_for(rules, model) : 1;
 	rules->engines = engines;
-	if (engines == 1)
-		return tm_rules_run_range(rules, model, today, 0, model->nelements, out, diags);
+	if (engines == 1) {
+		int status = tm_rules_run_range(rules, model, today, 0, model->nelements, out, diags);
+		tm_rules_report_deprecations(rules, diags);
+		return status;
+	}
 
 	rules_chunks chunks;
 	chunks_init(&chunks, rules, model, engines);
@@ -271,12 +296,14 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 		              .model = model,
 		              .today = today,
 		              .profile = rules->profile,
-		              .chunks = &chunks};
+		              .chunks = &chunks,
+		              .first_chunk = SIZE_MAX};
 		tm_task_start(&h->task, run_helper, h);
 	}
 	tm_diags own;
 	memset(&own, 0, sizeof own);
-	int status = tm_rules_run_chunks(rules, model, today, &chunks, false, &own);
+	size_t first_chunk;
+	int status = tm_rules_run_chunks(rules, model, today, &chunks, false, &own, &first_chunk);
 	for (size_t i = 1; i < engines; i++) {
 		helper *h = &helpers[i];
 		tm_task_wait(&h->task);
@@ -290,7 +317,6 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 		rules->out_of_time = rules->out_of_time || h->engine->out_of_time;
 		rules->findings_full = rules->findings_full || h->engine->findings_full;
 		add_profile(rules, h->engine);
-		tm_rules_free(h->engine);
 	}
 	/* A chunk nobody claimed (every engine stopped early) stays empty:
 	 * the messages that stopped them say why. */
@@ -302,6 +328,11 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	tm_diags_append(diags, &own);
 	for (size_t i = 1; i < engines; i++)
 		tm_diags_append(diags, &helpers[i].diags);
+	take_deprecations(rules, helpers, engines);
+	tm_rules_report_deprecations(rules, diags);
+	for (size_t i = 1; i < engines; i++)
+		if (helpers[i].engine)
+			tm_rules_free(helpers[i].engine);
 	pthread_mutex_destroy(&chunks.lock);
 	free(chunks.items);
 	free(helpers);

@@ -52,6 +52,12 @@ extern const char *const tm_rules_default_packs[TM_RULES_NDEFAULT_PACKS];
  * millisecond for each element, and for each finding phase 2 sees
  * (doc/rules.md "The sandbox"); TM_RULES_DEFAULT_BUDGET is in base/limits.h. */
 int tm_rules_load(tm_rules **out, const tm_model *model, double budget, tm_diags *diags);
+/* Loads the packs the model's `use` statements name, then `packs` (names
+ * or paths relative to the current folder, found as `threat rules --pack`
+ * finds them); with `packs`, a model without `use` gets no default packs.
+ * Otherwise as tm_rules_load (`threat test` loads the packs under test so). */
+int tm_rules_load_with(tm_rules **out, const tm_model *model, const char *const *packs, size_t npacks,
+                       double budget, tm_diags *diags);
 /* A budget in seconds from text ("2.5"): 0 when it is not a number of
  * seconds above 0 and at most a day. */
 double tm_rules_parse_budget(const char *text);
@@ -88,6 +94,11 @@ void tm_rules_finish(tm_rules *rules);
 void tm_rules_profile(tm_rules *rules, bool on);
 
 size_t tm_rules_count(const tm_rules *rules);
+/* The packs loaded, in load order: each one's file as messages show it
+ * ("stdlib/stride.lua") and its name; NULL past the end. */
+size_t tm_rules_pack_count(const tm_rules *rules);
+const char *tm_rules_pack_path(const tm_rules *rules, size_t index);
+const char *tm_rules_pack_name(const tm_rules *rules, size_t index);
 /* Rules sorted by pack load order, then id; NULL past the end. */
 const tm_rule_info *tm_rules_info(const tm_rules *rules, size_t index);
 const tm_rule_info *tm_rules_find(const tm_rules *rules, const char *id);

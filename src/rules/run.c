@@ -756,18 +756,6 @@ static void report_failure(rule_run *run, const char *message)
 		d->quota = (unsigned)r->pack + 1;
 }
 
-static void set_model_global(tm_rules *rules, bool on)
-{
-	lua_State *L = rules->L;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->shared);
-	if (on)
-		lua_rawgeti(L, LUA_REGISTRYINDEX, rules->model_view);
-	else
-		lua_pushnil(L);
-	lua_setfield(L, -2, "model");
-	lua_pop(L, 1);
-}
-
 static void run_mode(tm_rules *rules, rule_run *run)
 {
 	lua_State *L = rules->L;
@@ -850,7 +838,7 @@ static void begin_run(tm_rules *rules, const tm_model *model, int32_t today, siz
 	tm_rules_memory_allow(rules, PACK_MEMORY + VIEW_MEMORY_PER_ITEM * items);
 	rules->deadline_what = rules->deadline_text;
 	tm_rules_budget(rules, rules->run_deadline, CALL_TICKS, false);
-	set_model_global(rules, true);
+	rules->model_global = true;
 	lua_gc(rules->L, LUA_GCSTOP);
 	rules->gc_start = rules->mem_used + GC_START_BYTES;
 }
@@ -860,7 +848,7 @@ static void end_run(tm_rules *rules, bool keep_views)
 	report_hidden_errors(rules);
 	rules->gc_start = 0;
 	lua_gc(rules->L, LUA_GCRESTART);
-	set_model_global(rules, false);
+	rules->model_global = false;
 	tm_rules_views_end(rules, keep_views);
 	tm_rules_budget(rules, 0, 0, false);
 }
@@ -945,8 +933,9 @@ static rules_chunk *claim_chunk(rules_chunks *chunks, bool from_back)
 }
 
 int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, rules_chunks *chunks,
-                        bool from_back, tm_diags *diags)
+                        bool from_back, tm_diags *diags, size_t *first_chunk)
 {
+	*first_chunk = SIZE_MAX;
 	if (!rules->L || rules->out_of_time)
 		return TM_ERR_INPUT;
 	bool failed = false, first = true;
@@ -956,6 +945,8 @@ int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, r
 		rules_chunk *chunk = claim_chunk(chunks, from_back);
 		if (!chunk)
 			break;
+		if (*first_chunk == SIZE_MAX)
+			*first_chunk = (size_t)(chunk - chunks->items);
 		forget_failures(rules);
 		rules->diags = &chunk->diags;
 		run_elements(rules, chunk->from, chunk->to, &chunk->findings, first);
@@ -1003,6 +994,7 @@ int tm_rules_run_phase2(tm_rules *rules, const tm_model *model, int32_t today, t
 		run_mode(rules, &f);
 	}
 	end_run(rules, false);
+	tm_rules_report_deprecations(rules, diags);
 	rules->diags = NULL;
 	return diags->errors > errors ? TM_ERR_INPUT : TM_OK;
 }

@@ -48,7 +48,8 @@ int tm_session_open(tm_session **out, const char *const *paths, size_t npaths,
 		options->probe(session->model, options->probe_context);
 	const tm_model *model = session->model;
 	if (!options->no_rules) {
-		if (tm_rules_load(&session->rules, model, options->budget, &session->diags) != TM_OK)
+		if (tm_rules_load_with(&session->rules, model, options->packs, options->npacks,
+		                       options->budget, &session->diags) != TM_OK)
 			session->rules_failed = true;
 		/* The vocabulary is complete once the packs have loaded. */
 		if (tm_vocab_check(tm_rules_vocab(session->rules), model, &session->diags, options->strict) &&

@@ -33,6 +33,12 @@ typedef struct tm_session_options {
 	 * model->repo (src/repo: tm_repo_probe); NULL: no repository facts. */
 	void (*probe)(tm_model *model, void *context);
 	void *probe_context;
+	/* Packs loaded after the model's `use` statements (names, or paths
+	 * relative to the current folder); when given, a model without `use`
+	 * does not get the default packs (tm_rules_load_with). `threat test`
+	 * loads the packs under test so. The strings must outlive the session. */
+	const char *const *packs;
+	size_t npacks;
 } tm_session_options;
 
 /* Seconds each stage of tm_session_open took (`--timings`). */

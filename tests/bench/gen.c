@@ -101,7 +101,7 @@ static int write_model(long count, const char *path, int bare)
 				fprintf(out,
 				        "process p%ld \"%s service %ld\" {\n  tech hono  auth jwt  validation zod  "
 				        "body_limit %s  "
-				        "rate_limit %s\n",
+				        "rate_limit %s  jwt_algorithms [\"RS256\"]  log_level info\n",
 				        t, service_names[t % 10], t, t % 4 ? "true" : "false",
 				        t % 3 ? "true" : "false");
 			if (t % 5 == 1 && nnodes + 2 <= count) {
@@ -129,8 +129,10 @@ static int write_model(long count, const char *path, int bare)
 			else
 				fprintf(out,
 				        "store s%ld \"%s %ld\" { tech postgresql  rls %s  tls true  encrypted true  "
-				        "stores [A-%ld] }\n",
-				        t, store_names[t % 6], t, t % 5 ? "true" : "false", 1 + t % nassets);
+				        "client_cert true  column_grants true  column_encryption %s  "
+				        "connection_limit true  statement_timeout true  stores [A-%ld] }\n",
+				        t, store_names[t % 6], t, t % 5 ? "true" : "false", t % 3 ? "true" : "false",
+				        1 + t % nassets);
 		}
 	}
 	fputc('\n', out);

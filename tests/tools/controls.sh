@@ -100,4 +100,17 @@ printf 'model "m"   {}\n' >::notice::messy.threat
 has "fmt --check: a file name cannot start a workflow command" fmt-check \
 	"$R:notice::messy.threat: not formatted (run 'threat fmt $R:notice::messy.threat')"
 
+# threat test: a fixture's name starts no workflow command and no control
+# reaches the report, its problem lines or the JSON.
+printf 'model "m" { date 2026-03-24 }\n# expect: EVIL-1@web\nprocess web "W"\nprocess api "A"\n' >::warning::fixture.threat
+NO_COLOR=1 "$bin" test "./$pack" ::warning::fixture.threat >test-out 2>test-err
+has "test: the fixture's line" test-out "FAILED  $R:warning::fixture.threat"
+has "test: a problem's line" test-out \
+	"  $R:warning::fixture.threat:4: unexpected EVIL-1@api: raised on the element declared here, and no expect names it"
+clean "test: stdout clean" test-out
+clean "test: stderr clean" test-err
+"$bin" test --format json "./$pack" ::warning::fixture.threat >test-json 2>/dev/null
+has "test --format json: the pack's file" test-json "      \"file\": \"$R[31mevil.lua\","
+clean "test --format json: nothing raw" test-json
+
 summary

@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 
 # Lowest first. A module's rank is its place in this list.
-layers=(base template lang model risk rules session repo diff render interop review query api lsp cli)
+layers=(base template lang model risk rules session repo diff render interop review packtest query api lsp cli)
 
 rank() {
 	local i

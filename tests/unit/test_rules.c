@@ -885,7 +885,10 @@ static void test_phase2(void **state)
 	              "threat T-1 \"hand\" { category spoofing  on a\n"
 	              "  likelihood { skill 1 }  impact { integrity 1 } }\n"
 	              "mitigation M-1 \"fix\" { mitigates [P-1@b]  status planned }\n");
-	assert_string_equal(r.messages, "");
+	/* the global `model` is the argument's model view, and deprecated */
+	assert_messages(&r, "warning: DIR/p2.lua:17: the global `model` is deprecated: take the model "
+	                    "view as the argument, `when = function(v, model)` (likelihood and impact "
+	                    "likewise)\n1 warning\n");
 	assert_int_equal(r.phase2, TM_OK);
 	const tm_finding *f = finding(&r, "H-1@P-1@a");
 	assert_non_null(f);
@@ -897,6 +900,93 @@ static void test_phase2(void **state)
 	assert_non_null(f);
 	assert_string_equal(f->detail, "3 planned M-1 2026-06-01 M 2026-03-24 2 2 P-1@b a nil true seen");
 	assert_int_equal(r.findings.count, 5);
+	result_free(&r);
+}
+
+/* The deprecated forms still work, each reported once per pack and form at
+ * the pack's own line, even when threatlib is what reads the global. */
+static void test_deprecations(void **state)
+{
+	(void)state;
+	setenv("THREAT_STDLIB", "stdlib", 1); /* threatlib, from the source tree */
+	static const char old_pack[] =
+	    "local T = require \"threatlib\"\n"
+	    "local positional = T.likelihood_factors(2, 3, 1)\n"
+	    "local again = T.likelihood_factors(1, 1, 1)\n"
+	    "local named = T.likelihood_factors { skill = 2, motive = 3, discoverability = 1 }\n"
+	    "rule { id = \"%s-1\", category = \"check\", applies = \"process\", title = \"old\",\n"
+	    "  likelihood = positional, impact = { integrity = 1 },\n"
+	    "  when = function(v, m) return tostring(T.model(m) == m) .. \" \" ..\n"
+	    "    tostring(T.model_has_people()) .. \" \" .. named.skill .. again.skill end }\n";
+	char text[1024];
+	snprintf(text, sizeof text, old_pack, "OLD");
+	write_file("old.lua", text);
+	snprintf(text, sizeof text, old_pack, "ELDER");
+	write_file("elder.lua", text);
+	write_file("new.lua", "local T = require \"threatlib\"\n"
+	                      "rule { id = \"NEW-1\", category = \"check\", applies = \"process\", title = \"new\",\n"
+	                      "  likelihood = T.likelihood_factors { skill = 2, motive = 3, discoverability = 1 },\n"
+	                      "  impact = { integrity = 1 },\n"
+	                      "  when = function(v, m) return tostring(T.model_has_people(m)) end }\n"
+	                      "deprecated(\"new.lua's own form\", \"the other one\")\n");
+	result r;
+	run_model(&r, "use \"old\"\nuse \"elder\"\nuse \"new\"\nprocess a\nprocess b\n");
+	assert_int_equal(r.load, TM_OK);
+	assert_int_equal(r.run, TM_OK);
+	const char *positional = ": T.likelihood_factors(skill, motive, discoverability) with positional "
+	                         "factors is deprecated: name them, `T.likelihood_factors { skill = 2, "
+	                         "motive = 2, discoverability = 1 }`\n";
+	const char *model_fn = ": T.model(m) is deprecated: the model view is the argument itself, `when "
+	                       "= function(v, model)`\n";
+	/* threatlib's line that reads the global for a helper given no model */
+	int threatlib_line = 0;
+	FILE *threatlib = fopen("stdlib/threatlib.lua", "r");
+	assert_non_null(threatlib);
+	char line[512];
+	for (int n = 1; fgets(line, sizeof line, threatlib); n++)
+		if (strcmp(line, "\treturn model\n") == 0)
+			threatlib_line = n;
+	fclose(threatlib);
+	char global[512];
+	snprintf(global, sizeof global,
+	         ": the global `model` is deprecated: take the model view as the argument, `when = "
+	         "function(v, model)` (likelihood and impact likewise) (used in stdlib/threatlib.lua:%d, "
+	         "reached from here)\n",
+	         threatlib_line);
+	tm_buf want = TM_BUF_INIT;
+	const char *const packs[] = {"old", "elder"};
+	for (int i = 0; i < 2; i++)
+		tm_buf_printf(&want, "warning: DIR/%s.lua:2%s", packs[i], positional);
+	tm_buf_puts(&want, "warning: DIR/new.lua:6: new.lua's own form is deprecated: the other one\n");
+	for (int i = 0; i < 2; i++)
+		tm_buf_printf(&want, "warning: DIR/%s.lua:7%swarning: DIR/%s.lua:8%s", packs[i], model_fn,
+		              packs[i], global);
+	tm_buf_puts(&want, "7 warnings\n");
+	assert_messages(&r, tm_buf_str(&want));
+	tm_buf_free(&want);
+	/* the old forms give what the new ones do */
+	const tm_finding *f = finding(&r, "OLD-1@b");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "true false 21");
+	assert_int_equal(f->likelihood_factors[TM_LF_SKILL], 2);
+	assert_int_equal(f->likelihood_factors[TM_LF_MOTIVE], 3);
+	assert_int_equal(f->likelihood_factors[TM_LF_DISCOVERABILITY], 1);
+	assert_string_equal(finding(&r, "NEW-1@a")->detail, "false");
+	result_free(&r);
+	unsetenv("THREAT_STDLIB");
+
+	/* A flood of forms: the first MAX_DEPRECATIONS, then one line; a deep
+	 * recursion is not walked for the pack's line. */
+	write_file("flood.lua", "for i = 1, 5000 do deprecated(\"form \" .. i, \"another\") end\n"
+	                        "local function deep(n) if n == 0 then return deprecated(\"deep\", \"x\") end\n"
+	                        "  deep(n - 1) return n end\n"
+	                        "deep(100000)\n");
+	run_model(&r, "use \"flood\"\nprocess a\n");
+	assert_int_equal(r.load, TM_OK);
+	assert_non_null(strstr(r.messages, "flood.lua:1: form 100 is deprecated: another\nwarning: more "
+	                                   "deprecated forms are used than shown (at most 100 a run)\n101 "
+	                                   "warnings\n"));
+	assert_null(strstr(r.messages, "form 101 "));
 	result_free(&r);
 }
 
@@ -1592,6 +1682,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_factor_scale_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_detail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deprecations, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,1 @@
+test --with-builtins tests/golden/packtest/packs/demo.lua {}

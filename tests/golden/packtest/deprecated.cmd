@@ -1,0 +1,1 @@
+test tests/golden/packtest/packs/old.lua

@@ -1,0 +1,1 @@
+test --format xml tests/golden/packtest/packs/demo.lua {}

@@ -1,0 +1,1 @@
+test --format json tests/golden/packtest/packs/demo.lua {} tests/golden/packtest/missing.threat

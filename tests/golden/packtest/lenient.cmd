@@ -1,0 +1,1 @@
+test --lenient tests/golden/packtest/packs/demo.lua {}
