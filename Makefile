@@ -91,6 +91,10 @@ $(BUILD)/fuzz-replay-threagile: tests/fuzz/replay.c tests/fuzz/fuzz_threagile.c 
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_threagile.c $(LIB) $(LDLIBS)
 
+$(BUILD)/fuzz-replay-import: tests/fuzz/replay.c tests/fuzz/fuzz_import.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_import.c $(LIB) $(LDLIBS)
+
 # Installs the Debian packages the build and the tests need, when missing.
 deps:
 	@tests/tools/install-deps.sh
@@ -104,7 +108,7 @@ test: deps
 else
 test: deps
 	@tests/tools/layers.sh
-	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session $(BUILD)/fuzz-replay-threagile
+	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session $(BUILD)/fuzz-replay-threagile $(BUILD)/fuzz-replay-import
 	@tests/tools/run-tests.sh $(BUILD)
 endif
 
@@ -120,7 +124,7 @@ golden-update: all
 packs: all
 	@tests/tools/run-tests.sh $(BUILD) packs
 
-fuzz-replay: $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session $(BUILD)/fuzz-replay-threagile
+fuzz-replay: $(BUILD)/fuzz-replay $(BUILD)/fuzz-replay-session $(BUILD)/fuzz-replay-threagile $(BUILD)/fuzz-replay-import
 	@tests/tools/run-tests.sh $(BUILD) fuzz
 
 fuzz:

@@ -1,6 +1,7 @@
 # bash completion for threat(1): commands, their options, the values of
 # --format (per command), --fail-on, --level, --color and --template, rule
-# ids after `threat rules`, and .threat files. Installed as
+# ids after `threat rules`, the formats and .json files of `threat import`,
+# and .threat files. Installed as
 # share/bash-completion/completions/threat; works without the
 # bash-completion package too (source it from ~/.bashrc).
 
@@ -19,6 +20,8 @@ _threat_command_options() {
 	lsp) echo "--today --strict --include-root --help" ;;
 	rules) echo "--pack --format --attributes --help" ;;
 	test) echo "--with-builtins --lenient --format --today --budget --help" ;;
+	import) echo "-o --output --force --today --help" ;;
+	export) echo "--format -o --output --force --today --merge --strict --include-root --help" ;;
 	help) echo "--help" ;;
 	esac
 }
@@ -31,6 +34,7 @@ _threat_formats() {
 	diff | query | test) echo "text json" ;;
 	drift) echo "text json sarif" ;;
 	rules) echo "text md" ;;
+	export) echo "otm threat-dragon" ;;
 	esac
 }
 
@@ -43,7 +47,7 @@ _threat_model_files() {
 
 _threat() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="check report dfd new fmt diff query repl lsp rules test drift import help"
+	local commands="check report dfd new fmt diff query repl lsp rules test drift import export help"
 	local command="" i
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -142,11 +146,11 @@ _threat() {
 	new | lsp) ;;
 	import)
 		if [[ ${COMP_WORDS[COMP_CWORD - 1]} == import ]]; then
-			COMPREPLY=($(compgen -W "threagile" -- "$cur"))
+			COMPREPLY=($(compgen -W "threagile otm threat-dragon" -- "$cur"))
 		else
 			local IFS=$'\n'
 			compopt -o filenames 2>/dev/null
-			COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.y*ml' -- "$cur"))
+			COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.@(y*ml|json)' -- "$cur"))
 		fi
 		;;
 	rules)

@@ -641,13 +641,23 @@ local function flow_count(p)
 	return flows, npeers
 end
 
+-- How many flow ends p has: an upper bound of both flow_count's numbers
+-- (a `<->` flow is in both lists), read without building anything.
+local function flow_ends(p)
+	return #p.inflows + #p.outflows
+end
+
 local granularity_of = T.per_model(function(m)
 	local processes, flows = m.elements("process"), m.elements("flow")
 	local nested, busiest, most = false, nil, 0
 	local single = 0
 	for _, p in ipairs(processes) do
 		if p.children and p.children[1] ~= nil then nested = true end
-		local n = flow_count(p)
+		-- counted only where the count can matter: a single flow, or more
+		-- than the busiest so far
+		local ends = flow_ends(p)
+		local n = ends
+		if ends > 1 and (ends == 2 or ends > most) then n = flow_count(p) end
 		if n == 1 then single = single + 1 end
 		if n > most then busiest, most = p, n end
 	end
@@ -705,6 +715,7 @@ hygiene {
 		.. "`process api { process auth \"...\" ... }` with the flows drawn to them.",
 	when = function(p, m)
 		m = m or model
+		if flow_ends(p) < LEVEL1_PEERS then return false end
 		if p.children and p.children[1] ~= nil then return false end
 		local flows, peers = flow_count(p)
 		if (flows < LEVEL1_FLOWS and peers < LEVEL1_PEERS) or granularity_of(m).coarse == p.key then

@@ -144,12 +144,18 @@ end
 local INTERNAL = T.set { "internal" }
 local function internal(x) return is(x, "zone", INTERNAL) end
 
+-- The model view of the rule being run: the memos below are keyed by an
+-- element alone, and read the model through this (each rule's `when`
+-- sets it, llm_rule below).
+local the_model
+
+
 -- True when a program takes input from outside: people's requests reach
 -- it, or a part of it receives from an external (a request, or the answer
 -- to its own call: a fetched page, an e-mail, a webhook).
 local outside_input = T.memo(function(p)
 	p = level0(p)
-	local m = T.model()
+	local m = the_model
 	if T.serves_users(p, m) then return true end
 	for _, part in ipairs(parts_of(p)) do
 		if part ~= p and T.serves_users(part, m) then return true end
@@ -283,7 +289,7 @@ end
 -- or with content from outside, or, for an agent that is its own model,
 -- people's requests or content from outside reaching the agent.
 local takes_untrusted = T.memo(function(v)
-	local m = T.model()
+	local m = the_model
 	if v.kind == "process" and T.is_agent(v) and is_model(v) then
 		return from_people(v, m) or outside_content(v, nil)[1] ~= nil
 	end
@@ -307,7 +313,18 @@ end
 
 local REFS_INJECTION = { "OWASP LLM01:2025", "CWE-1427", "CWE-77" }
 
-rule {
+
+-- A rule of this pack: its `when` records the model view for the memos.
+local function llm_rule(spec)
+	local when = spec.when
+	spec.when = function(v, m)
+		the_model = m
+		return when(v, m)
+	end
+	rule(spec)
+end
+
+llm_rule {
 	id = "LLM-01",
 	category = "tampering",
 	applies = { "flow", "process" },
@@ -343,7 +360,7 @@ rule {
 	refs = REFS_INJECTION,
 }
 
-rule {
+llm_rule {
 	id = "LLM-02",
 	category = "tampering",
 	applies = { "flow", "process" },
@@ -381,7 +398,7 @@ rule {
 	refs = REFS_INJECTION,
 }
 
-rule {
+llm_rule {
 	id = "LLM-03",
 	category = "information_disclosure",
 	applies = "flow",
@@ -504,7 +521,7 @@ local function model_output(p)
 	return out
 end
 
-rule {
+llm_rule {
 	id = "LLM-04",
 	category = "tampering",
 	applies = "process",
@@ -577,7 +594,7 @@ local function actions(h, t)
 	return out, true
 end
 
-rule {
+llm_rule {
 	id = "LLM-05",
 	category = "elevation_of_privilege",
 	applies = "process",
@@ -626,7 +643,7 @@ rule {
 local PROMPT_KIND = T.set { "system_prompt", "prompt", "instructions" }
 local SENSITIVE = T.set { "medium", "high", "critical" }
 
-rule {
+llm_rule {
 	id = "LLM-06",
 	category = "information_disclosure",
 	applies = "flow",
@@ -664,7 +681,7 @@ rule {
 	refs = { "OWASP LLM07:2025", "CWE-200", "CWE-522" },
 }
 
-rule {
+llm_rule {
 	id = "LLM-07",
 	category = "denial_of_service",
 	applies = { "flow", "process" },
@@ -696,7 +713,7 @@ rule {
 	refs = { "OWASP LLM10:2025", "CWE-400", "CWE-770" },
 }
 
-rule {
+llm_rule {
 	id = "LLM-08",
 	category = "tampering",
 	applies = "store",
@@ -730,7 +747,7 @@ rule {
 	refs = { "OWASP LLM08:2025", "OWASP LLM04:2025", "CWE-345" },
 }
 
-rule {
+llm_rule {
 	id = "LLM-09",
 	category = "tampering",
 	applies = "process",

@@ -377,6 +377,8 @@ local program_requests = T.program_requests
 --                      alone: "gateway", "platform", "product" (T.program)
 --   claimed            an attribute a stack pack asks about itself for the
 --                      process's `tech` (T.claim): the rule leaves it
+--   only_if(m)         false for a model the rule has nothing to say about
+--                      (asked once per model, before anything else)
 --   applies_to(p, m)   false for a program the rule is not about; any
 --                      other value is passed on as `about`
 --   needs(p, flows, m, about)  false when those flows do not call for the
@@ -387,7 +389,7 @@ local program_requests = T.program_requests
 --                      or a function of the part that returns one)
 --   detail(p, flows, m, about)  instead of the two: the detail, or false
 local CONTROL_FIELDS = T.set { "control", "answered", "refused", "flows", "skip", "claimed",
-	"applies_to", "needs", "missing", "refusal", "detail" }
+	"applies_to", "needs", "missing", "refusal", "detail", "only_if" }
 
 local function program_control(spec)
 	local answered, refused = spec.answered, spec.refused
@@ -399,11 +401,13 @@ local function program_control(spec)
 	local which, skip, claimed = spec.flows, spec.skip or {}, spec.claimed
 	local applies_to, needs, detail = spec.applies_to, spec.needs, spec.detail
 	local missing, refusal = spec.missing, spec.refusal or spec.missing
+	local only_if = spec.only_if and T.per_model(spec.only_if)
 	local out = { applies = "process" }
 	for k, x in pairs(spec) do
 		if not CONTROL_FIELDS[k] then out[k] = x end
 	end
 	out.when = function(p, m)
+		if only_if and not only_if(m) then return false end
 		if skip[1] ~= nil then
 			local r = program(p)
 			for _, trait in ipairs(skip) do
@@ -718,6 +722,15 @@ local function second_factor(v) return yes(v, "mfa") or is(v, "auth", MFA_AUTH) 
 
 -- The privileged people whose sign-ins reach process or store v, on
 -- flows that ask for no second factor (nil when none does).
+-- Whether the model has a privileged person at all: STRIDE-S-06 stops at
+-- once in a model that has none.
+local has_privileged_people = per_model(function(m)
+	for _, e in ipairs(m.elements("external")) do
+		if T.is_human(e) and privileged(e) then return true end
+	end
+	return false
+end)
+
 local function privileged_sign_ins(v)
 	local out
 	for _, f in ipairs(v.inflows) do
@@ -748,7 +761,8 @@ stride {
 		.. "Answered by `mfa true` on the process or store (it enforces a second factor for "
 		.. "these accounts), on the flow, or on the person, or by an `auth` that is one "
 		.. "(`webauthn`, `passkey`, `totp`).",
-	when = function(v)
+	when = function(v, m)
+		if not has_privileged_people(m) then return false end
 		if v.inflows[1] == nil or has(v, "mfa") or (v.kind == "process" and is_gateway(v)) then
 			return false
 		end
@@ -1256,6 +1270,7 @@ program_control {
 	control = "upload_validation",
 	flows = "requests",
 	skip = { "gateway", "platform" },
+	only_if = function(m) return m.states("upload", { "flow", "process" }) end,
 	detail = function(p, flows)
 		local hits
 		for _, f in ipairs(flows) do

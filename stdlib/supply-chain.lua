@@ -159,7 +159,7 @@ end)
 
 local NO_REPOS = {}
 local function repositories_of(v, m)
-	return pipeline_repositories(T.model(m))[v] or NO_REPOS
+	return pipeline_repositories(m)[v] or NO_REPOS
 end
 
 -- The elements that run containers: a platform (k3s, Kubernetes, Docker),
@@ -187,7 +187,7 @@ end)
 local function gated(spec)
 	local when = spec.when
 	spec.when = function(v, m)
-		if not uses_pipeline(T.model(m)) then return false end
+		if not uses_pipeline(m) then return false end
 		return when(v, m)
 	end
 	spec.framework = "STRIDE"

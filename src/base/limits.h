@@ -165,6 +165,15 @@
 /* From this many findings, sorting them is worth a thread. */
 #define BACKGROUND_SORT_MIN 10000
 
+/* ==== interop: other tools' formats (src/interop) ==== */
+
+/* An imported component lies at most this deep inside others (each level
+ * is a block of the `.threat` text, which nests at most MAX_PARSE_DEPTH). */
+#define TM_INTEROP_MAX_NESTING 64
+/* A Threat Dragon model holds at most this many trust boundary boxes:
+ * finding what each cell lies in compares every cell with every box. */
+#define TM_INTEROP_MAX_TD_BOXES 2000
+
 /* ==== query: the query language (src/query) ==== */
 
 /* Conditions nest through ( ) and not; deeper than this is an error rather

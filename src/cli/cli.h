@@ -69,6 +69,11 @@ typedef struct tm_cli_revision {
 bool tm_cli_revision_open(tm_cli_revision *out, const char *name);
 void tm_cli_revision_close(tm_cli_revision *rev);
 
+/* src/cli/cmd_interop.c: `threat import FORMAT FILE` and `threat export
+ * --format FORMAT MODEL` (other tools' formats, doc/interop.md). */
+int tm_cli_cmd_import(int argc, char **argv);
+int tm_cli_cmd_export(int argc, char **argv);
+
 /* src/cli/cmd_query.c: `threat query FILE QUERY` and `threat repl [FILE]`. */
 int tm_cli_cmd_query(int argc, char **argv);
 int tm_cli_cmd_repl(int argc, char **argv);

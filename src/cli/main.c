@@ -766,12 +766,14 @@ out:
 }
 
 /* `threat import FORMAT FILE`: each format's importer has its own file. */
+/* `threat import FORMAT FILE`: Threagile's importer has a command of its
+ * own (it runs the rule packs to carry risk tracking over); the others are
+ * the interop table's (cmd_interop.c). */
 static int cmd_import(int argc, char **argv)
 {
 	if (argc >= 1 && strcmp(argv[0], "threagile") == 0)
 		return tm_cli_cmd_import_threagile(argc - 1, argv + 1);
-	tm_cli_usage_error("import reads the formats: threagile%s", argc ? "" : " (name one)");
-	return 2;
+	return tm_cli_cmd_import(argc, argv);
 }
 
 typedef struct command {
@@ -780,10 +782,13 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"check", cmd_check},      {"fmt", cmd_fmt},        {"rules", cmd_rules},   {"report", tm_cli_cmd_report},
-    {"dfd", tm_cli_cmd_dfd},   {"new", tm_cli_cmd_new}, {"diff", cmd_diff},     {"query", tm_cli_cmd_query},
-    {"repl", tm_cli_cmd_repl}, {"lsp", tm_cli_cmd_lsp}, {"import", cmd_import}, {"drift", tm_cli_cmd_drift},
-    {"test", tm_cli_cmd_test},
+    {"check", cmd_check},      {"fmt", cmd_fmt},
+    {"rules", cmd_rules},      {"report", tm_cli_cmd_report},
+    {"dfd", tm_cli_cmd_dfd},   {"new", tm_cli_cmd_new},
+    {"diff", cmd_diff},        {"query", tm_cli_cmd_query},
+    {"repl", tm_cli_cmd_repl}, {"lsp", tm_cli_cmd_lsp},
+    {"import", cmd_import},    {"drift", tm_cli_cmd_drift},
+    {"test", tm_cli_cmd_test}, {"export", tm_cli_cmd_export},
 };
 
 /* The CLI's answer to running out of memory: a message and exit 2, the

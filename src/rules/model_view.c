@@ -404,6 +404,57 @@ static void add_value_words(lua_State *L, int set, const tm_value *value, bool i
  * on the elements of the given kinds (a kind or a list of kinds; every
  * kind when left out). One pass over the model in C, for model-wide
  * indexes such as "which protocols does this model use". */
+/* The element kinds at idx (a kind, a list of kinds, or nothing: every
+ * kind) as a bit set; raises on an unknown kind, naming `what`. */
+static unsigned kinds_arg(lua_State *L, int idx, const char *what)
+{
+	unsigned kinds = 0;
+	int type = lua_type(L, idx);
+	if (type == LUA_TNONE || type == LUA_TNIL)
+		return ~0u;
+	size_t n = type == LUA_TTABLE ? lua_rawlen(L, idx) : 1;
+	for (size_t i = 1; i <= n; i++) {
+		if (type == LUA_TTABLE)
+			lua_rawgeti(L, idx, (lua_Integer)i);
+		else
+			lua_pushvalue(L, idx);
+		const char *kind = lua_tostring(L, -1);
+		int k = 0;
+		while (kind && k < TM_EL_COUNT && strcmp(kind, tm_element_kind_names[k]) != 0)
+			k++;
+		if (!kind || k == TM_EL_COUNT)
+			luaL_error(L, "%s: unknown element kind '%s'", what,
+			           kind ? kind : luaL_typename(L, -1));
+		kinds |= 1u << k;
+		lua_pop(L, 1);
+	}
+	return kinds;
+}
+
+/* states(name [, kinds]), also model:states(...): whether some element of
+ * `kinds` states attribute `name`, whatever its value; one pass in C that
+ * stops at the first, for rules that have nothing to say about a model
+ * that never uses an attribute. */
+static int model_states(lua_State *L)
+{
+	tm_rules *rules = tm_rules_of(L);
+	int arg = first_arg(L, rules);
+	const char *name = luaL_checkstring(L, arg);
+	if (!rules->model)
+		return luaL_error(L, "model.states used outside a run");
+	unsigned kinds = kinds_arg(L, arg + 1, "model.states");
+	const tm_model *model = rules->model;
+	for (size_t i = 0; i < model->nelements; i++) {
+		const tm_element *el = model->elements[i];
+		if (el->kind < TM_EL_COUNT && (kinds & (1u << el->kind)) && tm_element_attr(el, name)) {
+			lua_pushboolean(L, 1);
+			return 1;
+		}
+	}
+	lua_pushboolean(L, 0);
+	return 1;
+}
+
 static int model_words(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
@@ -411,28 +462,7 @@ static int model_words(lua_State *L)
 	const char *name = luaL_checkstring(L, arg);
 	if (!rules->model)
 		return luaL_error(L, "model.words used outside a run");
-	unsigned kinds = 0;
-	int type = lua_type(L, arg + 1);
-	if (type == LUA_TNONE || type == LUA_TNIL) {
-		kinds = ~0u;
-	} else {
-		size_t n = type == LUA_TTABLE ? lua_rawlen(L, arg + 1) : 1;
-		for (size_t i = 1; i <= n; i++) {
-			if (type == LUA_TTABLE)
-				lua_rawgeti(L, arg + 1, (lua_Integer)i);
-			else
-				lua_pushvalue(L, arg + 1);
-			const char *kind = lua_tostring(L, -1);
-			int k = 0;
-			while (kind && k < TM_EL_COUNT && strcmp(kind, tm_element_kind_names[k]) != 0)
-				k++;
-			if (!kind || k == TM_EL_COUNT)
-				return luaL_error(L, "model.words: unknown element kind '%s'",
-				                  kind ? kind : luaL_typename(L, -1));
-			kinds |= 1u << k;
-			lua_pop(L, 1);
-		}
-	}
+	unsigned kinds = kinds_arg(L, arg + 1, "model.words");
 	lua_newtable(L);
 	int set = lua_gettop(L);
 	const tm_model *model = rules->model;
@@ -521,6 +551,8 @@ void tm_rules_push_model_view(tm_rules *rules, const tm_model *model, int32_t to
 	lua_setfield(L, -2, "findings_where");
 	lua_pushcfunction(L, model_words);
 	lua_setfield(L, -2, "words");
+	lua_pushcfunction(L, model_states);
+	lua_setfield(L, -2, "states");
 	lua_pushcfunction(L, model_finding);
 	lua_setfield(L, -2, "finding");
 	push_threats(L, model);

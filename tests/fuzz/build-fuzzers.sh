@@ -27,8 +27,8 @@ fi
 # The same sources and flags as the Makefile's LIB_SRC and ALL_CFLAGS.
 shopt -s nullglob
 lib_src=(src/base/*.c src/lang/*.c src/model/*.c src/risk/*.c src/rules/*.c
-	src/session/*.c src/diff/*.c src/render/*.c src/review/*.c src/template/*.c
-	src/query/*.c src/api/*.c src/interop/*.c src/repo/*.c)
+	src/session/*.c src/repo/*.c src/diff/*.c src/render/*.c src/interop/*.c src/review/*.c
+	src/packtest/*.c src/template/*.c src/query/*.c src/api/*.c src/lsp/*.c)
 shopt -u nullglob
 read -r -a pkg_cflags <<<"$(pkg-config --cflags lua5.4 readline jansson yaml-0.1)"
 read -r -a pkg_libs <<<"$(pkg-config --libs lua5.4 readline jansson yaml-0.1)"
@@ -51,8 +51,9 @@ for src in "${lib_src[@]}"; do
 done
 # fuzz_check: lex, parse, resolve, diagnostics. fuzz_session: the whole
 # pipeline with the built-in packs and every writer (slower per input).
-# fuzz_threagile: the Threagile importer, from its own corpus.
-harnesses=(${FUZZ_TARGETS:-check session threagile})
+# fuzz_threagile: the Threagile importer; fuzz_import: the OTM and Threat
+# Dragon importers; each from its own corpus (tests/fuzz/corpus-NAME).
+harnesses=(${FUZZ_TARGETS:-check session threagile import})
 for harness in "${harnesses[@]}"; do
 	echo "fuzz: link $out/fuzz_$harness"
 	"$cc" "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer -o "$out/fuzz_$harness" \
@@ -121,7 +122,7 @@ for harness in "${harnesses[@]}"; do
 	if [ $status != 0 ]; then
 		echo "fuzz: fuzz_$harness FAILED (exit $status); reproducers:" >&2
 		ls "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* 2>/dev/null >&2 || true
-		echo "fuzz: copy each into tests/fuzz/corpus/ and fix it" >&2
+		echo "fuzz: copy each into tests/fuzz/corpus/ (corpus-import/ for fuzz_import) and fix it" >&2
 		failed=1
 	else
 		echo "fuzz: fuzz_$harness ok, no crash in ${seconds}s; corpus $(ls "$out/corpus-$harness" | wc -l) inputs"

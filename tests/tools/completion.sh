@@ -32,9 +32,9 @@ bash_complete() {
 	fi
 }
 bash_complete "check " threat ch
-bash_complete "check dfd diff drift fmt help import lsp new query repl report rules test " threat ""
+bash_complete "check dfd diff drift export fmt help import lsp new query repl report rules test " threat ""
 bash_complete "json sarif text " threat drift --format ""
-bash_complete "threagile " threat import ""
+bash_complete "otm threagile threat-dragon " threat import ""
 bash_complete "csv json sarif text " threat check --format ""
 bash_complete "json " threat check --format j
 bash_complete "html json md " threat report --format ""
@@ -52,6 +52,8 @@ bash_complete "STRIDE-I-02 " threat rules STRIDE-I-02
 bash_complete "check " threat help che
 bash_complete "--lenient " threat test --l
 bash_complete "json text " threat test --format ""
+bash_complete "otm threat-dragon " threat export --format ""
+bash_complete "--force " threat import --f
 
 if command -v fish >/dev/null 2>&1; then
 	fish_complete() {
@@ -69,6 +71,7 @@ if command -v fish >/dev/null 2>&1; then
 	fish_complete "a.threat b.threat sub/ " "threat check "
 	fish_complete "md " "threat rules --format m"
 	fish_complete "--with-builtins " "threat test --w"
+	fish_complete "otm threat-dragon " "threat import "
 else
 	fail "fish is not installed (make deps installs it)"
 fi
@@ -106,6 +109,7 @@ ZSH
 	zsh_complete "threat ch" "threat check"
 	zsh_complete "threat check --format " csv json sarif text
 	zsh_complete "threat dfd --format=" dot mermaid svg
+	zsh_complete "threat export --format=" otm threat-dragon
 	zsh_complete "threat --color=" always auto never
 	zsh_complete "threat check " a.threat b.threat sub/
 	if grep -q "notes.txt" "$work/zsh.out"; then fail "zsh offers a file that is not .threat" "$work/zsh.out"; fi

@@ -10,9 +10,10 @@
 #   packs   tests/packs/run.sh BUILD/threat when it exists; its last line
 #           `packs: N passed, N failed` gives the counts, else its status
 #           counts as one
-#   fuzz    BUILD/fuzz-replay tests/fuzz/corpus; counts as one
+#   fuzz    BUILD/fuzz-replay and fuzz-replay-session on tests/fuzz/corpus,
+#           fuzz-replay-import on tests/fuzz/corpus-import; each counts as one
 #   repl, docs, query, robustness, timings, engines, install, manpages,
-#   completion, cli, controls, editors, diff-git, ci-kit, lsp, packtests
+#   completion, cli, controls, editors, diff-git, ci-kit, lsp, packtests, interop
 #           the scripts in tests/repl and tests/tools; each check counts
 #
 # The last line is always `N passed, N failed`; the exit status is 1 when
@@ -23,7 +24,7 @@
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit, lsp, packtests)" >&2
+	echo "usage: tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]] (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit, lsp, packtests, interop)" >&2
 	exit 2
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,8 +32,8 @@ build=$1
 case $build in /*) ;; *) build=$PWD/$build ;; esac
 suites=${2:-all}
 for only in ${suites//,/ }; do
-	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli | controls | editors | diff-git | ci-kit | lsp | packtests) ;; *)
-		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit, lsp or packtests)" >&2
+	case $only in all | unit | golden | packs | fuzz | repl | docs | query | robustness | timings | engines | install | manpages | completion | cli | controls | editors | diff-git | ci-kit | lsp | packtests | interop) ;; *)
+		echo "run-tests: unknown suite '$only' (unit, golden, packs, fuzz, repl, docs, query, robustness, timings, engines, install, manpages, completion, cli, controls, editors, diff-git, ci-kit, lsp, packtests or interop)" >&2
 		exit 2
 		;;
 	esac
@@ -135,7 +136,7 @@ run_packs() {
 
 run_fuzz() {
 	local replay
-	for replay in "$build/fuzz-replay" "$build/fuzz-replay-session" "$build/fuzz-replay-threagile"; do
+	for replay in "$build/fuzz-replay" "$build/fuzz-replay-session" "$build/fuzz-replay-threagile" "$build/fuzz-replay-import"; do
 		if [ ! -x "$replay" ]; then
 			echo "fuzz: FAILED (no binary $replay; build it with make fuzz-replay)"
 			failed=$((failed + 1))
@@ -220,6 +221,10 @@ run_cli() { run_script cli tests/tools/cli.sh; }
 # diff at git revisions, in a temporary repository.
 run_diff_git() { run_script diff-git tests/tools/diff-git.sh; }
 
+# Other tools' formats: OTM valid against its schema, export then import
+# gives the same findings, Threat Dragon in and out (tests/tools/interop.sh).
+run_interop() { run_script interop tests/tools/interop.sh; }
+
 # The GitHub Action's steps and the pre-commit hooks' commands.
 run_ci_kit() { run_script ci-kit tests/tools/ci-kit.sh; }
 
@@ -239,10 +244,11 @@ run_packtests() { run_script packtests tests/tools/packtests.sh; }
 for only in ${suites//,/ }; do
 	case $only in
 	all) run_unit; run_golden; run_packs; run_fuzz; run_repl; run_docs; run_query; run_robustness; run_timings; run_engines; run_controls
-		run_install; run_manpages; run_completion; run_cli; run_editors; run_diff_git; run_ci_kit; run_lsp; run_packtests ;;
+		run_install; run_manpages; run_completion; run_cli; run_editors; run_diff_git; run_ci_kit; run_lsp; run_packtests; run_interop ;;
 	diff-git) run_diff_git ;;
 	ci-kit) run_ci_kit ;;
 	packtests) run_packtests ;;
+	interop) run_interop ;;
 	install) run_install ;;
 	manpages) run_manpages ;;
 	completion) run_completion ;;

@@ -1,0 +1,1 @@
+import otm tests/golden/interop/inputs/empty.json

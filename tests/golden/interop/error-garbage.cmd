@@ -1,0 +1,1 @@
+import threat-dragon tests/golden/interop/inputs/garbage.bin

@@ -1,0 +1,1 @@
+import yaml tests/golden/interop/inputs/empty.json

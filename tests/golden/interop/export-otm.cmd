@@ -1,0 +1,1 @@
+export --format otm --today 2026-04-01 {}
