@@ -11,7 +11,6 @@ _threat_command_options() {
 	report) echo "--format -o --output --today --merge --strict --include-root --help" ;;
 	dfd) echo "--format --level -o --output --today --merge --strict --include-root --help" ;;
 	new) echo "--template -o --output --today --help" ;;
-	import) echo "-o --output --today --help" ;;
 	drift) echo "--repo --services --format --help" ;;
 	fmt) echo "--check --diff --help" ;;
 	diff) echo "--fail-on --format --today --strict --include-root --help" ;;

@@ -38,8 +38,8 @@ end
 
 complete -c threat -n "__fish_seen_subcommand_from check report dfd fmt diff query repl export" \
 	-a '(__threat_complete_files .threat)'
-complete -c threat -n "__fish_seen_subcommand_from import; and not __fish_seen_subcommand_from otm threat-dragon" \
-	-a 'otm threat-dragon' -d 'the format to read'
+complete -c threat -n "__fish_seen_subcommand_from import; and not __fish_seen_subcommand_from otm threat-dragon threagile" \
+	-a 'otm threat-dragon threagile' -d 'the format to read'
 complete -c threat -n "__fish_seen_subcommand_from otm threat-dragon" -a '(__threat_complete_files .json)'
 
 complete -c threat -n "__fish_seen_subcommand_from check" -l fail-on -x -a 'critical high medium low info' -d 'exit 1 at or above this risk'
@@ -59,7 +59,6 @@ complete -c threat -n "__fish_seen_subcommand_from report" -l format -x -a 'md j
 complete -c threat -n "__fish_seen_subcommand_from dfd" -l format -x -a 'dot mermaid svg' -d 'the diagram format'
 complete -c threat -n "__fish_seen_subcommand_from dfd" -l level -x -a '0 1' -d 'the diagram level'
 complete -c threat -n "__fish_seen_subcommand_from report dfd new" -s o -l output -r -F -d 'write to a file'
-complete -c threat -n "__fish_seen_subcommand_from import; and not __fish_seen_subcommand_from threagile" -a 'threagile otm threat-dragon' -d 'the format to read'
 complete -c threat -n "__fish_seen_subcommand_from threagile" -a '(__threat_complete_files .yaml; __threat_complete_files .yml)'
 complete -c threat -n "__fish_seen_subcommand_from drift" -l repo -x -a '(__fish_complete_directories)' -d 'the repository'
 complete -c threat -n "__fish_seen_subcommand_from drift" -l services -r -a '(__threat_complete_files .json)' -d 'a JSON table of more services'

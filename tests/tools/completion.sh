@@ -71,7 +71,7 @@ if command -v fish >/dev/null 2>&1; then
 	fish_complete "a.threat b.threat sub/ " "threat check "
 	fish_complete "md " "threat rules --format m"
 	fish_complete "--with-builtins " "threat test --w"
-	fish_complete "otm threat-dragon " "threat import "
+	fish_complete "otm threagile threat-dragon " "threat import "
 else
 	fail "fish is not installed (make deps installs it)"
 fi
