@@ -719,3 +719,52 @@ hygiene {
 		.. "and draw each flow to the part that handles it.",
 	refs = { "OWASP A04:2021" },
 }
+
+-- ---------------------------------------------------------------------------
+-- Assets the diagram never places
+
+-- Per model: the assets some store keeps, some flow carries, or some
+-- process or external `handles`, by key; nil when the model has no flow
+-- (HYG-14's diagram not drawn yet, so nothing is placed anywhere).
+local placed_assets = T.per_model(function(m)
+	if m.elements("flow")[1] == nil then return nil end
+	local placed = {}
+	for _, kind in ipairs { "store", "flow" } do
+		for _, v in ipairs(m.elements(kind)) do
+			for _, a in ipairs(v.assets) do placed[a.key] = true end
+		end
+	end
+	for _, kind in ipairs { "process", "external" } do
+		for _, v in ipairs(m.elements(kind)) do
+			local handles = T.value(v, "handles")
+			if type(handles) == "string" then
+				placed[handles] = true
+			elseif type(handles) == "table" then
+				for _, id in ipairs(handles) do placed[id] = true end
+			end
+		end
+	end
+	return placed
+end)
+
+hygiene {
+	id = "HYG-17",
+	applies = "asset",
+	title = "Asset nothing stores, carries or handles",
+	description = "An asset that no store keeps (`stores`), no flow carries (`data`) and no "
+		.. "process or external `handles`: either the diagram misses where it lives and "
+		.. "moves, so the threats to it are scored without it, or it is no part of the "
+		.. "system and widens what the model claims to protect. Raised when the model has "
+		.. "flows. Answered by naming it in the `stores`, `data` or `handles` where it "
+		.. "belongs, or removing it.",
+	when = function(a, m)
+		local placed = placed_assets(m or model)
+		if placed == nil or placed[a.key] then return false end
+		return T.names({ a }) .. " is in no `stores`, `data` or `handles`"
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Add the asset to the stores that keep it and the flows that carry it, or "
+		.. "remove it from the model.",
+	refs = { "OWASP A04:2021" },
+}
