@@ -723,28 +723,17 @@ hygiene {
 -- ---------------------------------------------------------------------------
 -- Assets the diagram never places
 
--- Per model: the assets some store keeps, some flow carries, or some
--- process or external `handles`, by key; nil when the model has no flow
--- (HYG-14's diagram not drawn yet, so nothing is placed anywhere).
+-- Per model: the (lower-case) ids of the assets some store keeps, some
+-- flow carries or some process or external `handles`, gathered in C; nil
+-- when the model has no flow (HYG-14's diagram not drawn yet, so nothing
+-- is placed anywhere).
 local placed_assets = T.per_model(function(m)
 	if m.elements("flow")[1] == nil then return nil end
-	local placed = {}
-	for _, kind in ipairs { "store", "flow" } do
-		for _, v in ipairs(m.elements(kind)) do
-			for _, a in ipairs(v.assets) do placed[a.key] = true end
-		end
-	end
-	for _, kind in ipairs { "process", "external" } do
-		for _, v in ipairs(m.elements(kind)) do
-			local handles = T.value(v, "handles")
-			if type(handles) == "string" then
-				placed[handles] = true
-			elseif type(handles) == "table" then
-				for _, id in ipairs(handles) do placed[id] = true end
-			end
-		end
-	end
-	return placed
+	return {
+		m.words("stores", "store"),
+		m.words("data", "flow"),
+		m.words("handles", { "process", "external" }),
+	}
 end)
 
 hygiene {
@@ -759,7 +748,11 @@ hygiene {
 		.. "belongs, or removing it.",
 	when = function(a, m)
 		local placed = placed_assets(m or model)
-		if placed == nil or placed[a.key] then return false end
+		if placed == nil then return false end
+		local id = a.key:lower()
+		for _, words in ipairs(placed) do
+			if words[id] then return false end
+		end
 		return T.names({ a }) .. " is in no `stores`, `data` or `handles`"
 	end,
 	likelihood = SEEN,

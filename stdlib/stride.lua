@@ -2281,22 +2281,26 @@ local segments = per_model(function(m)
 	return index
 end)
 
--- The members of v's segment for which `keep(member)` holds, computed once
--- per segment and filter name. nil when the model draws no boundary.
+-- The members of v's segment for which `keep(member)` holds, in model
+-- order and as a set, computed once per segment and filter name; nil when
+-- the model draws no boundary. Also v's segment.
 local function segment_members(v, m, name, keep)
 	local index = segments(m)
 	if index == nil then return nil end
 	local b = segment_of(v)
 	local entry = index[b and b.key or OPEN_NETWORK]
-	local list = entry.lists[name]
-	if list == nil then
-		list = {}
+	local found = entry.lists[name]
+	if found == nil then
+		found = { list = {}, set = {} }
 		for _, w in ipairs(entry.members) do
-			if keep(w) then list[#list + 1] = w end
+			if keep(w) then
+				found.list[#found.list + 1] = w
+				found.set[w] = true
+			end
 		end
-		entry.lists[name] = list
+		entry.lists[name] = found
 	end
-	return list, b
+	return found.list, b, found.set
 end
 
 -- "TB-03 \"Hono API\"" or "no boundary", for a finding's detail.
@@ -2383,7 +2387,7 @@ local shared_of, shared_name, shared_for
 local function shared_with(v, m, name, service)
 	if rawequal(v, shared_of) and shared_name == name then return shared_for end
 	local function unrelated(w)
-		return w ~= v and not service(w) and not storage_of(w, service) and not tolerated(w)
+		return not service(w) and not storage_of(w, service) and not tolerated(w)
 	end
 	local network, b = segment_members(v, m, name, unrelated)
 	local result = false
@@ -2520,21 +2524,36 @@ stride {
 	when = function(s, m)
 		if s.parent or not T.at_least(s, "high") then return false end
 		if identity_service(s) or secrets_service(s) then return false end
-		local near, b = segment_members(s, m, "less_protected", less_protected)
-		if near == nil or near[1] == nil or storage_judged(s) then return false end
-		local linked = {}
-		for _, f in ipairs(T.flows(s)) do
-			local o = T.other(f, s)
-			if o then linked[T.level0(o)] = true end
+		local near, b, near_set = segment_members(s, m, "less_protected", less_protected)
+		if near == nil or near[1] == nil then return false end
+		-- The neighbours it has flows with, counted once each: a segment may
+		-- hold thousands of neighbours, so the first few strangers are named
+		-- and the rest counted.
+		local linked, nlinked = {}, 0
+		for _, list in ipairs { s.inflows, s.outflows } do
+			for _, f in ipairs(list) do
+				local o = T.other(f, s)
+				o = o and T.level0(o)
+				if o and near_set[o] and not linked[o] then
+					linked[o] = true
+					nlinked = nlinked + 1
+				end
+			end
 		end
+		local count = #near - nlinked
+		if count == 0 or storage_judged(s) then return false end
 		local strangers = {}
 		for _, w in ipairs(near) do
-			if not linked[w] then strangers[#strangers + 1] = w end
+			if not linked[w] then
+				strangers[#strangers + 1] = w
+				if #strangers == 3 then break end
+			end
 		end
-		if strangers[1] == nil then return false end
+		local names = flow_keys(strangers)
+		if count > #strangers then names = names .. " and " .. (count - #strangers) .. " more" end
 		local where = b and "shares " .. segment_name(b) or "lies in no boundary, on the open network,"
-		return s.key .. " (" .. T.sensitivity(s) .. " data) " .. where .. " with "
-			.. flow_keys(strangers) .. " (no flow between them)"
+		return s.key .. " (" .. T.sensitivity(s) .. " data) " .. where .. " with " .. names
+			.. " (no flow between them)"
 	end,
 	-- A foothold on the neighbour comes first.
 	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
