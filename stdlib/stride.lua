@@ -2486,12 +2486,14 @@ stride {
 
 -- Less protected than a store of sensitive data: an external drawn inside
 -- the segment (a person's device, a third party's system), an
--- internet-facing or web program, and the delivery pipeline's tools (a
--- CI server, a repository, a registry).
+-- internet-facing or web program, an agent or a language model the team
+-- runs (steered by whatever text reaches it), and the delivery pipeline's
+-- tools (a CI server, a repository, a registry).
 local function less_protected(w)
 	if w.kind == "external" then return true end
 	if w.kind ~= "process" or tolerated(w) then return false end
-	return w.exposure == "internet" or T.is_web(w) or (T.is_product(w) and not T.is_idp(w))
+	return w.exposure == "internet" or T.is_web(w) or T.is_agent(w) or T.is_llm(w)
+		or (T.is_product(w) and not T.is_idp(w))
 end
 
 -- True when store s is the storage of an identity provider or a secrets
@@ -2515,9 +2517,9 @@ stride {
 	applies = "store",
 	title = "Sensitive store not segmented",
 	description = "A store of high or critical data shares its network segment with less "
-		.. "protected elements that have no flow to it: internet-facing or web programs, the "
-		.. "delivery pipeline's tools (CI, repositories, registries) or externals drawn inside "
-		.. "the segment. Nothing needs them that close; an attacker who takes one reaches the "
+		.. "protected elements that have no flow to it: internet-facing or web programs, agents "
+		.. "and language models the team runs (`kind agent`, `llm`), the delivery pipeline's "
+		.. "tools (CI, repositories, registries) or externals drawn inside the segment. Nothing needs them that close; an attacker who takes one reaches the "
 		.. "store's port without crossing a boundary. Segments are judged as for STRIDE-E-08 "
 		.. "(identity stores and secrets managers are judged there and by E-09). Answered by "
 		.. "a boundary around the store and the programs that use it, without the others.",
@@ -2560,7 +2562,7 @@ stride {
 	impact = T.impact_factors(),
 	mitigation = "Move the store into a network segment of its own (a subnet, security group "
 		.. "or namespace with a default-deny policy) that admits only the programs that use "
-		.. "it, away from internet-facing, web and delivery systems that have no reason to "
+		.. "it, away from internet-facing, web, agent and delivery systems that have no reason to "
 		.. "reach it.",
 	refs = { "CWE-653", "OWASP A04:2021", "ASVS V1.14.1" },
 }
