@@ -723,10 +723,11 @@ hygiene {
 -- ---------------------------------------------------------------------------
 -- Assets the diagram never places
 
--- Per model: the (lower-case) ids of the assets some store keeps, some
--- flow carries or some process or external `handles`, gathered in C; nil
--- when the model has no flow (HYG-14's diagram not drawn yet, so nothing
--- is placed anywhere).
+-- Per model: the ids of the assets some store keeps, some flow carries or
+-- some process or external `handles`, gathered in C as lower-case words
+-- (so ids are compared without case: two assets whose ids differ only in
+-- case count as placed when either is); nil when the model has no flow
+-- (HYG-14's diagram not drawn yet, so nothing is placed anywhere).
 local placed_assets = T.per_model(function(m)
 	if m.elements("flow")[1] == nil then return nil end
 	return {

@@ -313,7 +313,8 @@ end
 local REGISTRY_TECH = T.set { "consul", "eureka", "etcd", "zookeeper", "nacos" }
 local REGISTRY_KIND = T.set { "service_registry", "service_discovery", "discovery" }
 local function service_registry(v)
-	return v ~= nil and v.parent == nil and (is(v, "tech", REGISTRY_TECH) or is(v, "kind", REGISTRY_KIND))
+	return v ~= nil and v.parent == nil
+		and (is(v, "tech", REGISTRY_TECH) or is(v, "kind", REGISTRY_KIND))
 end
 
 -- ---------------------------------------------------------------------------
@@ -2303,9 +2304,8 @@ local function segment_members(v, m, name, keep)
 	return found.list, b, found.set
 end
 
--- "TB-03 \"Hono API\"" or "no boundary", for a finding's detail.
+-- `boundary TB-03 "Hono API"`, for a finding's detail.
 local function segment_name(b)
-	if not b then return "no boundary (the open network)" end
 	if b.label and b.label ~= b.key then return "boundary " .. b.key .. " \"" .. b.label .. "\"" end
 	return "boundary " .. b.key
 end
@@ -2418,10 +2418,9 @@ end
 
 -- A foothold on another element of the segment comes first (opportunity
 -- as an insider's); on a shared runtime the foothold is on the same host.
-local function lateral_likelihood(shared, motive)
+local function lateral_likelihood(shared)
 	local near = shared and shared.runtime[1] ~= nil and 2 or 1
-	return { skill = 2, motive = motive, opportunity = near, population = near,
-		discoverability = 1 }
+	return { skill = 2, motive = 2, opportunity = near, population = near, discoverability = 1 }
 end
 
 local ISOLATION_ANSWER = "Answered by a boundary around it (and the stores only it uses) "
@@ -2446,9 +2445,12 @@ stride {
 		if v.parent or not identity_service(v) then return false end
 		local shared = shared_with(v, m, "identity", identity_service)
 		if not shared then return false end
-		return shared_detail(v, v.kind == "store" and "identity store" or "identity provider", shared)
+		local what = v.kind == "store" and "identity store" or "identity provider"
+		return shared_detail(v, what, shared)
 	end,
-	likelihood = function(v, m) return lateral_likelihood(shared_with(v, m, "identity", identity_service), 2) end,
+	likelihood = function(v, m)
+		return lateral_likelihood(shared_with(v, m, "identity", identity_service))
+	end,
 	-- Whoever controls the identity provider is every user.
 	impact = T.impact_factors { integrity = 3 },
 	mitigation = "Put the identity provider and the stores only it uses in a network segment of "
@@ -2474,7 +2476,9 @@ stride {
 		if not shared then return false end
 		return shared_detail(v, "secrets manager", shared)
 	end,
-	likelihood = function(v, m) return lateral_likelihood(shared_with(v, m, "secrets", secrets_service), 2) end,
+	likelihood = function(v, m)
+		return lateral_likelihood(shared_with(v, m, "secrets", secrets_service))
+	end,
 	-- The secrets it keeps open every other system.
 	impact = { confidentiality = 3, integrity = 2 },
 	mitigation = "Put the secrets manager and its storage in a network segment of their own (a "
@@ -2519,8 +2523,9 @@ stride {
 	description = "A store of high or critical data shares its network segment with less "
 		.. "protected elements that have no flow to it: internet-facing or web programs, agents "
 		.. "and language models the team runs (`kind agent`, `llm`), the delivery pipeline's "
-		.. "tools (CI, repositories, registries) or externals drawn inside the segment. Nothing needs them that close; an attacker who takes one reaches the "
-		.. "store's port without crossing a boundary. Segments are judged as for STRIDE-E-08 "
+		.. "tools (CI, repositories, registries) or externals drawn inside the segment. Nothing "
+		.. "needs them that close; an attacker who takes one reaches the store's port without "
+		.. "crossing a boundary. Segments are judged as for STRIDE-E-08 "
 		.. "(identity stores and secrets managers are judged there and by E-09). Answered by "
 		.. "a boundary around the store and the programs that use it, without the others.",
 	when = function(s, m)
@@ -2553,7 +2558,8 @@ stride {
 		end
 		local names = flow_keys(strangers)
 		if count > #strangers then names = names .. " and " .. (count - #strangers) .. " more" end
-		local where = b and "shares " .. segment_name(b) or "lies in no boundary, on the open network,"
+		local where = b and "shares " .. segment_name(b)
+			or "lies in no boundary, on the open network,"
 		return s.key .. " (" .. T.sensitivity(s) .. " data) " .. where .. " with " .. names
 			.. " (no flow between them)"
 	end,
