@@ -730,3 +730,46 @@ hygiene {
 		.. "and draw each flow to the part that handles it.",
 	refs = { "OWASP A04:2021" },
 }
+
+-- ---------------------------------------------------------------------------
+-- Assets the diagram never places
+
+-- Per model: the ids of the assets some store keeps, some flow carries or
+-- some process or external `handles`, gathered in C as lower-case words
+-- (so ids are compared without case: two assets whose ids differ only in
+-- case count as placed when either is); nil when the model has no flow
+-- (HYG-14's diagram not drawn yet, so nothing is placed anywhere).
+local placed_assets = T.per_model(function(m)
+	if m.elements("flow")[1] == nil then return nil end
+	return {
+		m.words("stores", "store"),
+		m.words("data", "flow"),
+		m.words("handles", { "process", "external" }),
+	}
+end)
+
+hygiene {
+	id = "HYG-17",
+	applies = "asset",
+	title = "Asset nothing stores, carries or handles",
+	description = "An asset that no store keeps (`stores`), no flow carries (`data`) and no "
+		.. "process or external `handles`: either the diagram misses where it lives and "
+		.. "moves, so the threats to it are scored without it, or it is no part of the "
+		.. "system and widens what the model claims to protect. Raised when the model has "
+		.. "flows. Answered by naming it in the `stores`, `data` or `handles` where it "
+		.. "belongs, or removing it.",
+	when = function(a, m)
+		local placed = placed_assets(m or model)
+		if placed == nil then return false end
+		local id = a.key:lower()
+		for _, words in ipairs(placed) do
+			if words[id] then return false end
+		end
+		return T.names({ a }) .. " is in no `stores`, `data` or `handles`"
+	end,
+	likelihood = SEEN,
+	impact = { compliance = 1 },
+	mitigation = "Add the asset to the stores that keep it and the flows that carry it, or "
+		.. "remove it from the model.",
+	refs = { "OWASP A04:2021" },
+}

@@ -293,7 +293,7 @@ local function crossing_names(f)
 	return concat(out, ", ")
 end
 
--- Keys of a list of flows, at most `n` of them: "a->b, c->d and 3 more".
+-- Keys of a list of views (flows, elements), at most `n` of them: "a->b, c->d and 3 more".
 local function flow_keys(list, n)
 	n = n or 3
 	local out = {}
@@ -305,6 +305,16 @@ end
 
 local function authenticated(p)
 	return has(p, "auth") or has(p, "mtls")
+end
+
+-- Service registries (STRIDE-S-07): where programs look up one another's
+-- endpoints. A registry's missing authentication is reported by S-07 as
+-- poisoning, not again by S-03, S-04 or T-10.
+local REGISTRY_TECH = T.set { "consul", "eureka", "etcd", "zookeeper", "nacos" }
+local REGISTRY_KIND = T.set { "service_registry", "service_discovery", "discovery" }
+local function service_registry(v)
+	return v ~= nil and v.parent == nil
+		and (is(v, "tech", REGISTRY_TECH) or is(v, "kind", REGISTRY_KIND))
 end
 
 -- ---------------------------------------------------------------------------
@@ -625,11 +635,14 @@ stride {
 		.. "that answers a call of its target is not a request and is skipped. Answered "
 		.. "by `auth ...` (e.g. `auth jwt`) or `mtls true` on the flow, on the receiving "
 		.. "process or store, or on the external entity that sends it; `public true` on the "
-		.. "flow states that it deliberately serves anonymous content.",
+		.. "flow states that it deliberately serves anonymous content. A flow into a service "
+		.. "registry is STRIDE-S-07's.",
 	when = function(f)
 		if not f.crosses then return false end
 		local t = f.target
-		if t == nil or t.kind == "external" or not T.scoped(t) then return false end
+		if t == nil or t.kind == "external" or not T.scoped(t) or service_registry(t) then
+			return false
+		end
 		if yes(f, "auth") or yes(f, "public") or yes(f, "mtls") or authenticated(t) then
 			return false
 		end
@@ -668,9 +681,9 @@ stride {
 		.. "agent) they can impersonate any caller. Raised for calls from another program "
 		.. "that cross no boundary (answers to this process's own calls are skipped). "
 		.. "Answered by `auth ...` or `mtls true` on the process (or its parent) or on each "
-		.. "such flow.",
+		.. "such flow. A service registry is STRIDE-S-07's.",
 	when = function(p)
-		if p.inflows[1] == nil or authenticated(p) then return false end
+		if p.inflows[1] == nil or authenticated(p) or service_registry(p) then return false end
 		local missing
 		for _, f in ipairs(T.calls(p)) do
 			local s = f.source
@@ -1222,10 +1235,10 @@ stride {
 	description = "Something connects to the store without credentials; whoever reaches the "
 		.. "network port can modify (or delete) the data. Flows that cross a trust boundary "
 		.. "are STRIDE-S-03's, and a flow the store itself sends to another store is that "
-		.. "store's. Answered by `auth ...` on the store (e.g. `auth scram`, "
-		.. "`auth iam`), or on every flow that reaches it.",
+		.. "store's; a service registry is STRIDE-S-07's. Answered by `auth ...` on the store "
+		.. "(e.g. `auth scram`, `auth iam`), or on every flow that reaches it.",
 	when = function(s)
-		if yes(s, "auth") or yes(s, "mtls") then return false end
+		if yes(s, "auth") or yes(s, "mtls") or service_registry(s) then return false end
 		local missing
 		for _, f in ipairs(T.flows(s)) do
 			local o = T.other(f, s)
@@ -2230,4 +2243,421 @@ stride {
 	mitigation = "Run internet-facing and back-end workloads on separate hosts, node pools or "
 		.. "VMs (or a sandboxed runtime), with no shared credentials between them.",
 	refs = { "CWE-1189", "CWE-653", "OWASP A05:2021" },
+}
+
+-- ---------------------------------------------------------------------------
+-- Segments: which elements share a network. An element's segment is the
+-- innermost boundary it lies in that is not a runtime (a host, cluster or
+-- VM boundary groups what runs on one machine or platform, and the
+-- machines sit on the network around them: NOT_A_NETWORK), or the open
+-- network when it lies in none. Two elements share a segment when that
+-- boundary is the same for both: no boundary but a runtime lies between
+-- them. Only top-level elements count (a part lies where its program
+-- does), and externals only where the model draws them inside a boundary:
+-- one in no boundary is outside, not on the open network beside our own.
+-- A model that draws no boundary says nothing of its networks and is not
+-- judged.
+
+local OPEN_NETWORK = "" -- the index key of the open network (no boundary key is empty)
+
+-- Boundaries that are no network segment: the runtimes, and Threagile's
+-- execution environments (`threat import threagile` keeps its boundary
+-- types as their `kind`).
+local NOT_A_NETWORK = T.set { "execution_environment", "execution-environment" }
+for w in pairs(RUNTIME_KIND) do NOT_A_NETWORK[w] = true end
+
+local function segment_of(v)
+	for _, b in ipairs(v.boundaries) do
+		if not is(b, "kind", NOT_A_NETWORK) then return b end
+	end
+	return false
+end
+
+-- Per model: each segment's top-level members, by the boundary's key, in
+-- model order; nil when the model draws no boundary.
+local segments = per_model(function(m)
+	if m.elements("boundary")[1] == nil then return nil end
+	local index = {}
+	for _, kind in ipairs { "process", "store", "external" } do
+		for _, v in ipairs(m.elements(kind)) do
+			if not v.parent then
+				local b = segment_of(v)
+				if b or kind ~= "external" then
+					local key = b and b.key or OPEN_NETWORK
+					local entry = index[key]
+					if entry == nil then
+						entry = { boundary = b, members = {}, lists = {} }
+						index[key] = entry
+					end
+					entry.members[#entry.members + 1] = v
+				end
+			end
+		end
+	end
+	return index
+end)
+
+-- The members of v's segment for which `keep(member)` holds, in model
+-- order and as a set, computed once per segment and filter name; nil when
+-- the model draws no boundary. Also v's segment.
+local function segment_members(v, m, name, keep)
+	local index = segments(m)
+	if index == nil then return nil end
+	local b = segment_of(v)
+	local entry = index[b and b.key or OPEN_NETWORK]
+	local found = entry.lists[name]
+	if found == nil then
+		found = { list = {}, set = {} }
+		for _, w in ipairs(entry.members) do
+			if keep(w) then
+				found.list[#found.list + 1] = w
+				found.set[w] = true
+			end
+		end
+		entry.lists[name] = found
+	end
+	return found.list, b, found.set
+end
+
+-- `boundary TB-03 "Hono API"`, for a finding's detail.
+local function segment_name(b)
+	if b.label and b.label ~= b.key then return "boundary " .. b.key .. " \"" .. b.label .. "\"" end
+	return "boundary " .. b.key
+end
+
+-- Elements that may sit beside anything: the gateways in front of the
+-- others, the platform they run on, and monitoring that watches them.
+local TOLERATED_KIND = T.set { "monitoring", "siem", "ids", "ips", "logging" }
+local function tolerated(v)
+	if v.kind == "process" and (is_gateway(v) or is_platform(v)) then return true end
+	return is(v, "kind", TOLERATED_KIND)
+end
+
+-- Identity services: identity providers, and the directories and identity
+-- stores that hold the accounts they check.
+local IDENTITY_STORE_KIND = T.set { "identity_store", "user_store", "user_directory" }
+local function identity_service(v)
+	if v.kind == "store" then return T.is_ldap(v) or is(v, "kind", IDENTITY_STORE_KIND) end
+	return T.is_idp(v)
+end
+
+-- Secrets managers: vaults, key management services, HSMs.
+local function secrets_service(v) return T.is_vault(v) end
+
+-- True for a store whose every flow connects it to a program `service`
+-- holds for: the storage only an identity provider or a vault uses
+-- (Keycloak's database, Vault's storage backend).
+local function storage_of(s, service)
+	if s.kind ~= "store" then return false end
+	local any = false
+	for _, f in ipairs(T.flows(s)) do
+		local o = T.other(f, s)
+		if o == nil or o == s or not service(T.level0(o)) then return false end
+		any = true
+	end
+	return any
+end
+
+-- The workloads that share a runtime with v (what `runs_on` names, or a
+-- boundary of a runtime kind around it) and for which `keep(w)` holds,
+-- unless v or the runtime states `isolation`; a workload that states it
+-- is isolated too. Each runtime's key goes into `on`.
+local function runtime_peers(v, m, keep)
+	local peers, on, seen = {}, {}, { [v] = true }
+	if yes(v, "isolation") then return peers, on end
+	local keys = {}
+	local name = T.value(v, "runs_on")
+	if type(name) == "string" then
+		local r = m.get(name)
+		keys[1] = r and r.key or name
+	end
+	for _, b in ipairs(v.boundaries) do
+		if is(b, "kind", RUNTIME_KIND) then keys[#keys + 1] = b.key end
+	end
+	for _, key in ipairs(keys) do
+		local entry = runtimes(m)[key]
+		if entry and not (entry.element and yes(entry.element, "isolation")) then
+			local found = false
+			for _, w in ipairs(entry.workloads) do
+				if not seen[w] and keep(w) and not yes(w, "isolation") then
+					seen[w] = true
+					peers[#peers + 1] = w
+					found = true
+				end
+			end
+			if found then on[#on + 1] = key end
+		end
+	end
+	return peers, on
+end
+
+-- What a service (an identity provider, a secrets manager) shares its
+-- network or its runtime with: the elements of its segment and the
+-- workloads of its runtimes that are not of its kind, not the storage
+-- only services of its kind use, and not tolerated beside anything.
+-- Asked by `when` and again by `likelihood` for the same element, so
+-- the last answer is kept.
+local shared_of, shared_name, shared_for
+
+local function shared_with(v, m, name, service)
+	if rawequal(v, shared_of) and shared_name == name then return shared_for end
+	local function unrelated(w)
+		return not service(w) and not storage_of(w, service) and not tolerated(w)
+	end
+	local network, b = segment_members(v, m, name, unrelated)
+	local result = false
+	if network ~= nil then
+		local runtime, on = runtime_peers(v, m, unrelated)
+		if network[1] ~= nil or runtime[1] ~= nil then
+			result = { network = network, segment = b, runtime = runtime, on = on }
+		end
+	end
+	shared_of, shared_name, shared_for = v, name, result
+	return result
+end
+
+local function shared_detail(v, what, s)
+	local parts = {}
+	if s.network[1] ~= nil then
+		if s.segment then
+			parts[1] = "shares " .. segment_name(s.segment) .. " with " .. flow_keys(s.network)
+		else
+			parts[1] = "lies in no boundary, on the open network with " .. flow_keys(s.network)
+		end
+	end
+	if s.runtime[1] ~= nil then
+		parts[#parts + 1] = "runs on " .. concat(s.on, ", ") .. " beside " .. flow_keys(s.runtime)
+	end
+	return v.key .. " (" .. what .. ") " .. concat(parts, ", and ")
+end
+
+-- A foothold on another element of the segment comes first (opportunity
+-- as an insider's); on a shared runtime the foothold is on the same host.
+local function lateral_likelihood(shared)
+	local near = shared and shared.runtime[1] ~= nil and 2 or 1
+	return { skill = 2, motive = 2, opportunity = near, population = near, discoverability = 1 }
+end
+
+local ISOLATION_ANSWER = "Answered by a boundary around it (and the stores only it uses) "
+	.. "that holds nothing else, and, on a shared runtime, `isolation ...` on it or on the "
+	.. "runtime. Gateways, the platform and monitoring (`kind monitoring`, `siem`, `ids`) may "
+	.. "sit beside it."
+
+stride {
+	id = "STRIDE-E-08",
+	category = "elevation_of_privilege",
+	applies = { "process", "store" },
+	title = "Identity provider not isolated",
+	description = "An identity provider the team runs (`kind idp`, `tech keycloak`...), or a "
+		.. "directory or identity store (`tech ldap`, `kind directory`, `identity_store`), "
+		.. "shares its network segment or its runtime with elements that have nothing to do "
+		.. "with identity; an attacker who takes one of them reaches the service that issues "
+		.. "every identity without crossing a boundary, and can forge sign-ins or harvest "
+		.. "credentials. An element's segment is the innermost boundary it lies in that is not "
+		.. "a runtime (`kind host`, `cluster`, `vm`...), or the open network when it lies in "
+		.. "none; a model that draws no boundary is not judged. " .. ISOLATION_ANSWER,
+	when = function(v, m)
+		if v.parent or not identity_service(v) then return false end
+		local shared = shared_with(v, m, "identity", identity_service)
+		if not shared then return false end
+		local what = v.kind == "store" and "identity store" or "identity provider"
+		return shared_detail(v, what, shared)
+	end,
+	likelihood = function(v, m)
+		return lateral_likelihood(shared_with(v, m, "identity", identity_service))
+	end,
+	-- Whoever controls the identity provider is every user.
+	impact = T.impact_factors { integrity = 3 },
+	mitigation = "Put the identity provider and the stores only it uses in a network segment of "
+		.. "their own (a subnet, VLAN, security group or namespace with a default-deny policy) "
+		.. "that admits only the calls it must serve, on hosts or a node pool no other "
+		.. "workload shares.",
+	refs = { "CWE-653", "OWASP A04:2021", "ASVS V1.14.1" },
+}
+
+stride {
+	id = "STRIDE-E-09",
+	category = "elevation_of_privilege",
+	applies = { "process", "store" },
+	title = "Secrets manager not isolated",
+	description = "A secrets manager the team runs (`kind vault`, `secrets_manager`, `kms`, "
+		.. "`hsm`; `tech vault`, `openbao`...) shares its network segment or its runtime with "
+		.. "elements that are not secrets managers; an attacker who takes one of them reaches "
+		.. "the keys to every other system without crossing a boundary. Segments are judged "
+		.. "as for STRIDE-E-08. " .. ISOLATION_ANSWER,
+	when = function(v, m)
+		if v.parent or not secrets_service(v) then return false end
+		local shared = shared_with(v, m, "secrets", secrets_service)
+		if not shared then return false end
+		return shared_detail(v, "secrets manager", shared)
+	end,
+	likelihood = function(v, m)
+		return lateral_likelihood(shared_with(v, m, "secrets", secrets_service))
+	end,
+	-- The secrets it keeps open every other system.
+	impact = { confidentiality = 3, integrity = 2 },
+	mitigation = "Put the secrets manager and its storage in a network segment of their own (a "
+		.. "subnet, VLAN, security group or namespace with a default-deny policy) that admits "
+		.. "only the clients that fetch secrets, on hosts or a node pool no other workload "
+		.. "shares.",
+	refs = { "CWE-653", "OWASP A04:2021", "ASVS V1.14.1" },
+}
+
+-- Less protected than a store of sensitive data: an external drawn inside
+-- the segment (a person's device, a third party's system), an
+-- internet-facing or web program, an agent or a language model the team
+-- runs (steered by whatever text reaches it), and the delivery pipeline's
+-- tools (a CI server, a repository, a registry).
+local function less_protected(w)
+	if w.kind == "external" then return true end
+	if w.kind ~= "process" or tolerated(w) then return false end
+	return w.exposure == "internet" or T.is_web(w) or T.is_agent(w) or T.is_llm(w)
+		or (T.is_product(w) and not T.is_idp(w))
+end
+
+-- True when store s is the storage of an identity provider or a secrets
+-- manager in its own segment: STRIDE-E-08 or E-09 judges that segment.
+local function storage_judged(s)
+	for _, service in ipairs { identity_service, secrets_service } do
+		if storage_of(s, service) then
+			local b = segment_of(s)
+			for _, f in ipairs(T.flows(s)) do
+				local o = T.other(f, s)
+				if o and segment_of(T.level0(o)) == b then return true end
+			end
+		end
+	end
+	return false
+end
+
+stride {
+	id = "STRIDE-E-10",
+	category = "elevation_of_privilege",
+	applies = "store",
+	title = "Sensitive store not segmented",
+	description = "A store of high or critical data shares its network segment with less "
+		.. "protected elements that have no flow to it: internet-facing or web programs, agents "
+		.. "and language models the team runs (`kind agent`, `llm`), the delivery pipeline's "
+		.. "tools (CI, repositories, registries) or externals drawn inside the segment. Nothing "
+		.. "needs them that close; an attacker who takes one reaches the store's port without "
+		.. "crossing a boundary. Segments are judged as for STRIDE-E-08 "
+		.. "(identity stores and secrets managers are judged there and by E-09). Answered by "
+		.. "a boundary around the store and the programs that use it, without the others.",
+	when = function(s, m)
+		if s.parent or not T.at_least(s, "high") then return false end
+		if identity_service(s) or secrets_service(s) then return false end
+		local near, b, near_set = segment_members(s, m, "less_protected", less_protected)
+		if near == nil or near[1] == nil then return false end
+		-- The neighbours it has flows with, counted once each: a segment may
+		-- hold thousands of neighbours, so the first few strangers are named
+		-- and the rest counted.
+		local linked, nlinked = {}, 0
+		for _, list in ipairs { s.inflows, s.outflows } do
+			for _, f in ipairs(list) do
+				local o = T.other(f, s)
+				o = o and T.level0(o)
+				if o and near_set[o] and not linked[o] then
+					linked[o] = true
+					nlinked = nlinked + 1
+				end
+			end
+		end
+		local count = #near - nlinked
+		if count == 0 or storage_judged(s) then return false end
+		local strangers = {}
+		for _, w in ipairs(near) do
+			if not linked[w] then
+				strangers[#strangers + 1] = w
+				if #strangers == 3 then break end
+			end
+		end
+		local names = flow_keys(strangers)
+		if count > #strangers then names = names .. " and " .. (count - #strangers) .. " more" end
+		local where = b and "shares " .. segment_name(b)
+			or "lies in no boundary, on the open network,"
+		return s.key .. " (" .. T.sensitivity(s) .. " data) " .. where .. " with " .. names
+			.. " (no flow between them)"
+	end,
+	-- A foothold on the neighbour comes first.
+	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
+	impact = T.impact_factors(),
+	mitigation = "Move the store into a network segment of its own (a subnet, security group "
+		.. "or namespace with a default-deny policy) that admits only the programs that use "
+		.. "it, away from internet-facing, web, agent and delivery systems that have no reason to "
+		.. "reach it.",
+	refs = { "CWE-653", "OWASP A04:2021", "ASVS V1.14.1" },
+}
+
+-- ---------------------------------------------------------------------------
+-- Service registries (service_registry above).
+
+local function authenticates(v) return yes(v, "auth") or yes(v, "mtls") end
+
+-- The programs that register with or look up from registry r.
+local function registry_users(r)
+	local out, seen = {}, {}
+	for _, f in ipairs(T.flows(r)) do
+		local o = T.other(f, r)
+		if o and o ~= r then
+			o = T.level0(o)
+			if not seen[o] then
+				seen[o] = true
+				out[#out + 1] = o
+			end
+		end
+	end
+	return out
+end
+
+stride {
+	id = "STRIDE-S-07",
+	category = "spoofing",
+	applies = { "process", "store" },
+	title = "Service registry open to poisoning",
+	description = "Programs find one another through a service registry (`kind "
+		.. "service_registry`, `service_discovery`; `tech consul`, `eureka`, `etcd`, "
+		.. "`zookeeper`, `nacos`), and it does not authenticate who registers or changes an "
+		.. "entry: anything that reaches it can announce an endpoint of its own under a "
+		.. "trusted service's name, and its callers send their requests and data there. "
+		.. "Answered by `auth ...` (e.g. `auth acl`, `auth mtls`) or `mtls true` on the "
+		.. "registry, or on every flow into it. The registry's missing authentication is "
+		.. "reported here alone, not again by S-03, S-04 or T-10.",
+	when = function(r)
+		if not service_registry(r) or authenticates(r) then return false end
+		local calls = T.calls(r)
+		local open = {}
+		for _, f in ipairs(calls) do
+			if not authenticates(f) then open[#open + 1] = f end
+		end
+		if calls[1] ~= nil and open[1] == nil then return false end
+		if open[1] == nil then return "no `auth` on " .. r.key end
+		return "no `auth` on " .. r.key .. " or on " .. flow_keys(open)
+	end,
+	-- Writing to the registry takes a foothold on its network, as any
+	-- service impersonation inside a zone (STRIDE-S-04).
+	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
+	-- What a forged entry diverts: the data of the programs that use it.
+	impact = function(r, m)
+		local out = { integrity = 2, confidentiality = 1, compliance = 1 }
+		for _, p in ipairs(registry_users(r)) do
+			out.confidentiality = math.max(out.confidentiality, T.confidentiality(p))
+			out.compliance = math.max(out.compliance, T.compliance(p, m))
+		end
+		return out
+	end,
+	mitigation = "Authenticate and authorise every registration and change (a token or client "
+		.. "certificate per service, each allowed to write only its own entries), encrypt the "
+		.. "connections to the registry, and have callers verify the identity of the endpoint "
+		.. "they reach (mutual TLS with service identities), so a forged entry leads nowhere.",
+	advice = {
+		consul = "Consul: ACLs enabled with `default_policy = \"deny\"`, a token per service, "
+			.. "and TLS with `verify_incoming` and `verify_outgoing`.",
+		etcd = "etcd: `--client-cert-auth` with client certificates, and RBAC turned on "
+			.. "(`etcdctl auth enable`) with a role per service.",
+		zookeeper = "ZooKeeper: SASL (or client-certificate) authentication and ACLs on the "
+			.. "znodes services register under.",
+		eureka = "Eureka: require credentials (Spring Security) for registration on the "
+			.. "server, and HTTPS between clients and server.",
+	},
+	refs = { "CWE-306", "CWE-345", "OWASP A01:2021" },
 }

@@ -314,7 +314,7 @@ T.VECTOR_STORE_KIND = T.set { "vector_store", "vector_db", "vector_database", "v
 	"embeddings" }
 T.HUMAN_KIND = T.set { "user", "users", "human", "person", "browser", "customer",
 	"admin", "administrator", "operator", "employee", "staff", "mobile", "client",
-	"developer", "dba" }
+	"developer", "dba", "support" }
 -- Transport protocols that are encrypted by definition.
 T.SECURE_PROTOCOL = T.set { "https", "wss", "tls", "mtls", "grpcs", "h2", "http2s",
 	"sftp", "ssh", "scp", "ldaps", "smtps", "imaps", "amqps", "mqtts", "kafka+ssl",

@@ -95,8 +95,8 @@ static const builtin language[] = {
     {"impact", THREAT, TM_AT_BLOCK, NULL, "impact factors, each 1 to 3"},
     {"in_scope", TM_VK_ALL_ELEMENTS, TM_AT_BOOL, NULL, "`false`: drawn, but no generated threats"},
     {"kind", NODES | ASSET | ACTOR | BOUNDARY, TM_AT_TEXT, NULL,
-     "what the element is: `idp`, `gateway`, `cdn`, `database`, `llm`, `agent`, `tool`, `vector_store`, "
-     "`secret`, `insider`..."},
+     "what the element is: `idp`, `gateway`, `cdn`, `database`, `vault`, `service_registry`, `llm`, "
+     "`agent`, `tool`, `vector_store`, `secret`, `insider`; on a boundary `host`, `cluster`, `vm`..."},
     {"likelihood", THREAT, TM_AT_BLOCK, NULL, "likelihood factors, each 1 to 3"},
     {"mitigates", MITIGATE, TM_AT_IDS, NULL, "the threats and findings the mitigation answers"},
     {"mitigation", THREAT, TM_AT_TEXT, NULL, "the advice, as text"},

@@ -125,6 +125,16 @@ void tm_findings_free(tm_findings *set)
 
 void tm_findings_append(tm_findings *set, tm_findings *more)
 {
+	if (set->count == 0 && more->count) {
+		/* nothing to keep: take more's array rather than copy it */
+		free(set->items);
+		set->items = more->items;
+		set->cap = more->cap;
+		set->count = more->count;
+		tm_arena_absorb(set->arena, more->arena);
+		memset(more, 0, sizeof *more);
+		return;
+	}
 	if (set->cap - set->count < more->count) {
 		set->cap = set->count + more->count;
 		set->items = tm_xrealloc(set->items, set->cap * sizeof *set->items);

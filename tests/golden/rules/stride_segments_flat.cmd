@@ -1,0 +1,1 @@
+query {} --today 2026-06-01 'threats where rule = STRIDE-E-08 or rule = STRIDE-E-09 or rule = STRIDE-E-10 or rule = STRIDE-S-07'
