@@ -625,6 +625,10 @@ stride {
 	refs = { "CWE-308", "OWASP A07:2021", "ASVS V2.8" },
 }
 
+-- STRIDE-S-03's impact follows the flow's target alone: worked out once
+-- per target and model, as many flows cross into one target.
+local s03_impact, s03_impact_model
+
 stride {
 	id = "STRIDE-S-03",
 	category = "spoofing",
@@ -663,7 +667,15 @@ stride {
 	end,
 	impact = function(f, m)
 		local t = f.target
-		return T.impact(t, m, { integrity = max2(T.integrity(t)) })
+		if s03_impact_model ~= m then
+			s03_impact, s03_impact_model = setmetatable({}, { __mode = "k" }), m
+		end
+		local x = s03_impact[t]
+		if x == nil then
+			x = T.impact(t, m, { integrity = max2(T.integrity(t)) })
+			s03_impact[t] = x
+		end
+		return x
 	end,
 	mitigation = "Authenticate every request that crosses the boundary (JWT validation "
 		.. "middleware on every route group, mTLS between services, database credentials per "
