@@ -82,6 +82,13 @@
 #define PARALLEL_MIN_ELEMENTS 2000
 /* Engines for a larger model: the two cores the targets are set for. */
 #define DEFAULT_ENGINES 2
+/* A run of fewer elements than this is cut into this many chunks per
+ * engine, claimed by whichever engine is ahead: the first engine works
+ * while a helper loads its packs, and takes the helper's share as far as
+ * it gets there first. A larger run keeps one chunk per engine, since
+ * small chunks there cost memory (parallel.c). */
+#define SMALL_RUN_ELEMENTS          20000
+#define SMALL_RUN_CHUNKS_PER_ENGINE 8
 /* A helper engine loads the packs again: when that took longer than this
  * on the first engine (a pack doing heavy work as it loads), or failed
  * (a pack that loops until its budget stops it), one engine runs them

@@ -218,20 +218,23 @@ static void join_messages(const tm_rules *rules, rules_chunks *chunks, tm_diags 
 	free(shown);
 }
 
-/* The chunks of a run on `engines` engines: one each, of about equal
- * weight. The first engine claims from the front and the helpers from the
- * back, so when a helper cannot be loaded the others run its chunk. The
- * cut depends only on the model, the packs and the number of engines,
- * never on timing, so the output is the same on every run. (Smaller
- * chunks claimed by whichever engine is ahead balance the work better but
- * cost the bare 100k-element model 100 to 400 MB more at its peak:
- * doc/architecture.md, "Threads".) */
+/* The chunks of a run on `engines` engines, of about equal weight: one
+ * each, or SMALL_RUN_CHUNKS_PER_ENGINE each on a small run, where the
+ * first engine gets through several while a helper loads its packs. The
+ * first engine claims from the front and the helpers from the back, so
+ * when a helper cannot be loaded the others run its chunks. The cut
+ * depends only on the model, the packs and the number of engines, never
+ * on timing, so the output is the same on every run. (Small chunks on a
+ * large run balance the work better but cost the bare 100k-element model
+ * 100 to 400 MB more at its peak: doc/architecture.md, "Threads".) */
 static void chunks_init(rules_chunks *chunks, const tm_rules *rules, const tm_model *model, size_t engines)
 {
 	size_t total = 0;
 	for (size_t i = 0; i < model->nelements; i++)
 		total += weight_of(rules, model->elements[i]);
-	size_t count = engines;
+	size_t count = engines * (model->nelements < SMALL_RUN_ELEMENTS ? SMALL_RUN_CHUNKS_PER_ENGINE : 1);
+	if (count > model->nelements)
+		count = model->nelements;
 	size_t *goal = tm_xcalloc(count, sizeof *goal);
 	for (size_t i = 0; i + 1 < count; i++)
 		goal[i] = total / count * (i + 1);
