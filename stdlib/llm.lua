@@ -144,18 +144,12 @@ end
 local INTERNAL = T.set { "internal" }
 local function internal(x) return is(x, "zone", INTERNAL) end
 
--- The model view of the rule being run: the memos below are keyed by an
--- element alone, and read the model through this (each rule's `when`
--- sets it, llm_rule below).
-local the_model
-
 
 -- True when a program takes input from outside: people's requests reach
 -- it, or a part of it receives from an external (a request, or the answer
 -- to its own call: a fetched page, an e-mail, a webhook).
-local outside_input = T.memo(function(p)
+local outside_input = T.memo(function(p, m)
 	p = level0(p)
-	local m = the_model
 	if T.serves_users(p, m) then return true end
 	for _, part in ipairs(parts_of(p)) do
 		if part ~= p and T.serves_users(part, m) then return true end
@@ -173,13 +167,13 @@ end)
 -- The flows that write content from outside into store s: requests into
 -- it (not lookups) from an external or from a program that takes input
 -- from outside.
-local outside_writes = T.memo(function(s)
+local outside_writes = T.memo(function(s, m)
 	local out = {}
 	for _, f in ipairs(s.inflows or {}) do
 		local x = f.source
 		if f.target == s and x and x ~= s and not is_response(f) and not yes(f, "readonly") then
 			if (x.kind == "external" and not T.is_llm(x) and not internal(x))
-				or (x.kind == "process" and outside_input(x)) then
+				or (x.kind == "process" and outside_input(x, m)) then
 				out[#out + 1] = f
 			end
 		end
@@ -236,7 +230,7 @@ end
 -- for a prompt flow (nil: the agent is its own model): stores written from
 -- outside, content-source externals, and other programs (an agent's tools)
 -- that read such externals.
-local function outside_content(p, prompt)
+local function outside_content(p, prompt, m)
 	local agent = T.is_agent(p) or T.is_agent(level0(p))
 	local out, seen = {}, {}
 	for _, part in ipairs(parts_of(level0(p))) do
@@ -244,7 +238,7 @@ local function outside_content(p, prompt)
 			local x = T.other(g, part)
 			if x and not seen[x] and not in_process(g) then
 				if x.kind == "store" then
-					local writes = outside_writes(x)
+					local writes = outside_writes(x, m)
 					if writes[1] and reaches(prompt, g, x, agent) then
 						seen[x] = true
 						out[#out + 1] = x.key .. " (written by " .. some_keys(writes) .. ")"
@@ -288,14 +282,13 @@ end
 -- True when untrusted text reaches model v: a prompt into it from people
 -- or with content from outside, or, for an agent that is its own model,
 -- people's requests or content from outside reaching the agent.
-local takes_untrusted = T.memo(function(v)
-	local m = the_model
+local takes_untrusted = T.memo(function(v, m)
 	if v.kind == "process" and T.is_agent(v) and is_model(v) then
-		return from_people(v, m) or outside_content(v, nil)[1] ~= nil
+		return from_people(v, m) or outside_content(v, nil, m)[1] ~= nil
 	end
 	for _, f in ipairs(v.inflows or {}) do
 		local s = f.target == v and prompt_sender(f)
-		if s and (from_people(s, m) or (s.kind == "process" and outside_content(s, f)[1] ~= nil)) then
+		if s and (from_people(s, m) or (s.kind == "process" and outside_content(s, f, m)[1] ~= nil)) then
 			return true
 		end
 	end
@@ -314,17 +307,7 @@ end
 local REFS_INJECTION = { "OWASP LLM01:2025", "CWE-1427", "CWE-77" }
 
 
--- A rule of this pack: its `when` records the model view for the memos.
-local function llm_rule(spec)
-	local when = spec.when
-	spec.when = function(v, m)
-		the_model = m
-		return when(v, m)
-	end
-	rule(spec)
-end
-
-llm_rule {
+rule {
 	id = "LLM-01",
 	category = "tampering",
 	applies = { "flow", "process" },
@@ -360,7 +343,7 @@ llm_rule {
 	refs = REFS_INJECTION,
 }
 
-llm_rule {
+rule {
 	id = "LLM-02",
 	category = "tampering",
 	applies = { "flow", "process" },
@@ -379,11 +362,11 @@ llm_rule {
 		if v.kind == "process" then
 			if not (T.is_agent(v) and is_model(v)) or has(v, "prompt_guard") then return false end
 			if v.parent then return false end -- the agent's program is judged whole
-			found, target = outside_content(v, nil), v.key
+			found, target = outside_content(v, nil, m), v.key
 		else
 			local s = prompt_sender(v)
 			if not s or s.kind ~= "process" or stated_on_prompt(v, "prompt_guard") then return false end
-			found, target = outside_content(s, v), v.target.key
+			found, target = outside_content(s, v, m), v.target.key
 		end
 		if found[1] == nil then return false end
 		return "content from " .. concat(found, ", ") .. " reaches " .. target
@@ -398,7 +381,7 @@ llm_rule {
 	refs = REFS_INJECTION,
 }
 
-llm_rule {
+rule {
 	id = "LLM-03",
 	category = "information_disclosure",
 	applies = "flow",
@@ -491,14 +474,14 @@ end
 
 -- True when what element x sends is the output of a model that takes
 -- untrusted text: such a model, or an agent that relays one's answers.
-local relays_untrusted_output = T.memo(function(x)
+local relays_untrusted_output = T.memo(function(x, m)
 	if not is_node(x) then return false end
-	if is_model(x) then return takes_untrusted(x) end
+	if is_model(x) then return takes_untrusted(x, m) end
 	if not T.is_agent(x) then return false end
 	for _, part in ipairs(parts_of(level0(x))) do
 		for _, f in ipairs(part.outflows or {}) do
 			local t = f.target
-			if f.source == part and t and is_node(t) and T.is_llm(t) and takes_untrusted(t) then
+			if f.source == part and t and is_node(t) and T.is_llm(t) and takes_untrusted(t, m) then
 				return true
 			end
 		end
@@ -508,12 +491,12 @@ end)
 
 -- The flows that bring such output to process p, unless its sender
 -- validates it.
-local function model_output(p)
+local function model_output(p, m)
 	local out = {}
 	for _, g in ipairs(T.flows(p)) do
 		local s, t = g.source, g.target
 		local from = (t == p and s ~= p and s) or (s == p and g.bidirectional and t) or nil
-		if from and level0(from) ~= level0(p) and relays_untrusted_output(from)
+		if from and level0(from) ~= level0(p) and relays_untrusted_output(from, m)
 			and not (from.kind == "process" and has(from, "output_validation")) then
 			out[#out + 1] = g
 		end
@@ -521,7 +504,7 @@ local function model_output(p)
 	return out
 end
 
-llm_rule {
+rule {
 	id = "LLM-04",
 	category = "tampering",
 	applies = "process",
@@ -541,8 +524,8 @@ llm_rule {
 	when = function(p, m)
 		if not about_llms(m) then return false end
 		if has(p, "output_validation") then return false end
-		local outputs = model_output(p)
-		local own = T.is_agent(p) and is_model(p) and takes_untrusted(p)
+		local outputs = model_output(p, m)
+		local own = T.is_agent(p) and is_model(p) and takes_untrusted(p, m)
 		if outputs[1] == nil and not own then return false end
 		local found, seen = {}, {}
 		for _, part in ipairs(parts_of(level0(p))) do
@@ -594,7 +577,7 @@ local function actions(h, t)
 	return out, true
 end
 
-llm_rule {
+rule {
 	id = "LLM-05",
 	category = "elevation_of_privilege",
 	applies = "process",
@@ -643,7 +626,7 @@ llm_rule {
 local PROMPT_KIND = T.set { "system_prompt", "prompt", "instructions" }
 local SENSITIVE = T.set { "medium", "high", "critical" }
 
-llm_rule {
+rule {
 	id = "LLM-06",
 	category = "information_disclosure",
 	applies = "flow",
@@ -667,7 +650,7 @@ llm_rule {
 			end
 		end
 		if leaked[1] == nil then return false end
-		if not from_people(s, m) and not (s.kind == "process" and outside_content(s, f)[1]) then
+		if not from_people(s, m) and not (s.kind == "process" and outside_content(s, f, m)[1]) then
 			return false
 		end
 		return concat(leaked, ", ") .. " in the prompt of " .. f.target.key
@@ -681,7 +664,7 @@ llm_rule {
 	refs = { "OWASP LLM07:2025", "CWE-200", "CWE-522" },
 }
 
-llm_rule {
+rule {
 	id = "LLM-07",
 	category = "denial_of_service",
 	applies = { "flow", "process" },
@@ -713,7 +696,7 @@ llm_rule {
 	refs = { "OWASP LLM10:2025", "CWE-400", "CWE-770" },
 }
 
-llm_rule {
+rule {
 	id = "LLM-08",
 	category = "tampering",
 	applies = "store",
@@ -730,7 +713,7 @@ llm_rule {
 			return false
 		end
 		local found = {}
-		for _, f in ipairs(outside_writes(s)) do
+		for _, f in ipairs(outside_writes(s, m)) do
 			if not yes(f, "ingest_validation") and not has(f.source, "ingest_validation") then
 				found[#found + 1] = f.key
 			end
@@ -747,7 +730,7 @@ llm_rule {
 	refs = { "OWASP LLM08:2025", "OWASP LLM04:2025", "CWE-345" },
 }
 
-llm_rule {
+rule {
 	id = "LLM-09",
 	category = "tampering",
 	applies = "process",

@@ -626,8 +626,10 @@ stride {
 }
 
 -- STRIDE-S-03's impact follows the flow's target alone: worked out once
--- per target and model, as many flows cross into one target.
-local s03_impact, s03_impact_model
+-- per target, as many flows cross into one target.
+local target_impact = T.memo(function(t, m)
+	return T.impact(t, m, { integrity = max2(T.integrity(t)) })
+end)
 
 stride {
 	id = "STRIDE-S-03",
@@ -665,18 +667,7 @@ stride {
 		end
 		return l
 	end,
-	impact = function(f, m)
-		local t = f.target
-		if s03_impact_model ~= m then
-			s03_impact, s03_impact_model = setmetatable({}, { __mode = "k" }), m
-		end
-		local x = s03_impact[t]
-		if x == nil then
-			x = T.impact(t, m, { integrity = max2(T.integrity(t)) })
-			s03_impact[t] = x
-		end
-		return x
-	end,
+	impact = function(f, m) return target_impact(f.target, m) end,
 	mitigation = "Authenticate every request that crosses the boundary (JWT validation "
 		.. "middleware on every route group, mTLS between services, database credentials per "
 		.. "service) and reject unauthenticated calls by default.",

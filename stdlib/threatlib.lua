@@ -72,14 +72,15 @@ local SENS_NAME = { "low", "medium", "high", "critical" }
 
 -- Caches a function of one view for the rest of the run. Views are built
 -- once per run, so the view itself is the key; the keys are weak, so a
--- cache never keeps a view alive past its run. Results are shared: callers
--- must not modify them.
+-- cache never keeps a view alive past its run. Arguments after the view
+-- (the model view, which is the same for the whole run) are passed on to
+-- the first call. Results are shared: callers must not modify them.
 local function memo(fn)
 	local cache = setmetatable({}, { __mode = "k" })
-	return function(v)
+	return function(v, ...)
 		local r = cache[v]
 		if r == nil then
-			r = fn(v)
+			r = fn(v, ...)
 			cache[v] = r
 		end
 		return r

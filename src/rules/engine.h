@@ -365,6 +365,11 @@ typedef struct rules_chunks {
  * engine (parallel.c). Messages from outside any chunk go to `diags`;
  * `first_chunk` receives the index of the first chunk this engine ran
  * (SIZE_MAX: none). */
+/* After a run: the line that counts a pack's rule failures past the
+ * MAX_ERRORS_PER_PACK whose messages were shown (nothing when none were
+ * left out). */
+void tm_rules_report_failures(tm_diags *diags, const char *pack_path, size_t failures);
+
 int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, rules_chunks *chunks,
                         bool from_back, tm_diags *diags, size_t *first_chunk);
 

@@ -209,10 +209,7 @@ static void join_messages(const tm_rules *rules, rules_chunks *chunks, tm_diags 
 		chunk->failures = NULL;
 	}
 	for (size_t p = 0; p < rules->npacks; p++)
-		if (failed[p] > MAX_ERRORS_PER_PACK)
-			tm_diag_error(
-			    to, no_span(), "%s: %zu more errors not shown (at most %d a pack in a run)",
-			    rules->packs[p].path, failed[p] - MAX_ERRORS_PER_PACK, MAX_ERRORS_PER_PACK);
+		tm_rules_report_failures(to, rules->packs[p].path, failed[p]);
 	free(kept);
 	free(failed);
 	free(shown);

@@ -816,15 +816,19 @@ static void forget_failures(tm_rules *rules)
 		rules->packs[i].errors = 0;
 }
 
+void tm_rules_report_failures(tm_diags *diags, const char *pack_path, size_t failures)
+{
+	if (failures > MAX_ERRORS_PER_PACK)
+		tm_diag_error(diags, no_span(), "%s: %zu more errors not shown (at most %d a pack in a run)",
+		              pack_path, failures - MAX_ERRORS_PER_PACK, MAX_ERRORS_PER_PACK);
+}
+
 /* Says how many errors of each pack were not shown, and forgets them. */
 static void report_hidden_errors(tm_rules *rules)
 {
 	for (size_t i = 0; i < rules->npacks; i++) {
 		pack *p = &rules->packs[i];
-		if (p->errors > MAX_ERRORS_PER_PACK)
-			tm_diag_error(rules->diags, no_span(),
-			              "%s: %zu more errors not shown (at most %d a pack in a run)", p->path,
-			              p->errors - MAX_ERRORS_PER_PACK, MAX_ERRORS_PER_PACK);
+		tm_rules_report_failures(rules->diags, p->path, p->errors);
 		p->errors = 0;
 	}
 }
