@@ -1193,6 +1193,33 @@ static void test_model_words(void **state)
 	result_free(&r);
 }
 
+/* model.states: whether some element of the given kinds states an
+ * attribute, whatever its value (a boolean false included). */
+static void test_model_states(void **state)
+{
+	(void)state;
+	write_file("st.lua", "rule { id = \"S-1\", category = \"check\", applies = \"model\", title = \"S\",\n"
+	                     "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                     "  when = function(m)\n"
+	                     "    return tostring(m.states(\"upload\")) .. \" \" .. tostring(m:states(\"upload\", \"store\"))\n"
+	                     "      .. \" \" .. tostring(m.states(\"upload\", { \"flow\", \"store\" }))\n"
+	                     "      .. \" \" .. tostring(m.states(\"rate_limit\"))\n"
+	                     "  end }\n"
+	                     "rule { id = \"S-2\", category = \"check\", applies = \"model\", title = \"S\",\n"
+	                     "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                     "  when = function(m) return m.states(\"upload\", \"planet\") end }\n");
+	result r;
+	run_model(&r, "use \"./st.lua\"\n"
+	              "process a { upload false }\n"
+	              "store s\n"
+	              "flow a -> s { upload true }\n");
+	assert_non_null(strstr(r.messages, "st.lua:10: rule S-2 on model: model.states: unknown element kind 'planet'"));
+	const tm_finding *f = finding(&r, "S-1@model");
+	assert_non_null(f);
+	assert_string_equal(f->detail, "true false true false");
+	result_free(&r);
+}
+
 /* A rule is placed where its table is written: through a helper that
  * passes on the table it was given, at the helper's caller; a table
  * built inside a generator, at its `rule {` line. */
@@ -1664,6 +1691,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rule_place, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flow_facts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_model_words, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_model_states, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
