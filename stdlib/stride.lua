@@ -164,6 +164,37 @@ end
 
 local function max2(x) if x > 2 then return x end return 2 end
 
+-- Factor tables built once when the pack loads. A factor function that
+-- picks one of them returns a shared table instead of building one per
+-- finding, which on a model that states few controls is hundreds of
+-- thousands of tables (doc/rules.md "The pack API").
+
+-- Likelihood for each opportunity 1-3 (an element's `opportunity`),
+-- population following it, both at most `cap` when given.
+local function per_opportunity(skill, motive, discoverability, cap)
+	local out = {}
+	for o = 1, 3 do
+		local x = cap and math.min(o, cap) or o
+		out[o] = { skill = skill, motive = motive, opportunity = x, population = x,
+			discoverability = discoverability }
+	end
+	return out
+end
+
+-- Integrity 2 or 3 for each integrity value 1-3: max2 as a table.
+local INTEGRITY_AT_LEAST_2 = { { integrity = 2 }, { integrity = 2 }, { integrity = 3 } }
+
+-- A connection's likelihood: as discoverable as the boundary it crosses.
+local CROSSING_LIKELIHOOD = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 }
+local INNER_LIKELIHOOD = T.likelihood_factors { skill = 2, motive = 2, discoverability = 1 }
+local function connection_likelihood(f)
+	return f.crosses and CROSSING_LIKELIHOOD or INNER_LIKELIHOOD
+end
+
+-- Injection through a flow: as likely as its source is reachable.
+local INJECTION_LIKELIHOOD = per_opportunity(2, 2, 2)
+local function injection_likelihood(f) return INJECTION_LIKELIHOOD[f.source.opportunity] end
+
 -- Stack-specific advice (a rule's `advice`): added to the technology-neutral
 -- mitigation only on findings whose element, or an end of whose flow,
 -- states that `tech` (doc/rules.md).
@@ -630,6 +661,8 @@ stride {
 local target_impact = T.memo(function(t, m)
 	return T.impact(t, m, { integrity = max2(T.integrity(t)) })
 end)
+local S03_LIKELIHOOD = per_opportunity(3, 2, 2)
+local S03_STORE_LIKELIHOOD = per_opportunity(3, 2, 2, 2)
 
 stride {
 	id = "STRIDE-S-03",
@@ -659,13 +692,9 @@ stride {
 		return f.key .. " crosses " .. crossing_names(f) .. " into " .. t.key .. ": " .. why
 	end,
 	likelihood = function(f)
-		local l = T.likelihood(f, 3, 2, 2)
-		if f.target.kind == "store" then
-			-- reaching a store's port takes network access, not just the internet
-			if l.opportunity > 2 then l.opportunity = 2 end
-			if l.population > 2 then l.population = 2 end
-		end
-		return l
+		-- reaching a store's port takes network access, not just the internet
+		local by = f.target.kind == "store" and S03_STORE_LIKELIHOOD or S03_LIKELIHOOD
+		return by[f.opportunity]
 	end,
 	impact = function(f, m) return target_impact(f.target, m) end,
 	mitigation = "Authenticate every request that crosses the boundary (JWT validation "
@@ -832,7 +861,7 @@ stride {
 	when = function(f)
 		return cleartext_connection(f) or false
 	end,
-	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
+	likelihood = connection_likelihood,
 	impact = function(f, m)
 		local out = connection_impact(f, m, TAMPERING_ALONE)
 		if out == TAMPERING_ALONE then return out end
@@ -884,7 +913,7 @@ stride {
 			.. " states no `validation`"
 	end,
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
-	impact = function(f) return { integrity = max2(T.integrity(f.target)) } end,
+	impact = function(f) return INTEGRITY_AT_LEAST_2[T.integrity(f.target)] end,
 	mitigation = "Validate every request against a schema at the boundary (a schema "
 		.. "validator on every route), reject unknown fields, and re-check business invariants "
 		.. "server-side.",
@@ -955,10 +984,8 @@ stride {
 		return (sql and "SQL" or "NoSQL") .. " queries from " .. s.key .. " to " .. t.key
 			.. " with neither `parameterized true` nor `orm`"
 	end,
-	likelihood = function(f) return T.likelihood(f.source, 2, 2, 2) end,
-	impact = function(f, m)
-		return T.impact(f.target, m, { integrity = max2(T.integrity(f.target)) })
-	end,
+	likelihood = injection_likelihood,
+	impact = function(f, m) return target_impact(f.target, m) end,
 	mitigation = "Use parameterised queries or a query builder/ORM everywhere, never string "
 		.. "concatenation; run with a least-privilege database role.",
 	advice = {
@@ -993,12 +1020,16 @@ stride {
 		end
 		return "LDAP queries from " .. s.key .. " to " .. t.key .. " without `parameterized true`"
 	end,
-	likelihood = function(f) return T.likelihood(f.source, 2, 2, 2) end,
+	likelihood = injection_likelihood,
 	impact = T.impact_factors { integrity = 2 },
 	mitigation = "Escape every value put in an LDAP filter or DN (RFC 4515) through the "
 		.. "library's filter builder, and bind with a read-only service account.",
 	refs = { "CWE-90", "OWASP A03:2021", "ASVS V5.3" },
 }
+
+-- Path traversal lets a request read or replace the files of its target:
+-- worked out once per target.
+local file_impact = T.memo(function(t, m) return T.impact(t, m, { integrity = 2 }) end)
 
 stride {
 	id = "STRIDE-T-05",
@@ -1023,8 +1054,8 @@ stride {
 		return s.key .. " takes outside input and accesses files in " .. t.key
 			.. " without `path_validation true`"
 	end,
-	likelihood = function(f) return T.likelihood(f.source, 2, 2, 2) end,
-	impact = function(f, m) return T.impact(f.target, m, { integrity = 2 }) end,
+	likelihood = injection_likelihood,
+	impact = function(f, m) return file_impact(f.target, m) end,
 	mitigation = "Never use input as a path: generate object keys server-side, or "
 		.. "canonicalise the path and check it stays under the base folder.",
 	refs = { "CWE-22", "CWE-73", "OWASP A01:2021", "ASVS V12.3" },
@@ -1421,7 +1452,7 @@ stride {
 	when = function(f)
 		return cleartext_connection(f, nothing_disclosed) or false
 	end,
-	likelihood = function(f) return T.likelihood(f, 2, 2, f.crosses and 2 or 1) end,
+	likelihood = connection_likelihood,
 	impact = function(f, m) return connection_impact(f, m, DISCLOSURE_ALONE) end,
 	mitigation = "Encrypt the channel with TLS 1.2+ (HSTS for browsers, certificate "
 		.. "verification by database and service clients, mTLS between services).",
