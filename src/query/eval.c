@@ -113,9 +113,7 @@ static const char *kind_name(const tm_finding *finding)
 
 static const char *status_name(const tm_finding *finding)
 {
-	return (int)finding->status >= 0 && finding->status <= TM_STATUS_FALSE_POSITIVE
-	           ? tm_status_names[finding->status]
-	           : "";
+	return finding->status <= TM_STATUS_FALSE_POSITIVE ? tm_status_names[finding->status] : "";
 }
 
 static bool compare_level(const tm_query_node *node, int have, const char *name)

@@ -25,7 +25,7 @@
 
 static const char *risk_name(const tm_finding *f)
 {
-	return (int)f->risk >= 0 && f->risk <= TM_RISK_CRITICAL ? tm_risk_names[f->risk] : "?";
+	return f->risk <= TM_RISK_CRITICAL ? tm_risk_names[f->risk] : "?";
 }
 
 static const char *status_name(tm_status status)

@@ -487,7 +487,7 @@ static void finding_row(tm_buf *out, const tm_finding *finding, const columns *c
 	char due[11];
 	due_cell(due, finding->due);
 	tm_buf_puts(out, "  ");
-	bool color = opts->color && (int)finding->risk >= TM_RISK_INFO && finding->risk <= TM_RISK_CRITICAL;
+	bool color = opts->color && finding->risk <= TM_RISK_CRITICAL;
 	if (color)
 		tm_buf_puts(out, risk_colors[finding->risk]);
 	tm_buf_puts(out, risk);

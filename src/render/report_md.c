@@ -608,7 +608,7 @@ static void summary(tm_doc *doc, const tm_findings *findings, tm_report_section 
 	size_t counts[5] = {0}, total = 0, open = 0;
 	for (size_t i = 0; i < findings->count; i++) {
 		const tm_finding *f = &findings->items[i];
-		if (tm_render_finding_section(f) != section || (int)f->risk < 0 || f->risk > TM_RISK_CRITICAL)
+		if (tm_render_finding_section(f) != section || f->risk > TM_RISK_CRITICAL)
 			continue;
 		counts[f->risk]++;
 		total++;

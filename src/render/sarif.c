@@ -429,8 +429,8 @@ static void notifications(tm_json *json, const tm_diags *diags, const char *cwd)
 
 static bool valid_finding(const tm_finding *f)
 {
-	return f->id && f->about->rule && (int)f->risk >= 0 && f->risk <= TM_RISK_CRITICAL &&
-	       (int)f->status >= 0 && f->status <= TM_STATUS_FALSE_POSITIVE;
+	return f->id && f->about->rule && f->risk <= TM_RISK_CRITICAL &&
+	       f->status <= TM_STATUS_FALSE_POSITIVE;
 }
 
 /* One run: the tool with the rules of the session's findings, and the

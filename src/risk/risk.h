@@ -57,25 +57,26 @@ typedef struct tm_finding_about {
 } tm_finding_about;
 
 typedef struct tm_finding {
-	const char *id;                /* "T-01" (hand-written) or "RULE@KEY" */
-	const tm_finding_about *about; /* its rule's (or threat's) texts */
-	const tm_element *element;     /* NULL for model-level findings */
-	const char *element_key;       /* "" for model-level findings */
-	const char *detail;            /* what `when` returned, or NULL */
-	uint8_t likelihood_factors[TM_LF_COUNT];
-	uint8_t impact_factors[TM_IF_COUNT];
-	double likelihood, impact;
-	tm_score_level likelihood_level, impact_level;
-	tm_risk risk;
-	tm_status status;
-	int32_t found;            /* first appearance: the threat's `found`, else the model's date */
-	int32_t due;              /* TM_NO_DATE: none */
-	bool overdue;             /* open or expired and due before today (risk/summary.h) */
-	const char **mitigations; /* ids of the mitigations naming it */
-	size_t nmitigations;
+	const char *id;                  /* "T-01" (hand-written) or "RULE@KEY" */
+	const tm_finding_about *about;   /* its rule's (or threat's) texts */
+	const tm_element *element;       /* NULL for model-level findings */
+	const char *element_key;         /* "" for model-level findings */
+	const char *detail;              /* what `when` returned, or NULL */
+	const char **mitigations;        /* ids of the mitigations naming it */
 	const tm_acceptance *acceptance; /* the acceptance covering it, or NULL */
 	const char *file;
+	double likelihood, impact;
+	int32_t found; /* first appearance: the threat's `found`, else the model's date */
+	int32_t due;   /* TM_NO_DATE: none */
 	uint32_t line;
+	uint32_t nmitigations;
+	uint8_t likelihood_factors[TM_LF_COUNT];
+	uint8_t impact_factors[TM_IF_COUNT];
+	/* A tm_score_level, a tm_risk and a tm_status each, in a byte: a
+	 * model that states few controls has a million and a half findings,
+	 * and this layout keeps each in 112 bytes (doc/architecture.md). */
+	uint8_t likelihood_level, impact_level, risk, status;
+	bool overdue; /* open or expired and due before today (risk/summary.h) */
 } tm_finding;
 
 typedef struct tm_findings {
