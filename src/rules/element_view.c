@@ -95,13 +95,26 @@ _Static_assert(sizeof((tm_rules *)0)->element_keys / sizeof *((tm_rules *)0)->el
 
 static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *el, int which);
 
+/* The slot of element_key_slots a key pointer hashes to first. Every
+ * field read of every rule starts here, so the 33 names are found by a
+ * probe or two in a table of 64, not by comparing them in turn. */
+#define KEY_SLOTS 64
+_Static_assert(sizeof((tm_rules *)0)->element_key_slots == KEY_SLOTS, "element_key_slots");
+static unsigned key_slot(const char *key)
+{
+	return (unsigned)((((uintptr_t)key >> 3) * UINT64_C(0x9E3779B97F4A7C15)) >> 58);
+}
+
 /* The field a Lua string key names, or EF_COUNT. */
 static int element_field_of(const tm_rules *rules, const char *key)
 {
-	for (int i = 0; i < EF_COUNT; i++)
-		if (key == rules->element_keys[i])
-			return i;
-	return EF_COUNT;
+	for (unsigned slot = key_slot(key);; slot = (slot + 1) % KEY_SLOTS) {
+		int which = rules->element_key_slots[slot];
+		if (which == 0)
+			return EF_COUNT;
+		if (rules->element_keys[which - 1] == key)
+			return which - 1;
+	}
 }
 
 /* An element view is a full userdata: this record, then a user value
@@ -782,9 +795,14 @@ void tm_rules_element_views_open(tm_rules *rules)
 	rules->empty_list = luaL_ref(L, LUA_REGISTRYINDEX);
 
 	lua_createtable(L, EF_COUNT, 0);
+	memset(rules->element_key_slots, 0, sizeof rules->element_key_slots);
 	for (int i = 0; i < EF_COUNT; i++) {
 		rules->element_keys[i] = lua_pushstring(L, element_fields[i]);
 		lua_rawseti(L, -2, i + 1);
+		unsigned slot = key_slot(rules->element_keys[i]);
+		while (rules->element_key_slots[slot])
+			slot = (slot + 1) % KEY_SLOTS;
+		rules->element_key_slots[slot] = (uint8_t)(i + 1);
 	}
 	rules->keys = luaL_ref(L, LUA_REGISTRYINDEX);
 

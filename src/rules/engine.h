@@ -257,6 +257,8 @@ struct tm_rules {
 	/* And the fields of an element view (ORDER element_fields in
 	 * element_view.c). */
 	const char *element_keys[33];
+	/* element_keys by pointer hash (element_view.c): field + 1, 0 empty. */
+	uint8_t element_key_slots[64];
 	int keys;  /* registry ref: those names, kept alive for the pointers */
 	int names; /* registry ref: kind, exposure and sensitivity names (element_view.c) */
 	tm_findings *findings;
