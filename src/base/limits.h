@@ -89,11 +89,6 @@
  * small chunks there cost memory (parallel.c). */
 #define SMALL_RUN_ELEMENTS          20000
 #define SMALL_RUN_CHUNKS_PER_ENGINE 8
-/* A helper engine loads the packs again: when that took longer than this
- * on the first engine (a pack doing heavy work as it loads), or failed
- * (a pack that loops until its budget stops it), one engine runs them
- * all rather than pay for it twice. */
-#define HELPER_LOAD_MAX_SECONDS 0.25
 
 /* ---- source ---- */
 

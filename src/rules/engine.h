@@ -229,12 +229,15 @@ struct tm_rules {
 	uint32_t runs;               /* runs so far: each rule's texts are copied once per run */
 	size_t engines;              /* engines the last element run used (parallel.c) */
 	const tm_model *loaded_from; /* the model whose `use` statements tm_rules_load followed */
+	/* Helper engines loading their packs on threads of their own while
+	 * this one loads (tm_rules_preload_helpers); the next run takes them. */
+	struct preloaded_helper *preloaded;
+	size_t npreloaded;
 	/* Packs loaded after the model's `use` statements (tm_rules_load_with),
 	 * as given; a helper engine loads them too. */
 	const char *const *extra_packs;
 	size_t nextra_packs;
 	bool load_failed;    /* loading them reported an error */
-	double load_seconds; /* and took this long */
 	bool quiet;          /* print says nothing (a helper engine's load) */
 	uint32_t generation; /* of the views; bumped for every run */
 	int32_t today;
@@ -380,6 +383,13 @@ int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, r
  * since the first engine's load showed them; it keeps the first engine's
  * deadline. */
 int tm_rules_load_helper(tm_rules **out, const tm_model *model, const tm_rules *first);
+/* Starts loading the helper engines a run of `model` will use, each on a
+ * thread of its own, so that they are ready when the run starts instead of
+ * loading while the first engine already works (parallel.c). Called after
+ * the deadline is set and before the first engine loads its packs. */
+void tm_rules_preload_helpers(tm_rules *rules, const tm_model *model);
+/* Waits for the preloaded helpers no run took, and frees them. */
+void tm_rules_drop_preloaded(tm_rules *rules);
 
 /* The engine of a lua_State. */
 tm_rules *tm_rules_of(lua_State *L);

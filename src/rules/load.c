@@ -415,7 +415,6 @@ static void start_deadline(tm_rules *rules, double budget, size_t items)
 static int load_model_packs(tm_rules *rules, const tm_model *model, tm_diags *diags)
 {
 	size_t errors = diags->errors;
-	uint64_t started = tm_clock_ns();
 	rules->loaded_from = model;
 	if (rules->L) {
 		size_t nuses = model ? model->nuses : 0, nextra = rules->nextra_packs;
@@ -436,7 +435,6 @@ static int load_model_packs(tm_rules *rules, const tm_model *model, tm_diags *di
 	index_rules(rules);
 	rules->diags = NULL;
 	rules->load_failed = diags->errors > errors;
-	rules->load_seconds = (double)(tm_clock_ns() - started) / 1e9;
 	return rules->load_failed ? TM_ERR_INPUT : TM_OK;
 }
 
@@ -466,6 +464,8 @@ int tm_rules_load_with(tm_rules **out, const tm_model *model, const char *const 
 		rules->nextra_packs = npacks;
 	}
 	start_deadline(rules, budget, model ? model->nelements : 0);
+	if (model)
+		tm_rules_preload_helpers(rules, model);
 	int status = load_model_packs(rules, model, diags);
 	own_counts(rules);
 	return status;
@@ -485,7 +485,6 @@ int tm_rules_load_helper(tm_rules **out, const tm_model *model, const tm_rules *
 	rules->nextra_packs = first->nextra_packs;
 	int status = load_model_packs(rules, model, &ignored);
 	rules->quiet = false;
-	rules->counts = first->counts;
 	tm_diags_free(&ignored);
 	return status;
 }
@@ -533,6 +532,7 @@ void tm_rules_free(tm_rules *rules)
 {
 	if (!rules)
 		return;
+	tm_rules_drop_preloaded(rules);
 	tm_rules_finish(rules);
 	free(rules->by_id);
 	for (int a = 0; a < APPLIES_COUNT; a++)

@@ -37,16 +37,23 @@ size_t tm_rules_parse_jobs(const char *text)
  * engine, for a pack that keeps state from one element to the next;
  * the CLI refuses a bad value); otherwise a large model gets
  * DEFAULT_ENGINES. Never more engines than elements. */
-static size_t engines_for(const tm_rules *rules, const tm_model *model)
+static size_t engines_asked(const tm_model *model)
 {
-	if (rules->load_failed || rules->load_seconds > HELPER_LOAD_MAX_SECONDS)
-		return 1;
 	size_t engines = tm_rules_parse_jobs(getenv("THREAT_JOBS"));
 	if (!engines)
 		engines = model->nelements < PARALLEL_MIN_ELEMENTS ? 1 : DEFAULT_ENGINES;
 	if (engines > model->nelements)
 		engines = model->nelements ? model->nelements : 1;
 	return engines;
+}
+
+/* The engines a run gets: those asked for, or one alone when loading the
+ * packs failed (a pack that loops until its budget stops it). */
+static size_t engines_for(const tm_rules *rules, const tm_model *model)
+{
+	if (rules->load_failed)
+		return 1;
+	return engines_asked(model);
 }
 
 /* Whether a rule may run on an element: each attribute its `requires`
@@ -106,6 +113,51 @@ static void cut_chunks(const tm_rules *rules, const tm_model *model, size_t coun
 	cut[count] = model->nelements;
 }
 
+/* A helper engine loading on a thread of its own while the first engine
+ * loads (tm_rules_preload_helpers). */
+typedef struct preloaded_helper {
+	tm_task task;
+	const tm_model *model;
+	const tm_rules *first; /* its deadline and extra packs, set before the preload */
+	tm_rules *engine;
+	bool taken; /* by a run's helper, which waits for the load itself */
+} preloaded_helper;
+
+static void preload_helper(void *arg)
+{
+	preloaded_helper *p = arg;
+	tm_rules_load_helper(&p->engine, p->model, p->first);
+}
+
+void tm_rules_preload_helpers(tm_rules *rules, const tm_model *model)
+{
+	tm_rules_drop_preloaded(rules);
+	size_t engines = engines_asked(model);
+	if (engines < 2)
+		return;
+	rules->preloaded = tm_xcalloc(engines - 1, sizeof *rules->preloaded);
+	rules->npreloaded = engines - 1;
+	for (size_t i = 0; i < rules->npreloaded; i++) {
+		preloaded_helper *p = &rules->preloaded[i];
+		p->model = model;
+		p->first = rules;
+		tm_task_start(&p->task, preload_helper, p);
+	}
+}
+
+void tm_rules_drop_preloaded(tm_rules *rules)
+{
+	for (size_t i = 0; i < rules->npreloaded; i++) {
+		preloaded_helper *p = &rules->preloaded[i];
+		if (!p->taken)
+			tm_task_wait(&p->task);
+		tm_rules_free(p->engine);
+	}
+	free(rules->preloaded);
+	rules->preloaded = NULL;
+	rules->npreloaded = 0;
+}
+
 /* A helper engine's part of the run: it claims chunks once loaded. */
 typedef struct helper {
 	const tm_rules *first; /* whose deadline it keeps */
@@ -114,16 +166,24 @@ typedef struct helper {
 	bool profile;
 	rules_chunks *chunks;
 	tm_task task;
-	tm_rules *engine;   /* NULL: could not be loaded; the others run its chunks */
-	tm_diags diags;     /* messages from outside any chunk */
-	size_t first_chunk; /* the first chunk it ran (SIZE_MAX: none) */
+	preloaded_helper *preloaded; /* its engine, loading or loaded; NULL: load it */
+	tm_rules *engine;            /* NULL: could not be loaded; the others run its chunks */
+	tm_diags diags;              /* messages from outside any chunk */
+	size_t first_chunk;          /* the first chunk it ran (SIZE_MAX: none) */
 	int status;
 } helper;
 
 static void run_helper(void *arg)
 {
 	helper *h = arg;
-	tm_rules_load_helper(&h->engine, h->model, h->first);
+	if (h->preloaded) {
+		tm_task_wait(&h->preloaded->task);
+		h->engine = h->preloaded->engine;
+		h->preloaded->engine = NULL;
+	} else {
+		tm_rules_load_helper(&h->engine, h->model, h->first);
+	}
+	h->engine->counts = h->first->counts;
 	if (!h->engine->L) {
 		tm_rules_free(h->engine);
 		h->engine = NULL;
@@ -282,6 +342,7 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	size_t engines = rules->loaded_from == model ? engines_for(rules, model) : 1;
 	rules->engines = engines;
 	if (engines == 1) {
+		tm_rules_drop_preloaded(rules);
 		int status = tm_rules_run_range(rules, model, today, 0, model->nelements, out, diags);
 		tm_rules_report_deprecations(rules, diags);
 		return status;
@@ -292,11 +353,17 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 	helper *helpers = tm_xcalloc(engines, sizeof *helpers);
 	for (size_t i = 1; i < engines; i++) {
 		helper *h = &helpers[i];
+		preloaded_helper *pre = NULL;
+		if (i - 1 < rules->npreloaded && rules->preloaded[i - 1].model == model) {
+			pre = &rules->preloaded[i - 1];
+			pre->taken = true;
+		}
 		*h = (helper){.first = rules,
 		              .model = model,
 		              .today = today,
 		              .profile = rules->profile,
 		              .chunks = &chunks,
+		              .preloaded = pre,
 		              .first_chunk = SIZE_MAX};
 		tm_task_start(&h->task, run_helper, h);
 	}
@@ -318,6 +385,7 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 		rules->findings_full = rules->findings_full || h->engine->findings_full;
 		add_profile(rules, h->engine);
 	}
+	tm_rules_drop_preloaded(rules);
 	/* A chunk nobody claimed (every engine stopped early) stays empty:
 	 * the messages that stopped them say why. */
 	for (size_t i = 0; i < chunks.count; i++) {
