@@ -104,7 +104,8 @@ ifeq ($(SANITIZE),thread)
 # engine suite (one engine against two and three).
 test: deps
 	@$(MAKE) --no-print-directory build
-	@THREAT_JOBS=2 ENGINES_SLOW_BUILD=1 tests/tools/run-tests.sh $(BUILD) golden,engines
+	@THREAT_JOBS=2 ENGINES_SLOW_BUILD=1 TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" \
+		tests/tools/run-tests.sh $(BUILD) golden,engines
 else
 test: deps
 	@tests/tools/layers.sh
