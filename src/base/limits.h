@@ -166,6 +166,9 @@
 #define TM_SESSION_MAX_INCLUDE_ROOTS 16
 /* From this many findings, sorting them is worth a thread. */
 #define BACKGROUND_SORT_MIN 10000
+/* From this many findings, reading them for the sort and copying them in
+ * their sorted order are each shared with a second thread. */
+#define PARALLEL_COPY_MIN 100000
 
 /* ==== interop: other tools' formats (src/interop) ==== */
 

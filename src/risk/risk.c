@@ -7,7 +7,9 @@
 #include "base/buf.h"
 #include "base/date.h"
 #include "base/diag.h"
+#include "base/limits.h"
 #include "base/strmap.h"
+#include "base/task.h"
 #include "base/xalloc.h"
 
 const char *const tm_score_level_names[4] = {"", "Low", "Medium", "High"};
@@ -632,19 +634,41 @@ unsigned tm_finding_score(const tm_finding *finding)
 	return score > 0 ? (unsigned)score : 0;
 }
 
-/* Sort entries for findings [from, to), in their order. */
-static sort_entry *entries_of(const tm_findings *set, size_t from, size_t to)
+/* Fills entries[i - from] for findings [from, to). */
+typedef struct entries_job {
+	const tm_findings *set;
+	sort_entry *entries;
+	size_t from, to, first; /* first: the finding entries[0] is for */
+} entries_job;
+
+static void fill_entries(void *arg)
 {
-	sort_entry *entries = tm_xmalloc((to > from ? to - from : 1) * sizeof(*entries));
-	for (size_t i = from; i < to; i++) {
-		const tm_finding *finding = &set->items[i];
-		sort_entry *e = &entries[i - from];
+	const entries_job *job = arg;
+	for (size_t i = job->from; i < job->to; i++) {
+		const tm_finding *finding = &job->set->items[i];
+		sort_entry *e = &job->entries[i - job->first];
 		*e = (sort_entry){.id = finding->id ? finding->id : "",
 		                  .position = i,
 		                  .risk = (int)finding->risk,
 		                  .score = tm_finding_score(finding)};
 		id_prefix(e->id, &e->head, &e->tail);
 	}
+}
+
+/* Sort entries for findings [from, to), in their order; a large set is
+ * shared with a second thread (reading a million findings and their ids
+ * is bound by memory, and nothing else runs meanwhile). */
+static sort_entry *entries_of(const tm_findings *set, size_t from, size_t to)
+{
+	sort_entry *entries = tm_xmalloc((to > from ? to - from : 1) * sizeof(*entries));
+	size_t half = to - from >= PARALLEL_COPY_MIN ? from + (to - from) / 2 : to;
+	entries_job second = {set, entries, half, to, from};
+	tm_task task = {0};
+	if (half < to)
+		tm_task_start(&task, fill_entries, &second);
+	fill_entries(&(entries_job){set, entries, from, half, from});
+	if (half < to)
+		tm_task_wait(&task);
 	return entries;
 }
 
@@ -662,27 +686,40 @@ void tm_findings_order_sort(void *order)
 	qsort(o->entries, o->count, sizeof(*o->entries), compare_findings);
 }
 
-/* Puts the findings in the order of `source` (source[i]: the position of
- * the finding that goes to i), in place along cycles: one spare finding
- * instead of a second copy of a possibly large array. */
-static void permute(tm_findings *set, size_t *source)
+/* Copies the findings to sorted[i] = items[source[i]] for i in [from, to). */
+typedef struct gather_job {
+	const tm_finding *items;
+	tm_finding *sorted;
+	const size_t *source;
+	size_t from, to;
+} gather_job;
+
+static void gather(void *arg)
 {
-	for (size_t start = 0; start < set->count; start++) {
-		if (source[start] == start)
-			continue;
-		tm_finding spare = set->items[start];
-		size_t to = start;
-		for (;;) {
-			size_t from = source[to];
-			source[to] = to;
-			if (from == start) {
-				set->items[to] = spare;
-				break;
-			}
-			set->items[to] = set->items[from];
-			to = from;
-		}
-	}
+	const gather_job *job = arg;
+	for (size_t i = job->from; i < job->to; i++)
+		job->sorted[i] = job->items[job->source[i]];
+}
+
+/* Puts the findings in the order of `source` (source[i]: the position of
+ * the finding that goes to i): written in order into a new array, which
+ * two threads share on a large set. The copy is the findings' second
+ * array for a moment; by now the rule engines have freed more than that. */
+static void permute(tm_findings *set, const size_t *source)
+{
+	size_t count = set->count;
+	tm_finding *sorted = tm_xmalloc((count ? count : 1) * sizeof *sorted);
+	size_t half = count >= PARALLEL_COPY_MIN ? count / 2 : count;
+	gather_job second = {set->items, sorted, source, half, count};
+	tm_task task = {0};
+	if (half < count)
+		tm_task_start(&task, gather, &second);
+	gather(&(gather_job){set->items, sorted, source, 0, half});
+	if (half < count)
+		tm_task_wait(&task);
+	free(set->items);
+	set->items = sorted;
+	set->cap = count ? count : 1;
 }
 
 void tm_findings_sort_ordered(tm_findings *set, tm_findings_order *order)
