@@ -188,7 +188,7 @@ static void load_pack(tm_rules *rules, const char *name, const char *base, const
 	/* Compiling and running the pack meet the run's one deadline. A
 	 * third-party pack is followed line by line, so that a memory error
 	 * (which carries no place) names the line it came from; a built-in
-	 * pack is ours, and following its lines was a third of the time it
+	 * pack is ours, and following its lines was a fifth of the time it
 	 * takes to load, which every run pays once per engine. */
 	char *own_stem = tm_rules_stem_of(p.path);
 	char *own = builtin_file(rules, own_stem);
