@@ -386,6 +386,37 @@ static void cell(tm_buf *out, const char *text, size_t width)
 		tm_buf_fill(out, ' ', width - shown);
 }
 
+/* A column whose text is mostly the very string of the row before (the
+ * title of a rule's findings, which the sort keeps together; a status):
+ * the text of the last row, and how many bytes of it went out as they
+ * are, or SIZE_MAX when it needed fitting. */
+typedef struct same_text {
+	const char *text;
+	size_t plain;
+} same_text;
+
+static void repeated_cell(tm_buf *out, same_text *last, const char *text, size_t width)
+{
+	if (!text || text != last->text) {
+		size_t len = text ? plain_length(text) : SIZE_MAX;
+		last->text = text;
+		last->plain =
+		    len != SIZE_MAX && len <= width && !tm_utf8_is_command(text, len) ? len : SIZE_MAX;
+	}
+	if (last->plain == SIZE_MAX) {
+		cell(out, text, width);
+		return;
+	}
+	tm_buf_put(out, text, last->plain);
+	if (last->plain < width)
+		tm_buf_fill(out, ' ', width - last->plain);
+}
+
+/* What rows of one table remember from the row before. */
+typedef struct row_memory {
+	same_text title, status;
+} row_memory;
+
 typedef struct columns {
 	size_t risk, id, element, title, status, due;
 } columns;
@@ -481,7 +512,7 @@ static columns measure_list(const tm_finding *const *list, size_t count, int wid
 
 /* One row of the table, and the finding's detail under it when `detail`. */
 static void finding_row(tm_buf *out, const tm_finding *finding, const columns *col,
-                        const tm_render_options *opts, bool detail)
+                        const tm_render_options *opts, bool detail, row_memory *memory)
 {
 	const char *risk = table_name(tm_risk_names, 5, (int)finding->risk);
 	char due[11];
@@ -500,9 +531,10 @@ static void finding_row(tm_buf *out, const tm_finding *finding, const columns *c
 		cell(out, element_cell(finding), col->element);
 		tm_buf_puts(out, "  ");
 	}
-	cell(out, finding->about->title, col->title);
+	repeated_cell(out, &memory->title, finding->about->title, col->title);
 	tm_buf_puts(out, "  ");
-	cell(out, table_name(tm_status_names, 6, (int)finding->status), col->status);
+	repeated_cell(out, &memory->status, table_name(tm_status_names, 6, (int)finding->status),
+	              col->status);
 	tm_buf_puts(out, "  ");
 	tm_buf_puts(out, due);
 	if (finding->overdue)
@@ -523,8 +555,9 @@ static void finding_row(tm_buf *out, const tm_finding *finding, const columns *c
 static void rows(tm_buf *out, const tm_findings *findings, size_t from, size_t to, const columns *col,
                  const tm_render_options *opts)
 {
+	row_memory memory = {{NULL, 0}, {NULL, 0}};
 	for (size_t i = from; i < to; i++)
-		finding_row(out, &findings->items[i], col, opts, true);
+		finding_row(out, &findings->items[i], col, opts, true, &memory);
 }
 
 static void column_headings(tm_buf *out, const columns *col)
@@ -586,8 +619,9 @@ static void finding_list(tm_buf *out, const tm_finding *const *list, size_t coun
 {
 	columns col = measure_list(list, count, opts->width);
 	column_headings(out, &col);
+	row_memory memory = {{NULL, 0}, {NULL, 0}};
 	for (size_t i = 0; i < count; i++)
-		finding_row(out, list[i], &col, opts, false);
+		finding_row(out, list[i], &col, opts, false, &memory);
 }
 
 /* `    web, api, db, …` and `    and 4 more: threats where …`: the
