@@ -80,6 +80,15 @@ static void put_optional_string(tm_json *json, const char *key, const char *text
 	tm_json_string(json, text);
 }
 
+/* "attributes": the statement's attributes but those `skip` lists. */
+static void put_attributes_object(tm_json *json, const tm_decl *decl, const char *const *skip)
+{
+	tm_json_key(json, "attributes");
+	tm_json_begin_object(json);
+	put_attributes(json, decl, skip);
+	tm_json_end_object(json);
+}
+
 /* The project's id: the model's name in lower case, runs of anything but
  * letters and digits a `-`. */
 static void project_id(tm_buf *out, const char *name)
@@ -162,14 +171,8 @@ static void put_project(tm_json *json, const tm_model *model)
 		tm_json_begin_object(json);
 		tm_json_key(json, "id");
 		tm_json_string(json, el->id);
-		if (el->decl->label) {
-			tm_json_key(json, "name");
-			tm_json_string(json, el->label);
-		}
-		tm_json_key(json, "attributes");
-		tm_json_begin_object(json);
-		put_attributes(json, el->decl, NULL);
-		tm_json_end_object(json);
+		put_optional_string(json, "name", el->decl->label ? el->label : NULL);
+		put_attributes_object(json, el->decl, NULL);
 		tm_json_end_object(json);
 	}
 	if (any_actor)
@@ -182,14 +185,9 @@ static void put_project(tm_json *json, const tm_model *model)
 			tm_json_begin_object(json);
 			tm_json_key(json, "finding");
 			tm_json_string(json, acceptance->finding);
-			if (acceptance->decl->label) {
-				tm_json_key(json, "reason");
-				tm_json_string(json, acceptance->reason);
-			}
-			tm_json_key(json, "attributes");
-			tm_json_begin_object(json);
-			put_attributes(json, acceptance->decl, NULL);
-			tm_json_end_object(json);
+			put_optional_string(json, "reason",
+			                    acceptance->decl->label ? acceptance->reason : NULL);
+			put_attributes_object(json, acceptance->decl, NULL);
 			tm_json_end_object(json);
 		}
 		tm_json_end_array(json);
@@ -225,10 +223,7 @@ static void put_assets(tm_json *json, const tm_model *model)
 		tm_json_string(json, el->max_sensitivity ? tm_sensitivity_names[el->max_sensitivity]
 		                                         : "sensitivity not stated");
 		tm_json_end_object(json);
-		tm_json_key(json, "attributes");
-		tm_json_begin_object(json);
-		put_attributes(json, el->decl, NULL);
-		tm_json_end_object(json);
+		put_attributes_object(json, el->decl, NULL);
 		tm_json_end_object(json);
 	}
 	tm_json_end_array(json);
@@ -400,10 +395,7 @@ static void put_components(tm_json *json, const tm_session *session, const looku
 			tm_json_end_object(json);
 		}
 		put_instances(json, session, look, el);
-		tm_json_key(json, "attributes");
-		tm_json_begin_object(json);
-		put_attributes(json, el->decl, skip);
-		tm_json_end_object(json);
+		put_attributes_object(json, el->decl, skip);
 		tm_json_end_object(json);
 	}
 	tm_json_end_array(json);
@@ -433,10 +425,7 @@ static void put_dataflows(tm_json *json, const tm_session *session, const lookup
 		tm_json_string(json, el->target->id);
 		put_asset_ids(json, "assets", el, "data");
 		put_instances(json, session, look, el);
-		tm_json_key(json, "attributes");
-		tm_json_begin_object(json);
-		put_attributes(json, el->decl, skip);
-		tm_json_end_object(json);
+		put_attributes_object(json, el->decl, skip);
 		tm_json_end_object(json);
 	}
 	tm_json_end_array(json);
@@ -531,10 +520,7 @@ static void put_mitigations(tm_json *json, const tm_model *model)
 		put_optional_string(json, "description", attr_text(mitigation->decl, "description"));
 		tm_json_key(json, "riskReduction");
 		tm_json_int(json, 100);
-		tm_json_key(json, "attributes");
-		tm_json_begin_object(json);
-		put_attributes(json, mitigation->decl, NULL);
-		tm_json_end_object(json);
+		put_attributes_object(json, mitigation->decl, NULL);
 		tm_json_end_object(json);
 	}
 	tm_json_end_array(json);
