@@ -398,8 +398,7 @@ add(NEXT, {
 		.. "PRIVATE, CREDENTIAL...), e.g. NEXT_PUBLIC_API_KEY; names with PUBLISHABLE or ANON "
 		.. "are meant to be public, and names without the exact prefix stay on the server.",
 	bad = function(v)
-		local x = T.value(v, "public_env")
-		if type(x) ~= "table" then x = { x } end
+		local x = T.list(v, "public_env")
 		local bad = {}
 		for _, name in ipairs(x) do
 			if secret_public_env(name) then bad[#bad + 1] = name end
@@ -580,10 +579,7 @@ add(HONO, {
 	-- Asked of APIs that verify bearer tokens; GE-HONO-01/11 ask about the rest.
 	asked = function(v) return T.is(v, "auth", JWT_AUTH) end,
 	asked_when = " and verify bearer tokens (`auth jwt`, `oidc`, `bearer`...)",
-	unstated = function(v)
-		local x = T.value(v, "jwt_algorithms")
-		return x == nil or (type(x) == "table" and #x == 0)
-	end,
+	unstated = function(v) return T.list(v, "jwt_algorithms")[1] == nil end,
 	category = "spoofing",
 	title = "JWT algorithm confusion",
 	description = "The JWT verifier accepts algorithms it should not: `none`, any algorithm, "
@@ -593,8 +589,7 @@ add(HONO, {
 		.. "`any`, an unknown name, or mixes HS* with RS*, PS*, ES* or EdDSA; one family "
 		.. "(`[\"RS256\"]`) is silent. Asked of Hono APIs that verify bearer tokens.",
 	bad = function(v)
-		local x = T.value(v, "jwt_algorithms")
-		if type(x) ~= "table" then x = { x } end
+		local x = T.list(v, "jwt_algorithms")
 		local families, bad = {}, {}
 		for _, alg in ipairs(x) do
 			local family = jwt_family(alg)
@@ -1129,10 +1124,7 @@ k3s {
 	n = 7,
 	attr = "registries",
 	-- An empty list says nothing about where images come from.
-	unstated = function(v)
-		local x = T.value(v, "registries")
-		return x == nil or (type(x) == "table" and #x == 0)
-	end,
+	unstated = function(v) return T.list(v, "registries")[1] == nil end,
 	category = "tampering",
 	title = "Images pulled from untrusted registries",
 	description = "`registries` lists where the cluster may pull images from. Raised when the "
@@ -1141,8 +1133,7 @@ k3s {
 		.. "anyone can publish an image with a convincing name (typosquatting, hijacked "
 		.. "accounts). Private registries and namespaced entries (`ghcr.io/acme`) are silent.",
 	bad = function(v)
-		local x = T.value(v, "registries")
-		if type(x) ~= "table" then x = { x } end
+		local x = T.list(v, "registries")
 		local bad = {}
 		for _, r in ipairs(x) do
 			local name = type(r) == "string" and (r:lower():gsub("/+$", "")) or nil

@@ -471,9 +471,10 @@ gated {
 		.. "`@sha256:` digest, and `internal`, `curated` or `pinned` are silent.",
 	when = function(v)
 		if not is_ci(v) or not builds_images(v) then return false end
-		local x = T.value(v, "base_image")
-		if x == nil then return v.key .. " builds container images and states no `base_image`" end
-		if type(x) ~= "table" then x = { x } end
+		if not T.stated(v, "base_image") then
+			return v.key .. " builds container images and states no `base_image`"
+		end
+		local x = T.list(v, "base_image")
 		local bad = {}
 		for _, ref in ipairs(x) do
 			if not trusted_image(ref) then bad[#bad + 1] = tostring(ref) end

@@ -5,7 +5,7 @@
 -- Everything here reads element views (doc/rules.md "Views") and never
 -- changes them. Helpers fall in five groups:
 --
---   attributes   T.value, T.yes, T.no, T.stated, T.has, T.any, T.is, T.text
+--   attributes   T.value, T.yes, T.no, T.stated, T.has, T.any, T.is, T.text, T.list
 --   elements     T.is_web, T.is_api, T.is_sql, T.is_nosql, T.is_human,
 --                T.is_gateway, T.is_platform, T.is_idp, T.is_product,
 --                T.is_llm, T.is_agent, T.is_tool, T.is_vector_store, ...,
@@ -462,6 +462,16 @@ local NONE = setmetatable({}, { -- what a view without inflows has: read-only, l
 })
 function T.untrusted_inflows(v)
 	return v.untrusted_inflows or NONE
+end
+
+-- The attribute as a list: a list (or block) as it is, one value as a list
+-- of it, an attribute not stated as the empty list. For attributes that
+-- take one word or several (`registries [ghcr.io/acme, harbor.internal]`).
+function T.list(v, name)
+	local x = T.value(v, name)
+	if x == nil then return NONE end
+	if type(x) ~= "table" then return { x } end
+	return x
 end
 
 -- True when flow f is the answer to a call: its target also sends to its

@@ -903,6 +903,32 @@ static void test_phase2(void **state)
 	result_free(&r);
 }
 
+/* T.list: a list as it is, one value as a list of it, nothing as the
+ * empty list. */
+static void test_threatlib_list(void **state)
+{
+	(void)state;
+	setenv("THREAT_STDLIB", "stdlib", 1); /* threatlib, from the source tree */
+	write_file("lists.lua", "local T = require \"threatlib\"\n"
+	                        "rule { id = \"L-1\", category = \"check\", applies = \"process\",\n"
+	                        "  title = \"lists\", likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                        "  when = function(v)\n"
+	                        "    local x = T.list(v, \"registries\")\n"
+	                        "    local out = { tostring(#x) }\n"
+	                        "    for i, w in ipairs(x) do out[i + 1] = tostring(w) end\n"
+	                        "    return table.concat(out, \" \") end }\n");
+	result r;
+	run_model(&r, "use \"lists\"\nprocess a { registries [\"ghcr.io/acme\", harbor] }\n"
+	              "process b { registries \"docker.io\" }\nprocess c\nprocess d { registries [] }\n");
+	assert_int_equal(r.load, TM_OK);
+	assert_int_equal(r.run, TM_OK);
+	assert_string_equal(finding(&r, "L-1@a")->detail, "2 ghcr.io/acme harbor");
+	assert_string_equal(finding(&r, "L-1@b")->detail, "1 docker.io");
+	assert_string_equal(finding(&r, "L-1@c")->detail, "0");
+	assert_string_equal(finding(&r, "L-1@d")->detail, "0");
+	result_free(&r);
+}
+
 /* The deprecated forms still work, each reported once per pack and form at
  * the pack's own line, even when threatlib is what reads the global. */
 static void test_deprecations(void **state)
@@ -1710,6 +1736,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_factor_scale_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_detail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_threatlib_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deprecations, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
