@@ -301,6 +301,20 @@ local function stated_on_prompt(f, name)
 	return yes(f, name) or has(f.source, name) or has(f.target, name)
 end
 
+-- Where people's text reaches a model with no `control` stated: v itself
+-- for an agent that is its own model (the diagram draws no model behind
+-- it) and that people's requests reach; the sender for a prompt (a flow
+-- into a model) that people write or whose sender serves people; else nil.
+local function people_prompt(v, m, control)
+	if v.kind == "process" then
+		if not (T.is_agent(v) and is_model(v)) or has(v, control) then return nil end
+		return from_people(v, m) and v or nil
+	end
+	local s = prompt_sender(v)
+	if not s or not from_people(s, m) or stated_on_prompt(v, control) then return nil end
+	return s
+end
+
 -- ---------------------------------------------------------------------------
 -- Rules.
 
@@ -321,13 +335,11 @@ rule {
 		.. "sender or the model (an agent: on the agent).",
 	when = function(v, m)
 		if not about_llms(m) then return false end
-		if v.kind == "process" then
-			if not (T.is_agent(v) and is_model(v)) or has(v, "prompt_guard") then return false end
-			if not from_people(v, m) then return false end
+		local s = people_prompt(v, m, "prompt_guard")
+		if not s then return false end
+		if s == v then
 			return "people's requests reach " .. v.key .. ", which states no `prompt_guard`"
 		end
-		local s = prompt_sender(v)
-		if not s or not from_people(s, m) or stated_on_prompt(v, "prompt_guard") then return false end
 		if s.kind == "external" then
 			return s.key .. " writes the prompt of " .. v.target.key .. " without `prompt_guard`"
 		end
@@ -677,14 +689,12 @@ rule {
 		.. "flow, its sender or the model, or `rate_limit` on the flow.",
 	when = function(v, m)
 		if not about_llms(m) then return false end
-		if v.kind == "process" then
-			if not (T.is_agent(v) and is_model(v)) or has(v, "token_limit") then return false end
-			if not from_people(v, m) then return false end
+		local s = people_prompt(v, m, "token_limit")
+		if not s then return false end
+		if s == v then
 			return "people's requests reach " .. v.key .. ", which states no `token_limit`"
 		end
-		local s = prompt_sender(v)
-		if not s or not from_people(s, m) then return false end
-		if stated_on_prompt(v, "token_limit") or yes(v, "rate_limit") then return false end
+		if yes(v, "rate_limit") then return false end
 		return "people's requests reach " .. v.target.key .. " through " .. v.key
 			.. " without `token_limit`"
 	end,
