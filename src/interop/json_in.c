@@ -49,9 +49,10 @@ const char *tm_jin_index(tm_jin *in, const char *base, size_t index)
 	return tm_arena_printf(in->arena, "%s/%zu", base, index);
 }
 
-const char *tm_jin_type_name(const json_t *value)
+/* "an object", "a number"...: a JSON type as messages name it. */
+static const char *type_name(json_type type)
 {
-	switch (json_typeof(value)) {
+	switch (type) {
 	case JSON_OBJECT: return "an object";
 	case JSON_ARRAY: return "an array";
 	case JSON_STRING: return "a string";
@@ -62,6 +63,11 @@ const char *tm_jin_type_name(const json_t *value)
 	case JSON_NULL: return "null";
 	}
 	return "a value";
+}
+
+const char *tm_jin_type_name(const json_t *value)
+{
+	return type_name(json_typeof(value));
 }
 
 static void report(tm_jin *in, bool error, const char *pointer, const char *fmt, va_list args)
@@ -103,21 +109,6 @@ static bool has_type(const json_t *value, json_type type)
 	}
 }
 
-static const char *wanted_name(json_type type)
-{
-	switch (type) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "a value";
-}
-
 json_t *tm_jin_member(tm_jin *in, json_t *obj, const char *base, const char *key, json_type type,
                       bool required)
 {
@@ -129,7 +120,7 @@ json_t *tm_jin_member(tm_jin *in, json_t *obj, const char *base, const char *key
 		return NULL;
 	}
 	if (!has_type(value, type)) {
-		tm_jin_error(in, tm_jin_key(in, base, key), "expected %s, found %s", wanted_name(type),
+		tm_jin_error(in, tm_jin_key(in, base, key), "expected %s, found %s", type_name(type),
 		             tm_jin_type_name(value));
 		return NULL;
 	}

@@ -225,22 +225,22 @@ static bool has_open(const tm_session *session, const tm_interop_findings_index 
 	return false;
 }
 
+/* "key": {"a": x, "b": y} */
+static void put_pair(tm_json *json, const char *key, const char *a, double x, const char *b, double y)
+{
+	tm_json_key(json, key);
+	tm_json_begin_object(json);
+	tm_json_key(json, a);
+	tm_json_number(json, x);
+	tm_json_key(json, b);
+	tm_json_number(json, y);
+	tm_json_end_object(json);
+}
+
 static void put_box(tm_json *json, const placed *at)
 {
-	tm_json_key(json, "position");
-	tm_json_begin_object(json);
-	tm_json_key(json, "x");
-	tm_json_number(json, at->x);
-	tm_json_key(json, "y");
-	tm_json_number(json, at->y);
-	tm_json_end_object(json);
-	tm_json_key(json, "size");
-	tm_json_begin_object(json);
-	tm_json_key(json, "width");
-	tm_json_number(json, at->w);
-	tm_json_key(json, "height");
-	tm_json_number(json, at->h);
-	tm_json_end_object(json);
+	put_pair(json, "position", "x", at->x, "y", at->y);
+	put_pair(json, "size", "width", at->w, "height", at->h);
 }
 
 static void put_text_attrs(tm_json *json, const char *key, const char *label)
