@@ -14,6 +14,17 @@ void tm_cli_usage_error(const char *fmt, const char *arg);
 bool tm_cli_stderr_color(void);
 void tm_cli_print_diags(const tm_diags *diags);
 bool tm_cli_option(int argc, char **argv, int *i, const char *name, const char **value);
+/* One option a command takes, under its name and an optional short alias
+ * ("--output", "-o"): one with a value sets *value, a flag sets *flag. A
+ * command lists its options in a table ended by { NULL }. */
+typedef struct tm_cli_opt {
+	const char *name, *alias;
+	const char **value;
+	bool *flag;
+} tm_cli_opt;
+/* Takes argv[*i] (and its value) when it is one of `opts`: 1; 0 when it is
+ * none of them; -1 after a usage message for a missing value. */
+int tm_cli_take(int argc, char **argv, int *i, const tm_cli_opt *opts);
 bool tm_cli_today(const char *text, int32_t *today);
 /* Takes "--include-root DIR" at argv[*i] into options; true if it matched.
  * *bad is set after a usage message (no value, not a folder, too many). */

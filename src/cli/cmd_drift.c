@@ -58,21 +58,20 @@ int tm_cli_cmd_drift(int argc, char **argv)
 	const char **services = NULL, **models = NULL;
 	size_t nservices = 0, nmodels = 0;
 	int status = 2;
+	const tm_cli_opt opts[] = {
+	    {"--repo", NULL, &repo, NULL}, {"--format", NULL, &format, NULL}, {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
 		const char *value = NULL;
-		if (tm_cli_option(argc, argv, &i, "--repo", &value)) {
-			if (!value)
-				goto out;
-			repo = value;
-		} else if (tm_cli_option(argc, argv, &i, "--services", &value)) {
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			goto out;
+		if (taken)
+			continue;
+		if (tm_cli_option(argc, argv, &i, "--services", &value)) {
 			if (!value)
 				goto out;
 			services = realloc(services, (nservices + 1) * sizeof(*services));
 			services[nservices++] = value;
-		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
-			if (!value)
-				goto out;
-			format = value;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("drift has no option %s", argv[i]);
 			goto out;

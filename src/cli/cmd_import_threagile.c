@@ -46,18 +46,16 @@ static bool write_new_file(const char *output, const char *text)
 int tm_cli_cmd_import_threagile(int argc, char **argv)
 {
 	const char *input = NULL, *output = NULL, *today_text = NULL;
+	const tm_cli_opt opts[] = {{"--output", "-o", &output, NULL},
+	                           {"--today", NULL, &today_text, NULL},
+	                           {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		const char *value = NULL;
-		if (tm_cli_option(argc, argv, &i, "--output", &value) ||
-		    tm_cli_option(argc, argv, &i, "-o", &value)) {
-			if (!value)
-				return 2;
-			output = value;
-		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
-			if (!value)
-				return 2;
-			today_text = value;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("import threagile has no option %s", argv[i]);
 			return 2;
 		} else if (!input) {

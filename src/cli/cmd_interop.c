@@ -72,16 +72,15 @@ int tm_cli_cmd_import(int argc, char **argv)
 {
 	const char *format_name = NULL, *input = NULL, *output = NULL;
 	bool force = false;
+	const tm_cli_opt opts[] = {
+	    {"--output", "-o", &output, NULL}, {"--force", NULL, NULL, &force}, {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		const char *value = NULL;
-		if (tm_cli_option(argc, argv, &i, "--output", &value) ||
-		    tm_cli_option(argc, argv, &i, "-o", &value)) {
-			if (!value)
-				return 2;
-			output = value;
-		} else if (strcmp(argv[i], "--force") == 0) {
-			force = true;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("import has no option %s", argv[i]);
 			return 2;
 		} else if (!format_name) {
@@ -149,31 +148,21 @@ int tm_cli_cmd_export(int argc, char **argv)
 	tm_buf text = TM_BUF_INIT, warnings = TM_BUF_INIT;
 	if (!files)
 		return 2;
+	const tm_cli_opt opts[] = {
+	    {"--format", NULL, &format, NULL}, {"--output", "-o", &output, NULL},
+	    {"--today", NULL, &today, NULL},   {"--force", NULL, NULL, &force},
+	    {"--merge", NULL, NULL, &merge},   {"--strict", NULL, NULL, &options.strict},
+	    {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		const char *value = NULL;
 		bool bad = false;
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			goto out;
+		if (taken)
+			continue;
 		if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
 			if (bad)
 				goto out;
-		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
-			if (!value)
-				goto out;
-			format = value;
-		} else if (tm_cli_option(argc, argv, &i, "--output", &value) ||
-		           tm_cli_option(argc, argv, &i, "-o", &value)) {
-			if (!value)
-				goto out;
-			output = value;
-		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
-			if (!value)
-				goto out;
-			today = value;
-		} else if (strcmp(argv[i], "--force") == 0) {
-			force = true;
-		} else if (strcmp(argv[i], "--merge") == 0) {
-			merge = true;
-		} else if (strcmp(argv[i], "--strict") == 0) {
-			options.strict = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("export has no option %s", argv[i]);
 			goto out;

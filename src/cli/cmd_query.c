@@ -81,25 +81,18 @@ int tm_cli_cmd_query(int argc, char **argv)
 	int status = 2;
 	bool timings = false, merge = false, strict = false, bad = false;
 	tm_session_options options = {0};
+	const tm_cli_opt opts[] = {{"--format", NULL, &format, NULL},    {"--timings", NULL, NULL, &timings},
+	                           {"--strict", NULL, NULL, &strict},    {"--merge", NULL, NULL, &merge},
+	                           {"--today", NULL, &today_text, NULL}, {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		const char *value;
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			goto out;
+		if (taken)
+			continue;
 		if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
 			if (bad)
 				goto out;
-		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
-			if (!value)
-				goto out;
-			format = value;
-		} else if (strcmp(argv[i], "--timings") == 0) {
-			timings = true;
-		} else if (strcmp(argv[i], "--strict") == 0) {
-			strict = true;
-		} else if (strcmp(argv[i], "--merge") == 0) {
-			merge = true;
-		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
-			if (!value)
-				goto out;
-			today_text = value;
 		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			tm_cli_usage_error("query has no option %s", argv[i]);
 			goto out;
@@ -699,17 +692,18 @@ int tm_cli_cmd_repl(int argc, char **argv)
 	bool strict = false;
 	repl r = {0};
 	bool bad = false;
+	const tm_cli_opt opts[] = {{"--today", NULL, &today_text, NULL},
+	                           {"--strict", NULL, NULL, &strict},
+	                           {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		const char *value;
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
 		if (tm_cli_include_root(argc, argv, &i, &r.options, &bad)) {
 			if (bad)
 				return 2;
-		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
-			if (!value)
-				return 2;
-			today_text = value;
-		} else if (strcmp(argv[i], "--strict") == 0) {
-			strict = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("repl has no option %s", argv[i]);
 			return 2;

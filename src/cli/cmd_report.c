@@ -77,32 +77,24 @@ static bool parse_doc_args(const char *command, int argc, char **argv, bool allo
 {
 	args->files = tm_xcalloc((size_t)argc + 1, sizeof(char *));
 	bool bad = false;
+	const tm_cli_opt opts[] = {
+	    {"--format", NULL, &args->format, NULL},         {"--output", "-o", &args->output, NULL},
+	    {"--today", NULL, &args->today, NULL},           {"--merge", NULL, NULL, &args->merge},
+	    {"--strict", NULL, NULL, &args->options.strict}, {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
 		const char *value = NULL;
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			return false;
+		if (taken)
+			continue;
 		if (tm_cli_include_root(argc, argv, &i, &args->options, &bad)) {
 			if (bad)
 				return false;
-		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
-			if (!value)
-				return false;
-			args->format = value;
-		} else if (tm_cli_option(argc, argv, &i, "--output", &value) ||
-		           tm_cli_option(argc, argv, &i, "-o", &value)) {
-			if (!value)
-				return false;
-			args->output = value;
-		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
-			if (!value)
-				return false;
-			args->today = value;
-		} else if (strcmp(argv[i], "--merge") == 0) {
-			args->merge = true;
 		} else if (allow_level && tm_cli_option(argc, argv, &i, "--level", &value)) {
 			if (!value)
 				return false;
 			args->level = value;
-		} else if (strcmp(argv[i], "--strict") == 0) {
-			args->options.strict = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			char message[64];
 			snprintf(message, sizeof message, "%s has no option %%s", command);
@@ -286,22 +278,17 @@ out:
 int tm_cli_cmd_new(int argc, char **argv)
 {
 	const char *template_name = "ge-webapp", *output = NULL, *today_text = NULL;
+	const tm_cli_opt opts[] = {{"--template", NULL, &template_name, NULL},
+	                           {"--output", "-o", &output, NULL},
+	                           {"--today", NULL, &today_text, NULL},
+	                           {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		const char *value = NULL;
-		if (tm_cli_option(argc, argv, &i, "--template", &value)) {
-			if (!value)
-				return 2;
-			template_name = value;
-		} else if (tm_cli_option(argc, argv, &i, "--output", &value) ||
-		           tm_cli_option(argc, argv, &i, "-o", &value)) {
-			if (!value)
-				return 2;
-			output = value;
-		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
-			if (!value)
-				return 2;
-			today_text = value;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("new has no option %s", argv[i]);
 			return 2;
 		} else if (!output) {

@@ -30,25 +30,19 @@ int tm_cli_cmd_test(int argc, char **argv)
 	int status = 2;
 	tm_packtest *test = NULL;
 	tm_diags diags = {0};
+	const tm_cli_opt opts[] = {{"--format", NULL, &format, NULL},
+	                           {"--today", NULL, &today_text, NULL},
+	                           {"--budget", NULL, &budget_text, NULL},
+	                           {"--with-builtins", NULL, NULL, &options.with_builtins},
+	                           {"--lenient", NULL, NULL, &options.lenient},
+	                           {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		const char *value;
-		if (tm_cli_option(argc, argv, &i, "--format", &value)) {
-			if (!value)
-				goto out;
-			format = value;
-		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
-			if (!value)
-				goto out;
-			today_text = value;
-		} else if (tm_cli_option(argc, argv, &i, "--budget", &value)) {
-			if (!value)
-				goto out;
-			budget_text = value;
-		} else if (strcmp(argv[i], "--with-builtins") == 0) {
-			options.with_builtins = true;
-		} else if (strcmp(argv[i], "--lenient") == 0) {
-			options.lenient = true;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			goto out;
+		if (taken)
+			continue;
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("test has no option %s", argv[i]);
 			goto out;
 		} else if (names_fixtures(argv[i])) {

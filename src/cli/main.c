@@ -81,6 +81,29 @@ bool tm_cli_option(int argc, char **argv, int *i, const char *name, const char *
 	return true;
 }
 
+int tm_cli_take(int argc, char **argv, int *i, const tm_cli_opt *opts)
+{
+	for (const tm_cli_opt *opt = opts; opt->name; opt++) {
+		if (opt->flag) {
+			if (strcmp(argv[*i], opt->name) == 0 ||
+			    (opt->alias && strcmp(argv[*i], opt->alias) == 0)) {
+				*opt->flag = true;
+				return 1;
+			}
+			continue;
+		}
+		const char *value;
+		if (tm_cli_option(argc, argv, i, opt->name, &value) ||
+		    (opt->alias && tm_cli_option(argc, argv, i, opt->alias, &value))) {
+			if (!value)
+				return -1;
+			*opt->value = value;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 double tm_cli_budget(void)
 {
 	return tm_rules_parse_budget(getenv("THREAT_BUDGET"));
@@ -256,41 +279,26 @@ static int cmd_check(int argc, char **argv)
 	int status = 2;
 	tm_session **sessions = NULL;
 	tm_session_options options = {0};
+	const tm_cli_opt opts[] = {{"--format", NULL, &format, NULL},
+	                           {"--fail-on", NULL, &fail_on, NULL},
+	                           {"--today", NULL, &today_text, NULL},
+	                           {"--budget", NULL, &budget_text, NULL},
+	                           {"--repo", NULL, &repo_dir, NULL},
+	                           {"--no-rules", NULL, NULL, &no_rules},
+	                           {"--self-check", NULL, NULL, &self_check},
+	                           {"--timings", NULL, NULL, &timings},
+	                           {"--strict", NULL, NULL, &strict},
+	                           {"--merge", NULL, NULL, &merge},
+	                           {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		const char *value;
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			goto out;
+		if (taken)
+			continue;
 		if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
 			if (bad)
 				goto out;
-		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
-			if (!value)
-				goto out;
-			format = value;
-		} else if (tm_cli_option(argc, argv, &i, "--fail-on", &value)) {
-			if (!value)
-				goto out;
-			fail_on = value;
-		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
-			if (!value)
-				goto out;
-			today_text = value;
-		} else if (tm_cli_option(argc, argv, &i, "--budget", &value)) {
-			if (!value)
-				goto out;
-			budget_text = value;
-		} else if (tm_cli_option(argc, argv, &i, "--repo", &value)) {
-			if (!value)
-				goto out;
-			repo_dir = value;
-		} else if (strcmp(argv[i], "--no-rules") == 0) {
-			no_rules = true;
-		} else if (strcmp(argv[i], "--self-check") == 0) {
-			self_check = true;
-		} else if (strcmp(argv[i], "--timings") == 0) {
-			timings = true;
-		} else if (strcmp(argv[i], "--strict") == 0) {
-			strict = true;
-		} else if (strcmp(argv[i], "--merge") == 0) {
-			merge = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("check has no option %s", argv[i]);
 			goto out;
@@ -514,12 +522,16 @@ static int cmd_fmt(int argc, char **argv)
 {
 	bool check_only = false, diff_only = false;
 	int nfiles = 0, nstdin = 0, status = 0;
+	const tm_cli_opt opts[] = {{"--check", NULL, NULL, &check_only},
+	                           {"--diff", NULL, NULL, &diff_only},
+	                           {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--check") == 0) {
-			check_only = true;
-		} else if (strcmp(argv[i], "--diff") == 0) {
-			diff_only = true;
-		} else if (strcmp(argv[i], FMT_STDIN_ARG) == 0) {
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
+		if (strcmp(argv[i], FMT_STDIN_ARG) == 0) {
 			nfiles++;
 			nstdin++;
 		} else if (argv[i][0] == '-') {
@@ -586,18 +598,20 @@ static int cmd_rules(int argc, char **argv)
 	int status = 2;
 	tm_rules *rules = NULL;
 	tm_diags diags = {0};
+	const tm_cli_opt opts[] = {{"--format", NULL, &format, NULL},
+	                           {"--attributes", NULL, NULL, &attributes},
+	                           {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
 		const char *value;
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			goto out;
+		if (taken)
+			continue;
 		if (tm_cli_option(argc, argv, &i, "--pack", &value)) {
 			if (!value)
 				goto out;
 			packs[npacks++] = value;
-		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
-			if (!value)
-				goto out;
-			format = value;
-		} else if (strcmp(argv[i], "--attributes") == 0) {
-			attributes = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("rules has no option %s", argv[i]);
 			goto out;
@@ -669,27 +683,22 @@ static int cmd_diff(int argc, char **argv)
 	bool strict = false;
 	tm_session_options options = {0};
 	bool bad = false;
+	const tm_cli_opt opts[] = {{"--format", NULL, &format, NULL},
+	                           {"--fail-on", NULL, &fail_on, NULL},
+	                           {"--today", NULL, &today_text, NULL},
+	                           {"--strict", NULL, NULL, &strict},
+	                           {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		const char *value;
+		int taken = tm_cli_take(argc, argv, &i, opts);
+		if (taken < 0)
+			return 2;
+		if (taken)
+			continue;
 		if (strcmp(argv[i], "--") == 0 && !revisions) {
 			revisions = true;
 		} else if (tm_cli_include_root(argc, argv, &i, &options, &bad)) {
 			if (bad)
 				return 2;
-		} else if (tm_cli_option(argc, argv, &i, "--format", &value)) {
-			if (!value)
-				return 2;
-			format = value;
-		} else if (tm_cli_option(argc, argv, &i, "--fail-on", &value)) {
-			if (!value)
-				return 2;
-			fail_on = value;
-		} else if (tm_cli_option(argc, argv, &i, "--today", &value)) {
-			if (!value)
-				return 2;
-			today_text = value;
-		} else if (strcmp(argv[i], "--strict") == 0) {
-			strict = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			tm_cli_usage_error("diff has no option %s", argv[i]);
 			return 2;
