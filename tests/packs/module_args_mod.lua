@@ -1,0 +1,3 @@
+-- Loaded by module_args.lua: says what it was called with.
+local name, private = ...
+return select("#", ...) .. " argument(s): " .. tostring(name) .. ", " .. tostring(private)
