@@ -340,10 +340,25 @@ T.REMOTE_ACCESS_PROTOCOL = T.set { "ssh", "scp", "sftp", "rsync", "git", "rdp", 
 T.CLEARTEXT_PROTOCOL = T.set { "http", "ws", "ftp", "telnet", "smtp", "ldap", "amqp",
 	"mqtt", "redis", "memcached", "snmp", "syslog", "tftp", "nfs", "smb", "rsh" }
 
--- A predicate: `tech` in one set or `kind` in the other. Not cached: two
--- attribute reads cost less than a cache lookup and its upkeep.
+-- A predicate: `tech` in one set or `kind` in the other, as
+-- `is(v, "tech", techs) or is(v, "kind", kinds)` with the common case (one
+-- word, or nothing stated) inline: rules ask these of every flow's ends.
+-- Not cached: two attribute reads cost less than a cache lookup and its
+-- upkeep.
 local function tech_or_kind(techs, kinds)
-	return function(v) return is(v, "tech", techs) or is(v, "kind", kinds) end
+	return function(v)
+		local attr = ATTR_OF[v] or v and v.attr
+		if attr == nil then return false end
+		local x = attr.tech
+		if type(x) == "string" then
+			if techs[x] == true or techs[LOWER[x]] == true then return true end
+		elseif x ~= nil and is(v, "tech", techs) then
+			return true
+		end
+		x = attr.kind
+		if type(x) == "string" then return kinds[x] == true or kinds[LOWER[x]] == true end
+		return x ~= nil and is(v, "kind", kinds)
+	end
 end
 
 T.is_web = tech_or_kind(T.WEB_TECH, T.WEB_KIND)
