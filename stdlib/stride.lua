@@ -366,6 +366,19 @@ end
 local program = T.program
 local PER_PART = { requests = T.requests, calls = T.calls, untrusted = T.untrusted_inflows }
 
+-- Every untrusted inflow of a program, its parts' included (T.collect).
+local program_untrusted = T.memo(function(p) return T.collect(p, T.untrusted_inflows) end)
+
+-- True when pred holds for a part of process p, at any depth. When none
+-- states a program's control, the program's flows are the ones T.program
+-- keeps, and no list is built per rule.
+local function some_part(p, pred)
+	for _, c in ipairs(p.children) do
+		if pred(c) or some_part(c, pred) then return true end
+	end
+	return false
+end
+
 local function program_flows(p, answered, refuses, which)
 	local r = program(p)
 	local up = r.part
@@ -385,10 +398,9 @@ local function program_flows(p, answered, refuses, which)
 		return list
 	end
 	if answered(p) then return nil end
-	local list = r[which]
-	if list == nil then list = T.collect(p, PER_PART[which]) end
+	local list = r[which] or program_untrusted(p)
 	if list[1] == nil then return nil end
-	if not r.leaf then
+	if not r.leaf and some_part(p, answered) then
 		-- leave out the parts that state the control themselves
 		list = T.collect(p, PER_PART[which], answered)
 		if list[1] == nil then return nil end
