@@ -50,7 +50,7 @@ static void maybe_flush(tm_buf *buf)
 		tm_buf_flush(buf);
 }
 
-void tm_buf_take(tm_buf *buf, tm_buf *more)
+void tm_buf_append(tm_buf *buf, tm_buf *more)
 {
 	if (buf->sink) {
 		tm_buf_flush(buf);
@@ -59,6 +59,12 @@ void tm_buf_take(tm_buf *buf, tm_buf *more)
 	} else {
 		tm_buf_put(buf, more->data ? more->data : "", more->len);
 	}
+	tm_buf_clear(more);
+}
+
+void tm_buf_take(tm_buf *buf, tm_buf *more)
+{
+	tm_buf_append(buf, more);
 	tm_buf_free(more);
 }
 

@@ -33,7 +33,9 @@ const char *tm_buf_str(const tm_buf *buf);
 /* Writes what is held to the sink (if any) and empties the buffer. */
 void tm_buf_flush(tm_buf *buf);
 /* Appends everything `more` holds (straight to the sink, if any) and
- * frees `more`. */
+ * empties `more`, which keeps its memory for more text. */
+void tm_buf_append(tm_buf *buf, tm_buf *more);
+/* tm_buf_append, then frees `more`. */
 void tm_buf_take(tm_buf *buf, tm_buf *more);
 /* Hands the text to the caller (free()) and resets the buffer. */
 char *tm_buf_detach(tm_buf *buf);

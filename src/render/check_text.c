@@ -24,8 +24,10 @@
 #define WANTED_TITLE_WIDTH 30
 #define MIN_ELEMENT_WIDTH  8
 #define NO_SLOT            ((size_t)-1)
-/* From this many findings, the report is written by three threads. */
+/* From this many findings, the report is written by two threads at once
+ * (large_report), its table in runs of ROW_CHUNK rows. */
 #define PARALLEL_ROWS 20000
+#define ROW_CHUNK     16384
 /* The summary shows this many overdue findings and elements of a group,
  * then says how many more there are and the query that lists them. */
 #define SHOWN_OVERDUE        TM_SUMMARY_TOP
@@ -739,6 +741,7 @@ typedef struct text_job {
 	size_t from, to;
 	const columns *col;
 	const tm_render_options *opts;
+	columns measured;
 } text_job;
 
 static void model_sections_of_job(void *arg)
@@ -753,9 +756,47 @@ static void rows_of_job(void *arg)
 	rows(&job->buf, job->findings, job->from, job->to, job->col, job->opts);
 }
 
-/* A large report in three parts at once: the model's sections and the
- * second half of the table on other threads, the table's measure and
- * first half on this one; then each is written in its place. */
+/* The widths the findings from..to need, before fitting to a terminal. */
+static columns measure_range(const tm_findings *findings, size_t from, size_t to)
+{
+	columns col = columns_of_headings();
+	measure_state state = {0};
+	for (size_t i = from; i < to; i++)
+		measure_one(&col, &state, &findings->items[i]);
+	return col;
+}
+
+static void measure_of_job(void *arg)
+{
+	text_job *job = arg;
+	job->measured = measure_range(job->findings, job->from, job->to);
+}
+
+/* measure() with the second half measured on another thread: a column's
+ * width is the larger of the two halves'. */
+static columns measure_in_halves(const tm_findings *findings, int width)
+{
+	size_t half = findings->count / 2;
+	text_job second = {.findings = findings, .from = half, .to = findings->count};
+	tm_task_start(&second.task, measure_of_job, &second);
+	columns col = measure_range(findings, 0, half);
+	tm_task_wait(&second.task);
+	const columns *b = &second.measured;
+	col = (columns){max_size(col.risk, b->risk),       max_size(col.id, b->id),
+	                max_size(col.element, b->element), max_size(col.title, b->title),
+	                max_size(col.status, b->status),   max_size(col.due, b->due)};
+	fit_columns(&col, width);
+	return col;
+}
+
+/* A large report on two threads: the model's sections and half of the
+ * measure on another thread while this one measures the rest; then the
+ * table in runs of ROW_CHUNK rows, two at a time: this thread writes run
+ * i straight to `out` while the other renders run i + 1 into a buffer,
+ * which goes out next and is then used again. When `out` writes to a
+ * file as it fills, the report holds at most two runs of its table in
+ * memory, not the whole table (hundreds of megabytes for a million
+ * findings). */
 static void large_report(tm_buf *out, const tm_model *model, const tm_findings *findings,
                          const tm_summary *summary, const tm_render_options *opts)
 {
@@ -763,11 +804,7 @@ static void large_report(tm_buf *out, const tm_model *model, const tm_findings *
 	if (model)
 		tm_task_start(&sections.task, model_sections_of_job, &sections);
 	size_t count = findings->count;
-	columns col = measure(findings, opts->width);
-	text_job second = {.findings = findings, .from = count / 2, .to = count, .col = &col, .opts = opts};
-	tm_task_start(&second.task, rows_of_job, &second);
-	tm_buf first = TM_BUF_INIT;
-	rows(&first, findings, 0, count / 2, &col, opts);
+	columns col = measure_in_halves(findings, opts->width);
 	if (model) {
 		header(out, model);
 		summary_section(out, summary, opts);
@@ -775,9 +812,21 @@ static void large_report(tm_buf *out, const tm_model *model, const tm_findings *
 		tm_buf_take(out, &sections.buf);
 	}
 	table_heading(out, &col);
-	tm_buf_take(out, &first);
-	tm_task_wait(&second.task);
-	tm_buf_take(out, &second.buf);
+	text_job next = {.findings = findings, .col = &col, .opts = opts};
+	for (size_t from = 0; from < count; from += 2 * ROW_CHUNK) {
+		size_t to = count - from > ROW_CHUNK ? from + ROW_CHUNK : count;
+		next.from = to;
+		next.to = count - to > ROW_CHUNK ? to + ROW_CHUNK : count;
+		bool more = next.from < next.to;
+		if (more)
+			tm_task_start(&next.task, rows_of_job, &next);
+		rows(out, findings, from, to, &col, opts);
+		if (more) {
+			tm_task_wait(&next.task);
+			tm_buf_append(out, &next.buf);
+		}
+	}
+	tm_buf_free(&next.buf);
 }
 
 void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings *findings,
