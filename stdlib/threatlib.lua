@@ -63,15 +63,6 @@ attribute {
 
 local type, pairs, ipairs, select, setmetatable = type, pairs, ipairs, select, setmetatable
 
--- The engine's table of each element view of the run -> its `attr` table,
--- given to built-in modules only (a third-party module gets its name
--- alone). `ATTR_OF[v] or v and v.attr` is v's attributes: a table lookup
--- for an element view, the field itself for anything else (a finding,
--- the model, a plain table), and for a view kept past its run, which has
--- no entry, the error the view gives.
-local _, ATTR_OF = ...
-ATTR_OF = ATTR_OF or {}
-
 -- Words that state the absence of a control.
 local NEGATIVE = { none = true, ["false"] = true, no = true, off = true, disabled = true,
                    [""] = true }
@@ -146,7 +137,7 @@ end
 
 -- The attribute `name` of view `v`, or nil.
 function T.value(v, name)
-	local attr = ATTR_OF[v] or v and v.attr
+	local attr = v and v.attr
 	if attr == nil then return nil end
 	return attr[name]
 end
@@ -154,7 +145,7 @@ end
 -- The attribute as lower-case text when it is an identifier or string,
 -- else nil (booleans, numbers, lists and blocks are not text).
 function T.text(v, name)
-	local attr = ATTR_OF[v] or v and v.attr
+	local attr = v and v.attr
 	local x = attr and attr[name]
 	if type(x) == "string" then return LOWER[x] end
 	return nil
@@ -163,7 +154,7 @@ end
 -- True when the attribute is stated and positive: `true`, a number above 0,
 -- a word that is not a negative one, a non-empty list or block.
 local function yes(v, name)
-	local attr = ATTR_OF[v] or v and v.attr
+	local attr = v and v.attr
 	local x = attr and attr[name]
 	if x == nil then return false end
 	local t = type(x)
@@ -181,7 +172,7 @@ T.yes = yes
 
 -- True when the attribute is stated as negative (`false`, `none`, `no`, 0).
 function T.no(v, name)
-	local attr = ATTR_OF[v] or v and v.attr
+	local attr = v and v.attr
 	local x = attr and attr[name]
 	if x == nil then return false end
 	local t = type(x)
@@ -193,7 +184,7 @@ end
 
 -- True when the attribute is written at all, whatever its value.
 function T.stated(v, name)
-	local attr = ATTR_OF[v] or v and v.attr
+	local attr = v and v.attr
 	return attr ~= nil and attr[name] ~= nil
 end
 
@@ -234,7 +225,7 @@ end
 
 -- True when attribute `name` (a word or a list of words) holds a word of `set`.
 local function is(v, name, set)
-	local attr = ATTR_OF[v] or v and v.attr
+	local attr = v and v.attr
 	local x = attr and attr[name]
 	if x == nil then return false end
 	if type(x) == "string" then return set[x] == true or set[LOWER[x]] == true end
@@ -347,7 +338,7 @@ T.CLEARTEXT_PROTOCOL = T.set { "http", "ws", "ftp", "telnet", "smtp", "ldap", "a
 -- upkeep.
 local function tech_or_kind(techs, kinds)
 	return function(v)
-		local attr = ATTR_OF[v] or v and v.attr
+		local attr = v and v.attr
 		if attr == nil then return false end
 		local x = attr.tech
 		if type(x) == "string" then

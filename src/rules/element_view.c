@@ -749,14 +749,6 @@ static void push_view_at(lua_State *L, tm_rules *rules, uint32_t index)
 	lua_pushvalue(L, -1);
 	lua_rawseti(L, -3, (lua_Integer)index + 1);
 	lua_remove(L, -2);
-	/* Its attributes go in the run's attr_of table too: threatlib reads
-	 * `attr` of views far more often than anything else. */
-	int view = lua_absindex(L, -1);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->attr_of);
-	lua_pushvalue(L, view);
-	push_view_field(L, rules, view, EF_ATTR);
-	lua_rawset(L, -3);
-	lua_pop(L, 1);
 }
 
 void tm_rules_push_view(lua_State *L, tm_rules *rules, const tm_element *el)
@@ -783,8 +775,6 @@ void tm_rules_element_views_open(tm_rules *rules)
 	                                        {NULL, NULL}};
 	tm_rules_push_userdata_mt(L, view_methods, NULL);
 	rules->view_mt = luaL_ref(L, LUA_REGISTRYINDEX);
-	lua_newtable(L);
-	rules->attr_of = luaL_ref(L, LUA_REGISTRYINDEX);
 
 	lua_newtable(L);
 	tm_rules_seal(L);

@@ -241,14 +241,10 @@ struct tm_rules {
 	bool quiet;          /* print says nothing (a helper engine's load) */
 	uint32_t generation; /* of the views; bumped for every run */
 	int32_t today;
-	int views;      /* registry ref: element views by index + 1 */
-	int model_view; /* registry ref */
-	int kinds;      /* registry ref: model.elements(kind) arrays */
-	int view_mt;    /* registry ref: the metatable every element view shares */
-	/* registry ref: each element view of the run -> its `attr` table.
-	 * Built-in modules get it when they load (require.c): threatlib
-	 * reads attributes through it, a table lookup instead of a C call. */
-	int attr_of;
+	int views;           /* registry ref: element views by index + 1 */
+	int model_view;      /* registry ref */
+	int kinds;           /* registry ref: model.elements(kind) arrays */
+	int view_mt;         /* registry ref: the metatable every element view shares */
 	int empty;           /* registry ref: the shared empty read-only array */
 	int list_mt;         /* registry ref: metatable of view lists (userdata) */
 	int empty_list;      /* registry ref: the shared empty view list */
@@ -321,8 +317,6 @@ bool tm_rules_read_factors(lua_State *L, int table, const char *const *names, co
 /* Loading (load.c). */
 /* The name of a pack file: its file name without ".lua" (malloc). */
 char *tm_rules_stem_of(const char *path);
-/* True when `path` is a built-in pack or module (one of stdlib's files). */
-bool tm_rules_is_builtin(tm_rules *rules, const char *path);
 /* Moves the run's deadline `seconds` on, and says it in the message a
  * stopped pack gets. */
 void tm_rules_extend_deadline(tm_rules *rules, double seconds);

@@ -107,16 +107,6 @@ static bool same_file(const char *a, const char *b)
 	return same;
 }
 
-bool tm_rules_is_builtin(tm_rules *rules, const char *path)
-{
-	char *stem = tm_rules_stem_of(path);
-	char *own = builtin_file(rules, stem);
-	bool builtin = own && same_file(path, own);
-	free(own);
-	free(stem);
-	return builtin;
-}
-
 /* Finds the pack `use` names. A bare name of a built-in pack is the
  * built-in one, whatever lies beside the model or on THREAT_PATH: a file
  * there with that name is reported, not loaded (a `stride.lua` beside the
@@ -200,7 +190,11 @@ static void load_pack(tm_rules *rules, const char *name, const char *base, const
 	 * (which carries no place) names the line it came from; a built-in
 	 * pack is ours, and following its lines was a fifth of the time it
 	 * takes to load, which every run pays once per engine. */
-	bool builtin = tm_rules_is_builtin(rules, p.path);
+	char *own_stem = tm_rules_stem_of(p.path);
+	char *own = builtin_file(rules, own_stem);
+	bool builtin = own && same_file(p.path, own);
+	free(own);
+	free(own_stem);
 	rules->deadline_what = rules->deadline_text;
 	tm_rules_budget(rules, rules->run_deadline, 0, !builtin);
 	size_t first_rule = rules->nrules;

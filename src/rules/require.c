@@ -250,16 +250,8 @@ static int sandbox_require(lua_State *L)
 	lua_pushvalue(L, path_index);
 	lua_pushlightuserdata(L, &loading_sentinel);
 	lua_rawset(L, loaded);
-	/* A module runs with its name, as in Lua; a built-in one (threatlib)
-	 * also gets the engine's table of attributes by view, which no pack
-	 * can reach: a third-party module gets the name alone. */
 	lua_pushstring(L, name);
-	int nargs = 1;
-	if (tm_rules_is_builtin(rules, path)) {
-		lua_rawgeti(L, LUA_REGISTRYINDEX, rules->attr_of);
-		nargs++;
-	}
-	if (lua_pcall(L, nargs, 1, 0) != LUA_OK) {
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
 		lua_pushvalue(L, path_index);
 		lua_pushnil(L);
 		lua_rawset(L, loaded);

@@ -83,21 +83,6 @@ void tm_rules_views_findings(tm_rules *rules, const tm_findings *findings, size_
 	rules->findings_by_id = NULL;
 }
 
-/* Empties the attr_of table in place (threatlib holds it): a view kept
- * past its run is then read through the view, which refuses. */
-static void clear_attr_of(lua_State *L, const tm_rules *rules)
-{
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->attr_of);
-	lua_pushnil(L);
-	while (lua_next(L, -2)) {
-		lua_pop(L, 1);
-		lua_pushvalue(L, -1);
-		lua_pushnil(L);
-		lua_rawset(L, -4);
-	}
-	lua_pop(L, 1);
-}
-
 void tm_rules_views_end(tm_rules *rules, bool keep)
 {
 	lua_State *L = rules->L;
@@ -112,7 +97,6 @@ void tm_rules_views_end(tm_rules *rules, bool keep)
 		tm_rules_shared_drop(L, &rules->attrs);
 		tm_rules_shared_drop(L, &rules->lists);
 		unref(L, &rules->model_view);
-		clear_attr_of(L, rules);
 	}
 	rules->model = NULL;
 	rules->findings = NULL;

@@ -1,3 +1,0 @@
--- Loaded by module_args.lua: says what it was called with.
-local name, private = ...
-return select("#", ...) .. " argument(s): " .. tostring(name) .. ", " .. tostring(private)
