@@ -71,7 +71,7 @@ static chunk *new_chunk(size_t payload)
 	chunk *c = NULL;
 	size_t total = sizeof(chunk) + payload;
 	if (total >= TM_HUGE_PAGE) {
-		size_t mapped = (total + TM_HUGE_PAGE - 1) & ~(TM_HUGE_PAGE - 1);
+		size_t mapped = (total + TM_SMALL_PAGE - 1) & ~(TM_SMALL_PAGE - 1);
 		c = tm_pages_map(mapped);
 		if (c) {
 			c->mapped = mapped;

@@ -22,7 +22,9 @@ void *tm_pages_map(size_t size)
 	if (map + mapped > block + size)
 		munmap(block + size, (size_t)(map + mapped - (block + size)));
 #ifdef MADV_HUGEPAGE
-	madvise(block, size, MADV_HUGEPAGE);
+	size_t huge = size & ~(TM_HUGE_PAGE - 1);
+	if (huge)
+		madvise(block, huge, MADV_HUGEPAGE);
 #endif
 	return block;
 }
