@@ -93,6 +93,9 @@ struct tm_element {
 	bool bidirectional;      /* flow: written with <-> */
 	bool pii;                /* stores/carries an asset with pii true (asset: its own) */
 	bool in_scope;           /* false: drawn, but no generated threats (inherited from a parent) */
+	/* 1 + where in decl->block the attribute that lists its assets
+	 * (`stores`, `data`, `handles`) is, or 0 for none */
+	uint32_t assets_at;
 };
 
 /* Likelihood factors, ORDER LIKELIHOOD (risk.c has the names). 0 = not given. */

@@ -29,11 +29,12 @@ static const char *const bool_attrs[] = {"in_scope", "pii", "tls", "encrypted"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A boundary listing an element directly. */
+/* A boundary listing an element directly: both by index in
+ * model->elements, so that the hundred thousand listings of a large model
+ * take 24 bytes each. */
 typedef struct listing {
-	size_t element;
-	tm_element *boundary;
 	tm_span span;
+	uint32_t element, boundary;
 } listing;
 
 typedef struct candidates {
@@ -52,8 +53,6 @@ typedef struct resolver {
 	tm_strmap *lost; /* what statements cut short by a syntax error declared (tm_file.lost), or NULL */
 	tm_element **elements; /* heap vector, copied to the arena when complete */
 	size_t capelements;
-	const tm_attr **asset_attr; /* by element: its `stores`, `data` or `handles` */
-	size_t capasset;
 	const tm_source *line_src; /* line_of's cursor */
 	uint32_t line_offset, line;
 	candidates cands[8];
@@ -64,9 +63,6 @@ typedef struct resolver {
 	tm_span *outer_span;             /* boundary: the member entry that put it in its outer */
 	int *depth;                      /* boundary: how many boundaries contain it */
 	tm_element ***chain;             /* boundary: itself, then its outers */
-	tm_element **inner;              /* node: the innermost boundary it lies in */
-	tm_span *inner_span;             /* where that innermost listing was written */
-	const tm_element **inner_listed; /* the element that listing names: this one or an ancestor */
 } resolver;
 
 static char ambiguous; /* marks a pair of endpoints that several flows share */
@@ -399,7 +395,7 @@ static void element_attrs(resolver *r, tm_element *el, size_t *nchildren)
 			continue;
 		const char *name = attr->name;
 		if (list && strcmp(name, list) == 0) {
-			r->asset_attr[el->index] = attr;
+			el->assets_at = (uint32_t)i + 1;
 		} else if (strcmp(name, "zone") == 0) {
 			if (attr->value->kind != TM_VAL_IDENT)
 				tm_diag_error(r->diags, tm_value_span(attr->value, el->decl->span.src),
@@ -436,11 +432,6 @@ static tm_element *make_element(resolver *r, const tm_decl *decl, tm_element *pa
 	tm_element *el = tm_arena_alloc(r->arena, sizeof(*el));
 	el->index = m->nelements;
 	TM_VEC_PUSH(r->elements, m->nelements, r->capelements, el);
-	if (m->nelements > r->capasset) {
-		r->capasset = r->capelements;
-		r->asset_attr = tm_xrealloc(r->asset_attr, r->capasset * sizeof(*r->asset_attr));
-	}
-	r->asset_attr[el->index] = NULL;
 	el->kind = kind;
 	el->decl = decl;
 	el->parent = parent;
@@ -682,6 +673,9 @@ static void collect(resolver *r)
 	m->elements = tm_arena_alloc(r->arena, (m->nelements + 1) * sizeof(*m->elements));
 	if (m->nelements)
 		memcpy(m->elements, r->elements, m->nelements * sizeof(*m->elements));
+	/* The growing copy goes now, before the passes that peak. */
+	free(r->elements);
+	r->elements = NULL;
 	m->uses = tm_arena_alloc(r->arena, (m->nuses + 1) * sizeof(*m->uses));
 	if (m->nuses)
 		memcpy(m->uses, uses, m->nuses * sizeof(*uses));
@@ -917,7 +911,7 @@ static listing *collect_members(resolver *r, size_t *nlisted)
 				member->outer = b;
 				r->outer_span[member->index] = ref->span;
 			} else if (NODE_KINDS & (1u << member->kind)) {
-				listing l = {member->index, b, ref->span};
+				listing l = {ref->span, member->index, b->index};
 				TM_VEC_PUSH(listings, nlistings, caplistings, l);
 			} else {
 				tm_diag_error(r->diags, ref->span,
@@ -940,44 +934,48 @@ static listing *collect_members(resolver *r, size_t *nlisted)
 static void place_elements(resolver *r, listing *listings, size_t nlistings)
 {
 	tm_model *m = r->m;
-	/* Group the listings by element (counting sort), then walk elements in
-	 * order: a parent comes before its children, whose chains extend it. */
-	size_t *start = tm_xcalloc(m->nelements + 2, sizeof(size_t));
+	/* Group the listings by element with a counting sort that keeps each
+	 * element's listings in the order written: first[i] ends up where
+	 * element i's listings start in `sorted`, which they fill up to
+	 * first[i + 1] (nlistings after the last element). */
+	uint32_t *first = tm_xcalloc(m->nelements + 1, sizeof(*first));
 	for (size_t k = 0; k < nlistings; k++)
-		start[listings[k].element + 1]++;
-	for (size_t i = 0; i < m->nelements; i++)
-		start[i + 1] += start[i];
+		first[listings[k].element]++;
+	for (size_t i = 1; i < m->nelements; i++)
+		first[i] += first[i - 1];
 	listing *sorted = tm_xmalloc((nlistings + 1) * sizeof(*sorted));
-	size_t *fill = tm_xmalloc((m->nelements + 1) * sizeof(size_t));
-	memcpy(fill, start, m->nelements * sizeof(size_t));
-	for (size_t k = 0; k < nlistings; k++)
-		sorted[fill[listings[k].element]++] = listings[k];
-	free(fill);
+	for (size_t k = nlistings; k-- > 0;)
+		sorted[--first[listings[k].element]] = listings[k];
 	free(listings);
 
+	/* Then walk elements in order: a parent comes before its children,
+	 * which start from its innermost boundary. inner[i] is 1 + the
+	 * listing that gives node i its innermost boundary (its own, or an
+	 * ancestor's), or 0 for none. */
+	uint32_t *inner = tm_xcalloc(m->nelements + 1, sizeof(*inner));
 	for (size_t i = 0; i < m->nelements; i++) {
 		tm_element *el = m->elements[i];
 		if (!(NODE_KINDS & (1u << el->kind)))
 			continue;
-		tm_element *inner = el->parent ? r->inner[el->parent->index] : NULL;
-		tm_span inner_span = el->parent ? r->inner_span[el->parent->index] : no_span();
-		const tm_element *listed = el->parent ? r->inner_listed[el->parent->index] : NULL;
-		for (size_t k = start[i]; k < start[i + 1]; k++) {
-			tm_element *b = sorted[k].boundary;
-			if (!inner || within(r, b, inner)) {
-				inner = b;
-				inner_span = sorted[k].span;
-				listed = el;
-			} else if (!within(r, inner, b)) {
+		uint32_t at = el->parent ? inner[el->parent->index] : 0;
+		size_t end = i + 1 < m->nelements ? first[i + 1] : nlistings;
+		for (size_t k = first[i]; k < end; k++) {
+			tm_element *b = m->elements[sorted[k].boundary];
+			const listing *held = at ? &sorted[at - 1] : NULL;
+			tm_element *in = held ? m->elements[held->boundary] : NULL;
+			if (!in || within(r, b, in)) {
+				at = (uint32_t)k + 1;
+			} else if (!within(r, in, b)) {
 				tm_diag *d = tm_diag_error(
 				    r->diags, sorted[k].span,
 				    "%s lies in %s and %s, which overlap without one containing the other",
-				    el->id, inner->id, b->id);
+				    el->id, in->id, b->id);
+				const tm_element *listed = m->elements[held->element];
 				if (listed == el)
-					tm_diag_note(d, inner_span, "%s lists %s here", inner->id, el->id);
-				else if (listed)
-					tm_diag_note(d, inner_span, "%s lists %s here, and %s lies in %s",
-					             inner->id, listed->id, el->id, listed->id);
+					tm_diag_note(d, held->span, "%s lists %s here", in->id, el->id);
+				else
+					tm_diag_note(d, held->span, "%s lists %s here, and %s lies in %s", in->id,
+					             listed->id, el->id, listed->id);
 				tm_diag_note(
 				    d, no_span(),
 				    "boundaries must nest or be disjoint: list %s in one of them only, "
@@ -985,15 +983,15 @@ static void place_elements(resolver *r, listing *listings, size_t nlistings)
 				    el->id);
 			}
 		}
-		r->inner[i] = inner;
-		r->inner_span[i] = inner_span;
-		r->inner_listed[i] = listed;
-		if (inner) {
-			el->boundaries = r->chain[inner->index];
-			el->nboundaries = (size_t)r->depth[inner->index] + 1;
+		inner[i] = at;
+		if (at) {
+			const tm_element *in = m->elements[sorted[at - 1].boundary];
+			el->boundaries = r->chain[in->index];
+			el->nboundaries = (size_t)r->depth[in->index] + 1;
 		}
 	}
-	free(start);
+	free(inner);
+	free(first);
 	free(sorted);
 }
 
@@ -1076,8 +1074,10 @@ static void resolve_exposure(resolver *r)
 static void list_assets(resolver *r, tm_element *el, tm_element ***out, size_t *count, size_t *cap,
                         size_t *stamp)
 {
-	const tm_attr *attr = r->asset_attr[el->index];
-	if (!attr || !attr->value)
+	if (!el->assets_at)
+		return;
+	const tm_attr *attr = el->decl->block->items[el->assets_at - 1].attr;
+	if (!attr->value)
 		return;
 	const char *name = attr->name;
 	tm_value *const *items =
@@ -1510,20 +1510,13 @@ void tm_model_resolve(tm_model *model, tm_diags *diags)
 	r.outer_span = tm_xcalloc(n, sizeof(*r.outer_span));
 	r.depth = tm_xcalloc(n, sizeof(*r.depth));
 	r.chain = tm_xcalloc(n, sizeof(*r.chain));
-	r.inner = tm_xcalloc(n, sizeof(*r.inner));
-	r.inner_span = tm_xcalloc(n, sizeof(*r.inner_span));
-	r.inner_listed = tm_xcalloc(n, sizeof(*r.inner_listed));
 	resolve_flows(&r);
 	resolve_boundaries(&r);
 	/* The boundary bookkeeping goes before the later passes allocate
-	 * theirs: six arrays over every element, a tenth of a large model's
-	 * peak. */
+	 * theirs. */
 	free(r.outer_span);
 	free(r.depth);
 	free(r.chain);
-	free(r.inner);
-	free(r.inner_span);
-	free(r.inner_listed);
 	resolve_attributes(&r);
 	resolve_exposure(&r);
 	resolve_runtimes(&r);
@@ -1533,7 +1526,6 @@ void tm_model_resolve(tm_model *model, tm_diags *diags)
 	tm_strmap_free(r.threat_ids);
 	tm_strmap_free(r.lost);
 	free(r.elements);
-	free(r.asset_attr);
 	free(r.threat_decls);
 	free(r.mitigation_decls);
 	free(r.accept_decls);
