@@ -109,6 +109,16 @@ static const char spec_model[] =
     "accept STRIDE-R-01@api \"Audit trail\" { by victoria  until 2026-09-01 }\n"                 /* 32 */
     "accept T-02 \"Not ours\" { by \"pol\"  as false_positive }\n";                              /* 33 */
 
+/* A large model holds hundreds of thousands of elements (doc/architecture.md,
+ * "Memory"): a change that widens one shows up here first. */
+static void test_element_size(void **state)
+{
+	(void)state;
+	if (sizeof(void *) != 8)
+		skip();
+	assert_int_equal(sizeof(tm_element), 176);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -1120,6 +1130,7 @@ static void test_reader(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_element_size),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_history),
 	    cmocka_unit_test(test_meta_and_elements),
