@@ -580,15 +580,16 @@ void tm_risk_track(tm_findings *set, const tm_model *model, int32_t today, tm_di
 	free(nmit);
 }
 
-/* The first 16 bytes of the id as two big-endian numbers: most
- * comparisons of a large sort end there, without reaching into the
- * findings (a million of them do not fit in the cache). */
+/* A finding's place in the order as numbers compared in turn: its risk
+ * and score (higher first) as one, then the first 16 bytes of its id as
+ * two big-endian numbers. Most comparisons of a large sort end there,
+ * without reaching into the findings (a million of them do not fit in the
+ * cache). */
 typedef struct sort_entry {
+	uint64_t rank;       /* 255 - risk, then UINT32_MAX - score: ascending */
 	uint64_t head, tail; /* the id's first 16 bytes, big-endian */
 	const char *id;      /* in an arena: stays put while findings are added */
 	size_t position;
-	int risk;
-	unsigned score;
 } sort_entry;
 
 struct tm_findings_order {
@@ -610,13 +611,12 @@ static void id_prefix(const char *id, uint64_t *head, uint64_t *tail)
 	*tail = t;
 }
 
-static int compare_findings(const void *a, const void *b)
+/* The findings' order: risk and score descending, then id, then the
+ * order they were added in (equal ids keep it, so the order is total). */
+static int compare_entries(const sort_entry *x, const sort_entry *y)
 {
-	const sort_entry *x = a, *y = b;
-	if (x->risk != y->risk)
-		return x->risk > y->risk ? -1 : 1;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	if (x->head != y->head)
 		return x->head < y->head ? -1 : 1;
 	if (x->tail != y->tail)
@@ -624,8 +624,81 @@ static int compare_findings(const void *a, const void *b)
 	int c = strcmp(x->id, y->id);
 	if (c)
 		return c;
-	/* Equal ids keep their insertion order, whatever qsort does. */
 	return x->position < y->position ? -1 : x->position > y->position;
+}
+
+/* A merge sort of entries with the comparison inline, instead of qsort's
+ * call through a pointer for each of a million findings' twenty
+ * comparisons; `spare` has room for half of them. The order is total, so
+ * any correct sort gives the same result. */
+enum { INSERTION_SORT_MAX = 16 };
+static void sort_entries(sort_entry *items, size_t count, sort_entry *spare)
+{
+	if (count <= INSERTION_SORT_MAX) {
+		for (size_t i = 1; i < count; i++) {
+			sort_entry x = items[i];
+			size_t j = i;
+			for (; j > 0 && compare_entries(&x, &items[j - 1]) < 0; j--)
+				items[j] = items[j - 1];
+			items[j] = x;
+		}
+		return;
+	}
+	size_t half = count / 2;
+	sort_entries(items, half, spare);
+	sort_entries(items + half, count - half, spare);
+	if (compare_entries(&items[half], &items[half - 1]) >= 0)
+		return; /* the two halves are in order already */
+	/* Merge: the first half moves to `spare`, and the merged run is
+	 * written from the front, never overtaking the second half. */
+	memcpy(spare, items, half * sizeof *items);
+	size_t a = 0, b = half, out = 0;
+	while (a < half && b < count)
+		items[out++] = compare_entries(&items[b], &spare[a]) < 0 ? items[b++] : spare[a++];
+	while (a < half)
+		items[out++] = spare[a++];
+}
+
+/* Sorts count entries: each half on its own thread when there are many
+ * (the sort runs while the main thread works on phase 2), then merged. */
+typedef struct sort_job {
+	sort_entry *items, *spare;
+	size_t count;
+} sort_job;
+
+static void sort_job_run(void *arg)
+{
+	sort_job *job = arg;
+	sort_entries(job->items, job->count, job->spare);
+}
+
+static void sort_all(sort_entry *items, size_t count)
+{
+	if (count < 2)
+		return;
+	sort_entry *spare = tm_xmalloc((count / 2 + 1) * sizeof *spare);
+	if (count < PARALLEL_COPY_MIN) {
+		sort_entries(items, count, spare);
+		free(spare);
+		return;
+	}
+	/* Each half sorts with its own half of `spare`, which a quarter of
+	 * the entries fits; the last merge then uses all of it. */
+	size_t half = count / 2;
+	sort_job second = {items + half, spare + half / 2 + 1, count - half};
+	tm_task task = {0};
+	tm_task_start(&task, sort_job_run, &second);
+	sort_entries(items, half, spare);
+	tm_task_wait(&task);
+	if (compare_entries(&items[half], &items[half - 1]) < 0) {
+		memcpy(spare, items, half * sizeof *items);
+		size_t a = 0, b = half, out = 0;
+		while (a < half && b < count)
+			items[out++] = compare_entries(&items[b], &spare[a]) < 0 ? items[b++] : spare[a++];
+		while (a < half)
+			items[out++] = spare[a++];
+	}
+	free(spare);
 }
 
 unsigned tm_finding_score(const tm_finding *finding)
@@ -647,10 +720,10 @@ static void fill_entries(void *arg)
 	for (size_t i = job->from; i < job->to; i++) {
 		const tm_finding *finding = &job->set->items[i];
 		sort_entry *e = &job->entries[i - job->first];
-		*e = (sort_entry){.id = finding->id ? finding->id : "",
-		                  .position = i,
-		                  .risk = (int)finding->risk,
-		                  .score = tm_finding_score(finding)};
+		unsigned score = tm_finding_score(finding);
+		*e = (sort_entry){.rank = (uint64_t)(255 - finding->risk) << 32 | (uint32_t)(UINT32_MAX - score),
+		                  .id = finding->id ? finding->id : "",
+		                  .position = i};
 		id_prefix(e->id, &e->head, &e->tail);
 	}
 }
@@ -683,7 +756,7 @@ tm_findings_order *tm_findings_order_new(const tm_findings *set)
 void tm_findings_order_sort(void *order)
 {
 	tm_findings_order *o = order;
-	qsort(o->entries, o->count, sizeof(*o->entries), compare_findings);
+	sort_all(o->entries, o->count);
 }
 
 /* Copies the findings to sorted[i] = items[source[i]] for i in [from, to). */
@@ -734,12 +807,12 @@ void tm_findings_sort_ordered(tm_findings *set, tm_findings_order *order)
 	/* The findings added since the order was taken, sorted, then merged
 	 * with it: positions break ties, so this is the one full sort. */
 	sort_entry *later = entries_of(set, first, count);
-	qsort(later, count - first, sizeof(*later), compare_findings);
+	sort_all(later, count - first);
 	size_t *source = tm_xmalloc((count ? count : 1) * sizeof(*source));
 	size_t a = 0, b = 0, nlater = count - first;
 	for (size_t i = 0; i < count; i++) {
 		bool from_first =
-		    b == nlater || (a < first && compare_findings(&order->entries[a], &later[b]) < 0);
+		    b == nlater || (a < first && compare_entries(&order->entries[a], &later[b]) < 0);
 		source[i] = from_first ? order->entries[a++].position : later[b++].position;
 	}
 	free(later);

@@ -955,11 +955,25 @@ static void test_large(void **state)
 	assert_int_equal(fx->diags.count, 1);
 	assert_string_equal(fx->diags.items[0].message, "M-01 mitigates R-01@el2, which no rule raised");
 
+	/* The sort splits a set this large between two threads: two findings
+	 * with one id, one in each half, keep the order they were added in. */
+	fx->set.items[10].id = fx->set.items[N - 10].id = "R-00@same";
+	fx->set.items[10].risk = fx->set.items[N - 10].risk = TM_RISK_HIGH;
+	fx->set.items[10].found = day("2026-01-01");
+	fx->set.items[N - 10].found = day("2026-02-01");
+
 	tm_findings_sort(&fx->set);
+	size_t same = 0;
 	for (size_t i = 1; i < N; i++) {
 		const tm_finding *a = &fx->set.items[i - 1], *b = &fx->set.items[i];
-		assert_true(a->risk > b->risk || (a->risk == b->risk && strcmp(a->id, b->id) < 0));
+		assert_true(a->risk > b->risk || (a->risk == b->risk && strcmp(a->id, b->id) <= 0));
+		if (strcmp(a->id, "R-00@same") == 0 && strcmp(b->id, "R-00@same") == 0) {
+			assert_int_equal(a->found, day("2026-01-01"));
+			assert_int_equal(b->found, day("2026-02-01"));
+			same++;
+		}
 	}
+	assert_int_equal(same, 1);
 	assert_int_equal(fx->set.items[0].risk, TM_RISK_CRITICAL);
 	assert_int_equal(fx->set.items[N - 1].risk, TM_RISK_INFO);
 }
