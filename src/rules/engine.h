@@ -41,6 +41,7 @@ typedef struct rule_filter {
 	const char *attr;
 	const char **words;
 	size_t nwords;
+	int field; /* the finding field attr names (tm_rules_finding_field), or -1 */
 } rule_filter;
 
 /* One entry of a rule's `advice`: the technology word (lower-case) and

@@ -288,7 +288,7 @@ static const tm_finding_about *advised_about(rule_run *run, rule *r, const tm_el
 	uint64_t matched = 0;
 	for (size_t i = 0; i < r->nadvice; i++) {
 		const char *tech = r->advice[i].tech;
-		const rule_filter word = {.attr = "tech", .words = &tech, .nwords = 1};
+		const rule_filter word = {.attr = "tech", .words = &tech, .nwords = 1, .field = -1};
 		if (value_matches(techs[0], &word) || value_matches(techs[1], &word))
 			matched |= (uint64_t)1 << i;
 	}
@@ -480,10 +480,10 @@ int tm_rules_finding_field(const char *name)
 	return finding_field_of(name);
 }
 
-/* The finding field a filter names, as the finding view shows it. */
-static const char *finding_field_text(const tm_finding *f, const char *field)
+/* A finding field (tm_rules_finding_field) as the finding view shows it. */
+static const char *finding_field_text(const tm_finding *f, int field)
 {
-	switch (finding_field_of(field)) {
+	switch (field) {
 	case 0: return (unsigned)f->status < COUNT(tm_status_names) ? tm_status_names[f->status] : "";
 	case 1: return (unsigned)f->risk < COUNT(tm_risk_names) ? tm_risk_names[f->risk] : "";
 	case 2: return f->about->rule;
@@ -496,7 +496,7 @@ static const char *finding_field_text(const tm_finding *f, const char *field)
 
 static bool finding_filter_matches(const tm_finding *f, const rule_filter *filter)
 {
-	const char *text = finding_field_text(f, filter->attr);
+	const char *text = finding_field_text(f, filter->field);
 	return text && word_matches(text, strlen(text), filter);
 }
 
