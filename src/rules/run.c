@@ -141,6 +141,12 @@ typedef struct rule_run {
 	const char *key_copy;
 	const void *file_of;
 	const char *file_copy;
+	/* What findings on the current element share, worked out for its
+	 * first one (the run goes element by element): its scales, and the
+	 * `tech` that speaks for it or for each end of a flow. */
+	const tm_element *scales_of, *techs_of;
+	tm_scales scales;
+	const tm_value *techs[2];
 } rule_run;
 
 static const char *copy(tm_findings *out, const char *text)
@@ -276,12 +282,11 @@ static const tm_finding_about *advised_about(rule_run *run, rule *r, const tm_el
 {
 	if (!r->nadvice || !el)
 		return NULL;
-	const tm_value *techs[2] = {NULL, NULL};
-	if (el->kind == TM_EL_FLOW) {
-		techs[0] = tech_of(el->source);
-		techs[1] = tech_of(el->target);
-	} else {
-		techs[0] = tech_of(el);
+	const tm_value **techs = run->techs;
+	if (run->techs_of != el) {
+		run->techs_of = el;
+		techs[0] = tech_of(el->kind == TM_EL_FLOW ? el->source : el);
+		techs[1] = el->kind == TM_EL_FLOW ? tech_of(el->target) : NULL;
 	}
 	if (!techs[0] && !techs[1])
 		return NULL;
@@ -564,12 +569,20 @@ static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, 
 	}
 	uint8_t likelihood[TM_LF_COUNT], impact[TM_IF_COUNT];
 	scaled_subject subject = {.el = el};
+	if (el && run->scales_of == el) {
+		subject.scales = run->scales;
+		subject.measured = true;
+	}
 	evaluate_factors(L, run, r->likelihood, r->likelihood_line, r->likelihood_factors,
 	                 r->likelihood_measures, "likelihood", tm_likelihood_factor_names,
 	                 rules->likelihood_names, TM_LF_COUNT, view, model, &subject, likelihood);
 	evaluate_factors(L, run, r->impact, r->impact_line, r->impact_factors, r->impact_measures, "impact",
 	                 tm_impact_factor_names, rules->impact_names, TM_IF_COUNT, view, model, &subject,
 	                 impact);
+	if (el && subject.measured) {
+		run->scales_of = el;
+		run->scales = subject.scales;
+	}
 	count_finding(L, rules, r);
 	size_t detail_len = 0;
 	const char *detail = type == LUA_TSTRING ? lua_tolstring(L, -1, &detail_len) : NULL;
