@@ -60,9 +60,9 @@ typedef struct resolver {
 	const tm_decl **threat_decls, **mitigation_decls, **accept_decls;
 	size_t nthreat_decls, nmitigation_decls, naccept_decls;
 	/* per element, by index */
-	tm_span *outer_span;             /* boundary: the member entry that put it in its outer */
-	int *depth;                      /* boundary: how many boundaries contain it */
-	tm_element ***chain;             /* boundary: itself, then its outers */
+	tm_span *outer_span; /* boundary: the member entry that put it in its outer */
+	int *depth;          /* boundary: how many boundaries contain it */
+	tm_element ***chain; /* boundary: itself, then its outers */
 } resolver;
 
 static char ambiguous; /* marks a pair of endpoints that several flows share */
@@ -974,8 +974,8 @@ static void place_elements(resolver *r, listing *listings, size_t nlistings)
 				if (listed == el)
 					tm_diag_note(d, held->span, "%s lists %s here", in->id, el->id);
 				else
-					tm_diag_note(d, held->span, "%s lists %s here, and %s lies in %s", in->id,
-					             listed->id, el->id, listed->id);
+					tm_diag_note(d, held->span, "%s lists %s here, and %s lies in %s",
+					             in->id, listed->id, el->id, listed->id);
 				tm_diag_note(
 				    d, no_span(),
 				    "boundaries must nest or be disjoint: list %s in one of them only, "

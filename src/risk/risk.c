@@ -632,6 +632,22 @@ static int compare_entries(const sort_entry *x, const sort_entry *y)
  * comparisons; `spare` has room for half of them. The order is total, so
  * any correct sort gives the same result. */
 enum { INSERTION_SORT_MAX = 16 };
+
+/* Merges items[0, half) and items[half, count), each sorted: the first
+ * run moves to `spare` (room for half entries), and the merged run is
+ * written from the front, never overtaking the second. */
+static void merge_runs(sort_entry *items, size_t half, size_t count, sort_entry *spare)
+{
+	if (compare_entries(&items[half], &items[half - 1]) >= 0)
+		return; /* in order already */
+	memcpy(spare, items, half * sizeof *items);
+	size_t a = 0, b = half, out = 0;
+	while (a < half && b < count)
+		items[out++] = compare_entries(&items[b], &spare[a]) < 0 ? items[b++] : spare[a++];
+	while (a < half)
+		items[out++] = spare[a++];
+}
+
 static void sort_entries(sort_entry *items, size_t count, sort_entry *spare)
 {
 	if (count <= INSERTION_SORT_MAX) {
@@ -647,16 +663,7 @@ static void sort_entries(sort_entry *items, size_t count, sort_entry *spare)
 	size_t half = count / 2;
 	sort_entries(items, half, spare);
 	sort_entries(items + half, count - half, spare);
-	if (compare_entries(&items[half], &items[half - 1]) >= 0)
-		return; /* the two halves are in order already */
-	/* Merge: the first half moves to `spare`, and the merged run is
-	 * written from the front, never overtaking the second half. */
-	memcpy(spare, items, half * sizeof *items);
-	size_t a = 0, b = half, out = 0;
-	while (a < half && b < count)
-		items[out++] = compare_entries(&items[b], &spare[a]) < 0 ? items[b++] : spare[a++];
-	while (a < half)
-		items[out++] = spare[a++];
+	merge_runs(items, half, count, spare);
 }
 
 /* Sorts count entries: each half on its own thread when there are many
@@ -690,14 +697,7 @@ static void sort_all(sort_entry *items, size_t count)
 	tm_task_start(&task, sort_job_run, &second);
 	sort_entries(items, half, spare);
 	tm_task_wait(&task);
-	if (compare_entries(&items[half], &items[half - 1]) < 0) {
-		memcpy(spare, items, half * sizeof *items);
-		size_t a = 0, b = half, out = 0;
-		while (a < half && b < count)
-			items[out++] = compare_entries(&items[b], &spare[a]) < 0 ? items[b++] : spare[a++];
-		while (a < half)
-			items[out++] = spare[a++];
-	}
+	merge_runs(items, half, count, spare);
 	free(spare);
 }
 
@@ -721,7 +721,8 @@ static void fill_entries(void *arg)
 		const tm_finding *finding = &job->set->items[i];
 		sort_entry *e = &job->entries[i - job->first];
 		unsigned score = tm_finding_score(finding);
-		*e = (sort_entry){.rank = (uint64_t)(255 - finding->risk) << 32 | (uint32_t)(UINT32_MAX - score),
+		*e = (sort_entry){.rank =
+		                      (uint64_t)(255 - finding->risk) << 32 | (uint32_t)(UINT32_MAX - score),
 		                  .id = finding->id ? finding->id : "",
 		                  .position = i};
 		id_prefix(e->id, &e->head, &e->tail);
