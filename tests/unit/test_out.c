@@ -907,14 +907,15 @@ static void test_check_text(void **state)
 	free(text);
 }
 
-/* A report of 20,000 findings or more is written in parts on several
- * threads (check_text.c): the parts come out in their places, whole, the
- * same into a buffer and through a sink, and as the one-thread writer
- * lays them out. */
+/* A report of 20,000 findings or more is written in parts on two
+ * threads, its table in runs of 16,384 rows (check_text.c): the parts
+ * come out in their places, whole, the same into a buffer and through a
+ * sink, and as the one-thread writer lays them out. 40,001 rows are three
+ * runs, the last without a second one beside it. */
 static void test_check_text_large(void **state)
 {
 	fixture *fx = *state;
-	enum { N = 25001 };
+	enum { N = 40001 };
 	tm_finding_about about = {.rule = "R", .title = "Title"};
 	tm_findings many;
 	tm_findings_init(&many);
