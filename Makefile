@@ -3,7 +3,7 @@
 #   make                  build/threat and build/libthreat.a
 #   make test             deps, then unit, golden, pack and fuzz-corpus tests
 #   make SANITIZE=address,undefined test
-#   make SANITIZE=thread test   golden and engine suites on two rule engines
+#   make SANITIZE=thread test   golden, engine and unit suites on two rule engines
 #   make bench            synthetic models of 1k/10k/100k elements, timed
 #   make fuzz             libFuzzer harnesses (clang)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -100,12 +100,14 @@ deps:
 	@tests/tools/install-deps.sh
 
 ifeq ($(SANITIZE),thread)
-# Races need threads: every golden case on two rule engines, and the
-# engine suite (one engine against two and three).
+# Races need threads: every golden case on two rule engines, the engine
+# suite (one engine against two and three), and the unit tests, whose
+# large cases take the threaded paths of the findings' sort and the text
+# report.
 test: deps
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory build $(UNIT_BIN)
 	@THREAT_JOBS=2 ENGINES_SLOW_BUILD=1 TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" \
-		tests/tools/run-tests.sh $(BUILD) golden,engines
+		tests/tools/run-tests.sh $(BUILD) golden,engines,unit
 else
 test: deps
 	@tests/tools/layers.sh

@@ -1701,6 +1701,10 @@ int main(void)
 	/* The default-pack test sets its own; the others name their packs. */
 	setenv("THREAT_STDLIB", "/nonexistent", 1);
 	unsetenv("THREAT_PATH");
+	/* One engine, whatever the environment: these cases count what one
+	 * engine's run shares (texts, budgets); tests/tools/engines.sh
+	 * compares one engine with several. */
+	setenv("THREAT_JOBS", "1", 1);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_registration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_advice, setup, teardown),
