@@ -1,6 +1,6 @@
 /* A piece of work run on a thread of its own while the caller goes on
- * (the rule engines, sorting during phase 2, the text writer's second
- * half). When no thread can be started, the work runs at once on the
+ * (the rule engines, sorting during phase 2, the text writer's runs of
+ * rows). When no thread can be started, the work runs at once on the
  * caller's thread instead: slower, never wrong. */
 #ifndef TM_BASE_TASK_H
 #define TM_BASE_TASK_H

@@ -492,12 +492,19 @@ static void fit_columns(columns *col, int width)
 		col->title = room;
 }
 
-static columns measure(const tm_findings *findings, int width)
+/* The widths the findings from..to need, before fitting to a terminal. */
+static columns measure_range(const tm_findings *findings, size_t from, size_t to)
 {
 	columns col = columns_of_headings();
 	measure_state state = {0};
-	for (size_t i = 0; i < findings->count; i++)
+	for (size_t i = from; i < to; i++)
 		measure_one(&col, &state, &findings->items[i]);
+	return col;
+}
+
+static columns measure(const tm_findings *findings, int width)
+{
+	columns col = measure_range(findings, 0, findings->count);
 	fit_columns(&col, width);
 	return col;
 }
@@ -754,16 +761,6 @@ static void rows_of_job(void *arg)
 {
 	text_job *job = arg;
 	rows(&job->buf, job->findings, job->from, job->to, job->col, job->opts);
-}
-
-/* The widths the findings from..to need, before fitting to a terminal. */
-static columns measure_range(const tm_findings *findings, size_t from, size_t to)
-{
-	columns col = columns_of_headings();
-	measure_state state = {0};
-	for (size_t i = from; i < to; i++)
-		measure_one(&col, &state, &findings->items[i]);
-	return col;
 }
 
 static void measure_of_job(void *arg)
