@@ -42,6 +42,9 @@ typedef struct rule_filter {
 	const char **words;
 	size_t nwords;
 	int field; /* the finding field attr names (tm_rules_finding_field), or -1 */
+	/* A status or risk filter: bit v set when its words hold the name of
+	 * value v, the top bit when they hold "" (a value out of range). */
+	uint32_t values;
 } rule_filter;
 
 /* One entry of a rule's `advice`: the technology word (lower-case) and
@@ -326,6 +329,8 @@ void tm_rules_extend_deadline(tm_rules *rules, double seconds);
  * name (status, risk, rule, framework, category, pack), or -1; and whether
  * a finding passes every `requires` entry and no `unless` one. */
 int tm_rules_finding_field(const char *name);
+/* Sets a filter's field and values from its attr and words (rule_filter). */
+void tm_rules_filter_prepare(rule_filter *filter);
 /* Reads a filter table at idx ({ name = word or { words } }: `requires`,
  * `unless`) into filters in one block from alloc(ud, size): names copied,
  * words lower-cased, sorted by name. False with a message in error (`what`

@@ -672,7 +672,6 @@ bool tm_rules_read_filters(lua_State *L, int idx, const char *what, void *(*allo
 	for (size_t f = 0; lua_next(L, idx); f++) {
 		size_t len = strlen(lua_tostring(L, -2));
 		filters[f].attr = memcpy(text, lua_tostring(L, -2), len + 1);
-		filters[f].field = tm_rules_finding_field(filters[f].attr);
 		text += len + 1;
 		filters[f].words = words;
 		filters[f].nwords = filter_nwords(L);
@@ -687,6 +686,7 @@ bool tm_rules_read_filters(lua_State *L, int idx, const char *what, void *(*allo
 			text += len + 1;
 			lua_pop(L, 1);
 		}
+		tm_rules_filter_prepare(&filters[f]);
 		lua_pop(L, 1);
 	}
 	/* Lua's table order changes from run to run (string hashes are
