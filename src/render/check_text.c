@@ -786,20 +786,22 @@ static columns measure_in_halves(const tm_findings *findings, int width)
 	return col;
 }
 
-/* A large report on two threads: the model's sections and half of the
- * measure on another thread while this one measures the rest; then the
+/* A large report on two threads: the model's sections on another thread
+ * from the start, while this one works out the summary (into *summary)
+ * and the measure, half of which goes to a third; then the
  * table in runs of ROW_CHUNK rows, two at a time: this thread writes run
  * i straight to `out` while the other renders run i + 1 into a buffer,
  * which goes out next and is then used again. When `out` writes to a
  * file as it fills, the report holds at most two runs of its table in
  * memory, not the whole table (hundreds of megabytes for a million
  * findings). */
-static void large_report(tm_buf *out, const tm_model *model, const tm_findings *findings,
-                         const tm_summary *summary, const tm_render_options *opts)
+static void large_report(tm_buf *out, const tm_model *model, const tm_findings *findings, tm_summary *summary,
+                         const tm_render_options *opts)
 {
 	text_job sections = {.model = model};
 	if (model)
 		tm_task_start(&sections.task, model_sections_of_job, &sections);
+	tm_summary_compute_listing(summary, findings, SHOWN_LISTED);
 	size_t count = findings->count;
 	columns col = measure_in_halves(findings, opts->width);
 	if (model) {
@@ -836,10 +838,10 @@ void tm_render_check_text(tm_buf *out, const tm_model *model, const tm_findings 
 	if (!findings)
 		findings = &none;
 	tm_summary summary;
-	tm_summary_compute_listing(&summary, findings, SHOWN_LISTED);
 	if (findings->count >= PARALLEL_ROWS) {
 		large_report(out, model, findings, &summary, opts);
 	} else {
+		tm_summary_compute_listing(&summary, findings, SHOWN_LISTED);
 		if (model) {
 			header(out, model);
 			summary_section(out, &summary, opts);
