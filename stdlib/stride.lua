@@ -264,17 +264,35 @@ local function cleartext_replies(f)
 	return replies
 end
 
+-- Why flow f's connection is cleartext, naming the replies reported with
+-- it; nil when it is encrypted, inside one program, out of scope at both
+-- ends, or a reply reported on its request. STRIDE-T-01 and I-01 ask it
+-- of every flow, one after the other: the answer for the last flow asked
+-- is kept, as cleartext_replies keeps its.
+local connection_of, connection_why
+
+local function cleartext_why(f)
+	if rawequal(f, connection_of) then return connection_why end
+	local why
+	if not (T.secure_transport(f) or in_process(f) or not ours(f) or carrier(f)) then
+		why = cleartext_reason(f)
+		local replies = cleartext_replies(f)
+		if replies[1] ~= nil then
+			local keys = {}
+			for i, r in ipairs(replies) do keys[i] = r.key end
+			why = why .. "; the replies on the same connection (" .. concat(keys, ", ")
+				.. ") are cleartext too"
+		end
+	end
+	connection_of, connection_why = f, why
+	return why
+end
+
 -- `quiet(f)`, when given, is true for a connection the rule leaves alone.
 local function cleartext_connection(f, quiet)
-	if T.secure_transport(f) or in_process(f) or not ours(f) then return nil end
-	if carrier(f) or (quiet and quiet(f)) then return nil end
-	local why = cleartext_reason(f)
-	local replies = cleartext_replies(f)
-	if replies[1] == nil then return why end
-	local keys = {}
-	for i, r in ipairs(replies) do keys[i] = r.key end
-	return why .. "; the replies on the same connection (" .. concat(keys, ", ")
-		.. ") are cleartext too"
+	local why = cleartext_why(f)
+	if why == nil or (quiet and quiet(f)) then return nil end
+	return why
 end
 
 -- True for a flow with nothing to disclose: it states its `data`, which
