@@ -5,10 +5,11 @@
  * packs read through their _ENV, but answered, with the warning, by the
  * shared globals' __index when a pack asks for it during a run.
  *
- * Warnings found while rules run wait in the engine until the run ends:
- * a run shared among engines (parallel.c) joins them in model order and
- * drops those another engine reported first, so the output is the one a
- * single engine gives. */
+ * Warnings found while rules run wait in the engine until the run ends.
+ * A run shared among engines (parallel.c) notes each form's first use in
+ * every chunk, since an engine may run its chunks from the back; the
+ * warnings are then reported in chunk order, each form once, so the
+ * output is the one a single engine gives whatever the engines' timing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,10 +80,11 @@ static bool first_time(tm_rules *rules, const char *key)
 	return true;
 }
 
-static void add_pending(tm_rules *rules, const char *key, const char *message)
+static void add_pending(tm_rules *rules, const char *key, const char *message, size_t order)
 {
 	deprecation d = {.key = tm_arena_strdup(rules->arena, key),
-	                 .message = tm_arena_strdup(rules->arena, message)};
+	                 .message = tm_arena_strdup(rules->arena, message),
+	                 .order = order};
 	TM_VEC_PUSH(rules->deprecations, rules->ndeprecations, rules->capdeprecations, d);
 }
 
@@ -96,13 +98,16 @@ void tm_rules_deprecated(lua_State *L, int level, const char *what, const char *
 		return;
 	tm_buf key = TM_BUF_INIT;
 	tm_buf_printf(&key, "%.*s\n%s", tm_rules_kept_length(what), what, file);
+	size_t form = key.len;
+	tm_buf_printf(&key, "\n%zu", rules->deprecation_order);
 	if (first_time(rules, tm_buf_str(&key))) {
+		key.data[form] = '\0';
 		tm_buf message = TM_BUF_INIT;
 		tm_buf_printf(&message, "%s:%d: %.*s is deprecated: %.*s", file, line,
 		              tm_rules_kept_length(what), what, tm_rules_kept_length(instead), instead);
 		if (strcmp(file, user_file) != 0 || line != user_line)
 			tm_buf_printf(&message, " (used in %s:%d, reached from here)", user_file, user_line);
-		add_pending(rules, tm_buf_str(&key), tm_buf_str(&message));
+		add_pending(rules, tm_buf_str(&key), tm_buf_str(&message), rules->deprecation_order);
 		tm_buf_free(&message);
 	}
 	tm_buf_free(&key);
@@ -110,8 +115,21 @@ void tm_rules_deprecated(lua_State *L, int level, const char *what, const char *
 
 void tm_rules_report_deprecations(tm_rules *rules, tm_diags *diags)
 {
+	/* In the order of the run (an insertion sort, stable: each engine
+	 * noted a chunk's forms in the order it met them), each form once. */
+	deprecation *d = rules->deprecations;
+	for (size_t i = 1; i < rules->ndeprecations; i++) {
+		deprecation x = d[i];
+		size_t j = i;
+		for (; j > 0 && d[j - 1].order > x.order; j--)
+			d[j] = d[j - 1];
+		d[j] = x;
+	}
+	if (!rules->deprecations_reported)
+		rules->deprecations_reported = tm_strmap_new(16);
 	for (size_t i = 0; diags && i < rules->ndeprecations; i++)
-		tm_diag_warning(diags, no_span(), "%s", rules->deprecations[i].message);
+		if (!tm_strmap_add(rules->deprecations_reported, d[i].key, rules))
+			tm_diag_warning(diags, no_span(), "%s", d[i].message);
 	rules->ndeprecations = 0;
 	if (diags && rules->deprecations_dropped)
 		tm_diag_warning(diags, no_span(),
@@ -123,8 +141,8 @@ void tm_rules_report_deprecations(tm_rules *rules, tm_diags *diags)
 void tm_rules_take_deprecations(tm_rules *rules, tm_rules *helper)
 {
 	for (size_t i = 0; i < helper->ndeprecations; i++)
-		if (first_time(rules, helper->deprecations[i].key))
-			add_pending(rules, helper->deprecations[i].key, helper->deprecations[i].message);
+		add_pending(rules, helper->deprecations[i].key, helper->deprecations[i].message,
+		            helper->deprecations[i].order);
 	rules->deprecations_dropped = rules->deprecations_dropped || helper->deprecations_dropped;
 	helper->ndeprecations = 0;
 }
@@ -132,6 +150,7 @@ void tm_rules_take_deprecations(tm_rules *rules, tm_rules *helper)
 void tm_rules_free_deprecations(tm_rules *rules)
 {
 	tm_strmap_free(rules->deprecations_seen);
+	tm_strmap_free(rules->deprecations_reported);
 	free(rules->deprecations);
 }
 

@@ -118,9 +118,12 @@ typedef struct pack {
 } pack;
 
 /* A deprecated form a pack used (deprecate.c): what makes it once per
- * pack ("what\nfile") and the warning. Strings in the engine's arena. */
+ * pack ("what\nfile"), the warning, and where in the run it was first
+ * used (the engine's deprecation_order then). Strings in the engine's
+ * arena. */
 typedef struct deprecation {
 	const char *key, *message;
+	size_t order;
 } deprecation;
 
 /* A file whose code runs in the sandbox (a pack or a required module):
@@ -213,10 +216,13 @@ struct tm_rules {
 	int shared;        /* registry ref: the shared globals every _ENV reads through */
 	bool model_global; /* during a run: the deprecated global `model` answers */
 
-	/* Deprecated forms (deprecate.c): those reported on this engine, and
-	 * the warnings not yet handed to diagnostics. */
-	struct tm_strmap *deprecations_seen;
+	/* Deprecated forms (deprecate.c): those met on this engine (per form
+	 * and order), those reported, the warnings not yet handed to
+	 * diagnostics, and where in the run this engine is: 0 outside a
+	 * shared run, else 1 + the chunk it runs (parallel.c). */
+	struct tm_strmap *deprecations_seen, *deprecations_reported;
 	size_t ndeprecations_seen;
+	size_t deprecation_order;
 	deprecation *deprecations;
 	size_t ndeprecations, capdeprecations;
 	bool deprecations_dropped; /* past MAX_DEPRECATIONS */
@@ -374,15 +380,14 @@ typedef struct rules_chunks {
  * message carries its pack as its quota, and each chunk counts its packs'
  * failures, so that joining the chunks can keep the per-pack cap of one
  * engine (parallel.c). Messages from outside any chunk go to `diags`;
- * `first_chunk` receives the index of the first chunk this engine ran
- * (SIZE_MAX: none). */
+ * the deprecated forms met carry their chunk (deprecate.c). */
 /* After a run: the line that counts a pack's rule failures past the
  * MAX_ERRORS_PER_PACK whose messages were shown (nothing when none were
  * left out). */
 void tm_rules_report_failures(tm_diags *diags, const char *pack_path, size_t failures);
 
 int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, rules_chunks *chunks,
-                        bool from_back, tm_diags *diags, size_t *first_chunk);
+                        bool from_back, tm_diags *diags);
 
 /* Loads the packs as tm_rules_load does, for a helper engine of a run
  * (parallel.c): its messages go nowhere and `print` at load is silent,

@@ -169,7 +169,6 @@ typedef struct helper {
 	preloaded_helper *preloaded; /* its engine, loading or loaded; NULL: load it */
 	tm_rules *engine;            /* NULL: could not be loaded; the others run its chunks */
 	tm_diags diags;              /* messages from outside any chunk */
-	size_t first_chunk;          /* the first chunk it ran (SIZE_MAX: none) */
 	int status;
 } helper;
 
@@ -190,8 +189,7 @@ static void run_helper(void *arg)
 		return;
 	}
 	h->engine->profile = h->profile;
-	h->status =
-	    tm_rules_run_chunks(h->engine, h->model, h->today, h->chunks, true, &h->diags, &h->first_chunk);
+	h->status = tm_rules_run_chunks(h->engine, h->model, h->today, h->chunks, true, &h->diags);
 	/* The Lua state goes now, on this thread, while the others still run. */
 	tm_rules_finish(h->engine);
 }
@@ -311,24 +309,13 @@ static void chunks_init(rules_chunks *chunks, const tm_rules *rules, const tm_mo
 	free(goal);
 }
 
-/* Takes the helpers' deprecation warnings after the first engine's, in
- * the order of the chunks they ran, so that they come in model order as
- * with one engine. */
+/* Takes the helpers' deprecation warnings: each carries the chunk it was
+ * met in, and tm_rules_report_deprecations puts them in model order. */
 static void take_deprecations(tm_rules *rules, helper *helpers, size_t engines)
 {
-	for (;;) {
-		helper *next = NULL;
-		for (size_t i = 1; i < engines; i++) {
-			helper *h = &helpers[i];
-			if (h->engine && h->first_chunk != SIZE_MAX &&
-			    (!next || h->first_chunk < next->first_chunk))
-				next = h;
-		}
-		if (!next)
-			return;
-		tm_rules_take_deprecations(rules, next->engine);
-		next->first_chunk = SIZE_MAX;
-	}
+	for (size_t i = 1; i < engines; i++)
+		if (helpers[i].engine)
+			tm_rules_take_deprecations(rules, helpers[i].engine);
 }
 
 int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findings *out, tm_diags *diags)
@@ -363,14 +350,12 @@ int tm_rules_run(tm_rules *rules, const tm_model *model, int32_t today, tm_findi
 		              .today = today,
 		              .profile = rules->profile,
 		              .chunks = &chunks,
-		              .preloaded = pre,
-		              .first_chunk = SIZE_MAX};
+		              .preloaded = pre};
 		tm_task_start(&h->task, run_helper, h);
 	}
 	tm_diags own;
 	memset(&own, 0, sizeof own);
-	size_t first_chunk;
-	int status = tm_rules_run_chunks(rules, model, today, &chunks, false, &own, &first_chunk);
+	int status = tm_rules_run_chunks(rules, model, today, &chunks, false, &own);
 	for (size_t i = 1; i < engines; i++) {
 		helper *h = &helpers[i];
 		tm_task_wait(&h->task);

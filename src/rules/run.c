@@ -983,9 +983,8 @@ static rules_chunk *claim_chunk(rules_chunks *chunks, bool from_back)
 }
 
 int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, rules_chunks *chunks,
-                        bool from_back, tm_diags *diags, size_t *first_chunk)
+                        bool from_back, tm_diags *diags)
 {
-	*first_chunk = SIZE_MAX;
 	if (!rules->L || rules->out_of_time)
 		return TM_ERR_INPUT;
 	bool failed = false, first = true;
@@ -995,10 +994,9 @@ int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, r
 		rules_chunk *chunk = claim_chunk(chunks, from_back);
 		if (!chunk)
 			break;
-		if (*first_chunk == SIZE_MAX)
-			*first_chunk = (size_t)(chunk - chunks->items);
 		forget_failures(rules);
 		rules->diags = &chunk->diags;
+		rules->deprecation_order = (size_t)(chunk - chunks->items) + 1;
 		run_elements(rules, chunk->from, chunk->to, &chunk->findings, first);
 		first = false;
 		chunk->failures = tm_xcalloc(rules->npacks ? rules->npacks : 1, sizeof *chunk->failures);
@@ -1008,6 +1006,7 @@ int tm_rules_run_chunks(tm_rules *rules, const tm_model *model, int32_t today, r
 		}
 		failed = failed || chunk->diags.errors;
 	}
+	rules->deprecation_order = 0;
 	rules->diags = diags;
 	size_t errors = diags->errors;
 	end_run(rules, true);
