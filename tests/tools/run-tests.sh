@@ -5,7 +5,8 @@
 #   tests/tools/run-tests.sh BUILD [SUITE[,SUITE...]]
 #
 #   unit    every BUILD/tests/test_* (one per tests/unit/test_*.c; a missing
-#           binary fails); each binary counts as one
+#           binary fails), or those UNITS names ("test_risk test_out");
+#           each binary counts as one
 #   golden  tests/golden/run.sh BUILD/threat; each case counts as one
 #   packs   tests/packs/run.sh BUILD/threat when it exists; its last line
 #           `packs: N passed, N failed` gives the counts, else its status
@@ -75,6 +76,9 @@ run_unit() {
 		[ -e "$src" ] || continue
 		any=1
 		name=$(basename "$src" .c)
+		if [ -n "${UNITS:-}" ] && [[ " $UNITS " != *" $name "* ]]; then
+			continue
+		fi
 		bin=$build/tests/$name
 		if [ ! -x "$bin" ]; then
 			echo "unit: $name FAILED (no binary $bin; build it with make unit)"
