@@ -63,21 +63,34 @@ static bool find_place(lua_State *L, int level, char file[256], int *line, char 
 	return true;
 }
 
-/* Marks `key` (arena copy) as reported on this engine; false when it
- * was, or when MAX_DEPRECATIONS are kept already (then only noted). */
-static bool first_time(tm_rules *rules, const char *key)
+/* Marks form `key` met at `order` on this engine (arena copies); false
+ * when it was, or when the engine has met MAX_DEPRECATIONS other forms
+ * already (then only noted): the cap counts forms, not the chunks they
+ * are met in. */
+static bool first_time(tm_rules *rules, const char *key, size_t order)
 {
-	if (!rules->deprecations_seen)
+	if (!rules->deprecations_seen) {
 		rules->deprecations_seen = tm_strmap_new(16);
-	if (tm_strmap_get(rules->deprecations_seen, key))
-		return false;
-	if (rules->ndeprecations_seen >= MAX_DEPRECATIONS) {
-		rules->deprecations_dropped = true;
-		return false;
+		rules->deprecation_forms = tm_strmap_new(16);
 	}
-	tm_strmap_add(rules->deprecations_seen, tm_arena_strdup(rules->arena, key), rules);
-	rules->ndeprecations_seen++;
-	return true;
+	tm_buf at = TM_BUF_INIT;
+	tm_buf_printf(&at, "%s\n%zu", key, order);
+	bool fresh = tm_strmap_get(rules->deprecations_seen, tm_buf_str(&at)) == NULL;
+	bool known = tm_strmap_get(rules->deprecation_forms, key) != NULL;
+	if (fresh && !known && rules->ndeprecations_seen >= MAX_DEPRECATIONS) {
+		rules->deprecations_dropped = true;
+		fresh = false;
+	}
+	if (fresh) {
+		tm_strmap_add(rules->deprecations_seen, tm_arena_strdup(rules->arena, tm_buf_str(&at)),
+		              rules);
+		if (!known) {
+			tm_strmap_add(rules->deprecation_forms, tm_arena_strdup(rules->arena, key), rules);
+			rules->ndeprecations_seen++;
+		}
+	}
+	tm_buf_free(&at);
+	return fresh;
 }
 
 static void add_pending(tm_rules *rules, const char *key, const char *message, size_t order)
@@ -98,10 +111,7 @@ void tm_rules_deprecated(lua_State *L, int level, const char *what, const char *
 		return;
 	tm_buf key = TM_BUF_INIT;
 	tm_buf_printf(&key, "%.*s\n%s", tm_rules_kept_length(what), what, file);
-	size_t form = key.len;
-	tm_buf_printf(&key, "\n%zu", rules->deprecation_order);
-	if (first_time(rules, tm_buf_str(&key))) {
-		key.data[form] = '\0';
+	if (first_time(rules, tm_buf_str(&key), rules->deprecation_order)) {
 		tm_buf message = TM_BUF_INIT;
 		tm_buf_printf(&message, "%s:%d: %.*s is deprecated: %.*s", file, line,
 		              tm_rules_kept_length(what), what, tm_rules_kept_length(instead), instead);
@@ -150,6 +160,7 @@ void tm_rules_take_deprecations(tm_rules *rules, tm_rules *helper)
 void tm_rules_free_deprecations(tm_rules *rules)
 {
 	tm_strmap_free(rules->deprecations_seen);
+	tm_strmap_free(rules->deprecation_forms);
 	tm_strmap_free(rules->deprecations_reported);
 	free(rules->deprecations);
 }

@@ -220,8 +220,8 @@ struct tm_rules {
 	 * and order), those reported, the warnings not yet handed to
 	 * diagnostics, and where in the run this engine is: 0 outside a
 	 * shared run, else 1 + the chunk it runs (parallel.c). */
-	struct tm_strmap *deprecations_seen, *deprecations_reported;
-	size_t ndeprecations_seen;
+	struct tm_strmap *deprecations_seen, *deprecation_forms, *deprecations_reported;
+	size_t ndeprecations_seen; /* forms, the size of deprecation_forms */
 	size_t deprecation_order;
 	deprecation *deprecations;
 	size_t ndeprecations, capdeprecations;

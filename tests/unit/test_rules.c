@@ -1014,6 +1014,33 @@ static void test_deprecations(void **state)
 	                                   "warnings\n"));
 	assert_null(strstr(r.messages, "form 101 "));
 	result_free(&r);
+
+	/* Two engines share a run in chunks, each noting the forms it meets
+	 * per chunk: the warnings are still each form once, in model order,
+	 * as one engine gives them, and the cap counts forms, not chunks
+	 * (60 forms met in each of a dozen chunks are not "more than shown"). */
+	write_file("many.lua", "rule { id = \"M-1\", category = \"check\", applies = \"process\",\n"
+	                       "  title = \"many\", likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                       "  when = function(v)\n"
+	                       "    for i = 1, 60 do deprecated(\"form \" .. i, \"x\") end\n"
+	                       "    return false end }\n");
+	tm_buf body = TM_BUF_INIT;
+	tm_buf_puts(&body, "use \"many\"\n");
+	for (int i = 0; i < 40; i++)
+		tm_buf_printf(&body, "process p%d\n", i);
+	run_model(&r, tm_buf_str(&body));
+	char *one_engine = strdup(r.messages);
+	result_free(&r);
+	setenv("THREAT_JOBS", "2", 1);
+	run_model(&r, tm_buf_str(&body));
+	setenv("THREAT_JOBS", "1", 1);
+	assert_string_equal(r.messages, one_engine);
+	assert_int_equal(tm_rules_engines(r.rules), 2);
+	assert_non_null(strstr(r.messages, "many.lua:4: form 60 is deprecated: x\n60 warnings\n"));
+	assert_null(strstr(r.messages, "more deprecated forms"));
+	free(one_engine);
+	result_free(&r);
+	tm_buf_free(&body);
 }
 
 static void test_load_names(void **state)
