@@ -41,7 +41,7 @@ typedef struct rule_filter {
 	const char *attr;
 	const char **words;
 	size_t nwords;
-	int field; /* the finding field attr names (tm_rules_finding_field), or -1 */
+	int field; /* the finding field attr names (tm_rules_filter_prepare), or -1 */
 	/* A status or risk filter: bit v set when its words hold the name of
 	 * value v, the top bit when they hold "" (a value out of range). */
 	uint32_t values;
@@ -331,11 +331,10 @@ char *tm_rules_stem_of(const char *path);
  * stopped pack gets. */
 void tm_rules_extend_deadline(tm_rules *rules, double seconds);
 
-/* Finding filters (run.c): the index of a finding field a filter may
- * name (status, risk, rule, framework, category, pack), or -1; and whether
- * a finding passes every `requires` entry and no `unless` one. */
-int tm_rules_finding_field(const char *name);
-/* Sets a filter's field and values from its attr and words (rule_filter). */
+/* Finding filters (run.c): sets a filter's field (the index of the
+ * finding field it names: status, risk, rule, framework, category, pack;
+ * -1 for none) and values from its attr and words (rule_filter); and
+ * whether a finding passes every `requires` entry and no `unless` one. */
 void tm_rules_filter_prepare(rule_filter *filter);
 /* Reads a filter table at idx ({ name = word or { words } }: `requires`,
  * `unless`) into filters in one block from alloc(ud, size): names copied,

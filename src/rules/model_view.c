@@ -360,7 +360,7 @@ static rule_filter *read_finding_filter(lua_State *L, int idx, const char *what,
 	if (!tm_rules_read_filters(L, idx, what, stack_block, L, &filters, count, error, sizeof error))
 		luaL_error(L, "model.findings_where: %s", error);
 	for (size_t i = 0; i < *count; i++)
-		if (tm_rules_finding_field(filters[i].attr) < 0)
+		if (filters[i].field < 0)
 			luaL_error(L,
 			           "model.findings_where: '%s' is no finding field (status, risk, rule, "
 			           "framework, category, pack)",

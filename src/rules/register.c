@@ -946,8 +946,9 @@ static bool check_rule(tm_rules *rules, const rule *r, const rule_spec *spec, ch
 		return false;
 	}
 	for (size_t i = 0; (r->applies & (1u << APPLIES_FINDING)) && i < r->nrequires + r->nunless; i++) {
-		const char *field = i < r->nrequires ? r->requires[i].attr : r->unless[i - r->nrequires].attr;
-		if (tm_rules_finding_field(field) < 0) {
+		const rule_filter *filter = i < r->nrequires ? &r->requires[i] : &r->unless[i - r->nrequires];
+		const char *field = filter->attr;
+		if (filter->field < 0) {
 			snprintf(
 			    error, size,
 			    "a finding rule's 'requires' and 'unless' name finding fields (status, risk, "

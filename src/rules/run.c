@@ -480,11 +480,6 @@ static int finding_field_of(const char *name)
 	return -1;
 }
 
-int tm_rules_finding_field(const char *name)
-{
-	return finding_field_of(name);
-}
-
 enum { FIELD_STATUS = 0, FIELD_RISK = 1, VALUE_OUT_OF_RANGE = 31 };
 _Static_assert(COUNT(tm_status_names) < VALUE_OUT_OF_RANGE && COUNT(tm_risk_names) < VALUE_OUT_OF_RANGE,
                "a bit per value");
@@ -511,13 +506,11 @@ void tm_rules_filter_prepare(rule_filter *filter)
 		filter->values |= (uint32_t)1 << VALUE_OUT_OF_RANGE;
 }
 
-/* A finding field (tm_rules_finding_field) as the finding view shows it. */
+/* A finding field of text (finding_filter_fields) as the finding view
+ * shows it; status and risk are tested as bits (finding_filter_matches). */
 static const char *finding_field_text(const tm_finding *f, int field)
 {
 	switch (field) {
-	case FIELD_STATUS:
-		return (unsigned)f->status < COUNT(tm_status_names) ? tm_status_names[f->status] : "";
-	case FIELD_RISK: return (unsigned)f->risk < COUNT(tm_risk_names) ? tm_risk_names[f->risk] : "";
 	case 2: return f->about->rule;
 	case 3: return f->about->framework;
 	case 4: return f->about->category;
