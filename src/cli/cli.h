@@ -25,6 +25,10 @@ typedef struct tm_cli_opt {
 /* Takes argv[*i] (and its value) when it is one of `opts`: 1; 0 when it is
  * none of them; -1 after a usage message for a missing value. */
 int tm_cli_take(int argc, char **argv, int *i, const tm_cli_opt *opts);
+/* tm_cli_take for a command whose options are all in `opts`: any other
+ * argument that starts with '-' (but "-" alone) is refused with "COMMAND
+ * has no option X" and -1. */
+int tm_cli_take_only(int argc, char **argv, int *i, const tm_cli_opt *opts, const char *command);
 bool tm_cli_today(const char *text, int32_t *today);
 /* Takes "--include-root DIR" at argv[*i] into options; true if it matched.
  * *bad is set after a usage message (no value, not a folder, too many). */

@@ -75,15 +75,12 @@ int tm_cli_cmd_import(int argc, char **argv)
 	const tm_cli_opt opts[] = {
 	    {"--output", "-o", &output, NULL}, {"--force", NULL, NULL, &force}, {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		int taken = tm_cli_take(argc, argv, &i, opts);
+		int taken = tm_cli_take_only(argc, argv, &i, opts, "import");
 		if (taken < 0)
 			return 2;
 		if (taken)
 			continue;
-		if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			tm_cli_usage_error("import has no option %s", argv[i]);
-			return 2;
-		} else if (!format_name) {
+		if (!format_name) {
 			format_name = argv[i];
 		} else if (!input) {
 			input = argv[i];

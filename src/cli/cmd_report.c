@@ -283,15 +283,12 @@ int tm_cli_cmd_new(int argc, char **argv)
 	                           {"--today", NULL, &today_text, NULL},
 	                           {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		int taken = tm_cli_take(argc, argv, &i, opts);
+		int taken = tm_cli_take_only(argc, argv, &i, opts, "new");
 		if (taken < 0)
 			return 2;
 		if (taken)
 			continue;
-		if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			tm_cli_usage_error("new has no option %s", argv[i]);
-			return 2;
-		} else if (!output) {
+		if (!output) {
 			/* `threat new FILE` is read as -o FILE */
 			output = argv[i];
 		} else {

@@ -37,15 +37,12 @@ int tm_cli_cmd_test(int argc, char **argv)
 	                           {"--lenient", NULL, NULL, &options.lenient},
 	                           {NULL, NULL, NULL, NULL}};
 	for (int i = 0; i < argc; i++) {
-		int taken = tm_cli_take(argc, argv, &i, opts);
+		int taken = tm_cli_take_only(argc, argv, &i, opts, "test");
 		if (taken < 0)
 			goto out;
 		if (taken)
 			continue;
-		if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			tm_cli_usage_error("test has no option %s", argv[i]);
-			goto out;
-		} else if (names_fixtures(argv[i])) {
+		if (names_fixtures(argv[i])) {
 			fixtures[options.nfixtures++] = argv[i];
 		} else {
 			packs[options.npacks++] = argv[i];

@@ -104,6 +104,18 @@ int tm_cli_take(int argc, char **argv, int *i, const tm_cli_opt *opts)
 	return 0;
 }
 
+int tm_cli_take_only(int argc, char **argv, int *i, const tm_cli_opt *opts, const char *command)
+{
+	int taken = tm_cli_take(argc, argv, i, opts);
+	if (taken == 0 && argv[*i][0] == '-' && argv[*i][1] != '\0') {
+		char message[96]; /* command is one of ours, without '%' */
+		snprintf(message, sizeof message, "%s has no option %%s", command);
+		tm_cli_usage_error(message, argv[*i]);
+		return -1;
+	}
+	return taken;
+}
+
 double tm_cli_budget(void)
 {
 	return tm_rules_parse_budget(getenv("THREAT_BUDGET"));
