@@ -55,6 +55,14 @@ for command in $commands; do
 	done
 done
 [ $unknown = 1 ] || ok "every option a help text names is known to its command"
+# and an option none names is refused by name, before anything is read
+for command in check report new test "import threagile" import export; do
+	# shellcheck disable=SC2086 # "import threagile" is two words
+	expect "threat $command --no-such-option: exit 2" 2 "$bin" $command --no-such-option
+	grep -qF "$command has no option --no-such-option" "$work/err" &&
+		ok "threat $command names the option it lacks" ||
+		fail "threat $command --no-such-option" "$work/err"
+done
 expect "threat help nosuch: exit 2" 2 "$bin" help nosuch
 grep -q "no command 'nosuch'" "$work/err" && ok "threat help nosuch says why" || fail "threat help nosuch" "$work/err"
 expect "threat --help: exit 0" 0 "$bin" --help
