@@ -152,12 +152,11 @@ local UNSTATED, GOOD = {}, {}
 local function setting_rules(stack, spec)
 	local id = string.format("%s-%02d", stack.prefix, spec.n)
 	local check_id = string.format("%s-%02d", stack.prefix, spec.n + 10)
-	local state, verdicts, n = stack.state, stack.verdicts, spec.n
+	local verdicts, n = stack.verdicts, spec.n
 	local attr = spec.attr
 	local function verdict(v) return verdicts(v)[n] end
 	-- Most models use few of the stack's technologies: the rules of a
-	-- `tech` the model never names stop at once. The answer is kept per
-	-- model in the stack's state, shared by all its rules.
+	-- `tech` the model never names are left out of the run (`only_if`).
 	local in_model = stack.in_model
 	-- The engine calls `when` only for elements that state one of the
 	-- stack's `tech` words (doc/rules.md, `requires`): the others are never
@@ -177,11 +176,8 @@ local function setting_rules(stack, spec)
 		description = spec.description .. (stack.also or "") .. " The open question when `"
 			.. attr .. "` is not stated is " .. check_id .. ".",
 		requires = not spec.parts and requires or nil,
-		when = function(v, m)
-			if state.model ~= m then
-				state.model, state.on = m, in_model(m)
-			end
-			if not state.on then return false end
+		only_if = in_model,
+		when = function(v)
 			local r = verdict(v)
 			if r == false or r == UNSTATED or r == GOOD then return false end
 			return r
@@ -201,11 +197,9 @@ local function setting_rules(stack, spec)
 			.. " that do not state `" .. attr .. "`" .. (spec.asked_when or "") .. ". Answered by "
 			.. answer .. "; a bad value raises " .. id .. " instead.",
 		requires = requires,
-		when = function(v, m)
-			if state.model ~= m then
-				state.model, state.on = m, in_model(m)
-			end
-			if not state.on or verdict(v) ~= UNSTATED then return false end
+		only_if = in_model,
+		when = function(v)
+			if verdict(v) ~= UNSTATED then return false end
 			local named = stack.named
 			if type(named) == "function" then named = named(v) end
 			return stack.subject(v).key .. " (" .. named .. ") states no `" .. attr .. "`"
@@ -309,7 +303,6 @@ local function add(stack, spec)
 		end
 		stack.subject = stack.subject or identity
 		stack.verdicts = stack_verdicts(stack)
-		stack.state = { model = false, on = false }
 	end
 	stack.settings[#stack.settings + 1] = spec
 	setting_rules(stack, spec)

@@ -421,9 +421,9 @@ rule {
 		.. "service. Raised for top-level processes that receive a credential asset (`kind "
 		.. "credential`, or a label naming passwords or credentials) from a person. Answered "
 		.. "by `enumeration_safe true` on the process.",
+	only_if = has_credentials,
 	when = function(p, m)
 		if not pii_process(p) or T.yes(p, "enumeration_safe") then return false end
-		if not has_credentials(m) then return false end
 		for _, f in ipairs(subtree_flows(p)) do
 			local far = into(f, p)
 			if far and human_sender(far) then

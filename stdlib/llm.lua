@@ -30,9 +30,10 @@
 -- not, only the sources a prompt is built from by design count (a vector
 -- store, and for an agent everything it reads).
 --
--- Every rule stops at once on a model that names no model, agent, tool or
--- vector store (one look per model at the `kind` and `tech` words it
--- uses), so on other models the pack costs only the engine's calls.
+-- Every rule's `only_if` leaves it out of a model that names no model,
+-- agent, tool or vector store (one look per model at the `kind` and
+-- `tech` words it uses), so on other models the pack costs nothing per
+-- element.
 --
 -- Factors follow the element: opportunity and population from the
 -- exposure of the prompt's sender (or the agent, the consumer, the store),
@@ -333,8 +334,8 @@ rule {
 		.. "people's requests reach, and on an agent whose model the diagram does not draw "
 		.. "when people's requests reach it. Answered by `prompt_guard` on the flow, its "
 		.. "sender or the model (an agent: on the agent).",
+	only_if = about_llms,
 	when = function(v, m)
-		if not about_llms(m) then return false end
 		local s = people_prompt(v, m, "prompt_guard")
 		if not s then return false end
 		if s == v then
@@ -368,8 +369,8 @@ rule {
 		.. "a tool that fetches from one; when the prompt states `data`, only content sharing an asset "
 		.. "with it), and on an agent whose model is not drawn that reads it. Answered by "
 		.. "`prompt_guard` on the flow, its sender or the model (an agent: on the agent).",
+	only_if = about_llms,
 	when = function(v, m)
-		if not about_llms(m) then return false end
 		local found, target
 		if v.kind == "process" then
 			if not (T.is_agent(v) and is_model(v)) or has(v, "prompt_guard") then return false end
@@ -405,8 +406,8 @@ rule {
 		.. "data is removed or pseudonymised before the prompt is sent) or `zero_retention "
 		.. "true` on the flow or the model (the provider keeps nothing and trains on nothing). "
 		.. "With this pack loaded, stride's STRIDE-I-02 leaves these flows to it.",
+	only_if = about_llms,
 	when = function(f, m)
-		if not about_llms(m) then return false end
 		if not f.pii and f.max_sensitivity ~= "high" and f.max_sensitivity ~= "critical" then
 			return false
 		end
@@ -533,8 +534,8 @@ rule {
 		.. "`execute` (when both flows state `data`, only when they share an asset). Answered "
 		.. "by `output_validation` on the process, on either flow, or on the agent that "
 		.. "relays the output.",
+	only_if = about_llms,
 	when = function(p, m)
-		if not about_llms(m) then return false end
 		if has(p, "output_validation") then return false end
 		local outputs = model_output(p, m)
 		local own = T.is_agent(p) and is_model(p) and takes_untrusted(p, m)
@@ -602,8 +603,9 @@ rule {
 		.. "on the flow or the target; unstated, a call that is not `readonly true` counts as "
 		.. "a write). Answered by `human_approval` on the flow, the tool or the agent, or by a "
 		.. "`tool_scope` of `read` where reading is all the task needs.",
+	only_if = about_llms,
 	when = function(p, m)
-		if not about_llms(m) or p.parent or has(p, "human_approval") then return false end
+		if p.parent or has(p, "human_approval") then return false end
 		local found = {}
 		for _, part in ipairs(parts_of(p)) do
 			for _, h in ipairs(part.outflows or {}) do
@@ -651,8 +653,8 @@ rule {
 		.. "system_prompt`, `prompt`, `instructions`) of medium sensitivity or more. Answered "
 		.. "by moving the secret out of the prompt (out of the flow's `data`) and keeping "
 		.. "in it only what may be shown (the prompt asset's `sensitivity low`).",
+	only_if = about_llms,
 	when = function(f, m)
-		if not about_llms(m) then return false end
 		local s = prompt_sender(f)
 		if not s or f.assets[1] == nil then return false end
 		local leaked = {}
@@ -687,8 +689,8 @@ rule {
 		.. "on a flow into a model whose sender is a person or serves people, and on an "
 		.. "agent whose model is not drawn that people reach. Answered by `token_limit` on the "
 		.. "flow, its sender or the model, or `rate_limit` on the flow.",
+	only_if = about_llms,
 	when = function(v, m)
-		if not about_llms(m) then return false end
 		local s = people_prompt(v, m, "token_limit")
 		if not s then return false end
 		if s == v then
@@ -718,8 +720,9 @@ rule {
 		.. "by an external or by a program that takes input from outside. Answered by "
 		.. "`ingest_validation` on the store, the flow that feeds it or the program that "
 		.. "indexes (what is indexed is checked and its source recorded).",
+	only_if = about_llms,
 	when = function(s, m)
-		if not about_llms(m) or not T.is_vector_store(s) or yes(s, "ingest_validation") then
+		if not T.is_vector_store(s) or yes(s, "ingest_validation") then
 			return false
 		end
 		local found = {}
@@ -753,8 +756,9 @@ rule {
 		.. "`model_provenance` (the weights' source is pinned and verified: a hash, a "
 		.. "signature, an internal registry). A provider's model (an external) is the "
 		.. "provider's to verify.",
+	only_if = about_llms,
 	when = function(p, m)
-		if not about_llms(m) or not T.is_llm(p) or p.parent then return false end
+		if not T.is_llm(p) or p.parent then return false end
 		if has(p, "model_provenance") then return false end
 		return p.key .. " runs a model whose weights state no `model_provenance`"
 	end,

@@ -448,8 +448,9 @@ local program_requests = T.program_requests
 --                      alone: "gateway", "platform", "product" (T.program)
 --   claimed            an attribute a stack pack asks about itself for the
 --                      process's `tech` (T.claim): the rule leaves it
---   only_if(m)         false for a model the rule has nothing to say about
---                      (asked once per model, before anything else)
+--   only_if(m)         the rule's own `only_if`: false for a model the rule
+--                      has nothing to say about (the engine asks it once
+--                      per run, and then no element)
 --   applies_to(p, m)   false for a program the rule is not about; any
 --                      other value is passed on as `about`
 --   needs(p, flows, m, about)  false when those flows do not call for the
@@ -460,7 +461,7 @@ local program_requests = T.program_requests
 --                      or a function of the part that returns one)
 --   detail(p, flows, m, about)  instead of the two: the detail, or false
 local CONTROL_FIELDS = T.set { "control", "answered", "refused", "flows", "skip", "claimed",
-	"applies_to", "needs", "missing", "refusal", "detail", "only_if" }
+	"applies_to", "needs", "missing", "refusal", "detail" }
 
 local function program_control(spec)
 	local answered, refused = spec.answered, spec.refused
@@ -472,13 +473,11 @@ local function program_control(spec)
 	local which, skip, claimed = spec.flows, spec.skip or {}, spec.claimed
 	local applies_to, needs, detail = spec.applies_to, spec.needs, spec.detail
 	local missing, refusal = spec.missing, spec.refusal or spec.missing
-	local only_if = spec.only_if and T.per_model(spec.only_if)
 	local out = { applies = "process" }
 	for k, x in pairs(spec) do
 		if not CONTROL_FIELDS[k] then out[k] = x end
 	end
 	out.when = function(p, m)
-		if only_if and not only_if(m) then return false end
 		if skip[1] ~= nil then
 			local r = program(p)
 			for _, trait in ipairs(skip) do
@@ -780,7 +779,8 @@ program_control {
 		.. "`secure_cookies true` on the process.",
 	control = "secure_cookies",
 	flows = "requests",
-	applies_to = function(p, m) return has_people(m) and cookie_session(T.level0(p)) end,
+	only_if = has_people,
+	applies_to = function(p) return cookie_session(T.level0(p)) end,
 	needs = function(p, _, m) return serves_users(p, m) end,
 	missing = "keeps browser sessions in cookies and states no `secure_cookies true`",
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
@@ -836,8 +836,8 @@ stride {
 		.. "Answered by `mfa true` on the process or store (it enforces a second factor for "
 		.. "these accounts), on the flow, or on the person, or by an `auth` that is one "
 		.. "(`webauthn`, `passkey`, `totp`).",
+	only_if = has_privileged_people,
 	when = function(v, m)
-		if not has_privileged_people(m) then return false end
 		if v.inflows[1] == nil or has(v, "mfa") or (v.kind == "process" and is_gateway(v)) then
 			return false
 		end
@@ -1039,8 +1039,8 @@ stride {
 		.. "(an identity provider federating a directory) builds its own filters and is "
 		.. "skipped. Answered by "
 		.. "`parameterized true` (escaped filters through a safe API) on the flow or process.",
+	only_if = has_ldap,
 	when = function(f, m)
-		if not has_ldap(m) then return false end
 		local s, t = f.source, f.target
 		if s == nil or t == nil or s.kind ~= "process" then return false end
 		if not (is(f, "protocol", T.LDAP_PROTOCOL) or T.is_ldap(t)) then return false end
@@ -1072,8 +1072,8 @@ stride {
 		.. "object store (`tech s3`, `minio`, `filesystem`..., `kind bucket`, `file`...) when "
 		.. "its program takes requests from outside. Answered by `path_validation true` on "
 		.. "the flow or the process.",
+	only_if = has_files,
 	when = function(f, m)
-		if not has_files(m) then return false end
 		local s, t = f.source, f.target
 		if s == nil or t == nil or s.kind ~= "process" or t.kind ~= "store" then return false end
 		if not T.is_file_store(t) then return false end
@@ -1189,7 +1189,8 @@ program_control {
 	answered = csrf_safe,
 	refused = csrf_refused,
 	flows = "requests",
-	applies_to = function(p, m) return has_people(m) and cookie_session(T.level0(p)) end,
+	only_if = has_people,
+	applies_to = function(p) return cookie_session(T.level0(p)) end,
 	needs = function(p, _, m) return serves_users(p, m) end,
 	detail = function(p, _, _, session)
 		local how = session == true and tostring(T.text(p, "auth") or "cookies")
@@ -1234,7 +1235,7 @@ program_control {
 	answered = safe_deserialisation,
 	refused = unsafe_deserialisation,
 	flows = "untrusted",
-	applies_to = function(_, m) return has_serialised(m) end,
+	only_if = has_serialised,
 	detail = function(p, flows)
 		local hits = {}
 		for _, f in ipairs(flows) do
@@ -1273,7 +1274,7 @@ program_control {
 	answered = xml_safe,
 	refused = xml_unsafe,
 	flows = "untrusted",
-	applies_to = function(_, m) return has_xml(m) end,
+	only_if = has_xml,
 	detail = function(p, flows)
 		for _, f in ipairs(flows) do
 			if is(f, "format", XML) or is(f, "protocol", XML) then
@@ -1442,8 +1443,9 @@ stride {
 		.. "and `public true` flows (anonymous content). Answered "
 		.. "by `identity_propagation true` on the flow (the user's token, or an on-behalf-of "
 		.. "token exchange, travels with the call).",
+	only_if = has_people,
 	when = function(f, m)
-		if not f.crosses or not has_people(m) then return false end
+		if not f.crosses then return false end
 		local s, t = f.source, f.target
 		if s == nil or t == nil or s.kind ~= "process" or t.kind ~= "process" then return false end
 		if yes(f, "identity_propagation") or yes(f, "public") or not T.scoped(t) then

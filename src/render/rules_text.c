@@ -224,6 +224,12 @@ void tm_render_rule_explain(tm_buf *out, const tm_rule_info *info)
 	field(out, "applies to", info->applies);
 	field(out, "only when", info->only_when);
 	field(out, "not when", info->not_when);
+	if (info->only_if) {
+		tm_buf gate = TM_BUF_INIT;
+		tm_buf_printf(&gate, "the model passes a function (%s)", info->only_if);
+		field(out, "only if", tm_buf_str(&gate));
+		tm_buf_free(&gate);
+	}
 	paragraph(out, "Description", info->description);
 	if (info->likelihood || info->impact) {
 		tm_buf_puts(out, "\nScoring (OWASP Risk Rating)\n");

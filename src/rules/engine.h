@@ -79,6 +79,13 @@ typedef struct rule {
 	unsigned applies;                            /* 1u << kind, 1u << APPLIES_MODEL, ... */
 	int when, likelihood, impact;                /* registry refs; LUA_NOREF: the static factors below */
 	int when_line, likelihood_line, impact_line; /* where each is defined, for messages */
+	/* `only_if(model)`, a registry ref (LUA_NOREF: none), asked once per
+	 * run before the rule's first subject: false leaves the rule out of
+	 * the run (only_if_open), so a rule about a technology the model
+	 * never names costs no call per element. */
+	int only_if, only_if_line;
+	uint32_t only_if_run; /* the run it was last asked in */
+	bool only_if_open;
 	uint8_t likelihood_factors[TM_LF_COUNT], impact_factors[TM_IF_COUNT];
 	/* Scales the static tables name (MEASURE_* bits): the factor is the
 	 * highest of its number and those scales of the subject. */

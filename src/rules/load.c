@@ -38,6 +38,7 @@ static void drop_rule(tm_rules *rules, rule *r)
 	luaL_unref(rules->L, LUA_REGISTRYINDEX, r->when);
 	luaL_unref(rules->L, LUA_REGISTRYINDEX, r->likelihood);
 	luaL_unref(rules->L, LUA_REGISTRYINDEX, r->impact);
+	luaL_unref(rules->L, LUA_REGISTRYINDEX, r->only_if);
 }
 
 static int compare_rules_by_id(const void *a, const void *b)

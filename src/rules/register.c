@@ -18,7 +18,7 @@
 
 static const char *const rule_fields[] = {"id",          "framework", "category",   "applies", "title",
                                           "description", "when",      "likelihood", "impact",  "mitigation",
-                                          "refs",        "requires",  "unless",     "advice"};
+                                          "refs",        "requires",  "unless",     "advice",  "only_if"};
 static const char *const pack_fields[] = {"name", "version", "description"};
 static const char *const attribute_fields[] = {"name", "applies", "type", "values", "doc"};
 
@@ -743,6 +743,17 @@ static int defined_at(lua_State *L, int fallback)
 	return fallback;
 }
 
+/* Where the function at the top of the stack is defined, as messages
+ * name it ("stdlib/threatlib.lua:96": a helper may have built it). */
+static const char *function_place(lua_State *L, tm_arena *arena)
+{
+	lua_Debug ar;
+	lua_pushvalue(L, -1);
+	if (!lua_getinfo(L, ">S", &ar) || ar.linedefined <= 0)
+		return tm_arena_strdup(arena, "a function");
+	return tm_arena_printf(arena, "%s:%d", tm_rules_chunk_name(&ar), ar.linedefined);
+}
+
 /* A rule's requires or unless in words, for `threat rules ID`:
  * "tech is hono or express, and lang is python"; NULL when empty. */
 static const char *filters_text(tm_arena *arena, const rule_filter *filters, size_t count)
@@ -915,6 +926,13 @@ static bool read_rule_fields(tm_rules *rules, lua_State *L, int snap, rule *r, r
 		ok = false;
 	}
 	lua_settop(L, snap);
+	int only_if = ok ? lua_getfield(L, snap, "only_if") : LUA_TNIL;
+	if (only_if != LUA_TNIL && only_if != LUA_TFUNCTION) {
+		snprintf(error, size, "'only_if' must be a function of the model, not a %s",
+		         luaL_typename(L, -1));
+		ok = false;
+	}
+	lua_settop(L, snap);
 	ok = ok &&
 	     factor_field(L, snap, "likelihood", tm_likelihood_factor_names, TM_LF_COUNT,
 	                  r->likelihood_factors, r->likelihood_measures, &spec->likelihood_fn, error, size);
@@ -979,6 +997,13 @@ static void store_rule(tm_rules *rules, lua_State *L, int snap, rule *r, const r
 	lua_getfield(L, snap, "when");
 	r->when_line = defined_at(L, line);
 	r->when = luaL_ref(L, LUA_REGISTRYINDEX);
+	if (lua_getfield(L, snap, "only_if") == LUA_TFUNCTION) {
+		r->only_if_line = defined_at(L, line);
+		r->info.only_if = function_place(L, arena);
+		r->only_if = luaL_ref(L, LUA_REGISTRYINDEX);
+	} else {
+		lua_pop(L, 1);
+	}
 	if (spec->likelihood_fn) {
 		lua_getfield(L, snap, "likelihood");
 		r->likelihood_line = defined_at(L, line);
@@ -1014,8 +1039,11 @@ static int lua_rule(lua_State *L)
 	int line;
 	caller_place(L, 1, short_src, &file, &line);
 	char error[300] = "";
-	rule r = {
-	    .when = LUA_NOREF, .likelihood = LUA_NOREF, .impact = LUA_NOREF, .pack = (size_t)rules->loading};
+	rule r = {.when = LUA_NOREF,
+	          .likelihood = LUA_NOREF,
+	          .impact = LUA_NOREF,
+	          .only_if = LUA_NOREF,
+	          .pack = (size_t)rules->loading};
 	r.info.line = line;
 	r.info.file = tm_arena_strdup(rules->arena, file);
 

@@ -575,6 +575,34 @@ bool tm_rules_considers(const tm_rules *rules, const tm_element *el, const char 
 	return false;
 }
 
+/* Whether the rule takes part in this run: its `only_if(model)`, asked
+ * the first time (on this engine, in this run). The gate is shut before
+ * the call, so an only_if that raises is reported once and leaves the
+ * rule out of the run. */
+static bool only_if_open(lua_State *L, rule_run *run, rule *r, int model)
+{
+	if (r->only_if == LUA_NOREF)
+		return true;
+	if (r->only_if_run == run->id)
+		return r->only_if_open;
+	tm_rules *rules = run->rules;
+	r->only_if_run = run->id;
+	r->only_if_open = false;
+	run->line = r->only_if_line;
+	rules->ticks = 0;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, r->only_if);
+	lua_pushvalue(L, model);
+	lua_call(L, 1, 1);
+	tm_rules_call_done(rules);
+	if (rules->tripped) {
+		lua_pushstring(L, rules->trip_msg);
+		lua_error(L);
+	}
+	r->only_if_open = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return r->only_if_open;
+}
+
 /* Calls one rule on one subject (at view); raises on an error. */
 static void evaluate(lua_State *L, rule_run *run, rule *r, int view, int model, const tm_element *el,
                      const char *key, const char *file, uint32_t line)
@@ -720,7 +748,8 @@ static int run_batch(lua_State *L)
 				pass = run->mode != RUN_FINDINGS ||
 				       finding_filters_pass(r, &run->out->items[run->item]);
 			}
-			if (r->disabled || !pass || rules->packs[r->pack].over_findings)
+			if (r->disabled || !pass || rules->packs[r->pack].over_findings ||
+			    !only_if_open(L, run, r, model))
 				continue;
 			if (!rules->profile) {
 				evaluate(L, run, r, view, model, el, key, file, line);

@@ -592,6 +592,41 @@ static void test_rule_errors(void **state)
 	result_free(&r);
 }
 
+/* only_if(model) is asked once per run: false leaves the rule out (its
+ * `when` is never called), true lets it run as usual; one that raises is
+ * reported once, and one that is not a function is refused. */
+static void test_only_if(void **state)
+{
+	(void)state;
+	write_file("g.lua", "local asked = 0\n"
+	                    "rule { id = \"G-1\", category = \"tampering\", applies = \"process\", title = \"off\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  only_if = function(m) return m.states(\"nosuch\") end,\n"
+	                    "  when = function(v) error(\"asked of \" .. v.key) end }\n"
+	                    "rule { id = \"G-2\", category = \"tampering\", applies = \"process\", title = \"on\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  only_if = function(m) asked = asked + 1; return m.states(\"tech\") end,\n"
+	                    "  when = function(v) return \"asked \" .. asked .. \" time(s)\" end }\n"
+	                    "rule { id = \"G-3\", category = \"tampering\", applies = \"process\", title = \"raises\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  only_if = function(m) return m.nosuch.x end,\n"
+	                    "  when = function(v) return true end }\n"
+	                    "rule { id = \"G-4\", category = \"tampering\", applies = \"process\", title = \"bad\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  only_if = true, when = function(v) return true end }\n");
+	result r;
+	run_model(&r, "use \"g\"\nprocess a { tech x }\nprocess b\nprocess c\n");
+	assert_messages(&r, "error: DIR/g.lua:14: rule G-4: 'only_if' must be a function of the model, not a "
+	                    "boolean\n"
+	                    "error: DIR/g.lua:12: rule G-3 on a: attempt to index a nil value (field 'nosuch')\n"
+	                    "2 errors\n");
+	assert_int_equal(count_rule(&r, "G-1"), 0);
+	assert_int_equal(count_rule(&r, "G-2"), 3);
+	assert_string_equal(finding(&r, "G-2@c")->detail, "asked 1 time(s)");
+	assert_int_equal(count_rule(&r, "G-3"), 0);
+	result_free(&r);
+}
+
 static void test_budgets(void **state)
 {
 	(void)state;
@@ -1751,6 +1786,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_model_states, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_only_if, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sandbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_require, setup, teardown),
