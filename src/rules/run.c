@@ -179,15 +179,16 @@ static void copy_rule_strings(rule_run *run, rule *r)
 }
 
 /* Calls a rule's function (registry ref) on the subject and the model,
- * leaving its result; with a fresh instruction budget that a pcall
- * inside it cannot have swallowed. */
+ * or on the model alone when view is 0, leaving its result; with a fresh
+ * instruction budget that a pcall inside it cannot have swallowed. */
 static void call_rule_function(lua_State *L, tm_rules *rules, int ref, int view, int model)
 {
 	rules->ticks = 0;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-	lua_pushvalue(L, view);
+	if (view)
+		lua_pushvalue(L, view);
 	lua_pushvalue(L, model);
-	lua_call(L, 2, 1);
+	lua_call(L, view ? 2 : 1, 1);
 	tm_rules_call_done(rules);
 	if (rules->tripped) {
 		lua_pushstring(L, rules->trip_msg);
@@ -585,19 +586,10 @@ static bool only_if_open(lua_State *L, rule_run *run, rule *r, int model)
 		return true;
 	if (r->only_if_run == run->id)
 		return r->only_if_open;
-	tm_rules *rules = run->rules;
 	r->only_if_run = run->id;
 	r->only_if_open = false;
 	run->line = r->only_if_line;
-	rules->ticks = 0;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, r->only_if);
-	lua_pushvalue(L, model);
-	lua_call(L, 1, 1);
-	tm_rules_call_done(rules);
-	if (rules->tripped) {
-		lua_pushstring(L, rules->trip_msg);
-		lua_error(L);
-	}
+	call_rule_function(L, run->rules, r->only_if, 0, model);
 	r->only_if_open = lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	return r->only_if_open;
