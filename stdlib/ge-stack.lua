@@ -46,7 +46,10 @@
 -- guard authentication, authorisation or the data, INFO (Low x Low) for
 -- the rest.
 
-local T = require "threatlib"
+-- Locals, not reads through the module's read-only proxy and the pack's
+-- environment: the rules call these millions of times on a large model.
+local T = require("threatlib").copy()
+local type, ipairs, pairs, tostring, setmetatable = type, ipairs, pairs, tostring, setmetatable
 
 pack {
 	name = "ge-stack",
@@ -121,6 +124,8 @@ local PARTIAL = T.set { "partial", "partly", "some", "incomplete", "mixed", "opt
 local function setting(v, name, want)
 	local x = T.value(v, name)
 	if x == nil then return "unstated" end
+	-- Most settings are stated `true` or `false`: no word to look up.
+	if type(x) == "boolean" then return x == want and "good" or "bad" end
 	if T.is(v, name, PARTIAL) then return "bad" end
 	local on = T.yes(v, name)
 	if on == want then return "good" end

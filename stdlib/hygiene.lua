@@ -13,7 +13,10 @@
 --      or mitigation                                          -> MEDIUM
 --   1  an incomplete diagram or schedule                      -> LOW
 
-local T = require "threatlib"
+-- Locals, not reads through the module's read-only proxy and the pack's
+-- environment: the rules call these millions of times on a large model.
+local T = require("threatlib").copy()
+local type, ipairs, pairs, tostring, setmetatable = type, ipairs, pairs, tostring, setmetatable
 
 pack {
 	name = "hygiene",

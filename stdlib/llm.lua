@@ -39,11 +39,14 @@
 -- exposure of the prompt's sender (or the agent, the consumer, the store),
 -- confidentiality from the data the prompt or the element carries.
 
-local T = require "threatlib"
+-- Locals, not reads through the module's read-only proxy and the pack's
+-- environment: the rules call these millions of times on a large model.
+local T = require("threatlib").copy()
+local type, ipairs, pairs, tostring, setmetatable = type, ipairs, pairs, tostring, setmetatable
 
 local yes, has, is, level0 = T.yes, T.has, T.is, T.level0
 local is_response, in_process = T.is_response, T.in_process
-local ipairs, concat = ipairs, table.concat
+local concat = table.concat
 
 pack {
 	name = "llm",

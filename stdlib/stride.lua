@@ -42,12 +42,15 @@
 -- shape of their own (transport, injection, spoofing across boundaries,
 -- runtimes) keep their `when`.
 
-local T = require "threatlib"
+-- Locals, not reads through the module's read-only proxy and the pack's
+-- environment: the rules call these millions of times on a large model.
+local T = require("threatlib").copy()
+local type, ipairs, pairs, tostring, setmetatable = type, ipairs, pairs, tostring, setmetatable
 
 local yes, has, is, parent = T.yes, T.has, T.is, T.parent
 local in_process, is_response, untrusted_input = T.in_process, T.is_response, T.untrusted_input
 local is_gateway, is_platform = T.is_gateway, T.is_platform
-local concat, ipairs = table.concat, ipairs
+local concat = table.concat
 
 pack {
 	name = "stride",

@@ -964,6 +964,30 @@ static void test_threatlib_list(void **state)
 	result_free(&r);
 }
 
+/* T.copy(): a plain table of threatlib's fields that the pack may change
+ * without changing what another pack's `require` gives. */
+static void test_threatlib_copy(void **state)
+{
+	(void)state;
+	setenv("THREAT_STDLIB", "stdlib", 1); /* threatlib, from the source tree */
+	write_file("mine.lua", "local T = require(\"threatlib\").copy()\n"
+	                       "T.yes = function() return \"mine\" end\n"
+	                       "rule { id = \"C-1\", category = \"check\", applies = \"process\",\n"
+	                       "  title = \"copy\", likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                       "  when = function(v) return tostring(T.yes(v, \"tls\")) .. \" \" .. tostring(T.no(v, \"tls\"))\n"
+	                       "    .. \" \" .. tostring(getmetatable(T)) end }\n");
+	write_file("theirs.lua", "local T = require \"threatlib\"\n"
+	                         "rule { id = \"C-2\", category = \"check\", applies = \"process\",\n"
+	                         "  title = \"shared\", likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                         "  when = function(v) return tostring(T.yes(v, \"tls\")) end }\n");
+	result r;
+	run_model(&r, "use \"mine\"\nuse \"theirs\"\nprocess a { tls false }\n");
+	assert_string_equal(r.messages, "");
+	assert_string_equal(finding(&r, "C-1@a")->detail, "mine true nil");
+	assert_string_equal(finding(&r, "C-2@a")->detail, "false");
+	result_free(&r);
+}
+
 /* The deprecated forms still work, each reported once per pack and form at
  * the pack's own line, even when threatlib is what reads the global. */
 static void test_deprecations(void **state)
@@ -1804,6 +1828,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_detail, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_threatlib_list, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_threatlib_copy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deprecations, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
