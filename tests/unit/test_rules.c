@@ -939,7 +939,8 @@ static void test_phase2(void **state)
 }
 
 /* T.list: a list as it is, one value as a list of it, nothing as the
- * empty list. */
+ * empty list. T.copy(): a plain table of threatlib's fields, which a pack
+ * may change without changing what another pack's `require` gives. */
 static void test_threatlib_list(void **state)
 {
 	(void)state;
@@ -949,42 +950,26 @@ static void test_threatlib_list(void **state)
 	                        "  title = \"lists\", likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
 	                        "  when = function(v)\n"
 	                        "    local x = T.list(v, \"registries\")\n"
-	                        "    local out = { tostring(#x) }\n"
-	                        "    for i, w in ipairs(x) do out[i + 1] = tostring(w) end\n"
+	                        "    local out = { tostring(#x), tostring(T.yes(v, \"tls\")) }\n"
+	                        "    for _, w in ipairs(x) do out[#out + 1] = tostring(w) end\n"
 	                        "    return table.concat(out, \" \") end }\n");
+	write_file("mine.lua", "local T = require(\"threatlib\").copy()\n"
+	                       "T.yes = function() return \"mine\" end\n"
+	                       "rule { id = \"C-1\", category = \"check\", applies = \"process\", title = \"copy\",\n"
+	                       "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function(v)\n"
+	                       "    return T.yes(v) .. \" \" .. tostring(T.no(v, \"tls\")) .. \" \" .. tostring(getmetatable(T))\n"
+	                       "  end }\n");
 	result r;
-	run_model(&r, "use \"lists\"\nprocess a { registries [\"ghcr.io/acme\", harbor] }\n"
+	run_model(&r, "use \"mine\"\nuse \"lists\"\n"
+	              "process a { registries [\"ghcr.io/acme\", harbor]  tls false }\n"
 	              "process b { registries \"docker.io\" }\nprocess c\nprocess d { registries [] }\n");
 	assert_int_equal(r.load, TM_OK);
 	assert_int_equal(r.run, TM_OK);
-	assert_string_equal(finding(&r, "L-1@a")->detail, "2 ghcr.io/acme harbor");
-	assert_string_equal(finding(&r, "L-1@b")->detail, "1 docker.io");
-	assert_string_equal(finding(&r, "L-1@c")->detail, "0");
-	assert_string_equal(finding(&r, "L-1@d")->detail, "0");
-	result_free(&r);
-}
-
-/* T.copy(): a plain table of threatlib's fields that the pack may change
- * without changing what another pack's `require` gives. */
-static void test_threatlib_copy(void **state)
-{
-	(void)state;
-	setenv("THREAT_STDLIB", "stdlib", 1); /* threatlib, from the source tree */
-	write_file("mine.lua", "local T = require(\"threatlib\").copy()\n"
-	                       "T.yes = function() return \"mine\" end\n"
-	                       "rule { id = \"C-1\", category = \"check\", applies = \"process\",\n"
-	                       "  title = \"copy\", likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
-	                       "  when = function(v) return tostring(T.yes(v, \"tls\")) .. \" \" .. tostring(T.no(v, \"tls\"))\n"
-	                       "    .. \" \" .. tostring(getmetatable(T)) end }\n");
-	write_file("theirs.lua", "local T = require \"threatlib\"\n"
-	                         "rule { id = \"C-2\", category = \"check\", applies = \"process\",\n"
-	                         "  title = \"shared\", likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
-	                         "  when = function(v) return tostring(T.yes(v, \"tls\")) end }\n");
-	result r;
-	run_model(&r, "use \"mine\"\nuse \"theirs\"\nprocess a { tls false }\n");
-	assert_string_equal(r.messages, "");
+	assert_string_equal(finding(&r, "L-1@a")->detail, "2 false ghcr.io/acme harbor");
+	assert_string_equal(finding(&r, "L-1@b")->detail, "1 false docker.io");
+	assert_string_equal(finding(&r, "L-1@c")->detail, "0 false");
+	assert_string_equal(finding(&r, "L-1@d")->detail, "0 false");
 	assert_string_equal(finding(&r, "C-1@a")->detail, "mine true nil");
-	assert_string_equal(finding(&r, "C-2@a")->detail, "false");
 	result_free(&r);
 }
 
@@ -1828,7 +1813,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_detail, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_threatlib_list, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_threatlib_copy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deprecations, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
