@@ -102,10 +102,11 @@ deps:
 ifeq ($(SANITIZE),thread)
 # Races need threads: every golden case on two rule engines, the engine
 # suite (one engine against two and three), and the unit tests whose
-# large cases take the threaded paths of the findings' sort and the text
-# report (the others start no threads, and the budget cases of test_rules
-# run their loops for longer than their limit under ThreadSanitizer).
-TSAN_UNITS := test_risk test_out
+# large cases take the threaded paths of the findings' sort, the text
+# report and the arena's prefaulting (the others start no threads, and
+# the budget cases of test_rules run their loops for longer than their
+# limit under ThreadSanitizer).
+TSAN_UNITS := test_risk test_out test_model
 test: deps
 	@$(MAKE) --no-print-directory build $(TSAN_UNITS:%=$(BUILD)/tests/%)
 	@THREAT_JOBS=2 ENGINES_SLOW_BUILD=1 TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp" \

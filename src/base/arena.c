@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/pages.h"
+#include "base/task.h"
 #include "base/xalloc.h"
 
 /* Structures need pointer alignment; strings need none, so they pack
@@ -15,7 +16,16 @@
  * up to CHUNK_MAX, so a small model takes little and a large one few
  * chunks; chunks of a huge page or more come from tm_pages_map. Every
  * chunk starts zero-filled and no byte is handed out twice, so
- * tm_arena_alloc needs no memset. */
+ * tm_arena_alloc needs no memset.
+ *
+ * The kernel zeroes a page when it is first written, and for the huge
+ * pages of a large arena that can be most of the cost of filling it
+ * (with the time it may spend compacting memory to find them). So an
+ * arena asked to (tm_arena_prefault), once it takes chunks of CHUNK_MAX,
+ * has the next one mapped and written to on another thread (the spare)
+ * while it fills the current one: a model's parse and resolve, which run
+ * on one thread while the other cores idle, find their pages already
+ * there. An arena holds at most one spare, unused when it is freed. */
 enum { CHUNK_MIN = 64 * 1024, CHUNK_MAX = 4 * 1024 * 1024, ALIGN = 8 };
 
 typedef struct chunk {
@@ -28,8 +38,12 @@ typedef struct chunk {
 struct tm_arena {
 	chunk *head;
 	size_t used;
-	size_t next_size;  /* of the next ordinary chunk */
-	uint32_t sequence; /* the number tm_arena_next_number gives next */
+	size_t next_size;   /* of the next ordinary chunk */
+	tm_task spare_task; /* maps and faults in the spare while started */
+	void *spare;        /* CHUNK_MAX bytes from tm_pages_map, or NULL */
+	bool spare_pending; /* spare_task started and not yet waited for */
+	bool prefault;      /* tm_arena_prefault: make a spare for each new large chunk */
+	uint32_t sequence;  /* the number tm_arena_next_number gives next */
 	void **adopted;
 	size_t nadopted, capadopted;
 #ifdef TM_ARENA_DEBUG
@@ -37,6 +51,36 @@ struct tm_arena {
 	size_t nblocks, capblocks;
 #endif
 };
+
+#ifndef TM_ARENA_DEBUG
+/* Runs on the spare's thread: no byte of it is visible to the arena's
+ * thread before tm_task_wait. */
+static void make_spare(void *arg)
+{
+	tm_arena *arena = arg;
+	char *pages = tm_pages_map(CHUNK_MAX);
+	for (size_t at = 0; pages && at < CHUNK_MAX; at += TM_SMALL_PAGE)
+		((volatile char *)pages)[at] = 0;
+	arena->spare = pages;
+}
+#endif
+
+/* The spare, once its thread is done with it; NULL when none. */
+static void *take_spare(tm_arena *arena)
+{
+	if (arena->spare_pending) {
+		tm_task_wait(&arena->spare_task);
+		arena->spare_pending = false;
+	}
+	void *pages = arena->spare;
+	arena->spare = NULL;
+	return pages;
+}
+
+static void drop_spare(tm_arena *arena)
+{
+	tm_pages_unmap(take_spare(arena), CHUNK_MAX);
+}
 
 tm_arena *tm_arena_new(void)
 {
@@ -47,6 +91,7 @@ void tm_arena_free(tm_arena *arena)
 {
 	if (!arena)
 		return;
+	drop_spare(arena);
 	for (chunk *c = arena->head, *next; c; c = next) {
 		next = c->next;
 		if (c->mapped)
@@ -66,11 +111,22 @@ void tm_arena_free(tm_arena *arena)
 }
 
 #ifndef TM_ARENA_DEBUG
-static chunk *new_chunk(size_t payload)
+static chunk *new_chunk(tm_arena *arena, size_t payload)
 {
 	chunk *c = NULL;
 	size_t total = sizeof(chunk) + payload;
-	if (total >= TM_HUGE_PAGE) {
+	if (total == CHUNK_MAX) {
+		c = take_spare(arena);
+		if (arena->prefault) {
+			arena->spare_pending = true;
+			tm_task_start(&arena->spare_task, make_spare, arena);
+		}
+		if (c) {
+			c->mapped = CHUNK_MAX;
+			payload = CHUNK_MAX - sizeof(chunk);
+		}
+	}
+	if (!c && total >= TM_HUGE_PAGE) {
 		size_t mapped = (total + TM_SMALL_PAGE - 1) & ~(TM_SMALL_PAGE - 1);
 		c = tm_pages_map(mapped);
 		if (c) {
@@ -113,7 +169,7 @@ static void *bump(tm_arena *arena, size_t size, size_t align)
 		size_t want = large ? size : ordinary - sizeof(chunk);
 		if (!large && ordinary < CHUNK_MAX)
 			arena->next_size = ordinary * 2;
-		chunk *fresh = new_chunk(want);
+		chunk *fresh = new_chunk(arena, want);
 		/* Large requests get a chunk of their own behind the current one,
 		 * so the current chunk's free space is not wasted. */
 		if (c && large) {
@@ -136,6 +192,7 @@ void tm_arena_absorb(tm_arena *arena, tm_arena *other)
 {
 	if (!other)
 		return;
+	drop_spare(other);
 	/* Behind the current chunk, whose free space stays in use. */
 	if (other->head) {
 		chunk *last = other->head;
@@ -198,6 +255,11 @@ char *tm_arena_printf(tm_arena *arena, const char *fmt, ...)
 	vsnprintf(out, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return out;
+}
+
+void tm_arena_prefault(tm_arena *arena, bool on)
+{
+	arena->prefault = on;
 }
 
 void tm_arena_adopt(tm_arena *arena, void *block)

@@ -4,6 +4,7 @@
 #ifndef TM_BASE_ARENA_H
 #define TM_BASE_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,10 @@ void *tm_arena_memdup(tm_arena *arena, const void *mem, size_t size);
 char *tm_arena_strndup(tm_arena *arena, const char *text, size_t len);
 char *tm_arena_strdup(tm_arena *arena, const char *text);
 char *tm_arena_printf(tm_arena *arena, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* While on, the arena's next large chunk is faulted in on another thread
+ * as it fills the current one: for an arena filled on one thread while
+ * the machine's other cores are idle (a model's parse and resolve). */
+void tm_arena_prefault(tm_arena *arena, bool on);
 /* Makes the arena own a block from malloc: it is freed with the arena.
  * (A large file read into memory is kept, not copied.) */
 void tm_arena_adopt(tm_arena *arena, void *block);

@@ -341,6 +341,8 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, const
 	*out = NULL;
 	size_t errors = diags->errors;
 	tm_model *model = new_model();
+	/* Parse and resolve fill the arena on this thread alone. */
+	tm_arena_prefault(model->arena, true);
 	loader l = {.model = model,
 	            .diags = diags,
 	            .seen = tm_strmap_new(16),
@@ -380,6 +382,7 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, const
 	/* Syntax errors first; the statements after them are resolved too
 	 * when what the broken ones declared is known (doc/language.md,
 	 * "Errors"). */
+	tm_arena_prefault(model->arena, false);
 	if (!any_unsound(model))
 		tm_model_resolve(model, diags);
 	*out = model;

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "base/arena.h"
 #include "base/buf.h"
 #include "base/date.h"
 #include "model/model.h"
@@ -117,6 +118,38 @@ static void test_element_size(void **state)
 	if (sizeof(void *) != 8)
 		skip();
 	assert_int_equal(sizeof(tm_element), 176);
+}
+
+/* An arena that prefaults (the model's, while it is parsed) hands out
+ * zeroed memory from chunks another thread faulted in, and still does
+ * once it stops; a spare left over is freed with the arena (valgrind and
+ * the sanitizers watch the threads and the pages). */
+static void test_arena_prefault(void **state)
+{
+	(void)state;
+	tm_arena *arena = tm_arena_new();
+	tm_arena_prefault(arena, true);
+	enum { BLOCKS = 4000, SIZE = 10000 };
+	unsigned char *blocks[BLOCKS];
+	for (size_t i = 0; i < BLOCKS; i++) {
+		if (i == BLOCKS / 2)
+			tm_arena_prefault(arena, false);
+		blocks[i] = tm_arena_alloc(arena, SIZE);
+		for (size_t b = 0; b < SIZE; b += 997)
+			assert_int_equal(blocks[i][b], 0);
+		memset(blocks[i], (int)(i % 251) + 1, SIZE);
+	}
+	for (size_t i = 0; i < BLOCKS; i++)
+		for (size_t b = 0; b < SIZE; b += 997)
+			assert_int_equal(blocks[i][b], (int)(i % 251) + 1);
+	assert_true(tm_arena_used(arena) >= (size_t)BLOCKS * SIZE);
+	tm_arena_free(arena);
+	/* A spare made, then never used. */
+	arena = tm_arena_new();
+	tm_arena_prefault(arena, true);
+	for (size_t i = 0; i < 600; i++)
+		tm_arena_alloc(arena, SIZE);
+	tm_arena_free(arena);
 }
 
 static void test_names(void **state)
@@ -1131,6 +1164,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_element_size),
+	    cmocka_unit_test(test_arena_prefault),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_history),
 	    cmocka_unit_test(test_meta_and_elements),
