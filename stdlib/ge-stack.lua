@@ -157,9 +157,8 @@ local UNSTATED, GOOD = {}, {}
 local function setting_rules(stack, spec)
 	local id = string.format("%s-%02d", stack.prefix, spec.n)
 	local check_id = string.format("%s-%02d", stack.prefix, spec.n + 10)
-	local verdicts, n = stack.verdicts, spec.n
+	local verdicts, cache, n = stack.verdicts, stack.verdict_cache, spec.n
 	local attr = spec.attr
-	local function verdict(v) return verdicts(v)[n] end
 	-- Most models use few of the stack's technologies: the rules of a
 	-- `tech` the model never names are left out of the run (`only_if`).
 	local in_model = stack.in_model
@@ -183,7 +182,7 @@ local function setting_rules(stack, spec)
 		requires = not spec.parts and requires or nil,
 		only_if = in_model,
 		when = function(v)
-			local r = verdict(v)
+			local r = (cache[v] or verdicts(v))[n]
 			if r == false or r == UNSTATED or r == GOOD then return false end
 			return r
 		end,
@@ -204,7 +203,7 @@ local function setting_rules(stack, spec)
 		requires = requires,
 		only_if = in_model,
 		when = function(v)
-			if verdict(v) ~= UNSTATED then return false end
+			if (cache[v] or verdicts(v))[n] ~= UNSTATED then return false end
 			local named = stack.named
 			if type(named) == "function" then named = named(v) end
 			return stack.subject(v).key .. " (" .. named .. ") states no `" .. attr .. "`"
@@ -253,12 +252,16 @@ end
 -- threat for: a route group that states `auth none` under an app with
 -- `auth jwt` raises the threat on the route group. Parts are never asked
 -- the open questions: the program answers for them.
+--
+-- Returns the function and its cache (weak keys, as T.memo's), which the
+-- rules read first: each of a stack's rules asks about every element.
 local NOT_ASKED = setmetatable({}, { __index = function() return false end })
 local function stack_verdicts(stack)
 	local members = stack.members or stack_members(stack.tech)
 	local subject = stack.subject
+	local cache = setmetatable({}, { __mode = "k" })
 	local verdicts
-	verdicts = T.memo(function(x)
+	local function compute(x)
 		local role = members(x)
 		if not role then return NOT_ASKED end
 		local v = subject(x)
@@ -286,8 +289,16 @@ local function stack_verdicts(stack)
 			end
 		end
 		return out
-	end)
-	return verdicts
+	end
+	verdicts = function(x)
+		local r = cache[x]
+		if r == nil then
+			r = compute(x)
+			cache[x] = r
+		end
+		return r
+	end
+	return verdicts, cache
 end
 
 local function identity(v) return v end
@@ -307,7 +318,7 @@ local function add(stack, spec)
 			stack.named = "tech " .. stack.name
 		end
 		stack.subject = stack.subject or identity
-		stack.verdicts = stack_verdicts(stack)
+		stack.verdicts, stack.verdict_cache = stack_verdicts(stack)
 	end
 	stack.settings[#stack.settings + 1] = spec
 	setting_rules(stack, spec)

@@ -82,15 +82,17 @@ end
 
 -- Caches a function of one view for the rest of the run. Views are built
 -- once per run, so the view itself is the key; the keys are weak, so a
--- cache never keeps a view alive past its run. Arguments after the view
--- (the model view, which is the same for the whole run) are passed on to
--- the first call. Results are shared: callers must not modify them.
+-- cache never keeps a view alive past its run. One argument after the
+-- view (the model view, which is the same for the whole run) is passed on
+-- to the first call; no more, as a function of a fixed number of
+-- arguments is quicker to call. Results are shared: callers must not
+-- modify them.
 local function memo(fn)
 	local cache = setmetatable({}, { __mode = "k" })
-	return function(v, ...)
+	return function(v, m)
 		local r = cache[v]
 		if r == nil then
-			r = fn(v, ...)
+			r = fn(v, m)
 			cache[v] = r
 		end
 		return r
