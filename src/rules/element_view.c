@@ -342,6 +342,43 @@ static int list_pairs(lua_State *L)
 	return tm_rules_pairs_with(L, list_next);
 }
 
+/* ipairs' step over a view list: the item straight from the list's
+ * table. */
+static int list_ipairs_step(lua_State *L)
+{
+	lua_Integer i = luaL_checkinteger(L, 2) + 1;
+	lua_getiuservalue(L, 1, 1);
+	if (lua_rawgeti(L, -1, i) == LUA_TNIL)
+		return 1;
+	lua_pushinteger(L, i);
+	lua_insert(L, -2);
+	return 2;
+}
+
+/* ipairs' step over anything else, as Lua's own: through __index. */
+static int ipairs_step(lua_State *L)
+{
+	lua_Integer i = luaL_checkinteger(L, 2) + 1;
+	lua_pushinteger(L, i);
+	return lua_geti(L, 1, i) == LUA_TNIL ? 1 : 2;
+}
+
+/* The packs' ipairs: Lua's, except that a view list (upvalue 1 is the
+ * lists' metatable) is walked without its __index, one C call a step
+ * instead of two; rules walk inflows, outflows and children of every
+ * element. */
+static int views_ipairs(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	bool list = lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1) &&
+	            lua_rawequal(L, -1, lua_upvalueindex(1));
+	lua_settop(L, 1);
+	lua_pushcfunction(L, list ? list_ipairs_step : ipairs_step);
+	lua_insert(L, 1);
+	lua_pushinteger(L, 0);
+	return 3;
+}
+
 static void push_view_list(lua_State *L, tm_rules *rules, tm_element *const *elements, size_t count)
 {
 	if (count == 0) {
@@ -786,6 +823,11 @@ void tm_rules_element_views_open(tm_rules *rules)
 	                                        {"__newindex", tm_rules_readonly_newindex},
 	                                        {NULL, NULL}};
 	tm_rules_push_userdata_mt(L, list_methods, "view list");
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->shared);
+	lua_pushvalue(L, -2);
+	lua_pushcclosure(L, views_ipairs, 1);
+	lua_setfield(L, -2, "ipairs");
+	lua_pop(L, 1);
 	rules->list_mt = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_newuserdatauv(L, 0, 1);
 	lua_newtable(L);

@@ -627,6 +627,34 @@ static void test_only_if(void **state)
 	result_free(&r);
 }
 
+/* ipairs walks a view list from its own table, and anything else as Lua
+ * does: a shared module's read-only list, a table whose items come from
+ * __index; a missing argument is the usual error. */
+static void test_ipairs(void **state)
+{
+	(void)state;
+	write_file("shared_list.lua", "return { \"a\", \"b\" }\n");
+	write_file("walk.lua", "local items = require \"shared_list\"\n"
+	                       "local lazy = setmetatable({}, { __index = function(_, i) if i < 4 then return i * 10 end end })\n"
+	                       "local function walk(list)\n"
+	                       "  local out = {}\n"
+	                       "  for i, x in ipairs(list) do out[#out + 1] = i .. \"=\" .. tostring(type(x) == \"userdata\" and x.key or x) end\n"
+	                       "  return table.concat(out, \",\")\n"
+	                       "end\n"
+	                       "rule { id = \"W-1\", category = \"check\", applies = \"process\", title = \"walk\",\n"
+	                       "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function(v)\n"
+	                       "    local ok, err = pcall(ipairs)\n"
+	                       "    return walk(v.inflows) .. \" \" .. walk(v.children) .. \" \" .. walk(items) .. \" \"\n"
+	                       "      .. walk(lazy) .. \" \" .. err:gsub(\"^[^:]*:%d+: \", \"\")\n"
+	                       "  end }\n");
+	result r;
+	run_model(&r, "use \"walk\"\nexternal u\nprocess p { process q }\nflow u -> p\nflow u -> p.q\n");
+	assert_string_equal(r.messages, "");
+	assert_string_equal(finding(&r, "W-1@p")->detail,
+	                    "1=u->p 1=p.q 1=a,2=b 1=10,2=20,3=30 bad argument #1 to 'ipairs' (value expected)");
+	result_free(&r);
+}
+
 static void test_budgets(void **state)
 {
 	(void)state;
@@ -1796,6 +1824,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_readonly_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_only_if, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ipairs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sandbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_require, setup, teardown),
