@@ -16,7 +16,7 @@
 -- Locals, not reads through the module's read-only proxy and the pack's
 -- environment: the rules call these millions of times on a large model.
 local T = require("threatlib").copy()
-local type, ipairs, pairs, tostring, setmetatable = type, ipairs, pairs, tostring, setmetatable
+local type, ipairs, pairs, tostring = type, ipairs, pairs, tostring
 
 pack {
 	name = "hygiene",

@@ -42,7 +42,7 @@
 -- Locals, not reads through the module's read-only proxy and the pack's
 -- environment: the rules call these millions of times on a large model.
 local T = require("threatlib").copy()
-local type, ipairs, pairs, tostring, setmetatable = type, ipairs, pairs, tostring, setmetatable
+local type, ipairs, pairs = type, ipairs, pairs
 
 local yes, has, is, level0 = T.yes, T.has, T.is, T.level0
 local is_response, in_process = T.is_response, T.in_process

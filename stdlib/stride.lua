@@ -45,7 +45,7 @@
 -- Locals, not reads through the module's read-only proxy and the pack's
 -- environment: the rules call these millions of times on a large model.
 local T = require("threatlib").copy()
-local type, ipairs, pairs, tostring, setmetatable = type, ipairs, pairs, tostring, setmetatable
+local type, ipairs, pairs, tostring = type, ipairs, pairs, tostring
 
 local yes, has, is, parent = T.yes, T.has, T.is, T.parent
 local in_process, is_response, untrusted_input = T.in_process, T.is_response, T.untrusted_input

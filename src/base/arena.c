@@ -23,9 +23,10 @@
  * (with the time it may spend compacting memory to find them). So an
  * arena asked to (tm_arena_prefault), once it takes chunks of CHUNK_MAX,
  * has the next one mapped and written to on another thread (the spare)
- * while it fills the current one: a model's parse and resolve, which run
- * on one thread while the other cores idle, find their pages already
- * there. An arena holds at most one spare, unused when it is freed. */
+ * while it fills the current one: a model's parse, which runs on one
+ * thread while the other cores idle, finds its pages already there. An
+ * arena holds at most one spare: the next large chunk takes it, prefault
+ * on or not, and it is unmapped unused if the arena is freed first. */
 enum { CHUNK_MIN = 64 * 1024, CHUNK_MAX = 4 * 1024 * 1024, ALIGN = 8 };
 
 typedef struct chunk {

@@ -23,7 +23,7 @@ char *tm_arena_strdup(tm_arena *arena, const char *text);
 char *tm_arena_printf(tm_arena *arena, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* While on, the arena's next large chunk is faulted in on another thread
  * as it fills the current one: for an arena filled on one thread while
- * the machine's other cores are idle (a model's parse and resolve). */
+ * the machine's other cores are idle (a model's parse). */
 void tm_arena_prefault(tm_arena *arena, bool on);
 /* Makes the arena own a block from malloc: it is freed with the arena.
  * (A large file read into memory is kept, not copied.) */

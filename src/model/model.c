@@ -341,7 +341,7 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, const
 	*out = NULL;
 	size_t errors = diags->errors;
 	tm_model *model = new_model();
-	/* Parse and resolve fill the arena on this thread alone. */
+	/* The files are parsed on this thread alone, the other cores idle. */
 	tm_arena_prefault(model->arena, true);
 	loader l = {.model = model,
 	            .diags = diags,
@@ -379,10 +379,11 @@ int tm_model_load(tm_model **out, const char *const *paths, size_t npaths, const
 		tm_model_free(model);
 		return io_failed ? TM_ERR_IO : TM_ERR_USAGE;
 	}
+	/* A spare chunk left is the resolver's first: no more after it. */
+	tm_arena_prefault(model->arena, false);
 	/* Syntax errors first; the statements after them are resolved too
 	 * when what the broken ones declared is known (doc/language.md,
 	 * "Errors"). */
-	tm_arena_prefault(model->arena, false);
 	if (!any_unsound(model))
 		tm_model_resolve(model, diags);
 	*out = model;

@@ -20,7 +20,7 @@ typedef struct tm_rule_info {
 	const char *applies; /* as written: "flow", or "process, store" for a list */
 	/* `requires` and `unless` in words ("tech is hono or express"), or NULL */
 	const char *only_when, *not_when;
-	/* where `only_if` is defined ("stdlib/llm.lua:99"), or NULL */
+	/* where `only_if` is defined, "file:line", or NULL */
 	const char *only_if;
 	/* The factors in words ("skill 2, opportunity from exposure"), or
 	 * where the function that computes them is defined */

@@ -580,7 +580,7 @@ bool tm_rules_considers(const tm_rules *rules, const tm_element *el, const char 
  * the first time (on this engine, in this run). The gate is shut before
  * the call, so an only_if that raises is reported once and leaves the
  * rule out of the run. */
-static bool only_if_open(lua_State *L, rule_run *run, rule *r, int model)
+static bool takes_part(lua_State *L, rule_run *run, rule *r, int model)
 {
 	if (r->only_if == LUA_NOREF)
 		return true;
@@ -741,7 +741,7 @@ static int run_batch(lua_State *L)
 				       finding_filters_pass(r, &run->out->items[run->item]);
 			}
 			if (r->disabled || !pass || rules->packs[r->pack].over_findings ||
-			    !only_if_open(L, run, r, model))
+			    !takes_part(L, run, r, model))
 				continue;
 			if (!rules->profile) {
 				evaluate(L, run, r, view, model, el, key, file, line);
