@@ -275,17 +275,20 @@ local function stack_verdicts(stack)
 			end
 			return out
 		end
+		-- The element's attributes are read once for all its settings; an
+		-- on/off setting stated `true` or `false` is judged here, as its
+		-- `bad` would judge it.
+		local attr = v.attr
 		for _, spec in ipairs(stack.settings) do
+			local x = attr and attr[spec.attr]
 			if spec.asked and not spec.asked(v) then
 				out[spec.n] = false
+			elseif spec.unstated and spec.unstated(v) or not spec.unstated and x == nil then
+				out[spec.n] = UNSTATED
+			elseif spec.onoff and type(x) == "boolean" then
+				out[spec.n] = x ~= spec.want and v.key .. " states " .. shown(v, spec.attr) or GOOD
 			else
-				local unstated
-				if spec.unstated then
-					unstated = spec.unstated(v)
-				else
-					unstated = not T.stated(v, spec.attr)
-				end
-				out[spec.n] = unstated and UNSTATED or (spec.bad(v) or GOOD)
+				out[spec.n] = spec.bad(v) or GOOD
 			end
 		end
 		return out
@@ -304,7 +307,10 @@ end
 local function identity(v) return v end
 
 local function add(stack, spec)
-	if spec.bad == nil then spec.bad = onoff(spec.want)(spec) end
+	if spec.bad == nil then
+		spec.bad = onoff(spec.want)(spec)
+		spec.onoff = true
+	end
 	if stack.settings == nil then
 		stack.settings = {}
 		if not stack.members then

@@ -122,8 +122,8 @@ static void test_element_size(void **state)
 
 /* An arena that prefaults (the model's, while it is parsed) hands out
  * zeroed memory from chunks another thread faulted in, and still does
- * once it stops; a spare left over is freed with the arena (valgrind and
- * the sanitizers watch the threads and the pages). */
+ * once it stops; a spare left over is freed with the arena. The
+ * ThreadSanitizer build runs it with the arena's real chunks. */
 static void test_arena_prefault(void **state)
 {
 	(void)state;
