@@ -1,6 +1,7 @@
 /* Arena allocation: one arena owns everything a loaded model needs (source
  * text, tokens' strings, AST, resolved model) and is freed whole. Built with
- * TM_ARENA_DEBUG, every allocation is its own malloc so ASan sees overflows. */
+ * TM_ARENA_DEBUG (the AddressSanitizer build), every allocation is its own
+ * malloc so ASan sees overflows. */
 #ifndef TM_BASE_ARENA_H
 #define TM_BASE_ARENA_H
 
