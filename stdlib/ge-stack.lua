@@ -268,7 +268,9 @@ local function stack_verdicts(stack)
 		local out = {}
 		if role ~= true then
 			local program = verdicts(role)
-			for _, spec in ipairs(stack.settings) do
+			local settings = stack.settings
+			for i = 1, #settings do
+				local spec = settings[i]
 				local up = program[spec.n]
 				out[spec.n] = spec.parts and T.stated(v, spec.attr)
 					and (up == GOOD or up == UNSTATED) and spec.bad(v) or false
@@ -279,7 +281,9 @@ local function stack_verdicts(stack)
 		-- on/off setting stated `true` or `false` is judged here, as its
 		-- `bad` would judge it.
 		local attr = v.attr
-		for _, spec in ipairs(stack.settings) do
+		local settings = stack.settings
+		for i = 1, #settings do
+			local spec = settings[i]
 			local x = attr and attr[spec.attr]
 			if spec.asked and not spec.asked(v) then
 				out[spec.n] = false

@@ -483,8 +483,8 @@ local function program_control(spec)
 	out.when = function(p, m)
 		if skip[1] ~= nil then
 			local r = program(p)
-			for _, trait in ipairs(skip) do
-				if r[trait] then return false end
+			for i = 1, #skip do
+				if r[skip[i]] then return false end
 			end
 		end
 		if claimed and T.claimed(p, claimed) then return false end
