@@ -143,6 +143,9 @@ local function shown(v, name)
 	return "`" .. name .. " " .. tostring(x) .. "`"
 end
 
+-- The detail of a bad value: "api states `rls false`".
+local function states_value(v, name) return v.key .. " states " .. shown(v, name) end
+
 local CHECK_LIKELIHOOD = { discoverability = 1 }
 
 -- Registers the pair of rules for one setting (see the header).
@@ -221,7 +224,7 @@ local function onoff(want)
 	return function(spec)
 		return function(v)
 			if setting(v, spec.attr, want) ~= "bad" then return nil end
-			return v.key .. " states " .. shown(v, spec.attr)
+			return states_value(v, spec.attr)
 		end
 	end
 end
@@ -290,7 +293,7 @@ local function stack_verdicts(stack)
 			elseif spec.unstated and spec.unstated(v) or not spec.unstated and x == nil then
 				out[spec.n] = UNSTATED
 			elseif spec.onoff and type(x) == "boolean" then
-				out[spec.n] = x ~= spec.want and v.key .. " states " .. shown(v, spec.attr) or GOOD
+				out[spec.n] = x ~= spec.want and states_value(v, spec.attr) or GOOD
 			else
 				out[spec.n] = spec.bad(v) or GOOD
 			end
@@ -547,7 +550,7 @@ add(HONO, {
 		.. "value raises it on its own, whatever the app states.",
 	bad = function(v)
 		if T.is(v, "validation", SCHEMA) and not T.is(v, "validation", PARTIAL) then return nil end
-		return v.key .. " states " .. shown(v, "validation")
+		return states_value(v, "validation")
 	end,
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { integrity = { "data", 2 } },
@@ -650,7 +653,7 @@ add(HONO, {
 		.. "LINDDUN-I-01's); `info` and above are silent.",
 	bad = function(v)
 		if T.is(v, "log_level", QUIET_LEVELS) then return nil end
-		return v.key .. " states " .. shown(v, "log_level")
+		return states_value(v, "log_level")
 	end,
 	-- Needs access to the logs first.
 	likelihood = { skill = 2, motive = 2, opportunity = 1, population = 1, discoverability = 1 },
@@ -1040,7 +1043,7 @@ k3s {
 		.. "the node. Only `pod_security restricted` is silent.",
 	bad = function(v)
 		if T.text(v, "pod_security") == "restricted" then return nil end
-		return v.key .. " states " .. shown(v, "pod_security") .. ", not restricted"
+		return states_value(v, "pod_security") .. ", not restricted"
 	end,
 	likelihood = T.likelihood_factors { skill = 2, motive = 2, discoverability = 2 },
 	impact = { integrity = 3, availability = 3 },

@@ -355,25 +355,20 @@ static int list_ipairs_step(lua_State *L)
 	return 2;
 }
 
-/* ipairs' step over anything else, as Lua's own: through __index. */
-static int ipairs_step(lua_State *L)
-{
-	lua_Integer i = luaL_checkinteger(L, 2) + 1;
-	lua_pushinteger(L, i);
-	return lua_geti(L, 1, i) == LUA_TNIL ? 1 : 2;
-}
-
 /* The packs' ipairs: Lua's, except that a view list (upvalue 1 is the
  * lists' metatable) is walked without its __index, one C call a step
  * instead of two; rules walk inflows, outflows and children of every
- * element. */
+ * element. Anything else gets Lua's own step (upvalue 2). */
 static int views_ipairs(lua_State *L)
 {
 	luaL_checkany(L, 1);
 	bool list = lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1) &&
 	            lua_rawequal(L, -1, lua_upvalueindex(1));
 	lua_settop(L, 1);
-	lua_pushcfunction(L, list ? list_ipairs_step : ipairs_step);
+	if (list)
+		lua_pushcfunction(L, list_ipairs_step);
+	else
+		lua_pushvalue(L, lua_upvalueindex(2));
 	lua_insert(L, 1);
 	lua_pushinteger(L, 0);
 	return 3;
@@ -823,9 +818,14 @@ void tm_rules_element_views_open(tm_rules *rules)
 	                                        {"__newindex", tm_rules_readonly_newindex},
 	                                        {NULL, NULL}};
 	tm_rules_push_userdata_mt(L, list_methods, "view list");
+	/* The packs' ipairs, with the lists' metatable and the step function
+	 * Lua's own ipairs returns. */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->shared);
 	lua_pushvalue(L, -2);
-	lua_pushcclosure(L, views_ipairs, 1);
+	lua_getfield(L, -2, "ipairs");
+	lua_newtable(L);
+	lua_call(L, 1, 1);
+	lua_pushcclosure(L, views_ipairs, 2);
 	lua_setfield(L, -2, "ipairs");
 	lua_pop(L, 1);
 	rules->list_mt = luaL_ref(L, LUA_REGISTRYINDEX);

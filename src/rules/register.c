@@ -744,13 +744,16 @@ static int defined_at(lua_State *L, int fallback)
 }
 
 /* Where the function at the top of the stack is defined, as messages
- * name it ("stdlib/threatlib.lua:96": a helper may have built it). */
-static const char *function_place(lua_State *L, tm_arena *arena)
+ * name it ("stdlib/threatlib.lua:96": a helper may have built it), and
+ * its line in *line (fallback when unknown, as defined_at). */
+static const char *function_place(lua_State *L, tm_arena *arena, int fallback, int *line)
 {
 	lua_Debug ar;
 	lua_pushvalue(L, -1);
+	*line = fallback;
 	if (!lua_getinfo(L, ">S", &ar) || ar.linedefined <= 0)
 		return tm_arena_strdup(arena, "a function");
+	*line = ar.linedefined;
 	return tm_arena_printf(arena, "%s:%d", tm_rules_chunk_name(&ar), ar.linedefined);
 }
 
@@ -998,8 +1001,7 @@ static void store_rule(tm_rules *rules, lua_State *L, int snap, rule *r, const r
 	r->when_line = defined_at(L, line);
 	r->when = luaL_ref(L, LUA_REGISTRYINDEX);
 	if (lua_getfield(L, snap, "only_if") == LUA_TFUNCTION) {
-		r->only_if_line = defined_at(L, line);
-		r->info.only_if = function_place(L, arena);
+		r->info.only_if = function_place(L, arena, line, &r->only_if_line);
 		r->only_if = luaL_ref(L, LUA_REGISTRYINDEX);
 	} else {
 		lua_pop(L, 1);
