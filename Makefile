@@ -22,7 +22,7 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wwrite-strings -Werror
-CFLAGS ?= -O2 -g
+CFLAGS ?= -O3 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) \
           -pthread -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP \
           -DTM_STDLIB_DIR='"$(PREFIX)/share/threat/stdlib"'

@@ -570,7 +570,7 @@ static void test_project_files(void **state)
 		fail_msg("no .threat files found: run from the repository root");
 	size_t checked = 0, fmt_cases = 0;
 	for (size_t i = 0; i < count; i++) {
-		size_t len;
+		size_t len = 0;
 		char *text = slurp(paths[i], &len);
 		assert_non_null(text);
 		tm_arena *arena = tm_arena_new();
