@@ -52,15 +52,15 @@ const tm_attr *tm_block_get(const tm_block *block, const char *name)
 {
 	if (!block)
 		return NULL;
-	/* The last occurrence wins, so a later line overrides an earlier one. */
-	const tm_attr *found = NULL;
-	for (size_t i = 0; i < block->count; i++) {
+	/* The last occurrence wins, so a later line overrides an earlier one:
+	 * the search runs backwards and stops at the first it meets. */
+	for (size_t i = block->count; i-- > 0;) {
 		const tm_attr *attr = block->items[i].attr;
 		/* the first letters differ for most pairs: no call for those */
 		if (attr && attr->name[0] == name[0] && strcmp(attr->name, name) == 0)
-			found = attr;
+			return attr;
 	}
-	return found;
+	return NULL;
 }
 
 const tm_attr *tm_decl_attr(const tm_decl *decl, const char *name)

@@ -368,20 +368,46 @@ static rule_filter *read_finding_filter(lua_State *L, int idx, const char *what,
 	return filters;
 }
 
+/* The words a pass of model.words has already put in its set, by their
+ * text as written: most models repeat a handful of `tech` or `protocol`
+ * words on thousands of elements, and each word put costs two strings
+ * (as written and lower-cased) that Lua must intern. */
+#define SEEN_WORDS 16
+typedef struct seen_words {
+	const char *text[SEEN_WORDS];
+	size_t len[SEEN_WORDS];
+	size_t count;
+} seen_words;
+
+static bool seen_before(seen_words *seen, const char *text, size_t len)
+{
+	for (size_t i = 0; i < seen->count; i++)
+		if (seen->len[i] == len && memcmp(seen->text[i], text, len) == 0)
+			return true;
+	if (seen->count < SEEN_WORDS) {
+		seen->text[seen->count] = text;
+		seen->len[seen->count++] = len;
+	}
+	return false;
+}
+
 /* Sets set[lower-case text] = true in the table at idx for each string a
  * view would show for this value: the value itself, or the items of a
  * list (as threatlib's add_words does with `attr[name]`). */
-static void add_value_words(lua_State *L, int set, const tm_value *value, bool in_list)
+static void add_value_words(lua_State *L, int set, seen_words *seen, const tm_value *value, bool in_list)
 {
 	if (!value)
 		return;
 	switch (value->kind) {
 	case TM_VAL_LIST:
 		for (size_t i = 0; !in_list && value->items && i < value->nitems; i++)
-			add_value_words(L, set, value->items[i], true);
+			add_value_words(L, set, seen, value->items[i], true);
 		return;
 	case TM_VAL_IDENT:
 	case TM_VAL_STRING:
+		if (value->text && seen_before(seen, value->text, value->len))
+			return;
+		break;
 	case TM_VAL_DATE:
 	case TM_VAL_REF: break;
 	default: return; /* numbers, booleans and blocks are no words */
@@ -465,11 +491,12 @@ static int model_words(lua_State *L)
 	unsigned kinds = kinds_arg(L, arg + 1, "model.words");
 	lua_newtable(L);
 	int set = lua_gettop(L);
+	seen_words seen = {.count = 0};
 	const tm_model *model = rules->model;
 	for (size_t i = 0; i < model->nelements; i++) {
 		const tm_element *el = model->elements[i];
 		if (el->kind < TM_EL_COUNT && (kinds & (1u << el->kind)))
-			add_value_words(L, set, tm_element_attr(el, name), false);
+			add_value_words(L, set, &seen, tm_element_attr(el, name), false);
 	}
 	return 1;
 }
