@@ -625,16 +625,19 @@ local FINE_PROCESSES, FINE_SHARE = 24, 0.75
 local LEVEL1_FLOWS, LEVEL1_PEERS = 10, 8
 
 -- How many flows p is an end of (a `<->` flow, in both its inflows and
--- outflows, counts once), and how many other elements they reach.
+-- outflows, counts once), and how many other elements they reach. A view
+-- is the same object for the whole run, so views are compared and kept
+-- as keys themselves: their `key` strings would be built for nothing.
 local function flow_count(p)
 	local seen, peers, flows, npeers = {}, {}, 0, 0
 	for _, list in ipairs({ p.inflows, p.outflows }) do
 		for _, f in ipairs(list) do
-			if not seen[f.key] then
-				seen[f.key] = true
+			if not seen[f] then
+				seen[f] = true
 				flows = flows + 1
-				local other = f.source.key == p.key and f.target.key or f.source.key
-				if other ~= p.key and not peers[other] then
+				local source = f.source
+				local other = source == p and f.target or source
+				if other ~= p and not peers[other] then
 					peers[other] = true
 					npeers = npeers + 1
 				end

@@ -310,26 +310,97 @@ static void push_empty(lua_State *L, tm_rules *rules)
  * value holds the items in a plain table, behind one metatable shared by
  * all lists, instead of a proxy, a metatable and a table of its own:
  * about 250 bytes less per list. Reading an item is a C call; lists are
- * mostly walked once, by threatlib's cached helpers. */
+ * mostly walked once, by threatlib's cached helpers.
+ *
+ * A node's inflows, outflows and children are lazy: the userdata names
+ * the element and the list (a list_ref), and the table of views is built
+ * the first time the list is walked. Until then `#list` and `list[i]`
+ * are answered from the model, so a rule that only asks whether a
+ * process has children, or how many flows it has, makes no view of them
+ * (a model-wide count such as hygiene's granularity asks it of every
+ * process). */
+
+enum { LIST_INFLOWS, LIST_OUTFLOWS, LIST_CHILDREN };
+
+typedef struct list_ref {
+	uint32_t generation; /* of the run that made it */
+	uint32_t index;      /* of the element, into model->elements */
+	uint8_t which;       /* LIST_INFLOWS, ... */
+} list_ref;
+
+/* The items of a lazy list, from its element (checked to be of this run),
+ * and their count. */
+static tm_element *const *lazy_items(lua_State *L, tm_rules *rules, const list_ref *ref, size_t *count)
+{
+	if (!rules->model || ref->generation != rules->generation || ref->index >= rules->model->nelements)
+		luaL_error(L, "a view was kept past the run that made it");
+	const tm_element *el = rules->model->elements[ref->index];
+	switch (ref->which) {
+	case LIST_INFLOWS: *count = el->ninflows; return el->inflows;
+	case LIST_OUTFLOWS: *count = el->noutflows; return el->outflows;
+	default: *count = el->nchildren; return el->children;
+	}
+}
+
+static void fill_items(lua_State *L, tm_rules *rules, tm_element *const *elements, size_t count)
+{
+	lua_createtable(L, (int)count, 0);
+	for (size_t i = 0; i < count; i++) {
+		tm_rules_push_view(L, rules, elements[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
+/* Pushes the items table of the list at idx, built now for a lazy list
+ * walked for the first time. */
+static void push_items(lua_State *L, int idx)
+{
+	if (lua_getiuservalue(L, idx, 1) == LUA_TTABLE)
+		return;
+	lua_pop(L, 1);
+	tm_rules *rules = tm_rules_of(L);
+	size_t count;
+	tm_element *const *elements = lazy_items(L, rules, lua_touserdata(L, idx), &count);
+	idx = lua_absindex(L, idx);
+	fill_items(L, rules, elements, count);
+	lua_pushvalue(L, -1);
+	lua_setiuservalue(L, idx, 1);
+}
 
 static int list_index(lua_State *L)
 {
-	lua_getiuservalue(L, 1, 1);
-	lua_pushvalue(L, 2);
-	lua_rawget(L, -2);
+	if (lua_getiuservalue(L, 1, 1) == LUA_TTABLE) {
+		lua_pushvalue(L, 2);
+		lua_rawget(L, -2);
+		return 1;
+	}
+	/* a lazy list not walked yet: the one item asked for */
+	int exact;
+	lua_Integer i = lua_tointegerx(L, 2, &exact);
+	tm_rules *rules = tm_rules_of(L);
+	size_t count;
+	tm_element *const *elements = lazy_items(L, rules, lua_touserdata(L, 1), &count);
+	if (!exact || i < 1 || (lua_Unsigned)i > count)
+		return 0;
+	tm_rules_push_view(L, rules, elements[i - 1]);
 	return 1;
 }
 
 static int list_len(lua_State *L)
 {
-	lua_getiuservalue(L, 1, 1);
-	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+	if (lua_getiuservalue(L, 1, 1) == LUA_TTABLE) {
+		lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+		return 1;
+	}
+	size_t count;
+	lazy_items(L, tm_rules_of(L), lua_touserdata(L, 1), &count);
+	lua_pushinteger(L, (lua_Integer)count);
 	return 1;
 }
 
 static int list_next(lua_State *L)
 {
-	lua_getiuservalue(L, 1, 1);
+	push_items(L, 1);
 	lua_pushvalue(L, 2);
 	if (lua_next(L, -2))
 		return 2;
@@ -342,8 +413,8 @@ static int list_pairs(lua_State *L)
 	return tm_rules_pairs_with(L, list_next);
 }
 
-/* ipairs' step over a view list: the item straight from the list's
- * table. */
+/* ipairs' step over a view list (its items built by views_ipairs): the
+ * item straight from the list's table. */
 static int list_ipairs_step(lua_State *L)
 {
 	lua_Integer i = luaL_checkinteger(L, 2) + 1;
@@ -365,10 +436,13 @@ static int views_ipairs(lua_State *L)
 	bool list = lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1) &&
 	            lua_rawequal(L, -1, lua_upvalueindex(1));
 	lua_settop(L, 1);
-	if (list)
+	if (list) {
+		push_items(L, 1);
+		lua_pop(L, 1);
 		lua_pushcfunction(L, list_ipairs_step);
-	else
+	} else {
 		lua_pushvalue(L, lua_upvalueindex(2));
+	}
 	lua_insert(L, 1);
 	lua_pushinteger(L, 0);
 	return 3;
@@ -381,12 +455,21 @@ static void push_view_list(lua_State *L, tm_rules *rules, tm_element *const *ele
 		return;
 	}
 	lua_newuserdatauv(L, 0, 1);
-	lua_createtable(L, (int)count, 0);
-	for (size_t i = 0; i < count; i++) {
-		tm_rules_push_view(L, rules, elements[i]);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
+	fill_items(L, rules, elements, count);
 	lua_setiuservalue(L, -2, 1);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->list_mt);
+	lua_setmetatable(L, -2);
+}
+
+/* A node's inflows, outflows or children (`which`), built when walked. */
+static void push_lazy_list(lua_State *L, tm_rules *rules, const tm_element *el, int which, size_t count)
+{
+	if (count == 0) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, rules->empty_list);
+		return;
+	}
+	list_ref *ref = lua_newuserdatauv(L, sizeof *ref, 1);
+	*ref = (list_ref){.generation = rules->generation, .index = el->index, .which = (uint8_t)which};
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->list_mt);
 	lua_setmetatable(L, -2);
 }
@@ -635,7 +718,7 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	}
 	case EF_ASSETS: push_shared_list(L, rules, el->assets, el->nassets); return true;
 	case EF_BOUNDARIES: push_shared_list(L, rules, el->boundaries, el->nboundaries); return true;
-	case EF_CHILDREN: push_view_list(L, rules, el->children, el->nchildren); return true;
+	case EF_CHILDREN: push_lazy_list(L, rules, el, LIST_CHILDREN, el->nchildren); return true;
 	case EF_CROSSINGS:
 		if (!flow)
 			return false;
@@ -655,7 +738,7 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	case EF_INFLOWS:
 		if (!tm_rules_is_node(el))
 			return false;
-		push_view_list(L, rules, el->inflows, el->ninflows);
+		push_lazy_list(L, rules, el, LIST_INFLOWS, el->ninflows);
 		return true;
 	case EF_KEY:
 		if (!el->key)
@@ -678,7 +761,7 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	case EF_OUTFLOWS:
 		if (!tm_rules_is_node(el))
 			return false;
-		push_view_list(L, rules, el->outflows, el->noutflows);
+		push_lazy_list(L, rules, el, LIST_OUTFLOWS, el->noutflows);
 		return true;
 	case EF_PARENT:
 		if (!el->parent)
