@@ -48,16 +48,25 @@ tm_span tm_attr_name_span(const tm_attr *attr, const tm_source *src)
 	return (tm_span){src, attr->name_start, attr->name_start + (uint32_t)strlen(attr->name)};
 }
 
+uint16_t tm_attr_name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	uint16_t folded = (uint16_t)(h ^ (h >> 16));
+	return folded ? folded : 1;
+}
+
 const tm_attr *tm_block_get(const tm_block *block, const char *name)
 {
 	if (!block)
 		return NULL;
+	uint16_t hash = tm_attr_name_hash(name);
 	/* The last occurrence wins, so a later line overrides an earlier one:
 	 * the search runs backwards and stops at the first it meets. */
 	for (size_t i = block->count; i-- > 0;) {
 		const tm_attr *attr = block->items[i].attr;
-		/* the first letters differ for most pairs: no call for those */
-		if (attr && attr->name[0] == name[0] && strcmp(attr->name, name) == 0)
+		if (attr && (attr->name_hash == hash || !attr->name_hash) && strcmp(attr->name, name) == 0)
 			return attr;
 	}
 	return NULL;

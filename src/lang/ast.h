@@ -94,7 +94,14 @@ typedef struct tm_attr {
 	tm_value *value;
 	uint32_t name_start; /* the name's offset in its source (tm_attr_name_span) */
 	uint16_t newlines;   /* line breaks before it in the source (2+: a blank line) */
+	uint16_t name_hash;  /* tm_attr_name_hash(name), or 0: not worked out */
 } tm_attr;
+
+/* A 16-bit hash of an attribute name, never 0. tm_block_get compares it
+ * before the names, so a lookup reads only the names that may match: the
+ * rule engine looks attributes up by name on every element of a model,
+ * and each other name read is a cache miss on a large one. */
+uint16_t tm_attr_name_hash(const char *name);
 
 /* Where a value is, given the source of its statement. */
 tm_span tm_value_span(const tm_value *value, const tm_source *src);

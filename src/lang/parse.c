@@ -477,6 +477,7 @@ static tm_block *parse_block(parser *p, bool allow_children, tm_decl *owner)
 		advance(p);
 		tm_attr *attr = tm_arena_alloc(p->arena, sizeof(*attr));
 		attr->name = intern(p, name);
+		attr->name_hash = tm_attr_name_hash(attr->name);
 		attr->name_start = name.start;
 		attr->newlines = name.newlines;
 		attr->value = parse_value(p, attr->name);
