@@ -368,25 +368,32 @@ static rule_filter *read_finding_filter(lua_State *L, int idx, const char *what,
 	return filters;
 }
 
-/* The words a pass of model.words has already put in its set, by their
- * text as written: most models repeat a handful of `tech` or `protocol`
- * words on thousands of elements, and each word put costs two strings
- * (as written and lower-cased) that Lua must intern. */
-#define SEEN_WORDS 16
+/* The words a pass of model.words has already put in its set, by the
+ * text they are written with: most models repeat a handful of `tech` or
+ * `protocol` words, or a hundred asset ids in `data`, on thousands of
+ * elements, and each word put costs two strings (as written and
+ * lower-cased) that Lua must intern. The parser keeps one copy of each
+ * word's text per file, so the pointer finds a word met before; a word
+ * whose text lies elsewhere is only put again. Open addressing, and no
+ * more words once it is three quarters full. */
+#define SEEN_SLOTS 1024
 typedef struct seen_words {
-	const char *text[SEEN_WORDS];
-	size_t len[SEEN_WORDS];
+	const char *text[SEEN_SLOTS];
 	size_t count;
 } seen_words;
 
-static bool seen_before(seen_words *seen, const char *text, size_t len)
+static bool seen_before(seen_words *seen, const char *text)
 {
-	for (size_t i = 0; i < seen->count; i++)
-		if (seen->len[i] == len && memcmp(seen->text[i], text, len) == 0)
+	size_t slot = (size_t)(((uintptr_t)text >> 3) * UINT64_C(0x9E3779B97F4A7C15) >> 54);
+	for (;; slot = (slot + 1) % SEEN_SLOTS) {
+		if (seen->text[slot] == text)
 			return true;
-	if (seen->count < SEEN_WORDS) {
-		seen->text[seen->count] = text;
-		seen->len[seen->count++] = len;
+		if (!seen->text[slot])
+			break;
+	}
+	if (seen->count < SEEN_SLOTS / 4 * 3) {
+		seen->text[slot] = text;
+		seen->count++;
 	}
 	return false;
 }
@@ -405,7 +412,7 @@ static void add_value_words(lua_State *L, int set, seen_words *seen, const tm_va
 		return;
 	case TM_VAL_IDENT:
 	case TM_VAL_STRING:
-		if (value->text && seen_before(seen, value->text, value->len))
+		if (value->text && seen_before(seen, value->text))
 			return;
 		break;
 	case TM_VAL_DATE:
@@ -491,7 +498,8 @@ static int model_words(lua_State *L)
 	unsigned kinds = kinds_arg(L, arg + 1, "model.words");
 	lua_newtable(L);
 	int set = lua_gettop(L);
-	seen_words seen = {.count = 0};
+	seen_words seen;
+	memset(&seen, 0, sizeof seen);
 	const tm_model *model = rules->model;
 	for (size_t i = 0; i < model->nelements; i++) {
 		const tm_element *el = model->elements[i];
