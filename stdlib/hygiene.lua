@@ -747,11 +747,8 @@ hygiene {
 -- (HYG-14's diagram not drawn yet, so nothing is placed anywhere).
 local placed_assets = T.per_model(function(m)
 	if m.elements("flow")[1] == nil then return nil end
-	return {
-		m.words("stores", "store"),
-		m.words("data", "flow"),
-		m.words("handles", { "process", "external" }),
-	}
+	local words = m.words { stores = "store", data = "flow", handles = { "process", "external" } }
+	return { words.stores, words.data, words.handles }
 end)
 
 hygiene {

@@ -665,29 +665,23 @@ end)
 -- built in one pass over the elements that carry the attribute, the first
 -- time a rule asks, so that a rule about LDAP, XML or deserialisation
 -- costs next to nothing per element in a model that has none of them.
-local INDEXED = { protocol = "flow", format = "flow", serialization = "flow",
-	tech = "node", kind = "node", trigger = "node", purpose = "node" }
 local NODE_KINDS = { "process", "store", "external", "boundary" }
+local INDEXED = { protocol = { "flow" }, format = { "flow", "process" },
+	serialization = { "flow", "process" },
+	tech = NODE_KINDS, kind = NODE_KINDS, trigger = NODE_KINDS, purpose = NODE_KINDS }
 
-local word_index = per_model(function() return {} end)
+-- All the indexes at once, the first time a rule asks for one: one pass
+-- over the model in C (model.words), which reads attributes as views show
+-- them and lower-cases them as LOWER does.
+local word_index = per_model(function(m) return m.words(INDEXED) end)
 
 -- The set of (lower-case) words the model states as attribute `name`, on
 -- flows for `protocol`, `format` and `serialization`, on externals,
 -- processes, stores and boundaries for `tech`, `kind`, `trigger` and `purpose` (and on
 -- processes for `format` and `serialization` too).
 function T.model_words(m, name)
-	m = model_of(m)
-	local index = word_index(m)
-	local set = index[name]
-	if set then return set end
-	local where = INDEXED[name]
-	if where == nil then error("T.model_words: no index of `" .. tostring(name) .. "`", 2) end
-	-- one pass over the model in C (model.words), which reads attributes
-	-- as views show them and lower-cases them as LOWER does
-	local kinds = where == "node" and NODE_KINDS or name == "protocol" and { "flow" }
-		or { "flow", "process" }
-	set = m.words(name, kinds)
-	index[name] = set
+	local set = word_index(model_of(m))[name]
+	if set == nil then error("T.model_words: no index of `" .. tostring(name) .. "`", 2) end
 	return set
 end
 

@@ -432,11 +432,6 @@ static void add_value_words(lua_State *L, int set, seen_words *seen, const tm_va
 	lua_pop(L, 1);
 }
 
-/* words(name [, kinds]), also model:words(...): the set {word = true} of
- * the lower-case words attribute `name` holds (a word, or a list of them)
- * on the elements of the given kinds (a kind or a list of kinds; every
- * kind when left out). One pass over the model in C, for model-wide
- * indexes such as "which protocols does this model use". */
 /* The element kinds at idx (a kind, a list of kinds, or nothing: every
  * kind) as a bit set; raises on an unknown kind, naming `what`. */
 static unsigned kinds_arg(lua_State *L, int idx, const char *what)
@@ -488,13 +483,90 @@ static int model_states(lua_State *L)
 	return 1;
 }
 
+/* words{ name = kinds, ... }: model.words for several attributes in one
+ * pass over the model, each on its own kinds (a kind or a list of
+ * kinds); the sets by name. Each element's attributes are read once, not
+ * once per name: a model-wide index of a few attributes costs a pass
+ * over a large model, which is cache misses on every element. */
+#define WORDS_MAX_NAMES 32
+typedef struct wanted_name {
+	const char *name;
+	uint16_t hash;
+	unsigned kinds;
+	int set; /* its set's index on the stack */
+} wanted_name;
+
+static int model_words_of(lua_State *L, tm_rules *rules, int spec)
+{
+	luaL_checkstack(L, WORDS_MAX_NAMES + 8, "model.words");
+	wanted_name wanted[WORDS_MAX_NAMES];
+	size_t n = 0;
+	unsigned any = 0;
+	lua_newtable(L);
+	int out = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, spec)) {
+		if (lua_type(L, -2) != LUA_TSTRING)
+			return luaL_error(L, "model.words: the names are strings, not %s",
+			                  luaL_typename(L, -2));
+		if (n == WORDS_MAX_NAMES)
+			return luaL_error(L, "model.words takes at most %d names", WORDS_MAX_NAMES);
+		unsigned kinds = kinds_arg(L, lua_gettop(L), "model.words");
+		lua_pop(L, 1);
+		/* the name stays a key of `spec`, which the caller holds */
+		wanted[n] = (wanted_name){.name = lua_tostring(L, -1), .kinds = kinds};
+		wanted[n].hash = tm_attr_name_hash(wanted[n].name);
+		any |= kinds;
+		n++;
+		lua_pushvalue(L, -1);
+		lua_newtable(L);
+		lua_rawset(L, out);
+	}
+	for (size_t j = 0; j < n; j++) {
+		lua_getfield(L, out, wanted[j].name);
+		wanted[j].set = lua_gettop(L);
+	}
+	seen_words *seen = lua_newuserdatauv(L, (n ? n : 1) * sizeof *seen, 0);
+	memset(seen, 0, (n ? n : 1) * sizeof *seen);
+	const tm_model *model = rules->model;
+	for (size_t i = 0; n && i < model->nelements; i++) {
+		const tm_element *el = model->elements[i];
+		if (el->kind >= TM_EL_COUNT || !(any & (1u << el->kind)) || !el->decl || !el->decl->block)
+			continue;
+		const tm_block *block = el->decl->block;
+		uint32_t done = 0; /* the names met on this element: the last occurrence wins */
+		for (size_t k = block->count; k-- > 0;) {
+			const tm_attr *attr = block->items[k].attr;
+			for (size_t j = 0; attr && j < n; j++) {
+				if ((done & (1u << j)) || !(wanted[j].kinds & (1u << el->kind)) ||
+				    (attr->name_hash && attr->name_hash != wanted[j].hash) ||
+				    strcmp(attr->name, wanted[j].name) != 0)
+					continue;
+				done |= 1u << j;
+				add_value_words(L, wanted[j].set, &seen[j], attr->value, false);
+				break;
+			}
+		}
+	}
+	lua_settop(L, out);
+	return 1;
+}
+
+/* words(name [, kinds]), also model:words(...): the set {word = true} of
+ * the lower-case words attribute `name` holds (a word, or a list of them)
+ * on the elements of the given kinds (a kind or a list of kinds; every
+ * kind when left out). One pass over the model in C, for model-wide
+ * indexes such as "which protocols does this model use"; or, given a
+ * table, words{ name = kinds, ... } (model_words_of). */
 static int model_words(lua_State *L)
 {
 	tm_rules *rules = tm_rules_of(L);
 	int arg = first_arg(L, rules);
-	const char *name = luaL_checkstring(L, arg);
 	if (!rules->model)
 		return luaL_error(L, "model.words used outside a run");
+	if (lua_type(L, arg) == LUA_TTABLE)
+		return model_words_of(L, rules, arg);
+	const char *name = luaL_checkstring(L, arg);
 	unsigned kinds = kinds_arg(L, arg + 1, "model.words");
 	lua_newtable(L);
 	int set = lua_gettop(L);

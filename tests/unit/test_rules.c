@@ -655,6 +655,59 @@ static void test_ipairs(void **state)
 	result_free(&r);
 }
 
+/* A node's inflows, outflows and children are built when first walked:
+ * before that, # and list[i] answer from the model, and afterwards the
+ * same as any list; a list kept past its run raises. */
+static void test_lazy_lists(void **state)
+{
+	(void)state;
+	write_file("lazy.lua", "local kept\n"
+	                       "local function keys(list)\n"
+	                       "  local out = {}\n"
+	                       "  for _, x in pairs(list) do out[#out + 1] = x.key end\n"
+	                       "  return table.concat(out, \",\")\n"
+	                       "end\n"
+	                       "rule { id = \"Z-1\", category = \"check\", applies = \"process\", title = \"lazy\",\n"
+	                       "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function(v)\n"
+	                       "    local i, o, c = v.inflows, v.outflows, v.children\n"
+	                       "    local before = #i .. \" \" .. #o .. \" \" .. #c .. \" \" .. tostring(i[1] and i[1].key)\n"
+	                       "      .. \" \" .. tostring(i[3]) .. \" \" .. tostring(i[0]) .. \" \" .. tostring(i.x)\n"
+	                       "      .. \" \" .. tostring(i[1.5]) .. \" \" .. tostring(c[1] and c[1].key)\n"
+	                       "    local walked = keys(i) .. \" \" .. #i .. \" \" .. tostring(i[2] and i[2].key)\n"
+	                       "    local same = v.inflows == i and i[1] == v.inflows[1]\n"
+	                       "    local ok, err = pcall(function() i[1] = false end)\n"
+	                       "    return before .. \" | \" .. walked .. \" \" .. tostring(same) .. \" \" .. err:gsub(\"^[^:]*:%d+: \", \"\")\n"
+	                       "  end }\n"
+	                       "rule { id = \"Z-2\", category = \"check\", applies = \"process\", title = \"kept\",\n"
+	                       "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function(v)\n"
+	                       "    if not kept then kept = v.outflows return false end\n"
+	                       "    local ok, err = pcall(function() return #kept end)\n"
+	                       "    return tostring(err):gsub(\"^[^:]*:%d+: \", \"\")\n"
+	                       "  end }\n");
+	result r;
+	run_model(&r, "use \"lazy\"\nexternal u\nexternal w\nprocess p { process q }\nflow u -> p\nflow w -> p\n"
+	              "flow p -> u\n");
+	assert_string_equal(finding(&r, "Z-1@p")->detail, "2 1 1 u->p nil nil nil nil p.q | u->p,w->p 2 w->p true "
+	                                                  "attempt to modify a read-only table");
+	assert_string_equal(finding(&r, "Z-1@p.q")->detail, "0 0 0 nil nil nil nil nil nil |  0 nil true "
+	                                                    "attempt to modify a read-only table");
+	/* p's outflows, kept by Z-2 on p, are p -> u while the run lasts */
+	assert_string_equal(finding(&r, "Z-2@p.q")->detail, "1");
+	/* the next run makes views of its own: a list of the last one raises */
+	tm_findings again;
+	tm_findings_init(&again);
+	assert_int_equal(tm_rules_run(r.rules, r.model, tm_date_from_ymd(2026, 6, 1), &again, &r.diags), TM_OK);
+	bool found = false;
+	for (size_t i = 0; i < again.count; i++)
+		if (strcmp(again.items[i].id, "Z-2@p") == 0) {
+			assert_string_equal(again.items[i].detail, "a view was kept past the run that made it");
+			found = true;
+		}
+	assert_true(found);
+	tm_findings_free(&again);
+	result_free(&r);
+}
+
 static void test_budgets(void **state)
 {
 	(void)state;
@@ -1300,7 +1353,17 @@ static void test_model_words(void **state)
 	                    "  end }\n"
 	                    "rule { id = \"W-2\", category = \"check\", applies = \"model\", title = \"W\",\n"
 	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
-	                    "  when = function(m) return m.words(\"tech\", \"planet\") end }\n");
+	                    "  when = function(m) return m.words(\"tech\", \"planet\") end }\n"
+	                    /* several names in one pass: the same sets as one call each */
+	                    "rule { id = \"W-3\", category = \"check\", applies = \"model\", title = \"W\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(m)\n"
+	                    "    local w = m:words { tech = \"process\", note = { \"store\", \"flow\" }, tls = \"flow\" }\n"
+	                    "    return sorted(w.tech) .. \" \" .. sorted(w.note) .. \" \" .. sorted(w.tls)\n"
+	                    "  end }\n"
+	                    "rule { id = \"W-4\", category = \"check\", applies = \"model\", title = \"W\",\n"
+	                    "  likelihood = { skill = 1 }, impact = { integrity = 1 },\n"
+	                    "  when = function(m) return m.words { [1] = \"flow\" } end }\n");
 	result r;
 	run_model(&r, "use \"./w.lua\"\n"
 	              "process a { tech Hono }\n"
@@ -1308,13 +1371,18 @@ static void test_model_words(void **state)
 	              "process e { tech express }\n"
 	              "process c { tech 2026-01-02 }\n"
 	              "process d { tech { x 1 } }\n"
-	              "store s { tech POSTGRES }\n"
-	              "flow a -> b { tech TLS }\n");
+	              "store s { tech POSTGRES  note \"Primary DB\" }\n"
+	              "flow a -> b { tech TLS  note [x, Y]  tls true }\n");
 	assert_non_null(strstr(r.messages, "w.lua:15: rule W-2 on model: model.words: unknown element kind 'planet'"));
+	assert_non_null(strstr(r.messages, "rule W-4 on model: model.words: the names are strings, not number"));
 	const tm_finding *f = finding(&r, "W-1@model");
 	assert_non_null(f);
 	assert_string_equal(f->detail, "2026-01-02,express,hono,next,react 2026-01-02,express,hono,next,postgres,react,tls "
 	                               "postgres,tls");
+	f = finding(&r, "W-3@model");
+	assert_non_null(f);
+	/* a boolean holds no word: `tls`'s set is empty */
+	assert_string_equal(f->detail, "2026-01-02,express,hono,next,react primary db,x,y ");
 	result_free(&r);
 }
 
@@ -1825,6 +1893,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rule_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_only_if, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ipairs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lazy_lists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_budgets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sandbox, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_require, setup, teardown),
