@@ -56,6 +56,32 @@ static void test_node_sizes(void **state)
 	assert_int_equal(sizeof(tm_decl), 96);
 }
 
+/* tm_block_get compares the names' hashes before the names: an attribute
+ * found by name keeps the parser's hash of it, one made without a hash
+ * (0) is still found, and of two with one name the later one counts. */
+static void test_block_get(void **state)
+{
+	(void)state;
+	parsed p;
+	parse(&p, "store db { stores [A-02]  encrypted true  rows 1.5 }\n");
+	assert_int_equal(p.diags.errors, 0);
+	tm_block *block = p.file->decls[0]->block;
+	const tm_attr *rows = tm_block_get(block, "rows");
+	assert_non_null(rows);
+	assert_int_equal(rows->name_hash, tm_attr_name_hash("rows"));
+	assert_int_not_equal(tm_attr_name_hash(""), 0);
+	assert_null(tm_block_get(block, "row"));
+	assert_null(tm_block_get(block, "encrypte"));
+	block->items[1].attr->name_hash = 0;
+	assert_ptr_equal(tm_block_get(block, "encrypted"), block->items[1].attr);
+	tm_attr later = *block->items[2].attr;
+	later.name = "stores";
+	later.name_hash = 0;
+	block->items[2].attr = &later;
+	assert_ptr_equal(tm_block_get(block, "stores"), &later);
+	done(&p);
+}
+
 static void test_elements_and_children(void **state)
 {
 	(void)state;
@@ -403,6 +429,7 @@ static void test_bad_date_and_duplicate_attribute(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_block_get),
 		cmocka_unit_test(test_elements_and_children),
 		cmocka_unit_test(test_flows_and_references),
 		cmocka_unit_test(test_model_boundary_use),
