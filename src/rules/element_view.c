@@ -320,20 +320,49 @@ static void push_empty(lua_State *L, tm_rules *rules)
  * (a model-wide count such as hygiene's granularity asks it of every
  * process). */
 
-enum { LIST_INFLOWS, LIST_OUTFLOWS, LIST_CHILDREN };
+enum { LIST_INFLOWS, LIST_OUTFLOWS, LIST_CHILDREN, LIST_KIND };
 
 typedef struct list_ref {
 	uint32_t generation; /* of the run that made it */
-	uint32_t index;      /* of the element, into model->elements */
+	uint32_t index;      /* of the element, into model->elements; LIST_KIND: the kind */
 	uint8_t which;       /* LIST_INFLOWS, ... */
 } list_ref;
 
-/* The items of a lazy list, from its element (checked to be of this run),
- * and their count. */
+/* The model's elements of one kind (TM_EL_COUNT: all of them), gathered
+ * the first time a run asks. */
+static tm_element *const *elements_of_kind(tm_rules *rules, int kind, size_t *count)
+{
+	const tm_model *model = rules->model;
+	if (kind >= TM_EL_COUNT) {
+		*count = model->nelements;
+		return model->elements;
+	}
+	if (!rules->kind_gathered[kind]) {
+		size_t n = 0;
+		for (size_t i = 0; i < model->nelements; i++)
+			n += (int)model->elements[i]->kind == kind;
+		tm_element **items = tm_xmalloc((n ? n : 1) * sizeof *items);
+		n = 0;
+		for (size_t i = 0; i < model->nelements; i++)
+			if ((int)model->elements[i]->kind == kind)
+				items[n++] = model->elements[i];
+		rules->kind_elements[kind] = items;
+		rules->nkind_elements[kind] = n;
+		rules->kind_gathered[kind] = true;
+	}
+	*count = rules->nkind_elements[kind];
+	return rules->kind_elements[kind];
+}
+
+/* The items of a lazy list, from its element or the model (checked to be
+ * of this run), and their count. */
 static tm_element *const *lazy_items(lua_State *L, tm_rules *rules, const list_ref *ref, size_t *count)
 {
-	if (!rules->model || ref->generation != rules->generation || ref->index >= rules->model->nelements)
+	if (!rules->model || ref->generation != rules->generation ||
+	    (ref->which != LIST_KIND && ref->index >= rules->model->nelements))
 		luaL_error(L, "a view was kept past the run that made it");
+	if (ref->which == LIST_KIND)
+		return elements_of_kind(rules, (int)ref->index, count);
 	const tm_element *el = rules->model->elements[ref->index];
 	switch (ref->which) {
 	case LIST_INFLOWS: *count = el->ninflows; return el->inflows;
@@ -461,17 +490,30 @@ static void push_view_list(lua_State *L, tm_rules *rules, tm_element *const *ele
 	lua_setmetatable(L, -2);
 }
 
-/* A node's inflows, outflows or children (`which`), built when walked. */
-static void push_lazy_list(lua_State *L, tm_rules *rules, const tm_element *el, int which, size_t count)
+/* A lazy list (`which`, of element or kind `index`), built when walked. */
+static void push_lazy(lua_State *L, tm_rules *rules, uint32_t index, int which, size_t count)
 {
 	if (count == 0) {
 		lua_rawgeti(L, LUA_REGISTRYINDEX, rules->empty_list);
 		return;
 	}
 	list_ref *ref = lua_newuserdatauv(L, sizeof *ref, 1);
-	*ref = (list_ref){.generation = rules->generation, .index = el->index, .which = (uint8_t)which};
+	*ref = (list_ref){.generation = rules->generation, .index = index, .which = (uint8_t)which};
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->list_mt);
 	lua_setmetatable(L, -2);
+}
+
+/* A node's inflows, outflows or children (`which`). */
+static void push_lazy_list(lua_State *L, tm_rules *rules, const tm_element *el, int which, size_t count)
+{
+	push_lazy(L, rules, el->index, which, count);
+}
+
+void tm_rules_push_elements(lua_State *L, tm_rules *rules, int kind)
+{
+	size_t count;
+	elements_of_kind(rules, kind, &count);
+	push_lazy(L, rules, (uint32_t)kind, LIST_KIND, count);
 }
 
 /* A list whose items many elements share (the boundaries a flow crosses,

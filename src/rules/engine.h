@@ -289,6 +289,11 @@ struct tm_rules {
 	 * crossed_flows[crossed_start[i] .. crossed_start[i + 1]). */
 	uint32_t *crossed_start;
 	tm_element **crossed_flows;
+	/* model.elements(kind)'s elements of each kind, gathered on first use
+	 * for views_model (element_view.c); every kind is model->elements. */
+	tm_element **kind_elements[TM_EL_COUNT];
+	size_t nkind_elements[TM_EL_COUNT];
+	bool kind_gathered[TM_EL_COUNT];
 	/* Elements whose attributes are the same share one attr table, and
 	 * those with the same crossings, assets or boundaries one list
 	 * (attr_tables.c). */

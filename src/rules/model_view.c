@@ -203,17 +203,9 @@ static int model_elements(lua_State *L)
 	if (lua_rawgeti(L, -1, want + 1) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);
-	const tm_model *model = rules->model;
-	lua_createtable(L, 0, 0);
-	lua_Integer n = 0;
-	for (size_t i = 0; i < model->nelements; i++) {
-		const tm_element *el = model->elements[i];
-		if (want != TM_EL_COUNT && (int)el->kind != want)
-			continue;
-		tm_rules_push_view(L, rules, el);
-		lua_rawseti(L, -2, ++n);
-	}
-	tm_rules_seal(L);
+	/* a list whose views are made when it is walked: `#list` and
+	 * `list[1]` make none */
+	tm_rules_push_elements(L, rules, want);
 	lua_pushvalue(L, -1);
 	lua_rawseti(L, -3, want + 1);
 	return 1;

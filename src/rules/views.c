@@ -94,6 +94,12 @@ void tm_rules_views_end(tm_rules *rules, bool keep)
 		free(rules->crossed_flows);
 		rules->crossed_start = NULL;
 		rules->crossed_flows = NULL;
+		for (int k = 0; k < TM_EL_COUNT; k++) {
+			free(rules->kind_elements[k]);
+			rules->kind_elements[k] = NULL;
+			rules->nkind_elements[k] = 0;
+			rules->kind_gathered[k] = false;
+		}
 		tm_rules_shared_drop(L, &rules->attrs);
 		tm_rules_shared_drop(L, &rules->lists);
 		unref(L, &rules->model_view);

@@ -69,6 +69,10 @@ void tm_rules_shared_drop(lua_State *L, shared_set *set);
  * table and list, and the interned field and value names. */
 void tm_rules_element_views_open(tm_rules *rules);
 
+/* Pushes model.elements(kind)'s list (TM_EL_COUNT: every element), whose
+ * views are made when it is walked. */
+void tm_rules_push_elements(lua_State *L, tm_rules *rules, int kind);
+
 static inline void tm_rules_push_view_or_nil(lua_State *L, tm_rules *rules, const tm_element *el)
 {
 	if (el)
