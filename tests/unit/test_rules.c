@@ -683,6 +683,13 @@ static void test_lazy_lists(void **state)
 	                       "    if not kept then kept = v.outflows return false end\n"
 	                       "    local ok, err = pcall(function() return #kept end)\n"
 	                       "    return tostring(err):gsub(\"^[^:]*:%d+: \", \"\")\n"
+	                       "  end }\n"
+	                       "rule { id = \"Z-3\", category = \"check\", applies = \"model\", title = \"elements\",\n"
+	                       "  likelihood = { skill = 1 }, impact = { integrity = 1 }, when = function(m)\n"
+	                       "    local flows = m.elements(\"flow\")\n"
+	                       "    return type(flows) .. \" \" .. #flows .. \" \" .. m.elements(\"process\")[2].key .. \" \"\n"
+	                       "      .. tostring(m.elements(\"boundary\")[1]) .. \" \" .. keys(m.elements(\"external\")) .. \" \"\n"
+	                       "      .. #m.elements() .. \" \" .. tostring(flows == m.elements(\"flow\"))\n"
 	                       "  end }\n");
 	result r;
 	run_model(&r, "use \"lazy\"\nexternal u\nexternal w\nprocess p { process q }\nflow u -> p\nflow w -> p\n"
@@ -691,6 +698,7 @@ static void test_lazy_lists(void **state)
 	                                                  "attempt to modify a read-only table");
 	assert_string_equal(finding(&r, "Z-1@p.q")->detail, "0 0 0 nil nil nil nil nil nil |  0 nil true "
 	                                                    "attempt to modify a read-only table");
+	assert_string_equal(finding(&r, "Z-3@model")->detail, "userdata 3 p.q nil u,w 7 true");
 	/* p's outflows, kept by Z-2 on p, are p -> u while the run lasts */
 	assert_string_equal(finding(&r, "Z-2@p.q")->detail, "1");
 	/* the next run makes views of its own: a list of the last one raises */
