@@ -747,8 +747,8 @@ hygiene {
 -- (HYG-14's diagram not drawn yet, so nothing is placed anywhere).
 local placed_assets = T.per_model(function(m)
 	if m.elements("flow")[1] == nil then return nil end
-	local words = m.words { stores = "store", data = "flow", handles = { "process", "external" } }
-	return { words.stores, words.data, words.handles }
+	-- threatlib's word indexes, built in one pass over the model
+	return { T.model_words(m, "stores"), T.model_words(m, "data"), T.model_words(m, "handles") }
 end)
 
 hygiene {

@@ -2190,6 +2190,11 @@ end
 -- key, or the string `runs_on` states), in model order.
 local runtimes = per_model(function(m)
 	local index = {}
+	-- A model that states no `runs_on` and no runtime `kind` anywhere has
+	-- no runtime: the walk over its processes and stores is left out.
+	if next(T.model_words(m, "runs_on")) == nil and not T.model_uses(m, "kind", RUNTIME_KIND) then
+		return index
+	end
 	local function add(key, runtime, w)
 		local entry = index[key]
 		if entry == nil then

@@ -668,7 +668,9 @@ end)
 local NODE_KINDS = { "process", "store", "external", "boundary" }
 local INDEXED = { protocol = { "flow" }, format = { "flow", "process" },
 	serialization = { "flow", "process" },
-	tech = NODE_KINDS, kind = NODE_KINDS, trigger = NODE_KINDS, purpose = NODE_KINDS }
+	tech = NODE_KINDS, kind = NODE_KINDS, trigger = NODE_KINDS, purpose = NODE_KINDS,
+	runs_on = { "process", "store" }, stores = { "store" }, data = { "flow" },
+	handles = { "process", "external" } }
 
 -- All the indexes at once, the first time a rule asks for one: one pass
 -- over the model in C (model.words), which reads attributes as views show
@@ -676,9 +678,11 @@ local INDEXED = { protocol = { "flow" }, format = { "flow", "process" },
 local word_index = per_model(function(m) return m.words(INDEXED) end)
 
 -- The set of (lower-case) words the model states as attribute `name`, on
--- flows for `protocol`, `format` and `serialization`, on externals,
--- processes, stores and boundaries for `tech`, `kind`, `trigger` and `purpose` (and on
--- processes for `format` and `serialization` too).
+-- flows for `protocol`, `format`, `serialization` and `data`, on
+-- externals, processes, stores and boundaries for `tech`, `kind`,
+-- `trigger` and `purpose`, on processes also for `format`,
+-- `serialization`, `runs_on` and `handles`, on stores for `runs_on` and
+-- `stores`, and on externals for `handles`.
 function T.model_words(m, name)
 	local set = word_index(model_of(m))[name]
 	if set == nil then error("T.model_words: no index of `" .. tostring(name) .. "`", 2) end
