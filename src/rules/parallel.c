@@ -98,19 +98,19 @@ static size_t weight_of(const tm_rules *rules, const tm_element *el)
 	return 16 + per_rule * runs;
 }
 
-/* Cuts [0, n) into `count` consecutive chunks: chunk i is [cut[i],
- * cut[i + 1]), and ends where the weight before it reaches goal[i]. */
-static void cut_chunks(const tm_rules *rules, const tm_model *model, size_t count, const size_t *goal,
-                       size_t *cut)
+/* Cuts the n elements into `count` consecutive chunks: chunk i is
+ * [cut[i], cut[i + 1]), and ends where the weight before it (weight[] is
+ * each element's) reaches goal[i]. */
+static void cut_chunks(const uint32_t *weight, size_t n, size_t count, const size_t *goal, size_t *cut)
 {
 	cut[0] = 0;
 	size_t at = 0, sum = 0;
 	for (size_t r = 1; r < count; r++) {
-		while (at < model->nelements && sum < goal[r - 1])
-			sum += weight_of(rules, model->elements[at++]);
+		while (at < n && sum < goal[r - 1])
+			sum += weight[at++];
 		cut[r] = at;
 	}
-	cut[count] = model->nelements;
+	cut[count] = n;
 }
 
 /* A helper engine loading on a thread of its own while the first engine
@@ -284,9 +284,12 @@ static void join_messages(const tm_rules *rules, rules_chunks *chunks, tm_diags 
  * 100 to 400 MB more at its peak: doc/architecture.md, "Threads".) */
 static void chunks_init(rules_chunks *chunks, const tm_rules *rules, const tm_model *model, size_t engines)
 {
+	/* each element weighed once: a large model's elements are cache
+	 * misses, and this runs before either engine starts */
+	uint32_t *weight = tm_xmalloc((model->nelements ? model->nelements : 1) * sizeof *weight);
 	size_t total = 0;
 	for (size_t i = 0; i < model->nelements; i++)
-		total += weight_of(rules, model->elements[i]);
+		total += weight[i] = (uint32_t)weight_of(rules, model->elements[i]);
 	size_t count = engines * (model->nelements < SMALL_RUN_ELEMENTS ? SMALL_RUN_CHUNKS_PER_ENGINE : 1);
 	if (count > model->nelements)
 		count = model->nelements;
@@ -294,7 +297,8 @@ static void chunks_init(rules_chunks *chunks, const tm_rules *rules, const tm_mo
 	for (size_t i = 0; i + 1 < count; i++)
 		goal[i] = total / count * (i + 1);
 	size_t *cut = tm_xcalloc(count + 1, sizeof *cut);
-	cut_chunks(rules, model, count, goal, cut);
+	cut_chunks(weight, model->nelements, count, goal, cut);
+	free(weight);
 	chunks->items = tm_xcalloc(count, sizeof *chunks->items);
 	chunks->count = count;
 	pthread_mutex_init(&chunks->lock, NULL);
