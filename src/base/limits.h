@@ -89,6 +89,9 @@
  * small chunks there cost memory (parallel.c). */
 #define SMALL_RUN_ELEMENTS          20000
 #define SMALL_RUN_CHUNKS_PER_ENGINE 8
+/* From this many elements, model.mentions searches the second half of
+ * the model on another thread (model_view.c). */
+#define PARALLEL_SCAN_ELEMENTS 20000
 
 /* ---- source ---- */
 

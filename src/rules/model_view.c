@@ -8,6 +8,8 @@
 #include <lauxlib.h>
 
 #include "base/date.h"
+#include "base/limits.h"
+#include "base/task.h"
 #include "base/xalloc.h"
 #include "rules/views.h"
 
@@ -86,6 +88,32 @@ static size_t mention_scan(const char *text, stem *stems, const size_t *first, c
 	return missing;
 }
 
+/* A part of the model's elements whose names mention_scan searches. */
+typedef struct mention_job {
+	tm_task task;
+	const tm_model *model;
+	size_t from, to;
+	stem *stems;
+	const size_t *first, *next;
+	size_t missing;
+} mention_job;
+
+static void scan_elements(void *arg)
+{
+	mention_job *job = arg;
+	for (size_t i = job->from; i < job->to && job->missing; i++) {
+		const tm_element *el = job->model->elements[i];
+		if (!tm_rules_is_node(el) && el->kind != TM_EL_FLOW)
+			continue;
+		job->missing = mention_scan(el->id, job->stems, job->first, job->next, job->missing);
+		if (el->key != el->id)
+			job->missing = mention_scan(el->key, job->stems, job->first, job->next, job->missing);
+		if (el->label != el->key && el->label != el->id)
+			job->missing =
+			    mention_scan(el->label, job->stems, job->first, job->next, job->missing);
+	}
+}
+
 /* Where the arguments of a model function taking a table start: 2 when
  * it was called as model:f(...), else 1. */
 static int first_arg(lua_State *L, tm_rules *rules)
@@ -143,19 +171,32 @@ static int model_mentions(lua_State *L)
 		lower += len + 1;
 		n++;
 	}
-	size_t missing = n;
 	const tm_model *model = rules->model;
-	for (size_t i = 0; i < model->nelements && missing; i++) {
-		const tm_element *el = model->elements[i];
-		if (!tm_rules_is_node(el) && el->kind != TM_EL_FLOW)
-			continue;
-		missing = mention_scan(el->id, stems, first, next, missing);
-		if (el->key != el->id)
-			missing = mention_scan(el->key, stems, first, next, missing);
-		if (el->label != el->key && el->label != el->id)
-			missing = mention_scan(el->label, stems, first, next, missing);
+	/* A large model's second half is scanned on another thread, with
+	 * stems of its own (the phase-2 rules that ask run on one engine,
+	 * the other core idle). */
+	size_t half = model->nelements >= PARALLEL_SCAN_ELEMENTS ? model->nelements / 2 : model->nelements;
+	mention_job second = {
+	    .model = model, .from = half, .to = model->nelements, .first = first, .next = next, .missing = n};
+	if (half < model->nelements) {
+		second.stems = lua_newuserdatauv(L, sizeof(stem) * (n ? n : 1), 0);
+		memcpy(second.stems, stems, sizeof(stem) * n);
+		tm_task_start(&second.task, scan_elements, &second);
 	}
-	lua_createtable(L, 0, (int)(n - missing));
+	mention_job own = {.model = model,
+	                   .from = 0,
+	                   .to = half,
+	                   .stems = stems,
+	                   .first = first,
+	                   .next = next,
+	                   .missing = n};
+	scan_elements(&own);
+	if (half < model->nelements) {
+		tm_task_wait(&second.task);
+		for (size_t s = 0; s < n; s++)
+			stems[s].found = stems[s].found || second.stems[s].found;
+	}
+	lua_createtable(L, 0, 0);
 	for (size_t s = 0; s < n; s++) {
 		if (!stems[s].found)
 			continue;
