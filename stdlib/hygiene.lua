@@ -653,26 +653,50 @@ local function flow_ends(p)
 	return #p.inflows + #p.outflows
 end
 
-local granularity_of = T.per_model(function(m)
-	local processes, flows = m.elements("process"), m.elements("flow")
-	local nested, busiest, most = false, nil, 0
-	local single = 0
+-- Per model: the coarse process (its key, how many flows it is an end of,
+-- and the model's flows), or false. Only a model with no process expanded
+-- can be too coarse, so the first process with children settles it and a
+-- model drawn at Level 1 is not walked further.
+local coarse_of = T.per_model(function(m)
+	local processes = m.elements("process")
 	for _, p in ipairs(processes) do
-		if p.children and p.children[1] ~= nil then nested = true end
-		-- counted only where the count can matter: a single flow, or more
-		-- than the busiest so far
+		if p.children and p.children[1] ~= nil then return false end
+	end
+	local busiest, most = nil, 0
+	for _, p in ipairs(processes) do
+		-- counted only where the count can matter: more than the busiest so far
 		local ends = flow_ends(p)
-		local n = ends
-		if ends > 1 and (ends == 2 or ends > most) then n = flow_count(p) end
-		if n == 1 then single = single + 1 end
-		if n > most then busiest, most = p, n end
+		if ends > most then
+			local n = ends > 1 and flow_count(p) or ends
+			if n > most then busiest, most = p, n end
+		end
 	end
-	local g = { flows = #flows, processes = #processes, single = single }
-	if not nested and busiest and #flows >= COARSE_FLOWS and most >= COARSE_SHARE * #flows then
-		g.coarse, g.most = busiest.key, most
+	local flows = #m.elements("flow")
+	if busiest and flows >= COARSE_FLOWS and most >= COARSE_SHARE * flows then
+		return { key = busiest.key, most = most, flows = flows }
 	end
-	if #processes >= FINE_PROCESSES and single >= FINE_SHARE * #processes then g.fine = true end
-	return g
+	return false
+end)
+
+-- Per model: how many processes have a single flow when that is too many
+-- (`single` of `processes`), or false. The walk stops once enough
+-- processes have more than one flow that the rest cannot make it too fine.
+local fine_of = T.per_model(function(m)
+	local processes = m.elements("process")
+	local total = #processes
+	if total < FINE_PROCESSES then return false end
+	local single, others = 0, 0
+	for _, p in ipairs(processes) do
+		local ends = flow_ends(p)
+		if ends == 1 or (ends == 2 and flow_count(p) == 1) then
+			single = single + 1
+		else
+			others = others + 1
+			if total - others < FINE_SHARE * total then return false end
+		end
+	end
+	if single >= FINE_SHARE * total then return { single = single, processes = total } end
+	return false
 end)
 
 hygiene {
@@ -689,13 +713,14 @@ hygiene {
 		.. "process). Answered by expanding the coarse process into its major parts, or by "
 		.. "merging the fine ones into the components they belong to.",
 	when = function(m)
-		local g = granularity_of(m)
-		if g.coarse then
-			return "too coarse: " .. g.coarse .. " is an end of " .. g.most .. " of the "
-				.. g.flows .. " flows, and no process is expanded at Level 1"
+		local coarse = coarse_of(m)
+		if coarse then
+			return "too coarse: " .. coarse.key .. " is an end of " .. coarse.most .. " of the "
+				.. coarse.flows .. " flows, and no process is expanded at Level 1"
 		end
-		if g.fine then
-			return "too fine: " .. g.single .. " of the " .. g.processes
+		local fine = fine_of(m)
+		if fine then
+			return "too fine: " .. fine.single .. " of the " .. fine.processes
 				.. " processes have a single flow each"
 		end
 		return false
@@ -724,7 +749,8 @@ hygiene {
 		if flow_ends(p) < LEVEL1_PEERS then return false end
 		if p.children and p.children[1] ~= nil then return false end
 		local flows, peers = flow_count(p)
-		if (flows < LEVEL1_FLOWS and peers < LEVEL1_PEERS) or granularity_of(m).coarse == p.key then
+		local coarse = coarse_of(m)
+		if (flows < LEVEL1_FLOWS and peers < LEVEL1_PEERS) or (coarse and coarse.key == p.key) then
 			return false
 		end
 		return p.key .. " has " .. flows .. (flows == 1 and " flow" or " flows") .. " to " .. peers
