@@ -659,7 +659,10 @@ end
 -- model drawn at Level 1 is not walked further.
 local coarse_of = T.per_model(function(m)
 	local processes = m.elements("process")
-	for _, p in ipairs(processes) do
+	-- by index: the list makes the view of each process read, and the
+	-- walk usually stops at the first
+	for i = 1, #processes do
+		local p = processes[i]
 		if p.children and p.children[1] ~= nil then return false end
 	end
 	local busiest, most = nil, 0
@@ -686,9 +689,9 @@ local fine_of = T.per_model(function(m)
 	local total = #processes
 	if total < FINE_PROCESSES then return false end
 	local single, others = 0, 0
-	for _, p in ipairs(processes) do
-		local ends = flow_ends(p)
-		if ends == 1 or (ends == 2 and flow_count(p) == 1) then
+	for i = 1, total do
+		local ends = flow_ends(processes[i])
+		if ends == 1 or (ends == 2 and flow_count(processes[i]) == 1) then
 			single = single + 1
 		else
 			others = others + 1

@@ -661,10 +661,10 @@ T.program = memo(function(p)
 end)
 
 -- Which words the model uses for the attributes rules key rare threats on,
--- and whether it has people among its external entities. Each index is
--- built in one pass over the elements that carry the attribute, the first
--- time a rule asks, so that a rule about LDAP, XML or deserialisation
--- costs next to nothing per element in a model that has none of them.
+-- and whether it has people among its external entities. The indexes are
+-- built together in one pass over the model, the first time a rule asks,
+-- so that a rule about LDAP, XML or deserialisation costs next to nothing
+-- per element in a model that has none of them.
 local NODE_KINDS = { "process", "store", "external", "boundary" }
 local INDEXED = { protocol = { "flow" }, format = { "flow", "process" },
 	serialization = { "flow", "process" },

@@ -312,13 +312,13 @@ static void push_empty(lua_State *L, tm_rules *rules)
  * about 250 bytes less per list. Reading an item is a C call; lists are
  * mostly walked once, by threatlib's cached helpers.
  *
- * A node's inflows, outflows and children are lazy: the userdata names
- * the element and the list (a list_ref), and the table of views is built
- * the first time the list is walked. Until then `#list` and `list[i]`
- * are answered from the model, so a rule that only asks whether a
- * process has children, or how many flows it has, makes no view of them
- * (a model-wide count such as hygiene's granularity asks it of every
- * process). */
+ * A node's inflows, outflows and children, and model.elements(kind), are
+ * lazy: the userdata names the element or the kind and the list (a
+ * list_ref), and the table of views is built the first time the list is
+ * walked. Until then `#list` and `list[i]` are answered from the model,
+ * so a rule that only asks whether a process has children, or how many
+ * flows it has, makes no view of them (a model-wide count such as
+ * hygiene's granularity asks it of every process). */
 
 enum { LIST_INFLOWS, LIST_OUTFLOWS, LIST_CHILDREN, LIST_KIND };
 
