@@ -338,14 +338,12 @@ static tm_element *const *elements_of_kind(tm_rules *rules, int kind, size_t *co
 		return model->elements;
 	}
 	if (!rules->kind_gathered[kind]) {
-		size_t n = 0;
-		for (size_t i = 0; i < model->nelements; i++)
-			n += (int)model->elements[i]->kind == kind;
-		tm_element **items = tm_xmalloc((n ? n : 1) * sizeof *items);
-		n = 0;
+		/* one pass: each element read is a cache miss on a large model */
+		tm_element **items = NULL;
+		size_t n = 0, cap = 0;
 		for (size_t i = 0; i < model->nelements; i++)
 			if ((int)model->elements[i]->kind == kind)
-				items[n++] = model->elements[i];
+				TM_VEC_PUSH(items, n, cap, model->elements[i]);
 		rules->kind_elements[kind] = items;
 		rules->nkind_elements[kind] = n;
 		rules->kind_gathered[kind] = true;
@@ -501,12 +499,6 @@ static void push_lazy(lua_State *L, tm_rules *rules, uint32_t index, int which, 
 	*ref = (list_ref){.generation = rules->generation, .index = index, .which = (uint8_t)which};
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rules->list_mt);
 	lua_setmetatable(L, -2);
-}
-
-/* A node's inflows, outflows or children (`which`). */
-static void push_lazy_list(lua_State *L, tm_rules *rules, const tm_element *el, int which, size_t count)
-{
-	push_lazy(L, rules, el->index, which, count);
 }
 
 void tm_rules_push_elements(lua_State *L, tm_rules *rules, int kind)
@@ -760,7 +752,7 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	}
 	case EF_ASSETS: push_shared_list(L, rules, el->assets, el->nassets); return true;
 	case EF_BOUNDARIES: push_shared_list(L, rules, el->boundaries, el->nboundaries); return true;
-	case EF_CHILDREN: push_lazy_list(L, rules, el, LIST_CHILDREN, el->nchildren); return true;
+	case EF_CHILDREN: push_lazy(L, rules, el->index, LIST_CHILDREN, el->nchildren); return true;
 	case EF_CROSSINGS:
 		if (!flow)
 			return false;
@@ -780,7 +772,7 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	case EF_INFLOWS:
 		if (!tm_rules_is_node(el))
 			return false;
-		push_lazy_list(L, rules, el, LIST_INFLOWS, el->ninflows);
+		push_lazy(L, rules, el->index, LIST_INFLOWS, el->ninflows);
 		return true;
 	case EF_KEY:
 		if (!el->key)
@@ -803,7 +795,7 @@ static bool push_element_field(lua_State *L, tm_rules *rules, const tm_element *
 	case EF_OUTFLOWS:
 		if (!tm_rules_is_node(el))
 			return false;
-		push_lazy_list(L, rules, el, LIST_OUTFLOWS, el->noutflows);
+		push_lazy(L, rules, el->index, LIST_OUTFLOWS, el->noutflows);
 		return true;
 	case EF_PARENT:
 		if (!el->parent)

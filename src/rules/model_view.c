@@ -529,12 +529,43 @@ typedef struct wanted_name {
 	int set; /* its set's index on the stack */
 } wanted_name;
 
+/* Puts the words of each wanted attribute into its set, in one pass that
+ * reads each element's attributes once (the last occurrence of a name
+ * wins, as in tm_block_get). */
+static void add_words(lua_State *L, const tm_model *model, const wanted_name *wanted, size_t n)
+{
+	unsigned any = 0;
+	for (size_t j = 0; j < n; j++)
+		any |= wanted[j].kinds;
+	seen_words *seen = lua_newuserdatauv(L, (n ? n : 1) * sizeof *seen, 0);
+	memset(seen, 0, (n ? n : 1) * sizeof *seen);
+	for (size_t i = 0; n && i < model->nelements; i++) {
+		const tm_element *el = model->elements[i];
+		if (el->kind >= TM_EL_COUNT || !(any & (1u << el->kind)) || !el->decl || !el->decl->block)
+			continue;
+		const tm_block *block = el->decl->block;
+		uint32_t done = 0; /* the names met on this element */
+		for (size_t k = block->count; k-- > 0;) {
+			const tm_attr *attr = block->items[k].attr;
+			for (size_t j = 0; attr && j < n; j++) {
+				if ((done & (1u << j)) || !(wanted[j].kinds & (1u << el->kind)) ||
+				    (attr->name_hash && attr->name_hash != wanted[j].hash) ||
+				    strcmp(attr->name, wanted[j].name) != 0)
+					continue;
+				done |= 1u << j;
+				add_value_words(L, wanted[j].set, &seen[j], attr->value, false);
+				break;
+			}
+		}
+	}
+	lua_pop(L, 1);
+}
+
 static int model_words_of(lua_State *L, tm_rules *rules, int spec)
 {
 	luaL_checkstack(L, WORDS_MAX_NAMES + 8, "model.words");
 	wanted_name wanted[WORDS_MAX_NAMES];
 	size_t n = 0;
-	unsigned any = 0;
 	lua_newtable(L);
 	int out = lua_gettop(L);
 	lua_pushnil(L);
@@ -549,7 +580,6 @@ static int model_words_of(lua_State *L, tm_rules *rules, int spec)
 		/* the name stays a key of `spec`, which the caller holds */
 		wanted[n] = (wanted_name){.name = lua_tostring(L, -1), .kinds = kinds};
 		wanted[n].hash = tm_attr_name_hash(wanted[n].name);
-		any |= kinds;
 		n++;
 		lua_pushvalue(L, -1);
 		lua_newtable(L);
@@ -559,28 +589,7 @@ static int model_words_of(lua_State *L, tm_rules *rules, int spec)
 		lua_getfield(L, out, wanted[j].name);
 		wanted[j].set = lua_gettop(L);
 	}
-	seen_words *seen = lua_newuserdatauv(L, (n ? n : 1) * sizeof *seen, 0);
-	memset(seen, 0, (n ? n : 1) * sizeof *seen);
-	const tm_model *model = rules->model;
-	for (size_t i = 0; n && i < model->nelements; i++) {
-		const tm_element *el = model->elements[i];
-		if (el->kind >= TM_EL_COUNT || !(any & (1u << el->kind)) || !el->decl || !el->decl->block)
-			continue;
-		const tm_block *block = el->decl->block;
-		uint32_t done = 0; /* the names met on this element: the last occurrence wins */
-		for (size_t k = block->count; k-- > 0;) {
-			const tm_attr *attr = block->items[k].attr;
-			for (size_t j = 0; attr && j < n; j++) {
-				if ((done & (1u << j)) || !(wanted[j].kinds & (1u << el->kind)) ||
-				    (attr->name_hash && attr->name_hash != wanted[j].hash) ||
-				    strcmp(attr->name, wanted[j].name) != 0)
-					continue;
-				done |= 1u << j;
-				add_value_words(L, wanted[j].set, &seen[j], attr->value, false);
-				break;
-			}
-		}
-	}
+	add_words(L, rules->model, wanted, n);
 	lua_settop(L, out);
 	return 1;
 }
@@ -599,18 +608,11 @@ static int model_words(lua_State *L)
 		return luaL_error(L, "model.words used outside a run");
 	if (lua_type(L, arg) == LUA_TTABLE)
 		return model_words_of(L, rules, arg);
-	const char *name = luaL_checkstring(L, arg);
-	unsigned kinds = kinds_arg(L, arg + 1, "model.words");
+	wanted_name one = {.name = luaL_checkstring(L, arg), .kinds = kinds_arg(L, arg + 1, "model.words")};
+	one.hash = tm_attr_name_hash(one.name);
 	lua_newtable(L);
-	int set = lua_gettop(L);
-	seen_words seen;
-	memset(&seen, 0, sizeof seen);
-	const tm_model *model = rules->model;
-	for (size_t i = 0; i < model->nelements; i++) {
-		const tm_element *el = model->elements[i];
-		if (el->kind < TM_EL_COUNT && (kinds & (1u << el->kind)))
-			add_value_words(L, set, &seen, tm_element_attr(el, name), false);
-	}
+	one.set = lua_gettop(L);
+	add_words(L, rules->model, &one, 1);
 	return 1;
 }
 

@@ -655,9 +655,11 @@ static void test_ipairs(void **state)
 	result_free(&r);
 }
 
-/* A node's inflows, outflows and children are built when first walked:
- * before that, # and list[i] answer from the model, and afterwards the
- * same as any list; a list kept past its run raises. */
+/* A node's inflows, outflows and children, and model.elements, are built
+ * when first walked: before that, # and list[i] answer from the model,
+ * and afterwards the same as any list. A list kept past its run and never
+ * walked raises on `#` (a built list would answer from its table: this
+ * is the check that fails if the lists stop being lazy). */
 static void test_lazy_lists(void **state)
 {
 	(void)state;
